@@ -1,0 +1,257 @@
+"""French analysis: the chain of Whoosh filters that turns article text into terms.
+
+Two chains share one tokenizer and the same normalisation steps:
+
+* ``word_analyzer`` gives the *word* terms of the ``title`` and ``body`` fields:
+  elision removed, accents folded, stop words dropped, light stemming.
+* ``name_analyzer`` gives the *name-variant keys* of the ``names`` field: the same
+  folded words, reduced by transliteration rules so that the spellings of one
+  foreign name (Choïgou, Choïgu, Shoigu) share one key.  At index time only
+  capitalised words get a key, because the rules that merge Choïgou and Shoigu
+  would also merge common words (roue and rue); a query word always gets one,
+  since people type names in lower case.
+
+Every filter keeps ``startchar``/``endchar`` of the original text, so highlights
+land on the words as written, accents and case kept.  Per-word work is cached
+in module-level functions: the vocabulary of a corpus is small next to its
+running text, and the analyzer objects themselves are pickled into the index
+schema, where a cache does not belong.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from unidecode import unidecode
+from whoosh.analysis import Filter, RegexTokenizer
+
+#: Bumped whenever a change here changes the terms an article produces; an
+#: index built with another version must be rebuilt, never mixed.
+ANALYSIS_VERSION = 1
+
+#: A word: letters and digits (with combining accents, for decomposed Unicode),
+#: possibly joined by apostrophes as in ``l’Iran`` or ``aujourd’hui``.  Hyphens,
+#: spaces, no-break spaces (U+00A0, U+202F) and punctuation separate words.
+WORD_PATTERN = r"(?:[^\W_]|[\u0300-\u036f])+(?:['’ʼ](?:[^\W_]|[\u0300-\u036f])+)*"
+
+_APOSTROPHES = "'’ʼ"
+
+#: Elided articles, pronouns and conjunctions that French glues to the next
+#: word with an apostrophe (folded, lower case).
+ELIDED_PREFIXES = frozenset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu quelqu presqu".split())
+
+#: A complete French stop list, on folded forms: articles, prepositions,
+#: pronouns, conjunctions, and the forms of *être* and *avoir* used as
+#: auxiliaries.  Words that also carry meaning in news (été, pas de deux,
+#: état, fait, etc.) are left out on purpose.
+FRENCH_STOP_WORDS = frozenset(
+    """
+    a ai aie aient aies ait as au aucun aucune aupres aur aura aurai auraient
+    aurais aurait auras aurez auriez aurions aurons auront aussi autre autres aux
+    avaient avais avait avant avec avez aviez avions avoir avons ayant ayez ayons
+    c ca car ce ceci cela celle celles celui cependant certain certaine certains
+    ces cet cette ceux chacun chacune chaque chez ci comme comment d dans de des
+    donc dont du elle elles en encore entre es est et etaient etais etait etant
+    etes etiez etions eu eue eues eumes eurent eus eusse eussent eusses eussiez
+    eussions eut eutes eux fumes furent fus fusse fussent fusses fussiez fussions
+    fut futes ici il ils j je jusqu l la laquelle le lequel les lesquelles
+    lesquels leur leurs lorsqu lui m ma mais me meme memes mes moi mon n ne ni
+    nos notre nous on ont or ou par parce pas peu plus pour pourquoi puis
+    puisqu qu quand que quel quelle quelles quels qui quoi s sa sans se sera
+    serai seraient serais serait seras serez seriez serions serons seront ses si
+    soi soient sois soit sommes son sont soyez soyons suis sur t ta te tes toi
+    ton tous tout toute toutes tres tu un une unes uns vers via voici voila vos
+    votre vous y
+    """.split()
+)
+
+#: Exonyms that no transliteration rule reaches: a place whose French name
+#: changed spelling (Kiev → Kyiv) or whose English and French names differ in
+#: more than transliteration.  Maps a name key to the key of its other name.
+EXONYM_KEYS = {
+    "kiev": "kiv",  # Kiev → Kyiv
+    "kharkov": "kharkiv",
+    "lugansk": "luhansk",  # Lougansk → Louhansk
+    "nikolaiev": "mikolaiv",  # Nikolaïev → Mykolaïv
+    "dniepr": "dnipro",
+    "chernigov": "chernihiv",  # Tchernigov → Tchernihiv
+    "lvov": "lviv",
+    "moscov": "moscu",  # Moscow → Moscou
+    "beijing": "pekin",  # Beijing → Pékin
+}
+
+# Transliteration rules, applied in order to a folded word.  French and English
+# spell the same foreign sounds differently; each rule maps both spellings to
+# one: English sh and French ch, English ch and French tch, English zh and
+# French j, English j and French dj, English u and French ou, y and i, and so on.
+_NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"x", "ks"),  # Alexeï, Aleksei
+        (r"w", "v"),  # Wolodymyr, Volodymyr
+        (r"ph", "f"),
+        (r"dzh|dj", "j"),  # Azerbaïdjan, Azerbaijan
+        (r"zh", "j"),  # Prigozhin, Prigojine
+        (r"tch", "ch"),  # Gorbatchev, Gorbachev
+        (r"sh", "ch"),  # Shoigu, Choïgou
+        (r"ou", "u"),  # Choïgou, Choigu
+        (r"gu(?=[eiy])", "g"),  # Sergueï, Sergei
+        (r"y", "i"),  # Zelensky, Zelenski
+        (r"ck|q", "k"),
+        (r"(.)\1+", r"\1"),  # Zelenskyy, Raïssi, Zaporizhzhia
+        (r"(?<=...[^aeiou])e$", ""),  # silent final e: Poutine, Putin
+    )
+)
+
+#: Letters and digits kept in a folded word; unidecode may emit apostrophes
+#: (for the Cyrillic soft sign), spaces (between Chinese syllables) or symbols.
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """ASCII, lower case, accents and ligatures folded: ``Œuvre`` → ``oeuvre``.
+
+    Applied per word, never to the raw text, so character offsets stay those of
+    the original.
+    """
+    if word.isascii():
+        folded = word.lower()
+        return folded if folded.isalnum() else _NOT_ALNUM.sub("", folded)
+    return _NOT_ALNUM.sub("", unidecode(word).lower())
+
+
+@lru_cache(maxsize=200_000)
+def light_stem(word: str) -> str:
+    """Savoy's minimal French stemmer: plural and feminine endings only.
+
+    It merges président/présidents and iranien/iranienne/iraniens, but keeps
+    words under six letters whole so short names survive (Hamas is not Hama,
+    Mali is not mal), and never touches endings such as -a or -y that would
+    merge Zelensky and Zelenska.  A Snowball stemmer merges all of those.
+    """
+    if len(word) < 6 or not word.isalpha():
+        return word
+    if word.endswith("x"):
+        return word[:-2] + "l" if word.endswith("aux") else word[:-1]
+    if word.endswith("s"):
+        word = word[:-1]
+    if word.endswith("r"):
+        word = word[:-1]
+    if word.endswith("e"):
+        word = word[:-1]
+    if word.endswith("e"):  # a folded é: parlée → parle → parl
+        word = word[:-1]
+    if len(word) > 2 and word[-1] == word[-2]:
+        word = word[:-1]
+    return word
+
+
+@lru_cache(maxsize=200_000)
+def name_key(folded: str) -> str:
+    """The key shared by the transliterations of a name: ``choigou`` → ``choigu``.
+
+    Rules, not a list of names, so names never seen before fold the same way;
+    ``EXONYM_KEYS`` supplements them for the few exonyms no rule can reach.
+    """
+    key = folded
+    for pattern, replacement in _NAME_RULES:
+        key = pattern.sub(replacement, key)
+    return EXONYM_KEYS.get(key, key)
+
+
+class ElisionFilter(Filter):
+    """Drops an elided article glued to a word: ``l’Iran`` → ``Iran``, ``jusqu’à`` → ``à``.
+
+    Straight and curly apostrophes alike; the token's ``startchar`` moves past
+    the apostrophe so a highlight covers the word alone.
+    """
+
+    def __call__(self, tokens):
+        for t in tokens:
+            text = t.text
+            if any(a in text for a in _APOSTROPHES):
+                head, _, rest = _split_apostrophe(text)
+                if rest and fold(head) in ELIDED_PREFIXES:
+                    if t.chars:
+                        t.startchar += len(text) - len(rest)
+                    t.text = rest
+            yield t
+
+
+def _split_apostrophe(text: str) -> tuple[str, str, str]:
+    for i, char in enumerate(text):
+        if char in _APOSTROPHES:
+            return text[:i], char, text[i + 1 :]
+    return text, "", ""
+
+
+class CapitalisedFilter(Filter):
+    """At index time, keeps only capitalised words (names); at query time, all words."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if t.mode == "query" or t.text[:1].isupper():
+                yield t
+
+
+class FoldFilter(Filter):
+    """Folds accents, ligatures and case with unidecode; drops words that fold to nothing."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = fold(t.text)
+            if t.text:
+                yield t
+
+
+class FrenchStopFilter(Filter):
+    """Drops French stop words, keeping the positions of the words around them.
+
+    Positions are not renumbered, so the phrase ``"Conseil de sécurité"`` still
+    requires ``securite`` two positions after ``conseil``.
+    """
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if t.text not in FRENCH_STOP_WORDS:
+                yield t
+            elif not t.removestops:
+                t.stopped = True
+                yield t
+
+
+class LightStemFilter(Filter):
+    """Applies ``light_stem`` to each folded word."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = light_stem(t.text)
+            yield t
+
+
+class NameKeyFilter(Filter):
+    """Replaces each folded word by its transliteration key (``name_key``)."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = name_key(t.text)
+            yield t
+
+
+def word_analyzer():
+    """The analyzer of the ``title`` and ``body`` fields."""
+    return RegexTokenizer(WORD_PATTERN) | ElisionFilter() | FoldFilter() | FrenchStopFilter() | LightStemFilter()
+
+
+def name_analyzer():
+    """The analyzer of the ``names`` field: transliteration keys of names."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | ElisionFilter()
+        | CapitalisedFilter()
+        | FoldFilter()
+        | FrenchStopFilter()
+        | NameKeyFilter()
+    )

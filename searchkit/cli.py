@@ -1,0 +1,230 @@
+"""The ``searchkit`` command line: option parsing, then calls into the library.
+
+Library modules are imported inside the commands, so ``searchkit --help`` and
+a search do not pay for what they do not use.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import EXIT_NO_HITS, EXIT_OK, EXIT_REJECTED, SearchkitError
+
+app = typer.Typer(
+    name="searchkit",
+    help="Full-text search for French news, with accent, elision and name-variant folding.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+IndexOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--index",
+        envvar="SEARCHKIT_INDEX",
+        help="Index folder [default: ./index].",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+QUERY_HELP = """\
+Search the index and print ranked, highlighted hits.
+
+\b
+Query language (accents, case and name spellings are folded everywhere):
+  choïgou poutine         every word (articles matching only some come after, marked partial)
+  iran OR irak            either word (also OU)
+  -gaza   NOT gaza        without the word (also SAUF)
+  "conseil de sécurité"   exact phrase (also « ... »)
+  title:zelensky          in the title only
+  ukrain*                 words starting with ukrain
+  choigu~                 fuzzy: tolerates typos (choigu~1: one edit)
+  date:2022-03            a year, month or day; date:2022-03-01..2022-06-30 for a range
+  source:wikinews         from that source
+  ( ... )                 grouping
+
+Exit codes: 0 hits found, 1 no hits, 2 bad query or usage, 4 no usable index.
+"""
+
+
+def _err(message: str) -> None:
+    from .render import safe_text
+
+    print(f"searchkit: {safe_text(message, flat=True)}", file=sys.stderr)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turns the errors a user can cause into one line on stderr and an exit code."""
+    try:
+        yield
+    except SearchkitError as error:
+        _err(f"error: {error}")
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        _err("interrupted")
+        raise typer.Exit(130) from None
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (| head): nothing left to say
+        raise typer.Exit(EXIT_OK) from None
+
+
+@app.command()
+def index(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Corpus files or folders (.txt native articles, .jsonl, .jsonl.gz) [default: ./corpus].",
+            show_default=False,
+        ),
+    ] = None,
+    index_dir: IndexOption = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Rebuild from scratch beside the live index, then swap.")
+    ] = False,
+    optimize: Annotated[bool, typer.Option("--optimize", help="Merge segments into one after updating.")] = False,
+    wait: Annotated[
+        float, typer.Option("--wait", metavar="SECONDS", help="How long to wait for another writer.")
+    ] = 30.0,
+    json_output: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+) -> None:
+    """Build or update the index from a corpus.
+
+    Exit codes: 0 all indexed, 3 some input rejected (the rest indexed), 2 usage, 4 index locked or unusable.
+    """
+    from .index import DEFAULT_CORPUS_DIR, resolve_index_dir
+
+    with _user_errors():
+        report = _build(paths or [DEFAULT_CORPUS_DIR], resolve_index_dir(index_dir), rebuild, optimize, wait, quiet)
+        if json_output:
+            from .render import dump_json
+
+            dump_json(report.as_json())
+        elif not quiet:
+            from .render import make_console, render_index_report
+
+            render_index_report(report, make_console(file=sys.stderr))
+    if report.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _build(paths: list[Path], index_dir: Path, rebuild: bool, optimize: bool, wait: float, quiet: bool):
+    """Runs the indexer, with a progress bar on stderr when it is a terminal."""
+    from .index import build_index
+
+    def report_rejection(rejection) -> None:
+        _err(f"rejected {rejection}")
+
+    if quiet or not sys.stderr.isatty():
+        return build_index(paths, index_dir, rebuild=rebuild, optimize=optimize, wait=wait, on_reject=report_rejection)
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .render import make_console
+
+    console = make_console(file=sys.stderr)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("indexing"),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("index", total=None, rate="")
+
+        def advance(done: int) -> None:
+            if done % 200 == 0:
+                speed = progress.tasks[0].speed
+                progress.update(task, completed=done, rate=f"{speed:,.0f} articles/s" if speed else "")
+
+        return build_index(
+            paths,
+            index_dir,
+            rebuild=rebuild,
+            optimize=optimize,
+            wait=wait,
+            on_reject=lambda r: console.print(f"searchkit: rejected {r}", markup=False, highlight=False),
+            on_progress=advance,
+        )
+
+
+@app.command(help=QUERY_HELP)
+def search(
+    query: Annotated[str, typer.Argument(help="The query (see above).", show_default=False)],
+    index_dir: IndexOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000, help="Hits to show.")] = 10,
+    page: Annotated[int, typer.Option("--page", min=1, help="Page of --limit hits to show.")] = 1,
+    match_all: Annotated[bool, typer.Option("--all", help="Require every word; no partial matches.")] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]]).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="DATE", help="Only articles on or before DATE.")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
+    sort: Annotated[str, typer.Option("--sort", help="score or date (newest first).")] = "score",
+    json_output: JsonOption = False,
+    color: Annotated[str, typer.Option("--color", help="auto, always or never.")] = "auto",
+) -> None:
+    from .index import index_exists, resolve_index_dir
+    from .search import SearchOptions
+    from .search import search as run_search
+
+    with _user_errors():
+        _check_choice("--sort", sort, ("score", "date"))
+        _check_choice("--color", color, ("auto", "always", "never"))
+        index_path = resolve_index_dir(index_dir)
+        if not index_exists(index_path):
+            _build_default(index_path)
+        options = SearchOptions(
+            limit=limit,
+            offset=(page - 1) * limit,
+            match_all=match_all,
+            since=since,
+            until=until,
+            source=source,
+            sort=sort,
+        )
+        result = run_search(index_path, query, options)
+        if json_output:
+            from .render import dump_json, result_json
+
+            dump_json(result_json(result))
+        else:
+            from .render import make_console, render_results
+
+            render_results(result, make_console(color))
+    raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
+
+
+def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise SearchkitError(f"{option} must be one of {', '.join(choices)}, not {value!r}")
+
+
+def _build_default(index_path: Path) -> None:
+    """A first search builds the index from ./corpus, saying so on stderr."""
+    from .errors import IndexUnavailable
+    from .index import DEFAULT_CORPUS_DIR, build_index
+
+    if not DEFAULT_CORPUS_DIR.is_dir():
+        raise IndexUnavailable(
+            f"no index at {index_path} and no ./{DEFAULT_CORPUS_DIR} to build one from: run `searchkit index PATH`"
+        )
+    _err(f"no index at {index_path}: building it from {DEFAULT_CORPUS_DIR}/ first")
+    report = build_index([DEFAULT_CORPUS_DIR], index_path, on_reject=lambda r: _err(f"rejected {r}"))
+    _err(f"indexed {report.documents} articles in {report.seconds:.1f}s")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,41 @@
+"""The errors a user can cause, each with the exit code the CLI ends with.
+
+Exit codes follow grep where it has one: 0 found, 1 nothing found, 2 usage.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_NO_HITS = 1
+EXIT_USAGE = 2
+EXIT_REJECTED = 3  #: indexing finished, but some input was rejected
+EXIT_INDEX_UNAVAILABLE = 4  #: missing, locked, outdated or damaged index
+
+
+class SearchkitError(Exception):
+    """An error with a one-line message meant for the user, never a traceback."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(SearchkitError):
+    """Options or arguments that cannot work together."""
+
+
+class QueryError(UsageError):
+    """A query that cannot be parsed; ``column`` is 1-based, where the problem is."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        where = f" at column {column}" if column is not None else ""
+        super().__init__(f"bad query{where}: {message}")
+        self.column = column
+
+
+class IndexUnavailable(SearchkitError):
+    """No usable index: missing, built by another analysis version, or damaged."""
+
+    exit_code = EXIT_INDEX_UNAVAILABLE
+
+
+class IndexLocked(IndexUnavailable):
+    """Another process is writing the index."""

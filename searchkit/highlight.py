@@ -1,0 +1,90 @@
+"""Finding matched words in the original text and cutting snippets around them.
+
+Matching re-runs the index's own analyzers over the stored text, so a word is
+highlighted exactly when the index matched it, whichever spelling, accents or
+elision it was written with.  The whole text is analysed (Whoosh's highlighter
+stops at 32 KiB), so matches deep in long articles are found too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from .analysis import name_analyzer, word_analyzer
+
+_WORDS = word_analyzer()
+_NAMES = name_analyzer()
+_SENTENCE_END = re.compile(r"[.!?…»]\s+|\n")
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A passage of the text, ``text[start:end]``, with the spans matched in it."""
+
+    start: int
+    end: int
+    text: str
+    highlights: tuple[Span, ...]
+
+
+def matched_spans(text: str, words: Collection[str], names: Collection[str]) -> list[Span]:
+    """Character spans of the words of ``text`` whose word term is in ``words``
+    or whose name key is in ``names``."""
+    spans = set()
+    if words:
+        spans.update((t.startchar, t.endchar) for t in _WORDS(text, chars=True) if t.text in words)
+    if names:
+        spans.update((t.startchar, t.endchar) for t in _NAMES(text, chars=True) if t.text in names)
+    return sorted(spans)
+
+
+def make_snippets(text: str, spans: list[Span], count: int = 3, width: int = 220) -> list[Snippet]:
+    """Up to ``count`` passages of about ``width`` characters, in text order, chosen
+    for the most distinct matched words; the lead of the text when nothing matched."""
+    if not text:
+        return []
+    if not spans:
+        start, end = 0, _word_end(text, min(len(text), width))
+        return [Snippet(start, end, text[start:end], ())]
+    windows = []
+    for i, (anchor, _) in enumerate(spans):
+        start = _window_start(text, anchor)
+        end = _word_end(text, min(len(text), start + width))
+        inside = [s for s in spans[i:] if s[1] <= end]
+        distinct = len({text[s:e].casefold() for s, e in inside})
+        windows.append((distinct, len(inside), -start, start, end, tuple(inside)))
+    windows.sort(reverse=True)
+    chosen: list[tuple[int, int, tuple[Span, ...]]] = []
+    for *_, start, end, inside in windows:
+        if all(end <= s or start >= e for s, e, _ in chosen):
+            chosen.append((start, end, inside))
+            if len(chosen) == count:
+                break
+    return [Snippet(s, e, text[s:e], inside) for s, e, inside in sorted(chosen)]
+
+
+def _window_start(text: str, anchor: int, lead: int = 70) -> int:
+    """Where a passage showing the match at ``anchor`` begins: at a sentence start
+    when one is near, else at a word start about ``lead`` characters before."""
+    floor = max(0, anchor - lead)
+    sentence = None
+    for match in _SENTENCE_END.finditer(text, floor, anchor):
+        sentence = match.end()
+    if sentence is not None:
+        return sentence
+    if floor == 0:
+        return 0
+    space = text.find(" ", floor, anchor)
+    return space + 1 if space >= 0 else floor
+
+
+def _word_end(text: str, end: int) -> int:
+    """``end`` moved back to the end of a whole word."""
+    if end >= len(text) or not text[end].isalnum():
+        return end
+    space = text.rfind(" ", 0, end)
+    return space if space > 0 else end

@@ -1,0 +1,160 @@
+"""Showing results: Rich text for people, JSON for scripts.
+
+Article text is data, never markup: it goes into Rich ``Text`` objects (no
+markup parsing), and control characters, escape sequences and bidirectional
+overrides are replaced one for one by U+FFFD before display, so highlight
+offsets stay true and nothing in an article can style, move or rewrite the
+terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import IO
+
+from rich.console import Console
+from rich.text import Text
+
+from .highlight import Snippet, Span
+from .index import IndexReport
+from .search import Hit, SearchResult
+
+HIGHLIGHT_STYLE = "bold black on yellow"
+
+_UNSAFE = {c: 0xFFFD for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A)}
+_UNSAFE.update({c: 0xFFFD for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+_FLAT = {**_UNSAFE, 0x09: 0x20, 0x0A: 0x20}
+
+
+def safe_text(text: str, *, flat: bool = False) -> str:
+    """``text`` with every terminal control character replaced, one for one."""
+    return text.translate(_FLAT if flat else _UNSAFE)
+
+
+def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
+    """A console for ``color`` "auto", "always" or "never".
+
+    "auto" styles only a terminal, and never when ``NO_COLOR`` is set; unstyled
+    output has no escape codes at all, not even bold.
+    """
+    stream = file or sys.stdout
+    if color == "always":
+        return Console(file=stream, force_terminal=True, highlight=False, emoji=False)
+    plain = color == "never" or os.environ.get("NO_COLOR") or not stream.isatty()
+    return Console(
+        file=stream,
+        highlight=False,
+        emoji=False,
+        color_system=None if plain else "auto",
+        force_terminal=None if not plain else False,
+        width=None if stream.isatty() else 100,
+    )
+
+
+def _highlighted(text: str, spans: tuple[Span, ...], offset: int = 0, *, flat: bool = False) -> Text:
+    shown = Text(safe_text(text, flat=flat))
+    for start, end in spans:
+        shown.stylize(HIGHLIGHT_STYLE, start - offset, end - offset)
+    return shown
+
+
+def _snippet_text(snippet: Snippet, body_length: int) -> Text:
+    line = Text("     ")
+    if snippet.start > 0:
+        line.append("… ", style="dim")
+    line.append_text(_highlighted(snippet.text, snippet.highlights, snippet.start, flat=True))
+    if snippet.end < body_length:
+        line.append(" …", style="dim")
+    return line
+
+
+def render_hit(hit: Hit) -> Text:
+    head = Text(f"{hit.rank:>3}. ", style="bold")
+    head.append_text(_highlighted(hit.title or "(untitled)", hit.title_highlights, flat=True))
+    head.stylize("bold", 5)
+    details = [
+        hit.date or "no date",
+        safe_text(hit.source or "", flat=True) or None,
+        f"id {safe_text(hit.id, flat=True)}",
+        f"score {hit.score:.2f}",
+    ]
+    meta = Text("     " + " · ".join(d for d in details if d), style="dim")
+    if hit.partial:
+        meta.append(" · partial match", style="italic")
+    lines = [head, meta]
+    lines.extend(_snippet_text(s, hit.body_length) for s in hit.snippets)
+    return Text("\n").join(lines)
+
+
+def render_results(result: SearchResult, console: Console) -> None:
+    """The ranked list, one block a hit."""
+    shown = len(result.hits)
+    first = result.offset + 1
+    summary = f"{result.total} article{'s' if result.total != 1 else ''} for {safe_text(result.query, flat=True)!r}"
+    if shown:
+        summary += f", showing {first}–{result.offset + shown}"
+    console.print(Text(summary, style="bold"))
+    for hit in result.hits:
+        console.print()
+        console.print(render_hit(hit))
+
+
+def result_json(result: SearchResult) -> dict:
+    """The ``--json`` document; its schema is in the README."""
+    return {
+        "query": result.query,
+        "total": result.total,
+        "offset": result.offset,
+        "hits": [hit_json(hit) for hit in result.hits],
+    }
+
+
+def hit_json(hit: Hit) -> dict:
+    return {
+        "rank": hit.rank,
+        "id": hit.id,
+        "title": hit.title,
+        "date": hit.date,
+        "source": hit.source,
+        "url": hit.url,
+        "score": round(hit.score, 4),
+        "partial": hit.partial,
+        "title_highlights": [_span_json(hit.title, s) for s in hit.title_highlights],
+        "snippets": [
+            {
+                "text": s.text,
+                "start": s.start,
+                "end": s.end,
+                "highlights": [
+                    {"start": a, "end": b, "text": s.text[a - s.start : b - s.start]} for a, b in s.highlights
+                ],
+            }
+            for s in hit.snippets
+        ],
+    }
+
+
+def _span_json(text: str, span: Span) -> dict:
+    return {"start": span[0], "end": span[1], "text": text[span[0] : span[1]]}
+
+
+def dump_json(document: dict, file: IO[str] | None = None) -> None:
+    """One JSON document on stdout; bidirectional controls are written as
+    ``\\uXXXX`` escapes so that even raw JSON cannot reorder a terminal line."""
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    text = text.translate({c: f"\\u{c:04x}" for c in _UNSAFE if c >= 0x80})
+    print(text, file=file or sys.stdout)
+
+
+def render_index_report(report: IndexReport, console: Console) -> None:
+    """The summary of an ``index`` run, for a person."""
+    console.print(
+        Text(
+            f"{report.mode}: {report.added} added, {report.updated} updated, {report.removed} removed, "
+            f"{report.unchanged} unchanged, {len(report.rejected)} rejected; "
+            f"{report.documents} articles in {report.index_dir} "
+            f"({report.index_bytes / 1e6:.1f} MB) in {report.seconds:.1f}s"
+        )
+    )
