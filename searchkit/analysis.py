@@ -4,12 +4,14 @@ Two chains share one tokenizer and the same normalisation steps:
 
 * ``word_analyzer`` gives the *word* terms of the ``title`` and ``body`` fields:
   elision removed, accents folded, stop words dropped, light stemming.
-* ``name_analyzer`` gives the *name-variant keys* of the ``names`` field: the same
-  folded words, reduced by transliteration rules so that the spellings of one
-  foreign name (Choïgou, Choïgu, Shoigu) share one key.  At index time only
-  capitalised words get a key, because the rules that merge Choïgou and Shoigu
-  would also merge common words (roue and rue); a query word always gets one,
-  since people type names in lower case.
+* ``name_analyzer`` gives the *spellings* of the ``names`` field: capitalised
+  words, folded but not stemmed, so the exact spelling of a name can be told
+  from its variants.  ``name_key`` reduces a spelling by transliteration rules
+  so that the spellings of one foreign name (Choïgou, Choïgu, Shoigu) share one
+  key; the index keeps a table from each key to the spellings it holds
+  (``searchkit.variants``), and a query word searches all of them.  Only
+  capitalised words are names: the rules that merge Choïgou and Shoigu would
+  also merge common words (roue and rue).
 
 Every filter keeps ``startchar``/``endchar`` of the original text, so highlights
 land on the words as written, accents and case kept.  Per-word work is cached
@@ -28,14 +30,12 @@ from whoosh.analysis import Filter, RegexTokenizer
 
 #: Bumped whenever a change here changes the terms an article produces; an
 #: index built with another version must be rebuilt, never mixed.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 #: A word: letters and digits (with combining accents, for decomposed Unicode),
 #: possibly joined by apostrophes as in ``l’Iran`` or ``aujourd’hui``.  Hyphens,
 #: spaces, no-break spaces (U+00A0, U+202F) and punctuation separate words.
 WORD_PATTERN = r"(?:[^\W_]|[\u0300-\u036f])+(?:['’ʼ](?:[^\W_]|[\u0300-\u036f])+)*"
-
-_APOSTROPHES = "'’ʼ"
 
 #: Elided articles, pronouns and conjunctions that French glues to the next
 #: word with an apostrophe (folded, lower case).
@@ -135,17 +135,12 @@ def light_stem(word: str) -> str:
         return word
     if word.endswith("x"):
         return word[:-2] + "l" if word.endswith("aux") else word[:-1]
-    if word.endswith("s"):
-        word = word[:-1]
-    if word.endswith("r"):
-        word = word[:-1]
-    if word.endswith("e"):
-        word = word[:-1]
-    if word.endswith("e"):  # a folded é: parlée → parle → parl
-        word = word[:-1]
-    if len(word) > 2 and word[-1] == word[-2]:
-        word = word[:-1]
-    return word
+    stem = word
+    for ending in ("s", "r", "e", "e"):  # the second e is a folded é: parlée → parl
+        stem = stem.removesuffix(ending)
+    if stem != word and stem[-1] == stem[-2]:  # iranienne → iranienn → iranien
+        stem = stem[:-1]
+    return stem
 
 
 @lru_cache(maxsize=200_000)
@@ -153,6 +148,7 @@ def name_key(folded: str) -> str:
     """The key shared by the transliterations of a name: ``choigou`` → ``choigu``.
 
     Rules, not a list of names, so names never seen before fold the same way;
+    applied to a folded word, and only ever compared with other keys;
     ``EXONYM_KEYS`` supplements them for the few exonyms no rule can reach.
     """
     key = folded
@@ -170,21 +166,22 @@ class ElisionFilter(Filter):
 
     def __call__(self, tokens):
         for t in tokens:
-            text = t.text
-            if any(a in text for a in _APOSTROPHES):
-                head, _, rest = _split_apostrophe(text)
-                if rest and fold(head) in ELIDED_PREFIXES:
-                    if t.chars:
-                        t.startchar += len(text) - len(rest)
-                    t.text = rest
+            skip = _elided_length(t.text)
+            if skip:
+                if t.chars:
+                    t.startchar += skip
+                t.text = t.text[skip:]
             yield t
 
 
-def _split_apostrophe(text: str) -> tuple[str, str, str]:
-    for i, char in enumerate(text):
-        if char in _APOSTROPHES:
-            return text[:i], char, text[i + 1 :]
-    return text, "", ""
+_ELISION = re.compile(r"^([^\W_]+)['’ʼ]")
+
+
+@lru_cache(maxsize=200_000)
+def _elided_length(word: str) -> int:
+    """How many characters of ``word`` are an elided prefix and its apostrophe."""
+    match = _ELISION.match(word)
+    return match.end() if match and fold(match.group(1)) in ELIDED_PREFIXES else 0
 
 
 class CapitalisedFilter(Filter):
@@ -231,27 +228,11 @@ class LightStemFilter(Filter):
             yield t
 
 
-class NameKeyFilter(Filter):
-    """Replaces each folded word by its transliteration key (``name_key``)."""
-
-    def __call__(self, tokens):
-        for t in tokens:
-            t.text = name_key(t.text)
-            yield t
-
-
 def word_analyzer():
     """The analyzer of the ``title`` and ``body`` fields."""
     return RegexTokenizer(WORD_PATTERN) | ElisionFilter() | FoldFilter() | FrenchStopFilter() | LightStemFilter()
 
 
 def name_analyzer():
-    """The analyzer of the ``names`` field: transliteration keys of names."""
-    return (
-        RegexTokenizer(WORD_PATTERN)
-        | ElisionFilter()
-        | CapitalisedFilter()
-        | FoldFilter()
-        | FrenchStopFilter()
-        | NameKeyFilter()
-    )
+    """The analyzer of the ``names`` field: the folded spellings of names."""
+    return RegexTokenizer(WORD_PATTERN) | ElisionFilter() | CapitalisedFilter() | FoldFilter() | FrenchStopFilter()

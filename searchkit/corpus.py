@@ -142,7 +142,7 @@ def read_native(path: Path, on_reject: RejectHandler) -> Article | None:
     while rest and not rest[0].strip():
         rest.pop(0)
     article_id = rest[0].strip() if rest else ""
-    if not article_id.isdigit():
+    if not (article_id.isascii() and article_id.isdigit()):
         on_reject(
             Rejection(
                 where,
@@ -170,6 +170,8 @@ def read_jsonl(path: Path, on_reject: RejectHandler) -> Iterator[Article]:
     try:
         with opener(path, "rb") as handle:
             for lineno, raw in enumerate(handle, 1):
+                if lineno == 1:
+                    raw = raw.removeprefix(b"\xef\xbb\xbf")
                 if raw.strip():
                     any_line = True
                     article = _parse_jsonl_line(raw, where, lineno, on_reject)

@@ -37,7 +37,8 @@ from whoosh.analysis import RegexTokenizer
 
 from .analysis import ANALYSIS_VERSION, WORD_PATTERN, FoldFilter, name_analyzer, word_analyzer
 from .corpus import Article, Rejection, read_corpus
-from .errors import IndexLocked, IndexUnavailable
+from .errors import IndexLocked, IndexUnavailable, UsageError
+from .variants import write_variants
 
 #: Bumped when the fields change; like ANALYSIS_VERSION, a mismatch means rebuild.
 SCHEMA_VERSION = 1
@@ -284,6 +285,11 @@ def build_index(
     run, and when the index was built by another analysis version.
     """
     paths = [Path(p) for p in paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        # Refused before the lock is taken: an update from a mistyped path
+        # would otherwise remove every article of the index.
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
     started = time.perf_counter()
     with writer_lock(index_dir, wait):
         _remove_stale_generations(index_dir)
@@ -313,6 +319,8 @@ def build_index(
                 "corpus": [str(p) for p in paths],
             },
         )
+        with index.open_dir(str(generation)).reader() as reader:
+            write_variants(reader, generation)
         if full:
             _publish(index_dir, generation)
             _remove_stale_generations(index_dir)

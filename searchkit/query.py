@@ -27,13 +27,15 @@ import unicodedata
 from dataclasses import dataclass
 
 from whoosh import query as wq
-from whoosh.query.spans import SpanNear2
+from whoosh.query.spans import SpanNear2, SpanOr
 
 from .analysis import fold, name_analyzer, word_analyzer
 from .corpus import is_valid_date
 from .errors import QueryError
+from .variants import Variants
 
 TITLE_BOOST = 2.0  #: a word in the title weighs twice a word in the body
+NAME_BOOST = 1.0  #: a name in its exact spelling, on top of its word match
 VARIANT_BOOST = 0.5  #: a name spelled another way weighs half the exact spelling
 FIELDS = ("title", "body", "date", "source", "id")
 
@@ -288,45 +290,59 @@ def _analyzed(analyzer, text: str) -> list[tuple[str, int]]:
     return [(t.text, t.pos) for t in analyzer(text, positions=True, mode="query")]
 
 
-def _gapped_phrase(fieldname: str, terms: list[tuple[str, int]], boost: float = 1.0) -> wq.Query:
-    """Terms at exactly their relative positions, gaps left by stop words included.
+def _gapped(fieldname: str, parts: list[tuple[wq.Query, int]], boost: float = 1.0) -> wq.Query:
+    """Parts at exactly their relative positions, gaps left by stop words included.
 
-    Whoosh's own Phrase allows any gap up to its slop; this one keeps "conseil
-    de sécurité" from matching "conseil sécurité" or "conseil et de la sécurité".
+    Whoosh's own Phrase allows any gap up to its slop; this keeps "conseil de
+    sécurité" from matching "conseil sécurité" or "conseil et de la sécurité".
     """
-    query: wq.Query = wq.Term(fieldname, terms[0][0])
-    previous = terms[0][1]
-    for text, pos in terms[1:]:
+    query, previous = parts[0]
+    for part, pos in parts[1:]:
         gap = pos - previous
-        query = SpanNear2([query, wq.Term(fieldname, text)], slop=gap, ordered=True, mindist=gap)
+        query = SpanNear2([query, part], slop=gap, ordered=True, mindist=gap)
         previous = pos
     query.boost = boost
     return query
 
 
-def _sequence(fieldname: str, terms: list[tuple[str, int]], boost: float = 1.0) -> wq.Query:
-    if len(terms) == 1:
-        return wq.Term(fieldname, terms[0][0], boost=boost)
-    return _gapped_phrase(fieldname, terms, boost)
+def _words_query(fieldname: str, words: list[tuple[str, int]], boost: float) -> wq.Query:
+    if len(words) == 1:
+        return wq.Term(fieldname, words[0][0], boost=boost)
+    return _gapped(fieldname, [(wq.Term(fieldname, w), pos) for w, pos in words], boost)
 
 
-def _text_query(text: str, field: str | None) -> wq.Query | None:
-    """A word or phrase in the title, the body, and (any field) the name variants."""
+def _names_query(spellings: list[tuple[str, int]], variants: Variants) -> wq.Query:
+    """Each name in the exact spelling, or (weighing less) in any variant spelling."""
+    if len(spellings) == 1:
+        exact = spellings[0][0]
+        others = sorted(variants.spellings(exact) - {exact})
+        terms = [wq.Term("names", exact, boost=NAME_BOOST)]
+        terms += [wq.Term("names", other, boost=VARIANT_BOOST) for other in others]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+    parts = []
+    for spelling, pos in spellings:
+        alternatives = [wq.Term("names", s) for s in sorted(variants.spellings(spelling))]
+        parts.append((SpanOr(alternatives) if len(alternatives) > 1 else alternatives[0], pos))
+    return _gapped("names", parts, VARIANT_BOOST)
+
+
+def _text_query(text: str, field: str | None, variants: Variants) -> wq.Query | None:
+    """A word or phrase in the title, the body, and (any field) the names."""
     words = _analyzed(_WORDS, text)
     if not words:
         return None  # only stop words
     fields = [field] if field else ["title", "body"]
-    parts = [_sequence(f, words, TITLE_BOOST if f == "title" else 1.0) for f in fields]
+    parts = [_words_query(f, words, TITLE_BOOST if f == "title" else 1.0) for f in fields]
     if field is None:
-        names = _analyzed(_NAMES, text)
-        if names:
-            parts.append(_sequence("names", names, VARIANT_BOOST))
+        spellings = _analyzed(_NAMES, text)
+        if spellings:
+            parts.append(_names_query(spellings, variants))
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
-def _word_query(node: Word) -> wq.Query | None:
+def _word_query(node: Word, variants: Variants) -> wq.Query | None:
     if node.kind == "word":
-        return _text_query(node.text, node.field)
+        return _text_query(node.text, node.field, variants)
     fields = [node.field] if node.field else ["title", "body"]
     folded = fold(node.text)
     if node.kind == "prefix":
@@ -341,12 +357,11 @@ def _word_query(node: Word) -> wq.Query | None:
             for f in fields
         ]
         if node.field is None:
-            for key, _ in _analyzed(_NAMES, node.text)[:1]:
-                parts.append(wq.FuzzyTerm("names", key, boost=VARIANT_BOOST, maxdist=node.distance, prefixlength=1))
+            parts.append(wq.FuzzyTerm("names", folded, boost=VARIANT_BOOST, maxdist=node.distance, prefixlength=1))
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
-def _filter_query(node: Filter) -> wq.Query:
+def filter_query(node: Filter) -> wq.Query:
     if node.field == "date":
         if node.high is None:
             return wq.Prefix("date", node.low)
@@ -357,24 +372,24 @@ def _filter_query(node: Filter) -> wq.Query:
     return wq.And([wq.Term("source", w) for w in words if w]) if words else wq.NullQuery
 
 
-def compile_query(node: Node, *, positive_only: bool = False) -> wq.Query | None:
+def compile_query(node: Node, variants: Variants, *, positive_only: bool = False) -> wq.Query | None:
     """The Whoosh query for a syntax tree; None when nothing searchable is left.
 
     ``positive_only`` leaves out negations and filters: what remains are the
     terms to highlight and to explain.
     """
     if isinstance(node, Word):
-        return _word_query(node)
+        return _word_query(node, variants)
     if isinstance(node, Phrase):
-        return _text_query(node.text, node.field)
+        return _text_query(node.text, node.field, variants)
     if isinstance(node, Filter):
-        return None if positive_only else _filter_query(node)
+        return None if positive_only else filter_query(node)
     if isinstance(node, Not):
         if positive_only:
             return None
-        child = compile_query(node.child)
+        child = compile_query(node.child, variants)
         return wq.Not(child) if child is not None else None
-    children = [compile_query(c, positive_only=positive_only) for c in node.children]
+    children = [compile_query(c, variants, positive_only=positive_only) for c in node.children]
     kept = [c for c in children if c is not None]
     if not kept:
         return None
@@ -383,10 +398,3 @@ def compile_query(node: Node, *, positive_only: bool = False) -> wq.Query | None
     if all(isinstance(c, wq.Not) for c in kept):
         kept.insert(0, wq.Every())
     return kept[0] if len(kept) == 1 else wq.And(kept)
-
-
-def required_words(node: Node) -> list[Node]:
-    """The top-level parts that an all-words match requires, for partial matching."""
-    if isinstance(node, And):
-        return list(node.children)
-    return [node]

@@ -17,6 +17,7 @@ from . import query as q
 from .errors import QueryError
 from .highlight import Snippet, Span, make_snippets, matched_spans
 from .index import open_index
+from .variants import Variants
 
 #: BM25F as Whoosh implements it; titles are short, so their length matters less.
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.4)
@@ -61,17 +62,19 @@ class SearchOptions:
 def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions()) -> SearchResult:
     """Ranked, highlighted hits for ``text``; ``QueryError`` if it cannot be parsed."""
     node = q.parse(text)
-    strict = _to_query(q.compile_query(node), text)
-    positive = q.compile_query(node, positive_only=True)
     restriction = _restriction(options)
     wanted = options.offset + options.limit
     ix = open_index(index_dir)
+    variants = Variants.of_index(ix)
+    strict = _to_query(q.compile_query(node, variants), text)
+    positive = q.compile_query(node, variants, positive_only=True)
+    relaxed = None if options.match_all else _relaxed(node, variants)
+    variants.close()
     with ix.searcher(weighting=WEIGHTING) as searcher:
         sort = {"sortedby": "date", "reverse": True} if options.sort == "date" else {}
         strict_results = searcher.search(strict, limit=wanted, filter=restriction, **sort)
         found = [(hit, False) for hit in strict_results]
         total = len(strict_results)
-        relaxed = None if options.match_all else _relaxed(node)
         if relaxed is not None and len(found) < wanted:
             seen = {hit.docnum for hit, _ in found}
             more = searcher.search(relaxed, limit=wanted + len(seen), filter=restriction, **sort)
@@ -132,16 +135,16 @@ def _to_query(compiled: wq.Query | None, text: str) -> wq.Query:
     return compiled
 
 
-def _relaxed(node: q.Node) -> wq.Query | None:
+def _relaxed(node: q.Node, variants: Variants) -> wq.Query | None:
     """Any of the top-level words, negations and filters still applied; None when
     the query has a single required part and there is nothing to relax."""
     if not isinstance(node, q.And):
         return None
-    scored = [q.compile_query(c) for c in node.children if isinstance(c, (q.Word, q.Phrase, q.Or))]
+    scored = [q.compile_query(c, variants) for c in node.children if isinstance(c, (q.Word, q.Phrase, q.Or))]
     scored = [c for c in scored if c is not None]
     if len(scored) < 2:
         return None
-    kept = [q.compile_query(c) for c in node.children if isinstance(c, (q.Not, q.Filter, q.And))]
+    kept = [q.compile_query(c, variants) for c in node.children if isinstance(c, (q.Not, q.Filter, q.And))]
     return wq.And([wq.Or(scored), *[c for c in kept if c is not None]])
 
 
@@ -151,7 +154,7 @@ def _restriction(options: SearchOptions) -> wq.Query | None:
         low = q.parse_date_range(f"{options.since or ''}..{options.until or ''}")
         parts.append(wq.TermRange("date", *low))
     if options.source:
-        parts.append(q.compile_query(q.Filter("source", options.source)))
+        parts.append(q.filter_query(q.Filter("source", options.source)))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)

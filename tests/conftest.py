@@ -74,7 +74,9 @@ def seed_index(tmp_path_factory) -> Path:
     return index_dir
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """``python -m searchkit ARGS`` as a real subprocess, with no terminal and no stdin."""
     return subprocess.run(
         [sys.executable, "-m", "searchkit", *args],

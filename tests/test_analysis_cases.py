@@ -211,23 +211,9 @@ TRANSLITERATION_GROUPS = [
     ("Azerbaïdjan", "Azerbaidjan", "Azerbaijan"),
 ]
 
-#: Spellings that the light stemmer merges with another member of their group
-#: (Zelenskyy → zelensky by the doubled-letter rule, Prigojine → prigojin by the
-#: feminine -e rule), so the exact spelling scores the same as the other one.
-STEM_COLLISION = pytest.mark.xfail(
-    strict=True,
-    reason="light_stem merges distinct spellings of a name (Zelenskyy→zelensky, Prigojine→prigojin): "
-    "the article with the exact spelling ties with the other one instead of ranking above it",
-)
-STEM_COLLIDING = {"Zelensky", "Zelenskyy", "Prigojine", "Prigojin"}
 
-
-def group_cases(marks_for=lambda query: ()):
-    return [
-        pytest.param(group, query, id=f"{group[0]}-{query}", marks=marks_for(query))
-        for group in TRANSLITERATION_GROUPS
-        for query in group
-    ]
+def group_cases():
+    return [pytest.param(group, query, id=f"{group[0]}-{query}") for group in TRANSLITERATION_GROUPS for query in group]
 
 
 def fold_accents(word: str) -> str:
@@ -248,9 +234,7 @@ def test_name_variant_finds_every_spelling(make_index, group, query):
     assert set(indexed.ids(query.lower())) == set(spelling_of(group)), "lower-case query"
 
 
-@pytest.mark.parametrize(
-    ("group", "query"), group_cases(lambda query: [STEM_COLLISION] if query in STEM_COLLIDING else [])
-)
+@pytest.mark.parametrize(("group", "query"), group_cases())
 def test_exact_spelling_ranks_above_other_spellings(make_index, group, query):
     spellings = spelling_of(group)
     indexed = make_index(one_article_per_form(group))
