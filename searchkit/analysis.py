@@ -1,17 +1,17 @@
 """French analysis: the chain of Whoosh filters that turns article text into terms.
 
-Two chains share one tokenizer and the same normalisation steps:
-
-* ``word_analyzer`` gives the *word* terms of the ``title`` and ``body`` fields:
-  elision removed, accents folded, stop words dropped, light stemming.
-* ``name_analyzer`` gives the *spellings* of the ``names`` field: capitalised
-  words, folded but not stemmed, so the exact spelling of a name can be told
-  from its variants.  ``name_key`` reduces a spelling by transliteration rules
-  so that the spellings of one foreign name (Choïgou, Choïgu, Shoigu) share one
-  key; the index keeps a table from each key to the spellings it holds
-  (``searchkit.variants``), and a query word searches all of them.  Only
-  capitalised words are names: the rules that merge Choïgou and Shoigu would
-  also merge common words (roue and rue).
+One analyzer serves the ``title`` and ``body`` fields, the queries and the
+highlighter.  It splits words, removes elision, folds accents and case, drops
+stop words and stems lightly.  For a capitalised word (a name) it also emits,
+at the same position, the word's *spelling*: folded but not stemmed, marked
+with ``^`` (``^choigou``), as Whoosh's DoubleMetaphoneFilter emits its codes
+beside the words.  Spellings let the exact spelling of a name be told from its
+variants: ``name_key`` reduces a spelling by transliteration rules so that the
+spellings of one foreign name (Choïgou, Choïgu, Shoigu) share one key, the
+index keeps a table from each key to the spellings it holds
+(``searchkit.variants``), and a query for a name searches all of them, the
+exact one weighing more.  Only capitalised words get a spelling: the rules that
+merge Choïgou and Shoigu would also merge common words (roue and rue).
 
 Every filter keeps ``startchar``/``endchar`` of the original text, so highlights
 land on the words as written, accents and case kept.  Per-word work is cached
@@ -30,7 +30,7 @@ from whoosh.analysis import Filter, RegexTokenizer
 
 #: Bumped whenever a change here changes the terms an article produces; an
 #: index built with another version must be rebuilt, never mixed.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 #: A word: letters and digits (with combining accents, for decomposed Unicode),
 #: possibly joined by apostrophes as in ``l’Iran`` or ``aujourd’hui``.  Hyphens,
@@ -184,21 +184,21 @@ def _elided_length(word: str) -> int:
     return match.end() if match and fold(match.group(1)) in ELIDED_PREFIXES else 0
 
 
-class CapitalisedFilter(Filter):
-    """At index time, keeps only capitalised words (names); at query time, all words."""
-
-    def __call__(self, tokens):
-        for t in tokens:
-            if t.mode == "query" or t.text[:1].isupper():
-                yield t
+#: Marks a name's spelling among the word terms; folded words never hold it.
+SPELLING_MARK = "^"
 
 
 class FoldFilter(Filter):
-    """Folds accents, ligatures and case with unidecode; drops words that fold to nothing."""
+    """Folds accents, ligatures and case with unidecode; drops words that fold to nothing.
+
+    Sets ``capitalised`` on each token, for ``NameSpellingFilter``, and keeps
+    the folded word in ``folded``, which a query needs besides its stem.
+    """
 
     def __call__(self, tokens):
         for t in tokens:
-            t.text = fold(t.text)
+            t.capitalised = t.text[:1].isupper()
+            t.text = t.folded = fold(t.text)
             if t.text:
                 yield t
 
@@ -219,20 +219,40 @@ class FrenchStopFilter(Filter):
                 yield t
 
 
-class LightStemFilter(Filter):
-    """Applies ``light_stem`` to each folded word."""
+class NameSpellingFilter(Filter):
+    """Before each capitalised word, emits its spelling ``^folded`` at the same position.
+
+    Only when indexing and highlighting: a query looks up the spellings of its
+    words in the variant table instead.
+    """
 
     def __call__(self, tokens):
         for t in tokens:
-            t.text = light_stem(t.text)
+            if t.capitalised and t.mode != "query":
+                folded = t.text
+                t.text = SPELLING_MARK + folded
+                yield t
+                t.text = folded
+            yield t
+
+
+class LightStemFilter(Filter):
+    """Applies ``light_stem`` to each folded word, leaving spellings whole."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if not t.text.startswith(SPELLING_MARK):
+                t.text = light_stem(t.text)
             yield t
 
 
 def word_analyzer():
-    """The analyzer of the ``title`` and ``body`` fields."""
-    return RegexTokenizer(WORD_PATTERN) | ElisionFilter() | FoldFilter() | FrenchStopFilter() | LightStemFilter()
-
-
-def name_analyzer():
-    """The analyzer of the ``names`` field: the folded spellings of names."""
-    return RegexTokenizer(WORD_PATTERN) | ElisionFilter() | CapitalisedFilter() | FoldFilter() | FrenchStopFilter()
+    """The analyzer of the ``title`` and ``body`` fields, of queries and of highlights."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | ElisionFilter()
+        | FoldFilter()
+        | FrenchStopFilter()
+        | NameSpellingFilter()
+        | LightStemFilter()
+    )

@@ -12,10 +12,9 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .analysis import name_analyzer, word_analyzer
+from .analysis import word_analyzer
 
 _WORDS = word_analyzer()
-_NAMES = name_analyzer()
 _SENTENCE_END = re.compile(r"[.!?…»]\s+|\n")
 
 Span = tuple[int, int]
@@ -31,15 +30,12 @@ class Snippet:
     highlights: tuple[Span, ...]
 
 
-def matched_spans(text: str, words: Collection[str], names: Collection[str]) -> list[Span]:
-    """Character spans of the words of ``text`` whose word term is in ``words``
-    or whose name key is in ``names``."""
-    spans = set()
-    if words:
-        spans.update((t.startchar, t.endchar) for t in _WORDS(text, chars=True) if t.text in words)
-    if names:
-        spans.update((t.startchar, t.endchar) for t in _NAMES(text, chars=True) if t.text in names)
-    return sorted(spans)
+def matched_spans(text: str, terms: Collection[str]) -> list[Span]:
+    """Character spans of the words of ``text`` that give one of ``terms``
+    (a stem, or a name's ``^spelling``)."""
+    if not terms:
+        return []
+    return sorted({(t.startchar, t.endchar) for t in _WORDS(text, chars=True) if t.text in terms})
 
 
 def make_snippets(text: str, spans: list[Span], count: int = 3, width: int = 220) -> list[Snippet]:

@@ -35,13 +35,13 @@ from pathlib import Path
 from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer
 
-from .analysis import ANALYSIS_VERSION, WORD_PATTERN, FoldFilter, name_analyzer, word_analyzer
+from .analysis import ANALYSIS_VERSION, WORD_PATTERN, FoldFilter, word_analyzer
 from .corpus import Article, Rejection, read_corpus
 from .errors import IndexLocked, IndexUnavailable, UsageError
 from .variants import write_variants
 
 #: Bumped when the fields change; like ANALYSIS_VERSION, a mismatch means rebuild.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_INDEX_DIR = Path("index")
 DEFAULT_CORPUS_DIR = Path("corpus")
 INDEX_ENV = "SEARCHKIT_INDEX"
@@ -54,16 +54,15 @@ DEFAULT_LOCK_WAIT = 30.0
 def build_schema() -> fields.Schema:
     """The fields of an article.
 
-    ``title`` and ``body`` hold word terms with positions (phrases); ``names``
-    holds the name-variant keys of both; ``hash`` is a column, read in one go
-    by an incremental update to find changed articles.
+    ``title`` and ``body`` hold word terms and name spellings with positions
+    (for phrases); ``hash`` is a column, read in one go by an incremental
+    update to find changed articles.
     """
     words = word_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         title=fields.TEXT(analyzer=words, stored=True, phrase=True),
         body=fields.TEXT(analyzer=words, stored=True, phrase=True),
-        names=fields.TEXT(analyzer=name_analyzer(), phrase=True),
         date=fields.ID(stored=True, sortable=True),
         source=fields.TEXT(analyzer=RegexTokenizer(WORD_PATTERN) | FoldFilter(), stored=True, phrase=False),
         url=fields.STORED(),
@@ -255,7 +254,6 @@ def _document(article: Article) -> dict:
         "id": article.id,
         "title": article.title,
         "body": article.body,
-        "names": f"{article.title}\n{article.body}",
         "origin": article.origin,
         "hash": article.content_hash.encode(),
     }

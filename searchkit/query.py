@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
 
-from .analysis import fold, name_analyzer, word_analyzer
+from .analysis import SPELLING_MARK, fold, word_analyzer
 from .corpus import is_valid_date
 from .errors import QueryError
 from .variants import Variants
@@ -40,7 +40,6 @@ VARIANT_BOOST = 0.5  #: a name spelled another way weighs half the exact spellin
 FIELDS = ("title", "body", "date", "source", "id")
 
 _WORDS = word_analyzer()
-_NAMES = name_analyzer()
 _SPACE = re.compile(r"[\s\u00a0\u202f]+")
 _OPERATORS = {"OR": "OR", "OU": "OR", "AND": "AND", "ET": "AND", "NOT": "NOT", "SAUF": "NOT"}
 _QUOTES = {'"': '"', "«": "»", "“": "”"}
@@ -55,7 +54,7 @@ _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 @dataclass(frozen=True)
 class Word:
     text: str
-    field: str | None = None  #: "title" or "body"; None means title, body and names
+    field: str | None = None  #: "title" or "body"; None means both
     kind: str = "word"  #: "word", "prefix" or "fuzzy"
     distance: int = 0  #: edits allowed, for fuzzy words
 
@@ -286,8 +285,10 @@ def parse(text: str) -> Node:
 # --- compiling to Whoosh -----------------------------------------------------------
 
 
-def _analyzed(analyzer, text: str) -> list[tuple[str, int]]:
-    return [(t.text, t.pos) for t in analyzer(text, positions=True, mode="query")]
+def _query_words(text: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The (stem, position) and (folded word, position) pairs of a query text."""
+    tokens = [(t.text, t.folded, t.pos) for t in _WORDS(text, positions=True, mode="query")]
+    return [(stem, pos) for stem, _, pos in tokens], [(folded, pos) for _, folded, pos in tokens]
 
 
 def _gapped(fieldname: str, parts: list[tuple[wq.Query, int]], boost: float = 1.0) -> wq.Query:
@@ -311,33 +312,40 @@ def _words_query(fieldname: str, words: list[tuple[str, int]], boost: float) -> 
     return _gapped(fieldname, [(wq.Term(fieldname, w), pos) for w, pos in words], boost)
 
 
-def _names_query(spellings: list[tuple[str, int]], variants: Variants) -> wq.Query:
-    """Each name in the exact spelling, or (weighing less) in any variant spelling."""
-    if len(spellings) == 1:
-        exact = spellings[0][0]
+def _field_boost(fieldname: str) -> float:
+    return TITLE_BOOST if fieldname == "title" else 1.0
+
+
+def _names_query(fieldname: str, words: list[tuple[str, int]], variants: Variants) -> wq.Query:
+    """Each word as a name, in its exact spelling or (weighing less) in a variant one.
+
+    ``words`` are the folded, unstemmed query words; a phrase needs every one of
+    them to be a name in the article.
+    """
+    boost = _field_boost(fieldname)
+    if len(words) == 1:
+        exact = words[0][0]
         others = sorted(variants.spellings(exact) - {exact})
-        terms = [wq.Term("names", exact, boost=NAME_BOOST)]
-        terms += [wq.Term("names", other, boost=VARIANT_BOOST) for other in others]
+        terms = [wq.Term(fieldname, SPELLING_MARK + exact, boost=NAME_BOOST * boost)]
+        terms += [wq.Term(fieldname, SPELLING_MARK + other, boost=VARIANT_BOOST * boost) for other in others]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
     parts = []
-    for spelling, pos in spellings:
-        alternatives = [wq.Term("names", s) for s in sorted(variants.spellings(spelling))]
+    for word, pos in words:
+        alternatives = [wq.Term(fieldname, SPELLING_MARK + s) for s in sorted(variants.spellings(word))]
         parts.append((SpanOr(alternatives) if len(alternatives) > 1 else alternatives[0], pos))
-    return _gapped("names", parts, VARIANT_BOOST)
+    return _gapped(fieldname, parts, VARIANT_BOOST * boost)
 
 
 def _text_query(text: str, field: str | None, variants: Variants) -> wq.Query | None:
-    """A word or phrase in the title, the body, and (any field) the names."""
-    words = _analyzed(_WORDS, text)
+    """A word or phrase in the title and the body, as words and as names."""
+    words, folded = _query_words(text)
     if not words:
         return None  # only stop words
-    fields = [field] if field else ["title", "body"]
-    parts = [_words_query(f, words, TITLE_BOOST if f == "title" else 1.0) for f in fields]
-    if field is None:
-        spellings = _analyzed(_NAMES, text)
-        if spellings:
-            parts.append(_names_query(spellings, variants))
-    return parts[0] if len(parts) == 1 else wq.Or(parts)
+    parts = []
+    for fieldname in [field] if field else ["title", "body"]:
+        parts.append(_words_query(fieldname, words, _field_boost(fieldname)))
+        parts.append(_names_query(fieldname, folded, variants))
+    return wq.Or(parts)
 
 
 def _word_query(node: Word, variants: Variants) -> wq.Query | None:
@@ -346,18 +354,23 @@ def _word_query(node: Word, variants: Variants) -> wq.Query | None:
     fields = [node.field] if node.field else ["title", "body"]
     folded = fold(node.text)
     if node.kind == "prefix":
-        parts = [wq.Prefix(f, folded, boost=TITLE_BOOST if f == "title" else 1.0) for f in fields]
+        parts = [wq.Prefix(f, folded, boost=_field_boost(f)) for f in fields]
     else:
-        words = _analyzed(_WORDS, node.text)
+        words, spellings = _query_words(node.text)
         if not words:
             return None
-        stem = words[0][0]
-        parts = [
-            wq.FuzzyTerm(f, stem, boost=TITLE_BOOST if f == "title" else 1.0, maxdist=node.distance, prefixlength=1)
-            for f in fields
-        ]
-        if node.field is None:
-            parts.append(wq.FuzzyTerm("names", folded, boost=VARIANT_BOOST, maxdist=node.distance, prefixlength=1))
+        parts = []
+        for f in fields:
+            parts.append(wq.FuzzyTerm(f, words[0][0], boost=_field_boost(f), maxdist=node.distance, prefixlength=1))
+            parts.append(
+                wq.FuzzyTerm(
+                    f,
+                    SPELLING_MARK + spellings[0][0],
+                    boost=VARIANT_BOOST * _field_boost(f),
+                    maxdist=node.distance,
+                    prefixlength=2,
+                )
+            )
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 

@@ -81,7 +81,7 @@ def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions())
             found.extend((hit, True) for hit in more if hit.docnum not in seen)
             total = max(total, len(more))
         reader = searcher.reader()
-        words, names = _matched_terms(positive, reader)
+        terms = _matched_terms(positive, reader)
         hits = []
         for rank, (hit, partial) in enumerate(found[options.offset : wanted], options.offset + 1):
             stored = hit.fields()
@@ -98,33 +98,29 @@ def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions())
                     origin=stored.get("origin"),
                     score=hit.score or 0.0,
                     partial=partial,
-                    title_highlights=tuple(matched_spans(title, words, names)),
-                    snippets=tuple(make_snippets(body, matched_spans(body, words, names), options.snippets)),
+                    title_highlights=tuple(matched_spans(title, terms)),
+                    snippets=tuple(make_snippets(body, matched_spans(body, terms), options.snippets)),
                     body_length=len(body),
                 )
             )
     return SearchResult(query=text, total=total, hits=hits, offset=options.offset)
 
 
-def _matched_terms(positive: wq.Query | None, reader) -> tuple[set[str], set[str]]:
-    """The word terms and name keys that the query's positive parts match, with
-    prefixes and fuzzy words expanded to the terms the index holds.
+def _matched_terms(positive: wq.Query | None, reader) -> set[str]:
+    """The terms that the query's positive parts match, with prefixes and
+    fuzzy words expanded to the terms the index holds.
 
     Whoosh's ``Query.existing_terms`` is not used: its loop variable shadows its
     ``fieldname`` argument, so it skips every field after the first.
     """
-    words: set[str] = set()
-    names: set[str] = set()
     if positive is None:
-        return words, names
-    for leaf in positive.leaves():
-        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-            if (fieldname, text) in reader:
-                if fieldname in ("title", "body"):
-                    words.add(text)
-                elif fieldname == "names":
-                    names.add(text)
-    return words, names
+        return set()
+    return {
+        text
+        for leaf in positive.leaves()
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True)
+        if (fieldname, text) in reader
+    }
 
 
 def _to_query(compiled: wq.Query | None, text: str) -> wq.Query:

@@ -1,7 +1,7 @@
 """The name-variant table: from a name key to the spellings of it that the index holds.
 
-The ``names`` field indexes spellings (``choigou``, ``shoigu``); a query for
-any of them must search all of them.  Computing the key of every spelling at
+The ``title`` and ``body`` fields index names as spellings (``^choigou``,
+``^shoigu``); a query for any of them must search all of them.  Computing the key of every spelling at
 query time would mean reading the whole field's vocabulary, so the table is
 written once after each commit into the index generation, as a small SQLite
 file: one row a key that has a spelling other than the key itself.
@@ -12,17 +12,18 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .analysis import name_key
+from .analysis import SPELLING_MARK, name_key
 
 VARIANTS_FILE = "variants.sqlite"
 
 
 def write_variants(reader, generation: Path) -> int:
-    """Writes the table for the ``names`` vocabulary of ``reader``; returns its row count."""
+    """Writes the table for the name spellings that ``reader`` holds; returns its row count."""
     spellings: dict[str, set[str]] = {}
-    for term in reader.lexicon("names"):
-        spelling = term.decode("utf-8")
-        spellings.setdefault(name_key(spelling), set()).add(spelling)
+    for fieldname in ("title", "body"):
+        for term in reader.expand_prefix(fieldname, SPELLING_MARK):
+            spelling = term.decode("utf-8")[len(SPELLING_MARK) :]
+            spellings.setdefault(name_key(spelling), set()).add(spelling)
     rows = [(key, " ".join(sorted(group))) for key, group in spellings.items() if group != {key}]
     temp = generation / f".{VARIANTS_FILE}.tmp"
     temp.unlink(missing_ok=True)

@@ -13,7 +13,7 @@ import unicodedata
 import pytest
 from conftest import SEED, article
 
-from searchkit.analysis import name_analyzer, word_analyzer
+from searchkit.analysis import word_analyzer
 from searchkit.corpus import read_native
 from searchkit.errors import QueryError
 from searchkit.search import Hit, SearchOptions, search
@@ -92,14 +92,13 @@ def test_nfd_article_highlights_whole_words(make_index):
     assert highlighted(hit, hit.snippets[0].text) == ["école"]
 
 
-@pytest.mark.parametrize("analyzer", [word_analyzer, name_analyzer], ids=["words", "names"])
-def test_analyzer_gives_same_terms_for_nfd_and_nfc(analyzer):
+def test_analyzer_gives_same_terms_for_nfd_and_nfc():
     nfc = "Le président iranien a reçu Sergueï Choïgou à Téhéran, dans l’Azerbaïdjan, à Noël ; œuvre élève."
     nfd = unicodedata.normalize("NFD", nfc)
     assert nfd != nfc
-    expected = terms(analyzer(), nfc)
-    assert expected  # the comparison must not be vacuous
-    assert terms(analyzer(), nfd) == expected
+    expected = terms(word_analyzer(), nfc)
+    assert ("^choigou", 6) in expected and ("president", 1) in expected  # words and name spellings alike
+    assert terms(word_analyzer(), nfd) == expected
 
 
 # --- elision -----------------------------------------------------------------------
