@@ -291,6 +291,21 @@ def _query_words(text: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]
     return [(stem, pos) for stem, _, pos in tokens], [(folded, pos) for _, folded, pos in tokens]
 
 
+class _SpanNear(SpanNear2):
+    """SpanNear2 with a working size estimate, which Whoosh asks for inside any
+    large Or: 2.7.4's raises NameError (``_and_query`` names an undefined ``q``)."""
+
+    def estimate_size(self, ixreader) -> int:
+        return min(q.estimate_size(ixreader) for q in self.qs)
+
+
+class _SpanOr(SpanOr):
+    """SpanOr with a size estimate; Whoosh 2.7.4 has none (NotImplementedError)."""
+
+    def estimate_size(self, ixreader) -> int:
+        return sum(q.estimate_size(ixreader) for q in self.subqs)
+
+
 def _gapped(fieldname: str, parts: list[tuple[wq.Query, int]], boost: float = 1.0) -> wq.Query:
     """Parts at exactly their relative positions, gaps left by stop words included.
 
@@ -300,7 +315,7 @@ def _gapped(fieldname: str, parts: list[tuple[wq.Query, int]], boost: float = 1.
     query, previous = parts[0]
     for part, pos in parts[1:]:
         gap = pos - previous
-        query = SpanNear2([query, part], slop=gap, ordered=True, mindist=gap)
+        query = _SpanNear([query, part], slop=gap, ordered=True, mindist=gap)
         previous = pos
     query.boost = boost
     return query
@@ -332,7 +347,7 @@ def _names_query(fieldname: str, words: list[tuple[str, int]], variants: Variant
     parts = []
     for word, pos in words:
         alternatives = [wq.Term(fieldname, SPELLING_MARK + s) for s in sorted(variants.spellings(word))]
-        parts.append((SpanOr(alternatives) if len(alternatives) > 1 else alternatives[0], pos))
+        parts.append((_SpanOr(alternatives) if len(alternatives) > 1 else alternatives[0], pos))
     return _gapped(fieldname, parts, VARIANT_BOOST * boost)
 
 

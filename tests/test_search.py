@@ -1,0 +1,147 @@
+"""Searching a real index: ranking, matching strategy, phrases, filters, snippets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from searchkit.errors import IndexUnavailable, QueryError
+from searchkit.search import SearchOptions, search
+
+from .conftest import article
+
+
+@pytest.fixture
+def news(make_index):
+    return make_index(
+        [
+            article(
+                "kyiv",
+                "Le Conseil de sécurité de l’ONU s’est réuni sur l’Ukraine. Sergueï Choïgou était absent.",
+                title="Réunion à New York",
+                date="2022-03-02",
+                source="Le Monde",
+            ),
+            article(
+                "moscou",
+                "À Moscou, Sergei Shoigu a présidé une réunion sur la mobilisation et l’Iran.",
+                title="Mobilisation en Russie",
+                date="2022-09-21",
+                source="Wikinews",
+            ),
+            article(
+                "teheran",
+                "Téhéran et Moscou ont évoqué le Conseil de sécurité. L’Iran reste prudent.",
+                title="Diplomatie iranienne",
+                date="2022-06-15",
+                source="Le Monde",
+            ),
+            article("sport", "Le match de football s’est joué à guichets fermés.", title="Football", date="2021-01-10"),
+        ]
+    )
+
+
+def test_phrase_combined_with_a_word_in_a_large_or(news):
+    # Whoosh 2.7.4's SpanNear2 raised NameError when an Or estimated its size.
+    assert news.ids('"conseil de sécurité" iran', match_all=True) == ["teheran"]
+
+
+def test_name_phrase_matches_other_spellings(news):
+    assert set(news.ids('"Sergei Shoigu"')) == {"kyiv", "moscou"}
+    assert news.ids('"Sergei Shoigu"')[0] == "moscou"  # the exact spelling first
+
+
+def test_every_word_required_first_then_partial_matches(news):
+    result = news.search("choïgou iran")
+    assert [(h.id, h.partial) for h in result.hits][:1] == [("moscou", False)]
+    partial = {h.id for h in result.hits if h.partial}
+    assert partial == {"kyiv", "teheran"}
+    assert all(not h.partial for h in result.hits[:1]) and all(h.partial for h in result.hits[1:])
+
+
+def test_match_all_drops_partial_matches(news):
+    assert news.ids("choïgou iran", match_all=True) == ["moscou"]
+
+
+def test_or_and_not(news):
+    assert set(news.ids("football OR mobilisation")) == {"sport", "moscou"}
+    assert news.ids("choigou -iran") == ["kyiv"]
+    assert news.ids("choigou NOT iran") == ["kyiv"]
+    assert set(news.ids("-choigou")) == {"teheran", "sport"}
+
+
+def test_title_field_and_prefix(news):
+    assert news.ids("title:mobilisation") == ["moscou"]
+    assert news.ids("title:choigou") == []
+    assert set(news.ids("iran*")) == {"moscou", "teheran"}  # Iran, iranienne
+
+
+def test_fuzzy_tolerates_a_typo(news):
+    assert news.ids("mobilsation") == []
+    assert news.ids("mobilsation~") == ["moscou"]
+
+
+def test_date_filters(news):
+    assert set(news.ids("date:2022-06 OR date:2021")) == {"teheran", "sport"}
+    assert set(news.ids("conseil", since="2022-03-01", until="2022-06-30")) == {"kyiv", "teheran"}
+    assert news.ids("conseil", since="2022-04") == ["teheran"]
+    assert set(news.ids("date:2022-03..2022-09 moscou")) == {"moscou", "teheran"}
+
+
+def test_source_filter(news):
+    assert set(news.ids("conseil", source="le monde")) == {"kyiv", "teheran"}
+    assert news.ids("source:wikinews") == ["moscou"]
+
+
+def test_sort_by_date_newest_first(news):
+    assert news.ids("moscou OR conseil OR football", sort="date") == ["moscou", "teheran", "kyiv", "sport"]
+
+
+def test_pages_do_not_overlap(news):
+    first = news.ids("moscou OR conseil OR football", limit=2)
+    second = news.ids("moscou OR conseil OR football", limit=2, offset=2)
+    assert len(first) == 2 and len(second) == 2 and not set(first) & set(second)
+
+
+def test_total_counts_all_matches_not_just_the_page(news):
+    assert news.search("moscou OR conseil OR football", limit=1).total == 4
+
+
+def test_title_weighs_more_than_body(make_index):
+    indexed = make_index(
+        [
+            article("body", "Un long texte qui parle de la négociation parmi bien d’autres sujets du jour."),
+            article("title", "Un long texte qui parle de bien d’autres sujets du jour.", title="Négociation"),
+        ]
+    )
+    assert indexed.ids("négociation") == ["title", "body"]
+
+
+def test_snippets_are_passages_around_each_match_in_text_order(make_index):
+    filler = "Une phrase sans rapport avec le sujet du jour. " * 40
+    indexed = make_index([article("long", f"{filler}Le Kremlin a parlé. {filler}Le Kremlin a encore parlé. {filler}")])
+    body = json.loads(indexed.corpus.read_text())["body"]
+    hit = indexed.search("kremlin").hits[0]
+    assert len(hit.snippets) == 2
+    assert hit.snippets[0].start < hit.snippets[1].start
+    for snippet in hit.snippets:
+        assert snippet.text == body[snippet.start : snippet.end]
+        assert [body[start:end] for start, end in snippet.highlights] == ["Kremlin"]
+
+
+def test_no_hit_snippet_is_the_lead(make_index):
+    indexed = make_index([article("a", "Premier paragraphe.\n\nSecond paragraphe.", title="Kremlin")])
+    hit = indexed.search("kremlin").hits[0]
+    assert hit.snippets[0].start == 0 and hit.snippets[0].highlights == ()
+    assert hit.title_highlights == ((0, 7),)
+
+
+def test_only_stop_words_is_an_error_not_everything(news):
+    with pytest.raises(QueryError, match="only stop words"):
+        news.search("le la de")
+
+
+def test_missing_index_is_index_unavailable(tmp_path):
+    with pytest.raises(IndexUnavailable, match="no index"):
+        search(tmp_path / "nothing", "iran", SearchOptions())
