@@ -30,12 +30,17 @@ class Snippet:
     highlights: tuple[Span, ...]
 
 
-def matched_spans(text: str, terms: Collection[str]) -> list[Span]:
-    """Character spans of the words of ``text`` that give one of ``terms``
-    (a stem, or a name's ``^spelling``)."""
+def matched_words(text: str, terms: Collection[str]) -> list[tuple[int, int, str]]:
+    """(start, end, term) for each word of ``text`` that gives one of ``terms``
+    (a stem, or a name's ``^spelling``); a name can appear twice, once a term."""
     if not terms:
         return []
-    return sorted({(t.startchar, t.endchar) for t in _WORDS(text, chars=True) if t.text in terms})
+    return [(t.startchar, t.endchar, t.text) for t in _WORDS(text, chars=True) if t.text in terms]
+
+
+def matched_spans(text: str, terms: Collection[str]) -> list[Span]:
+    """Character spans of the words of ``text`` that give one of ``terms``."""
+    return sorted({(start, end) for start, end, _ in matched_words(text, terms)})
 
 
 def make_snippets(text: str, spans: list[Span], count: int = 3, width: int = 220) -> list[Snippet]:

@@ -426,3 +426,20 @@ def compile_query(node: Node, variants: Variants, *, positive_only: bool = False
     if all(isinstance(c, wq.Not) for c in kept):
         kept.insert(0, wq.Every())
     return kept[0] if len(kept) == 1 else wq.And(kept)
+
+
+def matched_terms(query: wq.Query | None, reader) -> set[str]:
+    """The terms of the index that ``query`` can match, prefixes and fuzzy
+    words expanded; the terms to highlight.
+
+    Whoosh's ``Query.existing_terms`` is not used: its loop variable shadows its
+    ``fieldname`` argument, so it skips every field after the first.
+    """
+    if query is None:
+        return set()
+    found = set()
+    for leaf in query.leaves():
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            if (fieldname, text) in reader:
+                found.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return found

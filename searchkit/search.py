@@ -1,4 +1,4 @@
-"""Running a query against the index and shaping the ranked hits.
+"""Running queries against the index and shaping the ranked hits.
 
 Matching strategy: every word is required first; when that finds fewer hits
 than asked for, the list goes on with articles matching only some of the
@@ -7,6 +7,8 @@ words, ranked below and marked ``partial`` (``match_all`` turns that off).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,13 +16,17 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from . import query as q
-from .errors import QueryError
+from .errors import QueryError, UsageError
+from .explain import PartExplanation, explain_hit, query_parts
 from .highlight import Snippet, Span, make_snippets, matched_spans
 from .index import open_index
+from .suggest import Suggestion, corrected_query
 from .variants import Variants
 
 #: BM25F as Whoosh implements it; titles are short, so their length matters less.
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.4)
+#: Fewer hits than this with every word, and corrections are looked for.
+SUGGEST_BELOW = 3
 
 
 @dataclass(frozen=True)
@@ -37,14 +43,16 @@ class Hit:
     title_highlights: tuple[Span, ...]
     snippets: tuple[Snippet, ...]
     body_length: int
+    explanation: tuple[PartExplanation, ...] = ()
 
 
 @dataclass
 class SearchResult:
     query: str
-    total: int  #: articles matching every word (plus partial ones when shown)
+    total: int  #: articles matching every word (or, with partial matches, some)
     hits: list[Hit] = field(default_factory=list)
     offset: int = 0
+    suggestions: list[Suggestion] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,34 @@ class SearchOptions:
     source: str | None = None
     sort: str = "score"  #: "score" or "date" (newest first)
     snippets: int = 3
+    explain: bool = False
+    suggest: bool = True
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """A whole stored article, with the spans a query matched in it."""
+
+    id: str
+    title: str
+    body: str
+    date: str | None
+    source: str | None
+    url: str | None
+    origin: str | None
+    title_highlights: tuple[Span, ...]
+    body_highlights: tuple[Span, ...]
+
+
+@contextmanager
+def _opened(index_dir: Path) -> Iterator[tuple[object, Variants]]:
+    ix = open_index(index_dir)
+    variants = Variants.of_index(ix)
+    try:
+        with ix.searcher(weighting=WEIGHTING) as searcher:
+            yield searcher, variants
+    finally:
+        variants.close()
 
 
 def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions()) -> SearchResult:
@@ -64,63 +100,72 @@ def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions())
     node = q.parse(text)
     restriction = _restriction(options)
     wanted = options.offset + options.limit
-    ix = open_index(index_dir)
-    variants = Variants.of_index(ix)
-    strict = _to_query(q.compile_query(node, variants), text)
-    positive = q.compile_query(node, variants, positive_only=True)
-    relaxed = None if options.match_all else _relaxed(node, variants)
-    variants.close()
-    with ix.searcher(weighting=WEIGHTING) as searcher:
+    with _opened(index_dir) as (searcher, variants):
+        strict = _to_query(q.compile_query(node, variants), text)
         sort = {"sortedby": "date", "reverse": True} if options.sort == "date" else {}
         strict_results = searcher.search(strict, limit=wanted, filter=restriction, **sort)
         found = [(hit, False) for hit in strict_results]
-        total = len(strict_results)
+        total = strict_count = len(strict_results)
+        relaxed = None if options.match_all else _relaxed(node, variants)
         if relaxed is not None and len(found) < wanted:
             seen = {hit.docnum for hit, _ in found}
             more = searcher.search(relaxed, limit=wanted + len(seen), filter=restriction, **sort)
             found.extend((hit, True) for hit in more if hit.docnum not in seen)
             total = max(total, len(more))
         reader = searcher.reader()
-        terms = _matched_terms(positive, reader)
+        terms = q.matched_terms(q.compile_query(node, variants, positive_only=True), reader)
+        parts = query_parts(node, variants, reader) if options.explain else []
         hits = []
         for rank, (hit, partial) in enumerate(found[options.offset : wanted], options.offset + 1):
             stored = hit.fields()
-            body = stored.get("body", "")
-            title = stored.get("title", "")
-            hits.append(
-                Hit(
-                    rank=rank,
-                    id=stored["id"],
-                    title=title,
-                    date=stored.get("date"),
-                    source=stored.get("source"),
-                    url=stored.get("url"),
-                    origin=stored.get("origin"),
-                    score=hit.score or 0.0,
-                    partial=partial,
-                    title_highlights=tuple(matched_spans(title, terms)),
-                    snippets=tuple(make_snippets(body, matched_spans(body, terms), options.snippets)),
-                    body_length=len(body),
-                )
-            )
-    return SearchResult(query=text, total=total, hits=hits, offset=options.offset)
+            explanation = explain_hit(parts, searcher, hit.docnum, stored.get("title", ""), stored.get("body", ""))
+            hits.append(_hit(stored, rank, hit.score or 0.0, partial, terms, options.snippets, explanation))
+        suggestions = []
+        if options.suggest and strict_count < SUGGEST_BELOW:
+            suggestions = _suggestions(text, searcher, variants, restriction, strict_count)
+    return SearchResult(query=text, total=total, hits=hits, offset=options.offset, suggestions=suggestions)
 
 
-def _matched_terms(positive: wq.Query | None, reader) -> set[str]:
-    """The terms that the query's positive parts match, with prefixes and
-    fuzzy words expanded to the terms the index holds.
+def _hit(
+    stored: dict,
+    rank: int,
+    score: float,
+    partial: bool,
+    terms: set[str],
+    snippets: int,
+    explanation: list[PartExplanation] | tuple = (),
+) -> Hit:
+    title = stored.get("title", "")
+    body = stored.get("body", "")
+    return Hit(
+        rank=rank,
+        id=stored["id"],
+        title=title,
+        date=stored.get("date"),
+        source=stored.get("source"),
+        url=stored.get("url"),
+        origin=stored.get("origin"),
+        score=score,
+        partial=partial,
+        title_highlights=tuple(matched_spans(title, terms)),
+        snippets=tuple(make_snippets(body, matched_spans(body, terms), snippets)),
+        body_length=len(body),
+        explanation=tuple(explanation),
+    )
 
-    Whoosh's ``Query.existing_terms`` is not used: its loop variable shadows its
-    ``fieldname`` argument, so it skips every field after the first.
-    """
-    if positive is None:
-        return set()
-    return {
-        text
-        for leaf in positive.leaves()
-        for fieldname, text in leaf.expanded_terms(reader, phrases=True)
-        if (fieldname, text) in reader
-    }
+
+def _suggestions(text: str, searcher, variants: Variants, restriction, current: int) -> list[Suggestion]:
+    corrected = corrected_query(text, searcher)
+    if corrected is None:
+        return []
+    try:
+        compiled = q.compile_query(q.parse(corrected), variants)
+    except QueryError:
+        return []
+    if compiled is None:
+        return []
+    hits = len(searcher.search(_to_query(compiled, corrected), limit=1, filter=restriction))
+    return [Suggestion(corrected, hits)] if hits > current else []
 
 
 def _to_query(compiled: wq.Query | None, text: str) -> wq.Query:
@@ -147,10 +192,44 @@ def _relaxed(node: q.Node, variants: Variants) -> wq.Query | None:
 def _restriction(options: SearchOptions) -> wq.Query | None:
     parts: list[wq.Query] = []
     if options.since or options.until:
-        low = q.parse_date_range(f"{options.since or ''}..{options.until or ''}")
-        parts.append(wq.TermRange("date", *low))
+        parts.append(wq.TermRange("date", *q.parse_date_range(f"{options.since or ''}..{options.until or ''}")))
     if options.source:
         parts.append(q.filter_query(q.Filter("source", options.source)))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def show(index_dir: Path, article_id: str, text: str | None = None) -> ArticleView:
+    """The whole article ``article_id``, with the matches of query ``text`` marked."""
+    with _opened(index_dir) as (searcher, variants):
+        stored = searcher.document(id=article_id)
+        if stored is None:
+            raise UsageError(f"no article with id {article_id!r} in {index_dir}")
+        terms: set[str] = set()
+        if text:
+            positive = q.compile_query(q.parse(text), variants, positive_only=True)
+            terms = q.matched_terms(positive, searcher.reader())
+    title, body = stored.get("title", ""), stored.get("body", "")
+    return ArticleView(
+        id=stored["id"],
+        title=title,
+        body=body,
+        date=stored.get("date"),
+        source=stored.get("source"),
+        url=stored.get("url"),
+        origin=stored.get("origin"),
+        title_highlights=tuple(matched_spans(title, terms)),
+        body_highlights=tuple(matched_spans(body, terms)),
+    )
+
+
+def similar(index_dir: Path, article_id: str, limit: int = 10) -> SearchResult:
+    """Articles about the same things as ``article_id``, by its most telling terms."""
+    with _opened(index_dir) as (searcher, _):
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            raise UsageError(f"no article with id {article_id!r} in {index_dir}")
+        results = searcher.more_like(docnum, "body", top=limit, numterms=25)
+        hits = [_hit(hit.fields(), rank, hit.score or 0.0, False, set(), 1) for rank, hit in enumerate(results, 1)]
+    return SearchResult(query=f"similar:{article_id}", total=len(hits), hits=hits)

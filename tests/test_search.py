@@ -9,7 +9,7 @@ import pytest
 from searchkit.errors import IndexUnavailable, QueryError
 from searchkit.search import SearchOptions, search
 
-from .conftest import article
+from conftest import article
 
 
 @pytest.fixture

@@ -1,0 +1,121 @@
+"""Why a hit matched: which query word matched which words of the article, how, and for how much score.
+
+Each query word (or phrase) is one *part*.  For a hit, a part lists the words
+of the article it matched with the kind of match, from the most to the least
+literal: ``exact``, ``accents`` (same letters once accents and case are
+folded), ``stemmed`` (another inflection: plural, feminine), ``variant``
+(another spelling of the same name), ``fuzzy`` and ``prefix``; and the part's
+share of the score, from its own Whoosh matcher on that article.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from whoosh import query as wq
+
+from . import query as q
+from .analysis import SPELLING_MARK, fold, light_stem, word_analyzer
+from .highlight import matched_words
+
+_WORDS = word_analyzer()
+KINDS = ("exact", "accents", "stemmed", "variant", "fuzzy", "prefix")
+
+
+@dataclass(frozen=True)
+class WordMatch:
+    word: str  #: the article's word, as written
+    kind: str  #: one of KINDS
+    count: int
+
+
+@dataclass(frozen=True)
+class PartExplanation:
+    part: str  #: the query word or phrase
+    score: float
+    matches: tuple[WordMatch, ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A query word or phrase, compiled, with the terms it can match."""
+
+    text: str
+    kind: str  #: the Word kind ("word", "prefix", "fuzzy") or "phrase"
+    query: wq.Query
+    terms: frozenset[str]
+
+
+def query_parts(node: q.Node, variants, reader) -> list[Part]:
+    """The positive words and phrases of a query, each with its terms expanded."""
+    parts = []
+    for leaf in _leaves(node):
+        compiled = q.compile_query(leaf, variants)
+        if compiled is None:
+            continue
+        terms = frozenset(q.matched_terms(compiled, reader))
+        kind = "phrase" if isinstance(leaf, q.Phrase) else leaf.kind
+        parts.append(Part(leaf.text, kind, compiled, terms))
+    return parts
+
+
+def _leaves(node: q.Node):
+    if isinstance(node, (q.Word, q.Phrase)):
+        yield node
+    elif isinstance(node, (q.And, q.Or)):
+        for child in node.children:
+            yield from _leaves(child)
+
+
+def explain_hit(parts: list[Part], searcher, docnum: int, title: str, body: str) -> list[PartExplanation]:
+    """The explanation of one hit, a part at a time, parts that did not match left out."""
+    explanations = []
+    for part in parts:
+        matches = _classify(part, title, body)
+        score = _part_score(part.query, searcher, docnum)
+        if matches or score:
+            explanations.append(PartExplanation(part.text, score, matches))
+    return explanations
+
+
+def _part_score(query: wq.Query, searcher, docnum: int) -> float:
+    matcher = query.matcher(searcher, searcher.context())
+    if matcher.is_active():
+        matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            return matcher.score()
+    return 0.0
+
+
+def _classify(part: Part, title: str, body: str) -> tuple[WordMatch, ...]:
+    query_words = [(t.text, t.folded) for t in _WORDS(part.text, mode="query")]
+    surface_words = {w.casefold() for w in part.text.split()}
+    kinds: dict[tuple[int, int, str], str] = {}
+    for origin, text in (("t", title), ("b", body)):
+        for start, end, term in matched_words(text, part.terms):
+            key = (start, end, origin)
+            kind = _kind(text[start:end], term, part.kind, query_words, surface_words)
+            if key not in kinds or KINDS.index(kind) < KINDS.index(kinds[key]):
+                kinds[key] = kind
+    counts = Counter((_surface(key, title, body), kind) for key, kind in kinds.items())
+    ordered = sorted(counts.items(), key=lambda item: (KINDS.index(item[0][1]), -item[1]))
+    return tuple(WordMatch(word, kind, count) for (word, kind), count in ordered)
+
+
+def _surface(key: tuple[int, int, str], title: str, body: str) -> str:
+    start, end, origin = key
+    return (title if origin == "t" else body)[start:end]
+
+
+def _kind(surface: str, term: str, part_kind: str, query_words: list[tuple[str, str]], literal: set[str]) -> str:
+    if surface.casefold() in literal:
+        return "exact"
+    folded = fold(surface)
+    if any(folded == qf for _, qf in query_words):
+        return "accents"
+    if term.startswith(SPELLING_MARK):
+        return "variant" if part_kind not in ("fuzzy", "prefix") else part_kind
+    if any(light_stem(folded) == stem for stem, _ in query_words):
+        return "stemmed"
+    return part_kind if part_kind in ("fuzzy", "prefix") else "stemmed"

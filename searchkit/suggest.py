@@ -1,0 +1,92 @@
+"""Did you mean: corrections of the query's words, drawn from the index vocabulary.
+
+A word is corrected when the index holds it in no article, or when a word
+one or two edits away is far more common.  The correction is shown as the
+articles write it (``Choïgou``, not the folded ``choigou``): the surface form
+is read back from an article that holds the corrected term.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from whoosh.query import Or, Term
+
+from .analysis import FRENCH_STOP_WORDS, SPELLING_MARK, WORD_PATTERN, fold, word_analyzer
+from .highlight import matched_words
+
+_WORDS = word_analyzer()
+_QUERY_WORD = re.compile(rf"(?<![\w:])({WORD_PATTERN})(?![\w:*~])")
+_OPERATORS = {"OR", "OU", "AND", "ET", "NOT", "SAUF"}
+#: How much more common a neighbour must be to replace a word the index holds.
+MORE_COMMON = 20
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    query: str  #: the corrected query, words shown as the articles write them
+    hits: int  #: how many articles it finds with every word
+
+
+def corrected_query(text: str, searcher) -> str | None:
+    """``text`` with its misspelt words replaced, or None when nothing is to correct.
+
+    Only plain words are corrected; field values (``date:``), prefixes, fuzzy
+    words and operators are left alone, and phrases keep their quotes.
+    """
+    reader = searcher.reader()
+    changed = False
+    pieces = []
+    last = 0
+    for match in _QUERY_WORD.finditer(text):
+        word = match.group(1)
+        if word in _OPERATORS or fold(word) in FRENCH_STOP_WORDS:
+            continue
+        better = _correction(word, searcher, reader)
+        if better is not None:
+            pieces += [text[last : match.start(1)], better]
+            last = match.end(1)
+            changed = True
+    pieces.append(text[last:])
+    return "".join(pieces) if changed else None
+
+
+def _correction(word: str, searcher, reader) -> str | None:
+    tokens = [(t.text, t.folded) for t in _WORDS(word, mode="query")]
+    if len(tokens) != 1:
+        return None
+    stem, folded = tokens[0]
+    current = _frequency(reader, stem)
+    best, best_frequency = None, current * MORE_COMMON if current else 0
+    maxdist = 1 if len(folded) <= 4 else 2
+    for candidate in _neighbours(reader, stem, folded, maxdist):
+        frequency = _frequency(reader, candidate)
+        if frequency > best_frequency:
+            best, best_frequency = candidate, frequency
+    return _surface_form(searcher, best) if best is not None else None
+
+
+def _neighbours(reader, stem: str, folded: str, maxdist: int) -> set[str]:
+    candidates = set()
+    for fieldname in ("title", "body"):
+        candidates.update(reader.terms_within(fieldname, stem, maxdist, prefix=1))
+        candidates.update(reader.terms_within(fieldname, SPELLING_MARK + folded, maxdist, prefix=2))
+    candidates.discard(stem)
+    candidates.discard(SPELLING_MARK + folded)
+    return candidates
+
+
+def _frequency(reader, term: str) -> int:
+    return reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
+
+
+def _surface_form(searcher, term: str) -> str | None:
+    """The most common way the articles holding ``term`` write it."""
+    forms: Counter[str] = Counter()
+    for hit in searcher.search(Or([Term("body", term), Term("title", term)]), limit=3):
+        for fieldname in ("title", "body"):
+            text = hit.get(fieldname, "")
+            forms.update(text[start:end] for start, end, _ in matched_words(text, {term}))
+    return forms.most_common(1)[0][0] if forms else None
