@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import article
 
 from searchkit.errors import IndexUnavailable, QueryError
 from searchkit.search import SearchOptions, search
-
-from conftest import article
 
 
 @pytest.fixture
