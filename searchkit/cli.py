@@ -158,6 +158,19 @@ def _build(paths: list[Path], index_dir: Path, rebuild: bool, optimize: bool, wa
         )
 
 
+JsonlOption = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a hit, a line each.")]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        metavar="LIST",
+        help="Comma-separated hit fields to print (id,title,date,source,url,score,...); "
+        "alone, one tab-separated line a hit.",
+    ),
+]
+ColorOption = Annotated[str, typer.Option("--color", help="auto, always or never.")]
+
+
 @app.command(help=QUERY_HELP)
 def search(
     query: Annotated[str, typer.Argument(help="The query (see above).", show_default=False)],
@@ -173,19 +186,23 @@ def search(
     ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
     sort: Annotated[str, typer.Option("--sort", help="score or date (newest first).")] = "score",
+    explain: Annotated[bool, typer.Option("--explain", help="Show why each hit matched.")] = False,
     json_output: JsonOption = False,
-    color: Annotated[str, typer.Option("--color", help="auto, always or never.")] = "auto",
+    jsonl_output: JsonlOption = False,
+    fields: FieldsOption = None,
+    color: ColorOption = "auto",
 ) -> None:
-    from .index import index_exists, resolve_index_dir
+    from .index import resolve_index_dir
     from .search import SearchOptions
     from .search import search as run_search
 
     with _user_errors():
         _check_choice("--sort", sort, ("score", "date"))
         _check_choice("--color", color, ("auto", "always", "never"))
-        index_path = resolve_index_dir(index_dir)
-        if not index_exists(index_path):
-            _build_default(index_path)
+        for name, value in (("--since", since), ("--until", until)):
+            if value is not None:
+                _check_date(name, value)
+        index_path = _ready_index(resolve_index_dir(index_dir))
         options = SearchOptions(
             limit=limit,
             offset=(page - 1) * limit,
@@ -194,17 +211,127 @@ def search(
             until=until,
             source=source,
             sort=sort,
+            explain=explain,
         )
         result = run_search(index_path, query, options)
-        if json_output:
-            from .render import dump_json, result_json
-
-            dump_json(result_json(result))
-        else:
-            from .render import make_console, render_results
-
-            render_results(result, make_console(color))
+        _print_hits(result, json_output, jsonl_output, fields, color)
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
+
+
+@app.command()
+def show(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="The article's id.", show_default=False)],
+    query: Annotated[str | None, typer.Option("--query", "-q", help="Highlight this query's matches.")] = None,
+    index_dir: IndexOption = None,
+    json_output: JsonOption = False,
+    color: ColorOption = "auto",
+    pager: Annotated[bool, typer.Option("--pager/--no-pager", help="Page long articles on a terminal.")] = True,
+) -> None:
+    """Print one article whole, with a query's matches highlighted."""
+    from .index import resolve_index_dir
+    from .search import show as show_article
+
+    with _user_errors():
+        _check_choice("--color", color, ("auto", "always", "never"))
+        view = show_article(_ready_index(resolve_index_dir(index_dir)), article_id, query)
+        if json_output:
+            from dataclasses import asdict
+
+            from .render import dump_json
+
+            dump_json(asdict(view))
+            return
+        from .render import make_console, render_article
+
+        console = make_console(color)
+        if pager and console.is_terminal:
+            with console.pager(styles=True):
+                render_article(view, console)
+        else:
+            render_article(view, console)
+
+
+@app.command()
+def similar(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="The article's id.", show_default=False)],
+    index_dir: IndexOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits to show.")] = 10,
+    json_output: JsonOption = False,
+    jsonl_output: JsonlOption = False,
+    fields: FieldsOption = None,
+    color: ColorOption = "auto",
+) -> None:
+    """List the articles most like article ID (by its most telling words)."""
+    from .index import resolve_index_dir
+    from .search import similar as similar_articles
+
+    with _user_errors():
+        _check_choice("--color", color, ("auto", "always", "never"))
+        result = similar_articles(_ready_index(resolve_index_dir(index_dir)), article_id, limit)
+        _print_hits(result, json_output, jsonl_output, fields, color)
+    raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
+
+
+@app.command()
+def stats(index_dir: IndexOption = None, json_output: JsonOption = False) -> None:
+    """What the index holds: articles, dates, sources, size, segments, analysis settings."""
+    from .index import index_stats, resolve_index_dir
+
+    with _user_errors():
+        facts = index_stats(resolve_index_dir(index_dir))
+        if json_output:
+            from .render import dump_json
+
+            dump_json(facts)
+        else:
+            from .render import make_console, render_stats
+
+            render_stats(facts, make_console())
+
+
+def _print_hits(result, json_output: bool, jsonl_output: bool, fields: str | None, color: str) -> None:
+    from .render import HIT_FIELDS
+
+    chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+    unknown = [f for f in chosen or [] if f not in HIT_FIELDS]
+    if unknown:
+        raise SearchkitError(f"unknown field(s) {', '.join(unknown)}: choose from {', '.join(HIT_FIELDS)}")
+    if json_output and jsonl_output:
+        raise SearchkitError("--json and --jsonl cannot be used together")
+    if json_output:
+        from .render import dump_json, result_json
+
+        dump_json(result_json(result, chosen))
+    elif jsonl_output:
+        from .render import dump_jsonl
+
+        dump_jsonl(result, chosen)
+    elif chosen:
+        from .render import render_fields
+
+        render_fields(result, chosen)
+    else:
+        from .render import make_console, render_results
+
+        render_results(result, make_console(color))
+
+
+def _check_date(option: str, value: str) -> None:
+    from .query import parse_date_range
+
+    try:
+        parse_date_range(value)
+    except SearchkitError:
+        raise SearchkitError(f"{option} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD") from None
+
+
+def _ready_index(index_path: Path) -> Path:
+    """The index folder, built from ./corpus first when there is none yet."""
+    from .index import index_exists
+
+    if not index_exists(index_path):
+        _build_default(index_path)
+    return index_path
 
 
 def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:

@@ -27,6 +27,7 @@ import os
 import shutil
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,13 +37,13 @@ from pathlib import Path
 from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer
 
-from .analysis import ANALYSIS_VERSION, WORD_PATTERN, FoldFilter, word_analyzer
+from .analysis import ANALYSIS_VERSION, FRENCH_STOP_WORDS, WORD_PATTERN, FoldFilter, word_analyzer
 from .corpus import Article, Rejection, read_corpus
 from .errors import IndexLocked, IndexUnavailable, UsageError
 from .variants import write_variants
 
 #: Bumped when the fields change; like ANALYSIS_VERSION, a mismatch means rebuild.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_INDEX_DIR = Path("index")
 DEFAULT_CORPUS_DIR = Path("corpus")
 INDEX_ENV = "SEARCHKIT_INDEX"
@@ -70,6 +71,7 @@ def build_schema() -> fields.Schema:
         body=fields.TEXT(analyzer=words, stored=True, phrase=True),
         date=fields.ID(stored=True, sortable=True),
         source=fields.TEXT(analyzer=RegexTokenizer(WORD_PATTERN) | FoldFilter(), stored=True, phrase=False),
+        source_name=fields.COLUMN(),
         url=fields.STORED(),
         origin=fields.STORED(),
         hash=fields.COLUMN(),
@@ -266,6 +268,7 @@ def _document(article: Article) -> dict:
         doc["date"] = article.date
     if article.source:
         doc["source"] = article.source
+        doc["source_name"] = article.source.encode()
     if article.url:
         doc["url"] = article.url
     return doc
@@ -407,3 +410,40 @@ def _stored_hashes(reader) -> dict[str, bytes]:
     ids = reader.column_reader("id")
     hashes = reader.column_reader("hash")
     return {ids[docnum]: hashes[docnum] for docnum in range(reader.doc_count_all()) if not reader.is_deleted(docnum)}
+
+
+# --- statistics ------------------------------------------------------------------
+
+
+def index_stats(index_dir: Path) -> dict:
+    """What the index holds and how it was built, for ``searchkit stats``."""
+    ix = open_index(index_dir)
+    generation = current_generation(index_dir)
+    meta = read_meta(generation)
+    with ix.reader() as reader:
+        live = [n for n in range(reader.doc_count_all()) if not reader.is_deleted(n)]
+        dates = reader.column_reader("date")
+        known_dates = sorted(d for d in (dates[n] for n in live) if d)
+        sources = Counter(s.decode() for s in (reader.column_reader("source_name")[n] for n in live) if s)
+        segments = len(ix._segments())
+    return {
+        "index": str(index_dir),
+        "generation": generation.name,
+        "documents": len(live),
+        "dated": len(known_dates),
+        "first_date": known_dates[0] if known_dates else None,
+        "last_date": known_dates[-1] if known_dates else None,
+        "sources": dict(sources.most_common()),
+        "bytes": folder_size(generation),
+        "segments": segments,
+        "created": meta.get("created"),
+        "updated": meta.get("updated"),
+        "corpus": meta.get("corpus", []),
+        "analysis": {
+            "version": meta.get("analysis_version"),
+            "schema_version": meta.get("schema_version"),
+            "stop_words": len(FRENCH_STOP_WORDS),
+            "stemmer": "Savoy minimal French (plural and feminine endings, words of 6+ letters)",
+            "name_variants": "transliteration rules + exonym table; spellings of capitalised words",
+        },
+    }

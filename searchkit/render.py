@@ -15,11 +15,12 @@ import sys
 from typing import IO
 
 from rich.console import Console
+from rich.panel import Panel
 from rich.text import Text
 
 from .highlight import Snippet, Span
 from .index import IndexReport
-from .search import Hit, SearchResult
+from .search import ArticleView, Hit, SearchResult
 
 HIGHLIGHT_STYLE = "bold black on yellow"
 
@@ -85,7 +86,32 @@ def render_hit(hit: Hit) -> Text:
         meta.append(" · partial match", style="italic")
     lines = [head, meta]
     lines.extend(_snippet_text(s, hit.body_length) for s in hit.snippets)
+    lines.extend(_explanation_lines(hit))
     return Text("\n").join(lines)
+
+
+KIND_STYLES = {"exact": "green", "accents": "green", "stemmed": "cyan", "variant": "magenta", "fuzzy": "yellow"}
+
+
+def _explanation_lines(hit: Hit) -> list[Text]:
+    """``why`` lines: per query word, the article's words it matched and how, and its score."""
+    lines = []
+    for part in hit.explanation:
+        line = Text("     why ", style="dim")
+        line.append(safe_text(part.part, flat=True), style="bold")
+        line.append(" → ")
+        for i, match in enumerate(part.matches):
+            if i:
+                line.append(", ")
+            line.append(safe_text(match.word, flat=True))
+            line.append(f" {match.kind}", style=KIND_STYLES.get(match.kind, "blue"))
+            if match.count > 1:
+                line.append(f" ×{match.count}", style="dim")
+        if not part.matches:
+            line.append("(no word shown)", style="dim")
+        line.append(f"  +{part.score:.2f}", style="dim")
+        lines.append(line)
+    return lines
 
 
 def render_results(result: SearchResult, console: Console) -> None:
@@ -96,29 +122,68 @@ def render_results(result: SearchResult, console: Console) -> None:
     if shown:
         summary += f", showing {first}–{result.offset + shown}"
     console.print(Text(summary, style="bold"))
+    for suggestion in result.suggestions:
+        line = Text("Did you mean ")
+        line.append(safe_text(suggestion.query, flat=True), style="bold")
+        line.append(f"? ({suggestion.hits} article{'s' if suggestion.hits != 1 else ''})")
+        console.print(line)
     for hit in result.hits:
         console.print()
         console.print(render_hit(hit))
 
 
-def result_json(result: SearchResult) -> dict:
+def render_fields(result: SearchResult, fields: list[str], file: IO[str] | None = None) -> None:
+    """One tab-separated line a hit, with the chosen fields: for scripts and ``cut``."""
+    for hit in result.hits:
+        record = hit_json(hit)
+        print("\t".join(safe_text(_plain(record.get(f)), flat=True) for f in fields), file=file or sys.stdout)
+
+
+def _plain(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def render_article(view: ArticleView, console: Console) -> None:
+    """The whole article in a panel, query matches highlighted."""
+    meta = [view.date or "no date", view.source, f"id {view.id}", view.url]
+    body = Text()
+    body.append_text(_highlighted(view.title or "(untitled)", view.title_highlights, flat=True))
+    body.stylize("bold")
+    body.append("\n")
+    body.append(safe_text(" · ".join(m for m in meta if m), flat=True), style="dim")
+    body.append("\n\n")
+    body.append_text(_highlighted(view.body, view.body_highlights))
+    console.print(Panel(body, border_style="dim", padding=(1, 2)))
+
+
+def result_json(result: SearchResult, fields: list[str] | None = None) -> dict:
     """The ``--json`` document; its schema is in the README."""
     return {
         "query": result.query,
         "total": result.total,
         "offset": result.offset,
-        "hits": [hit_json(hit) for hit in result.hits],
+        "suggestions": [{"query": s.query, "hits": s.hits} for s in result.suggestions],
+        "hits": [hit_json(hit, fields) for hit in result.hits],
     }
 
 
-def hit_json(hit: Hit) -> dict:
-    return {
+HIT_FIELDS = "rank id title date source url origin score partial title_highlights snippets explanation".split()
+
+
+def hit_json(hit: Hit, fields: list[str] | None = None) -> dict:
+    """One hit as JSON, all fields or only ``fields``."""
+    record = {
         "rank": hit.rank,
         "id": hit.id,
         "title": hit.title,
         "date": hit.date,
         "source": hit.source,
         "url": hit.url,
+        "origin": hit.origin,
         "score": round(hit.score, 4),
         "partial": hit.partial,
         "title_highlights": [_span_json(hit.title, s) for s in hit.title_highlights],
@@ -134,6 +199,22 @@ def hit_json(hit: Hit) -> dict:
             for s in hit.snippets
         ],
     }
+    if hit.explanation:
+        record["explanation"] = [
+            {
+                "part": part.part,
+                "score": round(part.score, 4),
+                "matches": [{"word": m.word, "kind": m.kind, "count": m.count} for m in part.matches],
+            }
+            for part in hit.explanation
+        ]
+    return {f: record.get(f) for f in fields} if fields else record
+
+
+def dump_jsonl(result: SearchResult, fields: list[str] | None = None, file: IO[str] | None = None) -> None:
+    """One JSON object a hit, a line each."""
+    for hit in result.hits:
+        print(_terminal_safe_json(json.dumps(hit_json(hit, fields), ensure_ascii=False)), file=file or sys.stdout)
 
 
 def _span_json(text: str, span: Span) -> dict:
@@ -143,9 +224,14 @@ def _span_json(text: str, span: Span) -> dict:
 def dump_json(document: dict, file: IO[str] | None = None) -> None:
     """One JSON document on stdout; bidirectional controls are written as
     ``\\uXXXX`` escapes so that even raw JSON cannot reorder a terminal line."""
-    text = json.dumps(document, ensure_ascii=False, indent=2)
-    text = text.translate({c: f"\\u{c:04x}" for c in _UNSAFE if c >= 0x80})
-    print(text, file=file or sys.stdout)
+    print(_terminal_safe_json(json.dumps(document, ensure_ascii=False, indent=2)), file=file or sys.stdout)
+
+
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in _UNSAFE if c >= 0x80}
+
+
+def _terminal_safe_json(text: str) -> str:
+    return text.translate(_JSON_ESCAPES)
 
 
 def render_index_report(report: IndexReport, console: Console) -> None:
@@ -158,3 +244,21 @@ def render_index_report(report: IndexReport, console: Console) -> None:
             f"({report.index_bytes / 1e6:.1f} MB) in {report.seconds:.1f}s"
         )
     )
+
+
+def render_stats(stats: dict, console: Console) -> None:
+    """``searchkit stats`` for a person."""
+    rows = [
+        ("index", f"{stats['index']} ({stats['generation']})"),
+        ("articles", f"{stats['documents']:,} ({stats['dated']:,} dated)"),
+        ("dates", f"{stats['first_date'] or '—'} to {stats['last_date'] or '—'}"),
+        ("size", f"{stats['bytes'] / 1e6:.1f} MB in {stats['segments']} segment(s)"),
+        ("built", f"{stats['created']}, last updated {stats['updated']}"),
+        ("corpus", ", ".join(stats["corpus"]) or "—"),
+        ("analysis", f"version {stats['analysis']['version']}: {stats['analysis']['stemmer']}"),
+    ]
+    for source, count in list(stats["sources"].items())[:10]:
+        rows.append(("source", f"{count:>7,}  {source}"))
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        console.print(Text(f"{name:<{width}}  ", style="bold") + Text(safe_text(value, flat=True)))

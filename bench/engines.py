@@ -1,0 +1,285 @@
+"""Engine adapters for the benchmark, all behind one small interface.
+
+    engine.build(corpus, workdir) -> BuildStats   index the articles of a JSONL file
+    engine.open(workdir)                          get ready to search what build wrote
+    engine.search(query, limit, snippets=True)    -> [(article id, snippet text), ...]
+    engine.close()
+
+``build`` runs in a child process (see ``python bench/engines.py build``), so
+its peak memory can be measured on its own; ``open``/``search`` run in the
+benchmark process.  ``python bench/engines.py search`` is one cold search in a
+fresh process, for the engines that have no command line of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from searchkit.corpus import Article, read_file
+from searchkit.errors import QueryError
+
+
+@dataclass
+class BuildStats:
+    docs: int
+    seconds: float
+    index_bytes: int
+    note: str = ""
+
+
+def articles(corpus: Path) -> Iterator[Article]:
+    """The articles of a JSONL file, streamed; a rejected line stops the benchmark."""
+
+    def reject(rejection) -> None:
+        raise SystemExit(f"bench: cannot read {rejection}")
+
+    return read_file(corpus, reject)
+
+
+def folder_bytes(path: Path) -> int:
+    """Apparent size of every file under ``path``."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def words(query: str) -> list[str]:
+    return re.findall(r"\w+", query)
+
+
+def is_phrase(query: str) -> bool:
+    return len(query) > 1 and query[0] == query[-1] == '"'
+
+
+# --- searchkit ---------------------------------------------------------------------
+
+
+class Searchkit:
+    """searchkit's own API: ``build_index`` on the JSONL file, ``search`` per query."""
+
+    name = "searchkit"
+    folder = "searchkit"
+
+    def build(self, corpus: Path, workdir: Path) -> BuildStats:
+        from searchkit.index import MAX_PROCS, PARALLEL_THRESHOLD, build_index
+
+        report = build_index([corpus], workdir / self.folder, rebuild=True)
+        parallel = report.added >= PARALLEL_THRESHOLD and MAX_PROCS > 1
+        return BuildStats(report.added, report.seconds, report.index_bytes, "multi-process" if parallel else "")
+
+    def open(self, workdir: Path) -> None:
+        from searchkit.search import SearchOptions, search
+
+        self.index_dir = workdir / self.folder
+        self.errors: list[str] = []
+        self._search, self._options = search, SearchOptions
+
+    def search(self, query: str, limit: int, snippets: bool = True) -> list[tuple[str, str]]:
+        # The public API always makes snippets (there is no switch to skip them).
+        try:
+            result = self._search(self.index_dir, query, self._options(limit=limit))
+        except QueryError as error:  # e.g. only stop words: counted, no hits
+            self.errors.append(f"{query}: {error}")
+            return []
+        return [(hit.id, " … ".join(s.text for s in hit.snippets)) for hit in result.hits]
+
+    def close(self) -> None:
+        pass
+
+    def cold_command(self, workdir: Path, query: str) -> list[str]:
+        return [sys.executable, "-m", "searchkit", "search", query, "--index", str(workdir / self.folder)]
+
+
+# --- plain Whoosh ------------------------------------------------------------------
+
+
+class Whoosh:
+    """Whoosh as its docs suggest for French: LanguageAnalyzer("fr") plus accent folding,
+    one writer process, MultifieldParser over title and body."""
+
+    folder = "whoosh"
+
+    def __init__(self, group: str = "or") -> None:
+        self.group = group
+        self.name = f"whoosh {group.upper()}"
+
+    @staticmethod
+    def schema():
+        from whoosh.analysis import CharsetFilter, LanguageAnalyzer
+        from whoosh.fields import ID, TEXT, Schema
+        from whoosh.support.charset import accent_map
+
+        analyzer = LanguageAnalyzer("fr") | CharsetFilter(accent_map)
+        return Schema(
+            id=ID(stored=True, unique=True),
+            title=TEXT(stored=True, analyzer=analyzer, field_boost=2.0),
+            body=TEXT(stored=True, analyzer=analyzer),
+        )
+
+    def build(self, corpus: Path, workdir: Path) -> BuildStats:
+        from whoosh import index
+
+        folder = workdir / self.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        ix = index.create_in(str(folder), self.schema())
+        writer = ix.writer(limitmb=256)
+        count = 0
+        for article in articles(corpus):
+            writer.add_document(id=article.id, title=article.title, body=article.body)
+            count += 1
+        writer.commit()
+        return BuildStats(count, time.perf_counter() - started, folder_bytes(folder))
+
+    def open(self, workdir: Path) -> None:
+        from whoosh import index
+        from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
+
+        self.ix = index.open_dir(str(workdir / self.folder))
+        self.searcher = self.ix.searcher()
+        group = OrGroup if self.group == "or" else AndGroup
+        self.parser = MultifieldParser(["title", "body"], self.ix.schema, group=group)
+
+    def search(self, query: str, limit: int, snippets: bool = True) -> list[tuple[str, str]]:
+        results = self.searcher.search(self.parser.parse(query), limit=limit)
+        return [(hit["id"], hit.highlights("body") if snippets else "") for hit in results]
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.ix.close()
+
+
+# --- SQLite FTS5 -------------------------------------------------------------------
+
+
+class Fts5:
+    """SQLite FTS5, unicode61 tokenizer with diacritics removed, bm25 with the title ×2."""
+
+    name = "fts5 OR"
+    folder = "fts5"
+    RANKED = (
+        "SELECT id, {snippet} FROM docs WHERE docs MATCH ? AND rank MATCH 'bm25(0, 2.0, 1.0)' ORDER BY rank LIMIT ?"
+    )
+    SNIPPET = "snippet(docs, 2, '[', ']', '…', 12)"
+
+    def build(self, corpus: Path, workdir: Path) -> BuildStats:
+        folder = workdir / self.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        db = sqlite3.connect(folder / "docs.sqlite")
+        db.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, "
+            "tokenize = 'unicode61 remove_diacritics 2')"
+        )
+        with db:
+            db.executemany("INSERT INTO docs VALUES (?, ?, ?)", ((a.id, a.title, a.body) for a in articles(corpus)))
+        count = db.execute("SELECT count(*) FROM docs").fetchone()[0]
+        db.close()
+        return BuildStats(count, time.perf_counter() - started, folder_bytes(folder))
+
+    def open(self, workdir: Path) -> None:
+        self.db = sqlite3.connect(f"file:{workdir / self.folder / 'docs.sqlite'}?mode=ro", uri=True)
+
+    @staticmethod
+    def match(query: str) -> str:
+        """The words OR'd, each quoted (FTS5 syntax never fails); a quoted query stays a phrase."""
+        tokens = words(query)
+        if is_phrase(query):
+            return '"' + " ".join(tokens) + '"'
+        return " OR ".join(f'"{t}"' for t in tokens)
+
+    def search(self, query: str, limit: int, snippets: bool = True) -> list[tuple[str, str]]:
+        # ``ORDER BY rank`` with ``rank MATCH 'bm25(...)'`` is bm25(docs, 0, 2.0, 1.0), and
+        # lets FTS5 sort before SQLite evaluates snippet(), so only the top rows get one.
+        sql = self.RANKED.format(snippet=self.SNIPPET if snippets else "''")
+        return self.db.execute(sql, (self.match(query), limit)).fetchall()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# --- grep --------------------------------------------------------------------------
+
+
+class Grep:
+    """One file an article, searched by ripgrep (else grep): no ranking, no snippets."""
+
+    folder = "grep"
+
+    def __init__(self) -> None:
+        self.tool = "rg" if shutil.which("rg") else "grep"
+        self.name = f"grep ({self.tool})"
+
+    def build(self, corpus: Path, workdir: Path) -> BuildStats:
+        folder = workdir / self.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        count = 0
+        for article in articles(corpus):
+            (folder / f"{article.id}.txt").write_text(f"{article.title}\n\n{article.body}\n")
+            count += 1
+        return BuildStats(count, time.perf_counter() - started, folder_bytes(folder), "article files")
+
+    def open(self, workdir: Path) -> None:
+        self.dir = workdir / self.folder
+
+    def command(self, query: str) -> list[str]:
+        """Files with any of the query's words (or its phrase), case-insensitive, whole words."""
+        patterns = [" ".join(words(query))] if is_phrase(query) else words(query)
+        flags = ["rg", "-l", "-i", "-F", "-w"] if self.tool == "rg" else ["grep", "-rilwF"]
+        return [*flags, *(arg for p in patterns for arg in ("-e", p)), str(self.dir)]
+
+    def search(self, query: str, limit: int, snippets: bool = True) -> list[tuple[str, str]]:
+        out = subprocess.run(self.command(query), capture_output=True, text=True).stdout
+        return [(Path(line).stem, "") for line in out.splitlines()[:limit]]
+
+    def close(self) -> None:
+        pass
+
+    def cold_command(self, workdir: Path, query: str) -> list[str]:
+        self.open(workdir)
+        return self.command(query)
+
+
+def make(name: str):
+    """The adapter for a name of ``--engines`` (``whoosh-and`` shares whoosh's index)."""
+    factories = {
+        "searchkit": Searchkit,
+        "whoosh": lambda: Whoosh("or"),
+        "whoosh-and": lambda: Whoosh("and"),
+        "fts5": Fts5,
+        "grep": Grep,
+    }
+    return factories[name]()
+
+
+def cold_command(name: str, engine, workdir: Path, query: str) -> list[str]:
+    """The command line of one cold search: the engine's own CLI, else this file's ``search``."""
+    if hasattr(engine, "cold_command"):
+        return engine.cold_command(workdir, query)
+    return [sys.executable, __file__, "search", name, str(workdir), query]
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) == 4 and argv[0] == "build":
+        name, corpus, workdir = argv[1], Path(argv[2]), Path(argv[3])
+        print(json.dumps(asdict(make(name).build(corpus, workdir))))
+    elif len(argv) == 4 and argv[0] == "search":
+        engine = make(argv[1])
+        engine.open(Path(argv[2]))
+        for article_id, snippet in engine.search(argv[3], 10):
+            print(article_id, snippet)
+        engine.close()
+    else:
+        raise SystemExit("usage: engines.py build ENGINE CORPUS WORKDIR | search ENGINE WORKDIR QUERY")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
