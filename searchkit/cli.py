@@ -127,23 +127,32 @@ def _build(paths: list[Path], index_dir: Path, rebuild: bool, optimize: bool, wa
 
     if quiet or not sys.stderr.isatty():
         return build_index(paths, index_dir, rebuild=rebuild, optimize=optimize, wait=wait, on_reject=report_rejection)
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
+    from .index import count_articles
     from .render import make_console
 
     console = make_console(file=sys.stderr)
     columns = (
-        SpinnerColumn(),
         TextColumn("indexing"),
+        BarColumn(),
         MofNCompleteColumn(),
+        TaskProgressColumn(),
         TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("index", total=None, rate="")
+        task = progress.add_task("index", total=count_articles(paths) or None, rate="")
 
         def advance(done: int) -> None:
-            if done % 200 == 0:
+            if done % 100 == 0:
                 speed = progress.tasks[0].speed
                 progress.update(task, completed=done, rate=f"{speed:,.0f} articles/s" if speed else "")
 

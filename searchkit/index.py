@@ -22,11 +22,14 @@ from __future__ import annotations
 import datetime as _dt
 import errno
 import fcntl
+import gzip
 import json
 import os
+import resource
 import shutil
 import socket
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -38,7 +41,7 @@ from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer
 
 from .analysis import ANALYSIS_VERSION, FRENCH_STOP_WORDS, WORD_PATTERN, FoldFilter, word_analyzer
-from .corpus import Article, Rejection, read_corpus
+from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_files, read_corpus
 from .errors import IndexLocked, IndexUnavailable, UsageError
 from .variants import write_variants
 
@@ -99,6 +102,7 @@ class IndexReport:
     seconds: float = 0.0
     documents: int = 0
     index_bytes: int = 0
+    peak_memory_bytes: int = 0  #: largest resident set of this process or one of its writers
 
     @property
     def docs_per_second(self) -> float:
@@ -118,6 +122,7 @@ class IndexReport:
             "seconds": round(self.seconds, 3),
             "docs_per_second": round(self.docs_per_second, 1),
             "index_bytes": self.index_bytes,
+            "peak_memory_bytes": self.peak_memory_bytes,
         }
 
 
@@ -332,7 +337,33 @@ def build_index(
             _remove_stale_generations(index_dir)
         report.index_bytes = folder_size(generation)
     report.seconds = time.perf_counter() - started
+    report.peak_memory_bytes = _peak_memory()
     return report
+
+
+def _peak_memory() -> int:
+    """Peak resident memory of this process or of the largest writer process it ran."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) * 1024  # Linux reports kibibytes
+
+
+def count_articles(paths: Iterable[Path]) -> int:
+    """A quick count of the articles under ``paths`` (lines of JSON Lines files,
+    one a native file), for a progress bar's total; bad lines count too."""
+    total = 0
+    for path in corpus_files(Path(p) for p in paths):
+        name = path.name.lower()
+        if not name.endswith(JSONL_SUFFIXES):
+            total += 1
+            continue
+        opener = gzip.open if name.endswith(".gz") else open
+        try:
+            with opener(path, "rb") as handle:
+                total += sum(chunk.count(b"\n") for chunk in iter(lambda h=handle: h.read(1 << 20), b""))
+        except (OSError, EOFError, zlib.error):
+            continue
+    return total
 
 
 def _rebuild(
