@@ -235,10 +235,10 @@ def open_index(index_dir: Path) -> index.Index:
         raise IndexUnavailable(f"no index at {index_dir}: run `searchkit index` first")
     meta = read_meta(generation)
     if not _compatible(meta):
+        built = f"analysis {meta.get('analysis_version', '?')}, schema {meta.get('schema_version', '?')}"
         raise IndexUnavailable(
-            f"index {index_dir} was built by another version of searchkit "
-            f"(analysis {meta.get('analysis_version', '?')}, this one {ANALYSIS_VERSION}): "
-            "run `searchkit index --rebuild`"
+            f"index {index_dir} was built by another version of searchkit ({built}; "
+            f"this one reads analysis {ANALYSIS_VERSION}, schema {SCHEMA_VERSION}): run `searchkit index --rebuild`"
         )
     try:
         return index.open_dir(str(generation))

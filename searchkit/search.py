@@ -7,6 +7,7 @@ words, ranked below and marked ``partial`` (``match_all`` turns that off).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from . import query as q
 from .errors import QueryError, UsageError
 from .explain import PartExplanation, explain_hit, query_parts
 from .highlight import Snippet, Span, make_snippets, matched_spans
-from .index import open_index
+from .index import current_generation, open_index
 from .suggest import Suggestion, corrected_query
 from .variants import Variants
 
@@ -84,15 +85,44 @@ class ArticleView:
     body_highlights: tuple[Span, ...]
 
 
+class _OpenIndex:
+    """An index opened once and reused while it is unchanged.
+
+    Opening costs more than a query (reading the table of contents, mapping
+    the segment files); a long-lived process (a benchmark, a service) searching
+    many times pays it once.  Any commit or rebuild is seen at the next search.
+    """
+
+    def __init__(self, index_dir: Path) -> None:
+        self.ix = open_index(index_dir)
+        self.version = _index_version(index_dir, self.ix)
+        self.searcher = self.ix.searcher(weighting=WEIGHTING)
+        self.variants = Variants.of_index(self.ix, self.searcher.reader())
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.variants.close()
+
+
+def _index_version(index_dir: Path, ix) -> tuple[str | None, int]:
+    generation = current_generation(index_dir)
+    return (generation.name if generation else None, ix.latest_generation())
+
+
+_per_thread = threading.local()  # Whoosh searchers and SQLite connections stay in their thread
+
+
 @contextmanager
 def _opened(index_dir: Path) -> Iterator[tuple[object, Variants]]:
-    ix = open_index(index_dir)
-    variants = Variants.of_index(ix)
-    try:
-        with ix.searcher(weighting=WEIGHTING) as searcher:
-            yield searcher, variants
-    finally:
-        variants.close()
+    opened: dict[Path, _OpenIndex] = _per_thread.__dict__.setdefault("indexes", {})
+    key = index_dir.resolve()
+    cached = opened.get(key)
+    if cached is not None and _index_version(index_dir, cached.ix) != cached.version:
+        opened.pop(key).close()
+        cached = None
+    if cached is None:
+        cached = opened[key] = _OpenIndex(index_dir)
+    yield cached.searcher, cached.variants
 
 
 def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions()) -> SearchResult:
@@ -105,13 +135,13 @@ def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions())
         sort = {"sortedby": "date", "reverse": True} if options.sort == "date" else {}
         strict_results = searcher.search(strict, limit=wanted, filter=restriction, **sort)
         found = [(hit, False) for hit in strict_results]
-        total = strict_count = len(strict_results)
+        total = strict_count = _count(searcher, strict, restriction, strict_results)
         relaxed = None if options.match_all else _relaxed(node, variants)
         if relaxed is not None and len(found) < wanted:
             seen = {hit.docnum for hit, _ in found}
             more = searcher.search(relaxed, limit=wanted + len(seen), filter=restriction, **sort)
             found.extend((hit, True) for hit in more if hit.docnum not in seen)
-            total = max(total, len(more))
+            total = max(total, _count(searcher, relaxed, restriction, more))
         reader = searcher.reader()
         terms = q.matched_terms(q.compile_query(node, variants, positive_only=True), reader)
         parts = query_parts(node, variants, reader) if options.explain else []
@@ -124,6 +154,38 @@ def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions())
         if options.suggest and strict_count < SUGGEST_BELOW:
             suggestions = _suggestions(text, searcher, variants, restriction, strict_count)
     return SearchResult(query=text, total=total, hits=hits, offset=options.offset, suggestions=suggestions)
+
+
+def _count(searcher, query: wq.Query, restriction: wq.Query | None, results) -> int:
+    """How many articles ``query`` matches, by set operations on posting lists
+    where the query is made of terms, ORs and ANDs; Whoosh counts the rest.
+
+    Whoosh's own count walks its matcher tree a document at a time, which costs
+    as much again as the ranked search.
+    """
+    if results.has_exact_length():
+        return len(results)
+    reader = searcher.reader()
+    matched = _doc_set(query, reader)
+    if matched is None:
+        return len(results)
+    if restriction is not None:
+        allowed = _doc_set(restriction, reader)
+        matched &= allowed if allowed is not None else set(searcher.docs_for_query(restriction))
+    return len(matched)
+
+
+def _doc_set(query: wq.Query, reader) -> set[int] | None:
+    if isinstance(query, wq.Term):
+        if (query.fieldname, query.text) not in reader:
+            return set()
+        return set(reader.postings(query.fieldname, query.text).all_ids())
+    if isinstance(query, (wq.And, wq.Or)):
+        sets = [_doc_set(sub, reader) for sub in query.subqueries]
+        if any(s is None for s in sets):
+            return None
+        return set.intersection(*sets) if isinstance(query, wq.And) else set().union(*sets)
+    return None
 
 
 def _hit(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .analysis import SPELLING_MARK, name_key
+from .analysis import SPELLING_MARK, light_stem, name_key
 
 VARIANTS_FILE = "variants.sqlite"
 
@@ -40,25 +40,43 @@ class Variants:
 
     Without a table (``path`` None) a word's variants are the word and its key,
     which is what the table would say for a name seen in one spelling.
+
+    With an index ``reader``, only spellings that the index holds *as names*
+    are returned: written with a capital in at least half of the articles that
+    hold the word.  "Guerre" opens many sentences, but guerre is no name, and
+    its key must not pull in "Gère"; Poutine and Shoigu are capitalised
+    wherever they appear.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, reader=None) -> None:
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True) if path and path.exists() else None
+        self._reader = reader
 
     @classmethod
-    def of_index(cls, ix) -> Variants:
+    def of_index(cls, ix, reader=None) -> Variants:
         """The table of an open Whoosh index (it lives in the same folder)."""
-        return cls(Path(ix.storage.folder) / VARIANTS_FILE)
+        return cls(Path(ix.storage.folder) / VARIANTS_FILE, reader)
 
     def spellings(self, folded: str) -> set[str]:
-        """``folded`` and every indexed spelling with the same name key."""
+        """``folded`` and the other spellings with the same name key."""
         key = name_key(folded)
         found = {folded, key}
         if self._db is not None:
             row = self._db.execute("SELECT spellings FROM variants WHERE key = ?", (key,)).fetchone()
             if row:
                 found.update(row[0].split())
-        return found
+        if self._reader is None:
+            return found
+        if not self._is_name(folded) and self._frequency(light_stem(folded)):
+            return {folded}
+        return {s for s in found if s == folded or self._is_name(s)}
+
+    def _is_name(self, spelling: str) -> bool:
+        capitalised = self._frequency(SPELLING_MARK + spelling)
+        return capitalised > 0 and 2 * capitalised >= self._frequency(light_stem(spelling))
+
+    def _frequency(self, term: str) -> int:
+        return self._reader.doc_frequency("body", term) + self._reader.doc_frequency("title", term)
 
     def close(self) -> None:
         if self._db is not None:
