@@ -198,6 +198,8 @@ class Fts5:
     def search(self, query: str, limit: int, snippets: bool = True) -> list[tuple[str, str]]:
         # ``ORDER BY rank`` with ``rank MATCH 'bm25(...)'`` is bm25(docs, 0, 2.0, 1.0), and
         # lets FTS5 sort before SQLite evaluates snippet(), so only the top rows get one.
+        if not words(query):
+            return []
         sql = self.RANKED.format(snippet=self.SNIPPET if snippets else "''")
         return self.db.execute(sql, (self.match(query), limit)).fetchall()
 

@@ -58,6 +58,9 @@ DEFAULT_LOCK_WAIT = 30.0
 PARALLEL_THRESHOLD = 2000
 MAX_PROCS = 4
 WRITER_MB = 256  #: memory for the writers' posting buffers, all processes together
+# Segments are written as separate files, not Whoosh's default compound file:
+# opening a compound segment copies each of its parts into memory (BytesIO over
+# the mmap), which made every fresh `searchkit search` read the whole index.
 
 
 def build_schema() -> fields.Schema:
@@ -376,9 +379,10 @@ def _rebuild(
     if procs > 1:
         # Whoosh's multiprocess writer: each process analyses and writes its
         # own segment; they are left unmerged, which searches barely notice.
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB // procs)
+        per_process = {"limitmb": WRITER_MB // procs, "compound": False}
+        writer = ix.writer(procs=procs, multisegment=True, subargs=per_process, **per_process)
     else:
-        writer = ix.writer(limitmb=WRITER_MB)
+        writer = ix.writer(limitmb=WRITER_MB, compound=False)
     try:
         for article in chain(head, articles):
             writer.add_document(**_document(article))
@@ -408,39 +412,61 @@ def _update(
     ix = index.open_dir(str(generation))
     with ix.reader() as reader:
         known = _stored_hashes(reader)
-    writer = ix.writer(limitmb=WRITER_MB)
+    writer = None  # opened at the first change: a cancelled Whoosh writer leaves files behind
+
+    def open_writer():
+        nonlocal writer
+        if writer is None:
+            writer = ix.writer(limitmb=WRITER_MB, compound=False)
+        return writer
+
     try:
         for seen, article in enumerate(articles, 1):
             previous = known.pop(article.id, None)
             if previous == article.content_hash.encode():
                 report.unchanged += 1
-            elif previous is None:
-                writer.add_document(**_document(article))
-                report.added += 1
             else:
-                writer.update_document(**_document(article))
-                report.updated += 1
+                if previous is None:
+                    open_writer().add_document(**_document(article))
+                    report.added += 1
+                else:
+                    open_writer().update_document(**_document(article))
+                    report.updated += 1
             if on_progress is not None:
                 on_progress(seen)
         for gone in known:
-            writer.delete_by_term("id", gone)
+            open_writer().delete_by_term("id", gone)
             report.removed += 1
+        if optimize:
+            open_writer()
     except BaseException:
-        writer.cancel()
+        if writer is not None:
+            writer.cancel()
         raise
-    if report.added or report.updated or report.removed or optimize:
+    if writer is not None:
         writer.commit(optimize=optimize)
-    else:
-        writer.cancel()
     with ix.reader() as reader:
         report.documents = reader.doc_count()
 
 
 def _stored_hashes(reader) -> dict[str, bytes]:
     """Article id → content hash for every live document, read from columns."""
-    ids = reader.column_reader("id")
-    hashes = reader.column_reader("hash")
-    return {ids[docnum]: hashes[docnum] for docnum in range(reader.doc_count_all()) if not reader.is_deleted(docnum)}
+    return dict(live_columns(reader, "id", "hash"))
+
+
+def live_columns(reader, *names: str) -> Iterator[tuple]:
+    """The values of columns ``names`` for every live document, a tuple each
+    (None where a segment has no such column).
+
+    Read segment by segment: Whoosh 2.7.4's multi-segment column reader skips
+    segments that lack the column but keeps their offsets, pairing documents
+    with other documents' values.
+    """
+    for segment, _ in reader.leaf_readers():
+        columns = [segment.column_reader(name) if segment.has_column(name) else None for name in names]
+        for docnum in range(segment.doc_count_all()):
+            if not segment.is_deleted(docnum):
+                yield tuple(column[docnum] if column is not None else None for column in columns)
 
 
 # --- statistics ------------------------------------------------------------------
@@ -452,15 +478,14 @@ def index_stats(index_dir: Path) -> dict:
     generation = current_generation(index_dir)
     meta = read_meta(generation)
     with ix.reader() as reader:
-        live = [n for n in range(reader.doc_count_all()) if not reader.is_deleted(n)]
-        dates = reader.column_reader("date")
-        known_dates = sorted(d for d in (dates[n] for n in live) if d)
-        sources = Counter(s.decode() for s in (reader.column_reader("source_name")[n] for n in live) if s)
+        rows = list(live_columns(reader, "date", "source_name"))
+        known_dates = sorted(date for date, _ in rows if date)
+        sources = Counter(source.decode() for _, source in rows if source)
         segments = len(ix._segments())
     return {
         "index": str(index_dir),
         "generation": generation.name,
-        "documents": len(live),
+        "documents": len(rows),
         "dated": len(known_dates),
         "first_date": known_dates[0] if known_dates else None,
         "last_date": known_dates[-1] if known_dates else None,
