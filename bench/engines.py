@@ -82,9 +82,11 @@ class Searchkit:
         self._search, self._options = search, SearchOptions
 
     def search(self, query: str, limit: int, snippets: bool = True) -> list[tuple[str, str]]:
-        # The public API always makes snippets (there is no switch to skip them).
+        # The public API always makes snippets; without them (quality runs), did-you-mean
+        # is turned off too: it never changes the hits, and costs more than the search.
+        options = self._options(limit=limit) if snippets else self._options(limit=limit, suggest=False)
         try:
-            result = self._search(self.index_dir, query, self._options(limit=limit))
+            result = self._search(self.index_dir, query, options)
         except QueryError as error:  # e.g. only stop words: counted, no hits
             self.errors.append(f"{query}: {error}")
             return []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 from pathlib import Path
 
@@ -160,6 +162,11 @@ def time_cold(commands: dict[str, list[str]]) -> dict:
 
 
 # --- quality ------------------------------------------------------------------------------
+# Quality runs are not timed, so they run on two worker processes (forked:
+# they inherit CLUSTERS and TRUTH, set before the pool starts).
+
+CLUSTERS: dict = {}
+TRUTH: quality.Truth | None = None
 
 
 def id_search(engine, limit: int):
@@ -174,37 +181,45 @@ def id_search(engine, limit: int):
     return search
 
 
-def name_quality(rows: dict, texts: dict[str, str]) -> dict:
-    clusters = json.loads((BENCH / "clusters.json").read_text())
-    spellings = {s for group in clusters["clusters"] + clusters["exonyms"] for s in group["spellings"]}
-    spellings |= {pair[k] for pair in clusters["confusables"] for k in ("a", "b")}
-    truth = quality.Truth(texts, spellings)
-    results = {}
-    for row, engine in rows.items():
-        log(f"names: {row}")
+def quality_task(kind: str, row: str, workdir: Path) -> tuple[str, str, dict]:
+    """One engine's name-variant scores ("names") or PIAF scores ("piaf")."""
+    log(f"{kind}: {row}")
+    engine = engines.make(row)
+    engine.open(workdir)
+    if kind == "names":
         search = id_search(engine, QUALITY_LIMIT)
-        results[row] = {
-            "names": quality.name_scores(search, clusters["clusters"], truth),
-            "exonyms": quality.name_scores(search, clusters["exonyms"], truth),
-            "confusables": quality.leak_scores(search, clusters["confusables"], truth),
+        result = {
+            "names": quality.name_scores(search, CLUSTERS["clusters"], TRUTH),
+            "exonyms": quality.name_scores(search, CLUSTERS["exonyms"], TRUTH),
+            "confusables": quality.leak_scores(search, CLUSTERS["confusables"], TRUTH),
         }
-    return results
+    else:
+        queries = [json.loads(line) for line in (PIAF / "queries-dev.jsonl").read_text().splitlines() if line]
+        result = quality.ranking_scores(id_search(engine, PIAF_LIMIT), queries)
+        result["query_errors"] = len(getattr(engine, "errors", []))
+    engine.close()
+    return kind, row, result
 
 
-def piaf_quality(names: list[str], workdir: Path) -> dict:
-    passages, queries_file = PIAF / "passages.jsonl", PIAF / "queries-dev.jsonl"
-    queries = [json.loads(line) for line in queries_file.read_text().splitlines() if line.strip()]
-    results = {}
-    for name in names:
-        variants = ROWS[name]
-        build_in_child(variants[0], passages, workdir)
-        for row in variants:
-            log(f"piaf: {row}")
-            engine = engines.make(row)
-            engine.open(workdir)
-            results[row] = quality.ranking_scores(id_search(engine, PIAF_LIMIT), queries)
-            results[row]["query_errors"] = len(getattr(engine, "errors", []))
-            engine.close()
+def run_quality(names: list[str], texts: dict[str, str], workdir: Path) -> dict:
+    global CLUSTERS, TRUTH
+    CLUSTERS = json.loads((BENCH / "clusters.json").read_text())
+    spellings = {s for group in CLUSTERS["clusters"] + CLUSTERS["exonyms"] for s in group["spellings"]}
+    spellings |= {pair[k] for pair in CLUSTERS["confusables"] for k in ("a", "b")}
+    TRUTH = quality.Truth(texts, spellings)
+    rows = [row for name in names if name != "grep" for row in ROWS[name]]  # grep does not rank
+    tasks = [("names", row, workdir / "lemonde") for row in rows]
+    if PIAF.exists():
+        for name in names:
+            if name != "grep":
+                build_in_child(ROWS[name][0], PIAF / "passages.jsonl", workdir / "piaf")
+        tasks = [("piaf", row, workdir / "piaf") for row in rows] + tasks
+    results: dict = {"names": {}, "piaf": {}}
+    if not tasks:
+        return results
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        for kind, row, result in pool.map(quality_task, *zip(*tasks, strict=True)):
+            results[kind][row] = result
     return results
 
 
@@ -337,7 +352,7 @@ def tool_versions() -> dict:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
     return {
         "python": platform.python_version(),
-        "whoosh": ".".join(map(str, whoosh.versiontuple)),
+        "whoosh": whoosh.versionstring(),
         "sqlite": sqlite3.sqlite_version,
         "ripgrep": version,
         "commit": commit.stdout.strip() or None,
@@ -383,11 +398,9 @@ def main() -> None:
         for row, engine in searchers.items():
             rows[row]["query_errors"] = getattr(engine, "errors", [])
 
-        ranked = {row: e for row, e in searchers.items() if row != "grep"}  # grep does not rank
-        names = name_quality(ranked, texts)
         for engine in searchers.values():
             engine.close()
-        piaf = piaf_quality([n for n in args.engines if n != "grep"], workdir / "piaf") if PIAF.exists() else {}
+        results = run_quality(args.engines, texts, workdir)
 
         report = {
             "meta": {
@@ -403,8 +416,7 @@ def main() -> None:
                 **tool_versions(),
             },
             "rows": rows,
-            "names": names,
-            "piaf": piaf,
+            **results,
         }
     finally:
         if args.keep:

@@ -177,6 +177,11 @@ class ElisionFilter(Filter):
 _ELISION = re.compile(r"^([^\W_]+)['’ʼ]")
 
 
+def strip_elision(word: str) -> str:
+    """``word`` without an elided prefix: ``l’Ukraine`` → ``Ukraine``."""
+    return word[_elided_length(word) :]
+
+
 @lru_cache(maxsize=200_000)
 def _elided_length(word: str) -> int:
     """How many characters of ``word`` are an elided prefix and its apostrophe."""

@@ -13,11 +13,35 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from .errors import EXIT_NO_HITS, EXIT_OK, EXIT_REJECTED, SearchkitError
 
+
+class _OneLineUsageErrors(TyperGroup):
+    """Reports usage errors that Click catches (unknown option, value out of
+    range) in one ``searchkit:`` line, like every other error, instead of
+    Typer's usage box."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except Exception as error:
+            if not (hasattr(error, "format_message") and hasattr(error, "exit_code")):
+                raise  # not a Click error: a bug, keep its traceback
+            if type(error).__name__ == "NoArgsIsHelpError":
+                error.show()  # `searchkit` alone prints the help
+            else:
+                _err(f"error: {error.format_message()} (see `searchkit --help`)")
+            code = error.exit_code
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="searchkit",
+    cls=_OneLineUsageErrors,
     help="Full-text search for French news, with accent, elision and name-variant folding.",
     no_args_is_help=True,
     add_completion=False,

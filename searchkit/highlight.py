@@ -9,6 +9,7 @@ stops at 32 KiB), so matches deep in long articles are found too.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -52,10 +53,12 @@ def make_snippets(text: str, spans: list[Span], count: int = 3, width: int = 220
         start, end = 0, _word_end(text, min(len(text), width))
         return [Snippet(start, end, text[start:end], ())]
     windows = []
-    for i, (anchor, _) in enumerate(spans):
+    starts = [start for start, _ in spans]
+    for anchor, anchor_end in spans:
         start = _window_start(text, anchor)
-        end = _word_end(text, min(len(text), start + width))
-        inside = [s for s in spans[i:] if s[1] <= end]
+        # Never cut before the anchor's end, even inside a long URL with no space.
+        end = max(_word_end(text, min(len(text), start + width)), anchor_end)
+        inside = [s for s in spans[bisect_left(starts, start) :] if s[1] <= end]
         distinct = len({text[s:e].casefold() for s, e in inside})
         windows.append((distinct, len(inside), -start, start, end, tuple(inside)))
     windows.sort(reverse=True)

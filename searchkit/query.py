@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
 
-from .analysis import SPELLING_MARK, fold, word_analyzer
+from .analysis import SPELLING_MARK, fold, strip_elision, word_analyzer
 from .corpus import is_valid_date
 from .errors import QueryError
 from .variants import Variants
@@ -373,25 +373,22 @@ def _word_query(node: Word, variants: Variants) -> wq.Query | None:
     if node.kind == "word":
         return _text_query(node.text, node.field, variants)
     fields = [node.field] if node.field else ["title", "body"]
-    folded = fold(node.text)
     if node.kind == "prefix":
+        folded = fold(strip_elision(node.text))
         parts = [wq.Prefix(f, folded, boost=_field_boost(f)) for f in fields]
     else:
         words, spellings = _query_words(node.text)
         if not words:
             return None
+        stem, folded = words[0][0], spellings[0][0]
         parts = []
         for f in fields:
-            parts.append(wq.FuzzyTerm(f, words[0][0], boost=_field_boost(f), maxdist=node.distance, prefixlength=1))
-            parts.append(
-                wq.FuzzyTerm(
-                    f,
-                    SPELLING_MARK + spellings[0][0],
-                    boost=VARIANT_BOOST * _field_boost(f),
-                    maxdist=node.distance,
-                    prefixlength=2,
-                )
-            )
+            boost = _field_boost(f)
+            parts.append(wq.FuzzyTerm(f, stem, boost=boost, maxdist=node.distance, prefixlength=1))
+            parts += [
+                wq.FuzzyTerm(f, SPELLING_MARK + s, boost=VARIANT_BOOST * boost, maxdist=node.distance, prefixlength=2)
+                for s in sorted(variants.spellings(folded))
+            ]
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
@@ -402,8 +399,10 @@ def filter_query(node: Filter) -> wq.Query:
         return wq.TermRange("date", node.low, node.high)
     if node.field == "id":
         return wq.Term("id", node.low)
-    words = [fold(w) for w in re.findall(r"\w+", node.low)]
-    return wq.And([wq.Term("source", w) for w in words if w]) if words else wq.NullQuery
+    words = [w for w in (fold(w) for w in re.findall(r"\w+", node.low)) if w]
+    if not words:
+        raise QueryError(f"source {node.low!r} has no word to look for")
+    return wq.And([wq.Term("source", w) for w in words])
 
 
 def compile_query(node: Node, variants: Variants, *, positive_only: bool = False) -> wq.Query | None:

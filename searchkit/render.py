@@ -79,7 +79,7 @@ def render_hit(hit: Hit) -> Text:
         hit.date or "no date",
         safe_text(hit.source or "", flat=True) or None,
         f"id {safe_text(hit.id, flat=True)}",
-        f"score {hit.score:.2f}",
+        f"score {hit.score:.2f}" if hit.score is not None else None,
     ]
     meta = Text("     " + " · ".join(d for d in details if d), style="dim")
     if hit.partial:
@@ -184,7 +184,7 @@ def hit_json(hit: Hit, fields: list[str] | None = None) -> dict:
         "source": hit.source,
         "url": hit.url,
         "origin": hit.origin,
-        "score": round(hit.score, 4),
+        "score": round(hit.score, 4) if hit.score is not None else None,
         "partial": hit.partial,
         "title_highlights": [_span_json(hit.title, s) for s in hit.title_highlights],
         "snippets": [
@@ -227,7 +227,7 @@ def dump_json(document: dict, file: IO[str] | None = None) -> None:
     print(_terminal_safe_json(json.dumps(document, ensure_ascii=False, indent=2)), file=file or sys.stdout)
 
 
-_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in _UNSAFE if c >= 0x80}
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in _UNSAFE if c >= 0x7F}  # json escapes those below
 
 
 def _terminal_safe_json(text: str) -> str:

@@ -39,7 +39,7 @@ class Hit:
     source: str | None
     url: str | None
     origin: str | None
-    score: float
+    score: float | None  #: None when sorted by date, not by relevance
     partial: bool  #: matched only some of the query's words
     title_highlights: tuple[Span, ...]
     snippets: tuple[Snippet, ...]
@@ -149,7 +149,9 @@ def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions())
         for rank, (hit, partial) in enumerate(found[options.offset : wanted], options.offset + 1):
             stored = hit.fields()
             explanation = explain_hit(parts, searcher, hit.docnum, stored.get("title", ""), stored.get("body", ""))
-            hits.append(_hit(stored, rank, hit.score or 0.0, partial, terms, options.snippets, explanation))
+            # Sorted by date, Whoosh puts the sort key where the score was: no score then.
+            score = None if options.sort == "date" else hit.score or 0.0
+            hits.append(_hit(stored, rank, score, partial, terms, options.snippets, explanation))
         suggestions = []
         if options.suggest and strict_count < SUGGEST_BELOW:
             suggestions = _suggestions(text, searcher, variants, restriction, strict_count)
@@ -191,7 +193,7 @@ def _doc_set(query: wq.Query, reader) -> set[int] | None:
 def _hit(
     stored: dict,
     rank: int,
-    score: float,
+    score: float | None,
     partial: bool,
     terms: set[str],
     snippets: int,

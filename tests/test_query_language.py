@@ -242,32 +242,15 @@ def test_fuzzy_tolerates_typos(index_dir):
     assert found(index_dir, "l’ukrainne~") == {"ukraine", "kyiv"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: query._word_query, fuzzy branch, searches the exact ^spelling with FuzzyTerm "
-    "(prefixlength=2) and never the name variants (Variants.spellings): 'shoigu' finds Choïgou, Choïgu "
-    "and Shoigu, but 'shoigu~' finds only Shoigu and 'choigu~' misses Shoigu",
-)
 @pytest.mark.parametrize("query", ["shoigu~", "choigu~"])
 def test_fuzzy_folds_name_variants_like_every_other_form(index_dir, query):
     assert found(index_dir, query) >= CHOIGU_SPELLINGS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: query._word_query, prefix branch, folds the raw text (fold('l’ukrain') == 'lukrain') "
-    "without the analyzer's elision filter, so 'l’ukrain*' finds nothing while 'l’ukraine' finds both",
-)
 def test_prefix_removes_elision_like_every_other_form(index_dir):
     assert found(index_dir, "l’ukrain*") == {"ukraine", "kyiv"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: query.filter_query turns a source: value whose word characters all fold to nothing "
-    "('_', 'ʼ') into an empty whoosh And([]); beside any word, Whoosh's And.estimate_size calls min() "
-    "on no subqueries and search() raises ValueError instead of a SearchkitError",
-)
 @pytest.mark.parametrize("query", ["iran source:_", "source:ʼ iran", "iran OR source:_"])
 def test_a_source_filter_with_no_letters_is_not_a_crash(index_dir, query):
     with contextlib.suppress(SearchkitError):
@@ -301,9 +284,7 @@ SPECIAL_CHARACTERS = [
     "İ",
     "ﬁ",
 ]
-#: Pieces of syntax. ``source:`` is left out of the search property on purpose: with a
-#: value that folds to nothing it crashes (test_a_source_filter_with_no_letters_is_not_a_crash);
-#: add it back here once that is fixed.
+#: Pieces of syntax, ``source:`` with values that fold to nothing included.
 SYNTAX_PIECES = [
     " OR ",
     " OU ",
@@ -315,6 +296,7 @@ SYNTAX_PIECES = [
     "body:",
     "date:",
     "id:",
+    "source:",
     "..",
     "2022",
     "-03",
