@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -34,6 +35,18 @@ class BuildStats:
     seconds: float
     index_bytes: int
     note: str = ""
+    peak_rss_bytes: int = 0  #: filled in by ``main``
+
+
+def peak_rss() -> int:
+    """Peak resident memory of this process (VmHWM), or of its largest child process.
+
+    Not ``ru_maxrss`` of the benchmark's RUSAGE_CHILDREN: Python starts children with
+    vfork, and the kernel then counts the parent's resident memory in the child's peak.
+    """
+    status = Path("/proc/self/status").read_text()
+    own = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
+    return max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
 
 
 def articles(corpus: Path) -> Iterator[Article]:
@@ -274,7 +287,9 @@ def cold_command(name: str, engine, workdir: Path, query: str) -> list[str]:
 def main(argv: list[str]) -> None:
     if len(argv) == 4 and argv[0] == "build":
         name, corpus, workdir = argv[1], Path(argv[2]), Path(argv[3])
-        print(json.dumps(asdict(make(name).build(corpus, workdir))))
+        stats = make(name).build(corpus, workdir)
+        stats.peak_rss_bytes = peak_rss()
+        print(json.dumps(asdict(stats)))
     elif len(argv) == 4 and argv[0] == "search":
         engine = make(argv[1])
         engine.open(Path(argv[2]))

@@ -8,10 +8,11 @@ Rules, identical for every engine (printed under the tables too):
   articles containing any of its spellings.
 * relevant (precision): a retrieved article is relevant to a cluster when it
   is in the truth, or its text folded (unidecode, lower case) has a word
-  starting with one of the folded spellings (so ``poutinien``, ``taiwanais``
-  or a lower-case ``zelensky`` count).
+  starting with one of the folded spellings less a final s (so ``poutinien``,
+  ``taiwanais``, ``ouïgoure`` or a lower-case ``zelensky`` count).
 * leak: querying ``a`` retrieves an article that contains ``b`` (truth rule)
-  but no word ``a`` (folded, whole word).  Both directions of every pair.
+  but no word ``a`` (folded, whole word: strict, so ``Slovaque`` retrieved for
+  ``Slovaquie`` is a leak).  Both directions of every pair.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ TOKEN = re.compile(r"\b[^\W\d_][^\W\d_'’-]*\b")
 
 RULES = (
     "truth = articles with a spelling as an exact token (clusters.json regex); "
-    "precision counts as relevant any article with a word starting with a folded spelling; "
+    "precision counts as relevant any article with a word starting with a folded spelling less a final s; "
     "leak = query a retrieves an article with token b and no folded word a (both directions)"
 )
 
@@ -55,10 +56,11 @@ class Truth:
         return set().union(*(self.exact[s] for s in spellings))
 
     def mentions(self, doc_id: str, spellings: Iterable[str], prefix: bool) -> bool:
-        """Whether the folded text has one of the folded spellings as a word (or word start)."""
+        """Whether the folded text has one of the folded spellings as a whole word, or
+        (``prefix``) a word starting with one, less a final s."""
         key = (tuple(spellings), prefix)
         if key not in self._patterns:
-            alternatives = "|".join(re.escape(fold(s)) for s in key[0])
+            alternatives = "|".join(re.escape(fold(s).removesuffix("s") if prefix else fold(s)) for s in key[0])
             self._patterns[key] = re.compile(rf"\b(?:{alternatives})" + ("" if prefix else r"\b"))
         if doc_id not in self._folded:
             self._folded[doc_id] = fold(self.texts[doc_id])

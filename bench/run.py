@@ -98,26 +98,22 @@ class PssSampler(threading.Thread):
 
 
 def build_in_child(name: str, corpus: Path, workdir: Path) -> dict:
-    """Builds one engine in a fresh process; its stats plus peak memory.
+    """Builds one engine in a fresh process: its stats, with two measures of peak memory.
 
-    ``peak_rss``: the kernel's ru_maxrss of the child (via wait4, the counter
-    RUSAGE_CHILDREN reports), which is the largest single process of its tree;
-    ``peak_pss``: the whole tree's PSS, sampled (searchkit writes with several
-    processes).
+    ``peak_rss_bytes``: the build process's own peak (VmHWM), or its largest worker's;
+    ``peak_pss_bytes``: the whole process tree's PSS, summed and sampled every 0.1 s
+    (searchkit writes with several processes; shared pages are counted once).
     """
     command = [sys.executable, str(BENCH / "engines.py"), "build", name, str(corpus), str(workdir)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     sampler = PssSampler(proc.pid)
     sampler.start()
-    out = proc.stdout.read()
-    proc.stdout.close()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    out, _ = proc.communicate()
     peak_pss = sampler.stop()
     if proc.returncode != 0:
         raise SystemExit(f"bench: building {name} failed (exit {proc.returncode})")
     stats = json.loads(out)
-    stats.update(peak_rss_bytes=usage.ru_maxrss * 1024, peak_pss_bytes=peak_pss)
+    stats["peak_pss_bytes"] = peak_pss
     stats["docs_per_second"] = stats["docs"] / stats["seconds"] if stats["seconds"] else None
     return stats
 
@@ -135,17 +131,23 @@ def time_queries(rows: dict, queries: list[str], repeat: int) -> dict:
     for engine in rows.values():
         for query in queries:
             engine.search(query, 10)
-    samples = {row: [] for row in rows}
+    samples: dict[str, dict[str, list[float]]] = {row: defaultdict(list) for row in rows}
     for _ in range(repeat):
         for query in queries:
             for row, engine in rows.items():
                 start = time.perf_counter()
                 engine.search(query, 10)
-                samples[row].append((time.perf_counter() - start) * 1000)
-    return {
-        row: {"p50_ms": statistics.median(s), "p95_ms": percentile(s, 95), "samples": len(s)}
-        for row, s in samples.items()
-    }
+                samples[row][query].append((time.perf_counter() - start) * 1000)
+    timings = {}
+    for row, by_query in samples.items():
+        every = [ms for times in by_query.values() for ms in times]
+        timings[row] = {
+            "p50_ms": statistics.median(every),
+            "p95_ms": percentile(every, 95),
+            "samples": len(every),
+            "median_ms_by_query": {query: round(statistics.median(times), 2) for query, times in by_query.items()},
+        }
+    return timings
 
 
 def time_cold(commands: dict[str, list[str]]) -> dict:

@@ -29,14 +29,14 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
 
-from .analysis import SPELLING_MARK, fold, strip_elision, word_analyzer
+from .analysis import SPELLING_MARK, fold, light_stem, strip_elision, word_analyzer
 from .corpus import is_valid_date
 from .errors import QueryError
 from .variants import Variants
 
-TITLE_BOOST = 2.0  #: a word in the title weighs twice a word in the body
-NAME_BOOST = 1.0  #: a name in its exact spelling, on top of its word match
-VARIANT_BOOST = 0.5  #: a name spelled another way weighs half the exact spelling
+TITLE_BOOST = 1.0
+EXACT_BONUS = 0.2  #: a name in the query's own spelling, on top of its word match
+VARIANT_WEIGHT = 0.5  #: a name spelled another way weighs half its word match
 FIELDS = ("title", "body", "date", "source", "id")
 
 _WORDS = word_analyzer()
@@ -331,47 +331,67 @@ def _field_boost(fieldname: str) -> float:
     return TITLE_BOOST if fieldname == "title" else 1.0
 
 
-def _names_query(fieldname: str, words: list[tuple[str, int]], variants: Variants) -> wq.Query | None:
-    """Each word as a name, in its exact spelling or (weighing less) in a variant one.
+def _name_alternatives(words: list[tuple[str, int]], variants: Variants) -> dict[str, set[str]] | None:
+    """For each folded query word, its other spellings; None when no word has any."""
+    alternatives = {word: variants.spellings(word) - {word} for word, _ in words}
+    return alternatives if any(alternatives.values()) else None
 
-    ``words`` are the folded, unstemmed query words; a phrase needs every one of
-    them to be a name in the article.  None when no word has another spelling:
-    the word query finds the same articles, and the query stays lean.
+
+def _name_query(fieldname: str, stem: str, folded: str, others: set[str], exact_only: bool) -> wq.Query:
+    """A name: its word, a small bonus for the exact spelling, and its other spellings.
+
+    Spellings sharing the word's stem (Prigojine for Prigojin) are left out:
+    the word already matches them, and they would outweigh the exact one.
+    With ``exact_only``, the exact spelling alone, for the first tier of hits.
     """
     boost = _field_boost(fieldname)
-    alternatives_of = {word: variants.spellings(word) for word, _ in words}
-    if all(spellings <= {word} for word, spellings in alternatives_of.items()):
-        return None
-    if len(words) == 1:
-        exact = words[0][0]
-        others = sorted(alternatives_of[exact] - {exact})
-        terms = [wq.Term(fieldname, SPELLING_MARK + exact, boost=NAME_BOOST * boost)]
-        terms += [wq.Term(fieldname, SPELLING_MARK + other, boost=VARIANT_BOOST * boost) for other in others]
-        return terms[0] if len(terms) == 1 else wq.Or(terms)
+    exact = wq.Term(fieldname, SPELLING_MARK + folded, boost=boost)
+    if exact_only:
+        return exact
+    terms = [
+        wq.Term(fieldname, stem, boost=boost),
+        wq.Term(fieldname, SPELLING_MARK + folded, boost=EXACT_BONUS * boost),
+    ]
+    terms += [
+        wq.Term(fieldname, SPELLING_MARK + other, boost=VARIANT_WEIGHT * boost)
+        for other in sorted(others)
+        if light_stem(other) != stem
+    ]
+    return wq.Or(terms)
+
+
+def _names_phrase(fieldname: str, words: list[tuple[str, int]], alternatives: dict[str, set[str]]) -> wq.Query:
+    """A phrase of names, each word in any of its spellings."""
     parts = []
     for word, pos in words:
-        alternatives = [wq.Term(fieldname, SPELLING_MARK + s) for s in sorted(alternatives_of[word])]
-        parts.append((_SpanOr(alternatives) if len(alternatives) > 1 else alternatives[0], pos))
-    return _gapped(fieldname, parts, VARIANT_BOOST * boost)
+        terms = [wq.Term(fieldname, SPELLING_MARK + s) for s in sorted(alternatives[word] | {word})]
+        parts.append((_SpanOr(terms) if len(terms) > 1 else terms[0], pos))
+    return _gapped(fieldname, parts, VARIANT_WEIGHT * _field_boost(fieldname))
 
 
-def _text_query(text: str, field: str | None, variants: Variants) -> wq.Query | None:
-    """A word or phrase in the title and the body, as words and as names."""
+def _text_query(text: str, field: str | None, variants: Variants, exact_names: bool = False) -> wq.Query | None:
+    """A word or phrase in the title and the body, as words and, for names, in all their spellings."""
     words, folded = _query_words(text)
     if not words:
         return None  # only stop words
+    alternatives = _name_alternatives(folded, variants)
     parts = []
     for fieldname in [field] if field else ["title", "body"]:
-        parts.append(_words_query(fieldname, words, _field_boost(fieldname)))
-        names = _names_query(fieldname, folded, variants)
-        if names is not None:
-            parts.append(names)
-    return wq.Or(parts)
+        if alternatives is None:
+            parts.append(_words_query(fieldname, words, _field_boost(fieldname)))
+        elif len(words) == 1:
+            word = folded[0][0]
+            parts.append(_name_query(fieldname, words[0][0], word, alternatives[word], exact_names))
+        else:
+            parts.append(_words_query(fieldname, words, _field_boost(fieldname)))
+            if not exact_names:
+                parts.append(_names_phrase(fieldname, folded, alternatives))
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
-def _word_query(node: Word, variants: Variants) -> wq.Query | None:
+def _word_query(node: Word, variants: Variants, exact_names: bool) -> wq.Query | None:
     if node.kind == "word":
-        return _text_query(node.text, node.field, variants)
+        return _text_query(node.text, node.field, variants, exact_names)
     fields = [node.field] if node.field else ["title", "body"]
     if node.kind == "prefix":
         folded = fold(strip_elision(node.text))
@@ -386,7 +406,7 @@ def _word_query(node: Word, variants: Variants) -> wq.Query | None:
             boost = _field_boost(f)
             parts.append(wq.FuzzyTerm(f, stem, boost=boost, maxdist=node.distance, prefixlength=1))
             parts += [
-                wq.FuzzyTerm(f, SPELLING_MARK + s, boost=VARIANT_BOOST * boost, maxdist=node.distance, prefixlength=2)
+                wq.FuzzyTerm(f, SPELLING_MARK + s, boost=VARIANT_WEIGHT * boost, maxdist=node.distance, prefixlength=2)
                 for s in sorted(variants.spellings(folded))
             ]
     return parts[0] if len(parts) == 1 else wq.Or(parts)
@@ -405,16 +425,19 @@ def filter_query(node: Filter) -> wq.Query:
     return wq.And([wq.Term("source", w) for w in words])
 
 
-def compile_query(node: Node, variants: Variants, *, positive_only: bool = False) -> wq.Query | None:
+def compile_query(
+    node: Node, variants: Variants, *, positive_only: bool = False, exact_names: bool = False
+) -> wq.Query | None:
     """The Whoosh query for a syntax tree; None when nothing searchable is left.
 
     ``positive_only`` leaves out negations and filters: what remains are the
-    terms to highlight and to explain.
+    terms to highlight and to explain.  ``exact_names`` matches names in the
+    query's spelling only: the first tier of hits, before other spellings.
     """
     if isinstance(node, Word):
-        return _word_query(node, variants)
+        return _word_query(node, variants, exact_names)
     if isinstance(node, Phrase):
-        return _text_query(node.text, node.field, variants)
+        return _text_query(node.text, node.field, variants, exact_names)
     if isinstance(node, Filter):
         return None if positive_only else filter_query(node)
     if isinstance(node, Not):
@@ -422,7 +445,7 @@ def compile_query(node: Node, variants: Variants, *, positive_only: bool = False
             return None
         child = compile_query(node.child, variants)
         return wq.Not(child) if child is not None else None
-    children = [compile_query(c, variants, positive_only=positive_only) for c in node.children]
+    children = [compile_query(c, variants, positive_only=positive_only, exact_names=exact_names) for c in node.children]
     kept = [c for c in children if c is not None]
     if not kept:
         return None

@@ -126,22 +126,38 @@ def _opened(index_dir: Path) -> Iterator[tuple[object, Variants]]:
 
 
 def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions()) -> SearchResult:
-    """Ranked, highlighted hits for ``text``; ``QueryError`` if it cannot be parsed."""
+    """Ranked, highlighted hits for ``text``; ``QueryError`` if it cannot be parsed.
+
+    Hits come in tiers: articles with every word, names in the query's own
+    spelling; then with every word, names in any spelling; then (unless
+    ``match_all``) articles with only some of the words, marked partial.
+    """
     node = q.parse(text)
     restriction = _restriction(options)
     wanted = options.offset + options.limit
     with _opened(index_dir) as (searcher, variants):
         strict = _to_query(q.compile_query(node, variants), text)
         sort = {"sortedby": "date", "reverse": True} if options.sort == "date" else {}
-        strict_results = searcher.search(strict, limit=wanted, filter=restriction, **sort)
-        found = [(hit, False) for hit in strict_results]
-        total = strict_count = _count(searcher, strict, restriction, strict_results)
+        tiers = [(strict, False)]
+        exact = q.compile_query(node, variants, exact_names=True)
+        if exact is not None and exact != strict and options.sort != "date":
+            tiers.insert(0, (_to_query(exact, text), False))
         relaxed = None if options.match_all else _relaxed(node, variants)
-        if relaxed is not None and len(found) < wanted:
-            seen = {hit.docnum for hit, _ in found}
-            more = searcher.search(relaxed, limit=wanted + len(seen), filter=restriction, **sort)
-            found.extend((hit, True) for hit in more if hit.docnum not in seen)
-            total = max(total, _count(searcher, relaxed, restriction, more))
+        if relaxed is not None:
+            tiers.append((relaxed, True))
+        found: list[tuple[object, bool]] = []
+        seen: set[int] = set()
+        total = strict_count = 0
+        for query, partial in tiers:
+            if len(found) >= wanted and query is not strict:
+                continue
+            results = searcher.search(query, limit=wanted + len(seen), filter=restriction, **sort)
+            found.extend((hit, partial) for hit in results if hit.docnum not in seen)
+            seen.update(hit.docnum for hit in results)
+            if query is strict:
+                total = strict_count = _count(searcher, strict, restriction, results)
+            elif partial:
+                total = max(total, _count(searcher, query, restriction, results))
         reader = searcher.reader()
         terms = q.matched_terms(q.compile_query(node, variants, positive_only=True), reader)
         parts = query_parts(node, variants, reader) if options.explain else []
