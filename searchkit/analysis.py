@@ -30,7 +30,7 @@ from whoosh.analysis import Filter, RegexTokenizer
 
 #: Bumped whenever a change here changes the terms an article produces; an
 #: index built with another version must be rebuilt, never mixed.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 
 #: A word: letters and digits (with combining accents, for decomposed Unicode),
 #: possibly joined by apostrophes as in ``l’Iran`` or ``aujourd’hui``.  Hyphens,
@@ -70,15 +70,18 @@ FRENCH_STOP_WORDS = frozenset(
 #: changed spelling (Kiev → Kyiv) or whose English and French names differ in
 #: more than transliteration.  Maps a name key to the key of its other name.
 EXONYM_KEYS = {
-    "kiev": "kiv",  # Kiev → Kyiv
+    "kev": "kiv",  # Kiev → Kyiv
     "kharkov": "kharkiv",
     "lugansk": "luhansk",  # Lougansk → Louhansk
     "nikolaiev": "mikolaiv",  # Nikolaïev → Mykolaïv
-    "dniepr": "dnipro",
     "chernigov": "chernihiv",  # Tchernigov → Tchernihiv
     "lvov": "lviv",
     "moscov": "moscu",  # Moscow → Moscou
     "beijing": "pekin",  # Beijing → Pékin
+    "belarus": "belorusie",  # Bélarus → Biélorussie
+    "mianmar": "birmanie",  # Myanmar → Birmanie
+    "bombai": "mumbai",  # Bombay → Mumbai
+    "bahrain": "bahrein",  # Bahrain → Bahreïn
 }
 
 # Transliteration rules, applied in order to a folded word.  French and English
@@ -95,11 +98,16 @@ _NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"zh", "j"),  # Prigozhin, Prigojine
         (r"tch", "ch"),  # Gorbatchev, Gorbachev
         (r"sh", "ch"),  # Shoigu, Choïgou
+        (r"gh", "g"),  # Ouïghours, Ouïgours
         (r"ou", "u"),  # Choïgou, Choigu
+        (r"ee", "i"),  # Jazeera, Jazira
         (r"gu(?=[eiy])", "g"),  # Sergueï, Sergei
         (r"y", "i"),  # Zelensky, Zelenski
+        (r"^ie", "e"),  # Yevgeny, Evgueni (a Russian initial Е)
+        (r"(?<=[^aeiou])ie(?=[^aeiou])", "e"),  # Sievierodonetsk, Severodonetsk
         (r"ck|q", "k"),
-        (r"(.)\1+", r"\1"),  # Zelenskyy, Raïssi, Zaporizhzhia
+        (r"([^aeiou])\1+|(i)i+", r"\1\2"),  # doubled consonants and i: Raïssi, Zelenskyy; not Shaanxi
+        (r"(?<=[aeiou])h$", ""),  # silent final h: Jeddah, Djedda
         (r"(?<=...[^aeiou])e$", ""),  # silent final e: Poutine, Putin
     )
 )
