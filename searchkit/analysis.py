@@ -26,7 +26,8 @@ import re
 from functools import lru_cache
 
 from unidecode import unidecode
-from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.analysis import Filter, RegexTokenizer, Token
+from whoosh.analysis.analyzers import Analyzer, CompositeAnalyzer
 
 #: Bumped whenever a change here changes the terms an article produces; an
 #: index built with another version must be rebuilt, never mixed.
@@ -259,9 +260,77 @@ class LightStemFilter(Filter):
             yield t
 
 
-def word_analyzer():
+class PerWordCache(Analyzer):
+    """Runs an analyzer chain once per distinct word, then replays the result.
+
+    The chain stays the definition of the analysis; this wrapper only saves
+    repeating it: in news, a word is seen a hundred times for each time it is
+    new.  It is exact because every filter here looks at one word at a time,
+    never at its neighbours.  The cache lives in the instance and is neither
+    pickled into the index schema nor compared.
+    """
+
+    MAX_WORDS = 500_000  #: the cache is emptied when it grows past this
+
+    def __init__(self, chain: CompositeAnalyzer) -> None:
+        self.chain = chain
+        self._expression = chain.items[0].expression
+        self._cache: dict[tuple[str, str, bool], tuple] = {}
+
+    def __getstate__(self) -> dict:
+        return {"chain": self.chain}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["chain"])
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.chain == self.chain
+
+    __hash__ = None
+
+    def _analysed(self, word: str, mode: str, removestops: bool) -> tuple:
+        key = (word, mode, removestops)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) > self.MAX_WORDS:
+                self._cache.clear()
+            found = self._cache[key] = tuple(
+                (t.text, t.startchar, t.endchar, t.folded, t.stopped)
+                for t in self.chain(word, chars=True, mode=mode, removestops=removestops)
+            )
+        return found
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        if not tokenize:
+            yield from self.chain(value, positions=positions, chars=chars, tokenize=False, mode=mode, **kwargs)
+            return
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, match in enumerate(self._expression.finditer(value), start_pos):
+            offset = start_char + match.start()
+            for text, start, end, folded, stopped in self._analysed(match.group(), mode, removestops):
+                t.text, t.folded, t.stopped, t.boost = text, folded, stopped, 1.0
+                if keeporiginal:
+                    t.original = text
+                t.pos = pos
+                t.startchar, t.endchar = offset + start, offset + end
+                yield t
+
+
+def word_analyzer() -> PerWordCache:
     """The analyzer of the ``title`` and ``body`` fields, of queries and of highlights."""
-    return (
+    return PerWordCache(
         RegexTokenizer(WORD_PATTERN)
         | ElisionFilter()
         | FoldFilter()
