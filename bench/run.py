@@ -352,12 +352,13 @@ def tool_versions() -> dict:
     rg = shutil.which("rg")
     version = subprocess.run([rg, "--version"], capture_output=True, text=True).stdout.split("\n")[0] if rg else None
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "searchkit"], cwd=REPO, capture_output=True, text=True)
     return {
         "python": platform.python_version(),
         "whoosh": whoosh.versionstring(),
         "sqlite": sqlite3.sqlite_version,
         "ripgrep": version,
-        "commit": commit.stdout.strip() or None,
+        "commit": (commit.stdout.strip() + ("+uncommitted" if dirty.stdout.strip() else "")) or None,
         "cpus": os.cpu_count(),
     }
 

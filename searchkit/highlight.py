@@ -36,7 +36,7 @@ def matched_words(text: str, terms: Collection[str]) -> list[tuple[int, int, str
     (a stem, or a name's ``^spelling``); a name can appear twice, once a term."""
     if not terms:
         return []
-    return [(t.startchar, t.endchar, t.text) for t in _WORDS(text, chars=True) if t.text in terms]
+    return _WORDS.find(text, terms)
 
 
 def matched_spans(text: str, terms: Collection[str]) -> list[Span]:
