@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -201,7 +202,20 @@ FieldsOption = Annotated[
         "alone, one tab-separated line a hit.",
     ),
 ]
-ColorOption = Annotated[str, typer.Option("--color", help="auto, always or never.")]
+
+
+class Color(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+class Sort(StrEnum):
+    score = "score"
+    date = "date"
+
+
+ColorOption = Annotated[Color, typer.Option("--color", help="Styled output: on a terminal only (auto), always, never.")]
 
 
 @app.command(help=QUERY_HELP)
@@ -218,24 +232,21 @@ def search(
         str | None, typer.Option("--until", metavar="DATE", help="Only articles on or before DATE.")
     ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
-    sort: Annotated[str, typer.Option("--sort", help="score or date (newest first).")] = "score",
+    sort: Annotated[Sort, typer.Option("--sort", help="By relevance, or by date (newest first).")] = Sort.score,
     explain: Annotated[bool, typer.Option("--explain", help="Show why each hit matched.")] = False,
     json_output: JsonOption = False,
     jsonl_output: JsonlOption = False,
     fields: FieldsOption = None,
-    color: ColorOption = "auto",
+    color: ColorOption = Color.auto,
 ) -> None:
-    from .index import resolve_index_dir
     from .search import SearchOptions
     from .search import search as run_search
 
     with _user_errors():
-        _check_choice("--sort", sort, ("score", "date"))
-        _check_choice("--color", color, ("auto", "always", "never"))
         for name, value in (("--since", since), ("--until", until)):
             if value is not None:
                 _check_date(name, value)
-        index_path = _ready_index(resolve_index_dir(index_dir))
+        index_path = _ready_index(index_dir)
         options = SearchOptions(
             limit=limit,
             offset=(page - 1) * limit,
@@ -243,7 +254,7 @@ def search(
             since=since,
             until=until,
             source=source,
-            sort=sort,
+            sort=sort.value,
             explain=explain,
         )
         result = run_search(index_path, query, options)
@@ -257,16 +268,14 @@ def show(
     query: Annotated[str | None, typer.Option("--query", "-q", help="Highlight this query's matches.")] = None,
     index_dir: IndexOption = None,
     json_output: JsonOption = False,
-    color: ColorOption = "auto",
+    color: ColorOption = Color.auto,
     pager: Annotated[bool, typer.Option("--pager/--no-pager", help="Page long articles on a terminal.")] = True,
 ) -> None:
     """Print one article whole, with a query's matches highlighted."""
-    from .index import resolve_index_dir
     from .search import show as show_article
 
     with _user_errors():
-        _check_choice("--color", color, ("auto", "always", "never"))
-        view = show_article(_ready_index(resolve_index_dir(index_dir)), article_id, query)
+        view = show_article(_ready_index(index_dir), article_id, query)
         if json_output:
             from dataclasses import asdict
 
@@ -276,7 +285,7 @@ def show(
             return
         from .render import make_console, render_article
 
-        console = make_console(color)
+        console = make_console(color.value)
         if pager and console.is_terminal:
             with console.pager(styles=True):
                 render_article(view, console)
@@ -292,15 +301,13 @@ def similar(
     json_output: JsonOption = False,
     jsonl_output: JsonlOption = False,
     fields: FieldsOption = None,
-    color: ColorOption = "auto",
+    color: ColorOption = Color.auto,
 ) -> None:
     """List the articles most like article ID (by its most telling words)."""
-    from .index import resolve_index_dir
     from .search import similar as similar_articles
 
     with _user_errors():
-        _check_choice("--color", color, ("auto", "always", "never"))
-        result = similar_articles(_ready_index(resolve_index_dir(index_dir)), article_id, limit)
+        result = similar_articles(_ready_index(index_dir), article_id, limit)
         _print_hits(result, json_output, jsonl_output, fields, color)
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
 
@@ -322,7 +329,7 @@ def stats(index_dir: IndexOption = None, json_output: JsonOption = False) -> Non
             render_stats(facts, make_console())
 
 
-def _print_hits(result, json_output: bool, jsonl_output: bool, fields: str | None, color: str) -> None:
+def _print_hits(result, json_output: bool, jsonl_output: bool, fields: str | None, color: Color) -> None:
     from .render import HIT_FIELDS
 
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
@@ -346,7 +353,7 @@ def _print_hits(result, json_output: bool, jsonl_output: bool, fields: str | Non
     else:
         from .render import make_console, render_results
 
-        render_results(result, make_console(color))
+        render_results(result, make_console(color.value))
 
 
 def _check_date(option: str, value: str) -> None:
@@ -358,18 +365,15 @@ def _check_date(option: str, value: str) -> None:
         raise SearchkitError(f"{option} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD") from None
 
 
-def _ready_index(index_path: Path) -> Path:
-    """The index folder, built from ./corpus first when there is none yet."""
-    from .index import index_exists
+def _ready_index(index_dir: Path | None) -> Path:
+    """The index folder (``--index``, ``$SEARCHKIT_INDEX`` or ./index), built
+    from ./corpus first when there is none yet."""
+    from .index import index_exists, resolve_index_dir
 
+    index_path = resolve_index_dir(index_dir)
     if not index_exists(index_path):
         _build_default(index_path)
     return index_path
-
-
-def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise SearchkitError(f"{option} must be one of {', '.join(choices)}, not {value!r}")
 
 
 def _build_default(index_path: Path) -> None:
