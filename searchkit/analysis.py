@@ -31,12 +31,12 @@ from whoosh.analysis.analyzers import Analyzer, CompositeAnalyzer
 
 #: Bumped whenever a change here changes the terms an article produces; an
 #: index built with another version must be rebuilt, never mixed.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5
 
 #: A word: letters and digits (with combining accents, for decomposed Unicode),
 #: possibly joined by apostrophes as in ``l’Iran`` or ``aujourd’hui``.  Hyphens,
 #: spaces, no-break spaces (U+00A0, U+202F) and punctuation separate words.
-WORD_PATTERN = r"(?:[^\W_]|[\u0300-\u036f])+(?:['’ʼ](?:[^\W_]|[\u0300-\u036f])+)*"
+WORD_PATTERN = r"(?:[^\W_]|[\u0300-\u036f])+(?:['’ʼ](?!s\b)(?:[^\W_]|[\u0300-\u036f])+)*"
 
 #: Elided articles, pronouns and conjunctions that French glues to the next
 #: word with an apostrophe (folded, lower case).
@@ -67,22 +67,28 @@ FRENCH_STOP_WORDS = frozenset(
     """.split()
 )
 
-#: Exonyms that no transliteration rule reaches: a place whose French name
-#: changed spelling (Kiev → Kyiv) or whose English and French names differ in
-#: more than transliteration.  Maps a name key to the key of its other name.
-EXONYM_KEYS = {
-    "kev": "kiv",  # Kiev → Kyiv
+#: Names that no transliteration rule reaches: exonyms (a place whose French
+#: name changed spelling, Kiev → Kyiv, or whose English and French names differ
+#: in more than transliteration) and the romanisations of Mohammed, whose
+#: vowels differ (merging vowels would merge Khamenei and Khomeini).  Maps a
+#: folded spelling to a folded spelling of the other name; rules apply after.
+NAME_ALIASES = {
+    "kiev": "kyiv",
     "kharkov": "kharkiv",
-    "lugansk": "luhansk",  # Lougansk → Louhansk
-    "nikolaiev": "mikolaiv",  # Nikolaïev → Mykolaïv
-    "chernigov": "chernihiv",  # Tchernigov → Tchernihiv
+    "lougansk": "louhansk",
+    "nikolaiev": "mykolaiv",
+    "tchernigov": "tchernihiv",
     "lvov": "lviv",
-    "moscov": "moscu",  # Moscow → Moscou
-    "beijing": "pekin",  # Beijing → Pékin
-    "belarus": "belorusie",  # Bélarus → Biélorussie
-    "mianmar": "birmanie",  # Myanmar → Birmanie
-    "bombai": "mumbai",  # Bombay → Mumbai
-    "bahrain": "bahrein",  # Bahrain → Bahreïn
+    "moscow": "moscou",
+    "beijing": "pekin",
+    "belarus": "bielorussie",
+    "myanmar": "birmanie",
+    "bombay": "mumbai",
+    "bahrain": "bahrein",
+    "mohammad": "mohamed",
+    "mohamad": "mohamed",
+    "muhammad": "mohamed",
+    "muhammed": "mohamed",
 }
 
 # Transliteration rules, applied in order to a folded word.  French and English
@@ -144,9 +150,11 @@ def light_stem(word: str) -> str:
         return word
     if word.endswith("x"):
         return word[:-2] + "l" if word.endswith("aux") else word[:-1]
-    stem = word
-    for ending in ("s", "r", "e", "e"):  # the second e is a folded é: parlée → parl
-        stem = stem.removesuffix(ending)
+    stem = word.removesuffix("s")
+    if stem.endswith("er"):  # infinitives: parler → parle → parl; not Bachar
+        stem = stem[:-1]
+    for _ in range(2):  # the second e is a folded é: parlée → parl
+        stem = stem.removesuffix("e")
     if stem != word and stem[-1] == stem[-2]:  # iranienne → iranienn → iranien
         stem = stem[:-1]
     return stem
@@ -158,12 +166,12 @@ def name_key(folded: str) -> str:
 
     Rules, not a list of names, so names never seen before fold the same way;
     applied to a folded word, and only ever compared with other keys;
-    ``EXONYM_KEYS`` supplements them for the few exonyms no rule can reach.
+    ``NAME_ALIASES`` supplements them for the few names no rule can reach.
     """
-    key = folded
+    key = NAME_ALIASES.get(folded, folded)
     for pattern, replacement in _NAME_RULES:
         key = pattern.sub(replacement, key)
-    return EXONYM_KEYS.get(key, key)
+    return key
 
 
 class ElisionFilter(Filter):

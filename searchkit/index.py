@@ -345,10 +345,20 @@ def build_index(
 
 
 def _peak_memory() -> int:
-    """Peak resident memory of this process or of the largest writer process it ran."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) * 1024  # Linux reports kibibytes
+    """Peak resident memory of this process (its high-water mark).
+
+    Read from /proc rather than ``getrusage``: a process started by vfork
+    reports its parent's memory as its own peak.  Writer processes of a
+    parallel rebuild are not included; each buffers at most WRITER_MB / procs.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def count_articles(paths: Iterable[Path]) -> int:

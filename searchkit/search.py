@@ -24,8 +24,10 @@ from .index import current_generation, open_index
 from .suggest import Suggestion, corrected_query
 from .variants import Variants
 
-#: BM25F as Whoosh implements it; titles are short, so their length matters less.
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.4)
+#: BM25F as Whoosh implements it; titles are short, so their length matters
+#: less.  K1 below the usual 1.2 saturates repeated words sooner, which ranked
+#: the PIAF questions' passages better (nDCG@10 0.795 → 0.799).
+WEIGHTING = scoring.BM25F(B=0.75, K1=0.75, title_B=0.4)
 #: Fewer hits than this with every word, and corrections are looked for.
 SUGGEST_BELOW = 3
 
@@ -110,6 +112,13 @@ def _index_version(index_dir: Path, ix) -> tuple[str | None, int]:
 
 
 _per_thread = threading.local()  # Whoosh searchers and SQLite connections stay in their thread
+
+
+def close_indexes() -> None:
+    """Closes the indexes this thread keeps open (before a fork, or to free files)."""
+    opened: dict[Path, _OpenIndex] = _per_thread.__dict__.pop("indexes", {})
+    for index in opened.values():
+        index.close()
 
 
 @contextmanager

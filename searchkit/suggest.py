@@ -22,6 +22,9 @@ _QUERY_WORD = re.compile(rf"(?<![\w:])({WORD_PATTERN})(?![\w:*~])")
 _OPERATORS = {"OR", "OU", "AND", "ET", "NOT", "SAUF"}
 #: How much more common a neighbour must be to replace a word the index holds.
 MORE_COMMON = 20
+#: Words in at least this many articles are taken as spelt right; looking for
+#: their neighbours is the costly part of a suggestion.
+WELL_KNOWN = 5
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def _correction(word: str, searcher, reader) -> str | None:
         return None
     stem, folded = tokens[0]
     current = _frequency(reader, stem)
+    if current >= WELL_KNOWN:
+        return None
     best, best_frequency = None, current * MORE_COMMON if current else 0
     maxdist = 1 if len(folded) <= 4 else 2
     for candidate in _neighbours(reader, stem, folded, maxdist):
