@@ -57,7 +57,7 @@ DEFAULT_LOCK_WAIT = 30.0
 #: A rebuild of at least this many articles runs on several processes.
 PARALLEL_THRESHOLD = 2000
 MAX_PROCS = 4
-WRITER_MB = 256  #: memory for the writers' posting buffers, all processes together
+WRITER_MB = 2048  #: memory for the writers' posting buffers, all processes together
 # Segments are written as separate files, not Whoosh's default compound file:
 # opening a compound segment copies each of its parts into memory (BytesIO over
 # the mmap), which made every fresh `searchkit search` read the whole index.
@@ -105,7 +105,8 @@ class IndexReport:
     seconds: float = 0.0
     documents: int = 0
     index_bytes: int = 0
-    peak_memory_bytes: int = 0  #: largest resident set of this process or one of its writers
+    peak_memory_bytes: int = 0  #: peak resident memory of the indexing process
+    writer_memory_bytes: int = 0  #: peak of the largest writer process (parallel rebuilds)
 
     @property
     def docs_per_second(self) -> float:
@@ -126,6 +127,7 @@ class IndexReport:
             "docs_per_second": round(self.docs_per_second, 1),
             "index_bytes": self.index_bytes,
             "peak_memory_bytes": self.peak_memory_bytes,
+            "writer_memory_bytes": self.writer_memory_bytes,
         }
 
 
@@ -341,6 +343,8 @@ def build_index(
         report.index_bytes = folder_size(generation)
     report.seconds = time.perf_counter() - started
     report.peak_memory_bytes = _peak_memory()
+    # Forked writers (multiprocessing), so their peak is their own; kibibytes on Linux.
+    report.writer_memory_bytes = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return report
 
 
@@ -349,7 +353,7 @@ def _peak_memory() -> int:
 
     Read from /proc rather than ``getrusage``: a process started by vfork
     reports its parent's memory as its own peak.  Writer processes of a
-    parallel rebuild are not included; each buffers at most WRITER_MB / procs.
+    parallel rebuild are reported apart; each buffers at most WRITER_MB / procs.
     """
     try:
         with open("/proc/self/status") as status:

@@ -156,17 +156,17 @@ def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions())
             tiers.append((relaxed, True))
         found: list[tuple[object, bool]] = []
         seen: set[int] = set()
-        total = strict_count = 0
+        relaxed_count = 0
         for query, partial in tiers:
-            if len(found) >= wanted and query is not strict:
-                continue
+            if len(found) >= wanted:
+                break
             results = searcher.search(query, limit=wanted + len(seen), filter=restriction, **sort)
             found.extend((hit, partial) for hit in results if hit.docnum not in seen)
             seen.update(hit.docnum for hit in results)
-            if query is strict:
-                total = strict_count = _count(searcher, strict, restriction, results)
-            elif partial:
-                total = max(total, _count(searcher, query, restriction, results))
+            if partial:
+                relaxed_count = _count(searcher, query, restriction)
+        strict_count = _count(searcher, strict, restriction)
+        total = max(strict_count, relaxed_count)
         reader = searcher.reader()
         terms = q.matched_terms(q.compile_query(node, variants, positive_only=True), reader)
         parts = query_parts(node, variants, reader) if options.explain else []
@@ -183,19 +183,17 @@ def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions())
     return SearchResult(query=text, total=total, hits=hits, offset=options.offset, suggestions=suggestions)
 
 
-def _count(searcher, query: wq.Query, restriction: wq.Query | None, results) -> int:
+def _count(searcher, query: wq.Query, restriction: wq.Query | None) -> int:
     """How many articles ``query`` matches, by set operations on posting lists
     where the query is made of terms, ORs and ANDs; Whoosh counts the rest.
 
     Whoosh's own count walks its matcher tree a document at a time, which costs
     as much again as the ranked search.
     """
-    if results.has_exact_length():
-        return len(results)
     reader = searcher.reader()
     matched = _doc_set(query, reader)
     if matched is None:
-        return len(results)
+        return len(searcher.search(query, limit=1, filter=restriction))
     if restriction is not None:
         allowed = _doc_set(restriction, reader)
         matched &= allowed if allowed is not None else set(searcher.docs_for_query(restriction))
