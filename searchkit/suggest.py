@@ -18,7 +18,9 @@ from .analysis import FRENCH_STOP_WORDS, SPELLING_MARK, WORD_PATTERN, fold, word
 from .highlight import matched_words
 
 _WORDS = word_analyzer()
-_QUERY_WORD = re.compile(rf"(?<![\w:])({WORD_PATTERN})(?![\w:*~])")
+#: A plain word of a query, alone, in a phrase or after ``title:``/``body:``; not
+#: an operator's neighbour value (``date:2022``), a prefix or a fuzzy word.
+_QUERY_WORD = re.compile(rf"(?<![\w:])(?:(?:title|body):)?({WORD_PATTERN})(?![\w:*~])")
 _OPERATORS = {"OR", "OU", "AND", "ET", "NOT", "SAUF"}
 #: How much more common a neighbour must be to replace a word the index holds.
 MORE_COMMON = 20
@@ -36,8 +38,9 @@ class Suggestion:
 def corrected_query(text: str, searcher) -> str | None:
     """``text`` with its misspelt words replaced, or None when nothing is to correct.
 
-    Only plain words are corrected; field values (``date:``), prefixes, fuzzy
-    words and operators are left alone, and phrases keep their quotes.
+    Plain words are corrected, in phrases and in ``title:``/``body:`` too;
+    filter values (``date:``, ``source:``), prefixes, fuzzy words and
+    operators are left alone, and phrases keep their quotes.
     """
     reader = searcher.reader()
     changed = False
