@@ -50,14 +50,19 @@ def body_text(hit) -> str:
 
 @pytest.mark.parametrize(
     ("misspelt", "expected"),
-    [("negotiation", "négociation"), ("title:zelenksy", "title:Zelensky"), ('"conseil de sécurté"', '"conseil de sécurité"')],
+    [
+        ("negotiation", r"négociations?"),  # the form the articles use most, accents included
+        ("title:Macorn", r"title:Macron"),
+        ('"conseil de sécurté"', r'"conseil de sécurité"'),
+    ],
 )
 def test_suggestions_are_shown_with_the_accents_of_the_articles(lemonde, misspelt, expected):
     index_dir, _ = lemonde
     result = search(index_dir, misspelt, SearchOptions(match_all=True))
     assert result.total == 0
-    assert [s.query for s in result.suggestions] == [expected]
-    assert result.suggestions[0].hits > 0
+    [suggestion] = result.suggestions
+    assert re.fullmatch(expected, suggestion.query), suggestion.query
+    assert suggestion.hits == search(index_dir, suggestion.query, SearchOptions(match_all=True)).total > 0
 
 
 def test_highlights_fall_on_whole_words_of_the_article(lemonde):
