@@ -385,7 +385,7 @@ def _build_default(index_path: Path) -> None:
         raise IndexUnavailable(
             f"no index at {index_path} and no ./{DEFAULT_CORPUS_DIR} to build one from: run `searchkit index PATH`"
         )
-    _err(f"no index at {index_path}: building it from {DEFAULT_CORPUS_DIR}/ first")
+    _err(f"no index in {index_path}/ yet: building it from {DEFAULT_CORPUS_DIR}/ first")
     report = build_index([DEFAULT_CORPUS_DIR], index_path, on_reject=lambda r: _err(f"rejected {r}"))
     _err(f"indexed {report.documents} articles in {report.seconds:.1f}s")
 
