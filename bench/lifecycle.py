@@ -66,7 +66,8 @@ def main() -> None:
         steps.append(("one article changed", index_run(corpus, index_dir)))
     full = steps[0][1]["wall_seconds"]
     table = Table(title=f"Index life cycle: {len(lines):,} articles of {args.corpus.name}")
-    for column in ("step", "wall s", "× full build", "docs/s", "added", "updated", "unchanged", "peak MB", "index MB"):
+    columns = ("step", "wall s", "× full build", "docs/s", "added", "updated", "unchanged", "peak MB", "writer MB", "index MB")
+    for column in columns:
         table.add_column(column, justify="left" if column == "step" else "right")
     for name, run in steps:
         table.add_row(
@@ -78,6 +79,7 @@ def main() -> None:
             str(run["updated"]),
             str(run["unchanged"]),
             f"{run['peak_memory_bytes'] / 1e6:.0f}",
+            f"{run['writer_memory_bytes'] / 1e6:.0f}" if run["mode"] == "rebuild" else "",
             f"{run['index_bytes'] / 1e6:.1f}",
         )
     Console(width=140).print(table)
