@@ -66,7 +66,18 @@ def main() -> None:
         steps.append(("one article changed", index_run(corpus, index_dir)))
     full = steps[0][1]["wall_seconds"]
     table = Table(title=f"Index life cycle: {len(lines):,} articles of {args.corpus.name}")
-    columns = ("step", "wall s", "× full build", "docs/s", "added", "updated", "unchanged", "peak MB", "writer MB", "index MB")
+    columns = (
+        "step",
+        "wall s",
+        "× full build",
+        "docs/s",
+        "added",
+        "updated",
+        "unchanged",
+        "peak MB",
+        "writer MB",
+        "index MB",
+    )
     for column in columns:
         table.add_column(column, justify="left" if column == "step" else "right")
     for name, run in steps:
