@@ -96,8 +96,9 @@ class Searchkit:
 
     def search(self, query: str, limit: int, snippets: bool = True) -> list[tuple[str, str]]:
         # The public API always makes snippets; without them (quality runs), did-you-mean
-        # is turned off too: it never changes the hits, and costs more than the search.
-        options = self._options(limit=limit) if snippets else self._options(limit=limit, suggest=False)
+        # is turned off too: it never changes the hits.  The exact count of all matches
+        # (the CLI's "N articles") is off: no other engine here counts.
+        options = self._options(limit=limit, count=False, suggest=snippets)
         try:
             result = self._search(self.index_dir, query, options)
         except QueryError as error:  # e.g. only stop words: counted, no hits

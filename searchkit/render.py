@@ -118,7 +118,8 @@ def render_results(result: SearchResult, console: Console) -> None:
     """The ranked list, one block a hit."""
     shown = len(result.hits)
     first = result.offset + 1
-    summary = f"{result.total} article{'s' if result.total != 1 else ''} for {safe_text(result.query, flat=True)!r}"
+    counted = "Articles " if result.total is None else f"{result.total} article{'s' if result.total != 1 else ''} "
+    summary = f"{counted}for {safe_text(result.query, flat=True)!r}"
     if shown:
         summary += f", showing {first}–{result.offset + shown}"
     console.print(Text(summary, style="bold"))

@@ -51,6 +51,7 @@ class Variants:
     def __init__(self, path: Path | None = None, reader=None) -> None:
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True) if path and path.exists() else None
         self._reader = reader
+        self._known: dict[str, set[str]] = {}  # a query compiles a word several times
 
     @classmethod
     def of_index(cls, ix, reader=None) -> Variants:
@@ -59,6 +60,11 @@ class Variants:
 
     def spellings(self, folded: str) -> set[str]:
         """``folded`` and the other spellings with the same name key."""
+        if folded not in self._known:
+            self._known[folded] = self._lookup(folded)
+        return set(self._known[folded])
+
+    def _lookup(self, folded: str) -> set[str]:
         key = name_key(folded)
         found = {folded, key}
         if self._db is not None:

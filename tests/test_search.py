@@ -144,3 +144,10 @@ def test_only_stop_words_is_an_error_not_everything(news):
 def test_missing_index_is_index_unavailable(tmp_path):
     with pytest.raises(IndexUnavailable, match="no index"):
         search(tmp_path / "nothing", "iran", SearchOptions())
+
+
+def test_counting_can_be_left_out_without_changing_the_hits(news):
+    counted = news.search("moscou OR conseil OR football", limit=2)
+    uncounted = news.search("moscou OR conseil OR football", limit=2, count=False)
+    assert counted.total == 4 and uncounted.total is None
+    assert [h.id for h in uncounted.hits] == [h.id for h in counted.hits]
