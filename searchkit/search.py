@@ -8,8 +8,6 @@ words, ranked below and marked ``partial`` (``match_all`` turns that off).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,8 +120,8 @@ def close_indexes() -> None:
         index.close()
 
 
-@contextmanager
-def _opened(index_dir: Path) -> Iterator[tuple[object, Variants]]:
+def _open(index_dir: Path) -> _OpenIndex:
+    """The index at ``index_dir``, opened once per thread and reopened when it changed."""
     opened: dict[Path, _OpenIndex] = _per_thread.__dict__.setdefault("indexes", {})
     key = index_dir.resolve()
     cached = opened.get(key)
@@ -132,59 +130,65 @@ def _opened(index_dir: Path) -> Iterator[tuple[object, Variants]]:
         cached = None
     if cached is None:
         cached = opened[key] = _OpenIndex(index_dir)
-    yield cached.searcher, cached.variants
+    return cached
 
 
 def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions()) -> SearchResult:
-    """Ranked, highlighted hits for ``text``; ``QueryError`` if it cannot be parsed.
+    """Ranked, highlighted hits for ``text``; ``QueryError`` if it cannot be parsed."""
+    node = q.parse(text)
+    restriction = _restriction(options)
+    index = _open(index_dir)
+    searcher, variants = index.searcher, index.variants
+    found, total, strict_count = _ranked(searcher, variants, node, text, options, restriction)
+    reader = searcher.reader()
+    terms = q.matched_terms(q.compile_query(node, variants, positive_only=True), reader)
+    parts = query_parts(node, variants, reader) if options.explain else []
+    hits = []
+    for rank, (hit, partial) in enumerate(found[options.offset : options.offset + options.limit], options.offset + 1):
+        stored = hit.fields()
+        explanation = explain_hit(parts, searcher, hit.docnum, stored.get("title", ""), stored.get("body", ""))
+        # Sorted by date, Whoosh puts the sort key where the score was: no score then.
+        score = None if options.sort == "date" else hit.score or 0.0
+        hits.append(_hit(stored, rank, score, partial, terms, options.snippets, explanation))
+    suggestions = []
+    if options.suggest and strict_count < SUGGEST_BELOW:
+        suggestions = _suggestions(text, searcher, variants, restriction, strict_count)
+    return SearchResult(query=text, total=total, hits=hits, offset=options.offset, suggestions=suggestions)
+
+
+def _ranked(searcher, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction):
+    """The hits up to the requested page as (Whoosh hit, partial) pairs, the
+    total, and how many articles have every word.
 
     Hits come in tiers: articles with every word, names in the query's own
     spelling; then with every word, names in any spelling; then (unless
     ``match_all``) articles with only some of the words, marked partial.
     """
-    node = q.parse(text)
-    restriction = _restriction(options)
     wanted = options.offset + options.limit
-    with _opened(index_dir) as (searcher, variants):
-        strict = _to_query(q.compile_query(node, variants), text)
-        sort = {"sortedby": "date", "reverse": True} if options.sort == "date" else {}
-        tiers = [(strict, False)]
-        exact = q.compile_query(node, variants, exact_names=True)
-        if exact is not None and exact != strict and options.sort != "date":
-            tiers.insert(0, (_to_query(exact, text), False))
-        relaxed = None if options.match_all else _relaxed(node, variants)
-        if relaxed is not None:
-            tiers.append((relaxed, True))
-        found: list[tuple[object, bool]] = []
-        seen: set[int] = set()
-        relaxed_count = 0
-        for query, partial in tiers:
-            if len(found) >= wanted:
-                break
-            results = searcher.search(query, limit=wanted + len(seen), filter=restriction, **sort)
-            found.extend((hit, partial) for hit in results if hit.docnum not in seen)
-            seen.update(hit.docnum for hit in results)
-            if partial and options.count:
-                relaxed_count = _count(searcher, query, restriction)
-        if options.count:
-            strict_count = _count(searcher, strict, restriction)
-            total = max(strict_count, relaxed_count)
-        else:
-            strict_count, total = sum(not partial for _, partial in found), None
-        reader = searcher.reader()
-        terms = q.matched_terms(q.compile_query(node, variants, positive_only=True), reader)
-        parts = query_parts(node, variants, reader) if options.explain else []
-        hits = []
-        for rank, (hit, partial) in enumerate(found[options.offset : wanted], options.offset + 1):
-            stored = hit.fields()
-            explanation = explain_hit(parts, searcher, hit.docnum, stored.get("title", ""), stored.get("body", ""))
-            # Sorted by date, Whoosh puts the sort key where the score was: no score then.
-            score = None if options.sort == "date" else hit.score or 0.0
-            hits.append(_hit(stored, rank, score, partial, terms, options.snippets, explanation))
-        suggestions = []
-        if options.suggest and strict_count < SUGGEST_BELOW:
-            suggestions = _suggestions(text, searcher, variants, restriction, strict_count)
-    return SearchResult(query=text, total=total, hits=hits, offset=options.offset, suggestions=suggestions)
+    strict = _to_query(q.compile_query(node, variants), text)
+    sort = {"sortedby": "date", "reverse": True} if options.sort == "date" else {}
+    tiers = [(strict, False)]
+    exact = q.compile_query(node, variants, exact_names=True)
+    if exact is not None and exact != strict and options.sort != "date":
+        tiers.insert(0, (_to_query(exact, text), False))
+    relaxed = None if options.match_all else _relaxed(node, variants)
+    if relaxed is not None:
+        tiers.append((relaxed, True))
+    found: list[tuple[object, bool]] = []
+    seen: set[int] = set()
+    relaxed_count = 0
+    for query, partial in tiers:
+        if len(found) >= wanted:
+            break
+        results = searcher.search(query, limit=wanted + len(seen), filter=restriction, **sort)
+        found.extend((hit, partial) for hit in results if hit.docnum not in seen)
+        seen.update(hit.docnum for hit in results)
+        if partial and options.count:
+            relaxed_count = _count(searcher, query, restriction)
+    if not options.count:
+        return found, None, sum(not partial for _, partial in found)
+    strict_count = _count(searcher, strict, restriction)
+    return found, max(strict_count, relaxed_count), strict_count
 
 
 def _count(searcher, query: wq.Query, restriction: wq.Query | None) -> int:
@@ -293,14 +297,14 @@ def _restriction(options: SearchOptions) -> wq.Query | None:
 
 def show(index_dir: Path, article_id: str, text: str | None = None) -> ArticleView:
     """The whole article ``article_id``, with the matches of query ``text`` marked."""
-    with _opened(index_dir) as (searcher, variants):
-        stored = searcher.document(id=article_id)
-        if stored is None:
-            raise UsageError(f"no article with id {article_id!r} in {index_dir}")
-        terms: set[str] = set()
-        if text:
-            positive = q.compile_query(q.parse(text), variants, positive_only=True)
-            terms = q.matched_terms(positive, searcher.reader())
+    index = _open(index_dir)
+    stored = index.searcher.document(id=article_id)
+    if stored is None:
+        raise UsageError(f"no article with id {article_id!r} in {index_dir}")
+    terms: set[str] = set()
+    if text:
+        positive = q.compile_query(q.parse(text), index.variants, positive_only=True)
+        terms = q.matched_terms(positive, index.searcher.reader())
     title, body = stored.get("title", ""), stored.get("body", "")
     return ArticleView(
         id=stored["id"],
@@ -317,10 +321,10 @@ def show(index_dir: Path, article_id: str, text: str | None = None) -> ArticleVi
 
 def similar(index_dir: Path, article_id: str, limit: int = 10) -> SearchResult:
     """Articles about the same things as ``article_id``, by its most telling terms."""
-    with _opened(index_dir) as (searcher, _):
-        docnum = searcher.document_number(id=article_id)
-        if docnum is None:
-            raise UsageError(f"no article with id {article_id!r} in {index_dir}")
-        results = searcher.more_like(docnum, "body", top=limit, numterms=25)
-        hits = [_hit(hit.fields(), rank, hit.score or 0.0, False, set(), 1) for rank, hit in enumerate(results, 1)]
+    searcher = _open(index_dir).searcher
+    docnum = searcher.document_number(id=article_id)
+    if docnum is None:
+        raise UsageError(f"no article with id {article_id!r} in {index_dir}")
+    results = searcher.more_like(docnum, "body", top=limit, numterms=25)
+    hits = [_hit(hit.fields(), rank, hit.score or 0.0, False, set(), 1) for rank, hit in enumerate(results, 1)]
     return SearchResult(query=f"similar:{article_id}", total=len(hits), hits=hits)
