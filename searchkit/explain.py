@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
+from . import matching as m
 from . import query as q
 from .analysis import SPELLING_MARK, fold, light_stem, word_analyzer
 from .highlight import matched_words
@@ -51,10 +52,10 @@ def query_parts(node: q.Node, variants, reader) -> list[Part]:
     """The positive words and phrases of a query, each with its terms expanded."""
     parts = []
     for leaf in _leaves(node):
-        compiled = q.compile_query(leaf, variants)
+        compiled = m.compile_query(leaf, variants)
         if compiled is None:
             continue
-        terms = frozenset(q.matched_terms(compiled, reader))
+        terms = frozenset(m.matched_terms(compiled, reader))
         kind = "phrase" if isinstance(leaf, q.Phrase) else leaf.kind
         parts.append(Part(leaf.text, kind, compiled, terms))
     return parts

@@ -14,6 +14,7 @@ from pathlib import Path
 from whoosh import query as wq
 from whoosh import scoring
 
+from . import matching as m
 from . import query as q
 from .errors import QueryError, UsageError
 from .explain import PartExplanation, explain_hit, query_parts
@@ -141,7 +142,7 @@ def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions())
     searcher, variants = index.searcher, index.variants
     found, total, strict_count = _ranked(searcher, variants, node, text, options, restriction)
     reader = searcher.reader()
-    terms = q.matched_terms(q.compile_query(node, variants, positive_only=True), reader)
+    terms = m.matched_terms(m.compile_query(node, variants, positive_only=True), reader)
     parts = query_parts(node, variants, reader) if options.explain else []
     hits = []
     for rank, (hit, partial) in enumerate(found[options.offset : options.offset + options.limit], options.offset + 1):
@@ -165,10 +166,10 @@ def _ranked(searcher, variants: Variants, node: q.Node, text: str, options: Sear
     ``match_all``) articles with only some of the words, marked partial.
     """
     wanted = options.offset + options.limit
-    strict = _to_query(q.compile_query(node, variants), text)
+    strict = _to_query(m.compile_query(node, variants), text)
     sort = {"sortedby": "date", "reverse": True} if options.sort == "date" else {}
     tiers = [(strict, False)]
-    exact = q.compile_query(node, variants, exact_names=True)
+    exact = m.compile_query(node, variants, exact_names=True)
     if exact is not None and exact != strict and options.sort != "date":
         tiers.insert(0, (_to_query(exact, text), False))
     relaxed = None if options.match_all else _relaxed(node, variants)
@@ -254,7 +255,7 @@ def _suggestions(text: str, searcher, variants: Variants, restriction, current: 
     if corrected is None:
         return []
     try:
-        compiled = q.compile_query(q.parse(corrected), variants)
+        compiled = m.compile_query(q.parse(corrected), variants)
     except QueryError:
         return []
     if compiled is None:
@@ -276,11 +277,11 @@ def _relaxed(node: q.Node, variants: Variants) -> wq.Query | None:
     the query has a single required part and there is nothing to relax."""
     if not isinstance(node, q.And):
         return None
-    scored = [q.compile_query(c, variants) for c in node.children if isinstance(c, (q.Word, q.Phrase, q.Or))]
+    scored = [m.compile_query(c, variants) for c in node.children if isinstance(c, (q.Word, q.Phrase, q.Or))]
     scored = [c for c in scored if c is not None]
     if len(scored) < 2:
         return None
-    kept = [q.compile_query(c, variants) for c in node.children if isinstance(c, (q.Not, q.Filter, q.And))]
+    kept = [m.compile_query(c, variants) for c in node.children if isinstance(c, (q.Not, q.Filter, q.And))]
     return wq.And([wq.Or(scored), *[c for c in kept if c is not None]])
 
 
@@ -289,7 +290,7 @@ def _restriction(options: SearchOptions) -> wq.Query | None:
     if options.since or options.until:
         parts.append(wq.TermRange("date", *q.parse_date_range(f"{options.since or ''}..{options.until or ''}")))
     if options.source:
-        parts.append(q.filter_query(q.Filter("source", options.source)))
+        parts.append(m.filter_query(q.Filter("source", options.source)))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -303,8 +304,8 @@ def show(index_dir: Path, article_id: str, text: str | None = None) -> ArticleVi
         raise UsageError(f"no article with id {article_id!r} in {index_dir}")
     terms: set[str] = set()
     if text:
-        positive = q.compile_query(q.parse(text), index.variants, positive_only=True)
-        terms = q.matched_terms(positive, index.searcher.reader())
+        positive = m.compile_query(q.parse(text), index.variants, positive_only=True)
+        terms = m.matched_terms(positive, index.searcher.reader())
     title, body = stored.get("title", ""), stored.get("body", "")
     return ArticleView(
         id=stored["id"],

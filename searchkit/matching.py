@@ -1,0 +1,212 @@
+"""Compiling a query's syntax tree to Whoosh queries.
+
+A word searches the title and the body; a word the corpus writes as a name
+also searches its other spellings (``searchkit.variants``).  Phrases keep the
+gaps left by stop words.  Filters restrict without scoring.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import query as wq
+from whoosh.query.spans import SpanNear2, SpanOr
+
+from .analysis import SPELLING_MARK, fold, light_stem, strip_elision, word_analyzer
+from .errors import QueryError
+from .query import Filter, Node, Not, Or, Phrase, Word
+from .variants import Variants
+
+TITLE_BOOST = 1.0
+EXACT_BONUS = 0.2  #: a name in the query's own spelling, on top of its word match
+VARIANT_WEIGHT = 0.5  #: a name spelled another way weighs half its word match
+
+_WORDS = word_analyzer()
+
+
+def _query_words(text: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The (stem, position) and (folded word, position) pairs of a query text."""
+    tokens = [(t.text, t.folded, t.pos) for t in _WORDS(text, positions=True, mode="query")]
+    return [(stem, pos) for stem, _, pos in tokens], [(folded, pos) for _, folded, pos in tokens]
+
+
+class _SpanNear(SpanNear2):
+    """SpanNear2 with a working size estimate, which Whoosh asks for inside any
+    large Or: 2.7.4's raises NameError (``_and_query`` names an undefined ``q``)."""
+
+    def estimate_size(self, ixreader) -> int:
+        return min(q.estimate_size(ixreader) for q in self.qs)
+
+
+class _SpanOr(SpanOr):
+    """SpanOr with a size estimate; Whoosh 2.7.4 has none (NotImplementedError)."""
+
+    def estimate_size(self, ixreader) -> int:
+        return sum(q.estimate_size(ixreader) for q in self.subqs)
+
+
+def _gapped(fieldname: str, parts: list[tuple[wq.Query, int]], boost: float = 1.0) -> wq.Query:
+    """Parts at exactly their relative positions, gaps left by stop words included.
+
+    Whoosh's own Phrase allows any gap up to its slop; this keeps "conseil de
+    sécurité" from matching "conseil sécurité" or "conseil et de la sécurité".
+    """
+    query, previous = parts[0]
+    for part, pos in parts[1:]:
+        gap = pos - previous
+        query = _SpanNear([query, part], slop=gap, ordered=True, mindist=gap)
+        previous = pos
+    query.boost = boost
+    return query
+
+
+def _words_query(fieldname: str, words: list[tuple[str, int]], boost: float) -> wq.Query:
+    if len(words) == 1:
+        return wq.Term(fieldname, words[0][0], boost=boost)
+    return _gapped(fieldname, [(wq.Term(fieldname, w), pos) for w, pos in words], boost)
+
+
+def _field_boost(fieldname: str) -> float:
+    return TITLE_BOOST if fieldname == "title" else 1.0
+
+
+def _name_alternatives(words: list[tuple[str, int]], variants: Variants) -> dict[str, set[str]] | None:
+    """For each folded query word, its other spellings; None when no word has any."""
+    alternatives = {word: variants.spellings(word) - {word} for word, _ in words}
+    return alternatives if any(alternatives.values()) else None
+
+
+def _name_query(fieldname: str, stem: str, folded: str, others: set[str], exact_only: bool) -> wq.Query:
+    """A name: its word, a small bonus for the exact spelling, and its other spellings.
+
+    Spellings sharing the word's stem (Prigojine for Prigojin) are left out:
+    the word already matches them, and they would outweigh the exact one.
+    With ``exact_only``, the exact spelling alone, for the first tier of hits.
+    """
+    boost = _field_boost(fieldname)
+    exact = wq.Term(fieldname, SPELLING_MARK + folded, boost=boost)
+    if exact_only:
+        return exact
+    terms = [
+        wq.Term(fieldname, stem, boost=boost),
+        wq.Term(fieldname, SPELLING_MARK + folded, boost=EXACT_BONUS * boost),
+    ]
+    terms += [
+        wq.Term(fieldname, SPELLING_MARK + other, boost=VARIANT_WEIGHT * boost)
+        for other in sorted(others)
+        if light_stem(other) != stem
+    ]
+    return wq.Or(terms)
+
+
+def _names_phrase(fieldname: str, words: list[tuple[str, int]], alternatives: dict[str, set[str]]) -> wq.Query:
+    """A phrase of names, each word in any of its spellings."""
+    parts = []
+    for word, pos in words:
+        terms = [wq.Term(fieldname, SPELLING_MARK + s) for s in sorted(alternatives[word] | {word})]
+        parts.append((_SpanOr(terms) if len(terms) > 1 else terms[0], pos))
+    return _gapped(fieldname, parts, VARIANT_WEIGHT * _field_boost(fieldname))
+
+
+def _text_query(text: str, field: str | None, variants: Variants, exact_names: bool = False) -> wq.Query | None:
+    """A word or phrase in the title and the body, as words and, for names, in all their spellings."""
+    words, folded = _query_words(text)
+    if not words:
+        return None  # only stop words
+    alternatives = _name_alternatives(folded, variants)
+    parts = []
+    for fieldname in [field] if field else ["title", "body"]:
+        if alternatives is None:
+            parts.append(_words_query(fieldname, words, _field_boost(fieldname)))
+        elif len(words) == 1:
+            word = folded[0][0]
+            parts.append(_name_query(fieldname, words[0][0], word, alternatives[word], exact_names))
+        else:
+            parts.append(_words_query(fieldname, words, _field_boost(fieldname)))
+            if not exact_names:
+                parts.append(_names_phrase(fieldname, folded, alternatives))
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def _word_query(node: Word, variants: Variants, exact_names: bool) -> wq.Query | None:
+    if node.kind == "word":
+        return _text_query(node.text, node.field, variants, exact_names)
+    fields = [node.field] if node.field else ["title", "body"]
+    if node.kind == "prefix":
+        folded = fold(strip_elision(node.text))
+        parts = [wq.Prefix(f, folded, boost=_field_boost(f)) for f in fields]
+    else:
+        words, spellings = _query_words(node.text)
+        if not words:
+            return None
+        stem, folded = words[0][0], spellings[0][0]
+        parts = []
+        for f in fields:
+            boost = _field_boost(f)
+            parts.append(wq.FuzzyTerm(f, stem, boost=boost, maxdist=node.distance, prefixlength=1))
+            parts += [
+                wq.FuzzyTerm(f, SPELLING_MARK + s, boost=VARIANT_WEIGHT * boost, maxdist=node.distance, prefixlength=2)
+                for s in sorted(variants.spellings(folded))
+            ]
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def filter_query(node: Filter) -> wq.Query:
+    if node.field == "date":
+        if node.high is None:
+            return wq.Prefix("date", node.low)
+        return wq.TermRange("date", node.low, node.high)
+    if node.field == "id":
+        return wq.Term("id", node.low)
+    words = [w for w in (fold(w) for w in re.findall(r"\w+", node.low)) if w]
+    if not words:
+        raise QueryError(f"source {node.low!r} has no word to look for")
+    return wq.And([wq.Term("source", w) for w in words])
+
+
+def compile_query(
+    node: Node, variants: Variants, *, positive_only: bool = False, exact_names: bool = False
+) -> wq.Query | None:
+    """The Whoosh query for a syntax tree; None when nothing searchable is left.
+
+    ``positive_only`` leaves out negations and filters: what remains are the
+    terms to highlight and to explain.  ``exact_names`` matches names in the
+    query's spelling only: the first tier of hits, before other spellings.
+    """
+    if isinstance(node, Word):
+        return _word_query(node, variants, exact_names)
+    if isinstance(node, Phrase):
+        return _text_query(node.text, node.field, variants, exact_names)
+    if isinstance(node, Filter):
+        return None if positive_only else filter_query(node)
+    if isinstance(node, Not):
+        if positive_only:
+            return None
+        child = compile_query(node.child, variants)
+        return wq.Not(child) if child is not None else None
+    children = [compile_query(c, variants, positive_only=positive_only, exact_names=exact_names) for c in node.children]
+    kept = [c for c in children if c is not None]
+    if not kept:
+        return None
+    if isinstance(node, Or):
+        return kept[0] if len(kept) == 1 else wq.Or(kept)
+    if all(isinstance(c, wq.Not) for c in kept):
+        kept.insert(0, wq.Every())
+    return kept[0] if len(kept) == 1 else wq.And(kept)
+
+
+def matched_terms(query: wq.Query | None, reader) -> set[str]:
+    """The terms of the index that ``query`` can match, prefixes and fuzzy
+    words expanded; the terms to highlight.
+
+    Whoosh's ``Query.existing_terms`` is not used: its loop variable shadows its
+    ``fieldname`` argument, so it skips every field after the first.
+    """
+    if query is None:
+        return set()
+    found = set()
+    for leaf in query.leaves():
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            if (fieldname, text) in reader:
+                found.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return found
