@@ -151,3 +151,11 @@ def test_counting_can_be_left_out_without_changing_the_hits(news):
     uncounted = news.search("moscou OR conseil OR football", limit=2, count=False)
     assert counted.total == 4 and uncounted.total is None
     assert [h.id for h in uncounted.hits] == [h.id for h in counted.hits]
+
+
+def test_closing_the_open_indexes_then_searching_again(news):
+    from searchkit.search import close_indexes
+
+    before = news.ids("conseil")
+    close_indexes()
+    assert news.ids("conseil") == before
