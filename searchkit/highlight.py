@@ -9,7 +9,7 @@ stops at 32 KiB), so matches deep in long articles are found too.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -58,7 +58,7 @@ def make_snippets(text: str, spans: list[Span], count: int = 3, width: int = 220
         start = _window_start(text, anchor)
         # Never cut before the anchor's end, even inside a long URL with no space.
         end = max(_word_end(text, min(len(text), start + width)), anchor_end)
-        inside = [s for s in spans[bisect_left(starts, start) :] if s[1] <= end]
+        inside = [s for s in spans[bisect_left(starts, start) : bisect_right(starts, end)] if s[1] <= end]
         distinct = len({text[s:e].casefold() for s, e in inside})
         windows.append((distinct, len(inside), -start, start, end, tuple(inside)))
     windows.sort(reverse=True)

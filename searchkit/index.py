@@ -335,8 +335,9 @@ def build_index(
                 "corpus": [str(p) for p in paths],
             },
         )
-        with index.open_dir(str(generation)).reader() as reader:
-            write_variants(reader, generation)
+        if full or report.added or report.updated or report.removed:
+            with index.open_dir(str(generation)).reader() as reader:
+                write_variants(reader, generation)
         if full:
             _publish(index_dir, generation)
             _remove_stale_generations(index_dir)
