@@ -114,11 +114,15 @@ def _explanation_lines(hit: Hit) -> list[Text]:
     return lines
 
 
+def _articles(count: int) -> str:
+    return f"{count} article{'s' if count != 1 else ''}"
+
+
 def render_results(result: SearchResult, console: Console) -> None:
     """The ranked list, one block a hit."""
     shown = len(result.hits)
     first = result.offset + 1
-    counted = "Articles " if result.total is None else f"{result.total} article{'s' if result.total != 1 else ''} "
+    counted = "Articles " if result.total is None else f"{_articles(result.total)} "
     summary = f"{counted}for {safe_text(result.query, flat=True)!r}"
     if shown:
         summary += f", showing {first}–{result.offset + shown}"
@@ -126,7 +130,7 @@ def render_results(result: SearchResult, console: Console) -> None:
     for suggestion in result.suggestions:
         line = Text("Did you mean ")
         line.append(safe_text(suggestion.query, flat=True), style="bold")
-        line.append(f"? ({suggestion.hits} article{'s' if suggestion.hits != 1 else ''})")
+        line.append(f"? ({_articles(suggestion.hits)})")
         console.print(line)
     for hit in result.hits:
         console.print()
