@@ -55,7 +55,7 @@ IndexOption = Annotated[
     typer.Option(
         "--index",
         envvar="SEARCHKIT_INDEX",
-        help="Index folder [default: ./index].",
+        help="Index folder (default: ./index).",
         show_default=False,
     ),
 ]
@@ -108,7 +108,7 @@ def index(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Corpus files or folders (.txt native articles, .jsonl, .jsonl.gz) [default: ./corpus].",
+            help="Corpus files or folders (.txt native articles, .jsonl, .jsonl.gz) (default: ./corpus).",
             show_default=False,
         ),
     ] = None,
