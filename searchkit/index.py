@@ -514,7 +514,7 @@ def index_stats(index_dir: Path) -> dict:
             "version": meta.get("analysis_version"),
             "schema_version": meta.get("schema_version"),
             "stop_words": len(FRENCH_STOP_WORDS),
-            "stemmer": "Savoy minimal French (plural and feminine endings, words of 6+ letters)",
+            "stemmer": "Savoy minimal French (plural, feminine, -er infinitive; words of 6+ letters)",
             "name_variants": "transliteration rules + exonym table; spellings of capitalised words",
         },
     }
