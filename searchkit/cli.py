@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -257,9 +257,7 @@ def search(
             sort=sort.value,
             explain=explain,
         )
-        result = run_search(index_path, query, options)
-        _print_hits(result, json_output, jsonl_output, fields, color)
-    raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
+        _print_hits(run_search(index_path, query, options), json_output, jsonl_output, fields, color)
 
 
 @app.command()
@@ -307,9 +305,9 @@ def similar(
     from .search import similar as similar_articles
 
     with _user_errors():
-        result = similar_articles(_ready_index(index_dir), article_id, limit)
-        _print_hits(result, json_output, jsonl_output, fields, color)
-    raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
+        _print_hits(
+            similar_articles(_ready_index(index_dir), article_id, limit), json_output, jsonl_output, fields, color
+        )
 
 
 @app.command()
@@ -329,7 +327,8 @@ def stats(index_dir: IndexOption = None, json_output: JsonOption = False) -> Non
             render_stats(facts, make_console())
 
 
-def _print_hits(result, json_output: bool, jsonl_output: bool, fields: str | None, color: Color) -> None:
+def _print_hits(result, json_output: bool, jsonl_output: bool, fields: str | None, color: Color) -> NoReturn:
+    """Prints the hits in the chosen form, then exits as grep does: 0 with hits, 1 without."""
     from .render import HIT_FIELDS
 
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
@@ -354,6 +353,7 @@ def _print_hits(result, json_output: bool, jsonl_output: bool, fields: str | Non
         from .render import make_console, render_results
 
         render_results(result, make_console(color.value))
+    raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
 
 
 def _check_date(option: str, value: str) -> None:
