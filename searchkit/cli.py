@@ -16,7 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from .errors import EXIT_NO_HITS, EXIT_OK, EXIT_REJECTED, SearchkitError
+from .errors import EXIT_INTERRUPTED, EXIT_NO_HITS, EXIT_OK, EXIT_REJECTED, EXIT_TERMINATED, SearchkitError, Terminated
 
 
 class _OneLineUsageErrors(TyperGroup):
@@ -97,7 +97,10 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         _err("interrupted")
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Terminated:
+        _err("terminated")
+        raise typer.Exit(EXIT_TERMINATED) from None
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): nothing left to say
         raise typer.Exit(EXIT_OK) from None
@@ -117,6 +120,10 @@ def index(
         bool, typer.Option("--rebuild", help="Rebuild from scratch beside the live index, then swap.")
     ] = False,
     optimize: Annotated[bool, typer.Option("--optimize", help="Merge segments into one after updating.")] = False,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option("--allow-shrink", help="Let an update remove more than half of the index's articles."),
+    ] = False,
     wait: Annotated[
         float, typer.Option("--wait", metavar="SECONDS", help="How long to wait for another writer.")
     ] = 30.0,
@@ -125,12 +132,17 @@ def index(
 ) -> None:
     """Build or update the index from a corpus.
 
-    Exit codes: 0 all indexed, 3 some input rejected (the rest indexed), 2 usage, 4 index locked or unusable.
+    Exit codes: 0 all indexed, 3 some input rejected (the rest indexed), 2 usage, 4 index locked, damaged
+    or not writable (left as it was), 5 update refused: it would remove most of the index.
     """
     from .index import DEFAULT_CORPUS_DIR, resolve_index_dir
+    from .lock import check_wait
 
     with _user_errors():
-        report = _build(paths or [DEFAULT_CORPUS_DIR], resolve_index_dir(index_dir), rebuild, optimize, wait, quiet)
+        check_wait(wait)
+        _terminate_on_sigterm()
+        options = {"rebuild": rebuild, "optimize": optimize, "allow_shrink": allow_shrink, "wait": wait}
+        report = _build(paths or [DEFAULT_CORPUS_DIR], resolve_index_dir(index_dir), options, quiet)
         if json_output:
             from .render import dump_json
 
@@ -143,15 +155,29 @@ def index(
         raise typer.Exit(EXIT_REJECTED)
 
 
-def _build(paths: list[Path], index_dir: Path, rebuild: bool, optimize: bool, wait: float, quiet: bool):
+def _terminate_on_sigterm() -> None:
+    """SIGTERM stops a writer as Ctrl-C does: its writer processes stopped, its
+    unfinished generation or segments removed, the lock released."""
+    import signal
+
+    def terminate(signum, frame) -> NoReturn:
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
+def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
     """Runs the indexer, with a progress bar on stderr when it is a terminal."""
     from .index import build_index
 
     def report_rejection(rejection) -> None:
         _err(f"rejected {rejection}")
 
+    def report_truncation(warning) -> None:
+        _err(f"warning: truncated {warning}")
+
     if quiet or not sys.stderr.isatty():
-        return build_index(paths, index_dir, rebuild=rebuild, optimize=optimize, wait=wait, on_reject=report_rejection)
+        return build_index(paths, index_dir, on_reject=report_rejection, on_truncate=report_truncation, **options)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -184,11 +210,10 @@ def _build(paths: list[Path], index_dir: Path, rebuild: bool, optimize: bool, wa
         return build_index(
             paths,
             index_dir,
-            rebuild=rebuild,
-            optimize=optimize,
-            wait=wait,
             on_reject=lambda r: console.print(f"searchkit: rejected {r}", markup=False, highlight=False),
+            on_truncate=lambda w: console.print(f"searchkit: warning: truncated {w}", markup=False, highlight=False),
             on_progress=advance,
+            **options,
         )
 
 
@@ -366,18 +391,23 @@ def _check_date(option: str, value: str) -> None:
 
 
 def _ready_index(index_dir: Path | None) -> Path:
-    """The index folder (``--index``, ``$SEARCHKIT_INDEX`` or ./index), built
-    from ./corpus first when there is none yet."""
+    """The index folder (``--index``, ``$SEARCHKIT_INDEX`` or ./index).
+
+    Only the default ./index is built on the way, from ./corpus, and only when
+    nothing was ever built there: a search never writes an index it was
+    pointed at, nor one that is damaged or being built by another process.
+    """
     from .index import index_exists, resolve_index_dir
 
     index_path = resolve_index_dir(index_dir)
-    if not index_exists(index_path):
+    if index_dir is None and not index_exists(index_path):
         _build_default(index_path)
     return index_path
 
 
 def _build_default(index_path: Path) -> None:
-    """A first search builds the index from ./corpus, saying so on stderr."""
+    """A first search builds ./index from ./corpus, saying so on stderr; when
+    another process is building it, the search waits for that build instead."""
     from .errors import IndexUnavailable
     from .index import DEFAULT_CORPUS_DIR, build_index
 
@@ -386,8 +416,11 @@ def _build_default(index_path: Path) -> None:
             f"no index at {index_path} and no ./{DEFAULT_CORPUS_DIR} to build one from: run `searchkit index PATH`"
         )
     _err(f"no index in {index_path}/ yet: building it from {DEFAULT_CORPUS_DIR}/ first")
-    report = build_index([DEFAULT_CORPUS_DIR], index_path, on_reject=lambda r: _err(f"rejected {r}"))
-    _err(f"indexed {report.documents} articles in {report.seconds:.1f}s")
+    report = build_index(
+        [DEFAULT_CORPUS_DIR], index_path, only_if_missing=True, on_reject=lambda r: _err(f"rejected {r}")
+    )
+    if report.mode != "none":
+        _err(f"indexed {report.documents} articles in {report.seconds:.1f}s")
 
 
 def main() -> None:

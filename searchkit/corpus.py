@@ -15,11 +15,20 @@ import os
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 NATIVE_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+
+# What one article may weigh.  Whoosh's cost grows with an article's length at
+# index time and at every search that shows it (a 30 MB article took 86 s and
+# 700 MB to index); the longest Le Monde article of 2022 has 52,517 characters.
+MAX_BODY_CHARS = 500_000  #: a longer body is truncated (at a word), with a warning
+MAX_TITLE_CHARS = 1_000  #: a longer title is truncated likewise
+MAX_LINE_BYTES = 16 << 20  #: a longer JSON line is rejected, read past without holding it
+MAX_NATIVE_BYTES = 16 << 20  #: a larger native file is rejected unread
+MAX_ID_CHARS = 200  #: a longer id is rejected
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,8 @@ class Article:
 
 @dataclass(frozen=True)
 class Rejection:
-    """An article, line or file that could not be read, and why."""
+    """An article, line or file that could not be read (or, for a warning, was
+    read only in part), and why."""
 
     path: str
     line: int | None
@@ -55,6 +65,10 @@ class Rejection:
 
 
 RejectHandler = Callable[[Rejection], None]
+
+
+def _ignore(_: Rejection) -> None:
+    pass
 
 
 def normalize_text(text: str) -> str:
@@ -88,11 +102,16 @@ def corpus_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def read_corpus(paths: Iterable[Path], on_reject: RejectHandler) -> Iterator[Article]:
-    """Every article under ``paths``; an id seen twice is rejected, the first kept."""
+def read_corpus(
+    paths: Iterable[Path], on_reject: RejectHandler, on_truncate: RejectHandler = _ignore
+) -> Iterator[Article]:
+    """Every article under ``paths``; an id seen twice is rejected, the first kept.
+
+    ``on_truncate`` hears of articles cut to ``MAX_BODY_CHARS``/``MAX_TITLE_CHARS``.
+    """
     seen: dict[str, str] = {}
     for path in corpus_files(paths):
-        for article in read_file(path, on_reject):
+        for article in read_file(path, on_reject, on_truncate):
             first = seen.get(article.id)
             if first is not None:
                 on_reject(Rejection(*_split_origin(article.origin), f"duplicate id {article.id} (first in {first})"))
@@ -106,23 +125,51 @@ def _split_origin(origin: str) -> tuple[str, int | None]:
     return (path, int(line)) if path and line.isdigit() else (origin, None)
 
 
-def read_file(path: Path, on_reject: RejectHandler) -> Iterator[Article]:
+def read_file(path: Path, on_reject: RejectHandler, on_truncate: RejectHandler = _ignore) -> Iterator[Article]:
     """The articles of one file, by its format."""
     name = path.name.lower()
     if not path.exists():
         on_reject(Rejection(str(path), None, "no such file or folder"))
+    elif not path.is_file() and not path.is_dir():
+        # Opening a FIFO would block the run forever, holding the writer lock.
+        on_reject(Rejection(str(path), None, "not a regular file (a pipe, socket or device is never read)"))
     elif name.endswith(JSONL_SUFFIXES):
-        yield from read_jsonl(path, on_reject)
+        for article in read_jsonl(path, on_reject):
+            yield _within_limits(article, on_truncate)
     else:
         article = read_native(path, on_reject)
         if article is not None:
-            yield article
+            yield _within_limits(article, on_truncate)
+
+
+def _within_limits(article: Article, on_truncate: RejectHandler) -> Article:
+    """``article`` with its title and body cut to their limits, at a word."""
+    title, body = _truncated(article.title, MAX_TITLE_CHARS), _truncated(article.body, MAX_BODY_CHARS)
+    if title is article.title and body is article.body:
+        return article
+    for name, before, after in (("title", article.title, title), ("body", article.body, body)):
+        if after is not before:
+            path, line = _split_origin(article.origin)
+            reason = f"article {article.id}: {name} of {len(before):,} characters cut to {len(after):,}"
+            on_truncate(Rejection(path, line, reason))
+    return replace(article, title=title, body=body)
+
+
+def _truncated(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    space = text.rfind(" ", limit - 200, limit)
+    return text[: space if space > 0 else limit]
 
 
 def read_native(path: Path, on_reject: RejectHandler) -> Article | None:
     """One article in the native format: title, blank line, numeric id, blank line, body."""
     where = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_NATIVE_BYTES:
+            on_reject(Rejection(where, None, f"too large: {size:,} bytes (limit {MAX_NATIVE_BYTES:,})"))
+            return None
         raw = path.read_bytes()
     except OSError as error:
         on_reject(Rejection(where, None, f"unreadable: {error.strerror or error}"))
@@ -169,7 +216,11 @@ def read_jsonl(path: Path, on_reject: RejectHandler) -> Iterator[Article]:
     any_line = False
     try:
         with opener(path, "rb") as handle:
-            for lineno, raw in enumerate(handle, 1):
+            for lineno, raw in enumerate(_lines(handle), 1):
+                if raw is None:
+                    any_line = True
+                    on_reject(Rejection(where, lineno, f"line too long: over {MAX_LINE_BYTES:,} bytes"))
+                    continue
                 if lineno == 1:
                     raw = raw.removeprefix(b"\xef\xbb\xbf")
                 if raw.strip():
@@ -185,6 +236,21 @@ def read_jsonl(path: Path, on_reject: RejectHandler) -> Iterator[Article]:
         on_reject(Rejection(where, None, "empty file"))
 
 
+def _lines(handle) -> Iterator[bytes | None]:
+    """The lines of a binary file, None for a line over ``MAX_LINE_BYTES``
+    (read past in bounded pieces, never held whole)."""
+    while True:
+        line = handle.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(1 << 20)
+        yield None
+
+
 def _parse_jsonl_line(raw: bytes, where: str, lineno: int, on_reject: RejectHandler) -> Article | None:
     def reject(reason: str) -> None:
         on_reject(Rejection(where, lineno, reason))
@@ -197,6 +263,12 @@ def _parse_jsonl_line(raw: bytes, where: str, lineno: int, on_reject: RejectHand
     except json.JSONDecodeError as error:
         reject(f"not valid JSON: {error.msg} at column {error.colno}")
         return None
+    except RecursionError:
+        reject("not valid JSON here: nested too deep")
+        return None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        reject(f"not valid JSON here: {error}")
+        return None
     if not isinstance(record, dict):
         reject("not a JSON object")
         return None
@@ -204,11 +276,20 @@ def _parse_jsonl_line(raw: bytes, where: str, lineno: int, on_reject: RejectHand
     if isinstance(article_id, bool) or not isinstance(article_id, (str, int)) or not str(article_id).strip():
         reject("missing id")
         return None
+    if not _encodable(str(article_id)):
+        reject("id holds a lone surrogate (\\ud800-\\udfff), which is no character")
+        return None
+    if len(str(article_id)) > MAX_ID_CHARS:
+        reject(f"id too long: over {MAX_ID_CHARS} characters")
+        return None
     fields = {}
     for name in ("title", "body", "source", "url", "date"):
         value = record.get(name)
         if value is not None and not isinstance(value, str):
             reject(f"{name} is not a string")
+            return None
+        if value and not _encodable(value):
+            reject(f"{name} holds a lone surrogate (\\ud800-\\udfff), which is no character")
             return None
         fields[name] = normalize_text(value).strip() if value else None
     if not fields["title"] and not fields["body"]:
@@ -227,6 +308,14 @@ def _parse_jsonl_line(raw: bytes, where: str, lineno: int, on_reject: RejectHand
         url=fields["url"],
         origin=f"{where}:{lineno}",
     )
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def is_valid_date(text: str) -> bool:

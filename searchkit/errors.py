@@ -9,7 +9,10 @@ EXIT_OK = 0
 EXIT_NO_HITS = 1
 EXIT_USAGE = 2
 EXIT_REJECTED = 3  #: indexing finished, but some input was rejected
-EXIT_INDEX_UNAVAILABLE = 4  #: missing, locked, outdated or damaged index
+EXIT_INDEX_UNAVAILABLE = 4  #: missing, locked, outdated or damaged index; or it cannot be written
+EXIT_REFUSED = 5  #: an update that would remove most of the index, refused
+EXIT_INTERRUPTED = 130  #: Ctrl-C (128 + SIGINT)
+EXIT_TERMINATED = 143  #: SIGTERM (128 + SIGTERM)
 
 
 class SearchkitError(Exception):
@@ -39,3 +42,21 @@ class IndexUnavailable(SearchkitError):
 
 class IndexLocked(IndexUnavailable):
     """Another process is writing the index."""
+
+
+class IndexDamaged(IndexUnavailable):
+    """Files of the live index are missing or unreadable; ``--rebuild`` repairs it."""
+
+
+class IndexOutdated(IndexUnavailable):
+    """Built by another version of the analysis or schema; any ``index`` run rebuilds it."""
+
+
+class ShrinkRefused(SearchkitError):
+    """An update that would remove most of the index: likely a wrong or damaged corpus."""
+
+    exit_code = EXIT_REFUSED
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is so that writers clean up as for Ctrl-C."""

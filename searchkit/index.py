@@ -1,4 +1,4 @@
-"""The index life cycle: schema, building, incremental updates, the writer lock.
+"""The index life cycle: schema, generations, building, incremental updates.
 
 An index folder holds *generations*, each a complete Whoosh index, and a
 ``CURRENT`` file naming the live one::
@@ -13,37 +13,51 @@ A full rebuild writes a new generation beside the live one and swaps
 ``CURRENT`` with an atomic rename, so searches never see a half-built index and
 a killed rebuild leaves the old one intact.  An incremental update commits into
 the live generation, which Whoosh makes atomic by writing its table of contents
-last.  The kernel drops an ``flock`` when its holder dies, so a lock left by a
-killed process is simply taken over.
+last.  One writer at a time holds the lock (``searchkit.lock``).
+
+What can go wrong, and what is left (the README states these guarantees):
+
+- a writer killed at any instant: the live index answers as before or as
+  after; a rebuild's unfinished generation and an update's unreferenced
+  segment files are removed by the next run;
+- a full disk or a read-only file system: one ``cannot write`` line, the
+  live index as it was, and nothing of the failed run left to fill the disk;
+- a damaged index: ``IndexDamaged`` (exit 4), never a silent rebuild; an
+  update refuses to touch it, ``--rebuild`` replaces it;
+- unreadable input: articles of a file that was not read whole are kept,
+  and an update that would remove most of the index is refused.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import errno
-import fcntl
 import gzip
 import json
 import os
+import pickle
+import re
 import resource
 import shutil
-import socket
+import struct
 import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 
 from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer
+from whoosh.index import clean_files
+from whoosh.multiproc import MpWriter, SubWriterTask
 
 from .analysis import ANALYSIS_VERSION, FRENCH_STOP_WORDS, WORD_PATTERN, FoldFilter, word_analyzer
 from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_files, read_corpus
-from .errors import IndexLocked, IndexUnavailable, UsageError
-from .variants import write_variants
+from .errors import IndexDamaged, IndexOutdated, IndexUnavailable, SearchkitError, ShrinkRefused, UsageError
+from .lock import DEFAULT_LOCK_WAIT, check_wait, describe_os_error, is_locked, now, writer_lock
+from .variants import variants_current, write_variants
 
 #: Bumped when the fields change; like ANALYSIS_VERSION, a mismatch means rebuild.
 SCHEMA_VERSION = 3
@@ -52,8 +66,11 @@ DEFAULT_CORPUS_DIR = Path("corpus")
 INDEX_ENV = "SEARCHKIT_INDEX"
 META_FILE = "searchkit.json"
 CURRENT_FILE = "CURRENT"
-LOCK_FILE = ".lock"
-DEFAULT_LOCK_WAIT = 30.0
+REPAIR = "`searchkit index --rebuild` rebuilds it from the corpus"
+#: An update may remove at most this share of the index's articles (unless --allow-shrink).
+MAX_SHRINK = 0.5
+_GENERATION_NAME = re.compile(r"gen-\d{6}")
+_TOC_TEMP = re.compile(r"^_\w+_\d+\.toc\.")
 #: A rebuild of at least this many articles runs on several processes.
 PARALLEL_THRESHOLD = 2000
 MAX_PROCS = 4
@@ -101,7 +118,9 @@ class IndexReport:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+    kept: int = 0  #: articles missing from the input but kept: their file was not read whole, or not read
     rejected: list[Rejection] = field(default_factory=list)
+    truncated: list[Rejection] = field(default_factory=list)
     seconds: float = 0.0
     documents: int = 0
     index_bytes: int = 0
@@ -121,7 +140,9 @@ class IndexReport:
             "updated": self.updated,
             "removed": self.removed,
             "unchanged": self.unchanged,
+            "kept": self.kept,
             "rejected": [{"file": r.path, "line": r.line, "reason": r.reason} for r in self.rejected],
+            "truncated": [{"file": r.path, "line": r.line, "reason": r.reason} for r in self.truncated],
             "documents": self.documents,
             "seconds": round(self.seconds, 3),
             "docs_per_second": round(self.docs_per_second, 1),
@@ -131,57 +152,27 @@ class IndexReport:
         }
 
 
-# --- locking -----------------------------------------------------------------
-
-
-@contextmanager
-def writer_lock(index_dir: Path, wait: float = DEFAULT_LOCK_WAIT) -> Iterator[None]:
-    """Holds the index's writer lock, waiting up to ``wait`` seconds for it."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    path = index_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + max(wait, 0.0)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    holder = path.read_text(errors="replace").strip() or "another process"
-                    raise IndexLocked(f"index {index_dir} is locked by {holder}; waited {wait:g}s") from None
-                time.sleep(0.1)
-        holder = f"pid {os.getpid()} on {socket.gethostname()} since {_now()}"
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, holder.encode(), 0)
-        yield
-        os.ftruncate(fd, 0)
-    finally:
-        os.close(fd)  # closing drops the flock
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-
-
 # --- generations ---------------------------------------------------------------
 
 
 def current_generation(index_dir: Path) -> Path | None:
-    """The live generation's folder, or None when the index was never built."""
+    """The live generation's folder, or None when the index was never built.
+
+    ``IndexDamaged`` when ``CURRENT`` names no generation of this folder.
+    """
     try:
-        name = (index_dir / CURRENT_FILE).read_text().strip()
-    except FileNotFoundError:
+        name = (index_dir / CURRENT_FILE).read_text(errors="replace").strip()
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
-        raise IndexUnavailable(f"cannot read index {index_dir}: {error.strerror}") from None
+        raise IndexUnavailable(f"cannot read index {index_dir}: {describe_os_error(error)}") from None
+    if not _GENERATION_NAME.fullmatch(name):
+        raise IndexDamaged(f"index {index_dir} is damaged ({CURRENT_FILE} names no generation): {REPAIR}")
     return index_dir / name
 
 
 def _generations(index_dir: Path) -> list[Path]:
-    return sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
+    return sorted(p for p in index_dir.glob("gen-*") if _GENERATION_NAME.fullmatch(p.name) and p.is_dir())
 
 
 def _new_generation(index_dir: Path) -> Path:
@@ -195,7 +186,10 @@ def _new_generation(index_dir: Path) -> Path:
 def _publish(index_dir: Path, generation: Path) -> None:
     """Makes ``generation`` live with one atomic rename."""
     temp = index_dir / f".{CURRENT_FILE}.tmp"
-    temp.write_text(generation.name)
+    with open(temp, "w") as handle:
+        handle.write(generation.name)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(temp, index_dir / CURRENT_FILE)
 
 
@@ -216,11 +210,25 @@ def _remove_stale_generations(index_dir: Path) -> None:
             shutil.rmtree(generation, ignore_errors=True)
 
 
+def _remove_writer_leftovers(generation: Path) -> None:
+    """Removes what a writer killed mid-commit left in a generation: Whoosh's
+    temporary folder, a half-written table of contents, segment files that no
+    table of contents names.  Only under the writer lock."""
+    for leftover in generation.iterdir():
+        if leftover.is_dir() and leftover.name.endswith(".tmp"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        elif _TOC_TEMP.match(leftover.name):
+            leftover.unlink(missing_ok=True)
+    ix = index.open_dir(str(generation))
+    clean_files(ix.storage, ix.indexname, ix.latest_generation(), ix._segments())
+
+
 def read_meta(generation: Path) -> dict:
     try:
-        return json.loads((generation / META_FILE).read_text())
+        meta = json.loads((generation / META_FILE).read_text())
     except (OSError, ValueError):
         return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _write_meta(generation: Path, meta: dict) -> None:
@@ -233,27 +241,86 @@ def _compatible(meta: dict) -> bool:
     return meta.get("analysis_version") == ANALYSIS_VERSION and meta.get("schema_version") == SCHEMA_VERSION
 
 
-def open_index(index_dir: Path) -> index.Index:
-    """The live Whoosh index; ``IndexUnavailable`` when there is none usable."""
+def _check_live(index_dir: Path) -> Path | None:
+    """The live generation if it is usable; None when there is none (or only
+    the leftovers of a first build that was killed).
+
+    ``IndexOutdated`` when it was built by another version of the analysis,
+    ``IndexDamaged`` when its files are missing or unreadable.
+    """
     generation = current_generation(index_dir)
-    if generation is None or not index.exists_in(str(generation)):
-        raise IndexUnavailable(f"no index at {index_dir}: run `searchkit index` first")
+    if generation is None:
+        return None
+    if not generation.is_dir() or not index.exists_in(str(generation)):
+        raise IndexDamaged(f"index {index_dir} is damaged (its table of contents is missing): {REPAIR}")
     meta = read_meta(generation)
+    if not meta:
+        raise IndexDamaged(f"index {index_dir} is damaged ({META_FILE} is missing or unreadable): {REPAIR}")
     if not _compatible(meta):
         built = f"analysis {meta.get('analysis_version', '?')}, schema {meta.get('schema_version', '?')}"
-        raise IndexUnavailable(
+        raise IndexOutdated(
             f"index {index_dir} was built by another version of searchkit ({built}; "
             f"this one reads analysis {ANALYSIS_VERSION}, schema {SCHEMA_VERSION}): run `searchkit index --rebuild`"
         )
-    try:
+    return generation
+
+
+def open_index(index_dir: Path) -> index.Index:
+    """The live Whoosh index; ``IndexUnavailable`` (or a subclass) saying why when there is none usable."""
+    generation = _check_live(index_dir)
+    if generation is None:
+        if is_locked(index_dir):
+            raise IndexUnavailable(f"index {index_dir} is being built by another process: try again when it is done")
+        raise IndexUnavailable(f"no index at {index_dir}: run `searchkit index` first")
+    with reading(index_dir):
         return index.open_dir(str(generation))
-    except Exception as error:  # Whoosh raises many kinds on a damaged index
-        raise IndexUnavailable(f"index {index_dir} is damaged ({error}): run `searchkit index --rebuild`") from None
 
 
 def index_exists(index_dir: Path) -> bool:
-    generation = current_generation(index_dir)
-    return generation is not None and index.exists_in(str(generation))
+    """Whether ``index_dir`` has a live generation (usable or not)."""
+    try:
+        return current_generation(index_dir) is not None
+    except IndexUnavailable:
+        return True
+
+
+#: What a damaged index's files raise when Whoosh reads them: truncated or
+#: garbled segments, postings, columns or table of contents.
+_DAMAGE = (EOFError, ValueError, IndexError, KeyError, struct.error, zlib.error, pickle.UnpicklingError, AssertionError)
+
+
+@contextmanager
+def reading(index_dir: Path) -> Iterator[None]:
+    """Turns what a damaged index raises while it is read into ``IndexDamaged``."""
+    try:
+        yield
+    except SearchkitError:
+        raise
+    except (*_DAMAGE, OSError) as error:
+        if isinstance(error, OSError) and error.errno in _WRITE_ERRNOS:
+            raise
+        detail = describe_os_error(error) if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
+        raise IndexDamaged(f"index {index_dir} is damaged ({_short(detail)}): {REPAIR}") from None
+
+
+@contextmanager
+def _writing(index_dir: Path) -> Iterator[None]:
+    """Turns a failed write (full disk, read-only file system, no permission) into one line."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in _WRITE_ERRNOS:
+            raise
+        raise IndexUnavailable(
+            f"cannot write index {index_dir}: {describe_os_error(error)}; the index was left as it was"
+        ) from None
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def folder_size(path: Path) -> int:
@@ -290,8 +357,11 @@ def build_index(
     *,
     rebuild: bool = False,
     optimize: bool = False,
+    allow_shrink: bool = False,
+    only_if_missing: bool = False,
     wait: float = DEFAULT_LOCK_WAIT,
     on_reject: Callable[[Rejection], None] | None = None,
+    on_truncate: Callable[[Rejection], None] | None = None,
     on_progress: ProgressHandler | None = None,
 ) -> IndexReport:
     """Brings the index in line with the corpus at ``paths``.
@@ -299,18 +369,28 @@ def build_index(
     By default an update: only new, changed (by content hash) and removed
     articles are written.  A full rebuild happens with ``rebuild``, on the first
     run, and when the index was built by another analysis version.
+
+    An article leaves the index only when the file it came from was read
+    whole and no longer holds it (or is gone from a folder that was read); an
+    update that would remove most of the index is refused (``ShrinkRefused``)
+    unless ``allow_shrink``.  A damaged index is refused unless ``rebuild``.
+    With ``only_if_missing``, nothing is done when an index exists by the time
+    the lock is taken (a first search racing a first build).
     """
     paths = [Path(p) for p in paths]
+    check_wait(wait)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         # Refused before the lock is taken: an update from a mistyped path
         # would otherwise remove every article of the index.
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     started = time.perf_counter()
-    with writer_lock(index_dir, wait):
+    with writer_lock(index_dir, wait), _writing(index_dir):
         _remove_stale_generations(index_dir)
-        live = current_generation(index_dir)
-        full = rebuild or live is None or not index.exists_in(str(live)) or not _compatible(read_meta(live))
+        if only_if_missing and current_generation(index_dir) is not None:
+            return IndexReport(index_dir=str(index_dir), mode="none")
+        live, outdated = _live_for_writing(index_dir, rebuild)
+        full = live is None
         report = IndexReport(index_dir=str(index_dir), mode="rebuild" if full else "update")
 
         def reject(rejection: Rejection) -> None:
@@ -318,35 +398,123 @@ def build_index(
             if on_reject is not None:
                 on_reject(rejection)
 
-        articles = read_corpus(paths, reject)
+        def truncate(warning: Rejection) -> None:
+            report.truncated.append(warning)
+            if on_truncate is not None:
+                on_truncate(warning)
+
+        files: list[Path] = []
+        articles = read_corpus(_recorded(paths, files), reject, truncate)
         if full:
+            held = None if rebuild or allow_shrink or outdated is None else _held_documents(outdated)
             generation = _new_generation(index_dir)
-            _rebuild(generation, articles, report, on_progress)
-        else:
-            generation = live
-            _update(generation, articles, report, on_progress, optimize)
-        _write_meta(
-            generation,
-            {
-                "analysis_version": ANALYSIS_VERSION,
-                "schema_version": SCHEMA_VERSION,
-                "created": read_meta(generation).get("created") or _now(),
-                "updated": _now(),
-                "corpus": [str(p) for p in paths],
-            },
-        )
-        if full or report.added or report.updated or report.removed:
-            with index.open_dir(str(generation)).reader() as reader:
-                write_variants(reader, generation)
-        if full:
+            try:
+                _rebuild(generation, articles, report, on_progress)
+                if held is not None:
+                    _refuse_shrink(held, max(held - report.documents, 0), index_dir)
+                _finish_generation(generation, paths, changed=True)
+            except BaseException:
+                shutil.rmtree(generation, ignore_errors=True)
+                raise
             _publish(index_dir, generation)
             _remove_stale_generations(index_dir)
+        else:
+            generation = live
+            with reading(index_dir):
+                _remove_writer_leftovers(generation)
+                removable = _removal_rule(paths, files, report)
+                _update(generation, articles, report, on_progress, optimize, removable, allow_shrink)
+                _finish_generation(generation, paths, changed=bool(report.added or report.updated or report.removed))
         report.index_bytes = folder_size(generation)
     report.seconds = time.perf_counter() - started
     report.peak_memory_bytes = _peak_memory()
     # Forked writers (multiprocessing), so their peak is their own; kibibytes on Linux.
     report.writer_memory_bytes = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return report
+
+
+def _live_for_writing(index_dir: Path, rebuild: bool) -> tuple[Path | None, Path | None]:
+    """(the live generation to update, or None for a full build; the outdated
+    generation a full build replaces, if any)."""
+    try:
+        live = _check_live(index_dir)
+    except IndexOutdated:
+        return None, current_generation(index_dir)
+    except IndexDamaged:
+        if rebuild:
+            return None, None
+        raise
+    if rebuild or live is None:
+        return None, live
+    return live, None
+
+
+def _held_documents(generation: Path) -> int | None:
+    try:
+        with index.open_dir(str(generation)).reader() as reader:
+            return reader.doc_count()
+    except Exception:  # an index this version cannot read holds nothing it can count
+        return None
+
+
+def _refuse_shrink(held: int, removed: int, index_dir: Path) -> None:
+    if removed and (removed == held or removed > held * MAX_SHRINK):
+        raise ShrinkRefused(
+            f"refused: this update would remove {removed:,} of the {held:,} articles of {index_dir} "
+            f"(more than {MAX_SHRINK:.0%}); check the corpus path, or pass --allow-shrink (or --rebuild) "
+            "if that is what you want"
+        )
+
+
+def _recorded(paths: list[Path], files: list[Path]) -> Iterator[Path]:
+    """``paths``, as given; the corpus files found under them are appended to
+    ``files`` as they are read (see ``_removal_rule``)."""
+    for path in paths:
+        for file in corpus_files([path]):
+            files.append(file)
+            yield file
+
+
+def _removal_rule(paths: list[Path], files: list[Path], report: IndexReport) -> Callable[[str], bool]:
+    """Whether an article stored with ``origin`` may be removed when the corpus
+    no longer holds it: its file was read and nothing in it was rejected, or
+    the file is in a folder that was read and is gone (or no longer a corpus
+    file).  Consulted after the whole corpus was read, so ``files`` and the
+    rejections are complete by then.  A file that was not read this time keeps
+    its articles."""
+    folders = [p.resolve() for p in paths if p.is_dir()]
+
+    def removable(origin: str) -> bool:
+        path = Path(_origin_file(origin)).resolve()
+        read = {f.resolve() for f in files}
+        damaged = {Path(r.path).resolve() for r in report.rejected}
+        if path in damaged:
+            return False
+        return path in read or any(path.is_relative_to(folder) for folder in folders)
+
+    return removable
+
+
+def _origin_file(origin: str) -> str:
+    path, _, line = origin.rpartition(":")
+    return path if path and line.isdigit() else origin
+
+
+def _finish_generation(generation: Path, paths: list[Path], *, changed: bool) -> None:
+    """Writes the build facts and, when the articles changed or it is stale, the name-variant table."""
+    _write_meta(
+        generation,
+        {
+            "analysis_version": ANALYSIS_VERSION,
+            "schema_version": SCHEMA_VERSION,
+            "created": read_meta(generation).get("created") or now(),
+            "updated": now(),
+            "corpus": [str(p) for p in paths],
+        },
+    )
+    with index.open_dir(str(generation)).reader() as reader:
+        if changed or not variants_current(generation, reader):
+            write_variants(reader, generation)
 
 
 def _peak_memory() -> int:
@@ -372,6 +540,8 @@ def count_articles(paths: Iterable[Path]) -> int:
     total = 0
     for path in corpus_files(Path(p) for p in paths):
         name = path.name.lower()
+        if not path.is_file():
+            continue  # never open a pipe: it would block
         if not name.endswith(JSONL_SUFFIXES):
             total += 1
             continue
@@ -382,6 +552,58 @@ def count_articles(paths: Iterable[Path]) -> int:
         except (OSError, EOFError, zlib.error):
             continue
     return total
+
+
+class _WriterTask(SubWriterTask):
+    """A writer process that fails quietly: its exit code carries the error
+    number of an ``OSError`` (a full disk), and the parent reports it in one line."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except OSError as error:
+            os._exit(error.errno if error.errno and error.errno < 256 else 1)
+        except BaseException:
+            os._exit(1)
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multiprocess writer, with writer processes that can be stopped.
+
+    Whoosh's own ``cancel`` only flags its copy of each process object, so a
+    cancelled or interrupted build left the processes blocked on their job
+    queue for ever, and the parent waiting for them at exit.
+    """
+
+    def _new_task(self):
+        task = _WriterTask(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def cancel(self) -> None:
+        self.stop_tasks()
+        super().cancel()
+
+    def stop_tasks(self) -> None:
+        for task in self.tasks:
+            if task.is_alive():
+                task.kill()
+            task.join(5)
+        for channel in (self.jobqueue, self.resultqueue):
+            channel.cancel_join_thread()  # nothing will read what is left in it
+            channel.close()
+
+    def check_tasks(self) -> None:
+        """Raises the error of a writer process that failed."""
+        failed = [task.exitcode for task in self.tasks if task.exitcode]
+        if failed:
+            code = failed[0]
+            if code in _WRITE_ERRNOS:
+                raise OSError(code, os.strerror(code))
+            raise IndexUnavailable(f"a writer process failed (exit {code}); the live index was left as it was")
 
 
 def _rebuild(
@@ -395,7 +617,7 @@ def _rebuild(
         # Whoosh's multiprocess writer: each process analyses and writes its
         # own segment; they are left unmerged, which searches barely notice.
         per_process = {"limitmb": WRITER_MB // procs, "compound": False}
-        writer = ix.writer(procs=procs, multisegment=True, subargs=per_process, **per_process)
+        writer = _ParallelWriter(ix, procs=procs, multisegment=True, subargs=per_process, **per_process)
     else:
         writer = ix.writer(limitmb=WRITER_MB, compound=False)
     try:
@@ -404,10 +626,13 @@ def _rebuild(
             report.added += 1
             if on_progress is not None:
                 on_progress(report.added)
+        writer.commit()
     except BaseException:
-        writer.cancel()
+        with suppress(Exception):
+            writer.cancel()
         raise
-    writer.commit()
+    if isinstance(writer, _ParallelWriter):
+        writer.check_tasks()
     with ix.reader() as reader:
         report.documents = reader.doc_count()
     if report.documents != report.added:
@@ -423,11 +648,14 @@ def _update(
     report: IndexReport,
     on_progress: ProgressHandler | None,
     optimize: bool,
+    removable: Callable[[str], bool],
+    allow_shrink: bool,
 ) -> None:
     ix = index.open_dir(str(generation))
-    with ix.reader() as reader:
-        known = _stored_hashes(reader)
-    writer = None  # opened at the first change: a cancelled Whoosh writer leaves files behind
+    reader = ix.reader()
+    known = {article_id: (docnum, digest) for docnum, (article_id, digest) in _live_docs(reader, "id", "hash")}
+    held = len(known)
+    writer = None  # opened at the first change
 
     def open_writer():
         nonlocal writer
@@ -438,7 +666,7 @@ def _update(
     try:
         for seen, article in enumerate(articles, 1):
             previous = known.pop(article.id, None)
-            if previous == article.content_hash.encode():
+            if previous is not None and previous[1] == article.content_hash.encode():
                 report.unchanged += 1
             else:
                 if previous is None:
@@ -449,39 +677,49 @@ def _update(
                     report.updated += 1
             if on_progress is not None:
                 on_progress(seen)
-        for gone in known:
-            open_writer().delete_by_term("id", gone)
+        gone = [i for i, (docnum, _) in known.items() if removable(reader.stored_fields(docnum).get("origin", ""))]
+        report.kept = len(known) - len(gone)
+        if not allow_shrink:
+            _refuse_shrink(held, len(gone), Path(report.index_dir))
+        for article_id in gone:
+            open_writer().delete_by_term("id", article_id)
             report.removed += 1
         if optimize:
             open_writer()
+        if writer is not None:
+            writer.commit(optimize=optimize)
     except BaseException:
         if writer is not None:
-            writer.cancel()
+            with suppress(Exception):
+                writer.cancel()
+            with suppress(Exception):
+                _remove_writer_leftovers(generation)
         raise
-    if writer is not None:
-        writer.commit(optimize=optimize)
-    with ix.reader() as reader:
-        report.documents = reader.doc_count()
+    finally:
+        reader.close()
+    with ix.refresh().reader() as fresh:
+        report.documents = fresh.doc_count()
 
 
-def _stored_hashes(reader) -> dict[str, bytes]:
-    """Article id → content hash for every live document, read from columns."""
-    return dict(live_columns(reader, "id", "hash"))
-
-
-def live_columns(reader, *names: str) -> Iterator[tuple]:
-    """The values of columns ``names`` for every live document, a tuple each
-    (None where a segment has no such column).
+def _live_docs(reader, *names: str) -> Iterator[tuple[int, tuple]]:
+    """(document number, values of columns ``names``) for every live document
+    (a value is None where a segment has no such column).
 
     Read segment by segment: Whoosh 2.7.4's multi-segment column reader skips
     segments that lack the column but keeps their offsets, pairing documents
     with other documents' values.
     """
-    for segment, _ in reader.leaf_readers():
+    for segment, offset in reader.leaf_readers():
         columns = [segment.column_reader(name) if segment.has_column(name) else None for name in names]
         for docnum in range(segment.doc_count_all()):
             if not segment.is_deleted(docnum):
-                yield tuple(column[docnum] if column is not None else None for column in columns)
+                yield offset + docnum, tuple(column[docnum] if column is not None else None for column in columns)
+
+
+def live_columns(reader, *names: str) -> Iterator[tuple]:
+    """The values of columns ``names`` for every live document, a tuple each."""
+    for _, values in _live_docs(reader, *names):
+        yield values
 
 
 # --- statistics ------------------------------------------------------------------
@@ -492,7 +730,7 @@ def index_stats(index_dir: Path) -> dict:
     ix = open_index(index_dir)
     generation = current_generation(index_dir)
     meta = read_meta(generation)
-    with ix.reader() as reader:
+    with reading(index_dir), ix.reader() as reader:
         rows = list(live_columns(reader, "date", "source_name"))
         known_dates = sorted(date for date, _ in rows if date)
         sources = Counter(source.decode() for _, source in rows if source)

@@ -19,7 +19,7 @@ from . import query as q
 from .errors import QueryError, UsageError
 from .explain import PartExplanation, explain_hit, query_parts
 from .highlight import Snippet, Span, make_snippets, matched_spans
-from .index import current_generation, open_index
+from .index import current_generation, open_index, reading
 from .suggest import Suggestion, corrected_query
 from .variants import Variants
 
@@ -138,7 +138,11 @@ def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions())
     """Ranked, highlighted hits for ``text``; ``QueryError`` if it cannot be parsed."""
     node = q.parse(text)
     restriction = _restriction(options)
-    index = _open(index_dir)
+    with reading(index_dir):
+        return _search(_open(index_dir), node, text, options, restriction)
+
+
+def _search(index: _OpenIndex, node: q.Node, text: str, options: SearchOptions, restriction) -> SearchResult:
     searcher, variants = index.searcher, index.variants
     found, total, strict_count = _ranked(searcher, variants, node, text, options, restriction)
     reader = searcher.reader()
@@ -298,13 +302,18 @@ def _restriction(options: SearchOptions) -> wq.Query | None:
 
 def show(index_dir: Path, article_id: str, text: str | None = None) -> ArticleView:
     """The whole article ``article_id``, with the matches of query ``text`` marked."""
-    index = _open(index_dir)
+    node = q.parse(text) if text else None
+    with reading(index_dir):
+        return _show(_open(index_dir), index_dir, article_id, node)
+
+
+def _show(index: _OpenIndex, index_dir: Path, article_id: str, node: q.Node | None) -> ArticleView:
     stored = index.searcher.document(id=article_id)
     if stored is None:
         raise UsageError(f"no article with id {article_id!r} in {index_dir}")
     terms: set[str] = set()
-    if text:
-        positive = m.compile_query(q.parse(text), index.variants, positive_only=True)
+    if node is not None:
+        positive = m.compile_query(node, index.variants, positive_only=True)
         terms = m.matched_terms(positive, index.searcher.reader())
     title, body = stored.get("title", ""), stored.get("body", "")
     return ArticleView(
@@ -322,7 +331,11 @@ def show(index_dir: Path, article_id: str, text: str | None = None) -> ArticleVi
 
 def similar(index_dir: Path, article_id: str, limit: int = 10) -> SearchResult:
     """Articles about the same things as ``article_id``, by its most telling terms."""
-    searcher = _open(index_dir).searcher
+    with reading(index_dir):
+        return _similar(_open(index_dir).searcher, index_dir, article_id, limit)
+
+
+def _similar(searcher, index_dir: Path, article_id: str, limit: int) -> SearchResult:
     docnum = searcher.document_number(id=article_id)
     if docnum is None:
         raise UsageError(f"no article with id {article_id!r} in {index_dir}")

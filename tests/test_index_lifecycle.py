@@ -31,15 +31,14 @@ from conftest import article, run_cli, write_jsonl
 from searchkit.analysis import ANALYSIS_VERSION
 from searchkit.index import (
     CURRENT_FILE,
-    LOCK_FILE,
     META_FILE,
     PARALLEL_THRESHOLD,
     SCHEMA_VERSION,
     build_index,
     current_generation,
     index_stats,
-    writer_lock,
 )
+from searchkit.lock import LOCK_FILE, writer_lock
 from searchkit.search import SearchOptions, search
 from searchkit.variants import VARIANTS_FILE
 
@@ -510,7 +509,7 @@ def test_stale_lock_file_written_by_hand_does_not_block(tmp_path):
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from searchkit.index import writer_lock
+from searchkit.lock import writer_lock
 with writer_lock(Path(sys.argv[1]), wait=0):
     time.sleep(120)
 """

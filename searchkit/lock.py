@@ -1,0 +1,135 @@
+"""The writer lock of an index folder, and what processes forked under it may keep.
+
+One process writes an index at a time: it holds an ``flock`` on ``.lock``, and
+the kernel drops that lock when the process dies, however it dies, so a lock
+left by a killed writer is simply taken over.
+
+A parallel rebuild forks writer processes (Whoosh's multiprocess writer).  A
+forked child shares its parent's open file descriptions, so it would hold the
+lock too, and a child outliving a killed parent would wedge the index for
+every later run.  Children forked while a lock is held therefore drop their
+copy of it at once, die with their parent (``PR_SET_PDEATHSIG``), and ignore
+Ctrl-C, which the parent alone handles (it stops them itself).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import datetime as _dt
+import errno
+import fcntl
+import math
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import IndexLocked, IndexUnavailable, UsageError
+
+LOCK_FILE = ".lock"
+DEFAULT_LOCK_WAIT = 30.0
+#: The longest ``--wait`` taken: a day.  Longer is a mistake, not a plan.
+MAX_LOCK_WAIT = 86_400.0
+
+_held: set[int] = set()  # descriptors of the locks this process holds
+_PR_SET_PDEATHSIG = 1
+
+
+def _after_fork_in_child() -> None:
+    if not _held:
+        return
+    parent = os.getppid()
+    for fd in _held:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def check_wait(wait: float) -> float:
+    """``wait`` if it is a number of seconds a lock can be waited for."""
+    if not math.isfinite(wait) or wait < 0 or wait > MAX_LOCK_WAIT:
+        raise UsageError(f"--wait {wait:g} is not a number of seconds from 0 to {MAX_LOCK_WAIT:g}")
+    return wait
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path, wait: float = DEFAULT_LOCK_WAIT) -> Iterator[None]:
+    """Holds the index's writer lock, waiting up to ``wait`` seconds for it.
+
+    ``IndexLocked`` names the holder when the wait runs out;
+    ``IndexUnavailable`` says why when the folder cannot hold a lock at all
+    (a file in its place, a read-only file system, ``.lock`` a folder).
+    """
+    check_wait(wait)
+    path = index_dir / LOCK_FILE
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as error:
+        raise IndexUnavailable(f"cannot write index {index_dir}: {describe_os_error(error)}") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise IndexUnavailable(f"cannot lock index {index_dir}: {describe_os_error(error)}") from None
+                if time.monotonic() >= deadline:
+                    raise IndexLocked(f"index {index_dir} is locked by {_holder(fd)}; waited {wait:g}s") from None
+                time.sleep(0.1)
+        _held.add(fd)
+        with contextlib.suppress(OSError):  # who holds it is a courtesy; a full disk must not stop the writer
+            holder = f"pid {os.getpid()} on {socket.gethostname()} since {now()}"
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, holder.encode(), 0)
+        yield
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+    finally:
+        _held.discard(fd)
+        os.close(fd)  # closing drops the flock
+
+
+def is_locked(index_dir: Path) -> bool:
+    """Whether a writer holds the lock of ``index_dir`` now (without taking it)."""
+    try:
+        fd = os.open(index_dir / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _holder(fd: int) -> str:
+    try:
+        return os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+    except OSError:
+        return "another process"
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def describe_os_error(error: OSError) -> str:
+    """An ``OSError`` as a person reads it: its reason and the file, never a traceback."""
+    reason = error.strerror or str(error)
+    return f"{reason} ({error.filename})" if error.filename else reason
