@@ -6,6 +6,7 @@ a search do not pay for what they do not use.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,16 @@ from typing import Annotated, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from .errors import EXIT_INTERRUPTED, EXIT_NO_HITS, EXIT_OK, EXIT_REJECTED, EXIT_TERMINATED, SearchkitError, Terminated
+from .errors import (
+    EXIT_INTERNAL_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_NO_HITS,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_TERMINATED,
+    SearchkitError,
+    Terminated,
+)
 
 
 class _OneLineUsageErrors(TyperGroup):
@@ -33,11 +43,33 @@ class _OneLineUsageErrors(TyperGroup):
             if type(error).__name__ == "NoArgsIsHelpError":
                 error.show()  # `searchkit` alone prints the help
             else:
-                _err(f"error: {error.format_message()} (see `searchkit --help`)")
+                hint = self._negated_word_hint(error, sys.argv[1:] if args is None else list(args))
+                _err(f"error: {error.format_message()} ({hint or 'see `searchkit --help`'})")
             code = error.exit_code
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+    @staticmethod
+    def _negated_word_hint(error, args: list[str]) -> str | None:
+        """For ``searchkit search -gaza``, which Click reads as an option ``-g``:
+        how to write a query that starts with a negated word."""
+        import shlex
+
+        option = getattr(error, "option_name", None) or ""
+        ctx = getattr(error, "ctx", None)
+        if type(error).__name__ != "NoSuchOption" or ctx is None or ctx.command.name != "search":
+            return None
+        if len(option) != 2 or not option[1].isalnum():
+            return None  # --long-option, or not a word
+        at = next((i for i, a in enumerate(args) if a.startswith(option) and len(a) > 2 and a[1] != "-"), None)
+        if at is None:
+            return None
+        query, before, after = args[at], args[:at], args[at + 1 :]
+        word = (query[1:].split() or [query[1:]])[0]
+        after_dashes = shlex.join(["searchkit", *before, *after, "--", query])
+        with_not = shlex.join(["searchkit", *before, f"NOT {query[1:]}", *after])
+        return f"to search without {word!r}: `{after_dashes}` or `{with_not}`"
 
 
 app = typer.Typer(
@@ -104,6 +136,16 @@ def _user_errors() -> Iterator[None]:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): nothing left to say
         raise typer.Exit(EXIT_OK) from None
+    except typer.Exit:
+        raise
+    except Exception as error:
+        if os.environ.get("SEARCHKIT_DEBUG"):
+            raise
+        _err(
+            f"internal error: {type(error).__name__}: {error} "
+            "(a bug in searchkit: SEARCHKIT_DEBUG=1 shows where; please report it)"
+        )
+        raise typer.Exit(EXIT_INTERNAL_ERROR) from None
 
 
 @app.command()
@@ -415,7 +457,12 @@ def _build_default(index_path: Path) -> None:
         raise IndexUnavailable(
             f"no index at {index_path} and no ./{DEFAULT_CORPUS_DIR} to build one from: run `searchkit index PATH`"
         )
-    _err(f"no index in {index_path}/ yet: building it from {DEFAULT_CORPUS_DIR}/ first")
+    from .lock import is_locked
+
+    if is_locked(index_path):
+        _err(f"{index_path}/ is being built by another process: waiting for it")
+    else:
+        _err(f"no index in {index_path}/ yet: building it from {DEFAULT_CORPUS_DIR}/ first")
     report = build_index(
         [DEFAULT_CORPUS_DIR], index_path, only_if_missing=True, on_reject=lambda r: _err(f"rejected {r}")
     )
@@ -424,4 +471,17 @@ def _build_default(index_path: Path) -> None:
 
 
 def main() -> None:
+    # What the terminal's encoding cannot show (LC_ALL=C, PYTHONIOENCODING=ascii)
+    # is replaced rather than fatal; JSON escapes it instead (render.dump_json).
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    # In the C locale, arguments typed in UTF-8 arrive as surrogate escapes.
+    from contextlib import suppress
+
+    encoding = sys.getfilesystemencoding()
+    for i, arg in enumerate(sys.argv[1:], 1):
+        if any("\udc80" <= char <= "\udcff" for char in arg):
+            with suppress(UnicodeError):  # not UTF-8 either: left as it came, shown replaced
+                sys.argv[i] = arg.encode(encoding, "surrogateescape").decode("utf-8")
     app()

@@ -33,12 +33,11 @@ from __future__ import annotations
 import errno
 import gzip
 import json
+import multiprocessing.queues
 import os
-import pickle
 import re
 import resource
 import shutil
-import struct
 import time
 import zlib
 from collections import Counter
@@ -47,10 +46,12 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
+from queue import Full
 
 from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer
-from whoosh.index import clean_files
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 from .analysis import ANALYSIS_VERSION, FRENCH_STOP_WORDS, WORD_PATTERN, FoldFilter, word_analyzer
@@ -67,6 +68,7 @@ INDEX_ENV = "SEARCHKIT_INDEX"
 META_FILE = "searchkit.json"
 CURRENT_FILE = "CURRENT"
 REPAIR = "`searchkit index --rebuild` rebuilds it from the corpus"
+INDEX_NAME = "MAIN"  #: Whoosh's name for the index in a folder, which its file names start with
 #: An update may remove at most this share of the index's articles (unless --allow-shrink).
 MAX_SHRINK = 0.5
 _GENERATION_NAME = re.compile(r"gen-\d{6}")
@@ -251,11 +253,14 @@ def _check_live(index_dir: Path) -> Path | None:
     generation = current_generation(index_dir)
     if generation is None:
         return None
-    if not generation.is_dir() or not index.exists_in(str(generation)):
+    with reading(index_dir):
+        found = generation.is_dir() and index.exists_in(str(generation))
+    if not found:
         raise IndexDamaged(f"index {index_dir} is damaged (its table of contents is missing): {REPAIR}")
     meta = read_meta(generation)
     if not meta:
         raise IndexDamaged(f"index {index_dir} is damaged ({META_FILE} is missing or unreadable): {REPAIR}")
+    _check_sizes(index_dir, generation, meta)
     if not _compatible(meta):
         built = f"analysis {meta.get('analysis_version', '?')}, schema {meta.get('schema_version', '?')}"
         raise IndexOutdated(
@@ -263,6 +268,46 @@ def _check_live(index_dir: Path) -> Path | None:
             f"this one reads analysis {ANALYSIS_VERSION}, schema {SCHEMA_VERSION}): run `searchkit index --rebuild`"
         )
     return generation
+
+
+def _commit_files(generation: Path) -> tuple[int, dict[str, int]]:
+    """The latest Whoosh commit of ``generation`` and the size of each file it is made of."""
+    storage = FileStorage(str(generation))
+    commit = TOC._latest_generation(storage, INDEX_NAME)
+    toc = TOC._filename(INDEX_NAME, commit)
+    names = {segment.segment_id() for segment in TOC.read(storage, INDEX_NAME, commit).segments}
+    pattern = TOC._segment_pattern(INDEX_NAME)
+    sizes = {}
+    for entry in os.scandir(generation):
+        match = pattern.match(entry.name)
+        if entry.name == toc or (match and match.group(1) in names):
+            sizes[entry.name] = entry.stat().st_size
+    return commit, sizes
+
+
+def _check_sizes(index_dir: Path, generation: Path, meta: dict) -> None:
+    """``IndexDamaged`` when a file of the live commit is missing or not the
+    size it was written with (a truncated copy, a file cut by a full disk).
+
+    Only the commit the build facts were written for can be checked: a writer
+    killed between its commit and its facts leaves them one commit behind,
+    and the next ``index`` run writes them anew.
+    """
+    expected = meta.get("files")
+    if not isinstance(expected, dict):
+        return
+    latest = TOC._latest_generation(FileStorage(str(generation)), INDEX_NAME)
+    if meta.get("commit") != latest:
+        return
+    for name, size in expected.items():
+        try:
+            actual = (generation / name).stat().st_size
+        except FileNotFoundError:
+            raise IndexDamaged(f"index {index_dir} is damaged ({name} is missing): {REPAIR}") from None
+        if actual != size:
+            raise IndexDamaged(
+                f"index {index_dir} is damaged ({name} has {actual:,} bytes, {size:,} expected): {REPAIR}"
+            )
 
 
 def open_index(index_dir: Path) -> index.Index:
@@ -284,23 +329,36 @@ def index_exists(index_dir: Path) -> bool:
         return True
 
 
-#: What a damaged index's files raise when Whoosh reads them: truncated or
-#: garbled segments, postings, columns or table of contents.
-_DAMAGE = (EOFError, ValueError, IndexError, KeyError, struct.error, zlib.error, pickle.UnpicklingError, AssertionError)
+_WHOOSH_CODE = str(Path(index.__file__).parent)
 
 
 @contextmanager
 def reading(index_dir: Path) -> Iterator[None]:
-    """Turns what a damaged index raises while it is read into ``IndexDamaged``."""
+    """Turns what a damaged index raises while it is read into ``IndexDamaged``.
+
+    Whoosh reports truncated or garbled files with many kinds of exception
+    (``Exception("Block tag error")``, ``struct.error``, ``EOFError``…), so
+    the test is where it was raised: inside Whoosh's code, or by the file
+    system.  An error raised by searchkit's own code is a bug, and stays one.
+    """
     try:
         yield
     except SearchkitError:
         raise
-    except (*_DAMAGE, OSError) as error:
+    except Exception as error:
         if isinstance(error, OSError) and error.errno in _WRITE_ERRNOS:
+            raise
+        if not (isinstance(error, OSError) or _raised_in_whoosh(error)):
             raise
         detail = describe_os_error(error) if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
         raise IndexDamaged(f"index {index_dir} is damaged ({_short(detail)}): {REPAIR}") from None
+
+
+def _raised_in_whoosh(error: BaseException) -> bool:
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and frame.tb_frame.f_code.co_filename.startswith(_WHOOSH_CODE)
 
 
 @contextmanager
@@ -502,6 +560,7 @@ def _origin_file(origin: str) -> str:
 
 def _finish_generation(generation: Path, paths: list[Path], *, changed: bool) -> None:
     """Writes the build facts and, when the articles changed or it is stale, the name-variant table."""
+    commit, files = _commit_files(generation)
     _write_meta(
         generation,
         {
@@ -510,6 +569,8 @@ def _finish_generation(generation: Path, paths: list[Path], *, changed: bool) ->
             "created": read_meta(generation).get("created") or now(),
             "updated": now(),
             "corpus": [str(p) for p in paths],
+            "commit": commit,
+            "files": files,
         },
     )
     with index.open_dir(str(generation)).reader() as reader:
@@ -567,6 +628,27 @@ class _WriterTask(SubWriterTask):
             os._exit(1)
 
 
+class _WatchedQueue:
+    """The writers' job queue, whose ``put`` gives up when a writer process
+    died: the queue is bounded, and with its readers gone (a full disk ends
+    them) a plain ``put`` would wait for ever."""
+
+    def __init__(self, queue: multiprocessing.queues.Queue, check: Callable[[], None]) -> None:
+        self.queue = queue
+        self._check = check
+
+    def put(self, item) -> None:
+        while True:
+            try:
+                self.queue.put(item, timeout=0.5)
+                return
+            except Full:
+                self._check()
+
+    def __getattr__(self, name: str):
+        return getattr(self.queue, name)
+
+
 class _ParallelWriter(MpWriter):
     """Whoosh's multiprocess writer, with writer processes that can be stopped.
 
@@ -575,9 +657,13 @@ class _ParallelWriter(MpWriter):
     queue for ever, and the parent waiting for them at exit.
     """
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.jobqueue = _WatchedQueue(self.jobqueue, self.check_tasks)
+
     def _new_task(self):
         task = _WriterTask(
-            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+            self.storage, self.indexname, self.jobqueue.queue, self.resultqueue, self.subargs, self.multisegment
         )
         self.tasks.append(task)
         task.start()
@@ -597,7 +683,7 @@ class _ParallelWriter(MpWriter):
             channel.close()
 
     def check_tasks(self) -> None:
-        """Raises the error of a writer process that failed."""
+        """Raises the error of a writer process that failed (exited before it was told to)."""
         failed = [task.exitcode for task in self.tasks if task.exitcode]
         if failed:
             code = failed[0]
