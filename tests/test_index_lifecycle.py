@@ -12,21 +12,19 @@ per module; the tests that need it work on a copy of that index.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import article, run_cli, write_jsonl
+from helpers import MARKER, child_pids, finish, generated_articles, kill_group, spawn, wait_for
 
 from searchkit.analysis import ANALYSIS_VERSION
 from searchkit.index import (
@@ -45,43 +43,7 @@ from searchkit.variants import VARIANTS_FILE
 # --- helpers -------------------------------------------------------------------
 
 BIG_ARTICLES = 3000
-MARKER = "zorglub"  #: a word only in every 97th generated article
 MARKED = [f"g{i:05d}" for i in range(BIG_ARTICLES) if i % 97 == 0]
-
-WORDS = (
-    "gouvernement ministre président assemblée élection réforme budget économie croissance inflation "
-    "entreprise salariés syndicat grève transport énergie électricité nucléaire climat sécheresse agriculture "
-    "récolte village région département commune maire conseil municipal projet école université étudiant "
-    "hôpital médecin santé vaccin épidémie police justice tribunal procès avocat enquête frontière armée "
-    "guerre paix négociation diplomatie ambassade sommet européen marché banque euro dette impôt retraite "
-    "pension logement loyer chantier route autoroute train gare aéroport football match équipe victoire "
-    "défaite saison festival cinéma musique théâtre livre auteur exposition musée patrimoine château église "
-    "le la les de des du un une et à en dans pour sur avec par qui que"
-).split()
-
-
-def generated_articles(count: int, seed: int = 2022) -> list[dict]:
-    """Deterministic French-like articles of about 1.5 KB each."""
-    rng = random.Random(seed)
-    articles = []
-    for i in range(count):
-        words: list[str] = []
-        while sum(len(w) + 1 for w in words) < 1500:
-            words.append(rng.choice(WORDS))
-        body = " ".join(words) + "."
-        if i % 97 == 0:
-            body += f" Le mot {MARKER} apparaît ici."
-        title = " ".join(rng.choice(WORDS) for _ in range(6)).capitalize()
-        articles.append(
-            article(
-                f"g{i:05d}",
-                body,
-                title=title,
-                date=f"2022-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                source=("Le Monde", "Libération", "Wikinews")[i % 3],
-            )
-        )
-    return articles
 
 
 def hits(index_dir: Path, query: str) -> list[tuple[str, float]]:
@@ -102,51 +64,6 @@ def generations(index_dir: Path) -> set[str]:
 
 def file_snapshot(folder: Path, exclude: tuple[str, ...] = ()) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file() and p.name not in exclude}
-
-
-def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.02):
-    """Polls ``condition`` until it returns something true; fails after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def child_pids(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def spawn(*args: str) -> subprocess.Popen:
-    """``python -m searchkit ARGS`` in its own process group, not waited for."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "searchkit", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def finish(proc: subprocess.Popen, timeout: float = 120) -> tuple[str, str]:
-    """Waits for ``proc`` (killing its whole group when it overruns); returns stdout, stderr."""
-    try:
-        return proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        proc.communicate(timeout=30)
-        raise AssertionError(f"{proc.args} did not finish in {timeout}s") from None
-
-
-def kill_group(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def one_error_line(stderr: str) -> str:

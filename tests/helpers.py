@@ -1,0 +1,126 @@
+"""Helpers shared by the tests that run real indexing processes.
+
+Generated corpora, a CLI run in its own session, waiting with a deadline, and
+the processes of a session, read from /proc.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import article
+
+MARKER = "zorglub"  #: a word only in every 97th generated article
+
+WORDS = (
+    "gouvernement ministre président assemblée élection réforme budget économie croissance inflation "
+    "entreprise salariés syndicat grève transport énergie électricité nucléaire climat sécheresse agriculture "
+    "récolte village région département commune maire conseil municipal projet école université étudiant "
+    "hôpital médecin santé vaccin épidémie police justice tribunal procès avocat enquête frontière armée "
+    "guerre paix négociation diplomatie ambassade sommet européen marché banque euro dette impôt retraite "
+    "pension logement loyer chantier route autoroute train gare aéroport football match équipe victoire "
+    "défaite saison festival cinéma musique théâtre livre auteur exposition musée patrimoine château église "
+    "le la les de des du un une et à en dans pour sur avec par qui que"
+).split()
+
+
+def generated_articles(count: int, seed: int = 2022) -> list[dict]:
+    """Deterministic French-like articles of about 1.5 KB each."""
+    rng = random.Random(seed)
+    articles = []
+    for i in range(count):
+        words: list[str] = []
+        while sum(len(w) + 1 for w in words) < 1500:
+            words.append(rng.choice(WORDS))
+        body = " ".join(words) + "."
+        if i % 97 == 0:
+            body += f" Le mot {MARKER} apparaît ici."
+        title = " ".join(rng.choice(WORDS) for _ in range(6)).capitalize()
+        articles.append(
+            article(
+                f"g{i:05d}",
+                body,
+                title=title,
+                date=f"2022-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                source=("Le Monde", "Libération", "Wikinews")[i % 3],
+            )
+        )
+    return articles
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.02):
+    """Polls ``condition`` until it returns something true; fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def session_processes(session: int) -> dict[int, str]:
+    """The live processes of session ``session`` (pid → state letter), read from /proc.
+
+    Zombies are dead (they only wait to be reaped by whoever adopted them) and
+    are left out.
+    """
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        # pid (comm) state ppid pgrp session ...; comm may hold spaces and parentheses
+        state, _ppid, _pgrp, sid = stat[stat.rindex(")") + 2 :].split()[:4]
+        if int(sid) == session and state not in "ZX":
+            found[int(entry.name)] = state
+    return found
+
+
+def spawn(
+    *args: str, env: dict | None = None, command: tuple[str, ...] = ("-m", "searchkit"), cwd: Path | None = None
+) -> subprocess.Popen:
+    """``python -m searchkit ARGS`` (or ``python COMMAND ARGS``) in its own session, not waited for."""
+    return subprocess.Popen(
+        [sys.executable, *command, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=None if env is None else {**os.environ, **env},
+        cwd=cwd,
+    )
+
+
+def finish(proc: subprocess.Popen, timeout: float = 120) -> tuple[str, str]:
+    """Waits for ``proc`` (killing its whole group when it overruns); returns stdout, stderr."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        proc.communicate(timeout=30)
+        raise AssertionError(f"{proc.args} did not finish in {timeout}s") from None
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
