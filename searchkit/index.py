@@ -196,12 +196,14 @@ def _publish(index_dir: Path, generation: Path) -> None:
 
 
 def _remove_stale_generations(index_dir: Path) -> None:
-    """Removes generations other than the live one and the one just before it.
+    """Removes generations other than the live one and the one just before it,
+    and what a swap killed half-way left.
 
     The previous one stays because a search that started before the swap may
     still be reading it; generations above the live one are leftovers of a
     rebuild that was killed.
     """
+    (index_dir / f".{CURRENT_FILE}.tmp").unlink(missing_ok=True)  # a swap killed half-way
     live = current_generation(index_dir)
     keep = {live}
     older = [g for g in _generations(index_dir) if live is not None and g.name < live.name]
