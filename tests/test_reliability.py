@@ -43,7 +43,8 @@ def one_error_line(stderr: str) -> str:
 
 def ids(index_dir: Path, query: str) -> list[str]:
     close_indexes()
-    return sorted(hit.id for hit in search(index_dir, query, SearchOptions(limit=1000, suggest=False, match_all=True)).hits)
+    options = SearchOptions(limit=1000, suggest=False, match_all=True)
+    return sorted(hit.id for hit in search(index_dir, query, options).hits)
 
 
 def document_count(index_dir: Path) -> int:
