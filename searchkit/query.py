@@ -26,11 +26,33 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .analysis import fold
+from .analysis import WORD_PATTERN, fold
 from .corpus import is_valid_date
 from .errors import QueryError
 
 FIELDS = ("title", "body", "date", "source", "id")
+
+# --- caps ----------------------------------------------------------------------------
+# A real query has fewer than 30 words and two or three levels of parentheses.
+# These caps keep every query's work bounded and its syntax tree (and the
+# Whoosh query and matcher trees built from it) far from Python's recursion
+# limit; a query over one is a bad query (exit 2) saying which cap it hit.
+
+#: Characters in a query (after NFC normalisation).
+MAX_QUERY_CHARS = 2000
+#: Nested parentheses and negations (``NOT``, ``SAUF``, ``-``) inside one another.
+MAX_DEPTH = 20
+#: Words in a query, counting each word of a phrase, of a hyphenated word and of
+#: a ``source:`` value.  Also bounds pasted text and long ``OR`` lists.
+MAX_WORDS = 64
+#: Fuzzy words (``choigu~``): each one scans the vocabulary for its neighbours.
+MAX_FUZZY_WORDS = 4
+#: Prefixes (``ukrain*``): each one reads all the words of the vocabulary that start with it.
+MAX_PREFIXES = 5
+#: Letters in a word looked up by edit distance (a fuzzy word, or a word for
+#: "did you mean"); the lookup's cost grows with the length, and no French word
+#: is this long.  A longer plain word is still searched, just never corrected.
+MAX_WORD_LETTERS = 30
 
 _SPACE = re.compile(r"[\s\u00a0\u202f]+")
 _OPERATORS = {"OR": "OR", "OU": "OR", "AND": "AND", "ET": "AND", "NOT": "NOT", "SAUF": "NOT"}
@@ -38,6 +60,7 @@ _QUOTES = {'"': '"', "«": "»", "“": "”"}
 _FUZZY = re.compile(r"^(.*?)~(\d?)$")
 _FIELD = re.compile(r"^([A-Za-z]+):(.*)$", re.S)
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_WORD = re.compile(WORD_PATTERN)
 
 
 # --- syntax tree -----------------------------------------------------------------
@@ -149,9 +172,32 @@ def _tokens(text: str) -> list[_Token]:
 
 class _Parser:
     def __init__(self, text: str) -> None:
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"query too long: {len(text):,} characters, at most {MAX_QUERY_CHARS:,}")
         self.text = text
         self.tokens = _tokens(text)
         self.at = 0
+        self.depth = 0  #: parentheses and negations open around the current token
+        self.counts = {"word": 0, "fuzzy": 0, "prefix": 0}
+
+    def count(self, kind: str, token: _Token, many: int = 1) -> None:
+        """Counts ``many`` more words (or fuzzy words, or prefixes); a QueryError past the cap."""
+        self.counts[kind] += many
+        cap, what = {
+            "word": (MAX_WORDS, "words"),
+            "fuzzy": (MAX_FUZZY_WORDS, "fuzzy words (~)"),
+            "prefix": (MAX_PREFIXES, "prefixes (*)"),
+        }[kind]
+        if self.counts[kind] > cap:
+            raise QueryError(f"too many {what}: a query may have at most {cap}", token.column)
+
+    def nest(self, token: _Token) -> None:
+        """One level deeper (a parenthesis or a negation); a QueryError past ``MAX_DEPTH``."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(
+                f"nested too deep: more than {MAX_DEPTH} parentheses and negations inside one another", token.column
+            )
 
     def peek(self) -> _Token | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -200,15 +246,20 @@ class _Parser:
         if token.kind == "minus" or (token.kind == "op" and token.text == "NOT"):
             if self.peek() is None:
                 raise QueryError(f"{token.text} needs a word after it", token.column)
-            return Not(self.unary())
+            self.nest(token)
+            node = Not(self.unary())
+            self.depth -= 1
+            return node
         if token.kind == "op":
             raise QueryError(f"{token.text} needs a word before and after it", token.column)
         if token.kind == "open":
+            self.nest(token)
             node = self.or_expr()
             close = self.peek()
             if close is None or close.kind != "close":
                 raise QueryError("unbalanced parenthesis: ( with no )", token.column)
             self.take()
+            self.depth -= 1
             return node
         if token.kind == "phrase":
             return self.phrase(token)
@@ -217,6 +268,7 @@ class _Parser:
     def phrase(self, token: _Token) -> Node:
         if token.field in ("date", "source", "id"):
             return self.filter(token)
+        self.count("word", token, len(_WORD.findall(token.text)))
         return Phrase(token.text, token.field)
 
     def word(self, token: _Token) -> Node:
@@ -227,18 +279,32 @@ class _Parser:
             stem = text.rstrip("*")
             if len(fold(stem)) < 2:
                 raise QueryError(f"prefix {text!r} is too short: give at least two letters", token.column)
+            self.count("word", token)
+            self.count("prefix", token)
             return Word(stem, token.field, "prefix")
         fuzzy = _FUZZY.match(text)
         if fuzzy:
-            if not fold(fuzzy.group(1)):
+            letters = len(fold(fuzzy.group(1)))
+            if not letters:
                 raise QueryError(f"fuzzy {text!r} needs a word before ~", token.column)
+            if letters > MAX_WORD_LETTERS:
+                raise QueryError(
+                    f"fuzzy word too long: {letters} letters, at most {MAX_WORD_LETTERS} (search it without ~)",
+                    token.column,
+                )
+            self.count("word", token)
+            self.count("fuzzy", token)
             distance = int(fuzzy.group(2)) if fuzzy.group(2) else (1 if len(fuzzy.group(1)) <= 5 else 2)
             return Word(fuzzy.group(1), token.field, "fuzzy", min(distance, 2))
+        # "l'iran-irak" is one token but two words: a phrase of them is searched.
+        self.count("word", token, max(1, len(_WORD.findall(text))))
         return Word(text, token.field)
 
     def filter(self, token: _Token) -> Filter:
         if token.field == "date":
+            self.count("word", token)
             return Filter("date", *parse_date_range(token.text, token.column))
+        self.count("word", token, max(1, len(re.findall(r"\w+", token.text))))
         return Filter(token.field, token.text)
 
 
