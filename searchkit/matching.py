@@ -7,14 +7,19 @@ gaps left by stop words.  Filters restrict without scoring.
 
 from __future__ import annotations
 
+import heapq
 import re
+import threading
+import weakref
 
+from whoosh import matching as wm
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
+from whoosh.searching import SearchContext
 
 from .analysis import SPELLING_MARK, fold, light_stem, strip_elision, word_analyzer
 from .errors import QueryError
-from .query import Filter, Node, Not, Or, Phrase, Word
+from .query import MAX_WORDS, Filter, Node, Not, Or, Phrase, Word
 from .variants import Variants
 
 #: A title word counts like a body word, and more in effect: BM25F scores a
@@ -23,6 +28,10 @@ from .variants import Variants
 TITLE_BOOST = 1.0
 EXACT_BONUS = 0.2  #: a name in the query's own spelling, on top of its word match
 VARIANT_WEIGHT = 0.5  #: a name spelled another way weighs half its word match
+#: A prefix (``de*``) or a fuzzy word searches at most this many words of the
+#: index in each field: those in the most articles.  ``de*`` starts thousands
+#: of words, and matching, highlighting and explaining each one is the cost.
+MAX_EXPANSIONS = 50
 
 _WORDS = word_analyzer()
 
@@ -46,6 +55,72 @@ class _SpanOr(SpanOr):
 
     def estimate_size(self, ixreader) -> int:
         return sum(q.estimate_size(ixreader) for q in self.subqs)
+
+
+class _Capped:
+    """A Whoosh prefix or fuzzy query that expands to the ``MAX_EXPANSIONS``
+    words of the index that most articles hold (ties: alphabetical order).
+
+    Whoosh's ``MultiTerm`` expands through ``_btexts(reader)`` wherever a
+    query's words are needed: its matcher, its size estimate, and
+    ``expanded_terms`` (which ``matched_terms`` reads for highlighting and
+    explanations), so capping ``_btexts`` caps them all alike.  On an index of
+    several segments Whoosh builds a matcher for each segment, with that
+    segment's reader; the words are chosen on the whole index's reader
+    instead, so every segment searches the same words and highlighting shows
+    exactly them.  Each choice is made once per reader (a search compiles its
+    query several times, one for each tier of hits).
+    """
+
+    #: The words chosen on the whole index, kept by ``matcher`` for ``estimate_size``.
+    _chosen: tuple | None = None
+
+    def _btexts(self, ixreader):
+        key = (type(self), self.fieldname, self.text, getattr(self, "maxdist", 0), getattr(self, "prefixlength", 0))
+        with _CHOSEN_LOCK:
+            chosen = _CHOSEN.setdefault(ixreader, {})
+        if key not in chosen:
+            chosen[key] = _most_common(ixreader, self.fieldname, super()._btexts(ixreader))
+        return chosen[key]
+
+    def estimate_size(self, ixreader) -> int:
+        # Whoosh asks each segment: its own choice of words would cost a second scan.
+        chosen = self._chosen if self._chosen is not None else self._btexts(ixreader)
+        return sum(ixreader.doc_frequency(self.fieldname, text) for text in chosen)
+
+    def matcher(self, searcher, context=None):
+        # MultiTerm.matcher, with the words chosen on the whole index.
+        top = searcher
+        while top.has_parent():
+            top = top.get_parent()
+        self._chosen = self._btexts(top.reader())
+        terms = [wq.Term(self.fieldname, text) for text in self._chosen]
+        if not terms:
+            return wm.NullMatcher()
+        if len(terms) == 1:
+            return terms[0].matcher(searcher, context)
+        if self.constantscore:
+            context = context.set(weighting=None) if context else SearchContext(weighting=None)
+        return wq.Or(terms, boost=self.boost).matcher(searcher, context)
+
+
+#: Reader → the words chosen for each capped query; forgotten with the reader.
+_CHOSEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CHOSEN_LOCK = threading.Lock()
+
+
+def _most_common(reader, fieldname: str, texts) -> tuple:
+    """The ``MAX_EXPANSIONS`` of ``texts`` in the most articles of ``reader``'s ``fieldname``."""
+    ordered = sorted(set(texts))
+    return tuple(heapq.nlargest(MAX_EXPANSIONS, ordered, key=lambda text: reader.doc_frequency(fieldname, text)))
+
+
+class CappedPrefix(_Capped, wq.Prefix):
+    """``ukrain*``: the ``MAX_EXPANSIONS`` most common words starting ``ukrain``."""
+
+
+class CappedFuzzyTerm(_Capped, wq.FuzzyTerm):
+    """``choigu~``: the ``MAX_EXPANSIONS`` most common words a few edits away."""
 
 
 def _gapped(fieldname: str, parts: list[tuple[wq.Query, int]], boost: float = 1.0) -> wq.Query:
@@ -137,7 +212,7 @@ def _word_query(node: Word, variants: Variants, exact_names: bool) -> wq.Query |
     fields = [node.field] if node.field else ["title", "body"]
     if node.kind == "prefix":
         folded = fold(strip_elision(node.text))
-        parts = [wq.Prefix(f, folded, boost=_field_boost(f)) for f in fields]
+        parts = [CappedPrefix(f, folded, boost=_field_boost(f)) for f in fields]
     else:
         words, spellings = _query_words(node.text)
         if not words:
@@ -146,9 +221,11 @@ def _word_query(node: Word, variants: Variants, exact_names: bool) -> wq.Query |
         parts = []
         for f in fields:
             boost = _field_boost(f)
-            parts.append(wq.FuzzyTerm(f, stem, boost=boost, maxdist=node.distance, prefixlength=1))
+            parts.append(CappedFuzzyTerm(f, stem, boost=boost, maxdist=node.distance, prefixlength=1))
             parts += [
-                wq.FuzzyTerm(f, SPELLING_MARK + s, boost=VARIANT_WEIGHT * boost, maxdist=node.distance, prefixlength=2)
+                CappedFuzzyTerm(
+                    f, SPELLING_MARK + s, boost=VARIANT_WEIGHT * boost, maxdist=node.distance, prefixlength=2
+                )
                 for s in sorted(variants.spellings(folded))
             ]
     return parts[0] if len(parts) == 1 else wq.Or(parts)
@@ -164,6 +241,8 @@ def filter_query(node: Filter) -> wq.Query:
     words = [w for w in (fold(w) for w in re.findall(r"\w+", node.low)) if w]
     if not words:
         raise QueryError(f"source {node.low!r} has no word to look for")
+    if len(words) > MAX_WORDS:  # the query's own source: is counted by the parser; --source comes here
+        raise QueryError(f"too many words in the source filter: {len(words)}, at most {MAX_WORDS}")
     return wq.And([wq.Term("source", w) for w in words])
 
 
