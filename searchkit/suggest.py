@@ -16,6 +16,7 @@ from whoosh.query import Or, Term
 
 from .analysis import FRENCH_STOP_WORDS, SPELLING_MARK, WORD_PATTERN, fold, word_analyzer
 from .highlight import matched_words
+from .query import MAX_WORD_LETTERS
 
 _WORDS = word_analyzer()
 #: A plain word of a query, alone, in a phrase or after ``title:``/``body:``; not
@@ -27,6 +28,9 @@ MORE_COMMON = 20
 #: Words in at least this many articles are taken as spelt right; looking for
 #: their neighbours is the costly part of a suggestion.
 WELL_KNOWN = 5
+#: At most this many words of a query are looked up by edit distance: each
+#: lookup reads the part of the vocabulary that starts like the word.
+MAX_LOOKUPS = 5
 
 
 @dataclass(frozen=True)
@@ -40,17 +44,20 @@ def corrected_query(text: str, searcher) -> str | None:
 
     Plain words are corrected, in phrases and in ``title:``/``body:`` too;
     filter values (``date:``, ``source:``), prefixes, fuzzy words and
-    operators are left alone, and phrases keep their quotes.
+    operators are left alone, and phrases keep their quotes.  Words longer
+    than ``MAX_WORD_LETTERS``, and words after the first ``MAX_LOOKUPS``
+    that needed a lookup, are left as they are.
     """
     reader = searcher.reader()
     changed = False
     pieces = []
     last = 0
+    lookups = [MAX_LOOKUPS]
     for match in _QUERY_WORD.finditer(text):
         word = match.group(1)
         if word in _OPERATORS or fold(word) in FRENCH_STOP_WORDS:
             continue
-        better = _correction(word, searcher, reader)
+        better = _correction(word, searcher, reader, lookups)
         if better is not None:
             pieces += [text[last : match.start(1)], better]
             last = match.end(1)
@@ -59,14 +66,19 @@ def corrected_query(text: str, searcher) -> str | None:
     return "".join(pieces) if changed else None
 
 
-def _correction(word: str, searcher, reader) -> str | None:
+def _correction(word: str, searcher, reader, lookups: list[int]) -> str | None:
+    """The better spelling of ``word``, if any; ``lookups`` holds how many
+    lookups by edit distance are left, and is decremented by one made."""
     tokens = [(t.text, t.folded) for t in _WORDS(word, mode="query")]
     if len(tokens) != 1:
         return None
     stem, folded = tokens[0]
-    current = _frequency(reader, stem)
-    if current >= WELL_KNOWN:
+    if len(folded) > MAX_WORD_LETTERS:
         return None
+    current = _frequency(reader, stem)
+    if current >= WELL_KNOWN or lookups[0] <= 0:
+        return None
+    lookups[0] -= 1
     best, best_frequency = None, current * MORE_COMMON if current else 0
     maxdist = 1 if len(folded) <= 4 else 2
     for candidate in _neighbours(reader, stem, folded, maxdist):
