@@ -318,7 +318,12 @@ def parse_date_range(text: str, column: int | None = None) -> tuple[str, str | N
         return low, None
     if not low and not high:
         raise QueryError("a date range needs a start or an end: 2022-03..2022-06", column)
-    return _complete_date(low) if low else "0000-00-00", _complete_date(high, end=True) if high else "9999-99-99"
+    start = _complete_date(low) if low else "0000-00-00"
+    end = _complete_date(high, end=True) if high else "9999-99-99"
+    if start > end:
+        # It would find nothing, without a word why (--since after --until comes here too).
+        raise QueryError(f"date range {text} is reversed: the earlier date comes first, {high}..{low}", column)
+    return start, end
 
 
 def _complete_date(text: str, end: bool = False) -> str:
