@@ -9,6 +9,7 @@ terminal.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import sys
@@ -218,8 +219,10 @@ def hit_json(hit: Hit, fields: list[str] | None = None) -> dict:
 
 def dump_jsonl(result: SearchResult, fields: list[str] | None = None, file: IO[str] | None = None) -> None:
     """One JSON object a hit, a line each."""
+    stream = file or sys.stdout
     for hit in result.hits:
-        print(_terminal_safe_json(json.dumps(hit_json(hit, fields), ensure_ascii=False)), file=file or sys.stdout)
+        text = json.dumps(hit_json(hit, fields), ensure_ascii=not _takes_unicode(stream))
+        print(_terminal_safe_json(text), file=stream)
 
 
 def _span_json(text: str, span: Span) -> dict:
@@ -228,8 +231,23 @@ def _span_json(text: str, span: Span) -> dict:
 
 def dump_json(document: dict, file: IO[str] | None = None) -> None:
     """One JSON document on stdout; bidirectional controls are written as
-    ``\\uXXXX`` escapes so that even raw JSON cannot reorder a terminal line."""
-    print(_terminal_safe_json(json.dumps(document, ensure_ascii=False, indent=2)), file=file or sys.stdout)
+    ``\\uXXXX`` escapes so that even raw JSON cannot reorder a terminal line.
+
+    Text is written as is to a UTF-8 (or UTF-16, UTF-32) stream; to any other
+    (``LC_ALL=C``, ``PYTHONIOENCODING=ascii``) every non-ASCII character is a
+    ``\\uXXXX`` escape: the same data, as valid JSON.
+    """
+    stream = file or sys.stdout
+    text = json.dumps(document, ensure_ascii=not _takes_unicode(stream), indent=2)
+    print(_terminal_safe_json(text), file=stream)
+
+
+def _takes_unicode(stream: IO[str]) -> bool:
+    """Whether ``stream``'s encoding can write every character."""
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name.startswith("utf")
+    except LookupError:
+        return False
 
 
 _JSON_ESCAPES = {c: f"\\u{c:04x}" for c in _UNSAFE if c >= 0x7F}  # json escapes those below
