@@ -81,7 +81,8 @@ class Searchkit:
     folder = "searchkit"
 
     def build(self, corpus: Path, workdir: Path) -> BuildStats:
-        from searchkit.index import MAX_PROCS, PARALLEL_THRESHOLD, build_index
+        from searchkit.engine.whoosh_engine import MAX_PROCS, PARALLEL_THRESHOLD
+        from searchkit.indexing import build_index
 
         report = build_index([corpus], workdir / self.folder, rebuild=True)
         parallel = report.added >= PARALLEL_THRESHOLD and MAX_PROCS > 1

@@ -3,8 +3,9 @@
     python bench/lifecycle.py [--corpus PATH] [--n N]
 
 Each step runs ``python -m searchkit index --json`` as a fresh process, so its
-time and peak memory are its own; the table gives each step's time as a
-fraction of the full build.
+time and peak memory (of its largest process, writers included, measured from
+outside by ``bench/memory.py``) are its own; the table gives each step's time
+as a fraction of the full build.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from memory import run_measured
 from rich.console import Console
 from rich.table import Table
 
@@ -33,16 +34,13 @@ def first_articles(corpus: Path, n: int | None) -> list[str]:
 
 def index_run(corpus: Path, index_dir: Path, *extra: str) -> dict:
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "searchkit", "index", str(corpus), "--index", str(index_dir), "--json", *extra],
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_measured(
+        [sys.executable, "-m", "searchkit", "index", str(corpus), "--index", str(index_dir), "--json", *extra]
     )
     wall = time.perf_counter() - started
     if done.returncode not in (0, 3):
         sys.exit(f"lifecycle: index run failed ({done.returncode}): {done.stderr.strip()}")
-    return {**json.loads(done.stdout), "wall_seconds": wall}
+    return {**json.loads(done.stdout), "wall_seconds": wall, "peak_bytes": done.peak_bytes}
 
 
 def main() -> None:
@@ -75,7 +73,6 @@ def main() -> None:
         "updated",
         "unchanged",
         "peak MB",
-        "writer MB",
         "index MB",
     )
     for column in columns:
@@ -89,8 +86,7 @@ def main() -> None:
             str(run["added"]),
             str(run["updated"]),
             str(run["unchanged"]),
-            f"{run['peak_memory_bytes'] / 1e6:.0f}",
-            f"{run['writer_memory_bytes'] / 1e6:.0f}" if run["mode"] == "rebuild" else "",
+            f"{run['peak_bytes'] / 1e6:.0f}",
             f"{run['index_bytes'] / 1e6:.1f}",
         )
     Console(width=140).print(table)

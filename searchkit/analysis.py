@@ -23,6 +23,7 @@ schema, where a cache does not belong.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from unidecode import unidecode
@@ -356,3 +357,21 @@ def word_analyzer() -> PerWordCache:
         | NameSpellingFilter()
         | LightStemFilter()
     )
+
+
+#: The one analyzer of queries and highlights (the index schema pickles its own).
+WORDS = word_analyzer()
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """A word of a query text, as the index holds it."""
+
+    stem: str  #: the term its articles are indexed under
+    folded: str  #: folded, not stemmed: a name's spelling without the mark
+    pos: int  #: its position in the text, stop words counted
+
+
+def query_terms(text: str) -> list[QueryTerm]:
+    """The terms of a query word or phrase: what matching, explanations and suggestions look up."""
+    return [QueryTerm(t.text, t.folded, t.pos) for t in WORDS(text, positions=True, mode="query")]

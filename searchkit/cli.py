@@ -6,13 +6,16 @@ a search do not pay for what they do not use.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
-from collections.abc import Iterator
+import typing
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -26,7 +29,11 @@ from .errors import (
     EXIT_TERMINATED,
     SearchkitError,
     Terminated,
+    UsageError,
 )
+
+if TYPE_CHECKING:
+    from .printers import Output
 
 
 class _OneLineUsageErrors(TyperGroup):
@@ -91,7 +98,8 @@ IndexOption = Annotated[
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+DEFAULT_INDEX_DIR = Path("index")
+DEFAULT_CORPUS_DIR = Path("corpus")
 
 QUERY_HELP = """\
 Search the index and print ranked, highlighted hits.
@@ -114,7 +122,7 @@ Exit codes: 0 hits found, 1 no hits, 2 bad query or usage, 4 no usable index.
 
 
 def _err(message: str) -> None:
-    from .render import safe_text
+    from .printers import safe_text
 
     print(f"searchkit: {safe_text(message, flat=True)}", file=sys.stderr)
 
@@ -148,6 +156,79 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INTERNAL_ERROR) from None
 
 
+# --- the one set of output options ---------------------------------------------------------
+
+
+class Color(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+class Sort(StrEnum):
+    score = "score"
+    date = "date"
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+JsonlOption = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a hit, a line each.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV (RFC 4180, UTF-8): a header, then a row a hit.")]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        metavar="LIST",
+        help="Comma-separated hit fields to print (id,title,date,source,url,score,...); "
+        "alone, one tab-separated line a hit.",
+    ),
+]
+ColorOption = Annotated[Color, typer.Option("--color", help="Styled output: on a terminal only (auto), always, never.")]
+
+
+def _listing(command: Callable[..., None]) -> Callable[..., None]:
+    """Gives a command that prints a list of hits the one set of output options
+    (``--json``, ``--jsonl``, ``--csv``, ``--fields``, ``--color``), checked
+    before the command runs: it receives them as ``chosen``, an ``Output``.
+
+    As sqlite-utils' ``output_options`` decorator: Typer reads the options from
+    the signature, so the wrapper's signature is the command's without
+    ``chosen``, plus the options.
+    """
+    hints = typing.get_type_hints(command, include_extras=True, localns={"Output": object})
+    signature = inspect.signature(command)
+    kept = [p.replace(annotation=hints[name]) for name, p in signature.parameters.items() if name != "chosen"]
+    options = (
+        ("json_output", JsonOption, False),
+        ("jsonl_output", JsonlOption, False),
+        ("csv_output", CsvOption, False),
+        ("fields", FieldsOption, None),
+        ("color", ColorOption, Color.auto),
+    )
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for name, a, d in options]
+
+    @functools.wraps(command)
+    def with_output(*args, **kwargs) -> None:
+        from .printers import output
+
+        given = {name: kwargs.pop(name, default) for name, _, default in options}
+        with _user_errors():
+            chosen = output(
+                json_output=given["json_output"],
+                jsonl=given["jsonl_output"],
+                csv_output=given["csv_output"],
+                fields=given["fields"],
+                color=given["color"],
+            )
+        command(*args, chosen=chosen, **kwargs)
+
+    with_output.__signature__ = signature.replace(parameters=kept + added)
+    with_output.__annotations__ = {name: hint for name, hint in hints.items() if name != "chosen"}
+    return with_output
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
 @app.command()
 def index(
     paths: Annotated[
@@ -177,22 +258,18 @@ def index(
     Exit codes: 0 all indexed, 3 some input rejected (the rest indexed), 2 usage, 4 index locked, damaged
     or not writable (left as it was), 5 update refused: it would remove most of the index.
     """
-    from .index import DEFAULT_CORPUS_DIR, resolve_index_dir
     from .lock import check_wait
+    from .printers import Output, printer
 
     with _user_errors():
         check_wait(wait)
         _terminate_on_sigterm()
         options = {"rebuild": rebuild, "optimize": optimize, "allow_shrink": allow_shrink, "wait": wait}
-        report = _build(paths or [DEFAULT_CORPUS_DIR], resolve_index_dir(index_dir), options, quiet)
+        report = _build(paths or [DEFAULT_CORPUS_DIR], _index_dir(index_dir), options, quiet)
         if json_output:
-            from .render import dump_json
-
-            dump_json(report.as_json())
+            printer(Output("json")).report(report)
         elif not quiet:
-            from .render import make_console, render_index_report
-
-            render_index_report(report, make_console(file=sys.stderr))
+            printer(Output("rich"), sys.stderr).report(report)
     if report.rejected:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -210,16 +287,16 @@ def _terminate_on_sigterm() -> None:
 
 def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
     """Runs the indexer, with a progress bar on stderr when it is a terminal."""
-    from .index import build_index
-
-    def report_rejection(rejection) -> None:
-        _err(f"rejected {rejection}")
-
-    def report_truncation(warning) -> None:
-        _err(f"warning: truncated {warning}")
+    from .indexing import build_index
 
     if quiet or not sys.stderr.isatty():
-        return build_index(paths, index_dir, on_reject=report_rejection, on_truncate=report_truncation, **options)
+        return build_index(
+            paths,
+            index_dir,
+            on_reject=lambda r: _err(f"rejected {r}"),
+            on_truncate=lambda w: _err(f"warning: truncated {w}"),
+            **options,
+        )
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -229,8 +306,8 @@ def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
         TimeRemainingColumn,
     )
 
-    from .index import count_articles
-    from .render import make_console
+    from .indexing import count_articles
+    from .printers import make_console
 
     console = make_console(file=sys.stderr)
     columns = (
@@ -259,33 +336,8 @@ def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
         )
 
 
-JsonlOption = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a hit, a line each.")]
-FieldsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--fields",
-        metavar="LIST",
-        help="Comma-separated hit fields to print (id,title,date,source,url,score,...); "
-        "alone, one tab-separated line a hit.",
-    ),
-]
-
-
-class Color(StrEnum):
-    auto = "auto"
-    always = "always"
-    never = "never"
-
-
-class Sort(StrEnum):
-    score = "score"
-    date = "date"
-
-
-ColorOption = Annotated[Color, typer.Option("--color", help="Styled output: on a terminal only (auto), always, never.")]
-
-
 @app.command(help=QUERY_HELP)
+@_listing
 def search(
     query: Annotated[str, typer.Argument(help="The query (see above).", show_default=False)],
     index_dir: IndexOption = None,
@@ -301,19 +353,13 @@ def search(
     source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="By relevance, or by date (newest first).")] = Sort.score,
     explain: Annotated[bool, typer.Option("--explain", help="Show why each hit matched.")] = False,
-    json_output: JsonOption = False,
-    jsonl_output: JsonlOption = False,
-    fields: FieldsOption = None,
-    color: ColorOption = Color.auto,
+    chosen: Output = None,
 ) -> None:
-    from .search import SearchOptions
-    from .search import search as run_search
+    from .printers import printer
+    from .search import Searcher, SearchOptions
 
     with _user_errors():
-        for name, value in (("--since", since), ("--until", until)):
-            if value is not None:
-                _check_date(name, value)
-        index_path = _ready_index(index_dir)
+        _check_dates(since, until)
         options = SearchOptions(
             limit=limit,
             offset=(page - 1) * limit,
@@ -324,7 +370,10 @@ def search(
             sort=sort.value,
             explain=explain,
         )
-        _print_hits(run_search(index_path, query, options), json_output, jsonl_output, fields, color)
+        with Searcher(_ready_index(index_dir)) as searcher:
+            result = searcher.search(query, options)
+        printer(chosen).results(result)
+    raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)  # as grep: 0 with hits, 1 without
 
 
 @app.command()
@@ -337,111 +386,83 @@ def show(
     pager: Annotated[bool, typer.Option("--pager/--no-pager", help="Page long articles on a terminal.")] = True,
 ) -> None:
     """Print one article whole, with a query's matches highlighted."""
-    from .search import show as show_article
+    from .printers import RichPrinter, output, printer
+    from .search import Searcher
 
     with _user_errors():
-        view = show_article(_ready_index(index_dir), article_id, query)
-        if json_output:
-            from dataclasses import asdict
-
-            from .render import dump_json
-
-            dump_json(asdict(view))
-            return
-        from .render import make_console, render_article
-
-        console = make_console(color.value)
-        if pager and console.is_terminal:
-            with console.pager(styles=True):
-                render_article(view, console)
+        chosen = output(json_output=json_output, color=color, tabular=False)
+        with Searcher(_ready_index(index_dir)) as searcher:
+            view = searcher.show(article_id, query)
+        shown = printer(chosen)
+        if isinstance(shown, RichPrinter) and pager and shown.console.is_terminal:
+            with shown.console.pager(styles=True):
+                shown.article(view)
         else:
-            render_article(view, console)
+            shown.article(view)
 
 
 @app.command()
+@_listing
 def similar(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="The article's id.", show_default=False)],
     index_dir: IndexOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits to show.")] = 10,
-    json_output: JsonOption = False,
-    jsonl_output: JsonlOption = False,
-    fields: FieldsOption = None,
-    color: ColorOption = Color.auto,
+    chosen: Output = None,
 ) -> None:
     """List the articles most like article ID (by its most telling words)."""
-    from .search import similar as similar_articles
+    from .printers import printer
+    from .search import Searcher
 
     with _user_errors():
-        _print_hits(
-            similar_articles(_ready_index(index_dir), article_id, limit), json_output, jsonl_output, fields, color
-        )
+        with Searcher(_ready_index(index_dir)) as searcher:
+            result = searcher.similar(article_id, limit)
+        printer(chosen).results(result)
+    raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
 
 
 @app.command()
 def stats(index_dir: IndexOption = None, json_output: JsonOption = False) -> None:
     """What the index holds: articles, dates, sources, size, segments, analysis settings."""
-    from .index import index_stats, resolve_index_dir
+    from .printers import Output, printer
+    from .stats import index_stats
 
     with _user_errors():
-        facts = index_stats(resolve_index_dir(index_dir))
-        if json_output:
-            from .render import dump_json
-
-            dump_json(facts)
-        else:
-            from .render import make_console, render_stats
-
-            render_stats(facts, make_console())
+        facts = index_stats(_index_dir(index_dir))
+        printer(Output("json" if json_output else "rich")).stats(facts)
 
 
-def _print_hits(result, json_output: bool, jsonl_output: bool, fields: str | None, color: Color) -> NoReturn:
-    """Prints the hits in the chosen form, then exits as grep does: 0 with hits, 1 without."""
-    from .render import HIT_FIELDS
-
-    chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
-    unknown = [f for f in chosen or [] if f not in HIT_FIELDS]
-    if unknown:
-        raise SearchkitError(f"unknown field(s) {', '.join(unknown)}: choose from {', '.join(HIT_FIELDS)}")
-    if json_output and jsonl_output:
-        raise SearchkitError("--json and --jsonl cannot be used together")
-    if json_output:
-        from .render import dump_json, result_json
-
-        dump_json(result_json(result, chosen))
-    elif jsonl_output:
-        from .render import dump_jsonl
-
-        dump_jsonl(result, chosen)
-    elif chosen:
-        from .render import render_fields
-
-        render_fields(result, chosen)
-    else:
-        from .render import make_console, render_results
-
-        render_results(result, make_console(color.value))
-    raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
-
-
-def _check_date(option: str, value: str) -> None:
+def _check_dates(since: str | None, until: str | None) -> None:
+    """``--since`` and ``--until`` are dates, the one not after the other."""
     from .query import parse_date_range
 
-    try:
-        parse_date_range(value)
-    except SearchkitError:
-        raise SearchkitError(f"{option} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD") from None
+    for name, value in (("--since", since), ("--until", until)):
+        if value is not None:
+            try:
+                parse_date_range(value)
+            except SearchkitError:
+                raise UsageError(f"{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD") from None
+    if since and until:
+        try:
+            parse_date_range(f"{since}..{until}")
+        except SearchkitError:
+            raise UsageError(f"--since {since} comes after --until {until}") from None
+
+
+def _index_dir(index_dir: Path | None) -> Path:
+    """``--index`` (or ``$SEARCHKIT_INDEX``, which Typer reads into it), else ./index."""
+    return index_dir if index_dir is not None else DEFAULT_INDEX_DIR
 
 
 def _ready_index(index_dir: Path | None) -> Path:
-    """The index folder (``--index``, ``$SEARCHKIT_INDEX`` or ./index).
+    """The index folder to read.
 
     Only the default ./index is built on the way, from ./corpus, and only when
     nothing was ever built there: a search never writes an index it was
     pointed at, nor one that is damaged or being built by another process.
     """
-    from .index import index_exists, resolve_index_dir
+    from .generations import index_exists
 
-    index_path = resolve_index_dir(index_dir)
+    index_path = _index_dir(index_dir)
     if index_dir is None and not index_exists(index_path):
         _build_default(index_path)
     return index_path
@@ -451,14 +472,13 @@ def _build_default(index_path: Path) -> None:
     """A first search builds ./index from ./corpus, saying so on stderr; when
     another process is building it, the search waits for that build instead."""
     from .errors import IndexUnavailable
-    from .index import DEFAULT_CORPUS_DIR, build_index
+    from .indexing import build_index
+    from .lock import is_locked
 
     if not DEFAULT_CORPUS_DIR.is_dir():
         raise IndexUnavailable(
             f"no index at {index_path} and no ./{DEFAULT_CORPUS_DIR} to build one from: run `searchkit index PATH`"
         )
-    from .lock import is_locked
-
     if is_locked(index_path):
         _err(f"{index_path}/ is being built by another process: waiting for it")
     else:

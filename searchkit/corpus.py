@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 NATIVE_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
@@ -211,11 +212,10 @@ def read_jsonl(path: Path, on_reject: RejectHandler) -> Iterator[Article]:
     A damaged gzip stream ends the file at the damage; the lines before it are kept.
     """
     where = str(path)
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     lineno = 0
     any_line = False
     try:
-        with opener(path, "rb") as handle:
+        with open_binary(path) as handle:
             for lineno, raw in enumerate(_lines(handle), 1):
                 if raw is None:
                     any_line = True
@@ -234,6 +234,11 @@ def read_jsonl(path: Path, on_reject: RejectHandler) -> Iterator[Article]:
         return
     if not any_line:
         on_reject(Rejection(where, None, "empty file"))
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """A corpus file opened for reading bytes, decompressed when named ``*.gz``."""
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
 def _lines(handle) -> Iterator[bytes | None]:

@@ -5,6 +5,8 @@ Exit codes follow grep where it has one: 0 found, 1 nothing found, 2 usage.
 
 from __future__ import annotations
 
+import errno
+
 EXIT_OK = 0
 EXIT_NO_HITS = 1
 EXIT_USAGE = 2
@@ -14,6 +16,9 @@ EXIT_REFUSED = 5  #: an update that would remove most of the index, refused
 EXIT_INTERNAL_ERROR = 70  #: a bug in searchkit (EX_SOFTWARE); the message asks for a report
 EXIT_INTERRUPTED = 130  #: Ctrl-C (128 + SIGINT)
 EXIT_TERMINATED = 143  #: SIGTERM (128 + SIGTERM)
+
+#: Errors of the file system that mean "cannot write here" (not "damaged").
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
 
 
 class SearchkitError(Exception):

@@ -13,29 +13,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from whoosh import query as wq
-
-from . import matching as m
 from . import query as q
-from .analysis import SPELLING_MARK, fold, light_stem, word_analyzer
+from .analysis import SPELLING_MARK, fold, light_stem, query_terms
+from .engine import Compiled, OpenIndex
 from .highlight import matched_words
+from .models import PartExplanation, WordMatch
 
-_WORDS = word_analyzer()
 KINDS = ("exact", "accents", "stemmed", "variant", "fuzzy", "prefix")
-
-
-@dataclass(frozen=True)
-class WordMatch:
-    word: str  #: the article's word, as written
-    kind: str  #: one of KINDS
-    count: int
-
-
-@dataclass(frozen=True)
-class PartExplanation:
-    part: str  #: the query word or phrase
-    score: float
-    matches: tuple[WordMatch, ...]
 
 
 @dataclass(frozen=True)
@@ -44,53 +28,36 @@ class Part:
 
     text: str
     kind: str  #: the Word kind ("word", "prefix", "fuzzy") or "phrase"
-    query: wq.Query
+    query: Compiled
     terms: frozenset[str]
 
 
-def query_parts(node: q.Node, variants, reader) -> list[Part]:
+def query_parts(node: q.Node, variants, index: OpenIndex) -> list[Part]:
     """The positive words and phrases of a query, each with its terms expanded."""
     parts = []
-    for leaf in _leaves(node):
-        compiled = m.compile_query(leaf, variants)
+    for leaf in q.leaves(node):
+        compiled = index.compile(leaf, variants)
         if compiled is None:
             continue
-        terms = frozenset(m.matched_terms(compiled, reader))
+        terms = frozenset(index.matched_terms(compiled))
         kind = "phrase" if isinstance(leaf, q.Phrase) else leaf.kind
         parts.append(Part(leaf.text, kind, compiled, terms))
     return parts
 
 
-def _leaves(node: q.Node):
-    if isinstance(node, (q.Word, q.Phrase)):
-        yield node
-    elif isinstance(node, (q.And, q.Or)):
-        for child in node.children:
-            yield from _leaves(child)
-
-
-def explain_hit(parts: list[Part], searcher, docnum: int, title: str, body: str) -> list[PartExplanation]:
+def explain_hit(parts: list[Part], index: OpenIndex, docnum: int, title: str, body: str) -> list[PartExplanation]:
     """The explanation of one hit, a part at a time, parts that did not match left out."""
     explanations = []
     for part in parts:
         matches = _classify(part, title, body)
-        score = _part_score(part.query, searcher, docnum)
+        score = index.part_score(part.query, docnum)
         if matches or score:
             explanations.append(PartExplanation(part.text, score, matches))
     return explanations
 
 
-def _part_score(query: wq.Query, searcher, docnum: int) -> float:
-    matcher = query.matcher(searcher, searcher.context())
-    if matcher.is_active():
-        matcher.skip_to(docnum)
-        if matcher.is_active() and matcher.id() == docnum:
-            return matcher.score()
-    return 0.0
-
-
 def _classify(part: Part, title: str, body: str) -> tuple[WordMatch, ...]:
-    query_words = [(t.text, t.folded) for t in _WORDS(part.text, mode="query")]
+    query_words = [(t.stem, t.folded) for t in query_terms(part.text)]
     surface_words = {w.casefold() for w in part.text.split()}
     kinds: dict[tuple[int, int, str], str] = {}
     for origin, text in (("t", title), ("b", body)):

@@ -11,24 +11,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection
-from dataclasses import dataclass
 
-from .analysis import word_analyzer
+from .analysis import WORDS
+from .models import Snippet, Span
 
-_WORDS = word_analyzer()
 _SENTENCE_END = re.compile(r"[.!?…»]\s+|\n")
-
-Span = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Snippet:
-    """A passage of the text, ``text[start:end]``, with the spans matched in it."""
-
-    start: int
-    end: int
-    text: str
-    highlights: tuple[Span, ...]
 
 
 def matched_words(text: str, terms: Collection[str]) -> list[tuple[int, int, str]]:
@@ -36,7 +23,7 @@ def matched_words(text: str, terms: Collection[str]) -> list[tuple[int, int, str
     (a stem, or a name's ``^spelling``); a name can appear twice, once a term."""
     if not terms:
         return []
-    return _WORDS.find(text, terms)
+    return WORDS.find(text, terms)
 
 
 def matched_spans(text: str, terms: Collection[str]) -> list[Span]:

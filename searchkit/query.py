@@ -24,7 +24,9 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from .analysis import WORD_PATTERN, fold
 from .corpus import is_valid_date
@@ -72,12 +74,16 @@ class Word:
     field: str | None = None  #: "title" or "body"; None means both
     kind: str = "word"  #: "word", "prefix" or "fuzzy"
     distance: int = 0  #: edits allowed, for fuzzy words
+    #: Where ``text`` starts in the (NFC) query, so a correction rewrites the user's words in place.
+    start: int = dataclass_field(default=-1, compare=False)
 
 
 @dataclass(frozen=True)
 class Phrase:
     text: str
     field: str | None = None
+    #: Where ``text`` starts in the (NFC) query, so a correction rewrites the user's words in place.
+    start: int = dataclass_field(default=-1, compare=False)
 
 
 @dataclass(frozen=True)
@@ -269,7 +275,7 @@ class _Parser:
         if token.field in ("date", "source", "id"):
             return self.filter(token)
         self.count("word", token, len(_WORD.findall(token.text)))
-        return Phrase(token.text, token.field)
+        return Phrase(token.text, token.field, start=token.column)
 
     def word(self, token: _Token) -> Node:
         if token.field in ("date", "source", "id"):
@@ -281,7 +287,7 @@ class _Parser:
                 raise QueryError(f"prefix {text!r} is too short: give at least two letters", token.column)
             self.count("word", token)
             self.count("prefix", token)
-            return Word(stem, token.field, "prefix")
+            return Word(stem, token.field, "prefix", start=token.column - 1)
         fuzzy = _FUZZY.match(text)
         if fuzzy:
             letters = len(fold(fuzzy.group(1)))
@@ -295,10 +301,10 @@ class _Parser:
             self.count("word", token)
             self.count("fuzzy", token)
             distance = int(fuzzy.group(2)) if fuzzy.group(2) else (1 if len(fuzzy.group(1)) <= 5 else 2)
-            return Word(fuzzy.group(1), token.field, "fuzzy", min(distance, 2))
+            return Word(fuzzy.group(1), token.field, "fuzzy", min(distance, 2), start=token.column - 1)
         # "l'iran-irak" is one token but two words: a phrase of them is searched.
         self.count("word", token, max(1, len(_WORD.findall(text))))
-        return Word(text, token.field)
+        return Word(text, token.field, start=token.column - 1)
 
     def filter(self, token: _Token) -> Filter:
         if token.field == "date":
@@ -338,6 +344,17 @@ def _complete_date(text: str, end: bool = False) -> str:
 
 def _last_day(year: int, month: int) -> str:
     return f"{calendar.monthrange(year, month)[1]:02d}" if 1 <= month <= 12 else "31"
+
+
+def leaves(node: Node, *, negated: bool = False) -> Iterator[Word | Phrase]:
+    """The words and phrases of a query, in order; under a negation too with ``negated``."""
+    if isinstance(node, (Word, Phrase)):
+        yield node
+    elif isinstance(node, (And, Or)):
+        for child in node.children:
+            yield from leaves(child, negated=negated)
+    elif isinstance(node, Not) and negated:
+        yield from leaves(node.child, negated=negated)
 
 
 def parse(text: str) -> Node:

@@ -1,60 +1,33 @@
-"""Running queries against the index and shaping the ranked hits.
+"""Running queries against an index and shaping the ranked hits.
 
 Matching strategy: every word is required first; when that finds fewer hits
 than asked for, the list goes on with articles matching only some of the
 words, ranked below and marked ``partial`` (``match_all`` turns that off).
+
+A ``Searcher`` is an index opened for searching: open it once, search as often
+as needed, close it (``with Searcher(index_dir) as searcher: ...``).  It sees
+any commit or rebuild made meanwhile at its next search.  ``search``, ``show``
+and ``similar`` are the one-shot forms.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import query as wq
-from whoosh import scoring
-
-from . import matching as m
+from . import generations as g
 from . import query as q
+from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
 from .errors import QueryError, UsageError
-from .explain import PartExplanation, explain_hit, query_parts
-from .highlight import Snippet, Span, make_snippets, matched_spans
-from .index import current_generation, open_index, reading
-from .suggest import Suggestion, corrected_query
+from .explain import explain_hit, query_parts
+from .highlight import make_snippets, matched_spans
+from .models import ArticleView, Hit, PartExplanation, SearchResult, Suggestion
+from .stats import live_generation
+from .suggest import corrected_query
 from .variants import Variants
 
-#: BM25F as Whoosh implements it; titles are short, so their length matters
-#: less.  K1 below the usual 1.2 saturates repeated words sooner, which ranked
-#: the PIAF questions' passages better (nDCG@10 0.795 → 0.799).
-WEIGHTING = scoring.BM25F(B=0.75, K1=0.75, title_B=0.4)
 #: Fewer hits than this with every word, and corrections are looked for.
 SUGGEST_BELOW = 3
-
-
-@dataclass(frozen=True)
-class Hit:
-    rank: int
-    id: str
-    title: str
-    date: str | None
-    source: str | None
-    url: str | None
-    origin: str | None
-    score: float | None  #: None when sorted by date, not by relevance
-    partial: bool  #: matched only some of the query's words
-    title_highlights: tuple[Span, ...]
-    snippets: tuple[Snippet, ...]
-    body_length: int
-    explanation: tuple[PartExplanation, ...] = ()
-
-
-@dataclass
-class SearchResult:
-    query: str
-    total: int | None  #: articles matching every word (or, with partial matches, some); None if not counted
-    hits: list[Hit] = field(default_factory=list)
-    offset: int = 0
-    suggestions: list[Suggestion] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,273 +45,228 @@ class SearchOptions:
     count: bool = True  #: count every match for ``total``; a third of a typical query's time
 
 
-@dataclass(frozen=True)
-class ArticleView:
-    """A whole stored article, with the spans a query matched in it."""
+class Searcher:
+    """An index opened for searching."""
 
-    id: str
-    title: str
-    body: str
-    date: str | None
-    source: str | None
-    url: str | None
-    origin: str | None
-    title_highlights: tuple[Span, ...]
-    body_highlights: tuple[Span, ...]
+    def __init__(self, index_dir: Path, engine: Engine | None = None) -> None:
+        self.index_dir = index_dir
+        self._engine = engine or default_engine()
+        self._index: OpenIndex | None = None
+        self._variants: Variants | None = None
+        self._open()
 
+    def _open(self) -> None:
+        generation = live_generation(self.index_dir, self._engine)
+        with self._engine.reading(self.index_dir):
+            self._index = self._engine.open(generation)
+            self._variants = Variants(self._index)
 
-class _OpenIndex:
-    """An index opened once and reused while it is unchanged.
-
-    Opening costs more than a query (reading the table of contents, mapping
-    the segment files); a long-lived process (a benchmark, a service) searching
-    many times pays it once.  Any commit or rebuild is seen at the next search.
-    """
-
-    def __init__(self, index_dir: Path) -> None:
-        self.ix = open_index(index_dir)
-        self.version = _index_version(index_dir, self.ix)
-        self.searcher = self.ix.searcher(weighting=WEIGHTING)
-        self.variants = Variants.of_index(self.ix, self.searcher.reader())
+    def _current(self) -> tuple[OpenIndex, Variants]:
+        """The open index, reopened first when a commit or a rebuild came since."""
+        if self._index.generation != g.current_generation(self.index_dir) or not self._index.is_current():
+            self.close()
+            self._open()
+        return self._index, self._variants
 
     def close(self) -> None:
-        self.searcher.close()
-        self.variants.close()
+        if self._variants is not None:
+            self._variants.close()
+        if self._index is not None:
+            self._index.close()
+        self._index = self._variants = None
 
+    def __enter__(self) -> Searcher:
+        return self
 
-def _index_version(index_dir: Path, ix) -> tuple[str | None, int]:
-    generation = current_generation(index_dir)
-    return (generation.name if generation else None, ix.latest_generation())
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
+    def search(self, text: str, options: SearchOptions = SearchOptions()) -> SearchResult:
+        """Ranked, highlighted hits for ``text``; ``QueryError`` if it cannot be parsed."""
+        node = q.parse(text)
+        with self._engine.reading(self.index_dir):
+            index, variants = self._current()
+            restriction = index.restriction(options.since, options.until, options.source)
+            return _search(index, variants, node, text, options, restriction)
 
-_per_thread = threading.local()  # Whoosh searchers and SQLite connections stay in their thread
+    def show(self, article_id: str, text: str | None = None) -> ArticleView:
+        """The whole article ``article_id``, with the matches of query ``text`` marked."""
+        node = q.parse(text) if text else None
+        with self._engine.reading(self.index_dir):
+            index, variants = self._current()
+            docnum = self._docnum(index, article_id)
+            terms = index.matched_terms(index.compile(node, variants, positive_only=True)) if node else set()
+            stored = _Stored(index.stored(docnum))
+            return ArticleView(
+                **stored.facts(),
+                title=stored.title,
+                body=stored.body,
+                title_highlights=tuple(matched_spans(stored.title, terms)),
+                body_highlights=tuple(matched_spans(stored.body, terms)),
+            )
 
+    def similar(self, article_id: str, limit: int = 10) -> SearchResult:
+        """Articles about the same things as ``article_id``, by its most telling terms."""
+        with self._engine.reading(self.index_dir):
+            index, _ = self._current()
+            similar = index.more_like(self._docnum(index, article_id), limit)
+            hits = [_hit(index, ranked, rank, False, set(), 1) for rank, ranked in enumerate(similar, 1)]
+            return SearchResult(query=None, total=len(hits), hits=hits, similar_to=article_id)
 
-def close_indexes() -> None:
-    """Closes the indexes this thread keeps open (before a fork, or to free files)."""
-    opened: dict[Path, _OpenIndex] = _per_thread.__dict__.pop("indexes", {})
-    for index in opened.values():
-        index.close()
-
-
-def _open(index_dir: Path) -> _OpenIndex:
-    """The index at ``index_dir``, opened once per thread and reopened when it changed."""
-    opened: dict[Path, _OpenIndex] = _per_thread.__dict__.setdefault("indexes", {})
-    key = index_dir.resolve()
-    cached = opened.get(key)
-    if cached is not None and _index_version(index_dir, cached.ix) != cached.version:
-        opened.pop(key).close()
-        cached = None
-    if cached is None:
-        cached = opened[key] = _OpenIndex(index_dir)
-    return cached
+    def _docnum(self, index: OpenIndex, article_id: str) -> int:
+        docnum = index.docnum_of(article_id)
+        if docnum is None:
+            raise UsageError(f"no article with id {article_id!r} in {self.index_dir}")
+        return docnum
 
 
 def search(index_dir: Path, text: str, options: SearchOptions = SearchOptions()) -> SearchResult:
-    """Ranked, highlighted hits for ``text``; ``QueryError`` if it cannot be parsed."""
-    node = q.parse(text)
-    restriction = _restriction(options)
-    with reading(index_dir):
-        return _search(_open(index_dir), node, text, options, restriction)
+    """Ranked, highlighted hits for ``text`` in the index at ``index_dir``."""
+    with Searcher(index_dir) as searcher:
+        return searcher.search(text, options)
 
 
-def _search(index: _OpenIndex, node: q.Node, text: str, options: SearchOptions, restriction) -> SearchResult:
-    searcher, variants = index.searcher, index.variants
-    found, total, strict_count = _ranked(searcher, variants, node, text, options, restriction)
-    reader = searcher.reader()
-    terms = m.matched_terms(m.compile_query(node, variants, positive_only=True), reader)
-    parts = query_parts(node, variants, reader) if options.explain else []
-    hits = []
-    for rank, (hit, partial) in enumerate(found[options.offset : options.offset + options.limit], options.offset + 1):
-        stored = hit.fields()
-        explanation = explain_hit(parts, searcher, hit.docnum, stored.get("title", ""), stored.get("body", ""))
-        # Sorted by date, Whoosh puts the sort key where the score was: no score then.
-        score = None if options.sort == "date" else hit.score or 0.0
-        hits.append(_hit(stored, rank, score, partial, terms, options.snippets, explanation))
+def show(index_dir: Path, article_id: str, text: str | None = None) -> ArticleView:
+    """The whole article ``article_id``, with the matches of query ``text`` marked."""
+    with Searcher(index_dir) as searcher:
+        return searcher.show(article_id, text)
+
+
+def similar(index_dir: Path, article_id: str, limit: int = 10) -> SearchResult:
+    """Articles about the same things as ``article_id``."""
+    with Searcher(index_dir) as searcher:
+        return searcher.similar(article_id, limit)
+
+
+def _search(
+    index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction
+) -> SearchResult:
+    found, total, strict_count = _ranked(index, variants, node, text, options, restriction)
+    terms = index.matched_terms(index.compile(node, variants, positive_only=True))
+    parts = query_parts(node, variants, index) if options.explain else []
+    hits = [
+        _hit(index, ranked, rank, partial, terms, options.snippets, parts)
+        for rank, (ranked, partial) in enumerate(
+            found[options.offset : options.offset + options.limit], options.offset + 1
+        )
+    ]
     suggestions = []
     if options.suggest and strict_count < SUGGEST_BELOW:
-        suggestions = _suggestions(text, searcher, variants, restriction, strict_count)
+        suggestions = _suggestions(text, node, index, variants, restriction, strict_count)
     return SearchResult(query=text, total=total, hits=hits, offset=options.offset, suggestions=suggestions)
 
 
-def _ranked(searcher, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction):
-    """The hits up to the requested page as (Whoosh hit, partial) pairs, the
-    total, and how many articles have every word.
+def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction):
+    """The hits up to the requested page as (ranked document, partial) pairs,
+    the total, and how many articles have every word.
 
     Hits come in tiers: articles with every word, names in the query's own
     spelling; then with every word, names in any spelling; then (unless
     ``match_all``) articles with only some of the words, marked partial.
     """
     wanted = options.offset + options.limit
-    strict = _to_query(m.compile_query(node, variants), text)
-    sort = {"sortedby": "date", "reverse": True} if options.sort == "date" else {}
+    newest_first = options.sort == "date"
+    strict = _runnable(index.compile(node, variants), text)
     tiers = [(strict, False)]
-    exact = m.compile_query(node, variants, exact_names=True)
-    if exact is not None and exact != strict and options.sort != "date":
-        tiers.insert(0, (_to_query(exact, text), False))
-    relaxed = None if options.match_all else _relaxed(node, variants)
+    exact = index.compile(node, variants, exact_names=True)
+    if exact is not None and exact != strict and not newest_first:
+        tiers.insert(0, (exact, False))
+    relaxed = None if options.match_all else _relaxed(node, index, variants)
     if relaxed is not None:
         tiers.append((relaxed, True))
-    found: list[tuple[object, bool]] = []
+    found: list[tuple[Ranked, bool]] = []
     seen: set[int] = set()
     relaxed_count = 0
     for query, partial in tiers:
         if len(found) >= wanted:
             break
-        results = searcher.search(query, limit=wanted + len(seen), filter=restriction, **sort)
-        found.extend((hit, partial) for hit in results if hit.docnum not in seen)
-        seen.update(hit.docnum for hit in results)
+        ranked = index.ranked(query, wanted + len(seen), restriction, newest_first)
+        found.extend((r, partial) for r in ranked if r.docnum not in seen)
+        seen.update(r.docnum for r in ranked)
         if partial and options.count:
-            relaxed_count = _count(searcher, query, restriction)
+            relaxed_count = index.count(query, restriction)
     if not options.count:
         return found, None, sum(not partial for _, partial in found)
-    strict_count = _count(searcher, strict, restriction)
+    strict_count = index.count(strict, restriction)
     return found, max(strict_count, relaxed_count), strict_count
 
 
-def _count(searcher, query: wq.Query, restriction: wq.Query | None) -> int:
-    """How many articles ``query`` matches, by set operations on posting lists
-    where the query is made of terms, ORs and ANDs; Whoosh counts the rest.
-
-    Whoosh's own count walks its matcher tree a document at a time, which costs
-    as much again as the ranked search.
-    """
-    reader = searcher.reader()
-    matched = _doc_set(query, reader)
-    if matched is None:
-        return len(searcher.search(query, limit=1, filter=restriction))
-    if restriction is not None:
-        allowed = _doc_set(restriction, reader)
-        matched &= allowed if allowed is not None else set(searcher.docs_for_query(restriction))
-    return len(matched)
-
-
-def _doc_set(query: wq.Query, reader) -> set[int] | None:
-    if isinstance(query, wq.Term):
-        if (query.fieldname, query.text) not in reader:
-            return set()
-        return set(reader.postings(query.fieldname, query.text).all_ids())
-    if isinstance(query, (wq.And, wq.Or)):
-        sets = [_doc_set(sub, reader) for sub in query.subqueries]
-        if any(s is None for s in sets):
-            return None
-        return set.intersection(*sets) if isinstance(query, wq.And) else set().union(*sets)
-    return None
-
-
-def _hit(
-    stored: dict,
-    rank: int,
-    score: float | None,
-    partial: bool,
-    terms: set[str],
-    snippets: int,
-    explanation: list[PartExplanation] | tuple = (),
-) -> Hit:
-    title = stored.get("title", "")
-    body = stored.get("body", "")
-    return Hit(
-        rank=rank,
-        id=stored["id"],
-        title=title,
-        date=stored.get("date"),
-        source=stored.get("source"),
-        url=stored.get("url"),
-        origin=stored.get("origin"),
-        score=score,
-        partial=partial,
-        title_highlights=tuple(matched_spans(title, terms)),
-        snippets=tuple(make_snippets(body, matched_spans(body, terms), snippets)),
-        body_length=len(body),
-        explanation=tuple(explanation),
-    )
-
-
-def _suggestions(text: str, searcher, variants: Variants, restriction, current: int) -> list[Suggestion]:
-    corrected = corrected_query(text, searcher)
-    if corrected is None:
-        return []
-    try:
-        compiled = m.compile_query(q.parse(corrected), variants)
-    except QueryError:
-        return []
-    if compiled is None:
-        return []
-    hits = len(searcher.search(_to_query(compiled, corrected), limit=1, filter=restriction))
-    return [Suggestion(corrected, hits)] if hits > current else []
-
-
-def _to_query(compiled: wq.Query | None, text: str) -> wq.Query:
+def _runnable(compiled: Compiled | None, text: str) -> Compiled:
     if compiled is None:
         raise QueryError(f"nothing to search for in {text!r}: only stop words or filters with no words")
-    if isinstance(compiled, wq.Not):
-        return wq.And([wq.Every(), compiled])
     return compiled
 
 
-def _relaxed(node: q.Node, variants: Variants) -> wq.Query | None:
+def _relaxed(node: q.Node, index: OpenIndex, variants: Variants) -> Compiled | None:
     """Any of the top-level words, negations and filters still applied; None when
     the query has a single required part and there is nothing to relax."""
     if not isinstance(node, q.And):
         return None
-    scored = [m.compile_query(c, variants) for c in node.children if isinstance(c, (q.Word, q.Phrase, q.Or))]
-    scored = [c for c in scored if c is not None]
+    scored = [
+        c for c in node.children if isinstance(c, (q.Word, q.Phrase, q.Or)) and index.compile(c, variants) is not None
+    ]
     if len(scored) < 2:
         return None
-    kept = [m.compile_query(c, variants) for c in node.children if isinstance(c, (q.Not, q.Filter, q.And))]
-    return wq.And([wq.Or(scored), *[c for c in kept if c is not None]])
+    kept = [c for c in node.children if isinstance(c, (q.Not, q.Filter, q.And))]
+    return index.compile(q.And((q.Or(tuple(scored)), *kept)), variants)
 
 
-def _restriction(options: SearchOptions) -> wq.Query | None:
-    parts: list[wq.Query] = []
-    if options.since or options.until:
-        parts.append(wq.TermRange("date", *q.parse_date_range(f"{options.since or ''}..{options.until or ''}")))
-    if options.source:
-        parts.append(m.filter_query(q.Filter("source", options.source)))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+class _Stored:
+    """An article as the index stores it: the one place its fields are read."""
+
+    def __init__(self, fields: dict) -> None:
+        self.fields = fields
+        self.title: str = fields.get("title", "")
+        self.body: str = fields.get("body", "")
+
+    def facts(self) -> dict:
+        fields = self.fields
+        return {
+            "id": fields["id"],
+            "date": fields.get("date"),
+            "source": fields.get("source"),
+            "url": fields.get("url"),
+            "origin": fields.get("origin"),
+        }
 
 
-def show(index_dir: Path, article_id: str, text: str | None = None) -> ArticleView:
-    """The whole article ``article_id``, with the matches of query ``text`` marked."""
-    node = q.parse(text) if text else None
-    with reading(index_dir):
-        return _show(_open(index_dir), index_dir, article_id, node)
-
-
-def _show(index: _OpenIndex, index_dir: Path, article_id: str, node: q.Node | None) -> ArticleView:
-    stored = index.searcher.document(id=article_id)
-    if stored is None:
-        raise UsageError(f"no article with id {article_id!r} in {index_dir}")
-    terms: set[str] = set()
-    if node is not None:
-        positive = m.compile_query(node, index.variants, positive_only=True)
-        terms = m.matched_terms(positive, index.searcher.reader())
-    title, body = stored.get("title", ""), stored.get("body", "")
-    return ArticleView(
-        id=stored["id"],
-        title=title,
-        body=body,
-        date=stored.get("date"),
-        source=stored.get("source"),
-        url=stored.get("url"),
-        origin=stored.get("origin"),
-        title_highlights=tuple(matched_spans(title, terms)),
-        body_highlights=tuple(matched_spans(body, terms)),
+def _hit(
+    index: OpenIndex,
+    ranked: Ranked,
+    rank: int,
+    partial: bool,
+    terms: set[str],
+    snippets: int,
+    parts: list | None = None,
+) -> Hit:
+    stored = _Stored(index.stored(ranked.docnum))
+    explanation: list[PartExplanation] = (
+        explain_hit(parts, index, ranked.docnum, stored.title, stored.body) if parts else []
+    )
+    return Hit(
+        rank=rank,
+        **stored.facts(),
+        title=stored.title,
+        score=ranked.score,
+        partial=partial,
+        title_highlights=tuple(matched_spans(stored.title, terms)),
+        snippets=tuple(make_snippets(stored.body, matched_spans(stored.body, terms), snippets)),
+        body_length=len(stored.body),
+        explanation=tuple(explanation),
     )
 
 
-def similar(index_dir: Path, article_id: str, limit: int = 10) -> SearchResult:
-    """Articles about the same things as ``article_id``, by its most telling terms."""
-    with reading(index_dir):
-        return _similar(_open(index_dir).searcher, index_dir, article_id, limit)
-
-
-def _similar(searcher, index_dir: Path, article_id: str, limit: int) -> SearchResult:
-    docnum = searcher.document_number(id=article_id)
-    if docnum is None:
-        raise UsageError(f"no article with id {article_id!r} in {index_dir}")
-    results = searcher.more_like(docnum, "body", top=limit, numterms=25)
-    hits = [_hit(hit.fields(), rank, hit.score or 0.0, False, set(), 1) for rank, hit in enumerate(results, 1)]
-    return SearchResult(query=f"similar:{article_id}", total=len(hits), hits=hits)
+def _suggestions(
+    text: str, node: q.Node, index: OpenIndex, variants: Variants, restriction, current: int
+) -> list[Suggestion]:
+    corrected = corrected_query(text, node, index)
+    if corrected is None:
+        return []
+    try:
+        compiled = index.compile(q.parse(corrected), variants)
+    except QueryError:
+        return []
+    if compiled is None:
+        return []
+    hits = index.count(compiled, restriction)
+    return [Suggestion(corrected, hits)] if hits > current else []

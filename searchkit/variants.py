@@ -10,57 +10,61 @@ file: one row a key that has a spelling other than the key itself.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 from .analysis import SPELLING_MARK, light_stem, name_key
+from .engine import OpenIndex
 
 VARIANTS_FILE = "variants.sqlite"
 
 
-def _spelling_groups(reader) -> dict[str, str]:
+def _spelling_groups(index: OpenIndex) -> dict[str, str]:
     """Name key → its spellings (space-separated) for every key with a spelling other than itself."""
     spellings: dict[str, set[str]] = {}
-    for fieldname in ("title", "body"):
-        for term in reader.expand_prefix(fieldname, SPELLING_MARK):
-            spelling = term.decode("utf-8")[len(SPELLING_MARK) :]
-            spellings.setdefault(name_key(spelling), set()).add(spelling)
+    for spelling in index.spellings():
+        spellings.setdefault(name_key(spelling), set()).add(spelling)
     return {key: " ".join(sorted(group)) for key, group in spellings.items() if group != {key}}
 
 
-def write_variants(reader, generation: Path) -> int:
-    """Writes the table for the name spellings that ``reader`` holds; returns its row count.
+def write_variants(index: OpenIndex) -> int:
+    """Writes the table for the name spellings that ``index`` holds, into its
+    generation; returns its row count.
 
-    The table is stamped with the reader's commit (its Whoosh generation): a
-    writer killed between its commit and this table leaves a stamp that no
-    longer matches, which readers detect (and the next ``index`` run repairs).
+    The table is stamped with the index's commit: a writer killed between its
+    commit and this table leaves a stamp that no longer matches, which readers
+    detect (and the next ``index`` run repairs).
     """
-    rows = _spelling_groups(reader)
-    temp = generation / f".{VARIANTS_FILE}.tmp"
+    rows = _spelling_groups(index)
+    temp = index.generation / f".{VARIANTS_FILE}.tmp"
     temp.unlink(missing_ok=True)
     with sqlite3.connect(temp) as db:
         db.execute("CREATE TABLE variants (key TEXT PRIMARY KEY, spellings TEXT NOT NULL) WITHOUT ROWID")
         db.executemany("INSERT INTO variants VALUES (?, ?)", rows.items())
         db.execute("CREATE TABLE stamp (commit_generation INTEGER NOT NULL)")
-        db.execute("INSERT INTO stamp VALUES (?)", (reader.generation(),))
+        db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
     db.close()
-    temp.replace(generation / VARIANTS_FILE)
+    temp.replace(index.generation / VARIANTS_FILE)
     return len(rows)
 
 
-def variants_current(generation: Path, reader) -> bool:
-    """Whether the generation's table was written for the commit ``reader`` reads."""
-    return _open_table(generation / VARIANTS_FILE, reader) is not None
+def variants_current(index: OpenIndex) -> bool:
+    """Whether the generation's table was written for the commit ``index`` reads."""
+    db = _open_table(index)
+    if db is None:
+        return False
+    db.close()
+    return True
 
 
-def _open_table(path: Path, reader) -> sqlite3.Connection | None:
-    """The table at ``path`` when it is whole and stamped for ``reader``'s commit; else None."""
+def _open_table(index: OpenIndex) -> sqlite3.Connection | None:
+    """The index's table when it is whole and stamped for its commit; else None."""
+    path = index.generation / VARIANTS_FILE
     if not path.is_file():
         return None
     db = None
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         stamp = db.execute("SELECT commit_generation FROM stamp").fetchone()
-        if stamp is not None and stamp[0] == reader.generation():
+        if stamp is not None and stamp[0] == index.commit_id():
             return db
     except sqlite3.Error:
         pass
@@ -70,31 +74,23 @@ def _open_table(path: Path, reader) -> sqlite3.Connection | None:
 
 
 class Variants:
-    """Looks up the spellings that share a word's name key.
+    """Looks up the spellings that share a word's name key, in one open index.
 
-    Without a table (``path`` None) a word's variants are the word and its key,
-    which is what the table would say for a name seen in one spelling.  A
-    table that is missing, damaged or stamped for another commit is not
+    A table that is missing, damaged or stamped for another commit is not
     trusted: the groups are then read from the index itself, in memory, slower
     but never wrong.
 
-    With an index ``reader``, only spellings that the index holds *as names*
-    are returned: written with a capital in at least half of the articles that
-    hold the word.  "Guerre" opens many sentences, but guerre is no name, and
-    its key must not pull in "Gère"; Poutine and Shoigu are capitalised
-    wherever they appear.
+    Only spellings that the index holds *as names* are returned: written with
+    a capital in at least half of the articles that hold the word.  "Guerre"
+    opens many sentences, but guerre is no name, and its key must not pull in
+    "Gère"; Poutine and Shoigu are capitalised wherever they appear.
     """
 
-    def __init__(self, path: Path | None = None, reader=None) -> None:
-        self._db = _open_table(path, reader) if path is not None and reader is not None else None
-        self._groups = _spelling_groups(reader) if path is not None and reader is not None and self._db is None else {}
-        self._reader = reader
+    def __init__(self, index: OpenIndex) -> None:
+        self._index = index
+        self._db = _open_table(index)
+        self._groups = _spelling_groups(index) if self._db is None else {}
         self._known: dict[str, set[str]] = {}  # a query compiles a word several times
-
-    @classmethod
-    def of_index(cls, ix, reader=None) -> Variants:
-        """The table of an open Whoosh index (it lives in the same folder)."""
-        return cls(Path(ix.storage.folder) / VARIANTS_FILE, reader)
 
     def spellings(self, folded: str) -> set[str]:
         """``folded`` and the other spellings with the same name key."""
@@ -111,18 +107,13 @@ class Variants:
                 found.update(row[0].split())
         elif key in self._groups:
             found.update(self._groups[key].split())
-        if self._reader is None:
-            return found
-        if not self._is_name(folded) and self._frequency(light_stem(folded)):
+        if not self._is_name(folded) and self._index.doc_frequency(light_stem(folded)):
             return {folded}
         return {s for s in found if s == folded or self._is_name(s)}
 
     def _is_name(self, spelling: str) -> bool:
-        capitalised = self._frequency(SPELLING_MARK + spelling)
-        return capitalised > 0 and 2 * capitalised >= self._frequency(light_stem(spelling))
-
-    def _frequency(self, term: str) -> int:
-        return self._reader.doc_frequency("body", term) + self._reader.doc_frequency("title", term)
+        capitalised = self._index.doc_frequency(SPELLING_MARK + spelling)
+        return capitalised > 0 and 2 * capitalised >= self._index.doc_frequency(light_stem(spelling))
 
     def close(self) -> None:
         if self._db is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.index import build_index
+from searchkit.indexing import build_index
 from searchkit.search import SearchOptions, SearchResult, search
 
 REPO = Path(__file__).resolve().parent.parent

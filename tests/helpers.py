@@ -13,10 +13,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from conftest import article
+
+from searchkit.engine import OpenIndex, default_engine
+from searchkit.generations import current_generation
 
 MARKER = "zorglub"  #: a word only in every 97th generated article
 
@@ -124,3 +127,20 @@ def finish(proc: subprocess.Popen, timeout: float = 120) -> tuple[str, str]:
 def kill_group(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def open_live(index_dir: Path) -> Iterator[OpenIndex]:
+    """The live generation of ``index_dir``, opened through the engine seam."""
+    engine = default_engine()
+    with engine.open(current_generation(index_dir)) as index:
+        yield index
+
+
+def one_error_line(stderr: str) -> str:
+    """The one ``searchkit:`` line a failing command prints, never a traceback."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("searchkit:"), stderr
+    assert "Traceback" not in stderr
+    return lines[0]

@@ -20,7 +20,7 @@ from conftest import BUNDLED_CORPUS, REPO, article, run_cli, write_jsonl
 from typer.testing import CliRunner
 
 from searchkit.cli import app
-from searchkit.index import build_index
+from searchkit.indexing import build_index
 
 SEED_ID = "347229279346511"
 
@@ -290,7 +290,7 @@ def test_source_option_with_no_words_is_a_usage_error(news_index):
 
 # --- JSON, JSON Lines and --fields ----------------------------------------------------
 
-TOP_KEYS = {"query", "total", "offset", "suggestions", "hits"}
+TOP_KEYS = {"query", "similar_to", "total", "offset", "suggestions", "notes", "hits"}
 HIT_KEYS = {
     "rank",
     "id",
@@ -596,8 +596,8 @@ def test_every_match_inside_a_snippet_is_highlighted(make_index):
     (hit,) = search_json(indexed.dir, "kremlin poutine")["hits"]
     view = json.loads(invoke("show", "a", "--query", "kremlin poutine", "--index", str(indexed.dir), "--json").stdout)
     for snippet in hit["snippets"]:
-        shown = [tuple(h) for h in view["body_highlights"] if snippet["start"] <= h[0] and h[1] <= snippet["end"]]
-        assert [(h["start"], h["end"]) for h in snippet["highlights"]] == shown
+        shown = [h for h in view["body_highlights"] if snippet["start"] <= h["start"] and h["end"] <= snippet["end"]]
+        assert snippet["highlights"] == shown
 
 
 # --- show, similar, stats -----------------------------------------------------------------
@@ -617,7 +617,8 @@ def test_show_json_highlights_the_query_in_every_spelling(news_index):
     assert result.exit_code == 0
     view = json.loads(result.stdout)
     assert view["body"] == BY_ID["choigou-plain"]["body"]
-    assert [view["body"][start:end] for start, end in view["body_highlights"]] == ["Choigou"]
+    spans = view["body_highlights"]
+    assert [h["text"] for h in spans] == [view["body"][h["start"] : h["end"]] for h in spans] == ["Choigou"]
 
 
 def test_show_unknown_id_is_exit_2_one_line(news_index):

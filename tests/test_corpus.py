@@ -27,7 +27,7 @@ from searchkit.corpus import (
     read_jsonl,
     read_native,
 )
-from searchkit.index import build_index
+from searchkit.indexing import build_index
 from searchkit.search import SearchOptions, search
 
 SEED_ID = "347229279346511"

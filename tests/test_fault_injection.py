@@ -33,21 +33,14 @@ from pathlib import Path
 
 import pytest
 from conftest import article, run_cli, write_jsonl
-from helpers import MARKER, finish, generated_articles, kill_group, session_processes, spawn, wait_for
+from helpers import MARKER, finish, generated_articles, kill_group, open_live, session_processes, spawn, wait_for
 from whoosh import index as whoosh_index
 
 from searchkit.analysis import name_key
-from searchkit.index import (
-    CURRENT_FILE,
-    META_FILE,
-    PARALLEL_THRESHOLD,
-    current_generation,
-    live_columns,
-    open_index,
-    read_meta,
-)
+from searchkit.engine.whoosh_engine import PARALLEL_THRESHOLD
+from searchkit.generations import CURRENT_FILE, META_FILE, current_generation, read_meta
 from searchkit.lock import LOCK_FILE
-from searchkit.search import SearchOptions, close_indexes, search
+from searchkit.search import SearchOptions, search
 from searchkit.variants import VARIANTS_FILE, variants_current
 
 # --- the hook that stops a run at one file operation --------------------------------
@@ -268,17 +261,14 @@ class State:
 
 
 def observe(index_dir: Path) -> State:
-    """What a fresh reader of ``index_dir`` sees (the search cache is dropped first)."""
-    close_indexes()
+    """What a fresh reader of ``index_dir`` sees."""
     answers = {}
     for query in QUERIES:
         result = search(index_dir, query, SearchOptions(limit=50))
         hits = tuple(sorted(((h.id, round(h.score, 6)) for h in result.hits), key=lambda h: (-h[1], h[0])))
         answers[query] = (result.total, hits)
-    ix = open_index(index_dir)
-    with ix.reader() as reader:
-        articles = tuple(sorted(live_columns(reader, "id", "hash")))
-    close_indexes()
+    with open_live(index_dir) as index:
+        articles = tuple(sorted(index.live_values("id", "hash")))
     return State(answers, articles)
 
 
@@ -393,7 +383,6 @@ def world(tmp_path_factory) -> Iterator[World]:
         assert before.articles != after.articles
     assert {i for i, _ in after_update.articles} == {i for i, _ in after_rebuild.articles} == {a["id"] for a in edited}
     yield World(root, corpus, base, before, after_update, after_rebuild, update_trace, rebuild_trace, len(edited))
-    close_indexes()
 
 
 # --- stopping, killing, checking ----------------------------------------------------------
@@ -515,8 +504,8 @@ def check_no_leftovers(index_dir: Path) -> None:
         elif name.split(".")[0] not in segments:  # a segment's files are named MAIN_<id>.<part>
             leftovers.append(name)
     assert leftovers == [], f"left in the live generation {live.name}: {leftovers}"
-    with ix.reader() as reader:
-        assert variants_current(live, reader), "the name-variant table is not the live commit's"
+    with open_live(index_dir) as index:
+        assert variants_current(index), "the name-variant table is not the live commit's"
     assert read_meta(live).get("updated")
 
 
@@ -667,12 +656,11 @@ def test_update_killed_right_after_its_commit_still_finds_every_spelling(world, 
     assert len(new_tocs) == 1, (tocs_before, new_tocs)
     key = name_key("shoygu")
     assert key == name_key("choigou") == name_key("shoigu")
-    with open_index(index_dir).reader() as reader:
-        assert not variants_current(live, reader), "the update was stopped too late: its table is already written"
+    with open_live(index_dir) as index:
+        assert not variants_current(index), "the update was stopped too late: its table is already written"
     assert "shoygu" not in stale_table_spellings(live, key)
     # Without another index run, every spelling still finds every other.
     for query in ("choïgou", "Choïgu", "shoigu", "shoygu", "Sergueï Choïgou"):
-        close_indexes()
         found = {hit.id for hit in search(index_dir, query, SearchOptions(limit=50)).hits}
         assert found >= CHOIGOU_AFTER, (query, found)
         assert found.isdisjoint(REMOVED), (query, found)
@@ -684,8 +672,8 @@ def test_update_killed_right_after_its_commit_still_finds_every_spelling(world, 
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["added"], report["updated"], report["removed"], report["unchanged"]) == (0, 0, 0, world.edited_count)
-    with open_index(index_dir).reader() as reader:
-        assert variants_current(live, reader)
+    with open_live(index_dir) as index:
+        assert variants_current(index)
     assert "shoygu" in stale_table_spellings(live, key)
     assert which(observe(index_dir), world, world.after_update) == "after"
     check_no_leftovers(index_dir)

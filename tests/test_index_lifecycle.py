@@ -27,17 +27,12 @@ from conftest import article, run_cli, write_jsonl
 from helpers import MARKER, child_pids, finish, generated_articles, kill_group, spawn, wait_for
 
 from searchkit.analysis import ANALYSIS_VERSION
-from searchkit.index import (
-    CURRENT_FILE,
-    META_FILE,
-    PARALLEL_THRESHOLD,
-    SCHEMA_VERSION,
-    build_index,
-    current_generation,
-    index_stats,
-)
+from searchkit.engine.whoosh_engine import PARALLEL_THRESHOLD
+from searchkit.generations import CURRENT_FILE, META_FILE, SCHEMA_VERSION, current_generation
+from searchkit.indexing import build_index
 from searchkit.lock import LOCK_FILE, writer_lock
 from searchkit.search import SearchOptions, search
+from searchkit.stats import index_stats
 from searchkit.variants import VARIANTS_FILE
 
 # --- helpers -------------------------------------------------------------------
@@ -277,7 +272,7 @@ def test_update_with_nothing_changed_commits_no_segment(tmp_path):
     def segment_files() -> dict[str, int]:
         return {name: mtime for name, mtime in file_snapshot(generation).items() if name.endswith((".toc", ".seg"))}
 
-    before, segments = segment_files(), index_stats(index_dir)["segments"]
+    before, segments = segment_files(), index_stats(index_dir).segments
     assert any(name.endswith(".toc") for name in before)
     time.sleep(0.02)
     report = build_index([corpus], index_dir)
@@ -285,7 +280,7 @@ def test_update_with_nothing_changed_commits_no_segment(tmp_path):
     assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, len(news()))
     assert report.documents == len(news())
     assert segment_files() == before
-    assert index_stats(index_dir)["segments"] == segments
+    assert index_stats(index_dir).segments == segments
     assert current_name(index_dir) == generation.name and generations(index_dir) == {generation.name}
 
 
@@ -403,7 +398,7 @@ def test_two_writers_at_once_both_finish_with_every_article_once(tmp_path, rebui
     modes = sorted(json.loads(stdout)["mode"] for stdout, _ in outputs)
     assert modes == (["rebuild", "rebuild"] if rebuild else ["rebuild", "update"])
     stats = index_stats(index_dir)
-    assert stats["documents"] == len(articles)
+    assert stats.documents == len(articles)
     for item in articles:
         assert ids(index_dir, f"id:{item['id']}") == [item["id"]]
     assert len(ids(index_dir, "gouvernement OR ministre OR le", limit=1000)) <= len(articles)
@@ -545,7 +540,7 @@ def test_bad_lines_are_rejected_with_file_line_and_reason_and_the_rest_indexed(t
     reasons = {r["line"]: r["reason"] for r in report["rejected"]}
     assert "not valid JSON" in reasons[2] and "bad date" in reasons[4]
     assert report["added"] == report["documents"] == len(good)
-    assert index_stats(index_dir)["documents"] == len(good)
+    assert index_stats(index_dir).documents == len(good)
     for item in good:
         assert ids(index_dir, f"id:{item['id']}") == [item["id"]]
     assert ids(index_dir, "id:broken") == [] and ids(index_dir, "id:baddate") == []
@@ -556,7 +551,7 @@ def test_quiet_prints_nothing_and_plain_output_has_no_escape_codes(tmp_path):
     corpus = write_jsonl(tmp_path / "news.jsonl", generated_articles(300, seed=9))
     done = run_cli("index", str(corpus), "--index", str(tmp_path / "quiet"), "--quiet", timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
-    assert index_stats(tmp_path / "quiet")["documents"] == 300
+    assert index_stats(tmp_path / "quiet").documents == 300
     done = run_cli("index", str(corpus), "--index", str(tmp_path / "plain"), timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
@@ -597,7 +592,7 @@ def test_optimize_after_several_updates_leaves_one_segment(tmp_path):
         )
         write_jsonl(corpus, articles)
         assert build_index([corpus], index_dir).added == 1
-    assert index_stats(index_dir)["segments"] > 1
+    assert index_stats(index_dir).segments > 1
     done = run_cli("index", str(corpus), "--index", str(index_dir), "--optimize", "--json", timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["unchanged"] == len(articles)
@@ -635,10 +630,10 @@ def test_stats_after_an_update_adding_dated_articles_to_an_undated_index(tmp_pat
         write_native(folder / f"{item['id']}.txt", item)
     index_dir = tmp_path / "index"
     build_index([folder], index_dir)
-    assert index_stats(index_dir)["dated"] == 0
+    assert index_stats(index_dir).dated == 0
     write_jsonl(folder / "more.jsonl", news()[:3])
     assert build_index([folder], index_dir).added == 3
     stats = index_stats(index_dir)
-    assert stats["documents"] == 6
-    assert stats["dated"] == 3
-    assert stats["sources"] == {"Le Monde": 1, "Libération": 1, "Wikinews": 1}
+    assert stats.documents == 6
+    assert stats.dated == 3
+    assert stats.sources == {"Le Monde": 1, "Libération": 1, "Wikinews": 1}

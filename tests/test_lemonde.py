@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import requires_shared
 
-from searchkit.index import build_index
+from searchkit.indexing import build_index
 from searchkit.search import SearchOptions, search
 
 ARTICLES = 3000

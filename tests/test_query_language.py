@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from searchkit.errors import QueryError, SearchkitError
-from searchkit.index import build_index
+from searchkit.indexing import build_index
 from searchkit.query import And, Filter, Not, Or, Phrase, Word, parse
 from searchkit.search import SearchOptions, SearchResult, search
 

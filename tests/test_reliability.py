@@ -25,24 +25,27 @@ from pathlib import Path
 
 import pytest
 from conftest import SEED, article, run_cli, write_jsonl
-from helpers import MARKER, finish, generated_articles, kill_group, session_processes, spawn, wait_for
+from helpers import (
+    MARKER,
+    finish,
+    generated_articles,
+    kill_group,
+    one_error_line,
+    open_live,
+    session_processes,
+    spawn,
+    wait_for,
+)
 
 from searchkit.corpus import MAX_BODY_CHARS
-from searchkit.index import CURRENT_FILE, META_FILE, build_index, current_generation
+from searchkit.generations import CURRENT_FILE, META_FILE, current_generation
+from searchkit.indexing import build_index
 from searchkit.lock import LOCK_FILE, is_locked
-from searchkit.search import SearchOptions, close_indexes, search
+from searchkit.search import SearchOptions, search
 from searchkit.variants import VARIANTS_FILE, variants_current
 
 
-def one_error_line(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("searchkit:"), stderr
-    return lines[0]
-
-
 def ids(index_dir: Path, query: str) -> list[str]:
-    close_indexes()
     options = SearchOptions(limit=1000, suggest=False, match_all=True)
     return sorted(hit.id for hit in search(index_dir, query, options).hits)
 
@@ -363,8 +366,6 @@ def test_a_stale_or_missing_variant_table_still_finds_every_spelling(tmp_path):
 
 
 def test_a_no_op_update_repairs_a_stale_variant_table(tmp_path):
-    from whoosh import index as whoosh_index
-
     corpus = write_jsonl(tmp_path / "news.jsonl", VARIANT_NEWS)
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir)
@@ -377,8 +378,8 @@ def test_a_no_op_update_repairs_a_stale_variant_table(tmp_path):
     done = run_cli("index", str(corpus), "--index", str(index_dir), "--json")
 
     assert done.returncode == 0 and json.loads(done.stdout)["unchanged"] == 4
-    with whoosh_index.open_dir(str(generation)).reader() as reader:
-        assert variants_current(generation, reader)
+    with open_live(index_dir) as index:
+        assert variants_current(index)
 
 
 # --- 5. a full disk ------------------------------------------------------------------------------

@@ -153,9 +153,20 @@ def test_counting_can_be_left_out_without_changing_the_hits(news):
     assert [h.id for h in uncounted.hits] == [h.id for h in counted.hits]
 
 
-def test_closing_the_open_indexes_then_searching_again(news):
-    from searchkit.search import close_indexes
+def test_a_searcher_searches_many_times_and_sees_an_update_made_meanwhile(news):
+    from conftest import write_jsonl
 
-    before = news.ids("conseil")
-    close_indexes()
-    assert news.ids("conseil") == before
+    from searchkit.indexing import build_index
+    from searchkit.search import Searcher
+
+    with Searcher(news.dir) as searcher:
+        before = [hit.id for hit in searcher.search("conseil").hits]
+        assert [hit.id for hit in searcher.search("conseil").hits] == before
+        write_jsonl(news.corpus, [*json_lines(news.corpus), article("new", "Un nouveau conseil des ministres.")])
+        assert build_index([news.corpus], news.dir).added == 1
+        assert "new" in [hit.id for hit in searcher.search("conseil").hits]
+    assert news.ids("conseil") == [hit.id for hit in search(news.dir, "conseil").hits]
+
+
+def json_lines(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]

@@ -1,4 +1,4 @@
-"""Compiling a query's syntax tree to Whoosh queries.
+"""Compiling a query's syntax tree to Whoosh queries (the Whoosh engine's query half).
 
 A word searches the title and the body; a word the corpus writes as a name
 also searches its other spellings (``searchkit.variants``).  Phrases keep the
@@ -17,10 +17,11 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
 from whoosh.searching import SearchContext
 
-from .analysis import SPELLING_MARK, fold, light_stem, strip_elision, word_analyzer
-from .errors import QueryError
-from .query import MAX_WORDS, Filter, Node, Not, Or, Phrase, Word
-from .variants import Variants
+from ..analysis import SPELLING_MARK, fold, light_stem, query_terms, strip_elision
+from ..errors import QueryError
+from ..query import MAX_WORDS, Filter, Node, Not, Or, Phrase, Word, parse_date_range
+from ..variants import Variants
+from . import TEXT_FIELDS
 
 #: A title word counts like a body word, and more in effect: BM25F scores a
 #: word in a short field higher.  A boost of 2 lowered PIAF nDCG@10 from 0.795
@@ -33,13 +34,11 @@ VARIANT_WEIGHT = 0.5  #: a name spelled another way weighs half its word match
 #: of words, and matching, highlighting and explaining each one is the cost.
 MAX_EXPANSIONS = 50
 
-_WORDS = word_analyzer()
-
 
 def _query_words(text: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """The (stem, position) and (folded word, position) pairs of a query text."""
-    tokens = [(t.text, t.folded, t.pos) for t in _WORDS(text, positions=True, mode="query")]
-    return [(stem, pos) for stem, _, pos in tokens], [(folded, pos) for _, folded, pos in tokens]
+    terms = query_terms(text)
+    return [(t.stem, t.pos) for t in terms], [(t.folded, t.pos) for t in terms]
 
 
 class _SpanNear(SpanNear2):
@@ -193,7 +192,7 @@ def _text_query(text: str, field: str | None, variants: Variants, exact_names: b
         return None  # only stop words
     alternatives = _name_alternatives(folded, variants)
     parts = []
-    for fieldname in [field] if field else ["title", "body"]:
+    for fieldname in [field] if field else TEXT_FIELDS:
         if alternatives is None:
             parts.append(_words_query(fieldname, words, _field_boost(fieldname)))
         elif len(words) == 1:
@@ -209,7 +208,7 @@ def _text_query(text: str, field: str | None, variants: Variants, exact_names: b
 def _word_query(node: Word, variants: Variants, exact_names: bool) -> wq.Query | None:
     if node.kind == "word":
         return _text_query(node.text, node.field, variants, exact_names)
-    fields = [node.field] if node.field else ["title", "body"]
+    fields = [node.field] if node.field else TEXT_FIELDS
     if node.kind == "prefix":
         folded = fold(strip_elision(node.text))
         parts = [CappedPrefix(f, folded, boost=_field_boost(f)) for f in fields]
@@ -246,6 +245,18 @@ def filter_query(node: Filter) -> wq.Query:
     return wq.And([wq.Term("source", w) for w in words])
 
 
+def restriction(since: str | None, until: str | None, source: str | None) -> wq.Query | None:
+    """The filter of ``--since``, ``--until`` and ``--source``; None when there is none."""
+    parts: list[wq.Query] = []
+    if since or until:
+        parts.append(wq.TermRange("date", *parse_date_range(f"{since or ''}..{until or ''}")))
+    if source:
+        parts.append(filter_query(Filter("source", source)))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
 def compile_query(
     node: Node, variants: Variants, *, positive_only: bool = False, exact_names: bool = False
 ) -> wq.Query | None:
@@ -253,8 +264,16 @@ def compile_query(
 
     ``positive_only`` leaves out negations and filters: what remains are the
     terms to highlight and to explain.  ``exact_names`` matches names in the
-    query's spelling only: the first tier of hits, before other spellings.
+    query's spelling only: the first tier of hits, before other spellings.  A
+    query that is only a negation (``-gaza``) matches every other article.
     """
+    compiled = _compile(node, variants, positive_only, exact_names)
+    if isinstance(compiled, wq.Not):
+        return wq.And([wq.Every(), compiled])
+    return compiled
+
+
+def _compile(node: Node, variants: Variants, positive_only: bool, exact_names: bool) -> wq.Query | None:
     if isinstance(node, Word):
         return _word_query(node, variants, exact_names)
     if isinstance(node, Phrase):
@@ -264,9 +283,9 @@ def compile_query(
     if isinstance(node, Not):
         if positive_only:
             return None
-        child = compile_query(node.child, variants)
+        child = _compile(node.child, variants, False, False)
         return wq.Not(child) if child is not None else None
-    children = [compile_query(c, variants, positive_only=positive_only, exact_names=exact_names) for c in node.children]
+    children = [_compile(c, variants, positive_only, exact_names) for c in node.children]
     kept = [c for c in children if c is not None]
     if not kept:
         return None

@@ -1,0 +1,110 @@
+"""The engine seam: what searchkit asks of a search engine, and the Whoosh engine that answers.
+
+As Whoosh separates ``Index`` from ``Storage``, searchkit separates what it
+knows (the French analysis, the query language, ranking tiers, highlighting,
+explanations, suggestions, the index folder's life cycle) from the engine that
+stores postings and scores them.  Two protocols make the seam:
+
+- ``Engine`` checks, creates and updates one *generation* (a folder holding
+  one complete index) and opens it for reading;
+- ``OpenIndex`` is a generation opened for reading, which the caller opens and
+  closes (``with engine.open(generation) as index: ...``).
+
+Every Whoosh call outside the analysis chain lives in ``searchkit.engine.whoosh``
+(``whoosh_engine`` for storage and scoring, ``whoosh_query`` for compiling the
+query syntax tree).  ``docs/scale-out.md`` describes a second engine on
+OpenSearch behind the same protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..corpus import Article
+
+#: The fields that hold an article's words: what a query searches by default.
+TEXT_FIELDS = ("title", "body")
+
+#: A query compiled by an engine, opaque to the rest of searchkit.
+Compiled = Any
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One document of a ranked list: the engine's number for it, and its score
+    (None when the list is ordered by date)."""
+
+    docnum: int
+    score: float | None
+
+
+class IndexWriter(Protocol):
+    """Adds, replaces and deletes articles of one generation; nothing is seen before ``commit``."""
+
+    def add(self, article: Article) -> None: ...
+    def replace(self, article: Article) -> None: ...
+    def delete(self, article_id: str) -> None: ...
+    def commit(self, optimize: bool = False) -> None: ...
+    def cancel(self) -> None: ...
+
+
+class OpenIndex(Protocol):
+    """A generation opened for reading."""
+
+    generation: Path
+
+    def close(self) -> None: ...
+    def __enter__(self) -> OpenIndex: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+    # what a query needs
+    def compile(self, node, variants, *, positive_only: bool = False, exact_names: bool = False) -> Compiled | None: ...
+    def restriction(self, since: str | None, until: str | None, source: str | None) -> Compiled | None: ...
+    def ranked(
+        self, query: Compiled, limit: int, restriction: Compiled | None = None, newest_first: bool = False
+    ) -> list[Ranked]: ...
+    def count(self, query: Compiled, restriction: Compiled | None = None) -> int: ...
+    def matched_terms(self, query: Compiled | None) -> set[str]: ...
+    def part_score(self, query: Compiled, docnum: int) -> float: ...
+    def term_query(self, term: str) -> Compiled: ...
+    def more_like(self, docnum: int, limit: int) -> list[Ranked]: ...
+
+    # stored articles
+    def stored(self, docnum: int) -> dict: ...
+    def docnum_of(self, article_id: str) -> int | None: ...
+    def doc_count(self) -> int: ...
+    def article_hashes(self) -> dict[str, tuple[int, bytes]]: ...
+    def live_values(self, *columns: str) -> Iterator[tuple]: ...
+
+    # vocabulary, for suggestions and the name-variant table
+    def commit_id(self) -> int: ...
+    def doc_frequency(self, term: str) -> int: ...
+    def spellings(self) -> Iterator[str]: ...
+    def neighbours(self, term: str, maxdist: int, prefix: int) -> set[str]: ...
+    def segment_count(self) -> int: ...
+
+
+class Engine(Protocol):
+    """Creates, checks, updates and opens generations."""
+
+    #: From this many articles on, a rebuild may use several processes.
+    parallel_threshold: int
+
+    def damage(self, generation: Path, facts: dict) -> str | None: ...
+    def commit_facts(self, generation: Path) -> dict: ...
+    def remove_leftovers(self, generation: Path) -> None: ...
+    def create(self, generation: Path, parallel: bool) -> IndexWriter: ...
+    def writer(self, generation: Path) -> IndexWriter: ...
+    def open(self, generation: Path) -> OpenIndex: ...
+    def reading(self, index_dir: Path) -> AbstractContextManager[None]: ...
+
+
+def default_engine() -> Engine:
+    """The engine searchkit runs on: Whoosh."""
+    from .whoosh_engine import WhooshEngine
+
+    return WhooshEngine()

@@ -1,0 +1,458 @@
+"""The Whoosh engine: a generation is a Whoosh index folder.
+
+Holds every Whoosh call of searchkit outside the analysis chain and the query
+compiler (``whoosh_query``): the schema, writers (one process, or Whoosh's
+multiprocess writer for large rebuilds), reading and scoring with BM25F,
+vocabulary statistics, and what damaged Whoosh files raise.
+"""
+
+from __future__ import annotations
+
+import multiprocessing.queues
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from queue import Full
+
+from whoosh import fields, index, scoring
+from whoosh import query as wq
+from whoosh.analysis import RegexTokenizer
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, clean_files
+from whoosh.multiproc import MpWriter, SubWriterTask
+
+from ..analysis import SPELLING_MARK, WORD_PATTERN, FoldFilter, word_analyzer
+from ..corpus import Article
+from ..errors import WRITE_ERRNOS, IndexDamaged, IndexUnavailable, SearchkitError
+from ..generations import REPAIR
+from ..lock import describe_os_error
+from . import TEXT_FIELDS, Compiled, Ranked
+from . import whoosh_query as wq_compile
+
+INDEX_NAME = "MAIN"  #: Whoosh's name for the index in a folder, which its file names start with
+#: A rebuild of at least this many articles runs on several processes.
+PARALLEL_THRESHOLD = 2000
+MAX_PROCS = 4
+WRITER_MB = 2048  #: memory for the writers' posting buffers, all processes together
+# Segments are written as separate files, not Whoosh's default compound file:
+# opening a compound segment copies each of its parts into memory (BytesIO over
+# the mmap), which made every fresh `searchkit search` read the whole index.
+
+#: BM25F as Whoosh implements it; titles are short, so their length matters
+#: less.  K1 below the usual 1.2 saturates repeated words sooner, which ranked
+#: the PIAF questions' passages better (nDCG@10 0.795 → 0.799).
+WEIGHTING = scoring.BM25F(B=0.75, K1=0.75, title_B=0.4)
+
+_TOC_TEMP = re.compile(r"^_\w+_\d+\.toc\.")
+_WHOOSH_CODE = str(Path(index.__file__).parent)
+
+
+def build_schema() -> fields.Schema:
+    """The fields of an article.
+
+    ``title`` and ``body`` hold word terms and name spellings with positions
+    (for phrases); ``hash`` is a column, read in one go by an incremental
+    update to find changed articles.
+    """
+    words = word_analyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        title=fields.TEXT(analyzer=words, stored=True, phrase=True),
+        body=fields.TEXT(analyzer=words, stored=True, phrase=True),
+        date=fields.ID(stored=True, sortable=True),
+        source=fields.TEXT(analyzer=RegexTokenizer(WORD_PATTERN) | FoldFilter(), stored=True, phrase=False),
+        source_name=fields.COLUMN(),
+        url=fields.STORED(),
+        origin=fields.STORED(),
+        hash=fields.COLUMN(),
+    )
+
+
+def _document(article: Article) -> dict:
+    doc = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "origin": article.origin,
+        "hash": article.content_hash.encode(),
+    }
+    if article.date:
+        doc["date"] = article.date
+    if article.source:
+        doc["source"] = article.source
+        doc["source_name"] = article.source.encode()
+    if article.url:
+        doc["url"] = article.url
+    return doc
+
+
+# --- damage --------------------------------------------------------------------------
+
+
+@contextmanager
+def reading(index_dir: Path) -> Iterator[None]:
+    """Turns what a damaged index raises while it is read into ``IndexDamaged``.
+
+    Whoosh reports truncated or garbled files with many kinds of exception
+    (``Exception("Block tag error")``, ``struct.error``, ``EOFError``…), so
+    the test is where it was raised: inside Whoosh's code, or by the file
+    system.  An error raised by searchkit's own code is a bug, and stays one.
+    """
+    try:
+        yield
+    except SearchkitError:
+        raise
+    except Exception as error:
+        if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
+            raise
+        if not (isinstance(error, OSError) or _raised_in_whoosh(error)):
+            raise
+        detail = describe_os_error(error) if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
+        if len(detail) > 160:
+            detail = detail[:159] + "…"
+        raise IndexDamaged(f"index {index_dir} is damaged ({detail}): {REPAIR}") from None
+
+
+def _raised_in_whoosh(error: BaseException) -> bool:
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and frame.tb_frame.f_code.co_filename.startswith(_WHOOSH_CODE)
+
+
+# --- the engine ------------------------------------------------------------------------
+
+
+class WhooshEngine:
+    """Generations as Whoosh index folders (see ``searchkit.engine.Engine``)."""
+
+    parallel_threshold = PARALLEL_THRESHOLD
+
+    def reading(self, index_dir: Path):
+        return reading(index_dir)
+
+    def damage(self, generation: Path, facts: dict) -> str | None:
+        """What is wrong with the generation's files, or None.
+
+        Each commit's facts record its files' sizes, so a truncated copy or a
+        file cut by a full disk is found here, before Whoosh reads it.  Only
+        the commit the facts were written for can be checked: a writer killed
+        between its commit and its facts leaves them one commit behind, and the
+        next ``index`` run writes them anew.
+        """
+        with reading(generation.parent):
+            if not index.exists_in(str(generation)):
+                return "its table of contents is missing"
+            latest = TOC._latest_generation(FileStorage(str(generation)), INDEX_NAME)
+        expected = facts.get("files")
+        if facts.get("commit") != latest or not isinstance(expected, dict):
+            return None
+        for name, size in expected.items():
+            try:
+                actual = (generation / name).stat().st_size
+            except FileNotFoundError:
+                return f"{name} is missing"
+            if actual != size:
+                return f"{name} has {actual:,} bytes, {size:,} expected"
+        return None
+
+    def commit_facts(self, generation: Path) -> dict:
+        """The latest commit of ``generation`` and the size of each file it is made of."""
+        storage = FileStorage(str(generation))
+        commit = TOC._latest_generation(storage, INDEX_NAME)
+        toc = TOC._filename(INDEX_NAME, commit)
+        names = {segment.segment_id() for segment in TOC.read(storage, INDEX_NAME, commit).segments}
+        pattern = TOC._segment_pattern(INDEX_NAME)
+        sizes = {}
+        for entry in os.scandir(generation):
+            match = pattern.match(entry.name)
+            if entry.name == toc or (match and match.group(1) in names):
+                sizes[entry.name] = entry.stat().st_size
+        return {"commit": commit, "files": sizes}
+
+    def remove_leftovers(self, generation: Path) -> None:
+        """Removes what a writer killed mid-commit left: Whoosh's temporary
+        folder, a half-written table of contents, segment files that no table
+        of contents names.  Only under the writer lock."""
+        for leftover in generation.iterdir():
+            if leftover.is_dir() and leftover.name.endswith(".tmp"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            elif _TOC_TEMP.match(leftover.name):
+                leftover.unlink(missing_ok=True)
+        ix = index.open_dir(str(generation))
+        clean_files(ix.storage, ix.indexname, ix.latest_generation(), ix._segments())
+
+    def create(self, generation: Path, parallel: bool) -> _Writer:
+        ix = index.create_in(str(generation), build_schema())
+        procs = min(os.cpu_count() or 1, MAX_PROCS) if parallel else 1
+        if procs > 1:
+            # Whoosh's multiprocess writer: each process analyses and writes its
+            # own segment; they are left unmerged, which searches barely notice.
+            per_process = {"limitmb": WRITER_MB // procs, "compound": False}
+            return _Writer(_ParallelWriter(ix, procs=procs, multisegment=True, subargs=per_process, **per_process))
+        return _Writer(ix.writer(limitmb=WRITER_MB, compound=False))
+
+    def writer(self, generation: Path) -> _Writer:
+        return _Writer(index.open_dir(str(generation)).writer(limitmb=WRITER_MB, compound=False))
+
+    def open(self, generation: Path) -> WhooshIndex:
+        with reading(generation.parent):
+            return WhooshIndex(generation)
+
+
+class _Writer:
+    """A Whoosh writer behind ``searchkit.engine.IndexWriter``."""
+
+    def __init__(self, writer) -> None:
+        self._writer = writer
+
+    def add(self, article: Article) -> None:
+        self._writer.add_document(**_document(article))
+
+    def replace(self, article: Article) -> None:
+        self._writer.update_document(**_document(article))
+
+    def delete(self, article_id: str) -> None:
+        self._writer.delete_by_term("id", article_id)
+
+    def commit(self, optimize: bool = False) -> None:
+        self._writer.commit(optimize=optimize)
+        if isinstance(self._writer, _ParallelWriter):
+            self._writer.check_tasks()
+
+    def cancel(self) -> None:
+        with suppress(Exception):  # a writer that failed half-way may not cancel cleanly; its files go anyway
+            self._writer.cancel()
+
+
+# --- the multiprocess writer, made stoppable -------------------------------------------------
+
+
+class _WriterTask(SubWriterTask):
+    """A writer process that fails quietly: its exit code carries the error
+    number of an ``OSError`` (a full disk), and the parent reports it in one line."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except OSError as error:
+            os._exit(error.errno if error.errno and error.errno < 256 else 1)
+        except BaseException:
+            os._exit(1)
+
+
+class _WatchedQueue:
+    """The writers' job queue, whose ``put`` gives up when a writer process
+    died: the queue is bounded, and with its readers gone (a full disk ends
+    them) a plain ``put`` would wait for ever."""
+
+    def __init__(self, queue: multiprocessing.queues.Queue, check: Callable[[], None]) -> None:
+        self.queue = queue
+        self._check = check
+
+    def put(self, item) -> None:
+        while True:
+            try:
+                self.queue.put(item, timeout=0.5)
+                return
+            except Full:
+                self._check()
+
+    def __getattr__(self, name: str):
+        return getattr(self.queue, name)
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multiprocess writer, with writer processes that can be stopped.
+
+    Whoosh's own ``cancel`` only flags its copy of each process object, so a
+    cancelled or interrupted build left the processes blocked on their job
+    queue for ever, and the parent waiting for them at exit.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.jobqueue = _WatchedQueue(self.jobqueue, self.check_tasks)
+
+    def _new_task(self):
+        task = _WriterTask(
+            self.storage, self.indexname, self.jobqueue.queue, self.resultqueue, self.subargs, self.multisegment
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def cancel(self) -> None:
+        self.stop_tasks()
+        super().cancel()
+
+    def stop_tasks(self) -> None:
+        for task in self.tasks:
+            if task.is_alive():
+                task.kill()
+            task.join(5)
+        for channel in (self.jobqueue, self.resultqueue):
+            channel.cancel_join_thread()  # nothing will read what is left in it
+            channel.close()
+
+    def check_tasks(self) -> None:
+        """Raises the error of a writer process that failed (exited before it was told to)."""
+        failed = [task.exitcode for task in self.tasks if task.exitcode]
+        if failed:
+            code = failed[0]
+            if code in WRITE_ERRNOS:
+                raise OSError(code, os.strerror(code))
+            raise IndexUnavailable(f"a writer process failed (exit {code}); the live index was left as it was")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+class WhooshIndex:
+    """A generation opened for reading (see ``searchkit.engine.OpenIndex``).
+
+    Opening costs more than a query (reading the table of contents, mapping
+    the segment files): a long-lived caller keeps one open across searches and
+    closes it when done.
+    """
+
+    def __init__(self, generation: Path) -> None:
+        self.generation = generation
+        self._ix = index.open_dir(str(generation))
+        self._searcher = self._ix.searcher(weighting=WEIGHTING)
+        self._reader = self._searcher.reader()
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def __enter__(self) -> WhooshIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def is_current(self) -> bool:
+        """Whether no commit came after the one this was opened at."""
+        return self._ix.latest_generation() == self._reader.generation()
+
+    # what a query needs
+
+    def compile(self, node, variants, *, positive_only: bool = False, exact_names: bool = False) -> Compiled | None:
+        return wq_compile.compile_query(node, variants, positive_only=positive_only, exact_names=exact_names)
+
+    def restriction(self, since: str | None, until: str | None, source: str | None) -> Compiled | None:
+        return wq_compile.restriction(since, until, source)
+
+    def ranked(
+        self, query: Compiled, limit: int, restriction: Compiled | None = None, newest_first: bool = False
+    ) -> list[Ranked]:
+        sort = {"sortedby": "date", "reverse": True} if newest_first else {}
+        results = self._searcher.search(query, limit=limit, filter=restriction, **sort)
+        # Sorted by date, Whoosh puts the sort key where the score was: no score then.
+        return [Ranked(hit.docnum, None if newest_first else hit.score or 0.0) for hit in results]
+
+    def count(self, query: Compiled, restriction: Compiled | None = None) -> int:
+        """How many articles ``query`` matches, by set operations on posting
+        lists where the query is made of terms, ORs and ANDs; Whoosh counts the rest.
+
+        Whoosh's own count walks its matcher tree a document at a time, which
+        costs as much again as the ranked search.
+        """
+        matched = self._doc_set(query)
+        if matched is None:
+            return len(self._searcher.search(query, limit=1, filter=restriction))
+        if restriction is not None:
+            allowed = self._doc_set(restriction)
+            matched &= allowed if allowed is not None else set(self._searcher.docs_for_query(restriction))
+        return len(matched)
+
+    def _doc_set(self, query: Compiled) -> set[int] | None:
+        if isinstance(query, wq.Term):
+            if (query.fieldname, query.text) not in self._reader:
+                return set()
+            return set(self._reader.postings(query.fieldname, query.text).all_ids())
+        if isinstance(query, (wq.And, wq.Or)):
+            sets = [self._doc_set(sub) for sub in query.subqueries]
+            if any(s is None for s in sets):
+                return None
+            return set.intersection(*sets) if isinstance(query, wq.And) else set().union(*sets)
+        return None
+
+    def matched_terms(self, query: Compiled | None) -> set[str]:
+        return wq_compile.matched_terms(query, self._reader)
+
+    def part_score(self, query: Compiled, docnum: int) -> float:
+        """The score ``query`` alone gives document ``docnum``."""
+        matcher = query.matcher(self._searcher, self._searcher.context())
+        if matcher.is_active():
+            matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                return matcher.score()
+        return 0.0
+
+    def term_query(self, term: str) -> Compiled:
+        """Articles holding ``term`` (a stem or a ``^spelling``) in any text field."""
+        return wq.Or([wq.Term(fieldname, term) for fieldname in TEXT_FIELDS])
+
+    def more_like(self, docnum: int, limit: int) -> list[Ranked]:
+        results = self._searcher.more_like(docnum, "body", top=limit, numterms=25)
+        return [Ranked(hit.docnum, hit.score or 0.0) for hit in results]
+
+    # stored articles
+
+    def stored(self, docnum: int) -> dict:
+        return self._reader.stored_fields(docnum)
+
+    def docnum_of(self, article_id: str) -> int | None:
+        return self._searcher.document_number(id=article_id)
+
+    def doc_count(self) -> int:
+        return self._reader.doc_count()
+
+    def article_hashes(self) -> dict[str, tuple[int, bytes]]:
+        """Article id → (document number, content hash) for every live document, read from columns."""
+        return {article_id: (docnum, digest) for docnum, (article_id, digest) in self._live_docs("id", "hash")}
+
+    def live_values(self, *columns: str) -> Iterator[tuple]:
+        """The values of ``columns`` for every live document, a tuple each (None where absent)."""
+        for _, values in self._live_docs(*columns):
+            yield values
+
+    def _live_docs(self, *names: str) -> Iterator[tuple[int, tuple]]:
+        # Segment by segment: Whoosh 2.7.4's multi-segment column reader skips
+        # segments that lack the column but keeps their offsets, pairing
+        # documents with other documents' values.
+        for segment, offset in self._reader.leaf_readers():
+            columns = [segment.column_reader(name) if segment.has_column(name) else None for name in names]
+            for docnum in range(segment.doc_count_all()):
+                if not segment.is_deleted(docnum):
+                    yield offset + docnum, tuple(column[docnum] if column is not None else None for column in columns)
+
+    # vocabulary
+
+    def commit_id(self) -> int:
+        return self._reader.generation()
+
+    def doc_frequency(self, term: str) -> int:
+        """How many articles hold ``term``, title and body counted apart."""
+        return sum(self._reader.doc_frequency(fieldname, term) for fieldname in TEXT_FIELDS)
+
+    def spellings(self) -> Iterator[str]:
+        """Every name spelling the index holds (``^``-marked terms, the mark removed), once a field."""
+        for fieldname in TEXT_FIELDS:
+            for term in self._reader.expand_prefix(fieldname, SPELLING_MARK):
+                yield term.decode("utf-8")[len(SPELLING_MARK) :]
+
+    def neighbours(self, term: str, maxdist: int, prefix: int) -> set[str]:
+        """Terms of the index within ``maxdist`` edits of ``term``, sharing its first ``prefix`` letters."""
+        found = set()
+        for fieldname in TEXT_FIELDS:
+            found.update(self._reader.terms_within(fieldname, term, maxdist, prefix=prefix))
+        found.discard(term)
+        return found
+
+    def segment_count(self) -> int:
+        return len(self._ix._segments())

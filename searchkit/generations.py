@@ -1,0 +1,149 @@
+"""An index folder's generations: which one is live, swapping in a new one, build facts.
+
+An index folder holds *generations*, each a complete index of the engine,
+and a ``CURRENT`` file naming the live one::
+
+    index/
+      CURRENT          "gen-000002"
+      gen-000002/      the live index, with searchkit.json (build facts)
+      gen-000001/      the previous one, kept for searches still reading it
+      .lock            held by the one process writing (searchkit.lock)
+
+A full rebuild writes a new generation beside the live one and swaps
+``CURRENT`` with an atomic rename, so searches never see a half-built index and
+a killed rebuild leaves the old one intact.  Nothing here knows the engine:
+whether a generation's files are whole is the engine's to say.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+from .analysis import ANALYSIS_VERSION
+from .errors import IndexDamaged, IndexOutdated, IndexUnavailable
+from .lock import describe_os_error
+
+CURRENT_FILE = "CURRENT"
+META_FILE = "searchkit.json"
+#: Bumped when the fields change; like ANALYSIS_VERSION, a mismatch means rebuild.
+SCHEMA_VERSION = 3
+REPAIR = "`searchkit index --rebuild` rebuilds it from the corpus"
+_GENERATION_NAME = re.compile(r"gen-\d{6}")
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation's folder, or None when the index was never built.
+
+    ``IndexDamaged`` when ``CURRENT`` names no generation of this folder.
+    """
+    try:
+        name = (index_dir / CURRENT_FILE).read_text(errors="replace").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise IndexUnavailable(f"cannot read index {index_dir}: {describe_os_error(error)}") from None
+    if not _GENERATION_NAME.fullmatch(name):
+        raise IndexDamaged(f"index {index_dir} is damaged ({CURRENT_FILE} names no generation): {REPAIR}")
+    return index_dir / name
+
+
+def index_exists(index_dir: Path) -> bool:
+    """Whether ``index_dir`` has a live generation (usable or not)."""
+    try:
+        return current_generation(index_dir) is not None
+    except IndexUnavailable:
+        return True
+
+
+def _generations(index_dir: Path) -> list[Path]:
+    return sorted(p for p in index_dir.glob("gen-*") if _GENERATION_NAME.fullmatch(p.name) and p.is_dir())
+
+
+def new_generation(index_dir: Path) -> Path:
+    existing = _generations(index_dir)
+    number = int(existing[-1].name.split("-")[1]) + 1 if existing else 1
+    path = index_dir / f"gen-{number:06d}"
+    path.mkdir()
+    return path
+
+
+def publish(index_dir: Path, generation: Path) -> None:
+    """Makes ``generation`` live with one atomic rename."""
+    temp = index_dir / f".{CURRENT_FILE}.tmp"
+    with open(temp, "w") as handle:
+        handle.write(generation.name)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, index_dir / CURRENT_FILE)
+
+
+def remove_stale_generations(index_dir: Path) -> None:
+    """Removes generations other than the live one and the one just before it,
+    and what a swap killed half-way left.
+
+    The previous one stays because a search that started before the swap may
+    still be reading it; generations above the live one are leftovers of a
+    rebuild that was killed.  Only under the writer lock.
+    """
+    (index_dir / f".{CURRENT_FILE}.tmp").unlink(missing_ok=True)
+    live = current_generation(index_dir)
+    keep = {live}
+    older = [g for g in _generations(index_dir) if live is not None and g.name < live.name]
+    if older:
+        keep.add(older[-1])
+    for generation in _generations(index_dir):
+        if generation not in keep:
+            shutil.rmtree(generation, ignore_errors=True)
+
+
+def read_meta(generation: Path) -> dict:
+    """The build facts of a generation; empty when missing or unreadable."""
+    try:
+        meta = json.loads((generation / META_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def write_meta(generation: Path, meta: dict) -> None:
+    temp = generation / f".{META_FILE}.tmp"
+    temp.write_text(json.dumps(meta, indent=2))
+    os.replace(temp, generation / META_FILE)
+
+
+def versions() -> dict:
+    """The versions a generation's build facts must name to be read by this searchkit."""
+    return {"analysis_version": ANALYSIS_VERSION, "schema_version": SCHEMA_VERSION}
+
+
+def check_live(index_dir: Path, engine) -> Path | None:
+    """The live generation if it is usable; None when there is none (or only
+    the leftovers of a first build that was killed).
+
+    ``IndexOutdated`` when it was built by another version of the analysis,
+    ``IndexDamaged`` when the engine finds its files missing or unreadable.
+    """
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    meta = read_meta(generation)
+    damage = engine.damage(generation, meta) if generation.is_dir() else "its folder is missing"
+    if damage is None and not meta:
+        damage = f"{META_FILE} is missing or unreadable"
+    if damage is not None:
+        raise IndexDamaged(f"index {index_dir} is damaged ({damage}): {REPAIR}")
+    if any(meta.get(key) != value for key, value in versions().items()):
+        built = f"analysis {meta.get('analysis_version', '?')}, schema {meta.get('schema_version', '?')}"
+        raise IndexOutdated(
+            f"index {index_dir} was built by another version of searchkit ({built}; "
+            f"this one reads analysis {ANALYSIS_VERSION}, schema {SCHEMA_VERSION}): run `searchkit index --rebuild`"
+        )
+    return generation
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
