@@ -89,11 +89,10 @@ class Searchkit:
         return BuildStats(report.added, report.seconds, report.index_bytes, "multi-process" if parallel else "")
 
     def open(self, workdir: Path) -> None:
-        from searchkit.search import SearchOptions, search
+        from searchkit.search import Searcher, SearchOptions
 
-        self.index_dir = workdir / self.folder
         self.errors: list[str] = []
-        self._search, self._options = search, SearchOptions
+        self._searcher, self._options = Searcher(workdir / self.folder), SearchOptions
 
     def search(self, query: str, limit: int, snippets: bool = True) -> list[tuple[str, str]]:
         # The public API always makes snippets; without them (quality runs), did-you-mean
@@ -101,14 +100,14 @@ class Searchkit:
         # (the CLI's "N articles") is off: no other engine here counts.
         options = self._options(limit=limit, count=False, suggest=snippets)
         try:
-            result = self._search(self.index_dir, query, options)
+            result = self._searcher.search(query, options)
         except QueryError as error:  # e.g. only stop words: counted, no hits
             self.errors.append(f"{query}: {error}")
             return []
         return [(hit.id, " … ".join(s.text for s in hit.snippets)) for hit in result.hits]
 
     def close(self) -> None:
-        pass
+        self._searcher.close()
 
     def cold_command(self, workdir: Path, query: str) -> list[str]:
         return [sys.executable, "-m", "searchkit", "search", query, "--index", str(workdir / self.folder)]
