@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from conftest import SEED, article
+from helpers import SEED, article
 
 from searchkit.analysis import word_analyzer
 from searchkit.corpus import read_native

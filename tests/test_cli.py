@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BUNDLED_CORPUS, REPO, article, run_cli, write_jsonl
+from helpers import BUNDLED_CORPUS, REPO, article, one_error_line, run_cli, write_jsonl
 from typer.testing import CliRunner
 
 from searchkit.cli import app
@@ -126,13 +126,6 @@ def match_kinds(document: dict) -> dict[str, str]:
     }
 
 
-def assert_one_error_line(stderr: str) -> None:
-    lines = stderr.splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("searchkit:"), stderr
-    assert "Traceback" not in stderr
-
-
 def run_cli_bytes(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Like ``run_cli``, but stdout and stderr as the raw bytes a terminal would receive."""
     return subprocess.run(
@@ -237,7 +230,7 @@ def test_exit_code_0_with_hits_and_1_without(news_index):
 def test_exit_code_2_for_a_bad_query_or_option_is_one_line_on_stderr(news_index, args, says):
     result = run_cli("search", *args, "--index", str(news_index))
     assert result.returncode == 2, result.stderr
-    assert_one_error_line(result.stderr)
+    one_error_line(result.stderr)
     assert says in result.stderr
     assert result.stdout == ""
 
@@ -252,7 +245,7 @@ def test_click_usage_errors_exit_2(news_index, args):
 @pytest.mark.parametrize("args", [["--limit", "0"], ["--no-such-option"]])
 def test_click_usage_errors_are_one_searchkit_line(news_index, args):
     result = invoke("search", "choigou", "--index", str(news_index), *args)
-    assert_one_error_line(result.stderr)
+    one_error_line(result.stderr)
 
 
 def test_exit_code_4_when_there_is_no_index_and_no_corpus_to_build_one(tmp_path):
@@ -262,7 +255,7 @@ def test_exit_code_4_when_there_is_no_index_and_no_corpus_to_build_one(tmp_path)
     workdir.mkdir()
     result = run_cli("search", "choigou", "--index", str(empty_index), cwd=workdir)
     assert result.returncode == 4, result.stderr
-    assert_one_error_line(result.stderr)
+    one_error_line(result.stderr)
     assert "no index" in result.stderr
     assert result.stdout == ""
     assert list(empty_index.iterdir()) == [] and list(workdir.iterdir()) == []
@@ -284,7 +277,7 @@ def test_source_option_with_no_words_is_a_usage_error(news_index):
     # It used to filter nothing while the total counted everything: "5 articles", none listed.
     result = invoke("search", "choigou", "--source", "!!!", "--limit", "2", "--index", str(news_index))
     assert result.exit_code == 2
-    assert_one_error_line(result.stderr)
+    one_error_line(result.stderr)
     assert "source" in result.stderr
 
 
@@ -575,7 +568,7 @@ def test_json_escapes_control_characters_but_keeps_the_text(hostile_index, comma
 def test_error_messages_are_made_safe_too(news_index):
     result = invoke("show", "\x1b[2J\u202e", "--index", str(news_index))
     assert result.exit_code == 2
-    assert_one_error_line(result.stderr)
+    one_error_line(result.stderr)
     assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
 
 
@@ -624,7 +617,7 @@ def test_show_json_highlights_the_query_in_every_spelling(news_index):
 def test_show_unknown_id_is_exit_2_one_line(news_index):
     result = invoke("show", "no-such-id", "--index", str(news_index), "--no-pager")
     assert result.exit_code == 2
-    assert_one_error_line(result.stderr)
+    one_error_line(result.stderr)
     assert "no-such-id" in result.stderr and result.stdout == ""
 
 
@@ -648,7 +641,7 @@ def test_similar_finds_the_related_articles(news_index):
 def test_similar_unknown_id_is_exit_2(news_index):
     result = invoke("similar", "no-such-id", "--index", str(news_index))
     assert result.exit_code == 2
-    assert_one_error_line(result.stderr)
+    one_error_line(result.stderr)
 
 
 def test_stats_counts_the_articles(news_index):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SEED, article, requires_shared, run_cli, write_jsonl
+from helpers import SEED, article, requires_shared, run_cli, write_jsonl
 
 from searchkit.corpus import (
     Article,

@@ -32,8 +32,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import article, run_cli, write_jsonl
-from helpers import MARKER, finish, generated_articles, kill_group, open_live, session_processes, spawn, wait_for
+from helpers import (
+    MARKER,
+    article,
+    finish,
+    generated_articles,
+    kill_group,
+    open_live,
+    run_cli,
+    session_processes,
+    spawn,
+    wait_for,
+    write_jsonl,
+)
 from whoosh import index as whoosh_index
 
 from searchkit.analysis import name_key

@@ -23,8 +23,19 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import article, run_cli, write_jsonl
-from helpers import MARKER, child_pids, finish, generated_articles, kill_group, spawn, wait_for
+from helpers import (
+    MARKER,
+    article,
+    child_pids,
+    finish,
+    generated_articles,
+    kill_group,
+    one_error_line,
+    run_cli,
+    spawn,
+    wait_for,
+    write_jsonl,
+)
 
 from searchkit.analysis import ANALYSIS_VERSION
 from searchkit.engine.whoosh_engine import PARALLEL_THRESHOLD
@@ -59,14 +70,6 @@ def generations(index_dir: Path) -> set[str]:
 
 def file_snapshot(folder: Path, exclude: tuple[str, ...] = ()) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file() and p.name not in exclude}
-
-
-def one_error_line(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("searchkit:"), stderr
-    assert "Traceback" not in stderr
-    return lines[0]
 
 
 # --- the big corpus, indexed once ------------------------------------------------

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import requires_shared
+from helpers import requires_shared
 
 from searchkit.indexing import build_index
 from searchkit.search import SearchOptions, search

@@ -4,7 +4,7 @@ must stay apart, exact spelling first whatever the counts, and the word cache.""
 from __future__ import annotations
 
 import pytest
-from conftest import article
+from helpers import article
 
 from searchkit.analysis import fold, name_key, word_analyzer
 

@@ -17,8 +17,7 @@ import sys
 from itertools import product
 
 import pytest
-from conftest import Indexed, article, run_cli
-from helpers import open_live
+from helpers import Indexed, article, one_error_line, open_live, run_cli
 from whoosh import index as whoosh_index
 
 from searchkit.engine.whoosh_engine import WhooshIndex, build_schema
@@ -66,13 +65,6 @@ def cli_search(indexed: Indexed, *args: str, env: dict | None = None):
     return run_cli("search", *args, "--index", str(indexed.dir), env=env)
 
 
-def assert_one_error_line(stderr: str) -> str:
-    lines = stderr.splitlines()
-    assert len(lines) == 1, stderr[-2000:]
-    assert lines[0].startswith("searchkit: error:"), stderr
-    return lines[0]
-
-
 # --- 1. caps on the query: one line, exit 2, never a RecursionError ---------------------
 
 
@@ -96,7 +88,7 @@ def assert_one_error_line(stderr: str) -> str:
 def test_a_query_over_a_cap_is_one_line_exit_2(indexed, query, says):
     result = cli_search(indexed, query)
     assert result.returncode == 2, result.stderr[-2000:]
-    assert says in assert_one_error_line(result.stderr)
+    assert says in one_error_line(result.stderr)
     assert result.stdout == ""
 
 
@@ -287,7 +279,7 @@ def test_text_output_replaces_what_the_encoding_cannot_show(indexed, env, option
 def test_error_messages_replace_what_the_encoding_cannot_show(indexed, env):
     result = cli_search(indexed, "date:2022é", env=env)
     assert result.returncode == 2
-    line = assert_one_error_line(result.stderr)
+    line = one_error_line(result.stderr)
     assert "bad date '2022?'" in line  # replaced like stdout, not an encoding error or a backslash escape
 
 
@@ -317,14 +309,14 @@ def test_a_range_within_one_period_is_not_reversed(query):
 def test_since_after_until_is_a_bad_query_not_zero_hits(indexed):
     result = cli_search(indexed, "iran", "--since", "2022-06-30", "--until", "2022-01-01")
     assert result.returncode == 2
-    line = assert_one_error_line(result.stderr)
+    line = one_error_line(result.stderr)
     assert "--since 2022-06-30 comes after --until 2022-01-01" in line
 
 
 def test_a_query_starting_with_minus_says_how_to_write_it(indexed):
     result = cli_search(indexed, "-gaza")
     assert result.returncode == 2
-    line = assert_one_error_line(result.stderr)
+    line = one_error_line(result.stderr)
     after_dashes = f"searchkit search --index {shlex.quote(str(indexed.dir))} -- -gaza"
     assert after_dashes in line and "'NOT gaza'" in line
     fixed = run_cli(*shlex.split(after_dashes)[1:])  # as suggested
@@ -336,5 +328,5 @@ def test_a_query_starting_with_minus_says_how_to_write_it(indexed):
 def test_other_unknown_options_keep_clicks_message(indexed, args):
     result = cli_search(indexed, *args)
     assert result.returncode == 2
-    line = assert_one_error_line(result.stderr)
+    line = one_error_line(result.stderr)
     assert f"No such option: {args[1]}" in line and "see `searchkit --help`" in line and "NOT" not in line

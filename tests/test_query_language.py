@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import article, write_jsonl
+from helpers import article, write_jsonl
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 

@@ -24,17 +24,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SEED, article, run_cli, write_jsonl
 from helpers import (
     MARKER,
+    SEED,
+    article,
     finish,
     generated_articles,
     kill_group,
     one_error_line,
     open_live,
+    run_cli,
     session_processes,
     spawn,
     wait_for,
+    write_jsonl,
 )
 
 from searchkit.corpus import MAX_BODY_CHARS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import article
+from helpers import article
 
 from searchkit.errors import IndexUnavailable, QueryError
 from searchkit.search import SearchOptions, search
@@ -154,7 +154,7 @@ def test_counting_can_be_left_out_without_changing_the_hits(news):
 
 
 def test_a_searcher_searches_many_times_and_sees_an_update_made_meanwhile(news):
-    from conftest import write_jsonl
+    from helpers import write_jsonl
 
     from searchkit.indexing import build_index
     from searchkit.search import Searcher
