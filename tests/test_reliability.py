@@ -276,13 +276,20 @@ def test_a_rejected_line_keeps_the_articles_earlier_copy(tmp_path):
     assert ids(index_dir, "numéro 2") == ["102"]
 
 
-def test_an_update_from_an_empty_folder_is_refused_and_removes_nothing(tmp_path):
+def indexed_folder(tmp_path: Path, files: dict[str, list[dict]], then_remove: str) -> tuple[Path, Path]:
+    """A corpus folder of ``files`` (name → articles), indexed; then the file ``then_remove`` is deleted."""
     folder = tmp_path / "corpus"
     folder.mkdir()
-    write_jsonl(folder / "news.jsonl", news(20))
+    for name, articles in files.items():
+        write_jsonl(folder / name, articles)
     index_dir = tmp_path / "index"
     build_index([folder], index_dir)
-    (folder / "news.jsonl").unlink()
+    (folder / then_remove).unlink()
+    return folder, index_dir
+
+
+def test_an_update_from_an_empty_folder_is_refused_and_removes_nothing(tmp_path):
+    folder, index_dir = indexed_folder(tmp_path, {"news.jsonl": news(20)}, then_remove="news.jsonl")
 
     done = run_cli("index", str(folder), "--index", str(index_dir))
 
@@ -293,13 +300,8 @@ def test_an_update_from_an_empty_folder_is_refused_and_removes_nothing(tmp_path)
 
 
 def test_an_update_that_would_remove_most_articles_is_refused_unless_allowed(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    write_jsonl(folder / "a.jsonl", news(4, "a"))
-    write_jsonl(folder / "b.jsonl", news(16, "b"))
-    index_dir = tmp_path / "index"
-    build_index([folder], index_dir)
-    (folder / "b.jsonl").unlink()
+    files = {"a.jsonl": news(4, "a"), "b.jsonl": news(16, "b")}
+    folder, index_dir = indexed_folder(tmp_path, files, then_remove="b.jsonl")
 
     refused = run_cli("index", str(folder), "--index", str(index_dir))
     allowed = run_cli("index", str(folder), "--index", str(index_dir), "--allow-shrink", "--json")
@@ -312,13 +314,8 @@ def test_an_update_that_would_remove_most_articles_is_refused_unless_allowed(tmp
 
 
 def test_a_file_removed_from_a_folder_removes_its_articles(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    write_jsonl(folder / "a.jsonl", news(16, "a"))
-    write_jsonl(folder / "b.jsonl", news(4, "b"))
-    index_dir = tmp_path / "index"
-    build_index([folder], index_dir)
-    (folder / "b.jsonl").unlink()
+    files = {"a.jsonl": news(16, "a"), "b.jsonl": news(4, "b")}
+    folder, index_dir = indexed_folder(tmp_path, files, then_remove="b.jsonl")
 
     done = run_cli("index", str(folder), "--index", str(index_dir), "--json")
 
