@@ -142,7 +142,8 @@ def _search(
     index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction
 ) -> SearchResult:
     found, total, strict_count = _ranked(index, variants, node, text, options, restriction)
-    terms = index.matched_terms(index.compile(node, variants, positive_only=True))
+    positive = index.compile(node, variants, positive_only=True)
+    terms = index.matched_terms(positive)
     parts = query_parts(node, variants, index) if options.explain else []
     hits = [
         _hit(index, ranked, rank, partial, terms, options.snippets, parts)
@@ -153,7 +154,14 @@ def _search(
     suggestions = []
     if options.suggest and strict_count < SUGGEST_BELOW:
         suggestions = _suggestions(text, node, index, variants, restriction, strict_count)
-    return SearchResult(query=text, total=total, hits=hits, offset=options.offset, suggestions=suggestions)
+    return SearchResult(
+        query=text,
+        total=total,
+        hits=hits,
+        offset=options.offset,
+        suggestions=suggestions,
+        notes=index.capped(positive),
+    )
 
 
 def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction):

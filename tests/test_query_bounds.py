@@ -154,6 +154,16 @@ def test_a_prefix_searches_highlights_and_explains_only_its_most_common_words(in
     assert explained == set(FREQUENT)
 
 
+def test_a_capped_prefix_or_fuzzy_word_says_so_and_an_uncapped_one_does_not(indexed):
+    capped = indexed.search("de*").notes
+    assert capped == [f"de*: searched the {MAX_EXPANSIONS} most common of {len(DE_WORDS)} words starting 'de'"]
+    fuzzy = indexed.search("zorbo~1").notes
+    assert fuzzy == [f"zorbo~1: searched the {MAX_EXPANSIONS} most common of {len(NEAR_ZORBO)} words within 1 edit(s)"]
+    assert indexed.search(f"{FREQUENT[0]}*").notes == []
+    shown = run_cli("search", "de*", "--index", str(indexed.dir), "--color", "never")
+    assert capped[0] in shown.stdout
+
+
 def test_a_fuzzy_word_expands_to_at_most_the_cap(indexed):
     with open_live(indexed.dir) as index:
         terms = index.matched_terms(index.compile(parse("zorbo~"), Variants(index)))

@@ -384,6 +384,10 @@ class WhooshIndex:
     def matched_terms(self, query: Compiled | None) -> set[str]:
         return wq_compile.matched_terms(query, self._reader)
 
+    def capped(self, query: Compiled | None) -> list[str]:
+        """What the query's prefixes and fuzzy words left out, as notes for the reader."""
+        return wq_compile.capped_notes(query, self._reader)
+
     def part_score(self, query: Compiled, docnum: int) -> float:
         """The score ``query`` alone gives document ``docnum``."""
         matcher = query.matcher(self._searcher, self._searcher.context())

@@ -75,12 +75,19 @@ class _Capped:
     _chosen: tuple | None = None
 
     def _btexts(self, ixreader):
+        return self.expansion(ixreader)[0]
+
+    def expansion(self, ixreader) -> tuple[tuple, int]:
+        """(the words chosen, how many words the query could expand to)."""
         key = (type(self), self.fieldname, self.text, getattr(self, "maxdist", 0), getattr(self, "prefixlength", 0))
         with _CHOSEN_LOCK:
             chosen = _CHOSEN.setdefault(ixreader, {})
         if key not in chosen:
             chosen[key] = _most_common(ixreader, self.fieldname, super()._btexts(ixreader))
         return chosen[key]
+
+    def note(self, total: int) -> str:
+        raise NotImplementedError
 
     def estimate_size(self, ixreader) -> int:
         # Whoosh asks each segment: its own choice of words would cost a second scan.
@@ -108,18 +115,42 @@ _CHOSEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CHOSEN_LOCK = threading.Lock()
 
 
-def _most_common(reader, fieldname: str, texts) -> tuple:
-    """The ``MAX_EXPANSIONS`` of ``texts`` in the most articles of ``reader``'s ``fieldname``."""
+def _most_common(reader, fieldname: str, texts) -> tuple[tuple, int]:
+    """The ``MAX_EXPANSIONS`` of ``texts`` in the most articles of ``reader``'s
+    ``fieldname``, and how many ``texts`` there were."""
     ordered = sorted(set(texts))
-    return tuple(heapq.nlargest(MAX_EXPANSIONS, ordered, key=lambda text: reader.doc_frequency(fieldname, text)))
+    chosen = heapq.nlargest(MAX_EXPANSIONS, ordered, key=lambda text: reader.doc_frequency(fieldname, text))
+    return tuple(chosen), len(ordered)
 
 
 class CappedPrefix(_Capped, wq.Prefix):
     """``ukrain*``: the ``MAX_EXPANSIONS`` most common words starting ``ukrain``."""
 
+    def note(self, total: int) -> str:
+        return f"{self.text}*: searched the {MAX_EXPANSIONS} most common of {total:,} words starting {self.text!r}"
+
 
 class CappedFuzzyTerm(_Capped, wq.FuzzyTerm):
     """``choigu~``: the ``MAX_EXPANSIONS`` most common words a few edits away."""
+
+    def note(self, total: int) -> str:
+        word = self.text.removeprefix(SPELLING_MARK)
+        return (
+            f"{word}~{self.maxdist}: searched the {MAX_EXPANSIONS} most common of {total:,} words "
+            f"within {self.maxdist} edit(s)"
+        )
+
+
+def capped_notes(query: wq.Query | None, reader) -> list[str]:
+    """A note for each prefix or fuzzy word of ``query`` that could expand to
+    more words than it searched, once each."""
+    notes: dict[str, None] = {}
+    for leaf in query.leaves() if query is not None else ():
+        if isinstance(leaf, _Capped):
+            chosen, total = leaf.expansion(reader)
+            if total > len(chosen):
+                notes[leaf.note(total)] = None
+    return list(notes)
 
 
 def _gapped(fieldname: str, parts: list[tuple[wq.Query, int]], boost: float = 1.0) -> wq.Query:
