@@ -4,7 +4,8 @@ Each query word (or phrase) is one *part*.  For a hit, a part lists the words
 of the article it matched with the kind of match, from the most to the least
 literal: ``exact``, ``accents`` (same letters once accents and case are
 folded), ``stemmed`` (another inflection: plural, feminine), ``variant``
-(another spelling of the same name), ``fuzzy`` and ``prefix``; and the part's
+(another spelling of the same name), ``fuzzy`` and ``prefix`` (a ``=Kiev``
+part matches its own spelling only: ``exact`` or ``accents``); and the part's
 share of the score, from its own Whoosh matcher on that article.
 """
 
@@ -30,6 +31,14 @@ class Part:
     kind: str  #: the Word kind ("word", "prefix", "fuzzy") or "phrase"
     query: Compiled
     terms: frozenset[str]
+    distance: int = 0  #: edits allowed, for a fuzzy word
+    field: str | None = None  #: "title" or "body" when the query names one
+
+    @property
+    def shown(self) -> str:
+        """The part as the query wrote it: ``présid*``, ``choigu~2``, ``=Kiev``."""
+        written = {"prefix": f"{self.text}*", "fuzzy": f"{self.text}~{self.distance}", "exact": f"={self.text}"}
+        return written.get(self.kind, self.text)
 
 
 def query_parts(node: q.Node, variants, index: OpenIndex) -> list[Part]:
@@ -41,7 +50,7 @@ def query_parts(node: q.Node, variants, index: OpenIndex) -> list[Part]:
             continue
         terms = frozenset(index.matched_terms(compiled))
         kind = "phrase" if isinstance(leaf, q.Phrase) else leaf.kind
-        parts.append(Part(leaf.text, kind, compiled, terms))
+        parts.append(Part(leaf.text, kind, compiled, terms, getattr(leaf, "distance", 0), leaf.field))
     return parts
 
 
@@ -52,7 +61,7 @@ def explain_hit(parts: list[Part], index: OpenIndex, docnum: int, title: str, bo
         matches = _classify(part, title, body)
         score = index.part_score(part.query, docnum)
         if matches or score:
-            explanations.append(PartExplanation(part.text, score, matches))
+            explanations.append(PartExplanation(part.shown, score, matches))
     return explanations
 
 

@@ -124,7 +124,10 @@ def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
     """
     stream = file or sys.stdout
     if color == "always":
-        return Console(file=stream, force_terminal=True, highlight=False, emoji=False)
+        # The option wins over NO_COLOR, and over a TERM=dumb that would make Rich drop every style.
+        styled = {"file": stream, "force_terminal": True, "no_color": False, "highlight": False, "emoji": False}
+        console = Console(**styled)
+        return console if console.color_system is not None else Console(**styled, color_system="standard")
     plain = color == "never" or os.environ.get("NO_COLOR") or not stream.isatty()
     return Console(
         file=stream,

@@ -77,6 +77,8 @@ class Searcher:
 
     def __enter__(self) -> Searcher:
         return self
+        if self._index is None:
+            raise ValueError("search on a closed Searcher")
 
     def __exit__(self, *exc: object) -> None:
         self.close()

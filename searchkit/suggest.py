@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter
 
 from . import query as q
-from .analysis import FRENCH_STOP_WORDS, SPELLING_MARK, WORD_PATTERN, fold, query_terms
+from .analysis import FRENCH_STOP_WORDS, SPELLING_MARK, WORD_PATTERN, fold, query_terms, strip_elision
 from .engine import TEXT_FIELDS, OpenIndex
 from .highlight import matched_words
 from .query import MAX_WORD_LETTERS
@@ -49,11 +49,13 @@ def corrected_query(text: str, node: q.Node, index: OpenIndex) -> str | None:
         if isinstance(leaf, q.Word) and leaf.kind != "word":
             continue
         for match in _WORD.finditer(leaf.text):
-            if fold(match.group()) in FRENCH_STOP_WORDS:
+            word = strip_elision(match.group())  # l’Ukrane: correct Ukrane, keep the l’
+            if fold(word) in FRENCH_STOP_WORDS:
                 continue
-            better = _correction(match.group(), index, lookups)
+            better = _correction(word, index, lookups)
             if better is not None:
-                replacements.append((leaf.start + match.start(), leaf.start + match.end(), better))
+                start = leaf.start + match.end() - len(word)
+                replacements.append((start, leaf.start + match.end(), better))
     if not replacements:
         return None
     pieces, last = [], 0

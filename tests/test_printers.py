@@ -173,7 +173,6 @@ def test_rich_always_styles_the_whole_article_view(monkeypatch):
     assert styled_runs(out, "43") == ["Choïgou", "Choïgou"]
 
 
-@pytest.mark.xfail(strict=True, reason="TERM=dumb makes Rich drop every style even with --color always")
 def test_rich_always_styles_even_when_term_is_dumb(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "dumb")
