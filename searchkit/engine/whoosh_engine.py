@@ -143,10 +143,11 @@ class WhooshEngine:
         between its commit and its facts leaves them one commit behind, and the
         next ``index`` run writes them anew.
         """
-        with reading(generation.parent):
-            if not index.exists_in(str(generation)):
-                return "its table of contents is missing"
-            latest = TOC._latest_generation(FileStorage(str(generation)), INDEX_NAME)
+        # Listing the folder suffices here: a garbled table of contents is
+        # found when it is opened, and opening it twice would cost every search.
+        latest = TOC._latest_generation(FileStorage(str(generation)), INDEX_NAME)
+        if latest < 0:
+            return "its table of contents is missing"
         expected = facts.get("files")
         if facts.get("commit") != latest or not isinstance(expected, dict):
             return None
