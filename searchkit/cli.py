@@ -84,7 +84,7 @@ app = typer.Typer(
     cls=_OneLineUsageErrors,
     help="Full-text search for French news, with accent, elision and name-variant folding.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -100,6 +100,31 @@ IndexOption = Annotated[
 ]
 DEFAULT_INDEX_DIR = Path("index")
 DEFAULT_CORPUS_DIR = Path("corpus")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from . import __version__
+
+        try:
+            number = version("searchkit")
+        except PackageNotFoundError:  # run from a source tree that was not installed
+            number = __version__
+        print(f"searchkit {number}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    pass
+
 
 QUERY_HELP = """\
 Search the index and print ranked, highlighted hits.
@@ -252,11 +277,20 @@ def index(
     ] = 30.0,
     json_output: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    watch: Annotated[
+        bool,
+        typer.Option("--watch", help="Keep running: index files as they are added, changed or deleted."),
+    ] = False,
+    every: Annotated[
+        float, typer.Option("--every", metavar="SECONDS", help="With --watch: at most one batch this often.")
+    ] = 2.0,
 ) -> None:
     """Build or update the index from a corpus.
 
     Exit codes: 0 all indexed, 3 some input rejected (the rest indexed), 2 usage, 4 index locked, damaged
     or not writable (left as it was), 5 update refused: it would remove most of the index.
+    With --watch: one line a batch on stderr (--json: one JSON object a batch on stdout), until Ctrl-C or
+    SIGTERM stops it (exit 0).
     """
     from .lock import check_wait
     from .printers import Output, printer
@@ -264,6 +298,22 @@ def index(
     with _user_errors():
         check_wait(wait)
         _terminate_on_sigterm()
+        if watch:
+            if optimize:
+                raise UsageError("--optimize cannot be used with --watch: run `searchkit index --optimize` apart")
+            _watch(
+                paths or [DEFAULT_CORPUS_DIR],
+                _index_dir(index_dir),
+                every,
+                wait,
+                rebuild,
+                allow_shrink,
+                json_output,
+                quiet,
+            )
+            return
+        if every != 2.0:
+            raise UsageError("--every is for --watch")
         options = {"rebuild": rebuild, "optimize": optimize, "allow_shrink": allow_shrink, "wait": wait}
         report = _build(paths or [DEFAULT_CORPUS_DIR], _index_dir(index_dir), options, quiet)
         if json_output:
@@ -272,6 +322,47 @@ def index(
             printer(Output("rich"), sys.stderr).report(report)
     if report.rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _watch(
+    paths: list[Path],
+    index_dir: Path,
+    every: float,
+    wait: float,
+    rebuild: bool,
+    allow_shrink: bool,
+    json_output: bool,
+    quiet: bool,
+) -> None:
+    """``index --watch``: batches until Ctrl-C or SIGTERM, which stop it cleanly (exit 0)."""
+    from .printers import Output, printer
+    from .watch import Watcher
+
+    shown = printer(Output("jsonl")) if json_output else None if quiet else printer(Output("rich"), sys.stderr)
+    watcher = Watcher(
+        paths,
+        index_dir,
+        every=every,
+        wait=wait,
+        rebuild=rebuild,
+        allow_shrink=allow_shrink,
+        on_batch=shown.batch if shown is not None else None,
+        on_error=lambda message: _err(f"error: {message}"),
+        on_reject=lambda r: _err(f"rejected {r}"),
+        on_truncate=lambda w: _err(f"warning: truncated {w}"),
+        on_start=None
+        if quiet
+        else lambda how: _err(
+            f"watching {', '.join(str(p) for p in paths)} ({how}; a batch at most every {every:g}s); "
+            "Ctrl-C or SIGTERM stops"
+        ),
+    )
+    try:
+        watcher.run()
+    except (KeyboardInterrupt, Terminated) as stop:
+        signal_name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
+        _err(f"stopped watching ({signal_name}) after {watcher.batches} batch{'es' if watcher.batches != 1 else ''}")
+        raise typer.Exit(EXIT_OK) from None
 
 
 def _terminate_on_sigterm() -> None:
@@ -429,6 +520,110 @@ def stats(index_dir: IndexOption = None, json_output: JsonOption = False) -> Non
     with _user_errors():
         facts = index_stats(_index_dir(index_dir))
         printer(Output("json" if json_output else "rich")).stats(facts)
+
+
+watchlist_app = typer.Typer(
+    help="Saved searches, whose new articles `searchkit alerts` prints.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(watchlist_app, name="watchlist")
+
+
+@watchlist_app.command("add")
+def watchlist_add(
+    name: Annotated[str, typer.Argument(help="A name for it (letters, digits, _ . -).", show_default=False)],
+    query: Annotated[str, typer.Argument(help="The query, as for `searchkit search`.", show_default=False)],
+    index_dir: IndexOption = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Only articles dated on or after DATE.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="DATE", help="Only articles dated on or before DATE.")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace a saved search of that name.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Save a search: `searchkit alerts` then prints the articles it finds among those indexed from now on."""
+    from . import alerts
+    from .printers import Output, printer
+
+    with _user_errors():
+        _check_dates(since, until)
+        entry = alerts.add(
+            _index_dir(index_dir), name, query, since=since, until=until, source=source, replace_existing=replace
+        )
+        printer(Output("json" if json_output else "rich")).watchlist([entry])
+
+
+@watchlist_app.command("list")
+def watchlist_list(index_dir: IndexOption = None, json_output: JsonOption = False) -> None:
+    """List the saved searches."""
+    from . import alerts
+    from .printers import Output, printer
+
+    with _user_errors():
+        entries = alerts.load(_index_dir(index_dir))
+        printer(Output("json" if json_output else "rich")).watchlist(entries)
+
+
+@watchlist_app.command("remove")
+def watchlist_remove(
+    names: Annotated[list[str], typer.Argument(metavar="NAME...", help="Saved searches to remove.")],
+    index_dir: IndexOption = None,
+) -> None:
+    """Remove saved searches (and how far their alerts went)."""
+    from . import alerts
+
+    with _user_errors():
+        for entry in alerts.remove(_index_dir(index_dir), names):
+            _err(f"removed {entry.name}")
+
+
+@app.command("alerts")
+@_listing
+def alerts_command(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[NAME]...", help="Saved searches to check (default: all).", show_default=False),
+    ] = None,
+    index_dir: IndexOption = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Replay: articles indexed since DATE (YYYY[-MM[-DD]] or an ISO time, UTC); saves nothing.",
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000, help="Hits to show a search.")] = 50,
+    chosen: Output = None,
+) -> None:
+    """Print what each saved search finds among the articles indexed (added or changed) since its last run.
+
+    Exit codes: 0 something new, 1 nothing new, 2 usage, 4 no usable index. Each search's high-water
+    mark is saved after its alerts are printed: an alert may repeat after a crash, never be lost.
+    """
+    from . import alerts
+    from .printers import printer
+
+    with _user_errors():
+        index_path = _ready_index(index_dir)
+        if since is not None:
+            alerts.time_stamp(since)  # a bad date is a usage error before any work
+        if not alerts.load(index_path):
+            _err(f"no saved searches in {index_path}: add one with `searchkit watchlist add NAME QUERY`")
+            raise typer.Exit(EXIT_NO_HITS)
+        run = alerts.check(index_path, names or [], since=since, limit=limit)
+        printer(chosen).alerts(run.alerts)
+        sys.stdout.flush()  # printed, and handed to the reader, before the marks move
+        if since is None:
+            run.save()
+        for alert in run.alerts:
+            if alert.error:
+                _err(f"error: saved search {alert.name}: {alert.error}")
+    raise typer.Exit(EXIT_OK if run.news else EXIT_NO_HITS)
 
 
 def _check_dates(since: str | None, until: str | None) -> None:

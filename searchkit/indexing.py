@@ -50,6 +50,8 @@ def build_index(
     on_truncate: Callable[[Rejection], None] | None = None,
     on_progress: ProgressHandler | None = None,
     engine: Engine | None = None,
+    only: Iterable[Path] | None = None,
+    gone: Iterable[Path] = (),
 ) -> IndexReport:
     """Brings the index in line with the corpus at ``paths``.
 
@@ -63,9 +65,20 @@ def build_index(
     unless ``allow_shrink``.  A damaged index is refused unless ``rebuild``.
     With ``only_if_missing``, nothing is done when an index exists by the time
     the lock is taken (a first search racing a first build).
+
+    ``only`` (files or folders under ``paths``) makes an update read those
+    alone, as a watcher does: the other files keep their articles, except the
+    files of ``gone``, deleted since, whose articles leave.  A full build
+    ignores both and reads ``paths``.
+
+    Every article written gets the commit's ``indexed`` stamp; an unchanged
+    article keeps its own, across updates and rebuilds (carried over by id
+    and content hash from the generation a rebuild replaces).
     """
     engine = engine or default_engine()
     paths = [Path(p) for p in paths]
+    only = None if only is None else [Path(p) for p in only]
+    gone = [Path(p) for p in gone]
     check_wait(wait)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -91,15 +104,17 @@ def build_index(
                 on_truncate(warning)
 
         files: list[Path] = []
-        articles = read_corpus(_recorded(paths, files), reject, truncate)
+        reading = paths if live is None or only is None else only
+        articles = read_corpus(_recorded(reading, files), reject, truncate)
         if live is None:
             held = None if rebuild or allow_shrink or outdated is None else _held_documents(engine, outdated)
+            carried, newest = _carried_stamps(engine, index_dir, outdated)
             generation = g.new_generation(index_dir)
             try:
-                _rebuild(engine, generation, articles, report, on_progress)
+                _rebuild(engine, generation, articles, report, on_progress, carried, indexing_stamp(newest))
                 if held is not None:
                     _refuse_shrink(held, max(held - report.documents, 0), index_dir)
-                _finish_generation(engine, generation, paths, changed=True)
+                _finish_generation(engine, generation, paths, changed=True, stamp=report.stamp)
             except BaseException:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
@@ -109,10 +124,10 @@ def build_index(
             generation = live
             with engine.reading(index_dir):
                 engine.remove_leftovers(generation)
-                removable = _removal_rule(paths, files, report)
+                removable = _removal_rule(reading, files, report, [] if only is None else gone)
                 _update(engine, generation, articles, report, on_progress, optimize, removable, allow_shrink)
                 changed = bool(report.added or report.updated or report.removed)
-                _finish_generation(engine, generation, paths, changed=changed)
+                _finish_generation(engine, generation, paths, changed=changed, stamp=report.stamp)
         report.index_bytes = g.folder_size(generation)
     report.seconds = time.perf_counter() - started
     return report
@@ -147,6 +162,35 @@ def _live_for_writing(index_dir: Path, engine: Engine, rebuild: bool) -> tuple[P
     return live, None
 
 
+def indexing_stamp(*floors: int | None) -> int:
+    """The ``indexed`` stamp of a commit: now, in nanoseconds since 1970, and
+    above every stamp given (the newest of the index), so that stamps never
+    go back even if the clock does."""
+    return max([time.time_ns(), *(floor + 1 for floor in floors if isinstance(floor, int))])
+
+
+def _carried_stamps(
+    engine: Engine, index_dir: Path, previous: Path | None
+) -> tuple[dict[str, tuple[bytes, int]], int | None]:
+    """What a rebuild carries over from the generation it replaces (the live
+    one, else whatever ``CURRENT`` names): article id → (content hash, indexed
+    stamp), and its newest stamp.  Nothing from a generation that cannot be
+    read or has no stamps (built before they existed)."""
+    try:
+        previous = previous or g.current_generation(index_dir)
+        if previous is None:
+            return {}, None
+        newest = g.read_meta(previous).get("newest_indexed")
+        with engine.open(previous) as index:
+            carried = {i: (h, s) for i, h, s in index.live_values("id", "hash", "indexed") if i and h and s}
+    except Exception:  # a damaged or foreign generation: its stamps are lost, never its replacement
+        return {}, None
+    stamps = [s for _, s in carried.values()]
+    if isinstance(newest, int):
+        stamps.append(newest)
+    return carried, max(stamps, default=None)
+
+
 def _held_documents(engine: Engine, generation: Path) -> int | None:
     try:
         with engine.open(generation) as index:
@@ -173,17 +217,20 @@ def _recorded(paths: list[Path], files: list[Path]) -> Iterator[Path]:
             yield file
 
 
-def _removal_rule(paths: list[Path], files: list[Path], report: IndexReport) -> Callable[[str], bool]:
+def _removal_rule(paths: list[Path], files: list[Path], report: IndexReport, gone: list[Path]) -> Callable[[str], bool]:
     """Whether an article stored with ``origin`` may be removed when the corpus
     no longer holds it: its file was read and nothing in it was rejected, or
     the file is in a folder that was read and is gone (or no longer a corpus
-    file).  Consulted after the whole corpus was read, so ``files`` and the
-    rejections are complete by then.  A file that was not read this time keeps
-    its articles."""
+    file), or it is one of the ``gone`` files and still missing.  Consulted
+    after the whole corpus was read, so ``files`` and the rejections are
+    complete by then.  A file that was not read this time keeps its articles."""
     folders = [p.resolve() for p in paths if p.is_dir()]
+    deleted = {p.resolve() for p in gone if not p.exists()}
 
     def removable(origin: str) -> bool:
         path = Path(_origin_file(origin)).resolve()
+        if path in deleted:
+            return True
         if path in {Path(r.path).resolve() for r in report.rejected}:
             return False
         return path in {f.resolve() for f in files} or any(path.is_relative_to(folder) for folder in folders)
@@ -196,15 +243,24 @@ def _origin_file(origin: str) -> str:
     return path if path and line.isdigit() else origin
 
 
-def _finish_generation(engine: Engine, generation: Path, paths: list[Path], *, changed: bool) -> None:
-    """Writes the build facts and, when the articles changed or it is stale, the name-variant table."""
+def _finish_generation(
+    engine: Engine, generation: Path, paths: list[Path], *, changed: bool, stamp: int | None = None
+) -> None:
+    """Writes the build facts and, when the articles changed or it is stale, the name-variant table.
+
+    ``newest_indexed`` is the newest stamp ever given in this index (``stamp``
+    when this run wrote articles), so that a later one is above it even when
+    the article that had it was removed."""
+    previous = g.read_meta(generation)
+    newest = [s for s in (previous.get("newest_indexed"), stamp if changed else None) if isinstance(s, int)]
     g.write_meta(
         generation,
         {
             **g.versions(),
-            "created": g.read_meta(generation).get("created") or now(),
+            "created": previous.get("created") or now(),
             "updated": now(),
             "corpus": [str(p) for p in paths],
+            "newest_indexed": max(newest, default=None),
             **engine.commit_facts(generation),
         },
     )
@@ -219,13 +275,18 @@ def _rebuild(
     articles: Iterable[Article],
     report: IndexReport,
     on_progress: ProgressHandler | None,
+    carried: dict[str, tuple[bytes, int]],
+    stamp: int,
 ) -> None:
+    report.stamp = stamp
     articles = iter(articles)
     head = list(islice(articles, engine.parallel_threshold))
     writer = engine.create(generation, parallel=len(head) == engine.parallel_threshold)
     try:
         for article in chain(head, articles):
-            writer.add(article)
+            before = carried.get(article.id)
+            kept = before is not None and before[0] == article.content_hash.encode()
+            writer.add(article, before[1] if kept else stamp)
             report.added += 1
             if on_progress is not None:
                 on_progress(report.added)
@@ -263,16 +324,17 @@ def _update(
     with engine.open(generation) as index:
         known = index.article_hashes()
         held = len(known)
+        stamp = report.stamp = indexing_stamp(index.newest_indexed(), g.read_meta(generation).get("newest_indexed"))
         try:
             for seen, article in enumerate(articles, 1):
                 previous = known.pop(article.id, None)
                 if previous is not None and previous[1] == article.content_hash.encode():
                     report.unchanged += 1
                 elif previous is None:
-                    open_writer().add(article)
+                    open_writer().add(article, stamp)
                     report.added += 1
                 else:
-                    open_writer().replace(article)
+                    open_writer().replace(article, stamp)
                     report.updated += 1
                 if on_progress is not None:
                     on_progress(seen)

@@ -75,6 +75,7 @@ class SearchResult:
     suggestions: list[Suggestion] = field(default_factory=list)
     similar_to: str | None = None  #: the article ``similar`` started from
     notes: list[str] = field(default_factory=list)  #: what was capped or left out, for the reader
+    facets: list[Facet] | None = None  #: counts over the whole result set, when asked for (``--facets``)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class IndexReport:
     seconds: float = 0.0
     documents: int = 0
     index_bytes: int = 0
+    stamp: int | None = None  #: the ``indexed`` stamp of the articles this run wrote
 
     @property
     def docs_per_second(self) -> float:
@@ -141,3 +143,155 @@ class IndexStats:
     updated: str | None
     corpus: list[str]
     analysis: AnalysisFacts
+
+
+# --- research views: timeline, concordance, co-occurring names, facets ----------------------
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A stretch of time: a day, an ISO week, a month or a year."""
+
+    label: str  #: ``2022-03-01``, ``2022-W09``, ``2022-03`` or ``2022``
+    start: str  #: its first day, YYYY-MM-DD
+    end: str  #: its last day
+
+
+@dataclass(frozen=True)
+class Series:
+    """One query of a timeline: matching articles per bucket."""
+
+    query: str
+    counts: tuple[int, ...]  #: one a bucket, in bucket order
+    undated: int  #: matching articles with no date, counted apart
+    total: int  #: every matching article, dated or not (within --since/--until when given)
+
+
+@dataclass
+class Timeline:
+    """Matching articles per bucket of time, for one or several queries side by side."""
+
+    unit: str  #: "day", "week", "month" or "year"
+    buckets: list[Bucket]
+    series: list[Series]
+    articles: tuple[int, ...]  #: all articles in each bucket (within --source), what a share divides by
+    share: bool = False  #: show shares (count / articles) rather than counts
+    notes: list[str] = field(default_factory=list)
+
+    def shares(self, series: Series) -> list[float | None]:
+        """``series``' count over all articles, bucket by bucket (None for a bucket with none)."""
+        return [count / total if total else None for count, total in zip(series.counts, self.articles, strict=True)]
+
+    def peak(self, series: Series) -> tuple[Bucket, int] | None:
+        """The first bucket with the most articles (by share with ``share``); None when all are empty."""
+        if not any(series.counts):
+            return None
+        values = self.shares(series) if self.share else series.counts
+        best = max(range(len(values)), key=lambda i: (values[i] or 0, -i))
+        return self.buckets[best], series.counts[best]
+
+
+@dataclass(frozen=True)
+class KwicLine:
+    """One occurrence of the query in an article, with its context (quanteda's ``kwic`` row)."""
+
+    id: str
+    date: str | None
+    field: str  #: "title" or "body"
+    start: int  #: character offsets of ``keyword`` in the stored field
+    end: int
+    first: int  #: 1-based positions of its first and last word in the article (title, then body)
+    last: int
+    pre: str
+    keyword: str  #: as the article wrote it
+    post: str
+    pattern: str  #: the query word or phrase it matched
+
+
+@dataclass
+class Concordance:
+    """Keyword in context: the occurrences of a query, article by article."""
+
+    query: str
+    articles: int  #: articles matching the query
+    read: int  #: articles whose occurrences are listed
+    lines: list[KwicLine]
+    limit: int
+    complete: bool  #: every occurrence of every matching article is listed
+    sort: str = "score"
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CoName:
+    """A name found in articles matching a query: its spellings grouped by name key."""
+
+    name: str  #: its most frequent spelling there, as written
+    key: str  #: the name key its spellings share
+    spellings: tuple[tuple[str, int], ...]  #: (spelling as written, occurrences), most frequent first
+    articles: int  #: matching articles naming it
+    corpus_articles: int  #: articles of the whole index naming it
+    lift: float  #: its share of the matching articles over its share of the whole index
+
+
+@dataclass
+class Cooccurrence:
+    """The names most often found in the articles matching a query."""
+
+    query: str
+    articles: int  #: articles matching the query
+    corpus: int  #: articles in the index
+    names: list[CoName]
+    found: int  #: distinct names (name keys) found in the matching articles
+    limit: int
+    min_articles: int
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str | None  #: a source or a date bucket; None for articles without one
+    count: int
+
+
+@dataclass(frozen=True)
+class Facet:
+    """Counts of one facet (``source``, ``year``, ``month``, ``week``, ``day``) over a whole result set."""
+
+    name: str
+    counts: tuple[FacetCount, ...]
+
+
+@dataclass(frozen=True)
+class WatchBatch:
+    """One batch of ``searchkit index --watch``: what it read and wrote."""
+
+    batch: int  #: 1 for the first full update, then one more a batch
+    report: IndexReport
+    files: int  #: files read (every file of the corpus for the first)
+    gone: int  #: files deleted since the last batch
+
+
+@dataclass(frozen=True)
+class WatchEntry:
+    """A saved search of the watchlist, and how far its alerts have reported."""
+
+    name: str
+    query: str
+    since: str | None  #: article date filters, as ``search --since/--until``
+    until: str | None
+    source: str | None
+    created: str  #: ISO 8601, UTC
+    mark: int | None  #: the ``indexed`` stamp up to which alerts were reported (None: from the start)
+    checked: str | None = None  #: when alerts last saved its mark
+
+
+@dataclass
+class Alert:
+    """What one saved search found among the articles indexed from ``since`` to ``until``."""
+
+    name: str
+    since: str | None  #: ISO 8601 time after which articles count as new (None: from the start)
+    until: str | None  #: the newest article's indexing time: the mark saved once printed
+    result: SearchResult
+    error: str | None = None  #: the saved query no longer runs (its mark is kept)

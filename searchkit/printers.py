@@ -26,6 +26,7 @@ import csv
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass
 from typing import IO, Protocol
 
@@ -35,7 +36,22 @@ from rich.text import Text
 
 from . import wire
 from .errors import UsageError
-from .models import ArticleView, Hit, IndexReport, IndexStats, SearchResult, Snippet, Span
+from .models import (
+    Alert,
+    ArticleView,
+    Concordance,
+    Cooccurrence,
+    Facet,
+    Hit,
+    IndexReport,
+    IndexStats,
+    SearchResult,
+    Snippet,
+    Span,
+    Timeline,
+    WatchBatch,
+    WatchEntry,
+)
 
 HIGHLIGHT_STYLE = "bold black on yellow"
 #: The columns of ``--csv`` when ``--fields`` does not choose them.
@@ -101,6 +117,12 @@ class Printer(Protocol):
     def article(self, view: ArticleView) -> None: ...
     def report(self, report: IndexReport) -> None: ...
     def stats(self, stats: IndexStats) -> None: ...
+    def alerts(self, found: list[Alert]) -> None: ...
+    def watchlist(self, entries: list[WatchEntry]) -> None: ...
+    def batch(self, batch: WatchBatch) -> None: ...
+    def timeline(self, found: Timeline) -> None: ...
+    def concordance(self, found: Concordance) -> None: ...
+    def cooccurrence(self, found: Cooccurrence) -> None: ...
 
 
 def printer(chosen: Output, stream: IO[str] | None = None) -> Printer:
@@ -120,9 +142,13 @@ def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
     """A console for ``color`` "auto", "always" or "never".
 
     "auto" styles only a terminal, and never when ``NO_COLOR`` is set; unstyled
-    output has no escape codes at all, not even bold.
+    output has no escape codes at all, not even bold.  Where ``NO_COLOR`` is
+    not set, ``FORCE_COLOR`` (set and not empty) and ``CLICOLOR_FORCE`` (set
+    and not 0) make "auto" style any output, as "always" does.
     """
     stream = file or sys.stdout
+    if color == "auto" and not os.environ.get("NO_COLOR") and _forced_color():
+        color = "always"
     if color == "always":
         # The option wins over NO_COLOR, and over a TERM=dumb that would make Rich drop every style.
         styled = {"file": stream, "force_terminal": True, "no_color": False, "highlight": False, "emoji": False}
@@ -137,6 +163,11 @@ def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
         force_terminal=None if not plain else False,
         width=None if stream.isatty() else 100,
     )
+
+
+def _forced_color() -> bool:
+    """Whether the environment asks for colour where it cannot be detected (CI logs, ``| less -R``)."""
+    return bool(os.environ.get("FORCE_COLOR")) or os.environ.get("CLICOLOR_FORCE", "0") not in ("", "0")
 
 
 KIND_STYLES = {"exact": "green", "accents": "green", "stemmed": "cyan", "variant": "magenta", "fuzzy": "yellow"}
@@ -168,6 +199,18 @@ class RichPrinter:
         for hit in result.hits:
             self.console.print()
             self.console.print(render_hit(hit))
+        if result.facets is not None:
+            self.console.print()
+            self.console.print(render_facets(result.facets))
+
+    def timeline(self, found: Timeline) -> None:
+        self.console.print(render_timeline(found, self.console.width, _takes_unicode(self.console.file)))
+
+    def concordance(self, found: Concordance) -> None:
+        self.console.print(render_concordance(found, self.console.width), soft_wrap=True)
+
+    def cooccurrence(self, found: Cooccurrence) -> None:
+        self.console.print(render_cooccurrence(found))
 
     def article(self, view: ArticleView) -> None:
         meta = [view.date or "no date", view.source, f"id {view.id}", view.url]
@@ -209,6 +252,62 @@ class RichPrinter:
         for name, value in rows:
             self.console.print(Text(f"{name:<{width}}  ", style="bold") + Text(safe_text(value, flat=True)))
 
+    def alerts(self, found: list[Alert]) -> None:
+        for i, alert in enumerate(found):
+            if i:
+                self.console.print()
+            result = alert.result
+            head = Text(safe_text(alert.name, flat=True), style="bold")
+            since = f"since {alert.since}" if alert.since else "from the start"
+            if alert.error:
+                head.append(f": {safe_text(alert.error, flat=True)}", style="red")
+            elif result.hits:
+                count = result.total if result.total is not None else len(result.hits)
+                head.append(f": {count:,} new article{'s' if count != 1 else ''} for ")
+                head.append(safe_text(result.query or "", flat=True), style="bold")
+                head.append(f" ({since})", style="dim")
+            else:
+                head.append(f": nothing new for {safe_text(result.query or '', flat=True)} ({since})", style="dim")
+            self.console.print(head)
+            for note in result.notes:
+                self.console.print(Text(safe_text(note, flat=True), style="dim"))
+            for hit in result.hits:
+                self.console.print()
+                self.console.print(render_hit(hit))
+
+    def watchlist(self, entries: list[WatchEntry]) -> None:
+        if not entries:
+            self.console.print(Text("No saved searches: add one with `searchkit watchlist add NAME QUERY`."))
+            return
+        width = max(len(e.name) for e in entries)
+        for entry in entries:
+            line = Text(f"{safe_text(entry.name, flat=True):<{width}}  ", style="bold")
+            line.append(safe_text(entry.query, flat=True))
+            filters = [
+                f"--since {entry.since}" if entry.since else None,
+                f"--until {entry.until}" if entry.until else None,
+            ]
+            filters.append(f"--source {entry.source!r}" if entry.source else None)
+            shown = " ".join(f for f in filters if f)
+            if shown:
+                line.append(f"  {safe_text(shown, flat=True)}", style="cyan")
+            line.append(f"  (checked {entry.checked or 'never'})", style="dim")
+            self.console.print(line)
+
+    def batch(self, batch: WatchBatch) -> None:
+        report = batch.report
+        files = f"{batch.files:,} file{'s' if batch.files != 1 else ''} read"
+        if batch.gone:
+            files += f", {batch.gone:,} gone"
+        self.console.print(
+            Text(
+                f"{time.strftime('%H:%M:%S')} batch {batch.batch} ({files}): {report.added} added, "
+                f"{report.updated} updated, {report.removed} removed, {len(report.rejected)} rejected"
+                + (f", {report.kept} kept" if report.kept else "")
+                + f"; {report.documents:,} articles; {report.seconds:.2f}s"
+            )
+        )
+
 
 def _articles(count: int) -> str:
     return f"{count:,} article{'s' if count != 1 else ''}"
@@ -222,7 +321,7 @@ def _highlighted(text: str, spans: tuple[Span, ...], offset: int = 0, *, flat: b
 
 
 def _snippet_text(snippet: Snippet, body_length: int) -> Text:
-    line = Text("     ")
+    line = Text()
     if snippet.start > 0:
         line.append("… ", style="dim")
     line.append_text(_highlighted(snippet.text, snippet.highlights, snippet.start, flat=True))
@@ -231,31 +330,53 @@ def _snippet_text(snippet: Snippet, body_length: int) -> Text:
     return line
 
 
-def render_hit(hit: Hit) -> Text:
+class _Hanging:
+    """Lines under a rank, each wrapped with a hanging indent: a long title or
+    snippet goes on under itself, never back at the left margin."""
+
+    def __init__(self, rank: Text, parts: list[Text]) -> None:
+        self.rank = rank
+        self.parts = parts
+
+    def __rich_console__(self, console, options):
+        indent = max(len(self.rank), HIT_INDENT)
+        width = max(options.max_width - indent, 20)
+        first = True
+        for part in self.parts:
+            for line in part.wrap(console, width, overflow="fold"):
+                line.rstrip()
+                yield Text.assemble(self.rank if first else " " * indent, line, end="\n")
+                first = False
+
+
+HIT_INDENT = 5  #: the rank column: "  1. "
+
+
+def render_hit(hit: Hit) -> _Hanging:
     """One hit as a block: rank and title, its facts, its snippets, why it matched."""
-    head = Text(f"{hit.rank:>3}. ", style="bold")
-    head.append_text(_highlighted(hit.title or "(untitled)", hit.title_highlights, flat=True))
-    head.stylize("bold", 5)
+    rank = Text(f"{hit.rank:>3}. ", style="bold")
+    head = _highlighted(hit.title or "(untitled)", hit.title_highlights, flat=True)
+    head.stylize("bold")
     details = [
         hit.date or "no date",
         safe_text(hit.source or "", flat=True) or None,
         f"id {safe_text(hit.id, flat=True)}",
         f"score {hit.score:.2f}" if hit.score is not None else None,
     ]
-    meta = Text("     " + " · ".join(d for d in details if d), style="dim")
+    meta = Text(" · ".join(d for d in details if d), style="dim")
     if hit.partial:
         meta.append(" · partial match", style="italic")
     lines = [head, meta]
     lines.extend(_snippet_text(s, hit.body_length) for s in hit.snippets)
     lines.extend(_explanation_lines(hit))
-    return Text("\n").join(lines)
+    return _Hanging(rank, lines)
 
 
 def _explanation_lines(hit: Hit) -> list[Text]:
     """``why`` lines: per query word, the article's words it matched and how, and its score."""
     lines = []
     for part in hit.explanation:
-        line = Text("     why ", style="dim")
+        line = Text("why ", style="dim")
         line.append(safe_text(part.part, flat=True), style="bold")
         line.append(" → ")
         for i, match in enumerate(part.matches):
@@ -290,6 +411,40 @@ class _Machine:
         return text.translate(_JSON_ESCAPES)
 
 
+class _Rows:
+    """The research views as a table, a row each (JSONL, CSV, TSV); what a
+    limit cut is said on stderr, so the table stays whole and parseable."""
+
+    def timeline(self, found: Timeline) -> None:
+        self.table(wire.TIMELINE_COLUMNS, wire.timeline_rows(found), found.notes)
+
+    def concordance(self, found: Concordance) -> None:
+        self.table(wire.KWIC_COLUMNS, [wire.kwic_line(line) for line in found.lines], found.notes)
+
+    def cooccurrence(self, found: Cooccurrence) -> None:
+        names = [wire.co_name(name, found.articles) for name in found.names]
+        self.table(wire.COOCCUR_COLUMNS, names, found.notes)
+
+    def _listed(self, result: SearchResult) -> bool:
+        """With ``--facets``, prints the facet rows (instead of the hits) and says True;
+        otherwise says on stderr when the hits written are not all the result's."""
+        if result.facets is not None:
+            self.table(wire.FACET_COLUMNS, wire.facet_rows(result.facets), [])
+            return True
+        written = result.offset + len(result.hits)
+        if result.total is not None and result.query is not None and written < result.total:
+            first = f"{result.offset + 1:,}–{written:,}" if result.hits else "none"
+            _note(f"hits {first} of {result.total:,} written: --limit and --page choose which (at most 10,000 a page)")
+        return False
+
+    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
+        raise NotImplementedError
+
+
+def _note(note: str) -> None:
+    print(f"searchkit: note: {safe_text(note, flat=True)}", file=sys.stderr)
+
+
 class JsonPrinter(_Machine):
     """One JSON document on the stream, and nothing else."""
 
@@ -310,21 +465,63 @@ class JsonPrinter(_Machine):
     def stats(self, stats: IndexStats) -> None:
         self._print(wire.index_stats(stats))
 
+    def alerts(self, found: list[Alert]) -> None:
+        self._print(wire.alerts(found, self.fields))
 
-class JsonlPrinter(JsonPrinter):
-    """One JSON object a line: a hit each for a list, the one object otherwise."""
+    def watchlist(self, entries: list[WatchEntry]) -> None:
+        self._print(wire.watchlist(entries))
+
+    def batch(self, batch: WatchBatch) -> None:
+        """One line a batch, flushed: a script reads each as it comes."""
+        print(self._json(wire.watch_batch(batch)), file=self.stream, flush=True)
+
+    def timeline(self, found: Timeline) -> None:
+        self._print(wire.timeline(found))
+
+    def concordance(self, found: Concordance) -> None:
+        self._print(wire.concordance(found))
+
+    def cooccurrence(self, found: Cooccurrence) -> None:
+        self._print(wire.cooccurrence(found))
+
+
+class JsonlPrinter(_Rows, JsonPrinter):
+    """One JSON object a line: a hit (or a row of a view) each for a list, the one object otherwise."""
 
     indent = None
 
+    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
+        for row in rows:
+            self._print({name: row.get(name) for name in columns})
+        for note in notes:
+            _note(note)
+
     def results(self, result: SearchResult) -> None:
+        if self._listed(result):
+            return
         for hit in result.hits:
             self._print(wire.hit(hit, self.fields))
 
+    def alerts(self, found: list[Alert]) -> None:
+        """A hit a line, each led by the name of the saved search that found it."""
+        for alert in found:
+            for hit in alert.result.hits:
+                self._print({"alert": alert.name, **wire.hit(hit, self.fields)})
 
-class _Table(_Machine):
+
+class _Table(_Rows, _Machine):
     """A row a hit, of the chosen fields; nested values as JSON, snippets as their text."""
 
     default_fields: tuple[str, ...] = CSV_FIELDS
+
+    def alert_rows(self, found: list[Alert]) -> tuple[tuple[str, ...], list[list[str]]]:
+        """The rows of every alert's hits, each led by the saved search's name."""
+        columns: tuple[str, ...] = self.fields or self.default_fields
+        rows = []
+        for alert in found:
+            _, hits = self.rows(alert.result)
+            rows.extend([alert.name, *row] for row in hits)
+        return ("alert", *columns), rows
 
     def rows(self, result: SearchResult) -> tuple[tuple[str, ...], list[list[str]]]:
         columns = self.fields or self.default_fields
@@ -346,24 +543,54 @@ class _Table(_Machine):
     def article(self, view: ArticleView) -> None:
         raise UsageError("this output is for lists of hits")
 
-    report = stats = article
+    report = stats = watchlist = batch = article
 
 
 class CsvPrinter(_Table):
     """RFC 4180: a header row, then a row a hit, fields quoted where needed, CRLF line ends."""
 
+    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
+        writer = csv.writer(self.stream, lineterminator="\r\n")
+        writer.writerow(columns)
+        writer.writerows([self._cell(name, row.get(name)) for name in columns] for row in rows)
+        for note in notes:
+            _note(note)
+
     def results(self, result: SearchResult) -> None:
+        if self._listed(result):
+            return
         columns, rows = self.rows(result)
+        writer = csv.writer(self.stream, lineterminator="\r\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+
+    def alerts(self, found: list[Alert]) -> None:
+        columns, rows = self.alert_rows(found)
         writer = csv.writer(self.stream, lineterminator="\r\n")
         writer.writerow(columns)
         writer.writerows(rows)
 
 
 class TsvPrinter(_Table):
-    """The chosen ``--fields``, tab-separated, a line a hit, no header: for ``cut`` and ``awk``."""
+    """The chosen ``--fields``, tab-separated, a line a hit, no header: for ``cut`` and ``awk``;
+    a view's table (``--tsv``) with its header row."""
+
+    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
+        lines = [columns, *([self._cell(name, row.get(name)) for name in columns] for row in rows)]
+        for line in lines:
+            print("\t".join(safe_text(cell, flat=True) for cell in line), file=self.stream)
+        for note in notes:
+            _note(note)
 
     def results(self, result: SearchResult) -> None:
+        if self._listed(result):
+            return
         _, rows = self.rows(result)
+        for row in rows:
+            print("\t".join(safe_text(cell, flat=True) for cell in row), file=self.stream)
+
+    def alerts(self, found: list[Alert]) -> None:
+        _, rows = self.alert_rows(found)
         for row in rows:
             print("\t".join(safe_text(cell, flat=True) for cell in row), file=self.stream)
 
@@ -374,3 +601,144 @@ def _takes_unicode(stream: IO[str]) -> bool:
         return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name.startswith("utf")
     except LookupError:
         return False
+
+
+# --- research views, for people -------------------------------------------------------------
+
+#: Facet values shown under the hits, each facet (``--json`` and ``--csv`` give them all).
+SHOWN_FACET_VALUES = 12
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def _bar(value: float, width: int, unicode: bool) -> str:
+    """A bar of ``value`` (0 to 1) of ``width`` cells: eighths of a cell in Unicode, ``#`` otherwise."""
+    if not unicode:
+        return "#" * round(value * width)
+    eighths = round(value * width * 8)
+    return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def render_timeline(found: Timeline, width: int, unicode: bool = True) -> Text:
+    """A bar a bucket, the queries side by side on one scale, each query's total and peak below."""
+    shares = [found.shares(series) for series in found.series]
+    values = shares if found.share else [series.counts for series in found.series]
+    labels = [bucket.label for bucket in found.buckets]
+    label_width = max([len(label) for label in labels] + [len("undated")])
+    figures = [
+        [_percent(v) if found.share else f"{v:,}" for v in column] + [f"{series.total:,}"]
+        for column, series in zip(values, found.series, strict=True)
+    ]
+    figure_width = max(len(f) for column in figures for f in column)
+    column_width = max(12, (width - label_width - 1) // max(1, len(found.series)) - 1)
+    bar_width = max(4, column_width - figure_width - 2)
+    top = max((v or 0 for column in values for v in column), default=0) or 1
+    what = "share of articles" if found.share else "articles"
+    queries = " and ".join(repr(safe_text(series.query, flat=True)) for series in found.series)
+    out = Text(f"{what.capitalize()} a {found.unit} for {queries}", style="bold")
+    header = Text("\n" + " " * label_width)
+    for series in found.series:
+        header.append(" " + safe_text(series.query, flat=True)[:column_width].ljust(column_width), style="bold")
+    out.append_text(header)
+    palette = ("cyan", "magenta", "green", "yellow", "blue", "red")
+    for i, label in enumerate(labels):
+        line = Text("\n" + label.ljust(label_width))
+        for q, column in enumerate(values):
+            value = column[i] or 0
+            line.append(" ")
+            line.append(_bar(value / top, bar_width, unicode).ljust(bar_width), style=palette[q % len(palette)])
+            line.append(" " + figures[q][i].rjust(figure_width), style="dim" if not value else "")
+            line.append(" " * (column_width - bar_width - figure_width - 1))
+        out.append_text(line)
+    for series in found.series:
+        peak = found.peak(series)
+        line = Text(f"\n{safe_text(series.query, flat=True)}: ", style="bold")
+        line.append(f"{_articles(series.total)}")
+        if peak:
+            bucket, count = peak
+            share = count / found.articles[found.buckets.index(bucket)] if found.articles else 0
+            line.append(f", peak {bucket.label} ({count:,}, {_percent(share)} of its articles)")
+        if series.undated:
+            line.append(f", {series.undated:,} undated (not drawn)")
+        out.append_text(line)
+    for note in found.notes:
+        out.append("\n" + safe_text(note, flat=True), style="dim")
+    return out
+
+
+def _percent(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value * 100:.1f}%" if value >= 0.001 or not value else "<0.1%"
+
+
+def render_concordance(found: Concordance, width: int) -> Text:
+    """A line an occurrence: date and id, then the context either side of a centre column of keywords."""
+    lines = found.lines
+    out = Text(
+        f"{len(lines):,} occurrence{'s' if len(lines) != 1 else ''} of {safe_text(found.query, flat=True)!r} "
+        f"in {found.read:,} of {_articles(found.articles)}",
+        style="bold",
+    )
+    for note in found.notes:
+        out.append("\n" + safe_text(note, flat=True), style="dim")
+    if not lines:
+        return out
+    id_width = min(16, max(len(line.id) for line in lines))
+    keyword_width = min(30, max(len(line.keyword) for line in lines))
+    lead = 10 + 1 + id_width + 2
+    side = max(10, (width - lead - keyword_width - 2) // 2)
+    for line in lines:
+        row = Text("\n" + (line.date or "no date").ljust(10) + " ", style="dim")
+        row.append(safe_text(line.id, flat=True)[:id_width].ljust(id_width) + "  ", style="dim")
+        pre = safe_text(line.pre, flat=True)
+        row.append(pre[-side:].rjust(side) + " ")
+        row.append(safe_text(line.keyword, flat=True).ljust(keyword_width), style=HIGHLIGHT_STYLE)
+        row.append(" " + safe_text(line.post, flat=True)[:side])
+        out.append_text(row)
+    return out
+
+
+def render_cooccurrence(found: Cooccurrence) -> Text:
+    """A row a name: matching articles naming it, their share, articles of the whole index, lift, spellings."""
+    out = Text(
+        f"Names in the {_articles(found.articles)} for {safe_text(found.query, flat=True)!r} "
+        f"(of {found.corpus:,} in the index), named in at least {found.min_articles:,}",
+        style="bold",
+    )
+    for note in found.notes:
+        out.append("\n" + safe_text(note, flat=True), style="dim")
+    if not found.names:
+        return out
+    names = [safe_text(n.name, flat=True) for n in found.names]
+    name_width = min(28, max(len(n) for n in names))
+    out.append(
+        "\n" + "name".ljust(name_width) + f"  {'articles':>8}  {'share':>6}  {'in index':>8}  {'lift':>7}  spellings",
+        style="bold",
+    )
+    for name, shown in zip(found.names, names, strict=True):
+        share = name.articles / found.articles if found.articles else 0
+        out.append(
+            "\n" + shown[:name_width].ljust(name_width) + f"  {name.articles:>8,}  {_percent(share):>6}  "
+            f"{name.corpus_articles:>8,}  {name.lift:>7.1f}  "
+        )
+        spellings = ", ".join(f"{safe_text(s, flat=True)} {c:,}" for s, c in name.spellings)
+        out.append(spellings, style="dim")
+    return out
+
+
+def render_facets(found: list[Facet]) -> Text:
+    """Each facet's values with their counts, the most frequent sources first, dates in order."""
+    out = Text()
+    for i, facet in enumerate(found):
+        if i:
+            out.append("\n")
+        out.append(f"By {facet.name}", style="bold")
+        shown = facet.counts[:SHOWN_FACET_VALUES] if facet.name == "source" else facet.counts
+        for count in shown:
+            value = safe_text(count.value, flat=True) if count.value is not None else f"(no {facet.name})"
+            out.append(f"\n{count.count:>8,}  {value}")
+        if len(shown) < len(facet.counts):
+            out.append(
+                f"\n{'':>8}  … {len(facet.counts) - len(shown):,} more (--json or --csv lists them all)", style="dim"
+            )
+    return out

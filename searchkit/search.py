@@ -12,6 +12,8 @@ and ``similar`` are the one-shot forms.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from .models import ArticleView, Hit, PartExplanation, SearchResult, Suggestion
 from .stats import live_generation
 from .suggest import corrected_query
 from .variants import Variants
+from .views import facets
 
 #: Fewer hits than this with every word, and corrections are looked for.
 SUGGEST_BELOW = 3
@@ -43,6 +46,10 @@ class SearchOptions:
     explain: bool = False
     suggest: bool = True
     count: bool = True  #: count every match for ``total``; a third of a typical query's time
+    #: only articles whose ``indexed`` stamp is above ``indexed_after`` and at most ``indexed_upto`` (alerts)
+    indexed_after: int | None = None
+    indexed_upto: int | None = None
+    facets: tuple[str, ...] = ()  #: of ``views.FACETS``: counts over the whole result set
 
 
 class Searcher:
@@ -61,8 +68,17 @@ class Searcher:
             self._index = self._engine.open(generation)
             self._variants = Variants(self._index)
 
+    @contextmanager
+    def opened(self) -> Iterator[tuple[OpenIndex, Variants]]:
+        """The open index and its name variants, for the research views
+        (``searchkit.timeline``, ``kwic``, ``cooccur``); damage read meanwhile is reported as such."""
+        with self._engine.reading(self.index_dir):
+            yield self._current()
+
     def _current(self) -> tuple[OpenIndex, Variants]:
         """The open index, reopened first when a commit or a rebuild came since."""
+        if self._index is None:
+            raise ValueError("search on a closed Searcher")
         if self._index.generation != g.current_generation(self.index_dir) or not self._index.is_current():
             self.close()
             self._open()
@@ -77,8 +93,6 @@ class Searcher:
 
     def __enter__(self) -> Searcher:
         return self
-        if self._index is None:
-            raise ValueError("search on a closed Searcher")
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -89,6 +103,8 @@ class Searcher:
         with self._engine.reading(self.index_dir):
             index, variants = self._current()
             restriction = index.restriction(options.since, options.until, options.source)
+            if options.indexed_after is not None or options.indexed_upto is not None:
+                restriction = index.indexed_between(options.indexed_after, options.indexed_upto, restriction)
             return _search(index, variants, node, text, options, restriction)
 
     def show(self, article_id: str, text: str | None = None) -> ArticleView:
@@ -114,6 +130,12 @@ class Searcher:
             similar = index.more_like(self._docnum(index, article_id), limit)
             hits = [_hit(index, ranked, rank, False, set(), 1) for rank, ranked in enumerate(similar, 1)]
             return SearchResult(query=None, total=len(hits), hits=hits, similar_to=article_id)
+
+    def newest_indexed(self) -> int | None:
+        """The newest ``indexed`` stamp of the index: when its latest articles were written."""
+        with self._engine.reading(self.index_dir):
+            index, _ = self._current()
+            return index.newest_indexed()
 
     def _docnum(self, index: OpenIndex, article_id: str) -> int:
         docnum = index.docnum_of(article_id)
@@ -156,7 +178,7 @@ def _search(
     suggestions = []
     if options.suggest and strict_count < SUGGEST_BELOW:
         suggestions = _suggestions(text, node, index, variants, restriction, strict_count)
-    return SearchResult(
+    result = SearchResult(
         query=text,
         total=total,
         hits=hits,
@@ -164,6 +186,12 @@ def _search(
         suggestions=suggestions,
         notes=index.capped(positive),
     )
+    if options.facets:
+        # Over every article the list holds, partial matches included when it has them.
+        relaxed = None if options.match_all else _relaxed(node, index, variants)
+        docs = index.doc_set(relaxed if relaxed is not None else index.compile(node, variants), restriction)
+        result.facets = facets(index, docs, options.facets)
+    return result
 
 
 def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction):

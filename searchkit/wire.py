@@ -11,7 +11,24 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from .corpus import Rejection
-from .models import ArticleView, Hit, IndexReport, IndexStats, SearchResult, Snippet, Span
+from .models import (
+    Alert,
+    ArticleView,
+    CoName,
+    Concordance,
+    Cooccurrence,
+    Facet,
+    Hit,
+    IndexReport,
+    IndexStats,
+    KwicLine,
+    SearchResult,
+    Snippet,
+    Span,
+    Timeline,
+    WatchBatch,
+    WatchEntry,
+)
 
 #: The fields of a hit, in order; ``--fields`` chooses among them.
 HIT_FIELDS = (
@@ -77,7 +94,7 @@ def result(found: SearchResult, fields: tuple[str, ...] | None = None) -> dict:
         "suggestions": [{"query": s.query, "hits": s.hits} for s in found.suggestions],
         "notes": list(found.notes),
         "hits": [hit(h, fields) for h in found.hits],
-    }
+    } | ({"facets": facets(found.facets)} if found.facets is not None else {})
 
 
 def _facts(item: Hit | ArticleView) -> dict:
@@ -125,3 +142,162 @@ def index_report(report: IndexReport) -> dict:
 
 def index_stats(stats: IndexStats) -> dict:
     return asdict(stats)
+
+
+def watch_batch(batch: WatchBatch) -> dict:
+    """One batch of ``index --watch``: the ``index --json`` shape, with the batch number and files read and gone."""
+    return {"batch": batch.batch, "files": batch.files, "gone": batch.gone, **index_report(batch.report)}
+
+
+def watch_entry(entry: WatchEntry) -> dict:
+    return {
+        "name": entry.name,
+        "query": entry.query,
+        "since": entry.since,
+        "until": entry.until,
+        "source": entry.source,
+        "created": entry.created,
+        "checked": entry.checked,
+    }
+
+
+def watchlist(entries: list[WatchEntry]) -> dict:
+    return {"watchlist": [watch_entry(e) for e in entries]}
+
+
+def alert(found: Alert, fields: tuple[str, ...] | None = None) -> dict:
+    """A saved search's new articles: its name, the indexing times they lie
+    between, then the list-of-hits shape (``query`` is the saved query)."""
+    return {
+        "name": found.name,
+        "indexed_after": found.since,
+        "indexed_until": found.until,
+        "error": found.error,
+        **result(found.result, fields),
+    }
+
+
+def alerts(found: list[Alert], fields: tuple[str, ...] | None = None) -> dict:
+    return {"alerts": [alert(a, fields) for a in found]}
+
+
+# --- research views: a table of rows each (--csv, --jsonl), inside one document (--json) -----
+
+#: The columns of each view's rows, in order.
+TIMELINE_COLUMNS = ("bucket", "start", "end", "query", "count", "articles", "share")
+KWIC_COLUMNS = ("docname", "date", "from", "to", "pre", "keyword", "post", "pattern", "field", "start", "end")
+COOCCUR_COLUMNS = ("name", "key", "articles", "share", "corpus_articles", "lift", "spellings")
+FACET_COLUMNS = ("facet", "value", "count")
+
+
+def timeline_rows(found: Timeline) -> list[dict]:
+    """A row a (bucket, query), buckets in date order, queries in the order given;
+    then a row ``undated`` a query that matched undated articles."""
+    rows = []
+    shares = [found.shares(series) for series in found.series]
+    for i, bucket in enumerate(found.buckets):
+        for series, share in zip(found.series, shares, strict=True):
+            rows.append(
+                {
+                    "bucket": bucket.label,
+                    "start": bucket.start,
+                    "end": bucket.end,
+                    "query": series.query,
+                    "count": series.counts[i],
+                    "articles": found.articles[i],
+                    "share": round(share[i], 6) if share[i] is not None else None,
+                }
+            )
+    for series in found.series:
+        if series.undated:
+            rows.append(
+                {"bucket": "undated", "start": None, "end": None, "query": series.query, "count": series.undated}
+                | {"articles": None, "share": None}
+            )
+    return rows
+
+
+def timeline(found: Timeline) -> dict:
+    queries = []
+    for series in found.series:
+        peak = found.peak(series)
+        queries.append(
+            {
+                "query": series.query,
+                "total": series.total,
+                "undated": series.undated,
+                "peak": {"bucket": peak[0].label, "count": peak[1]} if peak else None,
+            }
+        )
+    return {
+        "unit": found.unit,
+        "share": found.share,
+        "queries": queries,
+        "notes": list(found.notes),
+        "rows": timeline_rows(found),
+    }
+
+
+def kwic_line(line: KwicLine) -> dict:
+    """quanteda's ``kwic`` columns (``docname`` is the article's id), then the field and character offsets."""
+    return {
+        "docname": line.id,
+        "date": line.date,
+        "from": line.first,
+        "to": line.last,
+        "pre": line.pre,
+        "keyword": line.keyword,
+        "post": line.post,
+        "pattern": line.pattern,
+        "field": line.field,
+        "start": line.start,
+        "end": line.end,
+    }
+
+
+def concordance(found: Concordance) -> dict:
+    return {
+        "query": found.query,
+        "articles": found.articles,
+        "read": found.read,
+        "occurrences": len(found.lines),
+        "complete": found.complete,
+        "limit": found.limit,
+        "sort": found.sort,
+        "notes": list(found.notes),
+        "lines": [kwic_line(line) for line in found.lines],
+    }
+
+
+def co_name(name: CoName, matched: int) -> dict:
+    return {
+        "name": name.name,
+        "key": name.key,
+        "articles": name.articles,
+        "share": round(name.articles / matched, 6) if matched else None,
+        "corpus_articles": name.corpus_articles,
+        "lift": round(name.lift, 3),
+        "spellings": [{"spelling": s, "count": c} for s, c in name.spellings],
+    }
+
+
+def cooccurrence(found: Cooccurrence) -> dict:
+    return {
+        "query": found.query,
+        "articles": found.articles,
+        "corpus": found.corpus,
+        "found": found.found,
+        "limit": found.limit,
+        "min_articles": found.min_articles,
+        "notes": list(found.notes),
+        "names": [co_name(n, found.articles) for n in found.names],
+    }
+
+
+def facets(found: list[Facet]) -> dict:
+    """``{"source": [{"value", "count"}, ...], "month": [...]}``; ``value`` null for articles with none."""
+    return {f.name: [{"value": c.value, "count": c.count} for c in f.counts] for f in found}
+
+
+def facet_rows(found: list[Facet]) -> list[dict]:
+    return [{"facet": f.name, "value": c.value, "count": c.count} for f in found for c in f.counts]

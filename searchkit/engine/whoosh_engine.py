@@ -55,7 +55,9 @@ def build_schema() -> fields.Schema:
 
     ``title`` and ``body`` hold word terms and name spellings with positions
     (for phrases); ``hash`` is a column, read in one go by an incremental
-    update to find changed articles.
+    update to find changed articles; ``indexed`` (a column too, and range
+    searchable) is when the article, as it reads now, was first indexed: the
+    stamp of that commit (``searchkit.indexing.indexing_stamp``).
     """
     words = word_analyzer()
     return fields.Schema(
@@ -68,16 +70,18 @@ def build_schema() -> fields.Schema:
         url=fields.STORED(),
         origin=fields.STORED(),
         hash=fields.COLUMN(),
+        indexed=fields.NUMERIC(int, bits=64, sortable=True),
     )
 
 
-def _document(article: Article) -> dict:
+def _document(article: Article, indexed: int) -> dict:
     doc = {
         "id": article.id,
         "title": article.title,
         "body": article.body,
         "origin": article.origin,
         "hash": article.content_hash.encode(),
+        "indexed": indexed,
     }
     if article.date:
         doc["date"] = article.date
@@ -210,11 +214,11 @@ class _Writer:
     def __init__(self, writer) -> None:
         self._writer = writer
 
-    def add(self, article: Article) -> None:
-        self._writer.add_document(**_document(article))
+    def add(self, article: Article, indexed: int) -> None:
+        self._writer.add_document(**_document(article, indexed))
 
-    def replace(self, article: Article) -> None:
-        self._writer.update_document(**_document(article))
+    def replace(self, article: Article, indexed: int) -> None:
+        self._writer.update_document(**_document(article, indexed))
 
     def delete(self, article_id: str) -> None:
         self._writer.delete_by_term("id", article_id)
@@ -325,6 +329,7 @@ class WhooshIndex:
         self._ix = index.open_dir(str(generation))
         self._searcher = self._ix.searcher(weighting=WEIGHTING)
         self._reader = self._searcher.reader()
+        self._columns: dict[str, list[str | None]] = {}  #: column name → value by document number
 
     def close(self) -> None:
         self._searcher.close()
@@ -366,21 +371,60 @@ class WhooshIndex:
         if matched is None:
             return len(self._searcher.search(query, limit=1, filter=restriction))
         if restriction is not None:
-            allowed = self._doc_set(restriction)
-            matched &= allowed if allowed is not None else set(self._searcher.docs_for_query(restriction))
+            matched &= self._docs(restriction)
         return len(matched)
+
+    def doc_set(self, query: Compiled | None, restriction: Compiled | None = None) -> set[int]:
+        """The numbers of the live documents ``query`` matches (every live
+        document when it is None) within ``restriction``; by posting-set
+        operations where it can, Whoosh's matchers elsewhere (phrases)."""
+        matched = self._docs(query) if query is not None else set(self._reader.all_doc_ids())
+        if restriction is not None:
+            matched &= self._docs(restriction)
+        return matched
+
+    def _docs(self, query: Compiled) -> set[int]:
+        found = self._doc_set(query)
+        return found if found is not None else set(self._searcher.docs_for_query(query))
 
     def _doc_set(self, query: Compiled) -> set[int] | None:
         if isinstance(query, wq.Term):
             if (query.fieldname, query.text) not in self._reader:
                 return set()
             return set(self._reader.postings(query.fieldname, query.text).all_ids())
-        if isinstance(query, (wq.And, wq.Or)):
+        if isinstance(query, wq.Every):
+            return set(self._reader.all_doc_ids())
+        if isinstance(query, (wq.Prefix, wq.TermRange)) and query.fieldname == "date":
+            # A few hundred days at most: the union of their postings.
+            days = [wq.Term("date", text) for text in query._btexts(self._reader)]
+            return set().union(*(self._doc_set(day) for day in days))
+        if isinstance(query, wq.And):
+            kept = [sub for sub in query.subqueries if not isinstance(sub, wq.Not)]
+            sets = [self._doc_set(sub) for sub in kept]
+            excluded = [self._doc_set(sub.query) for sub in query.subqueries if isinstance(sub, wq.Not)]
+            if not sets or any(s is None for s in sets + excluded):
+                return None
+            return set.intersection(*sets).difference(*excluded)
+        if isinstance(query, wq.Or):
             sets = [self._doc_set(sub) for sub in query.subqueries]
             if any(s is None for s in sets):
                 return None
-            return set.intersection(*sets) if isinstance(query, wq.And) else set().union(*sets)
+            return set().union(*sets)
         return None
+
+    def column_values(self, name: str) -> list[str | None]:
+        """Column ``name`` (``date`` or ``source``) of every document, by
+        document number: None where the document has none or is deleted.
+        Read once for each open index."""
+        if name not in self._columns:
+            column = {"date": "date", "source": "source_name"}[name]
+            values: list[str | None] = [None] * self._reader.doc_count_all()
+            for docnum, (value,) in self._live_docs(column):
+                if isinstance(value, bytes):
+                    value = value.decode("utf-8")
+                values[docnum] = value or None
+            self._columns[name] = values
+        return self._columns[name]
 
     def matched_terms(self, query: Compiled | None) -> set[str]:
         return wq_compile.matched_terms(query, self._reader)
@@ -461,3 +505,14 @@ class WhooshIndex:
 
     def segment_count(self) -> int:
         return len(self._ix._segments())
+
+    # when articles were indexed
+
+    def newest_indexed(self) -> int | None:
+        """The latest ``indexed`` stamp of the live documents, None when there are none."""
+        return max((stamp for (stamp,) in self.live_values("indexed") if stamp), default=None)
+
+    def indexed_between(self, after: int | None, upto: int | None, restriction: Compiled | None) -> Compiled:
+        """``restriction`` (if any) and an ``indexed`` stamp above ``after`` and at most ``upto``."""
+        stamps = wq.NumericRange("indexed", after, upto, startexcl=after is not None)
+        return stamps if restriction is None else wq.And([restriction, stamps])

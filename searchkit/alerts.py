@@ -1,0 +1,364 @@
+"""Saved searches (the watchlist) and their alerts: what each found among the articles indexed since it last ran.
+
+The watchlist is ``watchlist.json`` in the index folder, beside the
+generations, so it survives rebuilds (which replace generations, not the
+folder).  It is written whole to a temporary file, flushed, and renamed over
+the old one, under its own lock (``.watchlist.lock``, not the writer lock: an
+alerts run never waits for an indexer).
+
+**What is new.** Every article carries the ``indexed`` stamp of the commit
+that first held it as it reads now (``searchkit.indexing``): an article added,
+or changed (its title, body, date, source or url), gets a new stamp; one that
+is unchanged keeps its stamp through updates and rebuilds.  Each entry keeps a
+*mark*, the newest stamp it has reported up to.  An alerts run reads the
+index's newest stamp N, lists for each entry the articles with mark < stamp <=
+N that its query finds (every word required, its filters applied), and once
+they are printed, saves N as the entry's mark.
+
+**At least once.** The marks are saved only after the alerts were printed and
+flushed: a run killed, or whose output could not be written, between printing
+and saving has saved nothing, so the next run prints the same articles again.
+An alert can repeat; it is never lost.  Articles indexed while a run works are
+above N, so they are the next run's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import errno
+import fcntl
+import json
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from . import generations as g
+from . import query as q
+from .engine import Engine, default_engine
+from .errors import IndexUnavailable, QueryError, SearchkitError, UsageError
+from .lock import describe_os_error, now
+from .models import Alert, SearchResult, WatchEntry
+from .search import Searcher, SearchOptions
+
+WATCHLIST_FILE = "watchlist.json"
+WATCHLIST_LOCK = ".watchlist.lock"
+FORMAT_VERSION = 1
+NAME_PATTERN = re.compile(r"[\w][\w.-]{0,63}")
+MAX_ENTRIES = 1000
+DEFAULT_LIMIT = 50  #: hits an alert lists at most; a note counts the rest
+LOCK_WAIT = 10.0
+#: For tests: when set, an alerts run dies (as by ``kill -9``) after printing, before saving its marks.
+CRASH_BEFORE_SAVE = "SEARCHKIT_TEST_CRASH_BEFORE_SAVE"
+
+
+# --- the watchlist file --------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _locked(index_dir: Path) -> Iterator[None]:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index_dir / WATCHLIST_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as error:
+        raise IndexUnavailable(f"cannot write the watchlist of {index_dir}: {describe_os_error(error)}") from None
+    try:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                    raise IndexUnavailable(
+                        f"cannot lock the watchlist of {index_dir}: {describe_os_error(error)}"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+def watchlist_path(index_dir: Path) -> Path:
+    return index_dir / WATCHLIST_FILE
+
+
+def load(index_dir: Path) -> list[WatchEntry]:
+    """The saved searches of the index at ``index_dir``, in the order they were added."""
+    path = watchlist_path(index_dir)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as error:
+        detail = describe_os_error(error) if isinstance(error, OSError) else f"not JSON: {error}"
+        raise IndexUnavailable(f"the watchlist {path} is unreadable ({detail}): fix or remove it") from None
+    try:
+        return [_entry(item) for item in data["entries"]]
+    except (KeyError, TypeError, ValueError) as error:
+        raise IndexUnavailable(
+            f"the watchlist {path} is not one searchkit wrote ({type(error).__name__}: {error}): fix or remove it"
+        ) from None
+
+
+def _entry(item: dict) -> WatchEntry:
+    mark = item.get("mark")
+    if mark is not None and not isinstance(mark, int):
+        raise ValueError(f"mark {mark!r} of {item.get('name')!r} is not a number")
+    return WatchEntry(
+        name=str(item["name"]),
+        query=str(item["query"]),
+        since=item.get("since"),
+        until=item.get("until"),
+        source=item.get("source"),
+        created=str(item.get("created") or ""),
+        mark=mark,
+        checked=item.get("checked"),
+    )
+
+
+def _save(index_dir: Path, entries: list[WatchEntry]) -> None:
+    """Replaces the watchlist atomically: a reader sees the old one or the new one, whole."""
+    path = watchlist_path(index_dir)
+    temp = path.with_name(f".{WATCHLIST_FILE}.tmp")
+    document = {
+        "version": FORMAT_VERSION,
+        "entries": [
+            {
+                "name": e.name,
+                "query": e.query,
+                "since": e.since,
+                "until": e.until,
+                "source": e.source,
+                "created": e.created,
+                "mark": e.mark,
+                "mark_time": stamp_time(e.mark),  # for people reading the file
+                "checked": e.checked,
+            }
+            for e in entries
+        ],
+    }
+    try:
+        with open(temp, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+        with contextlib.suppress(OSError):
+            directory = os.open(index_dir, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise IndexUnavailable(
+            f"cannot write the watchlist {path}: {describe_os_error(error)}; it was left as it was"
+        ) from None
+
+
+# --- stamps and times ------------------------------------------------------------------------
+
+
+def stamp_time(stamp: int | None) -> str | None:
+    """An ``indexed`` stamp as an ISO 8601 UTC time, to the second."""
+    if stamp is None:
+        return None
+    return _dt.datetime.fromtimestamp(stamp / 1e9, _dt.UTC).isoformat(timespec="seconds")
+
+
+def time_stamp(text: str) -> int:
+    """The stamp of the first instant of ``text``: YYYY, YYYY-MM, YYYY-MM-DD or an
+    ISO 8601 time (UTC unless it names its zone)."""
+    value = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}", value):
+            moment = _dt.datetime(int(value), 1, 1)
+        elif re.fullmatch(r"\d{4}-\d{2}", value):
+            moment = _dt.datetime(int(value[:4]), int(value[5:]), 1)
+        else:
+            moment = _dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"--since {text!r} is not a date: use YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.UTC)
+    return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
+
+
+# --- the watchlist -------------------------------------------------------------------------
+
+
+def check_name(name: str) -> str:
+    if not NAME_PATTERN.fullmatch(name):
+        raise UsageError(
+            f"{name!r} is not a watchlist name: use up to 64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def add(
+    index_dir: Path,
+    name: str,
+    query: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    source: str | None = None,
+    replace_existing: bool = False,
+    engine: Engine | None = None,
+) -> WatchEntry:
+    """Saves a search; its alerts start with the articles indexed from now on.
+
+    ``UsageError`` for a bad name, a name taken (unless ``replace_existing``)
+    or a full watchlist; ``QueryError`` for a query that cannot be parsed.
+    """
+    check_name(name)
+    q.parse(query)
+    entry = WatchEntry(
+        name=name,
+        query=query,
+        since=since,
+        until=until,
+        source=source,
+        created=now(),
+        mark=_newest(index_dir, engine),
+    )
+    with _locked(index_dir):
+        entries = load(index_dir)
+        taken = [e for e in entries if e.name == name]
+        if taken and not replace_existing:
+            raise UsageError(f"the watchlist already has {name!r}: remove it first, or add it with --replace")
+        if not taken and len(entries) >= MAX_ENTRIES:
+            raise UsageError(f"the watchlist holds {MAX_ENTRIES} searches, its most: remove some first")
+        entries = [entry if e.name == name else e for e in entries] if taken else [*entries, entry]
+        _save(index_dir, entries)
+    return entry
+
+
+def remove(index_dir: Path, names: Iterable[str]) -> list[WatchEntry]:
+    """Removes saved searches by name; ``UsageError`` naming those it does not hold (nothing is removed then)."""
+    names = list(dict.fromkeys(names))
+    with _locked(index_dir):
+        entries = load(index_dir)
+        unknown = [n for n in names if n not in {e.name for e in entries}]
+        if unknown:
+            raise UsageError(f"no saved search named {', '.join(map(repr, unknown))} in {watchlist_path(index_dir)}")
+        removed = [e for e in entries if e.name in names]
+        _save(index_dir, [e for e in entries if e.name not in names])
+    return removed
+
+
+def _newest(index_dir: Path, engine: Engine | None) -> int:
+    """The mark of a new entry: the index's newest stamp (or now, with no usable index)."""
+    engine = engine or default_engine()
+    try:
+        if g.check_live(index_dir, engine) is not None:
+            with Searcher(index_dir, engine) as searcher:
+                newest = searcher.newest_indexed()
+                if newest is not None:
+                    return newest
+    except SearchkitError:
+        pass
+    return time.time_ns()
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+
+class AlertRun:
+    """What one ``searchkit alerts`` run found: an ``Alert`` an entry, and the marks to save once printed."""
+
+    def __init__(self, index_dir: Path, alerts: list[Alert], marks: dict[tuple[str, str], int]) -> None:
+        self.index_dir = index_dir
+        self.alerts = alerts
+        self._marks = marks  #: (name, created) → new mark
+
+    @property
+    def news(self) -> bool:
+        return any(a.result.hits for a in self.alerts)
+
+    def save(self) -> None:
+        """Saves each entry's new mark (never moving one back); entries removed or
+        replaced meanwhile are left alone.  Call once the alerts are printed."""
+        if os.environ.get(CRASH_BEFORE_SAVE):
+            os._exit(137)
+        if not self._marks:
+            return
+        with _locked(self.index_dir):
+            entries = load(self.index_dir)
+            checked = now()
+            updated = []
+            for entry in entries:
+                mark = self._marks.get((entry.name, entry.created))
+                if mark is not None:
+                    entry = replace(entry, mark=max(mark, entry.mark or 0), checked=checked)
+                updated.append(entry)
+            _save(self.index_dir, updated)
+
+
+def check(
+    index_dir: Path,
+    names: Iterable[str] = (),
+    *,
+    since: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    engine: Engine | None = None,
+) -> AlertRun:
+    """The articles each saved search (those named, else all) finds among the
+    articles indexed since its mark, or since ``since`` (a replay: nothing
+    is saved then, see ``AlertRun.save``).  Newest articles first, every word
+    required; at most ``limit`` hits an entry, a note counting the rest."""
+    entries = load(index_dir)
+    names = list(dict.fromkeys(names))
+    if names:
+        unknown = [n for n in names if n not in {e.name for e in entries}]
+        if unknown:
+            raise UsageError(f"no saved search named {', '.join(map(repr, unknown))} in {watchlist_path(index_dir)}")
+        entries = [e for e in entries if e.name in names]
+    replay_after = time_stamp(since) - 1 if since is not None else None
+    alerts: list[Alert] = []
+    marks: dict[tuple[str, str], int] = {}
+    with Searcher(index_dir, engine) as searcher:
+        newest = searcher.newest_indexed()
+        for entry in entries:
+            after = replay_after if since is not None else entry.mark
+            alert = _alert(searcher, entry, after, newest, limit)
+            alerts.append(alert)
+            if since is None and alert.error is None and newest is not None:
+                marks[(entry.name, entry.created)] = newest
+    return AlertRun(index_dir, alerts, marks)
+
+
+def _alert(searcher: Searcher, entry: WatchEntry, after: int | None, newest: int | None, limit: int) -> Alert:
+    empty = SearchResult(query=entry.query, total=0)
+    alert = Alert(name=entry.name, since=stamp_time(after), until=stamp_time(newest), result=empty)
+    if newest is None or (after is not None and after >= newest):
+        return alert  # nothing indexed since
+    options = SearchOptions(
+        limit=limit,
+        match_all=True,
+        since=entry.since,
+        until=entry.until,
+        source=entry.source,
+        sort="date",
+        suggest=False,
+        indexed_after=after,
+        indexed_upto=newest,
+    )
+    try:
+        result = searcher.search(entry.query, options)
+    except QueryError as error:
+        alert.error = str(error)
+        return alert
+    if result.total is not None and result.total > len(result.hits):
+        more = result.total - len(result.hits)
+        result.notes.append(f"{more:,} more new article{'s' if more != 1 else ''} not shown (--limit {limit})")
+    alert.result = result
+    return alert

@@ -1,0 +1,215 @@
+"""Saved searches and alerts: only articles added or changed since the last run
+are reported, once; marks survive rebuilds; a crash between printing and
+saving repeats an alert rather than losing it (at-least-once)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from helpers import article, one_error_line, run_cli, write_jsonl
+
+from searchkit import alerts
+from searchkit.indexing import build_index
+
+PUTIN = "Vladimir Poutine a parlé au Kremlin."
+OTHER = "Le conseil municipal a voté le budget."
+
+
+@pytest.fixture
+def archive(tmp_path: Path):
+    """A corpus folder and its index, with helpers to change the one and update the other."""
+
+    class Archive:
+        corpus = tmp_path / "corpus"
+        index = tmp_path / "index"
+        articles: dict[str, dict] = {}
+
+        def put(self, *items: dict, rebuild: bool = False) -> None:
+            for item in items:
+                self.articles[item["id"]] = item
+            write_jsonl(self.corpus / "news.jsonl", self.articles.values())
+            build_index([self.corpus], self.index, rebuild=rebuild, allow_shrink=True)
+
+        def cli(self, *args: str, env: dict | None = None):
+            return run_cli(*args, "--index", str(self.index), env=env)
+
+        def alerts(self, *args: str, env: dict | None = None) -> tuple[int, dict]:
+            done = self.cli("alerts", "--json", *args, env=env)
+            assert done.returncode in (0, 1), done.stderr
+            return done.returncode, json.loads(done.stdout)
+
+        def new_ids(self, *args: str) -> dict[str, list[str]]:
+            code, document = self.alerts(*args)
+            found = {a["name"]: [h["id"] for h in a["hits"]] for a in document["alerts"]}
+            assert code == (0 if any(found.values()) else 1)
+            return found
+
+    tmp_path.joinpath("corpus").mkdir()
+    made = Archive()
+    made.articles = {}
+    made.put(article("p1", PUTIN, date="2024-01-01"), article("o1", OTHER, date="2024-01-01"))
+    return made
+
+
+def test_only_new_and_changed_articles_are_reported_once(archive):
+    assert archive.cli("watchlist", "add", "ru", "poutine").returncode == 0
+    assert archive.new_ids() == {"ru": []}  # what was there before the search was saved is not news
+    archive.put(
+        article("p2", PUTIN + " Nouveau.", date="2024-01-02"),  # new, matches
+        article("o2", OTHER + " Nouveau.", date="2024-01-02"),  # new, does not match
+    )
+    assert archive.new_ids() == {"ru": ["p2"]}
+    assert archive.new_ids() == {"ru": []}  # once
+    archive.put(article("p1", PUTIN + " Mis à jour.", date="2024-01-01"))  # changed
+    archive.put(article("o1", OTHER, date="2024-01-01"))  # unchanged: no new stamp
+    assert archive.new_ids() == {"ru": ["p1"]}
+    assert archive.new_ids() == {"ru": []}
+
+
+def test_marks_survive_a_rebuild(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.put(article("p2", PUTIN, date="2024-01-02"))
+    assert archive.new_ids() == {"ru": ["p2"]}
+    assert archive.cli("index", str(archive.corpus), "--rebuild", "--quiet").returncode == 0
+    assert (archive.index / alerts.WATCHLIST_FILE).exists()
+    assert archive.new_ids() == {"ru": []}  # a rebuild makes nothing new
+    archive.put(article("p3", PUTIN, date="2024-01-03"), rebuild=True)
+    assert archive.new_ids() == {"ru": ["p3"]}
+
+
+def test_a_crash_between_printing_and_saving_repeats_the_alert(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.put(article("p2", PUTIN, date="2024-01-02"))
+    crashed = archive.cli("alerts", "--json", env={alerts.CRASH_BEFORE_SAVE: "1"})
+    assert crashed.returncode == 137  # died as by kill -9, after printing
+    assert [h["id"] for h in json.loads(crashed.stdout)["alerts"][0]["hits"]] == ["p2"]
+    assert archive.new_ids() == {"ru": ["p2"]}  # not lost: printed again
+    assert archive.new_ids() == {"ru": []}
+
+
+def test_output_that_cannot_be_written_saves_nothing(archive, tmp_path):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.put(article("p2", PUTIN, date="2024-01-02"))
+    full = Path("/dev/full")
+    if not full.exists():
+        pytest.skip("no /dev/full")
+    import subprocess
+    import sys
+
+    with open(full, "w") as sink:
+        done = subprocess.run(
+            [sys.executable, "-m", "searchkit", "alerts", "--index", str(archive.index)],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode != 0
+    assert archive.new_ids() == {"ru": ["p2"]}
+
+
+def test_replay_since_a_date_saves_nothing(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.put(article("p2", PUTIN, date="2024-01-02"))
+    assert archive.new_ids("--since", "2000") == {"ru": ["p2", "p1"]}  # newest article first
+    assert archive.new_ids() == {"ru": ["p2"]}  # the replay did not move the mark
+    assert archive.new_ids("--since", "2999-01-01") == {"ru": []}
+    bad = archive.cli("alerts", "--since", "hier")
+    assert bad.returncode == 2 and "--since" in one_error_line(bad.stderr)
+
+
+def test_filters_and_names(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.cli("watchlist", "add", "ru-lemonde", "poutine", "--source", "monde")
+    archive.cli("watchlist", "add", "budget", "budget", "--since", "2024-02")
+    archive.put(
+        article("p2", PUTIN, date="2024-02-02", source="Le Monde"),
+        article("p3", PUTIN, date="2024-02-03", source="Libération"),
+        article("o2", OTHER, date="2024-01-15"),
+    )
+    assert archive.new_ids("ru-lemonde") == {"ru-lemonde": ["p2"]}
+    assert archive.new_ids() == {"ru": ["p3", "p2"], "ru-lemonde": [], "budget": []}
+    unknown = archive.cli("alerts", "nope")
+    assert unknown.returncode == 2 and "nope" in one_error_line(unknown.stderr)
+
+
+def test_csv_and_jsonl(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.cli("watchlist", "add", "budget", "budget")
+    archive.put(
+        article("p2", PUTIN, title='Un titre, "cité"', date="2024-01-02"), article("o2", OTHER, date="2024-01-02")
+    )
+    lines = archive.cli("alerts", "--jsonl").stdout.splitlines()
+    assert sorted((json.loads(line)["alert"], json.loads(line)["id"]) for line in lines) == [
+        ("budget", "o2"),
+        ("ru", "p2"),
+    ]
+    archive.put(article("p3", PUTIN, title='Un titre, "cité"', date="2024-01-03"))
+    done = archive.cli("alerts", "--csv")
+    assert done.returncode == 0
+    rows = list(csv.DictReader(io.StringIO(done.stdout, newline="")))
+    assert [(r["alert"], r["id"], r["title"]) for r in rows] == [("ru", "p3", 'Un titre, "cité"')]
+    assert "Poutine" in rows[0]["snippets"]
+    empty = archive.cli("alerts", "--csv")
+    assert empty.returncode == 1 and empty.stdout.splitlines() == ["alert,rank,id,title,date,source,url,origin,score,partial,snippets"]
+
+
+def test_rich_output_lists_new_articles_under_each_search(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.put(article("p2", PUTIN, title="Le Kremlin répond", date="2024-01-02"))
+    done = archive.cli("alerts")
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[0].startswith("ru: 1 new article for poutine (since ")
+    assert "Le Kremlin répond" in done.stdout and "\x1b" not in done.stdout
+
+
+def test_watchlist_add_list_remove(archive):
+    assert archive.cli("watchlist", "list", "--json").stdout.strip() == '{\n  "watchlist": []\n}'
+    assert archive.cli("watchlist", "add", "ru", "poutine", "--since", "2024").returncode == 0
+    taken = archive.cli("watchlist", "add", "ru", "zelensky")
+    assert taken.returncode == 2 and "--replace" in one_error_line(taken.stderr)
+    assert archive.cli("watchlist", "add", "ru", "zelensky", "--replace").returncode == 0
+    bad_query = archive.cli("watchlist", "add", "q", '"unbalanced')
+    assert bad_query.returncode == 2 and "bad query" in one_error_line(bad_query.stderr)
+    bad_name = archive.cli("watchlist", "add", "a b/c", "x")
+    assert bad_name.returncode == 2 and "name" in one_error_line(bad_name.stderr)
+    bad_date = archive.cli("watchlist", "add", "d", "x", "--since", "demain")
+    assert bad_date.returncode == 2
+    listed = json.loads(archive.cli("watchlist", "list", "--json").stdout)["watchlist"]
+    assert [(e["name"], e["query"], e["since"]) for e in listed] == [("ru", "zelensky", None)]
+    missing = archive.cli("watchlist", "remove", "ru", "nope")
+    assert missing.returncode == 2 and "nope" in one_error_line(missing.stderr)
+    assert archive.cli("watchlist", "remove", "ru").returncode == 0
+    assert json.loads(archive.cli("watchlist", "list", "--json").stdout) == {"watchlist": []}
+    none = archive.cli("alerts")
+    assert none.returncode == 1 and "watchlist add" in one_error_line(none.stderr)
+
+
+def test_a_damaged_watchlist_is_one_error_line(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    (archive.index / alerts.WATCHLIST_FILE).write_text("{not json")
+    done = archive.cli("alerts")
+    assert done.returncode == 4 and "watchlist" in one_error_line(done.stderr)
+
+
+def test_saving_moves_only_the_marks_of_the_searches_run(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.cli("watchlist", "add", "ru2", "kremlin")
+    archive.put(article("p2", PUTIN, date="2024-01-02"))
+    assert archive.new_ids("ru") == {"ru": ["p2"]}
+    assert archive.new_ids() == {"ru": [], "ru2": ["p2"]}
+
+
+def test_a_search_removed_and_added_again_meanwhile_keeps_its_new_mark(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.put(article("p2", PUTIN, date="2024-01-02"))
+    run = alerts.check(archive.index)
+    alerts.remove(archive.index, ["ru"])
+    alerts.add(archive.index, "ru", "poutine")
+    run.save()  # the run saw the old entry: the new one is left alone
+    (entry,) = alerts.load(archive.index)
+    assert entry.checked is None
