@@ -319,6 +319,27 @@ class PerWordCache(Analyzer):
                     found.append((match.start() + start, match.start() + end, term))
         return found
 
+    def spellings(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, ``^spelling``) of every name of ``text`` (a capitalised word).
+
+        Only the words with a capital at their start (or after an elided
+        article: ``l’Iran``) are analysed, found from their capitals, which
+        skips nine words in ten; the analysis still decides, so the spellings
+        are the index's own.
+        """
+        found = []
+        done = 0  #: where the last word analysed ends (``L’Iran`` has two capitals)
+        for capital in _CAPITAL.finditer(text):
+            start = _word_start(text, capital.start())
+            if start is None or start < done:
+                continue
+            word = self._expression.match(text, start)
+            done = word.end()
+            for term, begin, end, _, _ in self._analysed(word.group(), "index", True):
+                if term.startswith(SPELLING_MARK):
+                    found.append((start + begin, start + end, term))
+        return found
+
     def __call__(
         self,
         value,
@@ -345,6 +366,28 @@ class PerWordCache(Analyzer):
                 t.pos = pos
                 t.startchar, t.endchar = offset + start, offset + end
                 yield t
+
+
+_CAPITAL = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x10000) if chr(c).isupper()) + "]")
+_APOSTROPHES = "'’ʼ"
+_IN_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])")
+
+
+def _word_start(text: str, capital: int) -> int | None:
+    """Where the word holding the capital at ``capital`` starts, when the
+    capital opens it or follows its elided article (``l’Iran``); None when the
+    capital is inside a word (``McDonald``) or after a second apostrophe."""
+    if capital == 0:
+        return 0
+    before = text[capital - 1]
+    if before not in _APOSTROPHES:
+        return None if _IN_WORD.match(before) else capital
+    start = capital - 1
+    while start > 0 and _IN_WORD.match(text[start - 1]):
+        start -= 1
+    if start == capital - 1:
+        return capital  # no word before the apostrophe: a quote, not an elision
+    return None if start > 0 and text[start - 1] in _APOSTROPHES else start
 
 
 def word_analyzer() -> PerWordCache:

@@ -138,6 +138,7 @@ Query language (accents, case and name spellings are folded everywhere):
   title:zelensky          in the title only
   ukrain*                 words starting with ukrain
   choigu~                 fuzzy: tolerates typos (choigu~1: one edit)
+  =Kiev                   that spelling only (accents and case folded): not Kyiv
   date:2022-03            a year, month or day; date:2022-03-01..2022-06-30 for a range
   source:wikinews         from that source
   ( ... )                 grouping
@@ -210,45 +211,71 @@ FieldsOption = Annotated[
 ColorOption = Annotated[Color, typer.Option("--color", help="Styled output: on a terminal only (auto), always, never.")]
 
 
-def _listing(command: Callable[..., None]) -> Callable[..., None]:
-    """Gives a command that prints a list of hits the one set of output options
-    (``--json``, ``--jsonl``, ``--csv``, ``--fields``, ``--color``), checked
-    before the command runs: it receives them as ``chosen``, an ``Output``.
+def _output_options(options: tuple[tuple[str, object, object, str], ...]):
+    """A decorator giving a command one set of output options, checked before
+    the command runs: it receives them as ``chosen``, an ``Output``.  Each
+    option is (parameter, annotation, default, keyword of ``printers.output``).
 
     As sqlite-utils' ``output_options`` decorator: Typer reads the options from
     the signature, so the wrapper's signature is the command's without
     ``chosen``, plus the options.
     """
-    hints = typing.get_type_hints(command, include_extras=True, localns={"Output": object})
-    signature = inspect.signature(command)
-    kept = [p.replace(annotation=hints[name]) for name, p in signature.parameters.items() if name != "chosen"]
-    options = (
-        ("json_output", JsonOption, False),
-        ("jsonl_output", JsonlOption, False),
-        ("csv_output", CsvOption, False),
-        ("fields", FieldsOption, None),
-        ("color", ColorOption, Color.auto),
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        hints = typing.get_type_hints(command, include_extras=True, localns={"Output": object})
+        signature = inspect.signature(command)
+        kept = [p.replace(annotation=hints[name]) for name, p in signature.parameters.items() if name != "chosen"]
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+            for name, a, d, _ in options
+        ]
+
+        @functools.wraps(command)
+        def with_output(*args, **kwargs) -> None:
+            from .printers import output
+
+            given = {keyword: kwargs.pop(name, default) for name, _, default, keyword in options}
+            with _user_errors():
+                chosen = output(**given)
+            command(*args, chosen=chosen, **kwargs)
+
+        with_output.__signature__ = signature.replace(parameters=kept + added)
+        with_output.__annotations__ = {name: hint for name, hint in hints.items() if name != "chosen"}
+        return with_output
+
+    return decorate
+
+
+#: The commands that list hits (``search``, ``similar``): ``--json``, ``--jsonl``, ``--csv``, ``--fields``, ``--color``.
+_listing = _output_options(
+    (
+        ("json_output", JsonOption, False, "json_output"),
+        ("jsonl_output", JsonlOption, False, "jsonl"),
+        ("csv_output", CsvOption, False, "csv_output"),
+        ("fields", FieldsOption, None, "fields"),
+        ("color", ColorOption, Color.auto, "color"),
     )
-    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for name, a, d in options]
-
-    @functools.wraps(command)
-    def with_output(*args, **kwargs) -> None:
-        from .printers import output
-
-        given = {name: kwargs.pop(name, default) for name, _, default in options}
-        with _user_errors():
-            chosen = output(
-                json_output=given["json_output"],
-                jsonl=given["jsonl_output"],
-                csv_output=given["csv_output"],
-                fields=given["fields"],
-                color=given["color"],
-            )
-        command(*args, chosen=chosen, **kwargs)
-
-    with_output.__signature__ = signature.replace(parameters=kept + added)
-    with_output.__annotations__ = {name: hint for name, hint in hints.items() if name != "chosen"}
-    return with_output
+)
+#: The research views, which print a table: ``--json``, ``--jsonl``, ``--csv``, ``--tsv`` (rows), ``--color``.
+_table = _output_options(
+    (
+        ("json_output", JsonOption, False, "json_output"),
+        ("jsonl_output", Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a row.")], False, "jsonl"),
+        (
+            "csv_output",
+            Annotated[bool, typer.Option("--csv", help="Print CSV (RFC 4180, UTF-8): a header, then a row each.")],
+            False,
+            "csv_output",
+        ),
+        (
+            "tsv_output",
+            Annotated[bool, typer.Option("--tsv", help="Print tab-separated rows, a header first.")],
+            False,
+            "tsv",
+        ),
+        ("color", ColorOption, Color.auto, "color"),
+    )
+)
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -444,13 +471,24 @@ def search(
     source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="By relevance, or by date (newest first).")] = Sort.score,
     explain: Annotated[bool, typer.Option("--explain", help="Show why each hit matched.")] = False,
+    facets: Annotated[
+        str | None,
+        typer.Option(
+            "--facets",
+            metavar="LIST",
+            help="Also count the whole result set by source, year, month, week or day (comma-separated); "
+            "with --csv/--jsonl/--tsv, the counts are printed instead of the hits.",
+        ),
+    ] = None,
     chosen: Output = None,
 ) -> None:
     from .printers import printer
     from .search import Searcher, SearchOptions
+    from .views import check_facets
 
     with _user_errors():
         _check_dates(since, until)
+        facet_names = check_facets(facets)
         options = SearchOptions(
             limit=limit,
             offset=(page - 1) * limit,
@@ -460,6 +498,7 @@ def search(
             source=source,
             sort=sort.value,
             explain=explain,
+            facets=facet_names,
         )
         with Searcher(_ready_index(index_dir)) as searcher:
             result = searcher.search(query, options)
@@ -509,6 +548,121 @@ def similar(
             result = searcher.similar(article_id, limit)
         printer(chosen).results(result)
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
+
+
+SinceOption = Annotated[
+    str | None, typer.Option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]]).")
+]
+UntilOption = Annotated[str | None, typer.Option("--until", metavar="DATE", help="Only articles on or before DATE.")]
+SourceOption = Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")]
+
+
+@app.command()
+@_table
+def timeline(
+    queries: Annotated[
+        list[str], typer.Argument(metavar="QUERY...", help="One or more queries (see `search --help`).")
+    ],
+    index_dir: IndexOption = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", metavar="UNIT", help="day, week, month or year (default: one giving 12-60 buckets)."),
+    ] = None,
+    share: Annotated[
+        bool, typer.Option("--share", help="Draw each count as a share of all the articles of its bucket.")
+    ] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
+    chosen: Output = None,
+) -> None:
+    """Coverage over time: matching articles per day, week, month or year, queries side by side.
+
+    Empty buckets are shown; undated articles are counted apart. `searchkit timeline =Kiev =Kyiv --by month`
+    shows which spelling the paper used, month by month. Exit codes: 0 drawn, 1 no article matches, 2 usage.
+    """
+    from .printers import printer
+    from .search import Searcher
+    from .timeline import TimelineOptions
+    from .timeline import timeline as count_over_time
+    from .views import check_unit
+
+    with _user_errors():
+        check_unit(by)
+        _check_dates(since, until)
+        options = TimelineOptions(unit=by, since=since, until=until, source=source, share=share)
+        with Searcher(_ready_index(index_dir)) as searcher:
+            found = count_over_time(searcher, queries, options)
+        printer(chosen).timeline(found)
+
+
+@app.command()
+@_table
+def kwic(
+    query: Annotated[str, typer.Argument(help="The query (see `search --help`).", show_default=False)],
+    index_dir: IndexOption = None,
+    width: Annotated[
+        int, typer.Option("--width", "-w", min=5, max=1000, help="Characters of context either side.")
+    ] = 40,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Occurrences to list; 0 for every one.")] = 100,
+    sort: Annotated[
+        Sort, typer.Option("--sort", help="Articles by relevance, or by date (newest first).")
+    ] = Sort.score,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
+    chosen: Output = None,
+) -> None:
+    """Keyword in context: every occurrence of the query, a line each, aligned on the matched words.
+
+    Every spelling of a name and every word of a phrase, as the article wrote them. --csv and --jsonl give
+    quanteda's kwic columns: docname (the article id), date, from, to (word positions), pre, keyword, post.
+    Exit codes: 0 listed, 1 no article matches, 2 usage.
+    """
+    from .kwic import KwicOptions
+    from .kwic import kwic as concordance
+    from .printers import printer
+    from .search import Searcher
+
+    with _user_errors():
+        _check_dates(since, until)
+        options = KwicOptions(width=width, limit=limit, sort=sort.value, since=since, until=until, source=source)
+        with Searcher(_ready_index(index_dir)) as searcher:
+            found = concordance(searcher, query, options)
+        printer(chosen).concordance(found)
+
+
+@app.command()
+@_table
+def cooccur(
+    query: Annotated[str, typer.Argument(help="The query (see `search --help`).", show_default=False)],
+    index_dir: IndexOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Names to list; 0 for every one.")] = 30,
+    min_articles: Annotated[
+        int, typer.Option("--min-articles", min=1, help="Leave out names in fewer matching articles.")
+    ] = 2,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
+    chosen: Output = None,
+) -> None:
+    """Who is named alongside: the names most often found in the matching articles.
+
+    Spellings of a name are grouped (Choïgou, Shoigu) and shown in the most frequent one; lift is how many
+    times more often the name is found in the matching articles than in the whole index.
+    Exit codes: 0 listed, 1 no article matches, 2 usage.
+    """
+    from .cooccur import CooccurOptions
+    from .cooccur import cooccur as names_alongside
+    from .printers import printer
+    from .search import Searcher
+
+    with _user_errors():
+        _check_dates(since, until)
+        options = CooccurOptions(limit=limit, min_articles=min_articles, since=since, until=until, source=source)
+        with Searcher(_ready_index(index_dir)) as searcher:
+            found = names_alongside(searcher, query, options)
+        printer(chosen).cooccurrence(found)
 
 
 @app.command()

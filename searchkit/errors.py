@@ -40,6 +40,12 @@ class QueryError(UsageError):
         self.column = column
 
 
+class NoResults(SearchkitError):
+    """A view (timeline, kwic, cooccur) with nothing to show: no article matches."""
+
+    exit_code = EXIT_NO_HITS
+
+
 class IndexUnavailable(SearchkitError):
     """No usable index: missing, built by another analysis version, or damaged."""
 

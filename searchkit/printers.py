@@ -89,13 +89,16 @@ def output(
     fields: str | None = None,
     color: str = "auto",
     tabular: bool = True,
+    tsv: bool = False,
 ) -> Output:
     """The output the options ask for; ``UsageError`` for options that cannot go together.
 
     ``tabular`` says whether the command prints a list of hits, which
-    ``--jsonl``, ``--csv`` and ``--fields`` are for.
+    ``--jsonl``, ``--csv`` and ``--fields`` are for; ``--tsv`` is the
+    research views' (a header row, then a row each).
     """
-    chosen = [name for name, on in (("--json", json_output), ("--jsonl", jsonl), ("--csv", csv_output)) if on]
+    given = (("--json", json_output), ("--jsonl", jsonl), ("--csv", csv_output), ("--tsv", tsv))
+    chosen = [name for name, on in given if on]
     if len(chosen) > 1:
         raise UsageError(f"{' and '.join(chosen)} cannot be used together: choose one output format")
     picked = tuple(f.strip() for f in fields.split(",") if f.strip()) if fields is not None else None
@@ -105,7 +108,7 @@ def output(
             raise UsageError(
                 f"unknown field(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(wire.HIT_FIELDS)}"
             )
-    form = {"--json": "json", "--jsonl": "jsonl", "--csv": "csv"}.get(chosen[0]) if chosen else None
+    form = {"--json": "json", "--jsonl": "jsonl", "--csv": "csv", "--tsv": "tsv"}.get(chosen[0]) if chosen else None
     form = form or ("tsv" if picked else "rich")
     if not tabular and (form in ("jsonl", "csv", "tsv") or picked):
         raise UsageError(f"{chosen[0] if chosen else '--fields'} is for lists of hits; this command prints one thing")
@@ -690,12 +693,22 @@ def render_concordance(found: Concordance, width: int) -> Text:
     for line in lines:
         row = Text("\n" + (line.date or "no date").ljust(10) + " ", style="dim")
         row.append(safe_text(line.id, flat=True)[:id_width].ljust(id_width) + "  ", style="dim")
-        pre = safe_text(line.pre, flat=True)
-        row.append(pre[-side:].rjust(side) + " ")
+        row.append(_clipped(safe_text(line.pre, flat=True), side, left=True).rjust(side) + " ")
         row.append(safe_text(line.keyword, flat=True).ljust(keyword_width), style=HIGHLIGHT_STYLE)
-        row.append(" " + safe_text(line.post, flat=True)[:side])
+        row.append(" " + _clipped(safe_text(line.post, flat=True), side))
         out.append_text(row)
     return out
+
+
+def _clipped(text: str, width: int, *, left: bool = False) -> str:
+    """``text`` cut to ``width`` characters at a word boundary, keeping its end (``left``) or its start."""
+    if len(text) <= width:
+        return text
+    if left:
+        kept = text[-width:]
+        return kept.split(" ", 1)[1] if " " in kept and not text[-width - 1].isspace() else kept
+    kept = text[:width]
+    return kept.rsplit(" ", 1)[0] if " " in kept and not text[width].isspace() else kept
 
 
 def render_cooccurrence(found: Cooccurrence) -> Text:

@@ -9,6 +9,7 @@ Syntax (documented in the README and ``searchkit search --help``)::
     title:zelensky           in the title only (title:"..." too)
     ukrain*                  prefix
     choigu~  choigu~1        fuzzy, for typos
+    =Kiev                    that spelling only (accents and case folded): not Kyiv
     date:2022-03  date:2022-03-01..2022-06-30
     source:wikinews
     ( ... )                  grouping
@@ -72,7 +73,7 @@ _WORD = re.compile(WORD_PATTERN)
 class Word:
     text: str
     field: str | None = None  #: "title" or "body"; None means both
-    kind: str = "word"  #: "word", "prefix" or "fuzzy"
+    kind: str = "word"  #: "word", "prefix", "fuzzy" or "exact" (``=Kiev``: that spelling only)
     distance: int = 0  #: edits allowed, for fuzzy words
     #: Where ``text`` starts in the (NFC) query, so a correction rewrites the user's words in place.
     start: int = dataclass_field(default=-1, compare=False)
@@ -281,6 +282,8 @@ class _Parser:
         if token.field in ("date", "source", "id"):
             return self.filter(token)
         text = token.text
+        if text.startswith("="):
+            return self.exact(token)
         if text.endswith("*"):
             stem = text.rstrip("*")
             if len(fold(stem)) < 2:
@@ -305,6 +308,18 @@ class _Parser:
         # "l'iran-irak" is one token but two words: a phrase of them is searched.
         self.count("word", token, max(1, len(_WORD.findall(text))))
         return Word(text, token.field, start=token.column - 1)
+
+    def exact(self, token: _Token) -> Word:
+        """``=Kiev``: the name in that spelling only, accents and case folded."""
+        text = token.text[1:]
+        words = _WORD.findall(text)
+        if not words:
+            raise QueryError(f"{token.text!r}: = needs a word right after it (=Kiev)", token.column)
+        if any(char in text for char in "*~="):
+            raise QueryError(f"{token.text!r}: a =spelling cannot also be a prefix or fuzzy", token.column)
+        self.count("word", token, len(words))
+        # The text starts one character after the token's: past the "=".
+        return Word(text, token.field, "exact", start=token.column)
 
     def filter(self, token: _Token) -> Filter:
         if token.field == "date":

@@ -99,19 +99,25 @@ class Variants:
         return set(self._known[folded])
 
     def _lookup(self, folded: str) -> set[str]:
-        key = name_key(folded)
-        found = {folded, key}
+        found = {folded} | self.group(name_key(folded))
+        if not self.is_name(folded) and self._index.doc_frequency(light_stem(folded)):
+            return {folded}
+        return {s for s in found if s == folded or self.is_name(s)}
+
+    def group(self, key: str) -> set[str]:
+        """The name key ``key`` and the spellings of it that the index holds, names or not."""
+        found = {key}
         if self._db is not None:
             row = self._db.execute("SELECT spellings FROM variants WHERE key = ?", (key,)).fetchone()
             if row:
                 found.update(row[0].split())
         elif key in self._groups:
             found.update(self._groups[key].split())
-        if not self._is_name(folded) and self._index.doc_frequency(light_stem(folded)):
-            return {folded}
-        return {s for s in found if s == folded or self._is_name(s)}
+        return found
 
-    def _is_name(self, spelling: str) -> bool:
+    def is_name(self, spelling: str) -> bool:
+        """Whether the index holds ``spelling`` as a name: capitalised in at
+        least half of the articles that hold the word."""
         capitalised = self._index.doc_frequency(SPELLING_MARK + spelling)
         return capitalised > 0 and 2 * capitalised >= self._index.doc_frequency(light_stem(spelling))
 

@@ -236,9 +236,24 @@ def _text_query(text: str, field: str | None, variants: Variants, exact_names: b
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
+def _spelling_query(text: str, field: str | None) -> wq.Query | None:
+    """``=Kiev``: the name in that spelling only (``^kiev``), in no other and
+    never as a plain word; several words (``=Abou-Dhabi``) as a phrase of spellings."""
+    _, folded = _query_words(text)
+    if not folded:
+        return None
+    parts = []
+    for fieldname in [field] if field else TEXT_FIELDS:
+        spellings = [(SPELLING_MARK + word, pos) for word, pos in folded]
+        parts.append(_words_query(fieldname, spellings, _field_boost(fieldname)))
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
 def _word_query(node: Word, variants: Variants, exact_names: bool) -> wq.Query | None:
     if node.kind == "word":
         return _text_query(node.text, node.field, variants, exact_names)
+    if node.kind == "exact":
+        return _spelling_query(node.text, node.field)
     fields = [node.field] if node.field else TEXT_FIELDS
     if node.kind == "prefix":
         folded = fold(strip_elision(node.text))

@@ -1,0 +1,115 @@
+"""Who is named alongside: the names most often found in the articles matching a query.
+
+A name is a capitalised word, as the index takes it (``^spelling`` terms,
+read again from the stored text by the analysis, ``WORDS.spellings``); its
+spellings are grouped by name key (Choïgou, Shoigu), and shown in the
+spelling the matching articles use most.  A capitalised word that the index
+does not hold as a name (``Selon`` opens sentences) is left out, by the rule
+the name-variant table uses.  For each name: the matching articles naming
+it, the articles of the whole index naming it (from its spellings' posting
+lists), and the lift: how many times more often it is named in the matching
+articles than in the whole index.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from . import query as q
+from .analysis import SPELLING_MARK, WORDS, name_key, query_terms
+from .engine import OpenIndex
+from .errors import NoResults
+from .models import CoName, Cooccurrence
+from .search import Searcher
+from .variants import Variants
+from .views import matching
+
+
+@dataclass(frozen=True)
+class CooccurOptions:
+    limit: int = 30  #: names listed; 0 for all
+    min_articles: int = 2  #: names in fewer matching articles are left out
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+
+
+def cooccur(searcher: Searcher, text: str, options: CooccurOptions = CooccurOptions()) -> Cooccurrence:
+    """The names found in the articles matching ``text``; ``NoResults`` when none matches."""
+    with searcher.opened() as (index, variants):
+        restriction = index.restriction(options.since, options.until, options.source)
+        matched = matching(index, variants, text, restriction)
+        if not matched.docs:
+            raise NoResults(f"no article matches {text!r}")
+        articles, written = _names(index, matched.docs)
+        own = {name_key(t.folded) for leaf in q.leaves(matched.node) for t in query_terms(leaf.text)}
+        ranked = sorted(
+            (key for key, count in articles.items() if count >= options.min_articles and key not in own),
+            key=lambda key: (-articles[key], key),
+        )
+        names: list[CoName] = []
+        cut = False
+        for key in ranked:
+            name = written[key].most_common(1)[0][0]
+            if not variants.is_name(name_key_spelling(name)):
+                continue
+            if options.limit and len(names) == options.limit:
+                cut = True
+                break
+            names.append(_co_name(index, variants, key, written[key], articles[key], len(matched.docs)))
+        notes = []
+        if own & set(articles):
+            notes.append("the query's own names are left out")
+        if cut:
+            notes.append(f"the first {len(names):,} names: --limit cut the list (--limit 0 lists them all)")
+        return Cooccurrence(
+            query=text,
+            articles=len(matched.docs),
+            corpus=index.doc_count(),
+            names=names,
+            found=len(articles),
+            limit=options.limit,
+            min_articles=options.min_articles,
+            notes=notes,
+        )
+
+
+def name_key_spelling(written: str) -> str:
+    """The folded spelling of a name as written: ``Choïgou`` → ``choigou``."""
+    return WORDS.spellings(written)[0][2][len(SPELLING_MARK) :]
+
+
+def _names(index: OpenIndex, docs: set[int]) -> tuple[Counter[str], dict[str, Counter[str]]]:
+    """For each name key in ``docs``: the articles naming it, and its spellings as written, counted."""
+    articles: Counter[str] = Counter()
+    written: dict[str, Counter[str]] = defaultdict(Counter)
+    for docnum in docs:
+        stored = index.stored(docnum)
+        keys = set()
+        for field in ("title", "body"):
+            text = stored.get(field) or ""
+            for start, end, spelling in WORDS.spellings(text):
+                key = name_key(spelling[len(SPELLING_MARK) :])
+                written[key][text[start:end]] += 1
+                keys.add(key)
+        articles.update(keys)
+    return articles, written
+
+
+def _co_name(
+    index: OpenIndex, variants: Variants, key: str, written: Counter[str], articles: int, matched: int
+) -> CoName:
+    spellings = variants.group(key) | {name_key_spelling(w) for w in written}
+    corpus = set()
+    for spelling in spellings:
+        corpus |= index.doc_set(index.term_query(SPELLING_MARK + spelling))
+    share, everywhere = articles / matched, len(corpus) / max(1, index.doc_count())
+    return CoName(
+        name=written.most_common(1)[0][0],
+        key=key,
+        spellings=tuple(written.most_common()),
+        articles=articles,
+        corpus_articles=len(corpus),
+        lift=share / everywhere if everywhere else 0.0,
+    )

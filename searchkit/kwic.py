@@ -1,0 +1,186 @@
+"""Keyword in context: every occurrence of a query in the matching articles, a line each.
+
+An occurrence is a query word as the article wrote it (any of a name's
+spellings, any inflection), or a whole phrase, found by re-running the
+index's analysis over the stored text, as highlighting does.  Each line gives
+the article's id and date, the field, the character offsets of the keyword,
+its word positions (1-based, the title's words first, then the body's, stop
+words counted: quanteda's ``from``/``to``) and ``width`` characters of
+context either side, cut at whole words.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from .analysis import SPELLING_MARK, WORD_PATTERN, WORDS, query_terms
+from .engine import OpenIndex
+from .errors import NoResults
+from .explain import Part, query_parts
+from .models import Concordance, KwicLine
+from .search import Searcher
+from .variants import Variants
+from .views import Matching, matching
+
+_WORD = re.compile(WORD_PATTERN)
+_SPACES = re.compile(r"\s+")
+#: Articles ranked at a time when sorting by score: most concordances need only the first ones.
+FIRST_BATCH = 64
+
+
+@dataclass(frozen=True)
+class KwicOptions:
+    width: int = 40  #: characters of context either side
+    limit: int = 100  #: occurrences listed; 0 for all
+    sort: str = "score"  #: "score" (most relevant articles first) or "date" (newest first)
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+
+
+def kwic(searcher: Searcher, text: str, options: KwicOptions = KwicOptions()) -> Concordance:
+    """The occurrences of query ``text``; ``NoResults`` when no article matches it."""
+    with searcher.opened() as (index, variants):
+        restriction = index.restriction(options.since, options.until, options.source)
+        matched = matching(index, variants, text, restriction)
+        if not matched.docs:
+            raise NoResults(f"no article matches {text!r}")
+        parts = [_Pattern(part, variants) for part in query_parts(matched.node, variants, index)]
+        lines: list[KwicLine] = []
+        read = 0
+        wanted = options.limit or None
+        for docnum in _ordered(index, matched, restriction, options.sort):
+            lines.extend(_article_lines(index.stored(docnum), parts, options.width))
+            read += 1
+            if wanted is not None and len(lines) >= wanted:
+                break
+        complete = read == len(matched.docs) and (wanted is None or len(lines) <= wanted)
+        shown = lines if wanted is None else lines[:wanted]
+        notes = []
+        if not complete:
+            notes.append(
+                f"the first {len(shown):,} occurrences, from {read:,} of the {len(matched.docs):,} matching "
+                f"articles: --limit cut the list (--limit 0 lists every occurrence)"
+            )
+        return Concordance(
+            query=text,
+            articles=len(matched.docs),
+            read=read,
+            lines=shown,
+            limit=options.limit,
+            complete=complete,
+            sort=options.sort,
+            notes=notes,
+        )
+
+
+def _ordered(index: OpenIndex, matched: Matching, restriction, sort: str):
+    """The matching articles' numbers: by relevance (ranked a batch at a time,
+    the batch growing fourfold) or by date, newest first, undated last."""
+    if sort == "date":
+        dates = index.column_values("date")
+        yield from sorted(matched.docs, key=lambda d: (dates[d] or "", -d), reverse=True)
+        return
+    done = 0
+    batch = FIRST_BATCH
+    while done < len(matched.docs):
+        ranked = index.ranked(matched.query, min(batch, len(matched.docs)), restriction)
+        for found in ranked[done:]:
+            yield found.docnum
+        if len(ranked) <= done or len(ranked) >= len(matched.docs):
+            return
+        done, batch = len(ranked), batch * 4
+
+
+class _Pattern:
+    """A query word or phrase, with the terms each of its words may be indexed under."""
+
+    def __init__(self, part: Part, variants: Variants) -> None:
+        self.text = part.shown
+        self.field = part.field
+        self.terms = part.terms
+        self.words: list[tuple[int, frozenset[str]]] = []  #: (relative position, terms), for a phrase
+        if part.kind == "phrase":
+            words = query_terms(part.text)
+            for word in words:
+                spellings = {SPELLING_MARK + s for s in variants.spellings(word.folded) | {word.folded}}
+                self.words.append((word.pos - words[0].pos, frozenset({word.stem} | spellings)))
+
+
+def _article_lines(stored: dict, patterns: list[_Pattern], width: int) -> list[KwicLine]:
+    lines = []
+    offset = 0  #: words before this field: the title's, for the body
+    for field in ("title", "body"):
+        text = stored.get(field, "") or ""
+        starts = [m.start() for m in _WORD.finditer(text)]
+        chosen = [p for p in patterns if p.field in (None, field)]
+        if chosen:
+            for start, end, first, last, pattern in _occurrences(text, starts, chosen):
+                lines.append(
+                    KwicLine(
+                        id=stored["id"],
+                        date=stored.get("date"),
+                        field=field,
+                        start=start,
+                        end=end,
+                        first=offset + first + 1,
+                        last=offset + last + 1,
+                        pre=_before(text, start, width),
+                        keyword=_SPACES.sub(" ", text[start:end]),
+                        post=_after(text, end, width),
+                        pattern=pattern,
+                    )
+                )
+        offset += len(starts)
+    return lines
+
+
+def _occurrences(text: str, starts: list[int], patterns: list[_Pattern]):
+    """(start, end, first word, last word, pattern) of each occurrence, in text order, none overlapping."""
+    terms = set().union(*(p.terms for p in patterns))
+    words: dict[int, tuple[int, int, set[str]]] = {}  #: position → (start, end, terms)
+    for start, end, term in WORDS.find(text, terms):
+        position = bisect_right(starts, start) - 1
+        words.setdefault(position, (start, end, set()))[2].add(term)
+    found = []
+    for pattern in patterns:
+        for position, (start, end, held) in words.items():
+            if not pattern.words:
+                if held & pattern.terms:
+                    found.append((start, end, position, position, pattern.text))
+                continue
+            if all(_holds(words, position + gap, accepted) for gap, accepted in pattern.words):
+                last = position + pattern.words[-1][0]
+                found.append((start, words[last][1], position, last, pattern.text))
+    found.sort(key=lambda o: (o[0], -o[1]))
+    kept, reach = [], -1
+    for occurrence in found:
+        if occurrence[0] >= reach:
+            kept.append(occurrence)
+            reach = occurrence[1]
+    return kept
+
+
+def _holds(words: dict, position: int, accepted: frozenset[str]) -> bool:
+    word = words.get(position)
+    return word is not None and bool(word[2] & accepted)
+
+
+def _before(text: str, start: int, width: int) -> str:
+    """Up to ``width`` characters before ``start``, whitespace flattened, from a word start."""
+    begin = max(0, start - width)
+    context = text[begin:start]
+    if begin > 0 and text[begin - 1].isalnum():
+        context = context.split(" ", 1)[1] if " " in context else ""
+    return _SPACES.sub(" ", context).strip()
+
+
+def _after(text: str, end: int, width: int) -> str:
+    """Up to ``width`` characters after ``end``, whitespace flattened, to a word end."""
+    stop = min(len(text), end + width)
+    context = text[end:stop]
+    if stop < len(text) and text[stop].isalnum():
+        context = context.rsplit(" ", 1)[0] if " " in context else ""
+    return _SPACES.sub(" ", context).strip()

@@ -1,0 +1,158 @@
+"""What the research views share: the articles a query matches, buckets of time, facets.
+
+The views (``searchkit.timeline``, ``searchkit.kwic``, ``searchkit.cooccur``,
+and ``search --facets``) work on the *set* of articles a query matches, taken
+from posting lists (``OpenIndex.doc_set``), never by scoring every hit; and on
+columns read once per open index (``OpenIndex.column_values``): an article's
+date, its source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import query as q
+from .engine import Compiled, OpenIndex
+from .errors import QueryError, UsageError
+from .models import Bucket, Facet, FacetCount
+from .variants import Variants
+
+#: Sizes of a bucket of time, finest first.
+UNITS = ("day", "week", "month", "year")
+#: Facets ``search --facets`` can count: the source, or a bucket of time.
+FACETS = ("source", *UNITS)
+#: A default bucket size gives at most this many buckets (the finest that does).
+MAX_DEFAULT_BUCKETS = 60
+#: A timeline draws at most this many buckets: bounded work for any --since/--until.
+MAX_BUCKETS = 5000
+
+
+@dataclass(frozen=True)
+class Matching:
+    """A query compiled against one open index, with the articles it matches."""
+
+    text: str
+    node: q.Node
+    query: Compiled  #: every word required, names in all their spellings
+    docs: set[int]  #: document numbers of the articles it matches (within the restriction)
+
+
+def matching(index: OpenIndex, variants: Variants, text: str, restriction: Compiled | None) -> Matching:
+    """The articles query ``text`` matches, every word required; ``QueryError`` if it cannot be parsed."""
+    node = q.parse(text)
+    compiled = index.compile(node, variants)
+    if compiled is None:
+        raise QueryError(f"nothing to search for in {text!r}: only stop words or filters with no words")
+    return Matching(text, node, compiled, index.doc_set(compiled, restriction))
+
+
+def check_unit(unit: str | None) -> str | None:
+    """``unit`` when it is a bucket size (or None); a ``UsageError`` naming the sizes otherwise."""
+    if unit is not None and unit not in UNITS:
+        raise UsageError(f"--by {unit!r} is not a bucket size: choose day, week, month or year")
+    return unit
+
+
+def check_facets(names: str | None) -> tuple[str, ...]:
+    """``source,month`` → ("source", "month"); a ``UsageError`` for an unknown facet."""
+    if names is None:
+        return ()
+    picked = tuple(dict.fromkeys(n.strip() for n in names.split(",") if n.strip()))
+    unknown = [n for n in picked if n not in FACETS]
+    if unknown or not picked:
+        raise UsageError(f"unknown facet(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(FACETS)}")
+    return picked
+
+
+# --- buckets of time ------------------------------------------------------------------------
+
+
+def _day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+@lru_cache(maxsize=100_000)
+def bucket_of(date: str, unit: str) -> Bucket:
+    """The bucket of ``unit`` holding day ``date`` (YYYY-MM-DD)."""
+    day = _day(date)
+    if unit == "day":
+        return Bucket(date, date, date)
+    if unit == "week":
+        year, week, weekday = day.isocalendar()
+        monday = day - dt.timedelta(days=weekday - 1)
+        return Bucket(f"{year}-W{week:02d}", monday.isoformat(), (monday + dt.timedelta(days=6)).isoformat())
+    if unit == "month":
+        start = day.replace(day=1)
+        following = (start + dt.timedelta(days=32)).replace(day=1)
+        return Bucket(date[:7], start.isoformat(), (following - dt.timedelta(days=1)).isoformat())
+    return Bucket(date[:4], f"{date[:4]}-01-01", f"{date[:4]}-12-31")
+
+
+def bucket_count(first: str, last: str, unit: str) -> int:
+    """How many buckets of ``unit`` span ``first`` to ``last``."""
+    a, b = _day(first), _day(last)
+    if unit == "day":
+        return (b - a).days + 1
+    if unit == "week":
+        return ((b - dt.timedelta(days=b.weekday())) - (a - dt.timedelta(days=a.weekday()))).days // 7 + 1
+    if unit == "month":
+        return (b.year - a.year) * 12 + b.month - a.month + 1
+    return b.year - a.year + 1
+
+
+def default_unit(first: str, last: str) -> str:
+    """The finest bucket size giving at most ``MAX_DEFAULT_BUCKETS`` buckets from ``first`` to ``last``."""
+    for unit in UNITS:
+        if bucket_count(first, last, unit) <= MAX_DEFAULT_BUCKETS:
+            return unit
+    return "year"
+
+
+def buckets(first: str, last: str, unit: str) -> list[Bucket]:
+    """Every bucket of ``unit`` from the one holding ``first`` to the one holding ``last``, empty ones too."""
+    count = bucket_count(first, last, unit)
+    if count > MAX_BUCKETS:
+        raise UsageError(
+            f"{count:,} {unit}s from {first} to {last} is too many buckets (at most {MAX_BUCKETS:,}): "
+            "choose a larger --by or a shorter --since/--until"
+        )
+    found = [bucket_of(first, unit)]
+    while found[-1].end < last:
+        following = (_day(found[-1].end) + dt.timedelta(days=1)).isoformat()
+        found.append(bucket_of(following, unit))
+    return found
+
+
+def per_bucket(docs: set[int], dates: list[str | None], unit: str) -> tuple[Counter[str], int]:
+    """Articles of ``docs`` per bucket label, and how many have no date."""
+    days = Counter(dates[d] for d in docs)
+    undated = days.pop(None, 0)
+    counts: Counter[str] = Counter()
+    for day, count in days.items():
+        counts[bucket_of(day, unit).label] += count
+    return counts, undated
+
+
+# --- facets ------------------------------------------------------------------------------------
+
+
+def facets(index: OpenIndex, docs: set[int], names: tuple[str, ...]) -> list[Facet]:
+    """Counts of each facet of ``names`` over ``docs``: sources most frequent
+    first, buckets of time in date order; articles with no value last (value None)."""
+    found = []
+    for name in names:
+        if name == "source":
+            counts = Counter(index.column_values("source")[d] for d in docs)
+            missing = counts.pop(None, 0)
+            ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        else:
+            by_label, missing = per_bucket(docs, index.column_values("date"), name)
+            ordered = sorted(by_label.items())
+        rows = [FacetCount(value, count) for value, count in ordered]
+        if missing:
+            rows.append(FacetCount(None, missing))
+        found.append(Facet(name, tuple(rows)))
+    return found
