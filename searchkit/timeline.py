@@ -40,7 +40,7 @@ def timeline(searcher: Searcher, queries: list[str], options: TimelineOptions = 
         days = sorted({dates[d] for m in matched for d in m.docs} - {None})
         notes = []
         if days or options.since or options.until:
-            first = parse_date_range(options.since)[0] if options.since else days[0]
+            first = parse_date_range(f"{options.since}..")[0] if options.since else days[0]
             last = parse_date_range(f"..{options.until}")[1] if options.until else days[-1]
             first, last = (first, last) if first <= last else (last, first)
             unit = options.unit or default_unit(first, last)
