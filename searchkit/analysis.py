@@ -319,6 +319,16 @@ class PerWordCache(Analyzer):
                     found.append((match.start() + start, match.start() + end, term))
         return found
 
+    def find_at(self, text: str, terms) -> list[tuple[int, int, int, str]]:
+        """(position, start, end, term) of every word of ``text`` that gives one
+        of ``terms``; positions count every word from 0, stop words too, as the index does."""
+        found = []
+        for position, match in enumerate(self._expression.finditer(text)):
+            for term, start, end, _, _ in self._analysed(match.group(), "index", True):
+                if term in terms:
+                    found.append((position, match.start() + start, match.start() + end, term))
+        return found
+
     def spellings(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, ``^spelling``) of every name of ``text`` (a capitalised word).
 

@@ -12,7 +12,6 @@ context either side, cut at whole words.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 
 from .analysis import SPELLING_MARK, WORD_PATTERN, WORDS, query_terms
@@ -114,10 +113,9 @@ def _article_lines(stored: dict, patterns: list[_Pattern], width: int) -> list[K
     offset = 0  #: words before this field: the title's, for the body
     for field in ("title", "body"):
         text = stored.get(field, "") or ""
-        starts = [m.start() for m in _WORD.finditer(text)]
         chosen = [p for p in patterns if p.field in (None, field)]
         if chosen:
-            for start, end, first, last, pattern in _occurrences(text, starts, chosen):
+            for start, end, first, last, pattern in _occurrences(text, chosen):
                 lines.append(
                     KwicLine(
                         id=stored["id"],
@@ -133,16 +131,16 @@ def _article_lines(stored: dict, patterns: list[_Pattern], width: int) -> list[K
                         pattern=pattern,
                     )
                 )
-        offset += len(starts)
+        if field == "title":
+            offset = len(_WORD.findall(text))
     return lines
 
 
-def _occurrences(text: str, starts: list[int], patterns: list[_Pattern]):
+def _occurrences(text: str, patterns: list[_Pattern]):
     """(start, end, first word, last word, pattern) of each occurrence, in text order, none overlapping."""
     terms = set().union(*(p.terms for p in patterns))
     words: dict[int, tuple[int, int, set[str]]] = {}  #: position → (start, end, terms)
-    for start, end, term in WORDS.find(text, terms):
-        position = bisect_right(starts, start) - 1
+    for position, start, end, term in WORDS.find_at(text, terms):
         words.setdefault(position, (start, end, set()))[2].add(term)
     found = []
     for pattern in patterns:
