@@ -13,6 +13,7 @@ import sys
 import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -34,6 +35,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .printers import Output
+    from .views import Filters
 
 
 class _OneLineUsageErrors(TyperGroup):
@@ -211,53 +213,69 @@ FieldsOption = Annotated[
 ColorOption = Annotated[Color, typer.Option("--color", help="Styled output: on a terminal only (auto), always, never.")]
 
 
-def _output_options(options: tuple[tuple[str, object, object, str], ...]):
-    """A decorator giving a command one set of output options, checked before
-    the command runs: it receives them as ``chosen``, an ``Output``.  Each
-    option is (parameter, annotation, default, keyword of ``printers.output``).
+def _with_options(receives: str, options: tuple[tuple[str, object, object, str], ...], make: Callable[..., object]):
+    """A decorator giving a command a set of options, checked before the
+    command runs by ``make``, whose answer the command receives as parameter
+    ``receives``.  Each option is (parameter, annotation, default, keyword of ``make``).
 
     As sqlite-utils' ``output_options`` decorator: Typer reads the options from
     the signature, so the wrapper's signature is the command's without
-    ``chosen``, plus the options.
+    ``receives``, plus the options.
     """
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        hints = typing.get_type_hints(command, include_extras=True, localns={"Output": object})
+        hints = typing.get_type_hints(command, include_extras=True, localns={"Output": object, "Filters": object})
         signature = inspect.signature(command)
-        kept = [p.replace(annotation=hints[name]) for name, p in signature.parameters.items() if name != "chosen"]
+        kept = [p.replace(annotation=hints[name]) for name, p in signature.parameters.items() if name != receives]
         added = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
             for name, a, d, _ in options
         ]
 
         @functools.wraps(command)
-        def with_output(*args, **kwargs) -> None:
-            from .printers import output
-
+        def with_options(*args, **kwargs) -> None:
             given = {keyword: kwargs.pop(name, default) for name, _, default, keyword in options}
             with _user_errors():
-                chosen = output(**given)
-            command(*args, chosen=chosen, **kwargs)
+                value = make(**given)
+            command(*args, **{receives: value}, **kwargs)
 
-        with_output.__signature__ = signature.replace(parameters=kept + added)
-        with_output.__annotations__ = {name: hint for name, hint in hints.items() if name != "chosen"}
-        return with_output
+        with_options.__signature__ = signature.replace(parameters=kept + added)
+        with_options.__annotations__ = {name: hint for name, hint in hints.items() if name != receives} | {
+            name: a for name, a, _, _ in options
+        }
+        return with_options
 
     return decorate
 
 
+def _output(**given) -> Output:
+    from .printers import output
+
+    return output(**given)
+
+
+def _filters(since: str | None, until: str | None, source: str | None) -> Filters:
+    from .views import Filters
+
+    _check_dates(since, until)
+    return Filters(since, until, source)
+
+
 #: The commands that list hits (``search``, ``similar``): ``--json``, ``--jsonl``, ``--csv``, ``--fields``, ``--color``.
-_listing = _output_options(
+_listing = _with_options(
+    "chosen",
     (
         ("json_output", JsonOption, False, "json_output"),
         ("jsonl_output", JsonlOption, False, "jsonl"),
         ("csv_output", CsvOption, False, "csv_output"),
         ("fields", FieldsOption, None, "fields"),
         ("color", ColorOption, Color.auto, "color"),
-    )
+    ),
+    _output,
 )
 #: The research views, which print a table: ``--json``, ``--jsonl``, ``--csv``, ``--tsv`` (rows), ``--color``.
-_table = _output_options(
+_table = _with_options(
+    "chosen",
     (
         ("json_output", JsonOption, False, "json_output"),
         ("jsonl_output", Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a row.")], False, "jsonl"),
@@ -274,7 +292,8 @@ _table = _output_options(
             "tsv",
         ),
         ("color", ColorOption, Color.auto, "color"),
-    )
+    ),
+    _output,
 )
 
 
@@ -550,15 +569,40 @@ def similar(
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
 
 
-SinceOption = Annotated[
-    str | None, typer.Option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]]).")
-]
-UntilOption = Annotated[str | None, typer.Option("--until", metavar="DATE", help="Only articles on or before DATE.")]
-SourceOption = Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")]
+#: The research views' filters, as search's: ``--since``, ``--until``, ``--source``, checked before any index opens.
+_filtered = _with_options(
+    "filters",
+    (
+        (
+            "since",
+            Annotated[
+                str | None,
+                typer.Option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]])."),
+            ],
+            None,
+            "since",
+        ),
+        (
+            "until",
+            Annotated[str | None, typer.Option("--until", metavar="DATE", help="Only articles on or before DATE.")],
+            None,
+            "until",
+        ),
+        (
+            "source",
+            Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")],
+            None,
+            "source",
+        ),
+    ),
+    _filters,
+)
+QueryArgument = Annotated[str, typer.Argument(help="The query (see `searchkit search --help`).", show_default=False)]
 
 
 @app.command()
 @_table
+@_filtered
 def timeline(
     queries: Annotated[
         list[str], typer.Argument(metavar="QUERY...", help="One or more queries (see `search --help`).")
@@ -571,9 +615,7 @@ def timeline(
     share: Annotated[
         bool, typer.Option("--share", help="Draw each count as a share of all the articles of its bucket.")
     ] = False,
-    since: SinceOption = None,
-    until: UntilOption = None,
-    source: SourceOption = None,
+    filters: Filters = None,
     chosen: Output = None,
 ) -> None:
     """Coverage over time: matching articles per day, week, month or year, queries side by side.
@@ -581,25 +623,21 @@ def timeline(
     Empty buckets are shown; undated articles are counted apart. `searchkit timeline =Kiev =Kyiv --by month`
     shows which spelling the paper used, month by month. Exit codes: 0 drawn, 1 no article matches, 2 usage.
     """
-    from .printers import printer
-    from .search import Searcher
     from .timeline import TimelineOptions
     from .timeline import timeline as count_over_time
     from .views import check_unit
 
     with _user_errors():
         check_unit(by)
-        _check_dates(since, until)
-        options = TimelineOptions(unit=by, since=since, until=until, source=source, share=share)
-        with Searcher(_ready_index(index_dir)) as searcher:
-            found = count_over_time(searcher, queries, options)
-        printer(chosen).timeline(found)
+    options = TimelineOptions(unit=by, share=share, **asdict(filters))
+    _show_view(chosen, index_dir, lambda searcher: count_over_time(searcher, queries, options), "timeline")
 
 
 @app.command()
 @_table
+@_filtered
 def kwic(
-    query: Annotated[str, typer.Argument(help="The query (see `search --help`).", show_default=False)],
+    query: QueryArgument,
     index_dir: IndexOption = None,
     width: Annotated[
         int, typer.Option("--width", "-w", min=5, max=1000, help="Characters of context either side.")
@@ -608,9 +646,7 @@ def kwic(
     sort: Annotated[
         Sort, typer.Option("--sort", help="Articles by relevance, or by date (newest first).")
     ] = Sort.score,
-    since: SinceOption = None,
-    until: UntilOption = None,
-    source: SourceOption = None,
+    filters: Filters = None,
     chosen: Output = None,
 ) -> None:
     """Keyword in context: every occurrence of the query, a line each, aligned on the matched words.
@@ -621,29 +657,22 @@ def kwic(
     """
     from .kwic import KwicOptions
     from .kwic import kwic as concordance
-    from .printers import printer
-    from .search import Searcher
 
-    with _user_errors():
-        _check_dates(since, until)
-        options = KwicOptions(width=width, limit=limit, sort=sort.value, since=since, until=until, source=source)
-        with Searcher(_ready_index(index_dir)) as searcher:
-            found = concordance(searcher, query, options)
-        printer(chosen).concordance(found)
+    options = KwicOptions(width=width, limit=limit, sort=sort.value, **asdict(filters))
+    _show_view(chosen, index_dir, lambda searcher: concordance(searcher, query, options), "concordance")
 
 
 @app.command()
 @_table
+@_filtered
 def cooccur(
-    query: Annotated[str, typer.Argument(help="The query (see `search --help`).", show_default=False)],
+    query: QueryArgument,
     index_dir: IndexOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Names to list; 0 for every one.")] = 30,
     min_articles: Annotated[
         int, typer.Option("--min-articles", min=1, help="Leave out names in fewer matching articles.")
     ] = 2,
-    since: SinceOption = None,
-    until: UntilOption = None,
-    source: SourceOption = None,
+    filters: Filters = None,
     chosen: Output = None,
 ) -> None:
     """Who is named alongside: the names most often found in the matching articles.
@@ -654,15 +683,21 @@ def cooccur(
     """
     from .cooccur import CooccurOptions
     from .cooccur import cooccur as names_alongside
+
+    options = CooccurOptions(limit=limit, min_articles=min_articles, **asdict(filters))
+    _show_view(chosen, index_dir, lambda searcher: names_alongside(searcher, query, options), "cooccurrence")
+
+
+def _show_view(chosen: Output, index_dir: Path | None, view: Callable, method: str) -> None:
+    """Runs ``view`` on the open index and prints what it found with the
+    printer's ``method``; errors in one line, no match exit 1."""
     from .printers import printer
     from .search import Searcher
 
     with _user_errors():
-        _check_dates(since, until)
-        options = CooccurOptions(limit=limit, min_articles=min_articles, since=since, until=until, source=source)
         with Searcher(_ready_index(index_dir)) as searcher:
-            found = names_alongside(searcher, query, options)
-        printer(chosen).cooccurrence(found)
+            found = view(searcher)
+        getattr(printer(chosen), method)(found)
 
 
 @app.command()

@@ -19,31 +19,24 @@ from dataclasses import dataclass
 from . import query as q
 from .analysis import SPELLING_MARK, WORDS, name_key, query_terms
 from .engine import OpenIndex
-from .errors import NoResults
 from .models import CoName, Cooccurrence
 from .search import Searcher
 from .variants import Variants
-from .views import matching
+from .views import Filters, matched
 
 
 @dataclass(frozen=True)
-class CooccurOptions:
+class CooccurOptions(Filters):
     limit: int = 30  #: names listed; 0 for all
     min_articles: int = 2  #: names in fewer matching articles are left out
-    since: str | None = None
-    until: str | None = None
-    source: str | None = None
 
 
 def cooccur(searcher: Searcher, text: str, options: CooccurOptions = CooccurOptions()) -> Cooccurrence:
     """The names found in the articles matching ``text``; ``NoResults`` when none matches."""
     with searcher.opened() as (index, variants):
-        restriction = index.restriction(options.since, options.until, options.source)
-        matched = matching(index, variants, text, restriction)
-        if not matched.docs:
-            raise NoResults(f"no article matches {text!r}")
-        articles, written = _names(index, matched.docs)
-        own = {name_key(t.folded) for leaf in q.leaves(matched.node) for t in query_terms(leaf.text)}
+        found, _ = matched(index, variants, text, options)
+        articles, written = _names(index, found.docs)
+        own = {name_key(t.folded) for leaf in q.leaves(found.node) for t in query_terms(leaf.text)}
         ranked = sorted(
             (key for key, count in articles.items() if count >= options.min_articles and key not in own),
             key=lambda key: (-articles[key], key),
@@ -57,7 +50,7 @@ def cooccur(searcher: Searcher, text: str, options: CooccurOptions = CooccurOpti
             if options.limit and len(names) == options.limit:
                 cut = True
                 break
-            names.append(_co_name(index, variants, key, written[key], articles[key], len(matched.docs)))
+            names.append(_co_name(index, variants, key, written[key], articles[key], len(found.docs)))
         notes = []
         if own & set(articles):
             notes.append("the query's own names are left out")
@@ -65,7 +58,7 @@ def cooccur(searcher: Searcher, text: str, options: CooccurOptions = CooccurOpti
             notes.append(f"the first {len(names):,} names: --limit cut the list (--limit 0 lists them all)")
         return Cooccurrence(
             query=text,
-            articles=len(matched.docs),
+            articles=len(found.docs),
             corpus=index.doc_count(),
             names=names,
             found=len(articles),
@@ -98,13 +91,13 @@ def _names(index: OpenIndex, docs: set[int]) -> tuple[Counter[str], dict[str, Co
 
 
 def _co_name(
-    index: OpenIndex, variants: Variants, key: str, written: Counter[str], articles: int, matched: int
+    index: OpenIndex, variants: Variants, key: str, written: Counter[str], articles: int, total: int
 ) -> CoName:
     spellings = variants.group(key) | {name_key_spelling(w) for w in written}
     corpus = set()
     for spelling in spellings:
         corpus |= index.doc_set(index.term_query(SPELLING_MARK + spelling))
-    share, everywhere = articles / matched, len(corpus) / max(1, index.doc_count())
+    share, everywhere = articles / total, len(corpus) / max(1, index.doc_count())
     return CoName(
         name=written.most_common(1)[0][0],
         key=key,

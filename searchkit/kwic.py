@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 from .analysis import SPELLING_MARK, WORD_PATTERN, WORDS, query_terms
 from .engine import OpenIndex
-from .errors import NoResults
 from .explain import Part, query_parts
 from .models import Concordance, KwicLine
 from .search import Searcher
 from .variants import Variants
-from .views import Matching, matching
+from .views import Filters, Matching, matched
 
 _WORD = re.compile(WORD_PATTERN)
 _SPACES = re.compile(r"\s+")
@@ -30,42 +29,36 @@ FIRST_BATCH = 64
 
 
 @dataclass(frozen=True)
-class KwicOptions:
+class KwicOptions(Filters):
     width: int = 40  #: characters of context either side
     limit: int = 100  #: occurrences listed; 0 for all
     sort: str = "score"  #: "score" (most relevant articles first) or "date" (newest first)
-    since: str | None = None
-    until: str | None = None
-    source: str | None = None
 
 
 def kwic(searcher: Searcher, text: str, options: KwicOptions = KwicOptions()) -> Concordance:
     """The occurrences of query ``text``; ``NoResults`` when no article matches it."""
     with searcher.opened() as (index, variants):
-        restriction = index.restriction(options.since, options.until, options.source)
-        matched = matching(index, variants, text, restriction)
-        if not matched.docs:
-            raise NoResults(f"no article matches {text!r}")
-        parts = [_Pattern(part, variants) for part in query_parts(matched.node, variants, index)]
+        found, restriction = matched(index, variants, text, options)
+        parts = [_Pattern(part, variants) for part in query_parts(found.node, variants, index)]
         lines: list[KwicLine] = []
         read = 0
         wanted = options.limit or None
-        for docnum in _ordered(index, matched, restriction, options.sort):
+        for docnum in _ordered(index, found, restriction, options.sort):
             lines.extend(_article_lines(index.stored(docnum), parts, options.width))
             read += 1
             if wanted is not None and len(lines) >= wanted:
                 break
-        complete = read == len(matched.docs) and (wanted is None or len(lines) <= wanted)
+        complete = read == len(found.docs) and (wanted is None or len(lines) <= wanted)
         shown = lines if wanted is None else lines[:wanted]
         notes = []
         if not complete:
             notes.append(
-                f"the first {len(shown):,} occurrences, from {read:,} of the {len(matched.docs):,} matching "
+                f"the first {len(shown):,} occurrences, from {read:,} of the {len(found.docs):,} matching "
                 f"articles: --limit cut the list (--limit 0 lists every occurrence)"
             )
         return Concordance(
             query=text,
-            articles=len(matched.docs),
+            articles=len(found.docs),
             read=read,
             lines=shown,
             limit=options.limit,
@@ -75,20 +68,20 @@ def kwic(searcher: Searcher, text: str, options: KwicOptions = KwicOptions()) ->
         )
 
 
-def _ordered(index: OpenIndex, matched: Matching, restriction, sort: str):
+def _ordered(index: OpenIndex, found: Matching, restriction, sort: str):
     """The matching articles' numbers: by relevance (ranked a batch at a time,
     the batch growing fourfold) or by date, newest first, undated last."""
     if sort == "date":
         dates = index.column_values("date")
-        yield from sorted(matched.docs, key=lambda d: (dates[d] or "", -d), reverse=True)
+        yield from sorted(found.docs, key=lambda d: (dates[d] or "", -d), reverse=True)
         return
     done = 0
     batch = FIRST_BATCH
-    while done < len(matched.docs):
-        ranked = index.ranked(matched.query, min(batch, len(matched.docs)), restriction)
-        for found in ranked[done:]:
-            yield found.docnum
-        if len(ranked) <= done or len(ranked) >= len(matched.docs):
+    while done < len(found.docs):
+        ranked = index.ranked(found.query, min(batch, len(found.docs)), restriction)
+        for hit in ranked[done:]:
+            yield hit.docnum
+        if len(ranked) <= done or len(ranked) >= len(found.docs):
             return
         done, batch = len(ranked), batch * 4
 

@@ -16,15 +16,12 @@ from .errors import NoResults
 from .models import Series, Timeline
 from .query import parse_date_range
 from .search import Searcher
-from .views import buckets, check_unit, default_unit, matching, per_bucket
+from .views import Filters, buckets, check_unit, default_unit, matching, per_bucket
 
 
 @dataclass(frozen=True)
-class TimelineOptions:
+class TimelineOptions(Filters):
     unit: str | None = None  #: "day", "week", "month", "year"; None picks one giving 12-60 buckets
-    since: str | None = None
-    until: str | None = None
-    source: str | None = None
     share: bool = False
 
 

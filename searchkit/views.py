@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from . import query as q
 from .engine import Compiled, OpenIndex
-from .errors import QueryError, UsageError
+from .errors import NoResults, QueryError, UsageError
 from .models import Bucket, Facet, FacetCount
 from .variants import Variants
 
@@ -47,6 +47,25 @@ def matching(index: OpenIndex, variants: Variants, text: str, restriction: Compi
     if compiled is None:
         raise QueryError(f"nothing to search for in {text!r}: only stop words or filters with no words")
     return Matching(text, node, compiled, index.doc_set(compiled, restriction))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What every view takes, as ``search`` does: ``--since``, ``--until``, ``--source``."""
+
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+
+
+def matched(index: OpenIndex, variants: Variants, text: str, filters: Filters) -> tuple[Matching, Compiled | None]:
+    """The articles query ``text`` matches within ``filters``, and the filters
+    compiled; ``NoResults`` when it matches none."""
+    restriction = index.restriction(filters.since, filters.until, filters.source)
+    found = matching(index, variants, text, restriction)
+    if not found.docs:
+        raise NoResults(f"no article matches {text!r}")
+    return found, restriction
 
 
 def check_unit(unit: str | None) -> str | None:

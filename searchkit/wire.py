@@ -238,21 +238,13 @@ def timeline(found: Timeline) -> dict:
     }
 
 
+#: A concordance line's attribute for each column that quanteda names otherwise.
+_KWIC_ATTRIBUTES = {"docname": "id", "from": "first", "to": "last"}
+
+
 def kwic_line(line: KwicLine) -> dict:
     """quanteda's ``kwic`` columns (``docname`` is the article's id), then the field and character offsets."""
-    return {
-        "docname": line.id,
-        "date": line.date,
-        "from": line.first,
-        "to": line.last,
-        "pre": line.pre,
-        "keyword": line.keyword,
-        "post": line.post,
-        "pattern": line.pattern,
-        "field": line.field,
-        "start": line.start,
-        "end": line.end,
-    }
+    return {column: getattr(line, _KWIC_ATTRIBUTES.get(column, column)) for column in KWIC_COLUMNS}
 
 
 def concordance(found: Concordance) -> dict:
