@@ -1,9 +1,10 @@
 """Who is named alongside: the names most often found in the articles matching a query.
 
 A name is a capitalised word, as the index takes it (``^spelling`` terms,
-read again from the stored text by the analysis, ``WORDS.spellings``); its
-spellings are grouped by name key (Choïgou, Shoigu), and shown in the
-spelling the matching articles use most.  A capitalised word that the index
+read again from the stored text by the analysis, ``WORDS.spellings``), or
+capitalised words joined by hyphens (États-Unis); its spellings are grouped
+by name key (Choïgou, Shoigu), and shown in the spelling the matching
+articles use most.  A capitalised word that the index
 does not hold as a name (``Selon`` opens sentences) is left out, by the rule
 the name-variant table uses.  For each name: the matching articles naming
 it, the articles of the whole index naming it (from its spellings' posting
@@ -45,7 +46,7 @@ def cooccur(searcher: Searcher, text: str, options: CooccurOptions = CooccurOpti
         cut = False
         for key in ranked:
             name = written[key].most_common(1)[0][0]
-            if not variants.is_name(name_key_spelling(name)):
+            if not any(variants.is_name(spelling) for spelling in _folded_spellings(name)):
                 continue
             if options.limit and len(names) == options.limit:
                 cut = True
@@ -68,9 +69,23 @@ def cooccur(searcher: Searcher, text: str, options: CooccurOptions = CooccurOpti
         )
 
 
-def name_key_spelling(written: str) -> str:
-    """The folded spelling of a name as written: ``Choïgou`` → ``choigou``."""
-    return WORDS.spellings(written)[0][2][len(SPELLING_MARK) :]
+def _folded_spellings(written: str) -> list[str]:
+    """The folded spellings of a name as written: ``Choïgou`` → [choigou], ``États-Unis`` → [etats, unis]."""
+    return [spelling[len(SPELLING_MARK) :] for _, _, spelling in WORDS.spellings(written)]
+
+
+def names_in(text: str) -> list[tuple[str, str]]:
+    """(name as written, name key) of each name of ``text``, in order.  Capitalised
+    words joined by hyphens are one name (``États-Unis``, ``Jean-Luc``), keyed by
+    their keys joined likewise."""
+    found: list[tuple[int, int, list[str]]] = []
+    for start, end, spelling in WORDS.spellings(text):
+        key = name_key(spelling[len(SPELLING_MARK) :])
+        if found and text[found[-1][1] : start] == "-":
+            found[-1] = (found[-1][0], end, [*found[-1][2], key])
+        else:
+            found.append((start, end, [key]))
+    return [(text[start:end], "-".join(keys)) for start, end, keys in found]
 
 
 def _names(index: OpenIndex, docs: set[int]) -> tuple[Counter[str], dict[str, Counter[str]]]:
@@ -81,10 +96,8 @@ def _names(index: OpenIndex, docs: set[int]) -> tuple[Counter[str], dict[str, Co
         stored = index.stored(docnum)
         keys = set()
         for field in ("title", "body"):
-            text = stored.get(field) or ""
-            for start, end, spelling in WORDS.spellings(text):
-                key = name_key(spelling[len(SPELLING_MARK) :])
-                written[key][text[start:end]] += 1
+            for name, key in names_in(stored.get(field) or ""):
+                written[key][name] += 1
                 keys.add(key)
         articles.update(keys)
     return articles, written
@@ -93,10 +106,13 @@ def _names(index: OpenIndex, docs: set[int]) -> tuple[Counter[str], dict[str, Co
 def _co_name(
     index: OpenIndex, variants: Variants, key: str, written: Counter[str], articles: int, total: int
 ) -> CoName:
-    spellings = variants.group(key) | {name_key_spelling(w) for w in written}
     corpus = set()
-    for spelling in spellings:
-        corpus |= index.doc_set(index.term_query(SPELLING_MARK + spelling))
+    if "-" in key:  # a hyphenated name: each way it was written, as an exact phrase of its spellings
+        for name in written:
+            corpus |= index.doc_set(index.compile(q.Word(name, kind="exact"), variants))
+    else:
+        for spelling in variants.group(key) | {_folded_spellings(name)[0] for name in written}:
+            corpus |= index.doc_set(index.term_query(SPELLING_MARK + spelling))
     share, everywhere = articles / total, len(corpus) / max(1, index.doc_count())
     return CoName(
         name=written.most_common(1)[0][0],

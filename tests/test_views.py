@@ -21,8 +21,8 @@ from searchkit.corpus import read_file
 TITLE = "le point du jour"  #: four words, none of them a name
 
 ARTICLES = [
-    article("a1", "Les bombardements sur Kiev continuent. Zorglub et Kiev.", title="Kiev sous le feu",
-            date="2022-01-10", source="Le Monde"),
+    article("a1", "Les bombardements sur Kiev continuent. Zorglub et Kiev. Les États-Unis observent.",
+            title="Kiev sous le feu", date="2022-01-10", source="Le Monde"),
     article("a2", "À Kyiv, Volodymyr Zelensky reçoit Emmanuel Macron. zorglub", title=TITLE,
             date="2022-01-25", source="Libération"),
     article("a3", "Sergueï Choïgou à Kiev ; le Conseil de sécurité de l’ONU se réunit. zorglub zorglub",
@@ -32,7 +32,7 @@ ARTICLES = [
     article("a5", "Rien à voir : football et cinéma.", title=TITLE, date="2022-03-20", source="Le Monde"),
     article("a6", "Kyiv et Kiev, zorglub. Emmanuel Macron appelle Volodymyr Zelensky.", title=TITLE,
             date="2022-06-01", source="Le Monde"),
-    article("a7", "Zorglub sans date, à Kyiv avec Sergueï Choïgou.", title=TITLE),
+    article("a7", "Zorglub sans date, à Kyiv avec Sergueï Choïgou. Les États-Unis aussi.", title=TITLE),
     article("a8", "Une autre note sans rapport.", title=TITLE, date="2022-06-30", source="Libération"),
 ]  # fmt: skip
 
@@ -248,6 +248,7 @@ GROUPS = {
     "Zelensky": ("Zelensky",),
     "Emmanuel": ("Emmanuel",),
     "Macron": ("Macron",),
+    "États-Unis": ("États-Unis",),  # one name: capitalised words joined by a hyphen
 }
 
 
