@@ -227,7 +227,7 @@ def add(
         since=since,
         until=until,
         source=source,
-        created=now(),
+        created=_dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds"),  # tells a re-added entry apart
         mark=_newest(index_dir, engine),
     )
     with _locked(index_dir):

@@ -45,6 +45,11 @@ class Article:
     origin: str = ""  #: where it was read: ``path`` or ``path:line``
 
     @property
+    def origin_file(self) -> str:
+        """The file the article was read from: ``origin`` without its line number."""
+        return _split_origin(self.origin)[0]
+
+    @property
     def content_hash(self) -> str:
         """A hash of everything indexed, so an update can tell a changed article."""
         text = "\x1f".join((self.id, self.title, self.body, self.date or "", self.source or "", self.url or ""))

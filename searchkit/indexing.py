@@ -125,7 +125,9 @@ def build_index(
             with engine.reading(index_dir):
                 engine.remove_leftovers(generation)
                 removable = _removal_rule(reading, files, report, [] if only is None else gone)
-                _update(engine, generation, articles, report, on_progress, optimize, removable, allow_shrink)
+                # Reading some files only, ``kept`` counts the articles those files kept, not the rest of the index.
+                scope = None if only is None else _read_here(files, gone)
+                _update(engine, generation, articles, report, on_progress, optimize, removable, allow_shrink, scope)
                 changed = bool(report.added or report.updated or report.removed)
                 _finish_generation(engine, generation, paths, changed=changed, stamp=report.stamp)
         report.index_bytes = g.folder_size(generation)
@@ -226,16 +228,33 @@ def _removal_rule(paths: list[Path], files: list[Path], report: IndexReport, gon
     complete by then.  A file that was not read this time keeps its articles."""
     folders = [p.resolve() for p in paths if p.is_dir()]
     deleted = {p.resolve() for p in gone if not p.exists()}
+    known: dict[str, set[Path]] = {}  # filled at the first call, once the corpus was read
 
     def removable(origin: str) -> bool:
+        if not known:
+            known["rejected"] = {Path(r.path).resolve() for r in report.rejected}
+            known["read"] = {f.resolve() for f in files}
         path = Path(_origin_file(origin)).resolve()
         if path in deleted:
             return True
-        if path in {Path(r.path).resolve() for r in report.rejected}:
+        if path in known["rejected"]:
             return False
-        return path in {f.resolve() for f in files} or any(path.is_relative_to(folder) for folder in folders)
+        return path in known["read"] or any(path.is_relative_to(folder) for folder in folders)
 
     return removable
+
+
+def _read_here(files: list[Path], gone: list[Path]) -> Callable[[str], bool]:
+    """Whether an article stored with ``origin`` came from one of ``files`` or ``gone``."""
+
+    read: set[Path] = set()
+
+    def here(origin: str) -> bool:
+        if not read:  # the files are all known by the time articles are counted
+            read.update(p.resolve() for p in [*files, *gone])
+        return Path(_origin_file(origin)).resolve() in read
+
+    return here
 
 
 def _origin_file(origin: str) -> str:
@@ -312,6 +331,7 @@ def _update(
     optimize: bool,
     removable: Callable[[str], bool],
     allow_shrink: bool,
+    scope: Callable[[str], bool] | None = None,
 ) -> None:
     writer = None  # opened at the first change
 
@@ -338,8 +358,14 @@ def _update(
                     report.updated += 1
                 if on_progress is not None:
                     on_progress(seen)
-            gone = [i for i, (docnum, _) in known.items() if removable(index.stored(docnum).get("origin", ""))]
+            # The file of each article not seen, from a column: reading stored articles would decompress them all.
+            origins = {i: f.decode() for i, f in index.live_values("id", "origin_file") if i in known and f}
+            files_of = {i: origins.get(i) or index.stored(docnum).get("origin", "") for i, (docnum, _) in known.items()}
+            gone = [i for i in known if removable(files_of[i])]
             report.kept = len(known) - len(gone)
+            if scope is not None:
+                removed = set(gone)
+                report.kept = sum(1 for i in known if i not in removed and scope(files_of[i]))
             if not allow_shrink:
                 _refuse_shrink(held, len(gone), Path(report.index_dir))
             for article_id in gone:

@@ -283,9 +283,15 @@ class Watcher:
         return path
 
     def _wanted(self, path: Path) -> bool:
+        """Whether a reported file is one a scan would find (``corpus_files``:
+        a corpus file, in no hidden folder, under a root; or a file named)."""
         if path in self._named:
             return True
-        return is_corpus_file(path) and any(path.is_relative_to(root) for root in self.roots if root not in self._named)
+        return is_corpus_file(path) and any(
+            path.is_relative_to(root) and not any(part.startswith(".") for part in path.relative_to(root).parts)
+            for root in self.roots
+            if root not in self._named
+        )
 
     def _select(self, dirty: set[Path], full: bool) -> _Selection:
         candidates: dict[Path, Signature] = {}

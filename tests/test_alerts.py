@@ -26,7 +26,9 @@ def archive(tmp_path: Path):
     class Archive:
         corpus = tmp_path / "corpus"
         index = tmp_path / "index"
-        articles: dict[str, dict] = {}
+
+        def __init__(self) -> None:
+            self.articles: dict[str, dict] = {}
 
         def put(self, *items: dict, rebuild: bool = False) -> None:
             for item in items:
@@ -50,7 +52,6 @@ def archive(tmp_path: Path):
 
     tmp_path.joinpath("corpus").mkdir()
     made = Archive()
-    made.articles = {}
     made.put(article("p1", PUTIN, date="2024-01-01"), article("o1", OTHER, date="2024-01-01"))
     return made
 
@@ -155,7 +156,8 @@ def test_csv_and_jsonl(archive):
     assert [(r["alert"], r["id"], r["title"]) for r in rows] == [("ru", "p3", 'Un titre, "cité"')]
     assert "Poutine" in rows[0]["snippets"]
     empty = archive.cli("alerts", "--csv")
-    assert empty.returncode == 1 and empty.stdout.splitlines() == ["alert,rank,id,title,date,source,url,origin,score,partial,snippets"]
+    assert empty.returncode == 1
+    assert empty.stdout.splitlines() == ["alert,rank,id,title,date,source,url,origin,score,partial,snippets"]
 
 
 def test_rich_output_lists_new_articles_under_each_search(archive):

@@ -71,6 +71,7 @@ def build_schema() -> fields.Schema:
         origin=fields.STORED(),
         hash=fields.COLUMN(),
         indexed=fields.NUMERIC(int, bits=64, sortable=True),
+        origin_file=fields.COLUMN(),
     )
 
 
@@ -82,6 +83,7 @@ def _document(article: Article, indexed: int) -> dict:
         "origin": article.origin,
         "hash": article.content_hash.encode(),
         "indexed": indexed,
+        "origin_file": article.origin_file.encode(),
     }
     if article.date:
         doc["date"] = article.date
