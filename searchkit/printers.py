@@ -306,9 +306,10 @@ class RichPrinter:
             Text(
                 f"{time.strftime('%H:%M:%S')} batch {batch.batch} ({files}): {report.added} added, "
                 f"{report.updated} updated, {report.removed} removed, {len(report.rejected)} rejected"
-                + (f", {report.kept} kept" if report.kept else "")
+                + (f", {report.kept:,} kept" if report.kept else "")
                 + f"; {report.documents:,} articles; {report.seconds:.2f}s"
-            )
+            ),
+            soft_wrap=True,  # one line a batch, for logs and grep
         )
 
 
@@ -641,6 +642,7 @@ def render_timeline(found: Timeline, width: int, unicode: bool = True) -> Text:
     header = Text("\n" + " " * label_width)
     for series in found.series:
         header.append(" " + safe_text(series.query, flat=True)[:column_width].ljust(column_width), style="bold")
+    header.rstrip()
     out.append_text(header)
     palette = ("cyan", "magenta", "green", "yellow", "blue", "red")
     for i, label in enumerate(labels):
@@ -651,6 +653,7 @@ def render_timeline(found: Timeline, width: int, unicode: bool = True) -> Text:
             line.append(_bar(value / top, bar_width, unicode).ljust(bar_width), style=palette[q % len(palette)])
             line.append(" " + figures[q][i].rjust(figure_width), style="dim" if not value else "")
             line.append(" " * (column_width - bar_width - figure_width - 1))
+        line.rstrip()
         out.append_text(line)
     for series in found.series:
         peak = found.peak(series)
