@@ -285,6 +285,7 @@ class PerWordCache(Analyzer):
         self.chain = chain
         self._expression = chain.items[0].expression
         self._cache: dict[tuple[str, str, bool], tuple] = {}
+        self._spellings: dict[str, tuple] = {}  #: word → its name spellings, for ``spellings``
 
     def __getstate__(self) -> dict:
         return {"chain": self.chain}
@@ -338,17 +339,30 @@ class PerWordCache(Analyzer):
         are the index's own.
         """
         found = []
-        done = 0  #: where the last word analysed ends (``L’Iran`` has two capitals)
+        done = 0  #: where the last word analysed ends (``L’Iran`` has two capitals, ``ONU`` three)
         for capital in _CAPITAL.finditer(text):
-            start = _word_start(text, capital.start())
-            if start is None or start < done:
+            at = capital.start()
+            if at < done:
+                continue
+            start = _word_start(text, at)
+            if start is None:
                 continue
             word = self._expression.match(text, start)
             done = word.end()
-            for term, begin, end, _, _ in self._analysed(word.group(), "index", True):
-                if term.startswith(SPELLING_MARK):
-                    found.append((start + begin, start + end, term))
+            for begin, end, term in self._names(word.group()):
+                found.append((start + begin, start + end, term))
         return found
+
+    def _names(self, word: str) -> tuple[tuple[int, int, str], ...]:
+        """The ``^spelling`` terms of one word with their offsets in it (none for most words)."""
+        names = self._spellings.get(word)
+        if names is None:
+            if len(self._spellings) > self.MAX_WORDS:
+                self._spellings.clear()
+            analysed = self._analysed(word, "index", True)
+            names = tuple((b, e, t) for t, b, e, _, _ in analysed if t.startswith(SPELLING_MARK))
+            self._spellings[word] = names
+        return names
 
     def __call__(
         self,
