@@ -67,7 +67,8 @@ class _OneLineUsageErrors(TyperGroup):
 
         option = getattr(error, "option_name", None) or ""
         ctx = getattr(error, "ctx", None)
-        if type(error).__name__ != "NoSuchOption" or ctx is None or ctx.command.name != "search":
+        queried = ("search", "timeline", "kwic", "cooccur")
+        if type(error).__name__ != "NoSuchOption" or ctx is None or ctx.command.name not in queried:
             return None
         if len(option) != 2 or not option[1].isalnum():
             return None  # --long-option, or not a word

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .analysis import SPELLING_MARK, WORD_PATTERN, WORDS, query_terms
 from .engine import OpenIndex
+from .errors import QueryError
 from .explain import Part, query_parts
 from .models import Concordance, KwicLine
 from .search import Searcher
@@ -40,6 +41,10 @@ def kwic(searcher: Searcher, text: str, options: KwicOptions = KwicOptions()) ->
     with searcher.opened() as (index, variants):
         found, restriction = matched(index, variants, text, options)
         parts = [_Pattern(part, variants) for part in query_parts(found.node, variants, index)]
+        if not parts:
+            raise QueryError(
+                f"nothing to show in context in {text!r}: give a word or a phrase, not only -words or filters"
+            )
         lines: list[KwicLine] = []
         read = 0
         wanted = options.limit or None

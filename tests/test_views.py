@@ -337,6 +337,14 @@ def test_usage_errors_are_one_line_exit_2_before_any_index_opens(tmp_path, args)
     one_error_line(done.stderr)
 
 
+def test_kwic_of_only_negations_or_filters_is_a_bad_query(news):
+    done = run_cli("kwic", "NOT zorglub date:2022", "--index", str(news.dir))
+    assert done.returncode == 2
+    assert "give a word or a phrase" in one_error_line(done.stderr)
+    hint = run_cli("timeline", "-zorglub", "--index", str(news.dir))  # Click reads -z as an option
+    assert "to search without 'zorglub'" in one_error_line(hint.stderr)
+
+
 @pytest.mark.parametrize("command", ["timeline", "kwic", "cooccur"])
 def test_no_matching_article_is_exit_1_in_one_line(news, command):
     done = run_cli(command, "introuvable", "--index", str(news.dir))
