@@ -169,7 +169,14 @@ def name_key(folded: str) -> str:
     applied to a folded word, and only ever compared with other keys;
     ``NAME_ALIASES`` supplements them for the few names no rule can reach.
     """
-    key = NAME_ALIASES.get(folded, folded)
+    return rule_key(NAME_ALIASES.get(folded, folded))
+
+
+@lru_cache(maxsize=200_000)
+def rule_key(folded: str) -> str:
+    """``name_key`` by the transliteration rules alone, ``NAME_ALIASES`` left out:
+    tells a spelling the rules reach from one only the table reaches."""
+    key = folded
     for pattern, replacement in _NAME_RULES:
         key = pattern.sub(replacement, key)
     return key

@@ -331,6 +331,15 @@ def index(
     every: Annotated[
         float, typer.Option("--every", metavar="SECONDS", help="With --watch: at most one batch this often.")
     ] = 2.0,
+    aliases: Annotated[
+        Path | None,
+        typer.Option(
+            "--aliases",
+            metavar="FILE",
+            help="Alias file (TOML: merge = [[...]], split = [[...]]) (default: aliases.toml beside the corpus).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Build or update the index from a corpus.
 
@@ -361,7 +370,13 @@ def index(
             return
         if every != 2.0:
             raise UsageError("--every is for --watch")
-        options = {"rebuild": rebuild, "optimize": optimize, "allow_shrink": allow_shrink, "wait": wait}
+        options = {
+            "rebuild": rebuild,
+            "optimize": optimize,
+            "allow_shrink": allow_shrink,
+            "wait": wait,
+            "aliases": aliases,
+        }
         report = _build(paths or [DEFAULT_CORPUS_DIR], _index_dir(index_dir), options, quiet)
         if json_output:
             printer(Output("json")).report(report)
@@ -699,6 +714,32 @@ def _show_view(chosen: Output, index_dir: Path | None, view: Callable, method: s
         with Searcher(_ready_index(index_dir)) as searcher:
             found = view(searcher)
         getattr(printer(chosen), method)(found)
+
+
+@app.command()
+def names(
+    query: Annotated[str, typer.Argument(help="A name, or several words (Viktor Orban); =Kiev for one spelling.")],
+    index_dir: IndexOption = None,
+    json_output: JsonOption = False,
+    color: ColorOption = Color.auto,
+) -> None:
+    """The spellings a name query searches: each with its articles and source (query, rule, alias, learned).
+
+    Learned spellings show their evidence: the first names they share, titles, articles. An alias file
+    (`searchkit index --aliases FILE`, or aliases.toml beside the corpus) adds or splits merges.
+    Exit codes: 0 listed, 1 no article holds any of the spellings, 2 usage.
+    """
+    from .names import name_spellings
+    from .printers import output, printer
+    from .search import Searcher
+
+    with _user_errors():
+        chosen = output(json_output=json_output, color=color, tabular=False)
+        with Searcher(_ready_index(index_dir)) as searcher:
+            found = name_spellings(searcher, query)
+        printer(chosen).names(found)
+    held = any(s.articles for word in found.words for s in word.spellings)
+    raise typer.Exit(EXIT_OK if held else EXIT_NO_HITS)
 
 
 @app.command()

@@ -4,9 +4,10 @@ Each query word (or phrase) is one *part*.  For a hit, a part lists the words
 of the article it matched with the kind of match, from the most to the least
 literal: ``exact``, ``accents`` (same letters once accents and case are
 folded), ``stemmed`` (another inflection: plural, feminine), ``variant``
-(another spelling of the same name), ``fuzzy`` and ``prefix`` (a ``=Kiev``
-part matches its own spelling only: ``exact`` or ``accents``); and the part's
-share of the score, from its own Whoosh matcher on that article.
+(another spelling of the same name, with its source: ``rule``, ``alias`` or
+``learned``), ``fuzzy`` and ``prefix`` (a ``=Kiev`` part matches its own
+spelling only: ``exact`` or ``accents``); and the part's share of the score,
+from its own Whoosh matcher on that article.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Part:
     terms: frozenset[str]
     distance: int = 0  #: edits allowed, for a fuzzy word
     field: str | None = None  #: "title" or "body" when the query names one
+    sources: tuple[tuple[str, str], ...] = ()  #: (``^spelling``, rule/alias/learned) of its name variants
 
     @property
     def shown(self) -> str:
@@ -50,8 +52,21 @@ def query_parts(node: q.Node, variants, index: OpenIndex) -> list[Part]:
             continue
         terms = frozenset(index.matched_terms(compiled))
         kind = "phrase" if isinstance(leaf, q.Phrase) else leaf.kind
-        parts.append(Part(leaf.text, kind, compiled, terms, getattr(leaf, "distance", 0), leaf.field))
+        sources = _variant_sources(leaf.text, variants) if kind in ("word", "phrase") else ()
+        parts.append(Part(leaf.text, kind, compiled, terms, getattr(leaf, "distance", 0), leaf.field, sources))
     return parts
+
+
+def _variant_sources(text: str, variants) -> tuple[tuple[str, str], ...]:
+    """Where each name variant of the words of ``text`` comes from."""
+    words = [t.folded for t in query_terms(text)]
+    found = {}
+    for i, word in enumerate(words):
+        surname = words[i + 1] if i + 1 < len(words) else None
+        for spelling, (source, _) in variants.sources(word, surname).items():
+            if source != "query":
+                found.setdefault(SPELLING_MARK + spelling, source)
+    return tuple(found.items())
 
 
 def explain_hit(parts: list[Part], index: OpenIndex, docnum: int, title: str, body: str) -> list[PartExplanation]:
@@ -68,16 +83,17 @@ def explain_hit(parts: list[Part], index: OpenIndex, docnum: int, title: str, bo
 def _classify(part: Part, title: str, body: str) -> tuple[WordMatch, ...]:
     query_words = [(t.stem, t.folded) for t in query_terms(part.text)]
     surface_words = {w.casefold() for w in part.text.split()}
+    sources = dict(part.sources)
     kinds: dict[tuple[int, int, str], str] = {}
     for origin, text in (("t", title), ("b", body)):
         for start, end, term in matched_words(text, part.terms):
             key = (start, end, origin)
             kind = _kind(text[start:end], term, part.kind, query_words, surface_words)
-            if key not in kinds or KINDS.index(kind) < KINDS.index(kinds[key]):
-                kinds[key] = kind
+            if key not in kinds or KINDS.index(kind) < KINDS.index(kinds[key][0]):
+                kinds[key] = (kind, sources.get(term, "rule") if kind == "variant" else None)
     counts = Counter((_surface(key, title, body), kind) for key, kind in kinds.items())
-    ordered = sorted(counts.items(), key=lambda item: (KINDS.index(item[0][1]), -item[1]))
-    return tuple(WordMatch(word, kind, count) for (word, kind), count in ordered)
+    ordered = sorted(counts.items(), key=lambda item: (KINDS.index(item[0][1][0]), -item[1]))
+    return tuple(WordMatch(word, kind, count, source) for (word, (kind, source)), count in ordered)
 
 
 def _surface(key: tuple[int, int, str], title: str, body: str) -> str:

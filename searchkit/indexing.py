@@ -24,12 +24,13 @@ from itertools import chain, islice
 from pathlib import Path
 
 from . import generations as g
+from .aliases import NO_ALIASES, Aliases, find_aliases, load_aliases
 from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_files, open_binary, read_corpus
 from .engine import Engine, default_engine
 from .errors import WRITE_ERRNOS, IndexDamaged, IndexOutdated, IndexUnavailable, ShrinkRefused, UsageError
 from .lock import DEFAULT_LOCK_WAIT, check_wait, describe_os_error, now, writer_lock
 from .models import IndexReport
-from .variants import variants_current, write_variants
+from .variants import table_facts, variants_current, write_variants
 
 #: An update may remove at most this share of the index's articles (unless --allow-shrink).
 MAX_SHRINK = 0.5
@@ -52,6 +53,7 @@ def build_index(
     engine: Engine | None = None,
     only: Iterable[Path] | None = None,
     gone: Iterable[Path] = (),
+    aliases: Path | None = None,
 ) -> IndexReport:
     """Brings the index in line with the corpus at ``paths``.
 
@@ -74,6 +76,10 @@ def build_index(
     Every article written gets the commit's ``indexed`` stamp; an unchanged
     article keeps its own, across updates and rebuilds (carried over by id
     and content hash from the generation a rebuild replaces).
+
+    ``aliases`` is the user's alias file (``searchkit.aliases``); by default
+    ``aliases.toml`` beside the corpus, when there is one.  A changed file is
+    applied by an update even when no article changed.
     """
     engine = engine or default_engine()
     paths = [Path(p) for p in paths]
@@ -85,6 +91,7 @@ def build_index(
         # Refused before the lock is taken: an update from a mistyped path
         # would otherwise remove every article of the index.
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    alias_table = load_aliases(find_aliases(paths, Path(aliases) if aliases is not None else None))
     started = time.perf_counter()
     with writer_lock(index_dir, wait), _writing(index_dir):
         g.remove_stale_generations(index_dir)
@@ -114,7 +121,7 @@ def build_index(
                 _rebuild(engine, generation, articles, report, on_progress, carried, indexing_stamp(newest))
                 if held is not None:
                     _refuse_shrink(held, max(held - report.documents, 0), index_dir)
-                _finish_generation(engine, generation, paths, changed=True, stamp=report.stamp)
+                _finish_generation(engine, generation, paths, changed=True, stamp=report.stamp, aliases=alias_table)
             except BaseException:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
@@ -129,7 +136,7 @@ def build_index(
                 scope = None if only is None else _read_here(files, gone)
                 _update(engine, generation, articles, report, on_progress, optimize, removable, allow_shrink, scope)
                 changed = bool(report.added or report.updated or report.removed)
-                _finish_generation(engine, generation, paths, changed=changed, stamp=report.stamp)
+                _finish_generation(engine, generation, paths, changed=changed, stamp=report.stamp, aliases=alias_table)
         report.index_bytes = g.folder_size(generation)
     report.seconds = time.perf_counter() - started
     return report
@@ -263,9 +270,17 @@ def _origin_file(origin: str) -> str:
 
 
 def _finish_generation(
-    engine: Engine, generation: Path, paths: list[Path], *, changed: bool, stamp: int | None = None
+    engine: Engine,
+    generation: Path,
+    paths: list[Path],
+    *,
+    changed: bool,
+    stamp: int | None = None,
+    aliases: Aliases = NO_ALIASES,
 ) -> None:
-    """Writes the build facts and, when the articles changed or it is stale, the name-variant table.
+    """Writes the build facts and, when the articles changed, it is stale, or
+    the alias file changed, the name-variant table (learning again only when
+    the articles changed or the table is stale).
 
     ``newest_indexed`` is the newest stamp ever given in this index (``stamp``
     when this run wrote articles), so that a later one is above it even when
@@ -285,7 +300,9 @@ def _finish_generation(
     )
     with engine.open(generation) as index:
         if changed or not variants_current(index):
-            write_variants(index)
+            write_variants(index, aliases)
+        elif table_facts(index).get("aliases_digest") != aliases.digest:
+            write_variants(index, aliases, relearn=False)
 
 
 def _rebuild(

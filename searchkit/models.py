@@ -30,6 +30,7 @@ class WordMatch:
     word: str  #: the article's word, as written
     kind: str  #: exact, accents, stemmed, variant, fuzzy or prefix
     count: int
+    source: str | None = None  #: for a variant: rule, alias or learned (see ``searchkit names``)
 
 
 @dataclass(frozen=True)
@@ -295,3 +296,30 @@ class Alert:
     until: str | None  #: the newest article's indexing time: the mark saved once printed
     result: SearchResult
     error: str | None = None  #: the saved query no longer runs (its mark is kept)
+
+
+@dataclass(frozen=True)
+class NameSpelling:
+    """A spelling a name query searches."""
+
+    spelling: str  #: folded, as the index holds it
+    written: str | None  #: as an article writes it (None when no article holds it)
+    articles: int
+    source: str  #: query, rule, alias or learned
+    links: tuple[dict, ...] = ()  #: for alias and learned: the merges that brought it, with their evidence
+
+
+@dataclass(frozen=True)
+class NameWord:
+    word: str  #: the query word, folded
+    name: bool  #: whether the index holds it as a name (capitalised in most of its articles)
+    spellings: tuple[NameSpelling, ...]
+
+
+@dataclass
+class NameSpellings:
+    """What ``searchkit names`` answers: the spellings of each word of a query."""
+
+    query: str
+    exact: bool  #: ``=Spelling``: that spelling only
+    words: list[NameWord]

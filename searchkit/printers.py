@@ -45,6 +45,7 @@ from .models import (
     Hit,
     IndexReport,
     IndexStats,
+    NameSpellings,
     SearchResult,
     Snippet,
     Span,
@@ -126,6 +127,7 @@ class Printer(Protocol):
     def timeline(self, found: Timeline) -> None: ...
     def concordance(self, found: Concordance) -> None: ...
     def cooccurrence(self, found: Cooccurrence) -> None: ...
+    def names(self, found: NameSpellings) -> None: ...
 
 
 def printer(chosen: Output, stream: IO[str] | None = None) -> Printer:
@@ -214,6 +216,9 @@ class RichPrinter:
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         self.console.print(render_cooccurrence(found))
+
+    def names(self, found: NameSpellings) -> None:
+        self.console.print(render_names(found), soft_wrap=True)
 
     def article(self, view: ArticleView) -> None:
         meta = [view.date or "no date", view.source, f"id {view.id}", view.url]
@@ -388,6 +393,8 @@ def _explanation_lines(hit: Hit) -> list[Text]:
                 line.append(", ")
             line.append(safe_text(match.word, flat=True))
             line.append(f" {match.kind}", style=KIND_STYLES.get(match.kind, "blue"))
+            if match.source:
+                line.append(f" ({match.source})", style="dim")
             if match.count > 1:
                 line.append(f" ×{match.count}", style="dim")
         if not part.matches:
@@ -487,6 +494,9 @@ class JsonPrinter(_Machine):
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         self._print(wire.cooccurrence(found))
+
+    def names(self, found: NameSpellings) -> None:
+        self._print(wire.name_spellings(found))
 
 
 class JsonlPrinter(_Rows, JsonPrinter):
@@ -758,3 +768,53 @@ def render_facets(found: list[Facet]) -> Text:
                 f"\n{'':>8}  … {len(facet.counts) - len(shown):,} more (--json or --csv lists them all)", style="dim"
             )
     return out
+
+
+def render_names(found: NameSpellings) -> Text:
+    """A block a query word: its spellings, each with its articles, source and, when learned, the evidence."""
+    out = Text()
+    for i, word in enumerate(found.words):
+        if i:
+            out.append("\n\n")
+        head = f"{safe_text(word.word, flat=True)}: "
+        if found.exact:
+            head += "this spelling only (=)"
+        else:
+            searched = len(word.spellings)
+            head += f"{searched} spelling{'s' if searched != 1 else ''} searched"
+            if not word.name:
+                head += " (not written as a name: the word alone)"
+        out.append(head, style="bold")
+        width = max(len(safe_text(s.written or s.spelling, flat=True)) for s in word.spellings)
+        for spelling in word.spellings:
+            shown = safe_text(spelling.written or spelling.spelling, flat=True)
+            out.append(f"\n  {shown:<{width}}  {spelling.articles:>7,}  ")
+            out.append(spelling.source, style=NAME_SOURCE_STYLES.get(spelling.source, ""))
+            for link in spelling.links:
+                out.append("\n" + " " * (width + 14) + safe_text(_link_text(link), flat=True), style="dim")
+    return out
+
+
+NAME_SOURCE_STYLES = {"query": "green", "rule": "cyan", "alias": "yellow", "learned": "magenta"}
+
+
+def _link_text(link: dict) -> str:
+    """One merge that brought a spelling: ``learned: Kadhafi = Khadafi; first names mouammar 12/3 …``."""
+    a, b = link["spellings"]
+    text = f"{link['source']}: {a} = {b}"
+    if link.get("surname"):
+        text += f" (beside {link['surname']})"
+    evidence = link.get("evidence") or {}
+    details = []
+    if evidence.get("first_names"):
+        shared = ", ".join(f"{f} {x}/{y}" for f, (x, y) in evidence["first_names"].items())
+        details.append(f"first names {shared} (agreement {evidence.get('agreement', 0):.0%})")
+    if evidence.get("titles"):
+        details.append("titles " + ", ".join(f"{t} {x}/{y}" for t, (x, y) in evidence["titles"].items()))
+    if evidence.get("before_surname"):
+        x, y = evidence["before_surname"]
+        details.append(f"before {evidence.get('surname')} {x}/{y}")
+    if "articles" in evidence:
+        x, y = evidence["articles"]
+        details.append(f"articles {x}/{y}, together {evidence.get('together', 0)}")
+    return text + ("; " + "; ".join(details) if details else "")

@@ -5,45 +5,164 @@ The ``title`` and ``body`` fields index names as spellings (``^choigou``,
 query time would mean reading the whole field's vocabulary, so the table is
 written once after each commit into the index generation, as a small SQLite
 file: one row a key that has a spelling other than the key itself.
+
+Beside the rules' groups, the file holds what was merged beyond them, each key
+with its *group* and how it joined it: ``learned`` from the corpus
+(``searchkit.learning``, with the evidence) or from the user's ``alias`` file
+(``searchkit.aliases``); the file's splits, which win over everything; given
+names learned beside one surname (Viktor and Victor before Orban); and facts
+about the run (the alias file's digest, the learning step's cost).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
 
-from .analysis import SPELLING_MARK, light_stem, name_key
+from .aliases import NO_ALIASES, Aliases
+from .analysis import SPELLING_MARK, light_stem, name_key, rule_key
 from .engine import OpenIndex
+from .learning import Merge, learn
 
 VARIANTS_FILE = "variants.sqlite"
 
 
-def _spelling_groups(index: OpenIndex) -> dict[str, str]:
+def _spelling_groups(index: OpenIndex, frequencies: dict[str, int] | None = None) -> dict[str, str]:
     """Name key → its spellings (space-separated) for every key with a spelling other than itself."""
     spellings: dict[str, set[str]] = {}
-    for spelling in index.spellings():
+    for spelling in frequencies if frequencies is not None else index.spellings():
         spellings.setdefault(name_key(spelling), set()).add(spelling)
     return {key: " ".join(sorted(group)) for key, group in spellings.items() if group != {key}}
 
 
-def write_variants(index: OpenIndex) -> int:
+def write_variants(index: OpenIndex, aliases: Aliases = NO_ALIASES, *, relearn: bool = True) -> int:
     """Writes the table for the name spellings that ``index`` holds, into its
-    generation; returns its row count.
+    generation, with the merges learned from its articles and those of
+    ``aliases``; returns its row count.  Without ``relearn`` (the articles did
+    not change, only the alias file), the merges learned before are kept.
 
     The table is stamped with the index's commit: a writer killed between its
     commit and this table leaves a stamp that no longer matches, which readers
     detect (and the next ``index`` run repairs).
     """
-    rows = _spelling_groups(index)
+    frequencies = index.spelling_frequencies()
+    rows = _spelling_groups(index, frequencies)
+    started = time.perf_counter()
+    previous = None if relearn else _previous_learned(index)
+    if previous is None:
+        learned = learn(index, frequencies)
+        merges, facts = (
+            learned.merges,
+            {
+                "learning_seconds": round(learned.seconds, 3),
+                "candidates": learned.candidates,
+                "articles_read": learned.reads,
+            },
+        )
+    else:
+        merges, facts = previous
+    links = _links(merges, aliases)
+    groups = _groups(links)
+    facts |= {
+        "aliases_path": aliases.path,
+        "aliases_digest": aliases.digest,
+        "merges": len(merges),
+        "write_seconds": round(time.perf_counter() - started, 3),
+    }
     temp = index.generation / f".{VARIANTS_FILE}.tmp"
     temp.unlink(missing_ok=True)
     with sqlite3.connect(temp) as db:
         db.execute("CREATE TABLE variants (key TEXT PRIMARY KEY, spellings TEXT NOT NULL) WITHOUT ROWID")
         db.executemany("INSERT INTO variants VALUES (?, ?)", rows.items())
+        db.execute("CREATE TABLE merged (key TEXT PRIMARY KEY, grp TEXT NOT NULL, source TEXT NOT NULL) WITHOUT ROWID")
+        db.execute("CREATE INDEX merged_grp ON merged (grp)")
+        db.executemany("INSERT INTO merged VALUES (?, ?, ?)", groups)
+        db.execute(
+            "CREATE TABLE links (key_a TEXT, key_b TEXT, spelling_a TEXT, spelling_b TEXT, source TEXT, "
+            "surname TEXT, evidence TEXT)"
+        )
+        db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?)", links)
+        db.execute("CREATE TABLE splits (spelling TEXT, other TEXT, PRIMARY KEY (spelling, other)) WITHOUT ROWID")
+        db.executemany(
+            "INSERT OR IGNORE INTO splits VALUES (?, ?)",
+            [(a, b) for entry in aliases.splits for a in entry for b in entry if a != b],
+        )
+        db.execute("CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+        db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
         db.execute("CREATE TABLE stamp (commit_generation INTEGER NOT NULL)")
         db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
     db.close()
     temp.replace(index.generation / VARIANTS_FILE)
     return len(rows)
+
+
+def _links(merges: list[Merge], aliases: Aliases) -> list[tuple]:
+    """The rows of ``links``: learned merges the alias file does not split, and its merges."""
+    split = {(name_key(a), name_key(b)) for entry in aliases.splits for a in entry for b in entry if a != b}
+    rows = [
+        (m.key_a, m.key_b, m.a, m.b, "learned", m.surname, json.dumps(m.evidence, ensure_ascii=False))
+        for m in merges
+        if (m.key_a, m.key_b) not in split
+    ]
+    for entry in aliases.merges:
+        first = entry[0]
+        rows += [(name_key(first), name_key(other), first, other, "alias", None, None) for other in entry[1:]]
+    return rows
+
+
+def _groups(links: list[tuple]) -> list[tuple[str, str, str]]:
+    """(key, group, source) of every key merged with another (given names apart): union-find over the links."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    source: dict[str, str] = {}
+    for key_a, key_b, _, _, how, surname, _ in links:
+        if surname is not None or key_a == key_b:
+            continue
+        parent[root(key_b)] = root(key_a)
+        for key in (key_a, key_b):
+            if source.get(key) != "alias":
+                source[key] = how
+    return [(key, root(key), source[key]) for key in parent if key in source]
+
+
+def _previous_learned(index: OpenIndex) -> tuple[list[Merge], dict] | None:
+    """The merges learned when the generation's table was written, and the facts of that run;
+    None when there is no table to take them from."""
+    path = index.generation / VARIANTS_FILE
+    if not path.is_file():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            rows = db.execute(
+                "SELECT key_a, key_b, spelling_a, spelling_b, surname, evidence FROM links WHERE source = 'learned'"
+            ).fetchall()
+            facts = {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
+        db.close()
+    except sqlite3.Error:
+        return None
+    merges = [Merge(a, b, ka, kb, json.loads(e), surname=s) for ka, kb, a, b, s, e in rows]
+    return merges, {k: v for k, v in facts.items() if k in ("learning_seconds", "candidates", "articles_read")}
+
+
+def table_facts(index: OpenIndex) -> dict:
+    """The facts the generation's table was written with (the alias file's digest, the learning's cost);
+    empty when it is missing, damaged or stale."""
+    db = _open_table(index)
+    if db is None:
+        return {}
+    try:
+        return {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
+    except sqlite3.Error:
+        return {}
+    finally:
+        db.close()
 
 
 def variants_current(index: OpenIndex) -> bool:
@@ -64,6 +183,7 @@ def _open_table(index: OpenIndex) -> sqlite3.Connection | None:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         stamp = db.execute("SELECT commit_generation FROM stamp").fetchone()
+        db.execute("SELECT name FROM facts LIMIT 1")  # a table written before learning: rewritten by the next run
         if stamp is not None and stamp[0] == index.commit_id():
             return db
     except sqlite3.Error:
@@ -74,11 +194,12 @@ def _open_table(index: OpenIndex) -> sqlite3.Connection | None:
 
 
 class Variants:
-    """Looks up the spellings that share a word's name key, in one open index.
+    """Looks up the spellings that share a word's name key, in one open index,
+    and those merged with it by learning or by the user's alias file.
 
     A table that is missing, damaged or stamped for another commit is not
     trusted: the groups are then read from the index itself, in memory, slower
-    but never wrong.
+    but never wrong (learned and alias merges wait for the next ``index`` run).
 
     Only spellings that the index holds *as names* are returned: written with
     a capital in at least half of the articles that hold the word.  "Guerre"
@@ -93,16 +214,92 @@ class Variants:
         self._known: dict[str, set[str]] = {}  # a query compiles a word several times
 
     def spellings(self, folded: str) -> set[str]:
-        """``folded`` and the other spellings with the same name key."""
+        """``folded`` and the other spellings with the same name key, or merged with it."""
         if folded not in self._known:
             self._known[folded] = self._lookup(folded)
         return set(self._known[folded])
 
     def _lookup(self, folded: str) -> set[str]:
-        found = {folded} | self.group(name_key(folded))
+        found = {folded}.union(*(self.group(key) for key in self.merged_keys(name_key(folded))))
+        found -= self.split_from(folded)
         if not self.is_name(folded) and self._index.doc_frequency(light_stem(folded)):
             return {folded}
         return {s for s in found if s == folded or self.is_name(s)}
+
+    def spellings_before(self, folded: str, surname: str) -> set[str]:
+        """The spellings of the given name ``folded`` learned beside ``surname``
+        (Victor for Viktor before Orban), besides its own; names only."""
+        found = self.spellings(folded)
+        if self._db is None:
+            return found
+        key, beside = name_key(folded), name_key(surname)
+        rows = self._db.execute(
+            "SELECT key_a, key_b FROM links WHERE surname = ? AND (key_a = ? OR key_b = ?)", (beside, key, key)
+        ).fetchall()
+        for key_a, key_b in rows:
+            for other in self.group(key_b if key_a == key else key_a):
+                if self.is_name(other) and other not in self.split_from(folded):
+                    found.add(other)
+        return found
+
+    def merged_keys(self, key: str) -> set[str]:
+        """``key`` and the keys merged with it by learning or by the alias file."""
+        if self._db is None:
+            return {key}
+        row = self._db.execute("SELECT grp FROM merged WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return {key}
+        return {k for (k,) in self._db.execute("SELECT key FROM merged WHERE grp = ?", (row[0],))}
+
+    def split_from(self, folded: str) -> set[str]:
+        """The spellings the alias file keeps apart from ``folded``."""
+        if self._db is None:
+            return set()
+        return {other for (other,) in self._db.execute("SELECT other FROM splits WHERE spelling = ?", (folded,))}
+
+    def sources(self, folded: str, surname: str | None = None) -> dict[str, tuple[str, list[dict]]]:
+        """For each spelling ``folded`` searches (beside ``surname``, for a given
+        name): where it comes from, ``query`` (itself), ``rule``, ``alias`` (the
+        built-in exonyms or the user's file) or ``learned``, and the evidence
+        of the learned or alias links that brought it."""
+        spellings = self.spellings_before(folded, surname) if surname else self.spellings(folded)
+        key = name_key(folded)
+        found: dict[str, tuple[str, list[dict]]] = {}
+        for spelling in spellings:
+            other = name_key(spelling)
+            if spelling == folded:
+                found[spelling] = ("query", [])
+            elif other == key:
+                found[spelling] = ("rule" if rule_key(spelling) == rule_key(folded) else "alias", [])
+            else:
+                found[spelling] = self._link_source(other, key, surname)
+        return found
+
+    def _link_source(self, key: str, query_key: str, surname: str | None) -> tuple[str, list[dict]]:
+        if self._db is None:
+            return "rule", []
+        rows = self._db.execute(
+            "SELECT key_a, key_b, spelling_a, spelling_b, source, surname, evidence FROM links "
+            "WHERE key_a = ? OR key_b = ?",
+            (key, key),
+        ).fetchall()
+        beside = name_key(surname) if surname else None
+        links = []
+        for key_a, key_b, a, b, how, linked_surname, evidence in rows:
+            if linked_surname is not None and linked_surname != beside:
+                continue
+            links.append(
+                {
+                    "source": how,
+                    "spellings": [a, b],
+                    "surname": linked_surname,
+                    "evidence": json.loads(evidence) if evidence else None,
+                    "direct": query_key in (key_a, key_b),
+                }
+            )
+        links.sort(key=lambda link: (not link["direct"], link["source"] != "alias"))
+        how = "alias" if any(link["source"] == "alias" for link in links) else "learned"
+        return how, links
 
     def group(self, key: str) -> set[str]:
         """The name key ``key`` and the spellings of it that the index holds, names or not."""

@@ -22,6 +22,7 @@ from .models import (
     IndexReport,
     IndexStats,
     KwicLine,
+    NameSpellings,
     SearchResult,
     Snippet,
     Span,
@@ -77,7 +78,9 @@ def hit(found: Hit, fields: tuple[str, ...] | None = None) -> dict:
             {
                 "part": part.part,
                 "score": round(part.score, 4),
-                "matches": [{"word": m.word, "kind": m.kind, "count": m.count} for m in part.matches],
+                "matches": [
+                    {"word": m.word, "kind": m.kind, "count": m.count, "source": m.source} for m in part.matches
+                ],
             }
             for part in found.explanation
         ]
@@ -293,3 +296,30 @@ def facets(found: list[Facet]) -> dict:
 
 def facet_rows(found: list[Facet]) -> list[dict]:
     return [{"facet": f.name, "value": c.value, "count": c.count} for f in found for c in f.counts]
+
+
+def name_spellings(found: NameSpellings) -> dict:
+    """``{"query", "exact", "words": [{"word", "name", "spellings": [{"spelling", "written",
+    "articles", "source", "links"}]}]}``; ``links`` lists, for alias and learned spellings,
+    the merges that brought them with their evidence."""
+    return {
+        "query": found.query,
+        "exact": found.exact,
+        "words": [
+            {
+                "word": w.word,
+                "name": w.name,
+                "spellings": [
+                    {
+                        "spelling": s.spelling,
+                        "written": s.written,
+                        "articles": s.articles,
+                        "source": s.source,
+                        "links": list(s.links),
+                    }
+                    for s in w.spellings
+                ],
+            }
+            for w in found.words
+        ],
+    }

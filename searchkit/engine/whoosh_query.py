@@ -179,8 +179,15 @@ def _field_boost(fieldname: str) -> float:
 
 
 def _name_alternatives(words: list[tuple[str, int]], variants: Variants) -> dict[str, set[str]] | None:
-    """For each folded query word, its other spellings; None when no word has any."""
-    alternatives = {word: variants.spellings(word) - {word} for word, _ in words}
+    """For each folded query word, its other spellings; None when no word has any.
+
+    A word followed by another (a given name before its surname) also gets the
+    spellings learned beside that surname: Victor in ``Viktor Orban``."""
+    alternatives = {
+        word: (variants.spellings_before(word, words[i + 1][0]) if i + 1 < len(words) else variants.spellings(word))
+        - {word}
+        for i, (word, _) in enumerate(words)
+    }
     return alternatives if any(alternatives.values()) else None
 
 

@@ -1,0 +1,47 @@
+"""``searchkit names``: the spellings a name query searches, where each comes from, and why.
+
+For each word of a query, the spellings it searches (``searchkit.variants``),
+each with its article count, the way the articles write it, and its source:
+``query`` (the word itself), ``rule`` (the transliteration rules), ``alias``
+(the built-in exonyms or the user's alias file) or ``learned`` (from the
+corpus, with the evidence: shared first names, titles, counts).
+"""
+
+from __future__ import annotations
+
+from .analysis import SPELLING_MARK, WORDS, query_terms
+from .errors import QueryError
+from .models import NameSpelling, NameSpellings, NameWord
+
+
+def name_spellings(searcher, text: str) -> NameSpellings:
+    """The spellings each word of ``text`` searches in the index ``searcher`` has open."""
+    folded = [t.folded for t in query_terms(text.lstrip("="))]
+    if not folded:
+        raise QueryError(f"no word to look up in {text!r}")
+    exact = text.startswith("=")
+    words = []
+    with searcher.opened() as (index, variants):
+        for i, word in enumerate(folded):
+            surname = folded[i + 1] if i + 1 < len(folded) else None
+            sources = {word: ("query", [])} if exact else variants.sources(word, surname)
+            rows = []
+            for spelling, (source, links) in sources.items():
+                docs = index.doc_set(index.term_query(SPELLING_MARK + spelling))
+                rows.append(NameSpelling(spelling, _written(index, docs, spelling), len(docs), source, tuple(links)))
+            rows.sort(key=lambda r: (r.source != "query", -r.articles, r.spelling))
+            words.append(NameWord(word, variants.is_name(word), tuple(rows)))
+    return NameSpellings(text, exact, words)
+
+
+def _written(index, docs: set[int], spelling: str) -> str | None:
+    """How the first article holding ``spelling`` writes it (accents and case as written)."""
+    if not docs:
+        return None
+    stored = index.stored(min(docs))
+    for field in ("title", "body"):
+        text = stored.get(field) or ""
+        for start, end, term in WORDS.spellings(text):
+            if term == SPELLING_MARK + spelling:
+                return text[start:end]
+    return None
