@@ -144,6 +144,13 @@ Query language (accents, case and name spellings are folded everywhere):
   =Kiev                   that spelling only (accents and case folded): not Kyiv
   date:2022-03            a year, month or day; date:2022-03-01..2022-06-30 for a range
   source:wikinews         from that source
+  poutine NEAR/5 macron   at most 5 words apart, either order (also w/5)
+  poutine PRE/5 macron    poutine at most 5 words before macron (also pre/5)
+  choïgou NEAR/s démission  same sentence; NEAR/p: same paragraph
+  "conseil de sécurité" NEAR/10 (russie OR chine)
+                          operands: words, phrases, prefixes, =names, OR groups
+  atleast3(ukraine)       named at least 3 times (all spellings counted)
+  lead:inflation          in the title or the first paragraph
   ( ... )                 grouping
 
 Exit codes: 0 hits found, 1 no hits, 2 bad query or usage, 4 no usable index.

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from . import query as q
 from .analysis import SPELLING_MARK, fold, light_stem, query_terms
-from .engine import Compiled, OpenIndex
-from .highlight import matched_words
+from .engine import Compiled, OpenIndex, Satisfied
+from .highlight import matched_words, word_chars
 from .models import PartExplanation, WordMatch
 
 KINDS = ("exact", "accents", "stemmed", "variant", "fuzzy", "prefix")
@@ -46,15 +46,28 @@ class Part:
 def query_parts(node: q.Node, variants, index: OpenIndex) -> list[Part]:
     """The positive words and phrases of a query, each with its terms expanded."""
     parts = []
-    for leaf in q.leaves(node):
+    for leaf in _units(node):
         compiled = index.compile(leaf, variants)
         if compiled is None:
             continue
         terms = frozenset(index.matched_terms(compiled))
+        if q.is_operator(leaf):
+            written = leaf.shown if isinstance(leaf, (q.Near, q.AtLeast)) else f"lead:{q._shown(q.replace_field(leaf))}"
+            parts.append(Part(written, "operator", compiled, terms))
+            continue
         kind = "phrase" if isinstance(leaf, q.Phrase) else leaf.kind
         sources = _variant_sources(leaf.text, variants) if kind in ("word", "phrase") else ()
         parts.append(Part(leaf.text, kind, compiled, terms, getattr(leaf, "distance", 0), leaf.field, sources))
     return parts
+
+
+def _units(node: q.Node):
+    """The positive words, phrases and operators (a proximity, a count, ``lead:``) of a query, each operator whole."""
+    if q.is_operator(node) or isinstance(node, (q.Word, q.Phrase)):
+        yield node
+    elif isinstance(node, (q.And, q.Or)):
+        for child in node.children:
+            yield from _units(child)
 
 
 def _variant_sources(text: str, variants) -> tuple[tuple[str, str], ...]:
@@ -73,11 +86,49 @@ def explain_hit(parts: list[Part], index: OpenIndex, docnum: int, title: str, bo
     """The explanation of one hit, a part at a time, parts that did not match left out."""
     explanations = []
     for part in parts:
-        matches = _classify(part, title, body)
+        if part.kind == "operator":
+            matches = _satisfied(index.operator_matches(part.query, docnum), title, body)
+        else:
+            matches = _classify(part, title, body)
         score = index.part_score(part.query, docnum)
         if matches or score:
             explanations.append(PartExplanation(part.shown, score, matches))
     return explanations
+
+
+#: Pairs of a proximity shown for a hit, the nearest first.
+MAX_PAIRS = 5
+
+
+def _satisfied(found: list[Satisfied], title: str, body: str) -> tuple[WordMatch, ...]:
+    """What satisfied an operator in a hit: for a proximity, the nearest pairs
+    of words and their distance; for a count or ``lead:``, the words and where."""
+    texts = {"title": title, "body": body}
+    words = {field: word_chars(text) for field, text in texts.items()}
+
+    def written(field: str, first: int, last: int) -> str:
+        chars = words[field]
+        last = min(last, len(chars) - 1)
+        return " ".join(texts[field][chars[first][0] : chars[last][1]].split()) if first <= last else "?"
+
+    counts: Counter[tuple[str, str]] = Counter()
+    distances: dict[tuple[str, str], int] = {}
+    for satisfied in found:
+        for field, a1, a2, b1, b2 in satisfied.pairs:
+            apart = b1 - a2 if a2 < b1 else a1 - b2
+            key = (f"{written(field, a1, a2)} … {written(field, b1, b2)}", f"{apart} word{'s' * (apart > 1)} apart")
+            counts[key] += 1
+            distances[key] = apart
+        if not satisfied.pairs:
+            for field, first, last in satisfied.spans:
+                counts[(written(field, first, last), "in the title" if field == "title" else "in the body")] += 1
+    if distances:
+        nearest = sorted(counts, key=lambda key: (distances[key], key))[:MAX_PAIRS]
+        return tuple(WordMatch(word, kind, counts[(word, kind)]) for word, kind in nearest)
+    total = sum(counts.values())
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    mentions = (WordMatch(f"{total} mention{'s' * (total > 1)}", "in all", 1),) if total else ()
+    return mentions + tuple(WordMatch(word, kind, count) for (word, kind), count in ordered)
 
 
 def _classify(part: Part, title: str, body: str) -> tuple[WordMatch, ...]:

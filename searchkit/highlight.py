@@ -12,10 +12,11 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 
-from .analysis import WORDS
+from .analysis import WORD_PATTERN, WORDS, strip_elision
 from .models import Snippet, Span
 
 _SENTENCE_END = re.compile(r"[.!?…»]\s+|\n")
+_WORD = re.compile(WORD_PATTERN)
 
 
 def matched_words(text: str, terms: Collection[str]) -> list[tuple[int, int, str]]:
@@ -29,6 +30,39 @@ def matched_words(text: str, terms: Collection[str]) -> list[tuple[int, int, str
 def matched_spans(text: str, terms: Collection[str]) -> list[Span]:
     """Character spans of the words of ``text`` that give one of ``terms``."""
     return sorted({(start, end) for start, end, _ in matched_words(text, terms)})
+
+
+def word_chars(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each word of ``text`` by position, as the index counts them
+    (stop words too); an elided article (``l’``) is left out, as highlights leave it."""
+    found = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        found.append((match.start() + len(word) - len(strip_elision(word)), match.end()))
+    return found
+
+
+def spans_at(
+    text: str, positions: Collection[tuple[int, int]], words: list[tuple[int, int]] | None = None
+) -> list[Span]:
+    """Character spans of the words of ``text`` from each (first, last) position
+    pair: what a proximity, a count or ``lead:`` matched."""
+    words = word_chars(text) if words is None else words
+    found = {
+        (words[first][0], words[min(last, len(words) - 1)][1]) for first, last in positions if 0 <= first < len(words)
+    }
+    return sorted(found)
+
+
+def merged(spans: Collection[Span]) -> list[Span]:
+    """``spans`` sorted, those that overlap joined into one."""
+    found: list[Span] = []
+    for start, end in sorted(spans):
+        if found and start < found[-1][1]:
+            found[-1] = (found[-1][0], max(end, found[-1][1]))
+        else:
+            found.append((start, end))
+    return found
 
 
 def make_snippets(text: str, spans: list[Span], count: int = 3, width: int = 220) -> list[Snippet]:

@@ -18,6 +18,7 @@ from .analysis import SPELLING_MARK, WORD_PATTERN, WORDS, query_terms
 from .engine import OpenIndex
 from .errors import QueryError
 from .explain import Part, query_parts
+from .highlight import word_chars
 from .models import Concordance, KwicLine
 from .search import Searcher
 from .variants import Variants
@@ -49,6 +50,9 @@ def kwic(searcher: Searcher, text: str, options: KwicOptions = KwicOptions()) ->
         read = 0
         wanted = options.limit or None
         for docnum in _ordered(index, found, restriction, options.sort):
+            for part in parts:
+                if part.query is not None:  # an operator: its occurrences are those that satisfied it
+                    part.satisfied = [s for found in index.operator_matches(part.query, docnum) for s in found.spans]
             lines.extend(_article_lines(index.stored(docnum), parts, options.width))
             read += 1
             if wanted is not None and len(lines) >= wanted:
@@ -95,6 +99,9 @@ class _Pattern:
     """A query word or phrase, with the terms each of its words may be indexed under."""
 
     def __init__(self, part: Part, variants: Variants) -> None:
+        #: for a proximity, a count or ``lead:``: its query, and where it was satisfied in the article read
+        self.query = part.query if part.kind == "operator" else None
+        self.satisfied: list[tuple[str, int, int]] = []
         self.text = part.shown
         self.field = part.field
         self.terms = part.terms
@@ -113,7 +120,7 @@ def _article_lines(stored: dict, patterns: list[_Pattern], width: int) -> list[K
         text = stored.get(field, "") or ""
         chosen = [p for p in patterns if p.field in (None, field)]
         if chosen:
-            for start, end, first, last, pattern in _occurrences(text, chosen):
+            for start, end, first, last, pattern in _occurrences(text, chosen, field):
                 lines.append(
                     KwicLine(
                         id=stored["id"],
@@ -134,13 +141,22 @@ def _article_lines(stored: dict, patterns: list[_Pattern], width: int) -> list[K
     return lines
 
 
-def _occurrences(text: str, patterns: list[_Pattern]):
+def _occurrences(text: str, patterns: list[_Pattern], field: str):
     """(start, end, first word, last word, pattern) of each occurrence, in text order, none overlapping."""
+    operators = [p for p in patterns if p.query is not None]
+    patterns = [p for p in patterns if p.query is None]
+    found = []
+    if operators:
+        chars = word_chars(text)
+        for pattern in operators:
+            for at, first, last in pattern.satisfied:
+                if at == field and first < len(chars):
+                    last = min(last, len(chars) - 1)
+                    found.append((chars[first][0], chars[last][1], first, last, pattern.text))
     terms = set().union(*(p.terms for p in patterns))
     words: dict[int, tuple[int, int, set[str]]] = {}  #: position → (start, end, terms)
     for position, start, end, term in WORDS.find_at(text, terms):
         words.setdefault(position, (start, end, set()))[2].add(term)
-    found = []
     for pattern in patterns:
         for position, (start, end, held) in words.items():
             if not pattern.words:

@@ -12,6 +12,11 @@ Syntax (documented in the README and ``searchkit search --help``)::
     =Kiev                    that spelling only (accents and case folded): not Kyiv
     date:2022-03  date:2022-03-01..2022-06-30
     source:wikinews
+    poutine NEAR/5 macron    at most 5 words apart, either order (also w/5)
+    poutine PRE/5 macron     the first at most 5 words before the second (also pre/5)
+    choïgou NEAR/s démission in the same sentence (NEAR/p: paragraph; also /s, /p)
+    atleast3(ukraine)        named at least 3 times
+    lead:inflation           in the title or the first paragraph
     ( ... )                  grouping
 
 The parser is written here rather than taken from ``whoosh.qparser`` because
@@ -23,6 +28,7 @@ wrong and where.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -33,7 +39,7 @@ from .analysis import WORD_PATTERN, fold
 from .corpus import is_valid_date
 from .errors import QueryError
 
-FIELDS = ("title", "body", "date", "source", "id")
+FIELDS = ("title", "body", "lead", "date", "source", "id")
 
 # --- caps ----------------------------------------------------------------------------
 # A real query has fewer than 30 words and two or three levels of parentheses.
@@ -56,6 +62,8 @@ MAX_PREFIXES = 5
 #: "did you mean"); the lookup's cost grows with the length, and no French word
 #: is this long.  A longer plain word is still searched, just never corrected.
 MAX_WORD_LETTERS = 30
+#: Words apart at most in ``NEAR/N`` and ``PRE/N``; and mentions at most in ``atleastN``.
+MAX_DISTANCE = 1000
 
 _SPACE = re.compile(r"[\s\u00a0\u202f]+")
 _OPERATORS = {"OR": "OR", "OU": "OR", "AND": "AND", "ET": "AND", "NOT": "NOT", "SAUF": "NOT"}
@@ -64,6 +72,10 @@ _FUZZY = re.compile(r"^(.*?)~(\d?)$")
 _FIELD = re.compile(r"^([A-Za-z]+):(.*)$", re.S)
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _WORD = re.compile(WORD_PATTERN)
+#: ``NEAR/5``, ``PRE/5``, ``w/5``, ``pre/5``, ``NEAR/s``, ``w/p``, ``/s``…: the operator and what follows its slash.
+_PROXIMITY = re.compile(r"^(NEAR|near|PRE|pre|W|w|)/(.*)$", re.S)
+_ATLEAST = re.compile(r"^(?i:atleast)(.*)$", re.S)
+_UNITS = {"s": "sentence", "p": "paragraph"}
 
 
 # --- syntax tree -----------------------------------------------------------------
@@ -111,7 +123,61 @@ class Or:
     children: tuple[Node, ...]
 
 
-Node = Word | Phrase | Filter | Not | And | Or
+@dataclass(frozen=True)
+class Near:
+    """``a NEAR/5 b`` (``ordered`` for ``PRE/5``), ``a NEAR/s b``, ``a NEAR/p b``."""
+
+    left: Node
+    right: Node
+    distance: int | None  #: words apart at most; None for a sentence or paragraph
+    unit: str = "word"  #: "word", "sentence" or "paragraph"
+    ordered: bool = False
+    written: str = "NEAR/5"  #: the operator as the query wrote it
+    column: int = dataclass_field(default=0, compare=False)
+
+    @property
+    def shown(self) -> str:
+        return f"{_shown(self.left)} {self.written} {_shown(self.right)}"
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    """``atleast3(ukraine)``: articles naming it at least ``count`` times, title and body together."""
+
+    count: int
+    child: Node
+    column: int = dataclass_field(default=0, compare=False)
+
+    @property
+    def shown(self) -> str:
+        return f"atleast{self.count}({_shown(self.child)})"
+
+
+Node = Word | Phrase | Filter | Not | And | Or | Near | AtLeast
+
+
+def _shown(node: Node) -> str:
+    """An operand as a query would write it."""
+    if isinstance(node, Phrase):
+        return f'"{node.text}"'
+    if isinstance(node, Word):
+        text = {"prefix": f"{node.text}*", "fuzzy": f"{node.text}~{node.distance}", "exact": f"={node.text}"}.get(
+            node.kind, node.text
+        )
+        return f"{node.field}:{text}" if node.field else text
+    if isinstance(node, Or):
+        return "(" + " OR ".join(_shown(c) for c in node.children) + ")"
+    return str(node)
+
+
+def replace_field(node: Word | Phrase, field: str | None = None) -> Word | Phrase:
+    """``node`` in another field (None: the title and the body)."""
+    return dataclasses.replace(node, field=field)
+
+
+def is_operator(node: Node) -> bool:
+    """Whether ``node`` is a constraint partial matching never drops: a proximity, a count, ``lead:``."""
+    return isinstance(node, (Near, AtLeast)) or (isinstance(node, Word | Phrase) and node.field == "lead")
 
 
 # --- lexer -------------------------------------------------------------------------
@@ -119,10 +185,12 @@ Node = Word | Phrase | Filter | Not | And | Or
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str  #: "word", "phrase", "open", "close", "op", "minus"
+    kind: str  #: "word", "phrase", "open", "close", "op", "minus", "near", "atleast"
     text: str
     column: int  #: 1-based
     field: str | None = None
+    #: for "near": (distance or None, unit, ordered); for "atleast": (count,)
+    value: tuple = ()
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -169,9 +237,43 @@ def _tokens(text: str) -> list[_Token]:
                     raise QueryError(f"nothing after {field}:", start + 1)
             elif word in _OPERATORS:
                 tokens.append(_Token("op", _OPERATORS[word], start + 1))
+            elif (proximity := _PROXIMITY.match(word)) and (proximity.group(1) or proximity.group(2) in _UNITS):
+                tokens.append(_Token("near", word, start + 1, value=_proximity(word, proximity, start + 1)))
+            elif (atleast := _ATLEAST.match(word)) and i < n and text[i] == "(":
+                tokens.append(_Token("atleast", word, start + 1, value=(_count(word, atleast.group(1), start + 1),)))
             else:
                 tokens.append(_Token("word", word, start + 1))
     return tokens
+
+
+def _proximity(word: str, match: re.Match, column: int) -> tuple[int | None, str, bool]:
+    """(distance or None, unit, ordered) of ``NEAR/5``, ``PRE/5``, ``w/s``…; a QueryError when malformed."""
+    operator, after = match.groups()
+    ordered = operator.upper() == "PRE"
+    if after.lower() in _UNITS:
+        return None, _UNITS[after.lower()], ordered
+    if not after.isascii() or not after.isdigit():
+        raise QueryError(
+            f"{word}: after the / give a number of words ({operator or 'NEAR'}/5), "
+            "s for the same sentence or p for the same paragraph",
+            column,
+        )
+    distance = int(after)
+    if distance < 1:
+        raise QueryError(f"{word}: words are at least 1 apart ({operator}/1: next to each other)", column)
+    if distance > MAX_DISTANCE:
+        raise QueryError(f"{word}: at most {MAX_DISTANCE:,} words apart (NEAR/p: the same paragraph)", column)
+    return distance, "word", ordered
+
+
+def _count(word: str, digits: str, column: int) -> int:
+    """N of ``atleastN``; a QueryError when it is not a number from 1 to ``MAX_DISTANCE``."""
+    if not digits.isascii() or not digits.isdigit():
+        raise QueryError(f"{word}: give the number of mentions right after atleast: atleast3(ukraine)", column)
+    count = int(digits)
+    if not 1 <= count <= MAX_DISTANCE:
+        raise QueryError(f"{word}: the number of mentions is from 1 to {MAX_DISTANCE:,}", column)
+    return count
 
 
 # --- parser ------------------------------------------------------------------------
@@ -242,11 +344,46 @@ class _Parser:
                 if not children:
                     raise QueryError("AND needs a word before it", token.column)
                 continue
-            children.append(self.unary())
+            children.append(self.near_expr())
         if not children:
             token = self.peek() or self.tokens[-1]
             raise QueryError(f"expected a word near {token.text!r}", token.column)
         return children[0] if len(children) == 1 else And(tuple(children))
+
+    def near_expr(self) -> Node:
+        """Words and their proximity operators: ``poutine NEAR/5 macron``."""
+        node = self.unary()
+        while (token := self.peek()) is not None and token.kind == "near":
+            self.take()
+            following = self.peek()
+            if following is None or following.kind in ("close", "op", "near"):
+                raise QueryError(f"{token.text} needs a word before and after it", token.column)
+            if isinstance(node, Near):
+                raise QueryError(
+                    f"{token.text}: one proximity at a time (a NEAR/5 b AND b NEAR/5 c, or group with OR)",
+                    token.column,
+                )
+            right = self.unary()
+            distance, unit, ordered = token.value
+            for operand in (node, right):
+                self.operand(operand, token)
+            node = Near(node, right, distance, unit, ordered, token.text, column=token.column)
+        return node
+
+    def operand(self, node: Node, token: _Token) -> None:
+        """A QueryError unless ``node`` may be an operator's operand: words, phrases, OR groups of them."""
+        if isinstance(node, Or):
+            for child in node.children:
+                self.operand(child, token)
+            return
+        if isinstance(node, (Word, Phrase)) and node.field != "lead":
+            return
+        what = {Near: "another proximity", AtLeast: "an atleast", Not: "a negation", Filter: "a filter"}.get(
+            type(node), "lead:" if isinstance(node, (Word, Phrase)) else "an AND group"
+        )
+        raise QueryError(
+            f"{token.text}: its operands are words, phrases or (… OR …) groups of them, not {what}", token.column
+        )
 
     def unary(self) -> Node:
         token = self.take()
@@ -257,8 +394,10 @@ class _Parser:
             node = Not(self.unary())
             self.depth -= 1
             return node
-        if token.kind == "op":
+        if token.kind in ("op", "near"):
             raise QueryError(f"{token.text} needs a word before and after it", token.column)
+        if token.kind == "atleast":
+            return self.atleast(token)
         if token.kind == "open":
             self.nest(token)
             node = self.or_expr()
@@ -271,6 +410,22 @@ class _Parser:
         if token.kind == "phrase":
             return self.phrase(token)
         return self.word(token)
+
+    def atleast(self, token: _Token) -> AtLeast:
+        """``atleast3(ukraine)``: the parenthesis follows the number, with no space."""
+        opening = self.take()
+        self.nest(opening)
+        following = self.peek()
+        if following is None or following.kind == "close":
+            raise QueryError(f"{token.text}( needs a word inside its parentheses: atleast3(ukraine)", token.column)
+        node = self.or_expr()
+        close = self.peek()
+        if close is None or close.kind != "close":
+            raise QueryError("unbalanced parenthesis: ( with no )", opening.column)
+        self.take()
+        self.depth -= 1
+        self.operand(node, token)
+        return AtLeast(token.value[0], node, column=token.column)
 
     def phrase(self, token: _Token) -> Node:
         if token.field in ("date", "source", "id"):
@@ -368,7 +523,10 @@ def leaves(node: Node, *, negated: bool = False) -> Iterator[Word | Phrase]:
     elif isinstance(node, (And, Or)):
         for child in node.children:
             yield from leaves(child, negated=negated)
-    elif isinstance(node, Not) and negated:
+    elif isinstance(node, Near):
+        yield from leaves(node.left, negated=negated)
+        yield from leaves(node.right, negated=negated)
+    elif isinstance(node, AtLeast) or (isinstance(node, Not) and negated):
         yield from leaves(node.child, negated=negated)
 
 

@@ -22,7 +22,7 @@ from . import query as q
 from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
 from .errors import QueryError, UsageError
 from .explain import explain_hit, query_parts
-from .highlight import make_snippets, matched_spans
+from .highlight import make_snippets, matched_spans, merged, spans_at
 from .models import ArticleView, Hit, PartExplanation, SearchResult, Suggestion
 from .stats import live_generation
 from .suggest import corrected_query
@@ -113,14 +113,16 @@ class Searcher:
         with self._engine.reading(self.index_dir):
             index, variants = self._current()
             docnum = self._docnum(index, article_id)
-            terms = index.matched_terms(index.compile(node, variants, positive_only=True)) if node else set()
+            positive = index.compile(node, variants, positive_only=True) if node else None
+            terms = index.matched_terms(positive, operators=False)
             stored = _Stored(index.stored(docnum))
+            title, body = _highlights(index, positive, docnum, stored, terms)
             return ArticleView(
                 **stored.facts(),
                 title=stored.title,
                 body=stored.body,
-                title_highlights=tuple(matched_spans(stored.title, terms)),
-                body_highlights=tuple(matched_spans(stored.body, terms)),
+                title_highlights=tuple(title),
+                body_highlights=tuple(body),
             )
 
     def similar(self, article_id: str, limit: int = 10) -> SearchResult:
@@ -167,10 +169,11 @@ def _search(
 ) -> SearchResult:
     found, total, strict_count = _ranked(index, variants, node, text, options, restriction)
     positive = index.compile(node, variants, positive_only=True)
-    terms = index.matched_terms(positive)
+    terms = index.matched_terms(positive, operators=False)
     parts = query_parts(node, variants, index) if options.explain else []
+    operators = positive if _holds_operator(node) else None
     hits = [
-        _hit(index, ranked, rank, partial, terms, options.snippets, parts)
+        _hit(index, ranked, rank, partial, terms, options.snippets, parts, operators)
         for rank, (ranked, partial) in enumerate(
             found[options.offset : options.offset + options.limit], options.offset + 1
         )
@@ -236,17 +239,28 @@ def _runnable(compiled: Compiled | None, text: str) -> Compiled:
 
 
 def _relaxed(node: q.Node, index: OpenIndex, variants: Variants) -> Compiled | None:
-    """Any of the top-level words, negations and filters still applied; None when
-    the query has a single required part and there is nothing to relax."""
+    """Any of the top-level words, negations, filters and operators (``NEAR``,
+    ``atleastN``, ``lead:``) still applied; None when the query has a single
+    droppable part and there is nothing to relax."""
     if not isinstance(node, q.And):
         return None
-    scored = [
-        c for c in node.children if isinstance(c, (q.Word, q.Phrase, q.Or)) and index.compile(c, variants) is not None
-    ]
+    scored = [c for c in node.children if _droppable(c) and index.compile(c, variants) is not None]
     if len(scored) < 2:
         return None
-    kept = [c for c in node.children if isinstance(c, (q.Not, q.Filter, q.And))]
+    kept = [c for c in node.children if not _droppable(c)]
     return index.compile(q.And((q.Or(tuple(scored)), *kept)), variants)
+
+
+def _droppable(node: q.Node) -> bool:
+    """Whether partial matching may drop ``node``: a word, a phrase or an OR of
+    them, holding no operator (a proximity, a count, ``lead:``)."""
+    return isinstance(node, (q.Word, q.Phrase, q.Or)) and not _holds_operator(node)
+
+
+def _holds_operator(node: q.Node) -> bool:
+    if isinstance(node, (q.And, q.Or)):
+        return any(_holds_operator(c) for c in node.children)
+    return q.is_operator(node)
 
 
 class _Stored:
@@ -276,22 +290,36 @@ def _hit(
     terms: set[str],
     snippets: int,
     parts: list | None = None,
+    operators: Compiled | None = None,
 ) -> Hit:
     stored = _Stored(index.stored(ranked.docnum))
     explanation: list[PartExplanation] = (
         explain_hit(parts, index, ranked.docnum, stored.title, stored.body) if parts else []
     )
+    title, body = _highlights(index, operators, ranked.docnum, stored, terms)
     return Hit(
         rank=rank,
         **stored.facts(),
         title=stored.title,
         score=ranked.score,
         partial=partial,
-        title_highlights=tuple(matched_spans(stored.title, terms)),
-        snippets=tuple(make_snippets(stored.body, matched_spans(stored.body, terms), snippets)),
+        title_highlights=tuple(title),
+        snippets=tuple(make_snippets(stored.body, body, snippets)),
         body_length=len(stored.body),
         explanation=tuple(explanation),
     )
+
+
+def _highlights(index: OpenIndex, operators: Compiled | None, docnum: int, stored: _Stored, terms: set[str]):
+    """The highlighted words of the title and of the body: those giving one of
+    ``terms``, and the occurrences that satisfied an operator of ``operators``."""
+    title, body = matched_spans(stored.title, terms), matched_spans(stored.body, terms)
+    satisfied = index.operator_matches(operators, docnum) if operators is not None else []
+    if satisfied:
+        spans = [s for found in satisfied for s in found.spans]
+        title = merged(title + spans_at(stored.title, [(a, b) for f, a, b in spans if f == "title"]))
+        body = merged(body + spans_at(stored.body, [(a, b) for f, a, b in spans if f == "body"]))
+    return title, body
 
 
 def _suggestions(

@@ -29,7 +29,8 @@ from ..corpus import Article
 from ..errors import WRITE_ERRNOS, IndexDamaged, IndexUnavailable, SearchkitError
 from ..generations import REPAIR
 from ..lock import describe_os_error
-from . import TEXT_FIELDS, Compiled, Ranked
+from ..sentences import encode as encode_structure
+from . import TEXT_FIELDS, Compiled, Ranked, Satisfied
 from . import whoosh_query as wq_compile
 
 INDEX_NAME = "MAIN"  #: Whoosh's name for the index in a folder, which its file names start with
@@ -57,7 +58,9 @@ def build_schema() -> fields.Schema:
     (for phrases); ``hash`` is a column, read in one go by an incremental
     update to find changed articles; ``indexed`` (a column too, and range
     searchable) is when the article, as it reads now, was first indexed: the
-    stamp of that commit (``searchkit.indexing.indexing_stamp``).
+    stamp of that commit (``searchkit.indexing.indexing_stamp``); ``structure``
+    (a column) holds where the article's sentences and paragraphs start
+    (``searchkit.sentences``), for ``NEAR/s``, ``NEAR/p`` and ``lead:``.
     """
     words = word_analyzer()
     return fields.Schema(
@@ -72,6 +75,7 @@ def build_schema() -> fields.Schema:
         hash=fields.COLUMN(),
         indexed=fields.NUMERIC(int, bits=64, sortable=True),
         origin_file=fields.COLUMN(),
+        structure=fields.COLUMN(),
     )
 
 
@@ -84,6 +88,7 @@ def _document(article: Article, indexed: int) -> dict:
         "hash": article.content_hash.encode(),
         "indexed": indexed,
         "origin_file": article.origin_file.encode(),
+        wq_compile.STRUCTURE_COLUMN: encode_structure(article.title, article.body),
     }
     if article.date:
         doc["date"] = article.date
@@ -428,8 +433,12 @@ class WhooshIndex:
             self._columns[name] = values
         return self._columns[name]
 
-    def matched_terms(self, query: Compiled | None) -> set[str]:
-        return wq_compile.matched_terms(query, self._reader)
+    def matched_terms(self, query: Compiled | None, operators: bool = True) -> set[str]:
+        return wq_compile.matched_terms(query, self._reader, operators)
+
+    def operator_matches(self, query: Compiled | None, docnum: int) -> list[Satisfied]:
+        """Where each operator of ``query`` (``NEAR``, ``atleastN``, ``lead:``) was satisfied in ``docnum``."""
+        return wq_compile.operator_matches(query, self._searcher, docnum)
 
     def capped(self, query: Compiled | None) -> list[str]:
         """What the query's prefixes and fuzzy words left out, as notes for the reader."""

@@ -11,17 +11,24 @@ import heapq
 import re
 import threading
 import weakref
+from bisect import bisect_left
+from dataclasses import replace
 
 from whoosh import matching as wm
 from whoosh import query as wq
-from whoosh.query.spans import SpanNear2, SpanOr
+from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
+from whoosh.query.spans import Span, SpanNear2, SpanOr, SpanQuery, SpanWrappingMatcher
 from whoosh.searching import SearchContext
 
 from ..analysis import SPELLING_MARK, fold, light_stem, query_terms, strip_elision
 from ..errors import QueryError
-from ..query import MAX_WORDS, Filter, Node, Not, Or, Phrase, Word, parse_date_range
+from ..query import MAX_WORDS, AtLeast, Filter, Near, Node, Not, Or, Phrase, Word, parse_date_range
+from ..sentences import Structure
 from ..variants import Variants
-from . import TEXT_FIELDS
+from . import TEXT_FIELDS, Satisfied
+
+#: The column holding each article's sentence and paragraph starts (``searchkit.sentences.encode``).
+STRUCTURE_COLUMN = "structure"
 
 #: A title word counts like a body word, and more in effect: BM25F scores a
 #: word in a short field higher.  A boost of 2 lowered PIAF nDCG@10 from 0.795
@@ -145,7 +152,7 @@ def capped_notes(query: wq.Query | None, reader) -> list[str]:
     """A note for each prefix or fuzzy word of ``query`` that could expand to
     more words than it searched, once each."""
     notes: dict[str, None] = {}
-    for leaf in query.leaves() if query is not None else ():
+    for leaf in _leaves(query) if query is not None else ():
         if isinstance(leaf, _Capped):
             chosen, total = leaf.expansion(reader)
             if total > len(chosen):
@@ -327,6 +334,12 @@ def compile_query(
 
 
 def _compile(node: Node, variants: Variants, positive_only: bool, exact_names: bool) -> wq.Query | None:
+    if isinstance(node, (Word, Phrase)) and node.field == "lead":
+        return _lead_query(node, variants, exact_names)
+    if isinstance(node, Near):
+        return _near_query(node, variants, exact_names)
+    if isinstance(node, AtLeast):
+        return _atleast_query(node, variants, exact_names)
     if isinstance(node, Word):
         return _word_query(node, variants, exact_names)
     if isinstance(node, Phrase):
@@ -349,9 +362,11 @@ def _compile(node: Node, variants: Variants, positive_only: bool, exact_names: b
     return kept[0] if len(kept) == 1 else wq.And(kept)
 
 
-def matched_terms(query: wq.Query | None, reader) -> set[str]:
+def matched_terms(query: wq.Query | None, reader, operators: bool = True) -> set[str]:
     """The terms of the index that ``query`` can match, prefixes and fuzzy
-    words expanded; the terms to highlight.
+    words expanded; the terms to highlight.  With ``operators`` False, the
+    words of proximities, counts and ``lead:`` are left out: which of their
+    occurrences satisfied them is a matter of position (``operator_matches``).
 
     Whoosh's ``Query.existing_terms`` is not used: its loop variable shadows its
     ``fieldname`` argument, so it skips every field after the first.
@@ -359,8 +374,311 @@ def matched_terms(query: wq.Query | None, reader) -> set[str]:
     if query is None:
         return set()
     found = set()
-    for leaf in query.leaves():
+    for leaf in _leaves(query) if operators else query.leaves():
         for fieldname, text in leaf.expanded_terms(reader, phrases=True):
             if (fieldname, text) in reader:
                 found.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return found
+
+
+# --- operators: proximity, same sentence or paragraph, mention counts, the lead ------------------
+#
+# Each is a Whoosh query that Whoosh sees as a leaf, over span queries of its
+# operands compiled field by field (a distance never spans the title and the
+# body).  Its matcher checks, article by article, the positions its operands
+# matched: their distance, or the sentence or paragraph holding them (from the
+# article's ``structure`` column), or how many there are, and matches the
+# article only when some satisfy it; they are what a snippet highlights.
+
+
+def _leaves(query: wq.Query):
+    """``query.leaves()``, and the leaves of each operator's operands too."""
+    for leaf in query.leaves():
+        if isinstance(leaf, _Operator):
+            for operand in leaf.operands():
+                yield from _leaves(operand)
+        else:
+            yield leaf
+
+
+def _spannable(query: wq.Query | None) -> wq.Query | None:
+    """The same matches, from a query whose matcher gives the positions (spans) matched."""
+    if query is None or isinstance(query, (wq.Term, SpanQuery)):
+        return query
+    if isinstance(query, _Capped):
+        return _CappedSpans(query)
+    if isinstance(query, wq.Or):
+        parts = [_spannable(sub) for sub in query.subqueries]
+        return parts[0] if len(parts) == 1 else _SpanOr(parts)
+    raise TypeError(f"no spans for {query!r}")  # the parser lets no other operand through
+
+
+class _CappedSpans(SpanQuery):
+    """A capped prefix or fuzzy word as the ``_SpanOr`` of the words it chose on the whole index."""
+
+    def __init__(self, capped: _Capped) -> None:
+        self.q = capped
+
+    def is_leaf(self) -> bool:
+        return False
+
+    def children(self):
+        return [self.q]
+
+    def estimate_size(self, ixreader) -> int:
+        return self.q.estimate_size(ixreader)
+
+    def matcher(self, searcher, context=None):
+        top = searcher
+        while top.has_parent():
+            top = top.get_parent()
+        terms = [wq.Term(self.q.fieldname, text) for text in self.q._btexts(top.reader())]
+        if not terms:
+            return wm.NullMatcher()
+        return (_SpanOr(terms) if len(terms) > 1 else terms[0]).matcher(searcher, context)
+
+
+def _operand(node: Node, fieldname: str, variants: Variants, exact_names: bool) -> wq.Query | None:
+    """An operator's operand in one field, as a span query; None when it cannot match there."""
+    if isinstance(node, Or):
+        parts = [p for p in (_operand(c, fieldname, variants, exact_names) for c in node.children) if p is not None]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else _SpanOr(parts)
+    if node.field not in (None, fieldname):
+        return None
+    return _spannable(_compile(replace(node, field=fieldname), variants, False, exact_names))
+
+
+def _operands(node: Node, written: str, column: int, variants, exact_names: bool) -> dict[str, wq.Query]:
+    """Field → the operand's span query there; a QueryError when it has no word to search."""
+    found = {f: _operand(node, f, variants, exact_names) for f in TEXT_FIELDS}
+    found = {f: q for f, q in found.items() if q is not None}
+    if not found:
+        raise QueryError(f"{written}: its operand has only stop words; give a word that says something", column)
+    return found
+
+
+def _near_query(node: Near, variants: Variants, exact_names: bool) -> wq.Query:
+    left = _operands(node.left, node.written, node.column, variants, exact_names)
+    right = _operands(node.right, node.written, node.column, variants, exact_names)
+    parts = [
+        _Near(f, left[f], right[f], node.distance, node.unit, node.ordered)
+        for f in TEXT_FIELDS
+        if f in left and f in right
+    ]
+    if not parts:
+        raise QueryError(f"{node.written}: its operands are in different fields, which are never near", node.column)
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def _atleast_query(node: AtLeast, variants: Variants, exact_names: bool) -> wq.Query:
+    operands = _operands(node.child, f"atleast{node.count}", node.column, variants, exact_names)
+    return _AtLeast(tuple(operands.items()), node.count)
+
+
+def _lead_query(node: Word | Phrase, variants: Variants, exact_names: bool) -> wq.Query | None:
+    operands = {f: _operand(replace(node, field=None), f, variants, exact_names) for f in TEXT_FIELDS}
+    if any(q is None for q in operands.values()):
+        return None  # only stop words
+    return _Lead(tuple(operands.items()))
+
+
+class _Operator(wq.Query):
+    """An operator's query: a leaf to Whoosh, matching the articles where its check passes."""
+
+    def is_leaf(self) -> bool:
+        return True
+
+    def operands(self) -> list[wq.Query]:
+        raise NotImplementedError
+
+    def _key(self) -> tuple:
+        raise NotImplementedError
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other._key() == self._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self._key()!r}"
+
+    def estimate_size(self, ixreader) -> int:
+        return sum(q.estimate_size(ixreader) for q in self.operands())
+
+    def satisfied(self, matcher) -> Satisfied:
+        """Where the operator was satisfied in the article ``matcher`` is on."""
+        return Satisfied(tuple(matcher.spans()))
+
+
+def _structures(reader):
+    """Document number → its ``Structure``, read from ``reader``'s column."""
+    column = reader.column_reader(STRUCTURE_COLUMN) if reader.has_column(STRUCTURE_COLUMN) else None
+    return lambda docnum: Structure(column[docnum] if column is not None else None)
+
+
+class _Near(_Operator):
+    """Two operands at most ``distance`` words apart (``ordered``: the first before
+    the second), or in the same sentence or paragraph, in one field."""
+
+    def __init__(self, fieldname, a, b, distance, unit, ordered) -> None:
+        self.fieldname, self.a, self.b = fieldname, a, b
+        self.distance, self.unit, self.ordered = distance, unit, ordered
+
+    def _key(self) -> tuple:
+        return (self.fieldname, self.a, self.b, self.distance, self.unit, self.ordered)
+
+    def operands(self) -> list[wq.Query]:
+        return [self.a, self.b]
+
+    def estimate_size(self, ixreader) -> int:
+        return min(q.estimate_size(ixreader) for q in self.operands())
+
+    def matcher(self, searcher, context=None):
+        a, b = self.a.matcher(searcher, context), self.b.matcher(searcher, context)
+        if not (a.is_active() and b.is_active()):
+            return wm.NullMatcher()
+        structure = _structures(searcher.reader()) if self.unit != "word" else None
+        return _NearMatcher(a, b, self, structure)
+
+    def pairs(self, aspans: list[Span], bspans: list[Span], structure: Structure | None) -> list[tuple[Span, Span]]:
+        """The (a, b) span pairs that satisfy the operator."""
+        found = []
+        if structure is None:
+            # Spans come sorted by start: only those starting in reach are looked at.
+            longest = max((s.end - s.start for s in bspans), default=0)
+            starts = [s.start for s in bspans]
+            for x in aspans:
+                first = bisect_left(starts, x.start - self.distance - longest)
+                for y in bspans[first:]:
+                    if y.start > x.end + self.distance:
+                        break
+                    if self.ordered and not x.end < y.start:
+                        continue
+                    if 1 <= x.distance_to(y) <= self.distance and not x.overlaps(y):
+                        found.append((x, y))
+            return found
+        units: dict[int, list[Span]] = {}
+        for y in bspans:
+            units.setdefault(structure.unit(self.fieldname, self.unit, y.start), []).append(y)
+        for x in aspans:
+            for y in units.get(structure.unit(self.fieldname, self.unit, x.start), ()):
+                if not x.overlaps(y) and not (self.ordered and not x.end < y.start):
+                    found.append((x, y))
+        return found
+
+    def satisfied(self, matcher) -> Satisfied:
+        pairs = matcher.pairs()
+        spans = sorted({(s.start, s.end) for pair in pairs for s in pair})
+        return Satisfied(
+            tuple((self.fieldname, start, end) for start, end in spans),
+            tuple((self.fieldname, x.start, x.end, y.start, y.end) for x, y in pairs),
+        )
+
+
+class _OperatorMatcher(SpanWrappingMatcher):
+    """Matches the articles of its child matcher where ``_get_spans`` finds some
+    positions satisfying the operator.  Never skips by block quality: a block's
+    best score says nothing of its positions."""
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else wm.NullMatcher()
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+
+class _NearMatcher(_OperatorMatcher):
+    def __init__(self, a, b, query: _Near, structure) -> None:
+        self.a, self.b, self.query, self.structure = a, b, query, structure
+        super().__init__(IntersectionMatcher(a, b))
+
+    def copy(self):
+        return _NearMatcher(self.a.copy(), self.b.copy(), self.query, self.structure)
+
+    def pairs(self) -> list[tuple[Span, Span]]:
+        structure = self.structure(self.child.id()) if self.structure is not None else None
+        return self.query.pairs(self.a.spans(), self.b.spans(), structure)
+
+    def _get_spans(self):
+        return sorted({s for pair in self.pairs() for s in pair})
+
+
+class _Fielded(_Operator):
+    """An operator over one operand in several fields: ``atleastN``, ``lead:``."""
+
+    def __init__(self, parts: tuple[tuple[str, wq.Query], ...]) -> None:
+        self.parts = parts
+
+    def _key(self) -> tuple:
+        return (self.parts,)
+
+    def operands(self) -> list[wq.Query]:
+        return [q for _, q in self.parts]
+
+    def matcher(self, searcher, context=None):
+        matchers = [(f, q.matcher(searcher, context)) for f, q in self.parts]
+        matchers = [(f, m) for f, m in matchers if m.is_active()]
+        if not matchers:
+            return wm.NullMatcher()
+        return _FieldedMatcher(matchers, self, _structures(searcher.reader()))
+
+    def keep(self, spans: list[tuple[str, int, int]], structure) -> list[tuple[str, int, int]]:
+        """The spans (field, first, last) of an article that satisfy the operator; none when it fails."""
+        raise NotImplementedError
+
+
+class _AtLeast(_Fielded):
+    """``atleastN``: the operand's occurrences in all fields together number at least ``count``."""
+
+    def __init__(self, parts, count: int) -> None:
+        super().__init__(parts)
+        self.count = count
+
+    def _key(self) -> tuple:
+        return (self.parts, self.count)
+
+    def keep(self, spans, structure):
+        return spans if len(spans) >= self.count else []
+
+
+class _Lead(_Fielded):
+    """``lead:``: in the title, or in the body before its second paragraph."""
+
+    def keep(self, spans, structure):
+        end = structure.lead_end()
+        return [s for s in spans if s[0] == "title" or end is None or s[2] < end]
+
+
+class _FieldedMatcher(_OperatorMatcher):
+    def __init__(self, matchers, query: _Fielded, structures) -> None:
+        self.matchers, self.query, self.structures = matchers, query, structures
+        union = matchers[0][1]
+        for _, m in matchers[1:]:
+            union = UnionMatcher(union, m)
+        super().__init__(union)
+
+    def copy(self):
+        return _FieldedMatcher([(f, m.copy()) for f, m in self.matchers], self.query, self.structures)
+
+    def _get_spans(self):
+        docnum = self.child.id()
+        spans = [(f, s.start, s.end) for f, m in self.matchers if m.is_active() and m.id() == docnum for s in m.spans()]
+        if not spans:
+            return []
+        return self.query.keep(spans, self.structures(docnum) if isinstance(self.query, _Lead) else None)
+
+
+def operator_matches(query: wq.Query | None, searcher, docnum: int) -> list[Satisfied]:
+    """Where each operator of ``query`` was satisfied in document ``docnum`` (those it matches)."""
+    found = []
+    for leaf in query.leaves() if query is not None else ():
+        if isinstance(leaf, _Operator):
+            matcher = leaf.matcher(searcher, searcher.context())
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                found.append(leaf.satisfied(matcher))
     return found

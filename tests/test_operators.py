@@ -1,0 +1,338 @@
+"""The operators of professional news search: NEAR/N, PRE/N, NEAR/s, NEAR/p, atleastN, lead:.
+
+Each is checked against matches computed here from the articles' text, by
+rules written independently of searchkit's: words are split by a plain
+regular expression and compared folded, sentences are cut by hand-written rules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+import pytest
+from helpers import Indexed, article, run_cli
+
+from searchkit.errors import QueryError
+from searchkit.query import parse
+from searchkit.search import Searcher
+from searchkit.sentences import boundaries
+
+FILLER = "un deux trois quatre cinq six sept huit neuf dix onze douze"
+
+ARTICLES = [
+    article("n1", "Vladimir Poutine a reçu Emmanuel Macron au Kremlin.", title="Sommet"),
+    article("n2", f"Poutine parle. {FILLER} Macron arrive.", title="Loin"),
+    article("n3", "Macron répond à Poutine hier.", title="Ordre inverse"),
+    article("n4", "Le ministre Choïgou évoque sa démission. M. Macron répond à Poutine.", title="Défense"),
+    article("n5", "Choïgou est resté. La démission de son adjoint est refusée.\n\nPoutine se tait.", title="Ministre"),
+    article("n6", "M. Choïgou a parlé à J.-L. Mélenchon de la démission.", title="Abréviations"),
+    article("n7", "Shoigu, Dr. Watson et la démission: le taux est 3.5 pour Shoigu.", title="Variante"),
+    article("n8", "Choïgou parle.\n\nPlus loin, la démission.", title="Paragraphes"),
+    article("u1", "L'Ukraine résiste. L'armée de l'Ukraine avance en Ukraine.", title="Guerre"),
+    article("u2", "Kiev tient. L'Ukraine aussi.", title="Ukraine"),
+    article("u3", "Une fois l'Ukraine.", title="Autre sujet"),
+    article("l1", "L'inflation monte en France.\n\nLe gouvernement réagit.", title="Économie"),
+    article("l2", "Le gouvernement réagit.\n\nL'inflation monte en France.", title="Politique"),
+    article("l3", "Rien ici.", title="Inflation record"),
+    article("c1", "Le Conseil de sécurité a réuni la Russie et la Chine.", title="ONU"),
+    article(
+        "c2",
+        "Le Conseil de sécurité se réunit. Un deux trois quatre cinq six sept huit neuf dix la Chine.",
+        title="ONU",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> Indexed:
+    return Indexed(tmp_path_factory.mktemp("operators"), ARTICLES)
+
+
+def ids(index: Indexed, text: str) -> set[str]:
+    return {hit.id for hit in index.search(text, limit=100, match_all=True).hits}
+
+
+# --- an independent reading of the articles ------------------------------------------------
+
+
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
+
+
+def _words(text: str) -> list[str]:
+    """The article's words, folded, elided articles stripped: position i is word i."""
+    return [re.sub(r"^(l|d|qu)['’]", "", _fold(w)) for w in re.findall(r"\w+(?:['’]\w+)*", text)]
+
+
+def _positions(text: str, forms: set[str]) -> list[int]:
+    return [i for i, w in enumerate(_words(text)) if w in forms]
+
+
+def _near(text: str, a: set[str], b: set[str], distance: int, ordered: bool = False) -> bool:
+    return any(
+        (pb > pa if ordered else pa != pb) and abs(pb - pa) <= distance
+        for pa in _positions(text, a)
+        for pb in _positions(text, b)
+    )
+
+
+def _expected_near(a: set[str], b: set[str], distance: int, ordered: bool = False) -> set[str]:
+    return {
+        x["id"]
+        for x in ARTICLES
+        if _near(x["title"], a, b, distance, ordered) or _near(x["body"], a, b, distance, ordered)
+    }
+
+
+#: Sentences cut by hand: the rules of the issue, on the fixtures above.
+SENTENCES = {
+    "n4": ["Le ministre Choïgou évoque sa démission.", "M. Macron répond à Poutine."],
+    "n5": ["Choïgou est resté.", "La démission de son adjoint est refusée.", "Poutine se tait."],
+    "n6": ["M. Choïgou a parlé à J.-L. Mélenchon de la démission."],
+    "n7": ["Shoigu, Dr. Watson et la démission: le taux est 3.5 pour Shoigu."],
+    "n8": ["Choïgou parle.", "Plus loin, la démission."],
+}
+
+
+def _sentence_match(sentences: dict[str, list[str]], a: set[str], b: set[str]) -> set[str]:
+    return {
+        key for key, parts in sentences.items() if any(_positions(part, a) and _positions(part, b) for part in parts)
+    }
+
+
+# --- proximity ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("distance", [1, 3, 4, 5, 13, 14, 20])
+def test_near_matches_the_distances_counted_in_the_text(index, distance):
+    expected = _expected_near({"poutine"}, {"macron"}, distance)
+    assert ids(index, f"poutine NEAR/{distance} macron") == expected
+    assert ids(index, f"poutine w/{distance} macron") == expected
+
+
+@pytest.mark.parametrize("distance", [3, 5, 14])
+def test_pre_keeps_the_order(index, distance):
+    forward = _expected_near({"poutine"}, {"macron"}, distance, ordered=True)
+    backward = _expected_near({"macron"}, {"poutine"}, distance, ordered=True)
+    assert ids(index, f"poutine PRE/{distance} macron") == forward
+    assert ids(index, f"macron pre/{distance} poutine") == backward
+    assert forward != backward
+
+
+def test_stop_words_count_in_the_distance(index):
+    # n1: Poutine(1) a(2) reçu(3) Emmanuel(4) Macron(5): four words apart, "a" counted.
+    assert "n1" in ids(index, "poutine NEAR/4 macron")
+    assert "n1" not in ids(index, "poutine NEAR/3 macron")
+
+
+def test_a_phrase_and_an_or_group_as_operands(index):
+    # From the phrase's last word to the other word, as counted in the text.
+    def expected(others: set[str], distance: int) -> set[str]:
+        return {
+            x["id"]
+            for x in ARTICLES
+            if x["id"].startswith("c")
+            and any(
+                abs(b - a) <= distance
+                for a in _positions(x["body"], {"securite"})
+                for b in _positions(x["body"], others)
+            )
+        }
+
+    assert expected({"russie", "chine"}, 10) == {"c1"}
+    assert ids(index, '"conseil de sécurité" NEAR/10 (russie OR chine)') == expected({"russie", "chine"}, 10)
+    assert expected({"chine"}, 14) == {"c1", "c2"}
+    assert ids(index, '"conseil de sécurité" NEAR/14 chine') == {"c1", "c2"}
+    assert ids(index, '"conseil de sécurité" NEAR/13 chine') == expected({"chine"}, 13) == {"c1"}
+
+
+def test_name_variants_and_exact_spellings_as_operands(index):
+    # choïgou finds Shoigu too (n7); =Shoigu only that spelling.
+    assert "n7" in ids(index, "choïgou NEAR/5 démission")
+    assert ids(index, "=Shoigu NEAR/5 démission") == {"n7"}
+    assert "n7" not in ids(index, "=Choïgou NEAR/5 démission")
+
+
+def test_prefix_and_fuzzy_operands(index):
+    assert ids(index, "pout* NEAR/4 macron") == ids(index, "poutine NEAR/4 macron")
+    assert ids(index, "poutin~ NEAR/4 macron") == ids(index, "poutine NEAR/4 macron")
+
+
+def test_no_distance_across_the_title_and_the_body(tmp_path):
+    found = Indexed(tmp_path, [article("t", "Macron parle.", title="Poutine")])
+    assert not found.ids("poutine NEAR/5 macron", match_all=True)
+    assert found.ids("poutine macron", match_all=True) == ["t"]
+
+
+# --- sentences and paragraphs ---------------------------------------------------------------------
+
+
+def test_sentence_rules():
+    text = "M. Macron a vu J.-L. Mélenchon. Le taux est de 3.5 %. Mme Borne aussi ! « Pourquoi ? » a-t-il dit.\n\nFin."
+    words = re.findall(r"\w+", text)
+    sentences, paragraphs = boundaries(text)
+    assert [words[s] for s in sentences] == ["Le", "Mme", "Pourquoi", "Fin"]
+    assert [words[p] for p in paragraphs] == ["Fin"]
+
+
+def test_near_s_matches_sentences_cut_by_hand(index):
+    expected = _sentence_match(SENTENCES, {"choigou", "shoigu"}, {"demission"})
+    assert expected == {"n4", "n6", "n7"}
+    assert ids(index, "choïgou NEAR/s démission") == expected
+    assert ids(index, "choïgou /s démission") == expected
+
+
+def test_near_p_matches_paragraphs(index):
+    paragraphs = {key: x["body"].split("\n\n") for key, x in ((x["id"], x) for x in ARTICLES) if key in SENTENCES}
+    expected = _sentence_match(paragraphs, {"choigou", "shoigu"}, {"demission"})
+    assert expected == {"n4", "n5", "n6", "n7"}
+    assert ids(index, "choïgou NEAR/p démission") == expected
+    assert ids(index, "choïgou w/p démission") == expected
+
+
+# --- mention counts and the lead ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5])
+def test_atleast_counts_title_and_body_together(index, count):
+    expected = {
+        x["id"]
+        for x in ARTICLES
+        if len(_positions(x["title"], {"ukraine"}) + _positions(x["body"], {"ukraine"})) >= count
+    }
+    assert ids(index, f"atleast{count}(ukraine)") == expected
+
+
+def test_atleast_counts_name_variants_together(index):
+    # n7 names Shoigu twice, n4, n5, n6, n8 Choïgou once.
+    assert ids(index, "atleast2(choïgou)") == {"n7"}
+    assert ids(index, "atleast2(choïgou OR démission)") == {"n4", "n5", "n6", "n7", "n8"}
+
+
+def test_lead_is_the_title_or_the_first_paragraph(index):
+    expected = {
+        x["id"]
+        for x in ARTICLES
+        if _positions(x["title"], {"inflation"}) or _positions(x["body"].split("\n\n")[0], {"inflation"})
+    }
+    assert expected == {"l1", "l3"}
+    assert ids(index, "lead:inflation") == expected
+    assert ids(index, "inflation") >= {"l1", "l2", "l3"}
+
+
+# --- partial matching, highlighting, explanations --------------------------------------------------------
+
+
+def test_partial_matching_never_drops_an_operator(index):
+    hits = index.search("poutine NEAR/4 macron kremlin hier", limit=100).hits
+    assert {h.id for h in hits} <= ids(index, "poutine NEAR/4 macron")
+    assert any(h.partial for h in hits)
+    assert {h.id for h in index.search("atleast3(ukraine) résiste kiev", limit=100).hits} <= {"u1"}
+    assert {h.id for h in index.search("lead:inflation france gouvernement", limit=100).hits} <= {"l1", "l3"}
+
+
+def test_snippets_highlight_the_words_that_satisfied_the_operator(index):
+    (hit,) = [h for h in index.search("macron NEAR/3 poutine", limit=100, match_all=True).hits if h.id == "n4"]
+    words = [s.text[a - s.start : b - s.start] for s in hit.snippets for a, b in s.highlights]
+    # "M. Macron répond à Poutine": both, and not Choïgou's sentence.
+    assert words == ["Macron", "Poutine"]
+
+
+def test_a_phrase_operand_is_highlighted_whole(index):
+    (hit,) = [h for h in index.search('"conseil de sécurité" NEAR/5 russie', limit=10).hits if h.id == "c1"]
+    words = [s.text[a - s.start : b - s.start] for s in hit.snippets for a, b in s.highlights]
+    assert words == ["Conseil de sécurité", "Russie"]
+
+
+def test_explain_gives_the_words_and_their_distance(index):
+    (hit,) = [h for h in index.search("poutine NEAR/5 macron", limit=10, explain=True).hits if h.id == "n1"]
+    (part,) = hit.explanation
+    assert part.part == "poutine NEAR/5 macron"
+    assert [(m.word, m.kind) for m in part.matches] == [("Poutine … Macron", "4 words apart")]
+    (hit,) = index.search("atleast3(ukraine)", limit=10, explain=True).hits
+    assert hit.explanation[0].matches[0].word == "3 mentions"
+
+
+def test_explain_in_the_cli(index):
+    result = run_cli("search", "choïgou NEAR/s démission", "--index", str(index.dir), "--explain", "--all")
+    assert result.returncode == 0
+    assert "why choïgou NEAR/s démission → Choïgou … démission 3 words apart" in result.stdout
+
+
+# --- the research views ---------------------------------------------------------------------------
+
+
+def test_the_views_use_the_operators(index):
+    from searchkit.kwic import KwicOptions, kwic
+    from searchkit.timeline import TimelineOptions, timeline
+
+    with Searcher(index.dir) as searcher:
+        concordance = kwic(searcher, "macron NEAR/3 poutine", KwicOptions(limit=0))
+        assert {line.id for line in concordance.lines} == ids(index, "macron NEAR/3 poutine")
+        # Only the words that satisfied it: n4's Choïgou sentence has none, n1's Poutine is 4 words away.
+        assert sorted((line.id, line.keyword) for line in concordance.lines) == [
+            ("n3", "Macron"),
+            ("n3", "Poutine"),
+            ("n4", "Macron"),
+            ("n4", "Poutine"),
+        ]
+        line = timeline(searcher, ["choïgou NEAR/s démission", "choïgou"], TimelineOptions())
+        assert [s.total for s in line.series] == [3, 5]
+
+
+def test_cooccur_in_the_cli(index):
+    result = run_cli("cooccur", "poutine NEAR/5 macron", "--index", str(index.dir), "--min-articles", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "Kremlin" in result.stdout
+
+
+# --- errors ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "message"),
+    [
+        ("poutine NEAR/0 macron", 9, "NEAR/0: words are at least 1 apart"),
+        ("poutine NEAR/x macron", 9, "NEAR/x: after the / give a number of words"),
+        ("poutine NEAR/1001 macron", 9, "at most 1,000 words apart"),
+        ("poutine NEAR/5", 9, "NEAR/5 needs a word before and after it"),
+        ("NEAR/5 macron", 1, "NEAR/5 needs a word before and after it"),
+        ("(poutine PRE/3) macron", 10, "PRE/3 needs a word before and after it"),
+        ("a NEAR/5 b NEAR/5 c", 12, "one proximity at a time"),
+        ("poutine NEAR/5 -macron", 9, "not a negation"),
+        ("poutine NEAR/5 lead:macron", 9, "not lead:"),
+        ("atleast(ukraine)", 1, "give the number of mentions"),
+        ("atleast0(ukraine)", 1, "from 1 to 1,000"),
+        ("kiev atleast3()", 6, "needs a word inside its parentheses"),
+    ],
+)
+def test_errors_say_what_and_where(text, column, message):
+    with pytest.raises(QueryError) as error:
+        parse(text)
+    assert error.value.column == column
+    assert message in str(error.value)
+
+
+def test_an_operand_of_stop_words_is_an_error(index):
+    with pytest.raises(QueryError, match="only stop words"):
+        index.search("le NEAR/5 macron")
+
+
+def test_cli_errors_in_one_line(index):
+    result = run_cli("search", "poutine NEAR/0 macron", "--index", str(index.dir))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "column 9" in result.stderr
+
+
+def test_help_documents_the_operators():
+    result = run_cli("search", "--help")
+    for written in ("NEAR/5", "PRE/5", "NEAR/s", "NEAR/p", "atleast3(ukraine)", "lead:"):
+        assert written in result.stdout
+
+
+def test_json_highlights(index):
+    result = run_cli("search", "lead:inflation", "--index", str(index.dir), "--json")
+    hits = json.loads(result.stdout)["hits"]
+    assert {h["id"] for h in hits} == {"l1", "l3"}
