@@ -399,31 +399,29 @@ class _Parser:
         if token.kind == "atleast":
             return self.atleast(token)
         if token.kind == "open":
-            self.nest(token)
-            node = self.or_expr()
-            close = self.peek()
-            if close is None or close.kind != "close":
-                raise QueryError("unbalanced parenthesis: ( with no )", token.column)
-            self.take()
-            self.depth -= 1
-            return node
+            return self.group(token)
         if token.kind == "phrase":
             return self.phrase(token)
         return self.word(token)
 
-    def atleast(self, token: _Token) -> AtLeast:
-        """``atleast3(ukraine)``: the parenthesis follows the number, with no space."""
-        opening = self.take()
+    def group(self, opening: _Token) -> Node:
+        """What is inside the parentheses that ``opening`` opened, and its closing one."""
         self.nest(opening)
-        following = self.peek()
-        if following is None or following.kind == "close":
-            raise QueryError(f"{token.text}( needs a word inside its parentheses: atleast3(ukraine)", token.column)
         node = self.or_expr()
         close = self.peek()
         if close is None or close.kind != "close":
             raise QueryError("unbalanced parenthesis: ( with no )", opening.column)
         self.take()
         self.depth -= 1
+        return node
+
+    def atleast(self, token: _Token) -> AtLeast:
+        """``atleast3(ukraine)``: the parenthesis follows the number, with no space."""
+        opening = self.take()
+        following = self.peek()
+        if following is None or following.kind == "close":
+            raise QueryError(f"{token.text}( needs a word inside its parentheses: atleast3(ukraine)", token.column)
+        node = self.group(opening)
         self.operand(node, token)
         return AtLeast(token.value[0], node, column=token.column)
 
