@@ -26,13 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import errno
-import fcntl
 import json
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,7 +38,7 @@ from . import generations as g
 from . import query as q
 from .engine import Engine, default_engine
 from .errors import IndexUnavailable, QueryError, SearchkitError, UsageError
-from .lock import describe_os_error, now
+from .lock import describe_os_error, file_lock, now
 from .models import Alert, SearchResult, WatchEntry
 from .search import Searcher, SearchOptions
 
@@ -58,28 +56,9 @@ CRASH_BEFORE_SAVE = "SEARCHKIT_TEST_CRASH_BEFORE_SAVE"
 # --- the watchlist file --------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _locked(index_dir: Path) -> Iterator[None]:
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(index_dir / WATCHLIST_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError as error:
-        raise IndexUnavailable(f"cannot write the watchlist of {index_dir}: {describe_os_error(error)}") from None
-    try:
-        deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
-                    raise IndexUnavailable(
-                        f"cannot lock the watchlist of {index_dir}: {describe_os_error(error)}"
-                    ) from None
-                time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)
+def _locked(index_dir: Path):
+    """The watchlist's own lock: a saved search is added or an alert saved by one process at a time."""
+    return file_lock(index_dir / WATCHLIST_LOCK, LOCK_WAIT, f"the watchlist of {index_dir}")
 
 
 def watchlist_path(index_dir: Path) -> Path:

@@ -72,12 +72,26 @@ def writer_lock(index_dir: Path, wait: float = DEFAULT_LOCK_WAIT) -> Iterator[No
     (a file in its place, a read-only file system, ``.lock`` a folder).
     """
     check_wait(wait)
-    path = index_dir / LOCK_FILE
+    with file_lock(index_dir / LOCK_FILE, wait, f"index {index_dir}") as fd:
+        with contextlib.suppress(OSError):  # who holds it is a courtesy; a full disk must not stop the writer
+            holder = f"pid {os.getpid()} on {socket.gethostname()} since {now()}"
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, holder.encode(), 0)
+        yield
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, wait: float, what: str) -> Iterator[int]:
+    """An exclusive ``flock`` on ``path`` (created with its folder), waited for
+    up to ``wait`` seconds; yields its descriptor.  ``what`` names the thing
+    locked in the one-line errors (``index I``, ``the watchlist of I``)."""
     try:
-        index_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as error:
-        raise IndexUnavailable(f"cannot write index {index_dir}: {describe_os_error(error)}") from None
+        raise IndexUnavailable(f"cannot write {what}: {describe_os_error(error)}") from None
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -86,18 +100,12 @@ def writer_lock(index_dir: Path, wait: float = DEFAULT_LOCK_WAIT) -> Iterator[No
                 break
             except OSError as error:
                 if error.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise IndexUnavailable(f"cannot lock index {index_dir}: {describe_os_error(error)}") from None
+                    raise IndexUnavailable(f"cannot lock {what}: {describe_os_error(error)}") from None
                 if time.monotonic() >= deadline:
-                    raise IndexLocked(f"index {index_dir} is locked by {_holder(fd)}; waited {wait:g}s") from None
-                time.sleep(0.1)
+                    raise IndexLocked(f"{what} is locked by {_holder(fd)}; waited {wait:g}s") from None
+                time.sleep(0.05)
         _held.add(fd)
-        with contextlib.suppress(OSError):  # who holds it is a courtesy; a full disk must not stop the writer
-            holder = f"pid {os.getpid()} on {socket.gethostname()} since {now()}"
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, holder.encode(), 0)
-        yield
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
+        yield fd
     finally:
         _held.discard(fd)
         os.close(fd)  # closing drops the flock
