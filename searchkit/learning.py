@@ -42,31 +42,31 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .analysis import FRENCH_STOP_WORDS, SPELLING_MARK, fold, light_stem, name_key, strip_elision
+from .analysis import _CAPITAL, FRENCH_STOP_WORDS, SPELLING_MARK, fold, light_stem, name_key
 from .engine import OpenIndex
 
 #: A key shorter than this is never merged by learning: short names differ by one letter (Iran, Irak).
 MIN_KEY = 5
 #: Keys one edit apart (a typo) must be at least this long.
 MIN_EDIT_KEY = 6
-#: Articles read for each spelling, at most, and in all.
-SAMPLE = 40
-MAX_READS = 60_000
-#: The share of the rarer spelling's first names that the other spelling has too.
-AGREEMENT = 0.6
-#: Occurrences with a first name shared by both spellings, at least.
-MIN_SHARED = 1
+#: A name is an *anchor* of the key written beside it most often when that key has this share of it.
+ANCHOR_SHARE = 0.3
+#: The rarer spelling's first names, each weighed by the share of its uses before the other
+#: spelling: at least this much in all (an occurrence before a first name used only for the other)...
+MIN_SUPPORT = 0.5
+#: ...and this share of the rarer spelling's first names.
+AGREEMENT = 0.5
+#: Two spellings named together in most of the rarer one's articles (a typo beside the right
+#: spelling, or two people: Volodymyr Zelensky and Olena Zelenska) need first names this unanimous.
+TOGETHER_AGREEMENT = 0.8
 #: A spelling followed by another name this often is a given name: merged only beside one surname.
 GIVEN_NAME_SHARE = 0.5
 #: Particles between a first name and a surname, skipped: Ayman Al-Zawahiri, Charles de Gaulle.
 PARTICLES = frozenset("al el ben bin ibn abou abu abd abdel von van der den de da di du le la bou ould".split())
 
-_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+(?:['’ʼ](?:[^\W_]|[\u0300-\u036f])+)*")
-_JOINS = frozenset((" ", "\u00a0", "\u202f", "-", "‑"))
-
 
 def skeleton(key: str) -> str:
-    """A name key's consonants, read coarsely: ``zavahiri`` → ``zvr``, ``kadhafi`` and ``gadafi`` → ``kdf``."""
+    """A name key's consonants, read coarsely: ``kadhafi`` and ``gadafi`` → ``kdf``, ``zavahiri`` → ``svr``."""
     reduced = re.sub(r"[cqg]", "k", key).replace("z", "s")
     reduced = re.sub(r"[aeiouyhw]", "", reduced)
     return re.sub(r"(.)\1+", r"\1", reduced)
@@ -92,21 +92,48 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
 
 
 @dataclass
-class Context:
-    """How the articles use one spelling, from the ones read."""
+class Contexts:
+    """The pairs of adjacent names of the whole corpus, by name key: what learning reads."""
 
-    articles: int = 0  #: articles read
-    occurrences: int = 0
-    first_names: Counter = field(default_factory=Counter)  #: name key of the first name before it → count
-    titles: Counter = field(default_factory=Counter)  #: the lower-case word before it (président) → count
-    followed: int = 0  #: occurrences followed by another name (a given name is)
-    surnames: Counter = field(default_factory=Counter)  #: name key of the name after it → count
-    written: Counter = field(default_factory=Counter)  #: the spelling as written → count
-    docs: set = field(default_factory=set)
+    before: dict[str, Counter] = field(default_factory=dict)  #: key → keys of the names written just before it
+    after: dict[str, Counter] = field(default_factory=dict)  #: key → keys of the names written just after it
+    written: dict[str, Counter] = field(default_factory=dict)  #: key → its spellings as written
+    articles: int = 0
 
-    @property
-    def given_name(self) -> bool:
-        return self.occurrences > 0 and self.followed >= GIVEN_NAME_SHARE * self.occurrences
+    def add(self, first: str, second: str, count: int) -> None:
+        one, two = fold(first), fold(second)
+        if not one or not two or one in FRENCH_STOP_WORDS or two in FRENCH_STOP_WORDS:
+            return
+        key_one, key_two = name_key(one), name_key(two)
+        self.before.setdefault(key_two, Counter())[key_one] += count
+        self.after.setdefault(key_one, Counter())[key_two] += count
+        self.written.setdefault(key_two, Counter())[second] += count
+        self.written.setdefault(key_one, Counter())[first] += count
+
+
+def gather(index: OpenIndex) -> Contexts:
+    """One pass over the stored titles and bodies: every pair of names written
+    one after the other (``Mouammar Kadhafi``; across a particle: ``Ayman Al-Zawahiri``)."""
+    pairs: Counter = Counter()
+    found = Contexts()
+    for docnum in sorted(index.doc_set(None)):
+        stored = index.stored(docnum)
+        found.articles += 1
+        for text in (stored.get("title") or "", stored.get("body") or ""):
+            pairs.update(_PAIR.findall(text))
+    for (first, second), count in pairs.items():
+        found.add(first, second, count)
+    return found
+
+
+_UPPER = _CAPITAL.pattern
+_LETTER = r"[^\W\d_]"
+_PARTICLES_RE = "|".join(sorted({p.capitalize() for p in PARTICLES} | PARTICLES, key=len, reverse=True))
+#: A name, then (looking ahead, so the second is the next match's first) the name written after it.
+_PAIR = re.compile(
+    rf"(?<!{_LETTER})({_UPPER}{_LETTER}+)"
+    rf"(?=[ \u00a0\u202f]+(?:(?:{_PARTICLES_RE})[ \u00a0\u202f\-‑]+)?({_UPPER}{_LETTER}+)(?!{_LETTER}))"
+)
 
 
 @dataclass(frozen=True)
@@ -125,212 +152,146 @@ class Merge:
 class Learned:
     merges: list[Merge]
     candidates: int
-    reads: int
     seconds: float
+    gather_seconds: float = 0.0
 
 
-def learn(index: OpenIndex, frequencies: dict[str, int] | None = None) -> Learned:
+def learn(index: OpenIndex, spellings: list[str] | None = None) -> Learned:
     """The merges the articles of ``index`` support (see the module's doc)."""
     started = time.perf_counter()
-    frequencies = frequencies if frequencies is not None else index.spelling_frequencies()
-    by_key: dict[str, dict[str, int]] = {}
-    for spelling, count in frequencies.items():
+    contexts = gather(index)
+    gathered = time.perf_counter()
+    by_key: dict[str, set[str]] = {}
+    for spelling in spellings if spellings is not None else index.spellings():
         if spelling.isalpha():
-            by_key.setdefault(name_key(spelling), {})[spelling] = count
-    key_count = {key: sum(group.values()) for key, group in by_key.items()}
-    pairs = _candidates([k for k in by_key if len(k) >= MIN_KEY])
-    names = _NameTest(index)
-    pairs = [(a, b) for a, b in pairs if names.key_is_name(by_key[a]) and names.key_is_name(by_key[b])]
-    reader = _Reader(index, names)
-    merges: list[Merge] = []
-    surname_pairs: list[tuple[str, str]] = []
-    for a, b in sorted(pairs, key=lambda p: -min(key_count[p[0]], key_count[p[1]])):
-        if key_count[b] > key_count[a]:
-            a, b = b, a
-        ca, cb = reader.context(by_key[a]), reader.context(by_key[b])
-        if ca is None or cb is None:
-            continue  # the reading budget is spent
-        if ca.given_name or cb.given_name:
-            surname_pairs.append((a, b))
+            by_key.setdefault(name_key(spelling), set()).add(spelling)
+    judge = _Judge(index, contexts, by_key)
+    surnames = _anchored(contexts.after, by_key, MIN_KEY)
+    merges = [m for (a, b), shared in sorted(surnames.items()) if (m := judge.surname(a, b, shared)) is not None]
+    given = _anchored(contexts.before, by_key, 4)
+    for (a, b), shared in sorted(given.items()):
+        merges += judge.given_names(a, b, shared)
+    return Learned(merges, len(surnames) + len(given), time.perf_counter() - started, gathered - started)
+
+
+def _anchored(beside: dict[str, Counter], by_key: dict[str, set[str]], min_key: int) -> dict[tuple[str, str], dict]:
+    """Pairs of keys close in form written beside one *anchor*: a name most often
+    written beside one of them (Mouammar before Kadhafi; Orban after Viktor).
+
+    ``beside`` maps each anchor to the keys written beside it; the pair's first
+    key is one of the anchor's two most frequent (at least ``ANCHOR_SHARE`` of
+    it), the second any other close in form.  Returns, for each pair, the
+    anchors that support it: anchor → [count of the first, count of the
+    second, share of the first beside the anchor]."""
+    pairs: dict[tuple[str, str], dict] = {}
+    for anchor, keys in beside.items():
+        total = sum(keys.values())
+        if total < 2:
             continue
-        evidence = _evidence(ca, cb)
-        if evidence is not None:
-            merges.append(Merge(_top(by_key[a]), _top(by_key[b]), a, b, evidence))
-    merges += _given_names(surname_pairs, reader, by_key)
-    return Learned(merges, len(pairs), reader.reads, time.perf_counter() - started)
-
-
-def _top(group: dict[str, int]) -> str:
-    return max(group, key=lambda s: (group[s], s))
-
-
-def _candidates(keys: list[str]) -> set[tuple[str, str]]:
-    """Pairs of keys close in form: the same skeleton, or one edit apart (long keys)."""
-    pairs: set[tuple[str, str]] = set()
-    by_skeleton: dict[str, list[str]] = {}
-    for key in keys:
-        shape = skeleton(key)
-        if len(shape) >= 3:
-            by_skeleton.setdefault(shape, []).append(key)
-    for group in by_skeleton.values():
-        if 1 < len(group) <= 30:  # a skeleton shared by dozens of names tells nothing
-            for i, a in enumerate(group):
-                for b in group[i + 1 :]:
-                    if edit_distance(a, b, 3) <= 3 and min(len(a), len(b)) * 3 >= max(len(a), len(b)) * 2:
-                        pairs.add((a, b) if a < b else (b, a))
-    deletions: dict[str, list[str]] = {}
-    for key in keys:
-        if len(key) >= MIN_EDIT_KEY:
-            for i in range(len(key)):
-                deletions.setdefault(key[:i] + key[i + 1 :], []).append(key)
-            deletions.setdefault(key, []).append(key)
-    for group in deletions.values():
-        if 1 < len(group) <= 30:
-            for i, a in enumerate(group):
-                for b in group[i + 1 :]:
-                    if a != b and edit_distance(a, b, 1) <= 1:
-                        pairs.add((a, b) if a < b else (b, a))
+        for top, count in keys.most_common(2):
+            share = count / total
+            if share < ANCHOR_SHARE or len(top) < min_key or top not in by_key:
+                continue
+            shape = skeleton(top)
+            for other, other_count in keys.items():
+                if other == top or len(other) < min_key or other not in by_key or other_count > count:
+                    continue
+                if _close(top, other, shape):
+                    pairs.setdefault((top, other), {})[anchor] = [count, other_count, round(share, 2)]
     return pairs
 
 
-class _NameTest:
-    """Whether a spelling is written as a name: capitalised in at least half of its articles."""
+def _close(a: str, b: str, shape: str) -> bool:
+    """Close in form: the same skeleton and at most two edits, or one edit (long keys)."""
+    distance = edit_distance(a, b, 2)
+    if distance <= 1 and min(len(a), len(b)) >= MIN_EDIT_KEY:
+        return True
+    return distance <= 2 and len(shape) >= 3 and skeleton(b) == shape
 
-    def __init__(self, index: OpenIndex) -> None:
+
+class _Judge:
+    """Weighs the evidence for and against merging two keys."""
+
+    def __init__(self, index: OpenIndex, contexts: Contexts, by_key: dict[str, set[str]]) -> None:
         self._index = index
-        self._known: dict[str, bool] = {}
+        self._contexts = contexts
+        self._by_key = by_key
+        self._names: dict[str, bool] = {}
+        self._docs: dict[str, set[int]] = {}
 
     def is_name(self, spelling: str) -> bool:
-        if spelling not in self._known:
+        """Whether the index holds ``spelling`` as a name: capitalised in at least half of its articles."""
+        if spelling not in self._names:
             capitalised = self._index.doc_frequency(SPELLING_MARK + spelling)
-            self._known[spelling] = capitalised > 0 and 2 * capitalised >= self._index.doc_frequency(
+            self._names[spelling] = capitalised > 0 and 2 * capitalised >= self._index.doc_frequency(
                 light_stem(spelling)
             )
-        return self._known[spelling]
+        return self._names[spelling]
 
-    def key_is_name(self, group: dict[str, int]) -> bool:
-        return self.is_name(_top(group))
+    def key_is_name(self, key: str) -> bool:
+        return any(self.is_name(s) for s in self._by_key.get(key, {key}))
 
+    def docs(self, key: str) -> set[int]:
+        """The articles holding a spelling of ``key``."""
+        if key not in self._docs:
+            found: set[int] = set()
+            for spelling in self._by_key.get(key, ()):
+                found |= self._index.doc_set(self._index.term_query(SPELLING_MARK + spelling))
+            self._docs[key] = found
+        return self._docs[key]
 
-class _Reader:
-    """Reads articles holding spellings, within the budget, and the contexts of those spellings."""
+    def given_name(self, key: str) -> bool:
+        """Mostly written before another name: a given name (Viktor, Denis, Raïssa)."""
+        followed = sum(self._contexts.after.get(key, Counter()).values())
+        preceded = sum(self._contexts.before.get(key, Counter()).values())
+        return (
+            followed >= 2
+            and followed >= GIVEN_NAME_SHARE * (followed + preceded)
+            and followed * 4 >= len(self.docs(key))
+        )
 
-    def __init__(self, index: OpenIndex, names: _NameTest) -> None:
-        self._index = index
-        self._names = names
-        self._contexts: dict[str, Context | None] = {}
-        self.reads = 0
+    def _first_names(self, key: str) -> Counter:
+        """The first names written before ``key``: names themselves, not a capitalised sentence start (Selon)."""
+        before = self._contexts.before.get(key, Counter())
+        return Counter({f: n for f, n in before.items() if self.key_is_name(f)})
 
-    def context(self, group: dict[str, int]) -> Context | None:
-        key = name_key(_top(group))
-        if key not in self._contexts:
-            self._contexts[key] = self._read(set(group))
-        return self._contexts[key]
+    def _written(self, key: str) -> str:
+        written = self._contexts.written.get(key)
+        return written.most_common(1)[0][0] if written else key
 
-    def _read(self, spellings: set[str]) -> Context | None:
-        docs: set[int] = set()
-        for spelling in spellings:
-            docs |= self._index.doc_set(self._index.term_query(SPELLING_MARK + spelling))
-        sample = sorted(docs)[:SAMPLE]
-        if self.reads + len(sample) > MAX_READS:
+    def surname(self, a: str, b: str, anchors: dict) -> Merge | None:
+        """``a`` (the more frequent) and ``b``, surnames written after the same first names."""
+        if not (self.key_is_name(a) and self.key_is_name(b)) or self.given_name(a) or self.given_name(b):
             return None
-        self.reads += len(sample)
-        found = Context(docs=docs)
-        for docnum in sample:
-            stored = self._index.stored(docnum)
-            found.articles += 1
-            for text in (stored.get("title") or "", stored.get("body") or ""):
-                self._scan(text, spellings, found)
-        return found
+        first_b = self._contexts.before.get(b, Counter())
+        total_b = sum(first_b.values())
+        # how many of b's first names point at a: each weighed by how often that first name precedes a
+        support = sum(first_b[f] * share for f, (_, _, share) in anchors.items())
+        if total_b == 0 or support < MIN_SUPPORT or support / total_b < AGREEMENT:
+            return None
+        docs_a, docs_b = self.docs(a), self.docs(b)
+        together = len(docs_a & docs_b)
+        if together * 2 >= max(len(docs_b), 1) and support / total_b < TOGETHER_AGREEMENT:
+            return None  # named together in most of its articles, with other first names: two people
+        evidence = {
+            "first_names": {f: [x, y] for f, (x, y, _) in anchors.items()},
+            "agreement": round(support / total_b, 2),
+            "articles": [len(docs_a), len(docs_b)],
+            "together": together,
+            "written": [self._written(a), self._written(b)],
+        }
+        return Merge(_top(self._by_key[a], a), _top(self._by_key[b], b), a, b, evidence)
 
-    def _scan(self, text: str, spellings: set[str], found: Context) -> None:
-        words = list(_WORD.finditer(text))
-        for i, match in enumerate(words):
-            word = strip_elision(match.group())
-            if not word[:1].isupper() or fold(word) not in spellings:
+    def given_names(self, a: str, b: str, anchors: dict) -> list[Merge]:
+        """Given names learned beside one surname: Viktor and Victor before Orban."""
+        merges = []
+        for surname, (x, y, _) in sorted(anchors.items()):
+            if len(surname) < 3 or not (self.key_is_name(surname) and self.key_is_name(a) and self.key_is_name(b)):
                 continue
-            found.occurrences += 1
-            found.written[word] += 1
-            before = self._before(text, words, i)
-            if before is not None:
-                if before[:1].isupper():
-                    if self._names.is_name(fold(before)):
-                        found.first_names[name_key(fold(before))] += 1
-                elif fold(before) not in FRENCH_STOP_WORDS and len(before) > 2:
-                    found.titles[fold(before)] += 1
-            if i + 1 < len(words):
-                after = words[i + 1]
-                if text[match.end() : after.start()] in _JOINS and after.group()[:1].isupper():
-                    following = fold(after.group())
-                    if following not in FRENCH_STOP_WORDS and self._names.is_name(following):
-                        found.followed += 1
-                        found.surnames[name_key(following)] += 1
-
-    @staticmethod
-    def _before(text: str, words: list, i: int) -> str | None:
-        """The word before words[i], across particles (Al-, de), when only a space or hyphen separates them."""
-        j = i
-        while j > 0:
-            previous = words[j - 1]
-            if text[previous.end() : words[j].start()] not in _JOINS:
-                return None
-            word = previous.group()
-            if fold(word) in PARTICLES and j - 1 > 0:
-                j -= 1
-                continue
-            return word
-        return None
+            evidence = {"surname": surname, "before_surname": [x, y], "written": [self._written(a), self._written(b)]}
+            merges.append(Merge(_top(self._by_key[a], a), _top(self._by_key[b], b), a, b, evidence, surname))
+        return merges
 
 
-def _evidence(ca: Context, cb: Context) -> dict | None:
-    """The evidence that spellings with contexts ``ca`` (the more frequent) and ``cb`` name one
-    person, or None when it is too weak or contradicted."""
-    shared = {f: [ca.first_names[f], cb.first_names[f]] for f in cb.first_names if f in ca.first_names}
-    shared_count = sum(min(x, y) for x, y in shared.values())
-    b_total = sum(cb.first_names.values())
-    if not b_total or shared_count < MIN_SHARED:
-        return None
-    agreement = sum(cb.first_names[f] for f in shared) / b_total
-    a_total = sum(ca.first_names.values())
-    a_agreement = sum(ca.first_names[f] for f in shared) / a_total if a_total else 0.0
-    if agreement < AGREEMENT or a_agreement < 0.25:
-        return None
-    together = len(ca.docs & cb.docs)
-    if together and together * 2 >= len(cb.docs) and agreement < 0.9:
-        return None  # named together in most of its articles, with other first names: two people
-    titles = {t: [ca.titles[t], cb.titles[t]] for t in cb.titles if t in ca.titles}
-    return {
-        "first_names": shared,
-        "agreement": round(agreement, 2),
-        "titles": titles,
-        "articles": [len(ca.docs), len(cb.docs)],
-        "together": together,
-        "written": [ca.written.most_common(1)[0][0], cb.written.most_common(1)[0][0]],
-    }
-
-
-def _given_names(pairs: list[tuple[str, str]], reader: _Reader, by_key: dict[str, dict[str, int]]) -> list[Merge]:
-    """Given names learned beside one surname: Viktor and Victor before Orban."""
-    merges = []
-    for a, b in pairs:
-        ca, cb = reader.context(by_key[a]), reader.context(by_key[b])
-        if ca is None or cb is None:
-            continue
-        for surname in sorted(set(ca.surnames) & set(cb.surnames)):
-            if len(surname) < 3:
-                continue
-            merges.append(
-                Merge(
-                    _top(by_key[a]),
-                    _top(by_key[b]),
-                    a,
-                    b,
-                    {
-                        "surname": surname,
-                        "before_surname": [ca.surnames[surname], cb.surnames[surname]],
-                        "written": [ca.written.most_common(1)[0][0], cb.written.most_common(1)[0][0]],
-                    },
-                    surname=surname,
-                )
-            )
-    return merges
+def _top(spellings: set[str], key: str) -> str:
+    return key if key in spellings else min(spellings)

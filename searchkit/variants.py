@@ -28,10 +28,10 @@ from .learning import Merge, learn
 VARIANTS_FILE = "variants.sqlite"
 
 
-def _spelling_groups(index: OpenIndex, frequencies: dict[str, int] | None = None) -> dict[str, str]:
+def _spelling_groups(index: OpenIndex, known: list[str] | None = None) -> dict[str, str]:
     """Name key → its spellings (space-separated) for every key with a spelling other than itself."""
     spellings: dict[str, set[str]] = {}
-    for spelling in frequencies if frequencies is not None else index.spellings():
+    for spelling in known if known is not None else index.spellings():
         spellings.setdefault(name_key(spelling), set()).add(spelling)
     return {key: " ".join(sorted(group)) for key, group in spellings.items() if group != {key}}
 
@@ -46,24 +46,22 @@ def write_variants(index: OpenIndex, aliases: Aliases = NO_ALIASES, *, relearn: 
     commit and this table leaves a stamp that no longer matches, which readers
     detect (and the next ``index`` run repairs).
     """
-    frequencies = index.spelling_frequencies()
-    rows = _spelling_groups(index, frequencies)
     started = time.perf_counter()
+    spellings = list(index.spellings())
+    rows = _spelling_groups(index, spellings)
     previous = None if relearn else _previous_learned(index)
     if previous is None:
-        learned = learn(index, frequencies)
-        merges, facts = (
-            learned.merges,
-            {
-                "learning_seconds": round(learned.seconds, 3),
-                "candidates": learned.candidates,
-                "articles_read": learned.reads,
-            },
-        )
+        learned = learn(index, spellings)
+        merges = learned.merges
+        facts = {
+            "learning_seconds": round(learned.seconds, 3),
+            "gather_seconds": round(learned.gather_seconds, 3),
+            "candidates": learned.candidates,
+        }
     else:
         merges, facts = previous
     links = _links(merges, aliases)
-    groups = _groups(links)
+    groups = _groups(links, aliases)
     facts |= {
         "aliases_path": aliases.path,
         "aliases_digest": aliases.digest,
@@ -98,12 +96,10 @@ def write_variants(index: OpenIndex, aliases: Aliases = NO_ALIASES, *, relearn: 
 
 
 def _links(merges: list[Merge], aliases: Aliases) -> list[tuple]:
-    """The rows of ``links``: learned merges the alias file does not split, and its merges."""
-    split = {(name_key(a), name_key(b)) for entry in aliases.splits for a in entry for b in entry if a != b}
+    """The rows of ``links``: every learned merge (those the alias file splits too: a later
+    file may not), and the file's merges."""
     rows = [
-        (m.key_a, m.key_b, m.a, m.b, "learned", m.surname, json.dumps(m.evidence, ensure_ascii=False))
-        for m in merges
-        if (m.key_a, m.key_b) not in split
+        (m.key_a, m.key_b, m.a, m.b, "learned", m.surname, json.dumps(m.evidence, ensure_ascii=False)) for m in merges
     ]
     for entry in aliases.merges:
         first = entry[0]
@@ -111,8 +107,10 @@ def _links(merges: list[Merge], aliases: Aliases) -> list[tuple]:
     return rows
 
 
-def _groups(links: list[tuple]) -> list[tuple[str, str, str]]:
-    """(key, group, source) of every key merged with another (given names apart): union-find over the links."""
+def _groups(links: list[tuple], aliases: Aliases) -> list[tuple[str, str, str]]:
+    """(key, group, source) of every key merged with another (given names apart): union-find
+    over the links, less the learned ones the alias file splits."""
+    split = {(name_key(a), name_key(b)) for entry in aliases.splits for a in entry for b in entry if a != b}
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -123,7 +121,7 @@ def _groups(links: list[tuple]) -> list[tuple[str, str, str]]:
 
     source: dict[str, str] = {}
     for key_a, key_b, _, _, how, surname, _ in links:
-        if surname is not None or key_a == key_b:
+        if surname is not None or key_a == key_b or (how == "learned" and (key_a, key_b) in split):
             continue
         parent[root(key_b)] = root(key_a)
         for key in (key_a, key_b):
@@ -148,7 +146,7 @@ def _previous_learned(index: OpenIndex) -> tuple[list[Merge], dict] | None:
     except sqlite3.Error:
         return None
     merges = [Merge(a, b, ka, kb, json.loads(e), surname=s) for ka, kb, a, b, s, e in rows]
-    return merges, {k: v for k, v in facts.items() if k in ("learning_seconds", "candidates", "articles_read")}
+    return merges, {k: v for k, v in facts.items() if k in ("learning_seconds", "gather_seconds", "candidates")}
 
 
 def table_facts(index: OpenIndex) -> dict:

@@ -29,6 +29,7 @@ from .models import (
     Timeline,
     WatchBatch,
     WatchEntry,
+    WordMatch,
 )
 
 #: The fields of a hit, in order; ``--fields`` chooses among them.
@@ -78,13 +79,19 @@ def hit(found: Hit, fields: tuple[str, ...] | None = None) -> dict:
             {
                 "part": part.part,
                 "score": round(part.score, 4),
-                "matches": [
-                    {"word": m.word, "kind": m.kind, "count": m.count, "source": m.source} for m in part.matches
-                ],
+                "matches": [_word_match(m) for m in part.matches],
             }
             for part in found.explanation
         ]
     return {f: record.get(f) for f in fields} if fields else record
+
+
+def _word_match(match: WordMatch) -> dict:
+    """``{"word", "kind", "count"}``, and for a variant its ``source``: rule, alias or learned."""
+    shown = {"word": match.word, "kind": match.kind, "count": match.count}
+    if match.source is not None:
+        shown["source"] = match.source
+    return shown
 
 
 def result(found: SearchResult, fields: tuple[str, ...] | None = None) -> dict:

@@ -506,16 +506,6 @@ class WhooshIndex:
             for term in self._reader.expand_prefix(fieldname, SPELLING_MARK):
                 yield term.decode("utf-8")[len(SPELLING_MARK) :]
 
-    def spelling_frequencies(self) -> dict[str, int]:
-        """Every name spelling the index holds (the mark removed) → the articles
-        holding it in its title or body (counted once a field: an upper bound)."""
-        found: dict[str, int] = {}
-        for fieldname in TEXT_FIELDS:
-            for term, info in self._reader.iter_prefix(fieldname, SPELLING_MARK):
-                spelling = term.decode("utf-8")[len(SPELLING_MARK) :]
-                found[spelling] = found.get(spelling, 0) + info.doc_frequency()
-        return found
-
     def neighbours(self, term: str, maxdist: int, prefix: int) -> set[str]:
         """Terms of the index within ``maxdist`` edits of ``term``, sharing its first ``prefix`` letters."""
         found = set()

@@ -1,0 +1,188 @@
+"""Spellings learned from the corpus (searchkit.learning), the alias file, ``searchkit names``,
+``=`` exact spellings and ``--explain`` naming where a variant comes from.
+
+Each corpus is written for the case it shows: the evidence learning reads is
+the first name written before a surname (Mouammar Kadhafi, Mouammar Khadafi).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import article, open_live, run_cli, write_jsonl
+
+from searchkit.analysis import fold
+from searchkit.indexing import build_index
+from searchkit.learning import edit_distance, skeleton
+from searchkit.search import SearchOptions, search
+from searchkit.variants import Variants, table_facts
+
+
+def _articles() -> list[dict]:
+    """Le Monde-like sentences: one person under two spellings with the same first name,
+    pairs of distinct people whose names look alike, and given names."""
+    texts = []
+    texts += ["Le dirigeant libyen Mouammar Kadhafi a reçu une délégation à Tripoli."] * 8
+    texts += ["Selon la presse, Mouammar Khadafi aurait quitté Tripoli."] * 3
+    texts += ["Le guide suprême, l’ayatollah Ali Khamenei, a parlé à Téhéran."] * 6
+    texts += ["La révolution de l’ayatollah Rouhollah Khomeini a changé l’Iran en 1979."] * 4
+    texts += ["Le porte-parole du Kremlin, Dmitri Peskov, a démenti."] * 5
+    texts += ["Le premier ministre bulgare, Kiril Petkov, a démissionné."] * 3
+    texts += ["Le président ukrainien, Volodymyr Zelensky, a parlé."] * 6
+    texts += ["La première dame, Olena Zelenska, était à Paris."] * 3
+    texts += ["Le premier ministre hongrois, Viktor Orban, a gagné les élections."] * 5
+    texts += ["Le dirigeant Victor Orban a rencontré la presse à Budapest."] * 2
+    texts += ["Victor Hugo écrivait à Guernesey."] * 4
+    texts += ["Le footballeur Denis Bouanga a marqué. Denis Bouanga célèbre."] * 3
+    texts += ["La chanteuse Deniz Tek est en tournée. Deniz Tek chante."] * 3
+    texts += ["Le Fatah et le Hamas à Gaza ; Gazprom et la Russie."] * 2
+    texts += ["Le général Abdel Fattah Al-Sissi au Caire."] * 2
+    texts += ["Sergueï Choïgou et Sergei Shoigu, le même ministre."] * 2
+    return [article(str(i), text) for i, text in enumerate(texts, 1)]
+
+
+@pytest.fixture(scope="module")
+def learned(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("learned")
+    write_jsonl(root / "corpus.jsonl", _articles())
+    build_index([root / "corpus.jsonl"], root / "index")
+    return root / "index"
+
+
+def _spellings(index_dir: Path, word: str, surname: str | None = None) -> set[str]:
+    with open_live(index_dir) as index:
+        variants = Variants(index)
+        try:
+            return variants.spellings_before(fold(word), fold(surname)) if surname else variants.spellings(fold(word))
+        finally:
+            variants.close()
+
+
+def _ids(index_dir: Path, query: str) -> set[str]:
+    return {hit.id for hit in search(index_dir, query, SearchOptions(limit=100, match_all=True)).hits}
+
+
+def test_shared_first_names_merge_spellings_no_rule_reaches(learned: Path) -> None:
+    assert "khadafi" in _spellings(learned, "Kadhafi")
+    assert "kadhafi" in _spellings(learned, "Khadafi")
+    assert _ids(learned, "Khadafi") == {str(i) for i in range(1, 12)}  # the 8 Kadhafi and the 3 Khadafi
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Khamenei", "Khomeini"), ("Peskov", "Petkov"), ("Zelensky", "Zelenska")],
+)
+def test_different_first_names_or_distinct_names_stay_apart(learned: Path, a: str, b: str) -> None:
+    assert fold(b) not in _spellings(learned, a)
+    assert fold(a) not in _spellings(learned, b)
+
+
+def test_distinct_pairs_of_the_analysis_cases_stay_apart(learned: Path) -> None:
+    for a, b in [("Iran", "Irak"), ("Gaza", "Gazprom"), ("Khamenei", "Khomeini")]:
+        assert fold(b) not in _spellings(learned, a), (a, b)
+
+
+def test_given_names_are_learned_beside_one_surname_only(learned: Path) -> None:
+    assert "victor" in _spellings(learned, "Viktor", "Orban")  # Viktor Orban = Victor Orban
+    assert "victor" not in _spellings(learned, "Viktor")  # never Viktor = Victor
+    assert "deniz" not in _spellings(learned, "Denis") and "denis" not in _spellings(learned, "Deniz")
+    orban = _ids(learned, '"Viktor Orban"')
+    assert len(orban) == 7  # the 5 Viktor Orban and the 2 Victor Orban…
+    assert not orban & _ids(learned, '"Victor Hugo"')  # …and no Victor Hugo
+
+
+def test_learning_is_stamped_with_its_evidence_and_cost(learned: Path) -> None:
+    with open_live(learned) as index:
+        facts = table_facts(index)
+        variants = Variants(index)
+        sources = variants.sources("khadafi")
+        variants.close()
+    assert facts["merges"] >= 1 and facts["learning_seconds"] >= 0
+    source, links = sources["kadhafi"]
+    assert source == "learned"
+    assert links[0]["evidence"]["first_names"] == {"muamar": [8, 3]}
+
+
+def test_close_keys() -> None:
+    assert skeleton("kadhafi") == "kdf"
+    assert edit_distance("zavahiri", "zauahiri") == 1  # Zawahiri, Zaouahiri
+    assert skeleton("kadhafi") == skeleton("gadafi")
+    assert edit_distance("zelenksi", "zelenski") == 1  # a swap is one edit
+    assert edit_distance("kadhafi", "khadafi") == 2
+
+
+def _corpus(tmp_path: Path, aliases: str | None) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir(exist_ok=True)
+    write_jsonl(folder / "articles.jsonl", _articles())
+    if aliases is not None:
+        (folder / "aliases.toml").write_text(aliases, encoding="utf-8")
+    return folder
+
+
+def test_alias_file_adds_and_splits_merges_and_an_update_applies_it(tmp_path: Path) -> None:
+    folder = _corpus(
+        tmp_path, 'merge = [["Tripoli", "Caire"]]\nsplit = [["Kadhafi", "Khadafi"], ["Choïgou", "Shoigu"]]\n'
+    )
+    index_dir = tmp_path / "index"
+    build_index([folder], index_dir)
+    assert "caire" in _spellings(index_dir, "Tripoli")  # added
+    assert "khadafi" not in _spellings(index_dir, "Kadhafi")  # a learned merge split
+    assert "shoigu" not in _spellings(index_dir, "Choïgou")  # a rule's merge split: the file wins
+    (folder / "aliases.toml").write_text("# no aliases any more\n", encoding="utf-8")
+    report = build_index([folder], index_dir)  # no article changed: the table alone is rewritten
+    assert report.mode == "update" and report.added == report.updated == report.removed == 0
+    assert "khadafi" in _spellings(index_dir, "Kadhafi")
+    assert "caire" not in _spellings(index_dir, "Tripoli")
+    assert "shoigu" in _spellings(index_dir, "Choïgou")
+
+
+def test_alias_file_given_on_the_command_line_and_its_errors(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path, None)
+    aliases = tmp_path / "mine.toml"
+    aliases.write_text('merge = [["Petkov", "Peskov"]]\n', encoding="utf-8")
+    done = run_cli("index", str(folder), "--index", str(tmp_path / "index"), "--aliases", str(aliases), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "petkov" in _spellings(tmp_path / "index", "Peskov")
+    aliases.write_text('merge = [["Petkov Peskov"]]\n', encoding="utf-8")
+    bad = run_cli("index", str(folder), "--index", str(tmp_path / "index"), "--aliases", str(aliases))
+    assert bad.returncode == 2 and "alias file" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_names_lists_each_spelling_with_its_source_and_evidence(learned: Path) -> None:
+    shown = run_cli("names", "Kadhafi", "--index", str(learned))
+    assert shown.returncode == 0, shown.stderr
+    assert "Kadhafi" in shown.stdout and "Khadafi" in shown.stdout and "learned" in shown.stdout
+    assert "muamar 8/3" in shown.stdout
+    found = json.loads(run_cli("names", "Kadhafi", "--index", str(learned), "--json").stdout)
+    (word,) = found["words"]
+    by_spelling = {s["spelling"]: s for s in word["spellings"]}
+    assert by_spelling["kadhafi"]["source"] == "query" and by_spelling["kadhafi"]["articles"] == 8
+    assert by_spelling["khadafi"]["source"] == "learned" and by_spelling["khadafi"]["written"] == "Khadafi"
+    assert by_spelling["khadafi"]["links"][0]["evidence"]["first_names"] == {"muamar": [8, 3]}
+    rule = json.loads(run_cli("names", "Choïgou", "--index", str(learned), "--json").stdout)
+    assert {s["spelling"]: s["source"] for s in rule["words"][0]["spellings"]} == {"choigou": "query", "shoigu": "rule"}
+    nothing = run_cli("names", "Xyzzyq", "--index", str(learned))
+    assert nothing.returncode == 1
+
+
+def test_exact_spelling_searches_one_spelling_only(learned: Path) -> None:
+    assert _ids(learned, "=Khadafi") == {"9", "10", "11"}
+    found = json.loads(run_cli("names", "=Khadafi", "--index", str(learned), "--json").stdout)
+    assert found["exact"] is True
+    assert [s["spelling"] for s in found["words"][0]["spellings"]] == ["khadafi"]
+
+
+def test_explain_names_the_source_of_a_variant(learned: Path) -> None:
+    result = search(learned, "Khadafi", SearchOptions(limit=20, explain=True, match_all=True))
+    matches = {(m.word, m.kind, m.source) for hit in result.hits for part in hit.explanation for m in part.matches}
+    assert ("Kadhafi", "variant", "learned") in matches
+    assert ("Khadafi", "exact", None) in matches
+    rule = search(learned, "Choïgou", SearchOptions(limit=5, explain=True))
+    assert ("Shoigu", "variant", "rule") in {
+        (m.word, m.kind, m.source) for hit in rule.hits for part in hit.explanation for m in part.matches
+    }
+    shown = run_cli("search", "Khadafi", "--index", str(learned), "--explain", "--all")
+    assert "variant (learned)" in shown.stdout
