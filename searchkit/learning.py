@@ -2,37 +2,38 @@
 
 The rules of ``searchkit.analysis.name_key`` stop where merging would be
 wrong in general: a rule merging vowels would merge Khamenei and Khomeini.  The
-corpus itself can tell more, one name at a time.  After each commit, this
-module looks for *pairs of name keys* that are close in form and used in the
-same way, and merges them when the evidence is strong enough:
+corpus itself can tell more, one name at a time.  After each commit (a build,
+an update), this module reads every pair of names written one after the other
+(``gather``: one pass over the stored titles and bodies, ``Mouammar
+Kadhafi``, across a particle: ``Ayman Al-Zawahiri``) and merges two name keys
+when both of these hold:
 
-1. **Close in form** (the candidates, from the index's vocabulary of name
-   spellings alone): the same consonant skeleton (``skeleton``: vowels, h, w
-   and y dropped, c/q/g read as k, z as s, doubled letters single: Zawahiri
-   and Zaouahiri, Kadhafi and Gaddafi), or one edit apart on keys of six
-   letters or more (the press's typos: Zelenksy).  Keys under five letters
-   are never candidates (Iran and Irak, Mali and Malte).
-2. **Used in the same way** (the evidence, read from the articles holding the
-   rarer spelling and up to ``SAMPLE`` of the other's): the *first names*
-   written before each (``Mouammar Kadhafi``, ``Mouammar Khadafi``; across a
-   particle such as Al-, Ben, von or de), which must agree, and the titles
-   (``ayatollah``, ``président``), which are shown but never enough alone.
-3. **Against**: different first names (Ali Khamenei, Rouhollah Khomeini;
-   Dmitri Peskov, Kiril Petkov), a spelling that is mostly a *given name*
-   itself (followed by another name: Denis, Deniz, Victor, Viktor, Raïssa),
-   and the two spellings named together in one article under different first
-   names (Volodymyr Zelensky and Olena Zelenska).
+1. **Close in form**: the same consonant skeleton (``skeleton``: vowels, h,
+   w and y dropped, c/q/g read as k, z as s, doubled letters single: Kadhafi
+   and Khadafi) within two edits, or one edit apart on keys of six letters or
+   more (the press's typos: Darmanin, Darmain).  Keys under five letters are
+   never merged (Iran and Irak, Mali and Malte).
+2. **Written after the same first names**: a first name is an *anchor* of
+   the surname it precedes most often (at least ``ANCHOR_SHARE`` of its
+   uses); the rarer spelling's first names, each weighed by that share, must
+   point at the other spelling (``MIN_SUPPORT`` in all, ``AGREEMENT`` of its
+   first names).  "Jean" or "Selon" anchor nothing; "Mouammar" anchors
+   Kadhafi.
 
-A pair is merged when its rarer spelling's first names agree with the
-other's (``AGREEMENT``), at least ``MIN_SHARED`` occurrences share a first
-name, and no evidence is against it.  Given names are learned only beside
-one surname: ``Viktor Orban`` = ``Victor Orban`` is learned (a phrase
-``Viktor Orban`` then also finds ``Victor Orban``), never Viktor = Victor.
+Against a merge: different first names (Ali Khamenei, Rouhollah Khomeini;
+Dmitri Peskov, Kiril Petkov: the rarer one's first names point elsewhere), a
+spelling that is mostly a *given name* itself (written before another name:
+Denis, Deniz, Victor, Viktor, Raïssa), and the two named together in most of
+the rarer one's articles with first names that do not all agree (Volodymyr
+Zelensky and Olena Zelenska).  Titles before a name (ayatollah, président)
+are left out: distinct people share them.
 
-Everything learned is kept with its evidence (``Merge``), shown by
-``searchkit names``, and can be overridden by the user's alias file
-(``searchkit.aliases``).  The work is bounded: at most ``SAMPLE`` articles are
-read for a spelling and ``MAX_READS`` in all.
+Given names are learned only beside one surname: ``Viktor Orban`` =
+``Victor Orban`` (a phrase ``"Viktor Orban"`` then finds ``Victor Orban``),
+never Viktor = Victor.  Every merge keeps its evidence (``Merge``), which
+``searchkit names`` shows; the user's alias file (``searchkit.aliases``)
+overrides them.  The cost is one read of the stored articles and a pass over
+the pairs found, measured by ``bench/names.py``.
 """
 
 from __future__ import annotations
