@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from typing import ClassVar
 
 from .analysis import WORD_PATTERN
 
@@ -77,22 +78,30 @@ def encode(title: str, body: str) -> bytes:
 class Structure:
     """An article's sentences and paragraphs, decoded from ``encode``'s bytes."""
 
+    _PARTS: ClassVar[dict[tuple[str, str], int]] = {
+        ("title", "sentence"): 0,
+        ("body", "sentence"): 1,
+        ("body", "paragraph"): 2,
+    }
+
     def __init__(self, data: bytes | None) -> None:
-        parts = (data or b"").decode().split(";")
-        parts += [""] * (3 - len(parts))
-        title, sentences, paragraphs = ([int(p) for p in part.split(",") if p] for part in parts[:3])
-        self._starts = {
-            ("title", "sentence"): title,
-            ("title", "paragraph"): [],  # a title is one paragraph
-            ("body", "sentence"): sentences,
-            ("body", "paragraph"): paragraphs,
-        }
+        self._parts = (data or b"").split(b";")
+        self._starts: dict[tuple[str, str], list[int]] = {("title", "paragraph"): []}  # a title is one paragraph
+
+    def starts(self, field: str, unit: str) -> list[int]:
+        """Where each sentence or paragraph of ``field`` but the first starts; decoded when first asked."""
+        found = self._starts.get((field, unit))
+        if found is None:
+            at = self._PARTS[(field, unit)]
+            part = self._parts[at] if at < len(self._parts) else b""
+            found = self._starts[(field, unit)] = [int(p) for p in part.split(b",") if p]
+        return found
 
     def unit(self, field: str, unit: str, position: int) -> int:
         """Which sentence or paragraph (counted from 0) of ``field`` holds ``position``."""
-        return bisect_right(self._starts[(field, unit)], position)
+        return bisect_right(self.starts(field, unit), position)
 
     def lead_end(self) -> int | None:
         """The position of the body's second paragraph's first word; None when it has one paragraph."""
-        paragraphs = self._starts[("body", "paragraph")]
+        paragraphs = self.starts("body", "paragraph")
         return paragraphs[0] if paragraphs else None

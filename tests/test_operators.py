@@ -109,6 +109,7 @@ def _sentence_match(sentences: dict[str, list[str]], a: set[str], b: set[str]) -
 def test_near_matches_the_distances_counted_in_the_text(index, distance):
     expected = _expected_near({"poutine"}, {"macron"}, distance)
     assert ids(index, f"poutine NEAR/{distance} macron") == expected
+    assert index.search(f"poutine NEAR/{distance} macron", match_all=True).total == len(expected)
     assert ids(index, f"poutine w/{distance} macron") == expected
 
 

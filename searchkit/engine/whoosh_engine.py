@@ -376,7 +376,11 @@ class WhooshIndex:
         """
         matched = self._doc_set(query)
         if matched is None:
-            return len(self._searcher.search(query, limit=1, filter=restriction))
+            # Not Whoosh's count of a search: where a matcher cannot skip by
+            # block quality (proximities), the collector counts only the
+            # documents it scored after pruning the parts that cannot reach
+            # the top, fewer than match.
+            matched = set(self._searcher.docs_for_query(query))
         if restriction is not None:
             matched &= self._docs(restriction)
         return len(matched)
