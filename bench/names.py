@@ -114,7 +114,12 @@ def main() -> None:
         facts = table_facts(index)
     first = json.loads((BENCH / "clusters.json").read_text())
     second = json.loads((BENCH / "clusters-learned.json").read_text())
-    sets = {"names": first["clusters"], "exonyms": first["exonyms"], "learned set": second["clusters"]}
+    sets = {
+        "names": first["clusters"],
+        "exonyms": first["exonyms"],
+        "learned set": second["clusters"],
+        "learned set, vocabulary scan": [c for c in second["clusters"] if c["scan"] != "first names"],
+    }
     spellings = {s for groups in sets.values() for g in groups for s in g["spellings"]}
     spellings |= {p[k] for p in first["confusables"] for k in ("a", "b")}
     texts = {a.id: f"{a.title}\n{a.body}" for a in read_file(args.corpus, lambda r: None)}
@@ -140,7 +145,14 @@ def main() -> None:
             f"{after['precision']:.3f}",
         )
     confusables = with_learning["confusables"]
-    table.add_row("confusables merged", str(len(first["confusables"])), "", "", str(len(confusables["merged"])), "")
+    table.add_row(
+        "confusables merged",
+        str(len(first["confusables"])),
+        ", ".join(rules["confusables"]["merged"]) or "0",
+        "",
+        ", ".join(confusables["merged"]) or "0",
+        "",
+    )
     table.add_row("confusable leaks", "", str(rules["confusables"]["leaks"]), "", str(confusables["leaks"]), "")
     console.print(table)
     learning_seconds = facts.get("learning_seconds") or 0.0

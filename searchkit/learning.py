@@ -168,7 +168,13 @@ def learn(index: OpenIndex, spellings: list[str] | None = None) -> Learned:
             by_key.setdefault(name_key(spelling), set()).add(spelling)
     judge = _Judge(index, contexts, by_key)
     surnames = _anchored(contexts.after, by_key, MIN_KEY)
-    merges = [m for (a, b), shared in sorted(surnames.items()) if (m := judge.surname(a, b, shared)) is not None]
+    merges = []
+    for (a, b), shared in sorted(surnames.items()):
+        if (b, a) in surnames and b < a:
+            continue  # as often one as the other: judged once
+        merge = judge.surname(a, b, shared)
+        if merge is not None:
+            merges.append(merge)
     given = _anchored(contexts.before, by_key, 4)
     for (a, b), shared in sorted(given.items()):
         merges += judge.given_names(a, b, shared)
