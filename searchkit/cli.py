@@ -364,6 +364,8 @@ def index(
         if watch:
             if optimize:
                 raise UsageError("--optimize cannot be used with --watch: run `searchkit index --optimize` apart")
+            if aliases is not None:
+                raise UsageError("--aliases cannot be used with --watch: put aliases.toml beside the corpus")
             _watch(
                 paths or [DEFAULT_CORPUS_DIR],
                 _index_dir(index_dir),
