@@ -34,6 +34,7 @@ ABBREVIATIONS = frozenset(
 )
 _NEXT = re.compile(r"[\s\u00a0\u202f]*(\S)")
 _LAST_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+$")
+_LONGEST_WORD = 100  #: an abbreviation or an initial is far shorter
 
 
 def _ends(text: str) -> list[int]:
@@ -44,7 +45,9 @@ def _ends(text: str) -> list[int]:
         if after is not None and after.group(1).islower():
             continue  # « Pourquoi ? » a-t-il demandé ; environ 3 km. et
         if match.group(1) == ".":
-            word = _LAST_WORD.search(text, 0, match.start())
+            # The word before the point, looked for in the few characters before it:
+            # searching from the text's start would scan it again at every sentence.
+            word = _LAST_WORD.search(text, max(0, match.start() - _LONGEST_WORD), match.start())
             if word is not None:
                 letters = word.group()
                 if letters.lower() in ABBREVIATIONS or (len(letters) == 1 and letters.isupper()):
