@@ -10,27 +10,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from . import models as m
 from .corpus import Rejection
-from .models import (
-    Alert,
-    ArticleView,
-    CoName,
-    Concordance,
-    Cooccurrence,
-    Facet,
-    Hit,
-    IndexReport,
-    IndexStats,
-    KwicLine,
-    NameSpellings,
-    SearchResult,
-    Snippet,
-    Span,
-    Timeline,
-    WatchBatch,
-    WatchEntry,
-    WordMatch,
-)
 
 #: The fields of a hit, in order; ``--fields`` chooses among them.
 HIT_FIELDS = (
@@ -49,11 +30,11 @@ HIT_FIELDS = (
 )
 
 
-def span(text: str, where: Span) -> dict:
+def span(text: str, where: m.Span) -> dict:
     return {"start": where[0], "end": where[1], "text": text[where[0] : where[1]]}
 
 
-def snippet(part: Snippet) -> dict:
+def snippet(part: m.Snippet) -> dict:
     """A passage of the body; its highlights are offsets into the body, like every span."""
     offset = part.start
     return {
@@ -64,7 +45,7 @@ def snippet(part: Snippet) -> dict:
     }
 
 
-def hit(found: Hit, fields: tuple[str, ...] | None = None) -> dict:
+def hit(found: m.Hit, fields: tuple[str, ...] | None = None) -> dict:
     """One hit, all its fields or only ``fields``."""
     record = {
         "rank": found.rank,
@@ -86,7 +67,7 @@ def hit(found: Hit, fields: tuple[str, ...] | None = None) -> dict:
     return {f: record.get(f) for f in fields} if fields else record
 
 
-def _word_match(match: WordMatch) -> dict:
+def _word_match(match: m.WordMatch) -> dict:
     """``{"word", "kind", "count"}``, and for a variant its ``source``: rule, alias or learned."""
     shown = {"word": match.word, "kind": match.kind, "count": match.count}
     if match.source is not None:
@@ -94,7 +75,7 @@ def _word_match(match: WordMatch) -> dict:
     return shown
 
 
-def result(found: SearchResult, fields: tuple[str, ...] | None = None) -> dict:
+def result(found: m.SearchResult, fields: tuple[str, ...] | None = None) -> dict:
     """A ranked list: ``query`` for a search, ``similar_to`` for ``similar`` (the other null)."""
     return {
         "query": found.query,
@@ -107,7 +88,7 @@ def result(found: SearchResult, fields: tuple[str, ...] | None = None) -> dict:
     } | ({"facets": facets(found.facets)} if found.facets is not None else {})
 
 
-def _facts(item: Hit | ArticleView) -> dict:
+def _facts(item: m.Hit | m.ArticleView) -> dict:
     """What a hit and a whole article share: the article's stored facts."""
     return {
         "id": item.id,
@@ -119,7 +100,7 @@ def _facts(item: Hit | ArticleView) -> dict:
     }
 
 
-def article(view: ArticleView) -> dict:
+def article(view: m.ArticleView) -> dict:
     return {
         **_facts(view),
         "body": view.body,
@@ -132,15 +113,15 @@ def rejection(problem: Rejection) -> dict:
     return {"file": problem.path, "line": problem.line, "reason": problem.reason}
 
 
-def index_report(report: IndexReport) -> dict:
+def _fields(item: object, *names: str) -> dict:
+    """``{name: item.name}`` for each of ``names``: a shape that is its model's fields as they are."""
+    return {name: getattr(item, name) for name in names}
+
+
+def index_report(report: m.IndexReport) -> dict:
     return {
         "index": report.index_dir,
-        "mode": report.mode,
-        "added": report.added,
-        "updated": report.updated,
-        "removed": report.removed,
-        "unchanged": report.unchanged,
-        "kept": report.kept,
+        **_fields(report, "mode", "added", "updated", "removed", "unchanged", "kept"),
         "rejected": [rejection(r) for r in report.rejected],
         "truncated": [rejection(r) for r in report.truncated],
         "documents": report.documents,
@@ -150,32 +131,24 @@ def index_report(report: IndexReport) -> dict:
     }
 
 
-def index_stats(stats: IndexStats) -> dict:
+def index_stats(stats: m.IndexStats) -> dict:
     return asdict(stats)
 
 
-def watch_batch(batch: WatchBatch) -> dict:
+def watch_batch(batch: m.WatchBatch) -> dict:
     """One batch of ``index --watch``: the ``index --json`` shape, with the batch number and files read and gone."""
     return {"batch": batch.batch, "files": batch.files, "gone": batch.gone, **index_report(batch.report)}
 
 
-def watch_entry(entry: WatchEntry) -> dict:
-    return {
-        "name": entry.name,
-        "query": entry.query,
-        "since": entry.since,
-        "until": entry.until,
-        "source": entry.source,
-        "created": entry.created,
-        "checked": entry.checked,
-    }
+def watch_entry(entry: m.WatchEntry) -> dict:
+    return _fields(entry, "name", "query", "since", "until", "source", "created", "checked")
 
 
-def watchlist(entries: list[WatchEntry]) -> dict:
+def watchlist(entries: list[m.WatchEntry]) -> dict:
     return {"watchlist": [watch_entry(e) for e in entries]}
 
 
-def alert(found: Alert, fields: tuple[str, ...] | None = None) -> dict:
+def alert(found: m.Alert, fields: tuple[str, ...] | None = None) -> dict:
     """A saved search's new articles: its name, the indexing times they lie
     between, then the list-of-hits shape (``query`` is the saved query)."""
     return {
@@ -187,7 +160,7 @@ def alert(found: Alert, fields: tuple[str, ...] | None = None) -> dict:
     }
 
 
-def alerts(found: list[Alert], fields: tuple[str, ...] | None = None) -> dict:
+def alerts(found: list[m.Alert], fields: tuple[str, ...] | None = None) -> dict:
     return {"alerts": [alert(a, fields) for a in found]}
 
 
@@ -200,7 +173,7 @@ COOCCUR_COLUMNS = ("name", "key", "articles", "share", "corpus_articles", "lift"
 FACET_COLUMNS = ("facet", "value", "count")
 
 
-def timeline_rows(found: Timeline) -> list[dict]:
+def timeline_rows(found: m.Timeline) -> list[dict]:
     """A row a (bucket, query), buckets in date order, queries in the order given;
     then a row ``undated`` a query that matched undated articles."""
     rows = []
@@ -227,7 +200,7 @@ def timeline_rows(found: Timeline) -> list[dict]:
     return rows
 
 
-def timeline(found: Timeline) -> dict:
+def timeline(found: m.Timeline) -> dict:
     queries = []
     for series in found.series:
         peak = found.peak(series)
@@ -252,12 +225,12 @@ def timeline(found: Timeline) -> dict:
 _KWIC_ATTRIBUTES = {"docname": "id", "from": "first", "to": "last"}
 
 
-def kwic_line(line: KwicLine) -> dict:
+def kwic_line(line: m.KwicLine) -> dict:
     """quanteda's ``kwic`` columns (``docname`` is the article's id), then the field and character offsets."""
     return {column: getattr(line, _KWIC_ATTRIBUTES.get(column, column)) for column in KWIC_COLUMNS}
 
 
-def concordance(found: Concordance) -> dict:
+def concordance(found: m.Concordance) -> dict:
     return {
         "query": found.query,
         "articles": found.articles,
@@ -271,7 +244,7 @@ def concordance(found: Concordance) -> dict:
     }
 
 
-def co_name(name: CoName, matched: int) -> dict:
+def co_name(name: m.CoName, matched: int) -> dict:
     return {
         "name": name.name,
         "key": name.key,
@@ -283,7 +256,7 @@ def co_name(name: CoName, matched: int) -> dict:
     }
 
 
-def cooccurrence(found: Cooccurrence) -> dict:
+def cooccurrence(found: m.Cooccurrence) -> dict:
     return {
         "query": found.query,
         "articles": found.articles,
@@ -296,16 +269,16 @@ def cooccurrence(found: Cooccurrence) -> dict:
     }
 
 
-def facets(found: list[Facet]) -> dict:
+def facets(found: list[m.Facet]) -> dict:
     """``{"source": [{"value", "count"}, ...], "month": [...]}``; ``value`` null for articles with none."""
     return {f.name: [{"value": c.value, "count": c.count} for c in f.counts] for f in found}
 
 
-def facet_rows(found: list[Facet]) -> list[dict]:
+def facet_rows(found: list[m.Facet]) -> list[dict]:
     return [{"facet": f.name, "value": c.value, "count": c.count} for f in found for c in f.counts]
 
 
-def name_spellings(found: NameSpellings) -> dict:
+def name_spellings(found: m.NameSpellings) -> dict:
     """``{"query", "exact", "words": [{"word", "name", "spellings": [{"spelling", "written",
     "articles", "source", "links"}]}]}``; ``links`` lists, for alias and learned spellings,
     the merges that brought them with their evidence."""
