@@ -308,6 +308,18 @@ _table = _with_options(
 # --- commands -------------------------------------------------------------------------------
 
 
+AllowShrinkOption = Annotated[
+    bool, typer.Option("--allow-shrink", help="Let an update remove more than half of the index's articles.")
+]
+WaitOption = Annotated[float, typer.Option("--wait", metavar="SECONDS", help="How long to wait for another writer.")]
+WatchOption = Annotated[
+    bool, typer.Option("--watch", help="Keep running: index files as they are added, changed or deleted.")
+]
+EveryOption = Annotated[
+    float, typer.Option("--every", metavar="SECONDS", help="With --watch: at most one batch this often.")
+]
+
+
 @app.command()
 def index(
     paths: Annotated[
@@ -322,22 +334,12 @@ def index(
         bool, typer.Option("--rebuild", help="Rebuild from scratch beside the live index, then swap.")
     ] = False,
     optimize: Annotated[bool, typer.Option("--optimize", help="Merge segments into one after updating.")] = False,
-    allow_shrink: Annotated[
-        bool,
-        typer.Option("--allow-shrink", help="Let an update remove more than half of the index's articles."),
-    ] = False,
-    wait: Annotated[
-        float, typer.Option("--wait", metavar="SECONDS", help="How long to wait for another writer.")
-    ] = 30.0,
+    allow_shrink: AllowShrinkOption = False,
+    wait: WaitOption = 30.0,
     json_output: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
-    watch: Annotated[
-        bool,
-        typer.Option("--watch", help="Keep running: index files as they are added, changed or deleted."),
-    ] = False,
-    every: Annotated[
-        float, typer.Option("--every", metavar="SECONDS", help="With --watch: at most one batch this often.")
-    ] = 2.0,
+    watch: WatchOption = False,
+    every: EveryOption = 2.0,
     aliases: Annotated[
         Path | None,
         typer.Option(
