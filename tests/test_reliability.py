@@ -348,7 +348,10 @@ VARIANT_NEWS = [
 ]
 
 
-def test_a_stale_or_missing_variant_table_still_finds_every_spelling(tmp_path):
+def stale_variant_table(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """An index updated with a fourth spelling of Tchoubarov, whose variant table
+    is then put back as it was before, as a writer killed after its commit leaves
+    it: (corpus, index folder, live generation)."""
     corpus = write_jsonl(tmp_path / "news.jsonl", VARIANT_NEWS)
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir)
@@ -356,7 +359,12 @@ def test_a_stale_or_missing_variant_table_still_finds_every_spelling(tmp_path):
     stale = (generation / VARIANTS_FILE).read_bytes()
     write_jsonl(corpus, [*VARIANT_NEWS, article("4", "Chubarov, vu par la presse anglaise.")])
     build_index([corpus], index_dir)
-    (generation / VARIANTS_FILE).write_bytes(stale)  # as a writer killed after its commit leaves it
+    (generation / VARIANTS_FILE).write_bytes(stale)
+    return corpus, index_dir, generation
+
+
+def test_a_stale_or_missing_variant_table_still_finds_every_spelling(tmp_path):
+    _, index_dir, generation = stale_variant_table(tmp_path)
 
     assert ids(index_dir, "Tchoubarov") == ["1", "2", "4"]
     (generation / VARIANTS_FILE).unlink()
@@ -366,14 +374,7 @@ def test_a_stale_or_missing_variant_table_still_finds_every_spelling(tmp_path):
 
 
 def test_a_no_op_update_repairs_a_stale_variant_table(tmp_path):
-    corpus = write_jsonl(tmp_path / "news.jsonl", VARIANT_NEWS)
-    index_dir = tmp_path / "index"
-    build_index([corpus], index_dir)
-    generation = current_generation(index_dir)
-    stale = (generation / VARIANTS_FILE).read_bytes()
-    write_jsonl(corpus, [*VARIANT_NEWS, article("4", "Chubarov, vu par la presse anglaise.")])
-    build_index([corpus], index_dir)
-    (generation / VARIANTS_FILE).write_bytes(stale)
+    corpus, index_dir, _ = stale_variant_table(tmp_path)
 
     done = run_cli("index", str(corpus), "--index", str(index_dir), "--json")
 
