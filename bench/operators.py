@@ -12,22 +12,14 @@ without it, and the ratio.  See bench/README.md.
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from warm import arguments, ready_index, timed
 
-from searchkit.generations import index_exists
-from searchkit.indexing import build_index
 from searchkit.search import Searcher, SearchOptions
 
-BENCH = Path(__file__).resolve().parent
-CORPUS = BENCH.parent.parent / "shared" / "corpora" / "lemonde-2022.jsonl.gz"
 #: (query with the operator, the same words without it)
 PAIRS = (
     ("gouvernement NEAR/5 président", "gouvernement président"),
@@ -41,42 +33,22 @@ PAIRS = (
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--index", type=Path, default=Path(tempfile.gettempdir()) / "searchkit-bench-operators")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--rebuild", action="store_true", help="Rebuild the index even if one is there.")
-    return parser.parse_args()
-
-
-def timed(searcher: Searcher, text: str, repeat: int) -> tuple[float, int]:
+def searched(searcher: Searcher, text: str, repeat: int) -> tuple[float, int]:
     """Median seconds of ``repeat`` searches after one to warm up, and the hits found with every word."""
-    options = SearchOptions(match_all=True)
-    total = searcher.search(text, options).total or 0
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        searcher.search(text, options)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), total
+    seconds, _, result = timed(lambda: searcher.search(text, SearchOptions(match_all=True)), repeat)
+    return seconds, result.total or 0
 
 
 def main() -> None:
-    args = arguments()
-    if not args.corpus.exists():
-        sys.exit(f"no corpus at {args.corpus}")
-    if args.rebuild or not index_exists(args.index):
-        start = time.perf_counter()
-        report = build_index([args.corpus], args.index, rebuild=True)
-        console.print(f"built {report.documents:,} articles in {time.perf_counter() - start:.0f} s into {args.index}")
+    args = arguments(__doc__, "searchkit-bench-operators")
+    index_dir = ready_index(args)
     table = Table(title=f"Operators, warm, median of {args.repeat} (top 10, counted, --all)")
     for column in ("query", "hits", "ms", "without the operator", "hits", "ms", "ratio"):
         table.add_column(column, justify="left" if column in ("query", "without the operator") else "right")
-    with Searcher(args.index) as searcher:
+    with Searcher(index_dir) as searcher:
         for operator, plain in PAIRS:
-            seconds, hits = timed(searcher, operator, args.repeat)
-            plain_seconds, plain_hits = timed(searcher, plain, args.repeat)
+            seconds, hits = searched(searcher, operator, args.repeat)
+            plain_seconds, plain_hits = searched(searcher, plain, args.repeat)
             table.add_row(
                 operator,
                 f"{hits:,}",

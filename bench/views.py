@@ -11,65 +11,25 @@ median of --repeat runs; each beside a top-10 search (snippets included, as
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
 import sys
-import tempfile
-import time
-from collections.abc import Callable
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from warm import arguments, ready_index, timed
 
 from searchkit.cooccur import cooccur
-from searchkit.generations import index_exists
-from searchkit.indexing import build_index
 from searchkit.kwic import KwicOptions, kwic
 from searchkit.search import Searcher, SearchOptions
 from searchkit.timeline import TimelineOptions, timeline
 
-BENCH = Path(__file__).resolve().parent
-CORPUS = BENCH.parent.parent / "shared" / "corpora" / "lemonde-2022.jsonl.gz"
 FACETS = ("source", "month")
 console = Console(width=None if sys.stdout.isatty() else 200)
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--index", type=Path, default=Path(tempfile.gettempdir()) / "searchkit-bench-views")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--rebuild", action="store_true", help="Rebuild the index even if one is there.")
-    return parser.parse_args()
-
-
-def timed(run: Callable[[], object], repeat: int) -> tuple[float, float, object]:
-    """Median wall and CPU seconds of ``repeat`` runs after one to warm up, and the last run's answer.
-
-    On a shared machine the wall time grows with the others' load; the
-    process's CPU time much less, so both are shown."""
-    answer = run()
-    walls, cpus = [], []
-    for _ in range(repeat):
-        start, cpu = time.perf_counter(), time.process_time()
-        answer = run()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus), answer
-
-
 def main() -> None:
-    args = arguments()
-    if not args.corpus.exists():
-        raise SystemExit(f"bench: no corpus at {args.corpus}")
-    if args.rebuild or not index_exists(args.index):
-        print(f"building {args.index} from {args.corpus} …", file=sys.stderr, flush=True)
-        report = build_index([args.corpus], args.index, rebuild=True)
-        print(f"{report.documents:,} articles in {report.seconds:.0f}s", file=sys.stderr)
-
-    searcher = Searcher(args.index)
+    args = arguments(__doc__, "searchkit-bench-views")
+    searcher = Searcher(ready_index(args))
 
     def search(text: str, **options):
         return lambda: searcher.search(text, SearchOptions(limit=10, **options))
