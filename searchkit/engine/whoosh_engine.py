@@ -369,7 +369,8 @@ class WhooshIndex:
 
     def count(self, query: Compiled, restriction: Compiled | None = None) -> int:
         """How many articles ``query`` matches, by set operations on posting
-        lists where the query is made of terms, ORs and ANDs; Whoosh counts the rest.
+        lists where the query is made of terms, ORs, ANDs and operators a search
+        checked already; Whoosh counts the rest.
 
         Whoosh's own count walks its matcher tree a document at a time, which
         costs as much again as the ranked search.
@@ -421,7 +422,7 @@ class WhooshIndex:
             if any(s is None for s in sets):
                 return None
             return set().union(*sets)
-        return None
+        return wq_compile.operator_docs(query, self._searcher)
 
     def column_values(self, name: str) -> list[str | None]:
         """Column ``name`` (``date`` or ``source``) of every document, by

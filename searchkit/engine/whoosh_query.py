@@ -17,8 +17,9 @@ from dataclasses import replace
 from whoosh import matching as wm
 from whoosh import query as wq
 from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
-from whoosh.query.spans import Span, SpanNear2, SpanOr, SpanQuery, SpanWrappingMatcher
+from whoosh.query.spans import Span, SpanNear2, SpanOr, SpanQuery
 from whoosh.searching import SearchContext
+from whoosh.util import make_binary_tree
 
 from ..analysis import SPELLING_MARK, fold, light_stem, query_terms, strip_elision
 from ..errors import QueryError
@@ -57,10 +58,31 @@ class _SpanNear(SpanNear2):
 
 
 class _SpanOr(SpanOr):
-    """SpanOr with a size estimate; Whoosh 2.7.4 has none (NotImplementedError)."""
+    """SpanOr with a size estimate (Whoosh 2.7.4 has none: NotImplementedError),
+    whose matcher reads positions only when asked for spans."""
 
     def estimate_size(self, ixreader) -> int:
         return sum(q.estimate_size(ixreader) for q in self.subqs)
+
+    def matcher(self, searcher, context=None):
+        return _SpanUnion(make_binary_tree(UnionMatcher, [q.matcher(searcher, context) for q in self.subqs]))
+
+
+class _SpanUnion(wm.WrappingMatcher):
+    """The articles of any of its matchers, and their spans merged as SpanOr merges them.
+
+    Whoosh's SpanOr matcher reads the positions of every article it lands on,
+    to match only those with spans, which an OR's always has; an operator's
+    operand lands on many articles its partner does not hold.
+    """
+
+    def spans(self) -> list[Span]:
+        spans = list(self.child.spans())
+        Span.merge(spans)
+        return spans
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else wm.NullMatcher()
 
 
 class _Capped:
@@ -508,9 +530,30 @@ class _Operator(wq.Query):
     def estimate_size(self, ixreader) -> int:
         return sum(q.estimate_size(ixreader) for q in self.operands())
 
-    def satisfied(self, matcher) -> Satisfied:
-        """Where the operator was satisfied in the article ``matcher`` is on."""
-        return Satisfied(tuple(matcher.spans()))
+    def candidates(self, searcher, context=None) -> _Candidates | None:
+        """The articles holding the operands, on the first of them; None when none does."""
+        raise NotImplementedError
+
+    def matcher(self, searcher, context=None):
+        checks = _checks(searcher.reader(), self)
+        candidates = self.candidates(searcher, context) if checks.matching != [] else None
+        if candidates is None:
+            return wm.NullMatcher()
+        return _OperatorMatcher(candidates, checks)
+
+    def satisfied_at(self, searcher, docnum: int) -> Satisfied | None:
+        """Where the operator was satisfied in document ``docnum``; None when it was not.
+
+        Only that document is checked: a matcher would check every article before it."""
+        candidates = self.candidates(searcher, searcher.context())
+        if candidates is None:
+            return None
+        matcher = candidates.matcher
+        if matcher.is_active() and matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if not (matcher.is_active() and matcher.id() == docnum):
+            return None
+        return candidates.satisfied()
 
 
 def _structures(reader):
@@ -532,6 +575,145 @@ def _structures(reader):
 _COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+class _Checks:
+    """What an operator's check found in the articles of one reader.
+
+    A search runs its query more than once (a tier of hits, then the count;
+    a view runs it again), and checking an article's positions is the cost of
+    an operator, so each article is checked once for each reader.  A reader
+    sees one commit for its whole life: a later commit is read by a new reader,
+    with checks of its own.
+    """
+
+    def __init__(self) -> None:
+        self.passed: dict[int, bool] = {}  #: document number → whether the check passed there
+        #: once every candidate was checked: the documents that passed, ascending
+        self.matching: list[int] | None = None
+
+    def finish(self) -> None:
+        self.matching = sorted(docnum for docnum, passed in self.passed.items() if passed)
+        self.passed = {}
+
+
+#: Reader → operator → its ``_Checks``, the latest ``CHECKED_OPERATORS`` operators
+#: searched on that reader; forgotten with the reader.
+_CHECKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+CHECKED_OPERATORS = 32
+
+
+def _checks(reader, operator: _Operator) -> _Checks:
+    with _CHOSEN_LOCK:
+        known = _CHECKS.setdefault(reader, {})
+        checks = known.pop(operator, None) or _Checks()
+        known[operator] = checks  # the most recently used last
+        while len(known) > CHECKED_OPERATORS:
+            del known[next(iter(known))]
+    return checks
+
+
+def operator_docs(query: wq.Query, searcher) -> set[int] | None:
+    """The documents operator ``query`` matches, when every segment's were all
+    checked already (by a search that went through them); None otherwise."""
+    if not isinstance(query, _Operator):
+        return None
+    parts = searcher.subsearchers or [(searcher, 0)]
+    found: set[int] = set()
+    for sub, offset in parts:
+        matching = _checks(sub.reader(), query).matching
+        if matching is None:
+            return None
+        found.update(offset + docnum for docnum in matching)
+    return found
+
+
+class _Candidates:
+    """The articles holding an operator's operands, as a matcher, and the
+    operator's check of the article it is on."""
+
+    matcher: wm.Matcher
+
+    def found(self) -> list:
+        """What satisfies the operator in the current article; empty when the check fails."""
+        raise NotImplementedError
+
+    def satisfied(self) -> Satisfied:
+        raise NotImplementedError
+
+    def copy(self) -> _Candidates:
+        raise NotImplementedError
+
+
+class _OperatorMatcher(wm.WrappingMatcher):
+    """Matches the candidates where the operator's check passes, recording each
+    check in ``checks`` and, having gone through every candidate, the documents
+    that passed: later matchers skip straight to them.  Never skips by block
+    quality: a block's best score says nothing of its positions."""
+
+    def __init__(self, candidates: _Candidates, checks: _Checks, from_start: bool = True) -> None:
+        super().__init__(candidates.matcher)
+        self.candidates, self.checks = candidates, checks
+        #: whether every candidate before the current one was checked (no skip_to jumped any)
+        self.from_start = from_start
+        self._find()
+
+    def copy(self):
+        if not self.is_active():
+            return wm.NullMatcher()
+        return _OperatorMatcher(self.candidates.copy(), self.checks, self.from_start)
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else wm.NullMatcher()
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def spans(self) -> list[Span]:
+        raise TypeError("an operator has no spans of its own: see satisfied_at")
+
+    def next(self) -> None:
+        self.child.next()
+        self._find()
+
+    def skip_to(self, id) -> None:
+        if self.child.is_active() and id > self.child.id():
+            self.from_start = False
+            self.child.skip_to(id)
+        self._find()
+
+    def all_ids(self):
+        while self.is_active():
+            yield self.id()
+            self.next()
+
+    def _find(self) -> None:
+        """Moves to the first candidate from here that passes the check."""
+        child, checks = self.child, self.checks
+        matching = checks.matching
+        if matching is not None:
+            while child.is_active():
+                docnum = child.id()
+                at = bisect_left(matching, docnum)
+                if at == len(matching):
+                    self.child = wm.NullMatcher()
+                    return
+                if matching[at] == docnum:
+                    return
+                else:
+                    child.skip_to(matching[at])
+            return
+        passed = checks.passed
+        while child.is_active():
+            docnum = child.id()
+            ok = passed.get(docnum)
+            if ok is None:
+                ok = passed[docnum] = bool(self.candidates.found())
+            if ok:
+                return
+            child.next()
+        if self.from_start:
+            checks.finish()
+
+
 class _Near(_Operator):
     """Two operands at most ``distance`` words apart (``ordered``: the first before
     the second), or in the same sentence or paragraph, in one field."""
@@ -549,12 +731,12 @@ class _Near(_Operator):
     def estimate_size(self, ixreader) -> int:
         return min(q.estimate_size(ixreader) for q in self.operands())
 
-    def matcher(self, searcher, context=None):
+    def candidates(self, searcher, context=None) -> _Candidates | None:
         a, b = self.a.matcher(searcher, context), self.b.matcher(searcher, context)
         if not (a.is_active() and b.is_active()):
-            return wm.NullMatcher()
+            return None
         structure = _structures(searcher.reader()) if self.unit != "word" else None
-        return _NearMatcher(a, b, self, structure)
+        return _NearCandidates(a, b, self, structure)
 
     def pairs(self, aspans: list[Span], bspans: list[Span], structure: Structure | None) -> list[tuple[Span, Span]]:
         """The (a, b) span pairs that satisfy the operator."""
@@ -582,41 +764,27 @@ class _Near(_Operator):
                     found.append((x, y))
         return found
 
-    def satisfied(self, matcher) -> Satisfied:
-        pairs = matcher.pairs()
-        spans = sorted({(s.start, s.end) for pair in pairs for s in pair})
-        return Satisfied(
-            tuple((self.fieldname, start, end) for start, end in spans),
-            tuple((self.fieldname, x.start, x.end, y.start, y.end) for x, y in pairs),
-        )
 
-
-class _OperatorMatcher(SpanWrappingMatcher):
-    """Matches the articles of its child matcher where ``_get_spans`` finds some
-    positions satisfying the operator.  Never skips by block quality: a block's
-    best score says nothing of its positions."""
-
-    def replace(self, minquality=0):
-        return self if self.is_active() else wm.NullMatcher()
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-
-class _NearMatcher(_OperatorMatcher):
+class _NearCandidates(_Candidates):
     def __init__(self, a, b, query: _Near, structure) -> None:
         self.a, self.b, self.query, self.structure = a, b, query, structure
-        super().__init__(IntersectionMatcher(a, b))
+        self.matcher = IntersectionMatcher(a, b)
 
-    def copy(self):
-        return _NearMatcher(self.a.copy(), self.b.copy(), self.query, self.structure)
+    def copy(self) -> _NearCandidates:
+        return _NearCandidates(self.a.copy(), self.b.copy(), self.query, self.structure)
 
-    def pairs(self) -> list[tuple[Span, Span]]:
-        structure = self.structure(self.child.id()) if self.structure is not None else None
+    def found(self) -> list[tuple[Span, Span]]:
+        structure = self.structure(self.matcher.id()) if self.structure is not None else None
         return self.query.pairs(self.a.spans(), self.b.spans(), structure)
 
-    def _get_spans(self):
-        return sorted({s for pair in self.pairs() for s in pair})
+    def satisfied(self) -> Satisfied:
+        pairs = self.found()
+        spans = sorted({(s.start, s.end) for pair in pairs for s in pair})
+        fieldname = self.query.fieldname
+        return Satisfied(
+            tuple((fieldname, start, end) for start, end in spans),
+            tuple((fieldname, x.start, x.end, y.start, y.end) for x, y in pairs),
+        )
 
 
 class _Fielded(_Operator):
@@ -631,12 +799,12 @@ class _Fielded(_Operator):
     def operands(self) -> list[wq.Query]:
         return [q for _, q in self.parts]
 
-    def matcher(self, searcher, context=None):
+    def candidates(self, searcher, context=None) -> _Candidates | None:
         matchers = [(f, q.matcher(searcher, context)) for f, q in self.parts]
         matchers = [(f, m) for f, m in matchers if m.is_active()]
         if not matchers:
-            return wm.NullMatcher()
-        return _FieldedMatcher(matchers, self, _structures(searcher.reader()))
+            return None
+        return _FieldedCandidates(matchers, self, _structures(searcher.reader()))
 
     def keep(self, spans: list[tuple[str, int, int]], structure) -> list[tuple[str, int, int]]:
         """The spans (field, first, last) of an article that satisfy the operator; none when it fails."""
@@ -665,23 +833,26 @@ class _Lead(_Fielded):
         return [s for s in spans if s[0] == "title" or end is None or s[2] < end]
 
 
-class _FieldedMatcher(_OperatorMatcher):
+class _FieldedCandidates(_Candidates):
     def __init__(self, matchers, query: _Fielded, structures) -> None:
         self.matchers, self.query, self.structures = matchers, query, structures
         union = matchers[0][1]
         for _, m in matchers[1:]:
             union = UnionMatcher(union, m)
-        super().__init__(union)
+        self.matcher = union
 
-    def copy(self):
-        return _FieldedMatcher([(f, m.copy()) for f, m in self.matchers], self.query, self.structures)
+    def copy(self) -> _FieldedCandidates:
+        return _FieldedCandidates([(f, m.copy()) for f, m in self.matchers], self.query, self.structures)
 
-    def _get_spans(self):
-        docnum = self.child.id()
+    def found(self) -> list[tuple[str, int, int]]:
+        docnum = self.matcher.id()
         spans = [(f, s.start, s.end) for f, m in self.matchers if m.is_active() and m.id() == docnum for s in m.spans()]
         if not spans:
             return []
         return self.query.keep(spans, self.structures(docnum) if isinstance(self.query, _Lead) else None)
+
+    def satisfied(self) -> Satisfied:
+        return Satisfied(tuple(self.found()))
 
 
 def operator_matches(query: wq.Query | None, searcher, docnum: int) -> list[Satisfied]:
@@ -689,9 +860,7 @@ def operator_matches(query: wq.Query | None, searcher, docnum: int) -> list[Sati
     found = []
     for leaf in query.leaves() if query is not None else ():
         if isinstance(leaf, _Operator):
-            matcher = leaf.matcher(searcher, searcher.context())
-            if matcher.is_active() and matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                found.append(leaf.satisfied(matcher))
+            satisfied = leaf.satisfied_at(searcher, docnum)
+            if satisfied is not None:
+                found.append(satisfied)
     return found
