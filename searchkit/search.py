@@ -239,9 +239,9 @@ def _runnable(compiled: Compiled | None, text: str) -> Compiled:
 
 
 def _relaxed(node: q.Node, index: OpenIndex, variants: Variants) -> Compiled | None:
-    """Any of the top-level words, negations, filters and operators (``NEAR``,
-    ``atleastN``, ``lead:``) still applied; None when the query has a single
-    droppable part and there is nothing to relax."""
+    """Any of the top-level words, negations, filters, field-restricted words
+    and operators (``NEAR``, ``atleastN``, ``lead:``) still applied; None when
+    the query has a single droppable part and there is nothing to relax."""
     if not isinstance(node, q.And):
         return None
     scored = [c for c in node.children if _droppable(c) and index.compile(c, variants) is not None]
@@ -253,8 +253,17 @@ def _relaxed(node: q.Node, index: OpenIndex, variants: Variants) -> Compiled | N
 
 def _droppable(node: q.Node) -> bool:
     """Whether partial matching may drop ``node``: a word, a phrase or an OR of
-    them, holding no operator (a proximity, a count, ``lead:``)."""
-    return isinstance(node, (q.Word, q.Phrase, q.Or)) and not _holds_operator(node)
+    them, holding no constraint the user asked for expressly."""
+    return isinstance(node, (q.Word, q.Phrase, q.Or)) and not _constrains(node)
+
+
+def _constrains(node: q.Node) -> bool:
+    """Whether ``node`` holds an operator (a proximity, a count, ``lead:``), a
+    word restricted to a field (``title:``) or a filter (``source:``, ``date:``)."""
+    if isinstance(node, (q.And, q.Or)):
+        return any(_constrains(c) for c in node.children)
+    field_word = isinstance(node, (q.Word, q.Phrase)) and node.field is not None
+    return field_word or q.is_operator(node) or isinstance(node, q.Filter)
 
 
 def _holds_operator(node: q.Node) -> bool:

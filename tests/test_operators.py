@@ -12,11 +12,12 @@ import re
 import unicodedata
 
 import pytest
-from helpers import Indexed, article, run_cli
+from helpers import Indexed, article, run_cli, write_jsonl
 
 from searchkit.errors import QueryError
+from searchkit.indexing import build_index
 from searchkit.query import parse
-from searchkit.search import Searcher
+from searchkit.search import Searcher, SearchOptions
 from searchkit.sentences import boundaries
 
 FILLER = "un deux trois quatre cinq six sept huit neuf dix onze douze"
@@ -232,6 +233,85 @@ def test_partial_matching_never_drops_an_operator(index):
     assert any(h.partial for h in hits)
     assert {h.id for h in index.search("atleast3(ukraine) résiste kiev", limit=100).hits} <= {"u1"}
     assert {h.id for h in index.search("lead:inflation france gouvernement", limit=100).hits} <= {"l1", "l3"}
+
+
+def test_partial_matching_never_drops_a_field_restricted_word(tmp_path):
+    fielded = Indexed(
+        tmp_path,
+        [
+            article("t1", "Les prix montent en France.", title="Inflation record"),
+            article("t2", "L'inflation et l'énergie en France.", title="Économie"),
+            article("t3", "Rien de plus.", title="Inflation et énergie"),
+            article("t4", "La France et son énergie.", title="L'inflation"),
+        ],
+    )
+    hits = fielded.search("title:inflation france énergie", limit=100).hits
+    # t2 has both words but inflation only in its body: dropping title:inflation would list it.
+    assert [(h.id, h.partial) for h in hits][:1] == [("t4", False)]
+    assert {h.id: h.partial for h in hits[1:]} == {"t1": True, "t3": True}
+    hits = fielded.search('(title:inflation OR title:"taux directeur") france énergie', limit=100).hits
+    assert {h.id for h in hits} == {"t1", "t3", "t4"}
+
+
+# --- each article checked once: what a Searcher reuses -------------------------------------------
+
+
+def _answers(result) -> tuple:
+    return result.total, [(h.id, h.partial, round(h.score or 0, 6)) for h in result.hits]
+
+
+SEQUENCE = [
+    "parle poutine NEAR/5 macron",  # checks only the articles with parle: n4 skipped, unchecked
+    "poutine NEAR/5 macron",
+    "choïgou NEAR/s démission",
+    "shoigu NEAR/s démission",
+    "poutine NEAR/5 macron hier reçu",
+    "atleast2(ukraine) OR lead:inflation",
+    "atleast2(ukraine)",
+    "ukraine -atleast3(ukraine)",
+]
+
+
+def test_a_searcher_answers_as_a_fresh_one(index):
+    """Checks reused across searches (tiers, counts, an operator searched again,
+    alone or beside other words) give the answers of a Searcher that never searched."""
+    with Searcher(index.dir) as searcher:
+        for text in SEQUENCE + SEQUENCE[::-1]:
+            for match_all in (True, False):
+                reused = searcher.search(text, SearchOptions(limit=100, match_all=match_all))
+                assert _answers(reused) == _answers(index.search(text, limit=100, match_all=match_all)), text
+    assert index.search("atleast2(ukraine)", match_all=True).total == 2
+
+
+def test_the_exact_spelling_ranks_first_whichever_is_searched_first(index):
+    # n6 and n4 write Choïgou, n7 Shoigu: each spelling's own articles come first.
+    with Searcher(index.dir) as searcher:
+        for _ in range(2):
+            shoigu = [h.id for h in searcher.search("shoigu NEAR/s démission", SearchOptions(match_all=True)).hits]
+            choigou = [h.id for h in searcher.search("choïgou NEAR/s démission", SearchOptions(match_all=True)).hits]
+            assert shoigu[0] == "n7" and set(shoigu) == {"n4", "n6", "n7"}
+            assert choigou[-1] == "n7" and set(choigou) == {"n4", "n6", "n7"}
+
+
+def test_a_commit_between_two_searches_is_seen(tmp_path):
+    articles = [
+        article("a1", "Poutine a reçu Macron."),
+        article("a2", "Poutine parle. " + FILLER + " Macron arrive."),
+        article("a3", "Rien ici."),
+    ]
+    changed = Indexed(tmp_path, articles)
+    with Searcher(changed.dir) as searcher:
+        for text in ("poutine NEAR/3 macron", "atleast2(poutine)"):
+            searcher.search(text, SearchOptions(match_all=True))
+        assert {h.id for h in searcher.search("poutine NEAR/3 macron", SearchOptions(match_all=True)).hits} == {"a1"}
+        articles[0] = article("a1", "Poutine parle. " + FILLER + " Macron arrive.")
+        articles[2] = article("a3", "Macron et Poutine, Poutine encore.")
+        write_jsonl(changed.corpus, articles)
+        build_index([changed.corpus], changed.dir)
+        result = searcher.search("poutine NEAR/3 macron", SearchOptions(match_all=True))
+        assert ({h.id for h in result.hits}, result.total) == ({"a3"}, 1)
+        result = searcher.search("atleast2(poutine)", SearchOptions(match_all=True))
+        assert ({h.id for h in result.hits}, result.total) == ({"a3"}, 1)
 
 
 def test_snippets_highlight_the_words_that_satisfied_the_operator(index):
