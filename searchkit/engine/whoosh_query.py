@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from whoosh import matching as wm
 from whoosh import query as wq
+from whoosh import scoring
 from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
 from whoosh.query.spans import Span, SpanNear2, SpanOr, SpanQuery
 from whoosh.searching import SearchContext
@@ -530,8 +531,8 @@ class _Operator(wq.Query):
     def estimate_size(self, ixreader) -> int:
         return sum(q.estimate_size(ixreader) for q in self.operands())
 
-    def candidates(self, searcher, context=None) -> _Candidates | None:
-        """The articles holding the operands, on the first of them; None when none does."""
+    def candidates(self, searcher, context=None, start: int = 0) -> _Candidates | None:
+        """The articles from ``start`` on holding the operands, on the first of them; None when none does."""
         raise NotImplementedError
 
     def matcher(self, searcher, context=None):
@@ -544,16 +545,24 @@ class _Operator(wq.Query):
     def satisfied_at(self, searcher, docnum: int) -> Satisfied | None:
         """Where the operator was satisfied in document ``docnum``; None when it was not.
 
-        Only that document is checked: a matcher would check every article before it."""
-        candidates = self.candidates(searcher, searcher.context())
-        if candidates is None:
-            return None
-        matcher = candidates.matcher
-        if matcher.is_active() and matcher.id() < docnum:
-            matcher.skip_to(docnum)
-        if not (matcher.is_active() and matcher.id() == docnum):
+        Only that document is checked, in its segment: a matcher would check
+        every article before it, in every segment."""
+        searcher, offset = next((s, o) for s, o in reversed(searcher.leaf_searchers()) if o <= docnum)
+        docnum -= offset
+        candidates = self.candidates(searcher, searcher.context(weighting=_UNSCORED), docnum)
+        if candidates is None or not (candidates.matcher.is_active() and candidates.matcher.id() == docnum):
             return None
         return candidates.satisfied()
+
+
+class _Unscored(scoring.WeightingModel):
+    """Scores nothing and looks up no statistics: for reading positions only."""
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        return scoring.WeightScorer(1.0)
+
+
+_UNSCORED = _Unscored()
 
 
 def _structures(reader):
@@ -624,6 +633,14 @@ def operator_docs(query: wq.Query, searcher) -> set[int] | None:
             return None
         found.update(offset + docnum for docnum in matching)
     return found
+
+
+def _matcher_from(query: wq.Query, searcher, context, start: int):
+    """``query``'s matcher, on its first article from ``start`` on."""
+    matcher = query.matcher(searcher, context)
+    if start and matcher.is_active() and matcher.id() < start:
+        matcher.skip_to(start)
+    return matcher
 
 
 class _Candidates:
@@ -731,8 +748,8 @@ class _Near(_Operator):
     def estimate_size(self, ixreader) -> int:
         return min(q.estimate_size(ixreader) for q in self.operands())
 
-    def candidates(self, searcher, context=None) -> _Candidates | None:
-        a, b = self.a.matcher(searcher, context), self.b.matcher(searcher, context)
+    def candidates(self, searcher, context=None, start: int = 0) -> _Candidates | None:
+        a, b = _matcher_from(self.a, searcher, context, start), _matcher_from(self.b, searcher, context, start)
         if not (a.is_active() and b.is_active()):
             return None
         structure = _structures(searcher.reader()) if self.unit != "word" else None
@@ -799,8 +816,8 @@ class _Fielded(_Operator):
     def operands(self) -> list[wq.Query]:
         return [q for _, q in self.parts]
 
-    def candidates(self, searcher, context=None) -> _Candidates | None:
-        matchers = [(f, q.matcher(searcher, context)) for f, q in self.parts]
+    def candidates(self, searcher, context=None, start: int = 0) -> _Candidates | None:
+        matchers = [(f, _matcher_from(q, searcher, context, start)) for f, q in self.parts]
         matchers = [(f, m) for f, m in matchers if m.is_active()]
         if not matchers:
             return None
