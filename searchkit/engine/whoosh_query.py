@@ -599,9 +599,14 @@ class _Checks:
         #: once every candidate was checked: the documents that passed, ascending
         self.matching: list[int] | None = None
 
-    def finish(self) -> None:
-        self.matching = sorted(docnum for docnum, passed in self.passed.items() if passed)
-        self.passed = {}
+    def finish(self, passed: dict[int, bool]) -> None:
+        """Keeps the documents that passed, from the checks of a walk through every candidate.
+
+        Two threads may walk at once: the first to finish sets ``matching``; the
+        other's checks, in the ``passed`` it started with, are the same."""
+        if self.matching is None:
+            self.matching = sorted(docnum for docnum, ok in passed.items() if ok)
+            self.passed = {}
 
 
 #: Reader → operator → its ``_Checks``, the latest ``CHECKED_OPERATORS`` operators
@@ -715,8 +720,7 @@ class _OperatorMatcher(wm.WrappingMatcher):
                     return
                 if matching[at] == docnum:
                     return
-                else:
-                    child.skip_to(matching[at])
+                child.skip_to(matching[at])
             return
         passed = checks.passed
         while child.is_active():
@@ -728,7 +732,7 @@ class _OperatorMatcher(wm.WrappingMatcher):
                 return
             child.next()
         if self.from_start:
-            checks.finish()
+            checks.finish(passed)
 
 
 class _Near(_Operator):
