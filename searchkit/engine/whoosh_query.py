@@ -18,13 +18,14 @@ from whoosh import matching as wm
 from whoosh import query as wq
 from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
 from whoosh.query.spans import Span, SpanNear2, SpanOr, SpanQuery, SpanWrappingMatcher
-from whoosh.searching import SearchContext
+from whoosh.scoring import bm25
 
 from ..analysis import SPELLING_MARK, fold, light_stem, query_terms, strip_elision
 from ..errors import QueryError
 from ..query import MAX_WORDS, AtLeast, Filter, Near, Node, Not, Or, Phrase, Word, parse_date_range
 from ..sentences import Structure
 from ..variants import Variants
+from ..vocabulary import Vocabulary, near
 from . import TEXT_FIELDS, Satisfied
 
 #: The column holding each article's sentence and paragraph starts (``searchkit.sentences.encode``).
@@ -75,7 +76,9 @@ class _Capped:
     segment's reader; the words are chosen on the whole index's reader
     instead, so every segment searches the same words and highlighting shows
     exactly them.  Each choice is made once per reader (a search compiles its
-    query several times, one for each tier of hits).
+    query several times, one for each tier of hits).  The candidates and their
+    article counts come from the index's vocabulary file where it can be
+    trusted (``searchkit.vocabulary``), from the index otherwise.
     """
 
     #: The words chosen on the whole index, kept by ``matcher`` for ``estimate_size``.
@@ -90,8 +93,12 @@ class _Capped:
         with _CHOSEN_LOCK:
             chosen = _CHOSEN.setdefault(ixreader, {})
         if key not in chosen:
-            chosen[key] = _most_common(ixreader, self.fieldname, super()._btexts(ixreader))
+            chosen[key] = _most_common(self.candidates(ixreader))
         return chosen[key]
+
+    def candidates(self, ixreader) -> dict[str, int]:
+        """Every word the query could expand to, with the number of articles holding it."""
+        raise NotImplementedError
 
     def note(self, total: int) -> str:
         raise NotImplementedError
@@ -107,31 +114,119 @@ class _Capped:
         while top.has_parent():
             top = top.get_parent()
         self._chosen = self._btexts(top.reader())
-        terms = [wq.Term(self.fieldname, text) for text in self._chosen]
-        if not terms:
-            return wm.NullMatcher()
-        if len(terms) == 1:
-            return terms[0].matcher(searcher, context)
-        if self.constantscore:
-            context = context.set(weighting=None) if context else SearchContext(weighting=None)
-        return wq.Or(terms, boost=self.boost).matcher(searcher, context)
+        weighting = (context.weighting if context else None) or searcher.weighting
+        return _scored_union(searcher, self.fieldname, self._chosen, weighting, self.boost)
+
+
+def _scored_union(searcher, fieldname: str, texts: tuple, weighting, boost: float) -> wm.Matcher:
+    """The articles holding any of ``texts``, each scored as ``Or([Term(fieldname,
+    text) ...], boost)`` scores it (BM25F, summed), computed up front.
+
+    Whoosh's own Or of 50 frequent words walks a tree of 50 matchers an
+    article at a time, asking the whole tree at each step whether a block may
+    be skipped: 20 s for ``de*`` on 30,000 articles.  Here each word's
+    postings are read a block at a time (the block arrays of Whoosh's
+    ``whoosh3`` codec, the only one searchkit writes) and their scores summed
+    in one dictionary, with each article's field length looked up once.
+    ``searcher`` is a segment's (a search) or the whole index's (an explanation).
+    """
+    segments = [(searcher, 0)] if searcher.is_atomic() else searcher.subsearchers
+    scores: dict[int, float] = {}
+    for segment, offset in segments:
+        reader = segment.reader()
+        lengths: dict[int, int] = {}
+        found: dict[int, float] = {}
+        for text in texts:
+            btext = text.encode("utf-8")
+            if (fieldname, btext) not in reader:
+                continue
+            scorer = weighting.scorer(segment, fieldname, btext)
+            postings = reader.postings(fieldname, btext)
+            if isinstance(postings, wm.FilterMatcher):  # deleted articles: left out below
+                postings = postings.child
+            idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+            while postings.is_active():
+                postings._read_ids()
+                postings._read_weights()
+                for docnum, weight in zip(postings._ids, postings._weights, strict=True):
+                    length = lengths.get(docnum)
+                    if length is None:
+                        length = lengths[docnum] = reader.doc_field_length(docnum, fieldname, 1)
+                    found[docnum] = found.get(docnum, 0.0) + bm25(idf, weight, length, avgfl, b, k1)
+                postings._next_block()
+        scores.update((offset + d, score) for d, score in found.items() if not reader.is_deleted(d))
+    if not scores:
+        return wm.NullMatcher()
+    docnums = sorted(scores)
+    return _ScoredList(docnums, [scores[d] * boost for d in docnums])
+
+
+class _ScoredList(wm.ListMatcher):
+    """Articles and their scores, computed beforehand: nothing to skip by block quality."""
+
+    def __init__(self, docnums: list[int], scores: list[float], position: int = 0, best: float | None = None) -> None:
+        super().__init__(docnums, scores, position=position)
+        self._best = max(scores) if best is None else best
+
+    def copy(self):
+        return _ScoredList(self._ids, self._weights, self._i, self._best)
+
+    def score(self) -> float:
+        return self._weights[self._i]
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        # Whoosh's asks max() of the whole list, and a union above asks at every article.
+        return self._best
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else wm.NullMatcher()
 
 
 #: Reader → the words chosen for each capped query; forgotten with the reader.
 _CHOSEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CHOSEN_LOCK = threading.Lock()
+#: Reader → the vocabulary file of its generation (``attach_vocabulary``); forgotten with the reader.
+_VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _most_common(reader, fieldname: str, texts) -> tuple[tuple, int]:
-    """The ``MAX_EXPANSIONS`` of ``texts`` in the most articles of ``reader``'s
-    ``fieldname``, and how many ``texts`` there were."""
-    ordered = sorted(set(texts))
-    chosen = heapq.nlargest(MAX_EXPANSIONS, ordered, key=lambda text: reader.doc_frequency(fieldname, text))
-    return tuple(chosen), len(ordered)
+def attach_vocabulary(reader, vocabulary: Vocabulary) -> None:
+    """Makes prefixes and fuzzy words searched through ``reader`` (the whole
+    index's) expand from ``vocabulary`` when it can be trusted."""
+    with _CHOSEN_LOCK:
+        _VOCABULARIES[reader] = vocabulary
+
+
+def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -> dict[str, int]:
+    """The terms of ``fieldname`` within ``maxdist`` edits of ``text`` sharing its
+    first ``prefix`` letters, each with the number of articles holding it."""
+    vocabulary = _VOCABULARIES.get(reader)
+    found = vocabulary.within(fieldname, text, maxdist, prefix) if vocabulary is not None else None
+    if found is None:
+        words = (word.decode("utf-8") for word in reader.expand_prefix(fieldname, text[:prefix]))
+        found = {word: reader.doc_frequency(fieldname, word) for word in near(text, maxdist, words)}
+    return found
+
+
+def _most_common(found: dict[str, int]) -> tuple[tuple, int]:
+    """The ``MAX_EXPANSIONS`` words of ``found`` (word → articles) in the most
+    articles, and how many words ``found`` holds."""
+    chosen = heapq.nlargest(MAX_EXPANSIONS, sorted(found), key=found.__getitem__)
+    return tuple(chosen), len(found)
 
 
 class CappedPrefix(_Capped, wq.Prefix):
     """``ukrain*``: the ``MAX_EXPANSIONS`` most common words starting ``ukrain``."""
+
+    def candidates(self, ixreader) -> dict[str, int]:
+        vocabulary = _VOCABULARIES.get(ixreader)
+        found = vocabulary.starting(self.fieldname, self.text) if vocabulary is not None else None
+        if found is None:
+            words = (text.decode("utf-8") for text in ixreader.expand_prefix(self.fieldname, self.text))
+            found = {word: ixreader.doc_frequency(self.fieldname, word) for word in words}
+        return found
 
     def note(self, total: int) -> str:
         return f"{self.text}*: searched the {MAX_EXPANSIONS} most common of {total:,} words starting {self.text!r}"
@@ -139,6 +234,9 @@ class CappedPrefix(_Capped, wq.Prefix):
 
 class CappedFuzzyTerm(_Capped, wq.FuzzyTerm):
     """``choigu~``: the ``MAX_EXPANSIONS`` most common words a few edits away."""
+
+    def candidates(self, ixreader) -> dict[str, int]:
+        return terms_within(ixreader, self.fieldname, self.text, self.maxdist, self.prefixlength)
 
     def note(self, total: int) -> str:
         word = self.text.removeprefix(SPELLING_MARK)
