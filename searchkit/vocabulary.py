@@ -22,9 +22,6 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from rapidfuzz.distance import Levenshtein
-from rapidfuzz.process import extract
-
 from .engine import OpenIndex
 
 VOCABULARY_FILE = "vocabulary.sqlite"
@@ -69,6 +66,10 @@ def near(text: str, maxdist: int, words: Iterable[str]) -> list[str]:
     deleted or replaced, so two letters swapped are two edits (as Whoosh's
     automaton counts them on an index of one segment; its scan of several
     segments counted a swap as one, so the same query found more there)."""
+    # Imported here: its 15 ms would weigh on every command, most of which never need it.
+    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.process import extract
+
     close = [word for word in words if abs(len(word) - len(text)) <= maxdist]
     return [word for word, _, _ in extract(text, close, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None)]
 

@@ -11,6 +11,7 @@ import heapq
 import re
 import threading
 import weakref
+from array import array
 from bisect import bisect_left
 from dataclasses import replace
 
@@ -114,7 +115,7 @@ class _Capped:
         while top.has_parent():
             top = top.get_parent()
         self._chosen = self._btexts(top.reader())
-        weighting = (context.weighting if context else None) or searcher.weighting
+        weighting = context.weighting if context else searcher.weighting
         return _scored_union(searcher, self.fieldname, self._chosen, weighting, self.boost)
 
 
@@ -127,30 +128,38 @@ def _scored_union(searcher, fieldname: str, texts: tuple, weighting, boost: floa
     be skipped: 20 s for ``de*`` on 30,000 articles.  Here each word's
     postings are read a block at a time (the block arrays of Whoosh's
     ``whoosh3`` codec, the only one searchkit writes) and their scores summed
-    in one dictionary, with each article's field length looked up once.
-    ``searcher`` is a segment's (a search) or the whole index's (an explanation).
+    in one dictionary, with each article's field length looked up once for
+    the reader's life.
+    ``searcher`` is a segment's (a search) or the whole index's (an
+    explanation); without ``weighting`` (a count) every article scores 1.
     """
     segments = [(searcher, 0)] if searcher.is_atomic() else searcher.subsearchers
     scores: dict[int, float] = {}
     for segment, offset in segments:
         reader = segment.reader()
-        lengths: dict[int, int] = {}
+        lengths = _field_lengths(reader, fieldname)
         found: dict[int, float] = {}
         for text in texts:
             btext = text.encode("utf-8")
             if (fieldname, btext) not in reader:
                 continue
-            scorer = weighting.scorer(segment, fieldname, btext)
             postings = reader.postings(fieldname, btext)
             if isinstance(postings, wm.FilterMatcher):  # deleted articles: left out below
                 postings = postings.child
+            if weighting is None:  # a boolean search (a count): which articles, not how well
+                while postings.is_active():
+                    postings._read_ids()
+                    found.update(dict.fromkeys(postings._ids, 1.0))
+                    postings._next_block()
+                continue
+            scorer = weighting.scorer(segment, fieldname, btext)
             idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
             while postings.is_active():
                 postings._read_ids()
                 postings._read_weights()
                 for docnum, weight in zip(postings._ids, postings._weights, strict=True):
-                    length = lengths.get(docnum)
-                    if length is None:
+                    length = lengths[docnum]
+                    if not length:
                         length = lengths[docnum] = reader.doc_field_length(docnum, fieldname, 1)
                     found[docnum] = found.get(docnum, 0.0) + bm25(idf, weight, length, avgfl, b, k1)
                 postings._next_block()
@@ -159,6 +168,16 @@ def _scored_union(searcher, fieldname: str, texts: tuple, weighting, boost: floa
         return wm.NullMatcher()
     docnums = sorted(scores)
     return _ScoredList(docnums, [scores[d] * boost for d in docnums])
+
+
+def _field_lengths(reader, fieldname: str) -> array:
+    """Document number → its length in ``fieldname`` in the segment ``reader``,
+    0 where not yet looked up; kept as long as the reader."""
+    with _CHOSEN_LOCK:
+        per_field = _LENGTHS.setdefault(reader, {})
+        if fieldname not in per_field:
+            per_field[fieldname] = array("i", [0]) * reader.doc_count_all()
+        return per_field[fieldname]
 
 
 class _ScoredList(wm.ListMatcher):
@@ -188,6 +207,8 @@ class _ScoredList(wm.ListMatcher):
 #: Reader → the words chosen for each capped query; forgotten with the reader.
 _CHOSEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CHOSEN_LOCK = threading.Lock()
+#: Segment reader → field → its articles' lengths, as far as looked up (``_field_lengths``).
+_LENGTHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Reader → the vocabulary file of its generation (``attach_vocabulary``); forgotten with the reader.
 _VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
