@@ -31,6 +31,7 @@ from .errors import WRITE_ERRNOS, IndexDamaged, IndexOutdated, IndexUnavailable,
 from .lock import DEFAULT_LOCK_WAIT, check_wait, describe_os_error, now, writer_lock
 from .models import IndexReport
 from .variants import table_facts, variants_current, write_variants
+from .vocabulary import vocabulary_current, write_vocabulary
 
 #: An update may remove at most this share of the index's articles (unless --allow-shrink).
 MAX_SHRINK = 0.5
@@ -280,7 +281,8 @@ def _finish_generation(
 ) -> None:
     """Writes the build facts and, when the articles changed, it is stale, or
     the alias file changed, the name-variant table (learning again only when
-    the articles changed or the table is stale).
+    the articles changed or the table is stale); the vocabulary file when the
+    articles changed or it is stale.
 
     ``newest_indexed`` is the newest stamp ever given in this index (``stamp``
     when this run wrote articles), so that a later one is above it even when
@@ -303,6 +305,8 @@ def _finish_generation(
             write_variants(index, aliases)
         elif table_facts(index).get("aliases_digest") != aliases.digest:
             write_variants(index, aliases, relearn=False)
+        if changed or not vocabulary_current(index):
+            write_vocabulary(index)
 
 
 def _rebuild(

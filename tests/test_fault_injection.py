@@ -53,6 +53,7 @@ from searchkit.generations import CURRENT_FILE, META_FILE, current_generation, r
 from searchkit.lock import LOCK_FILE
 from searchkit.search import SearchOptions, search
 from searchkit.variants import VARIANTS_FILE, variants_current
+from searchkit.vocabulary import VOCABULARY_FILE
 
 # --- the hook that stops a run at one file operation --------------------------------
 
@@ -510,7 +511,7 @@ def check_no_leftovers(index_dir: Path) -> None:
         name = entry.name
         if entry.is_dir():
             leftovers.append(name + "/")
-        elif name in (toc, "MAIN_WRITELOCK", META_FILE, VARIANTS_FILE):
+        elif name in (toc, "MAIN_WRITELOCK", META_FILE, VARIANTS_FILE, VOCABULARY_FILE):
             continue
         elif name.split(".")[0] not in segments:  # a segment's files are named MAIN_<id>.<part>
             leftovers.append(name)
