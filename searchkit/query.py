@@ -279,10 +279,16 @@ def _count(word: str, digits: str, column: int) -> int:
 # --- parser ------------------------------------------------------------------------
 
 
+_NOT_TEXT = re.compile("[\ud800-\udfff]")
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         if len(text) > MAX_QUERY_CHARS:
             raise QueryError(f"query too long: {len(text):,} characters, at most {MAX_QUERY_CHARS:,}")
+        if broken := _NOT_TEXT.search(text):
+            # Undecodable bytes (the CLI's arguments keep them as lone surrogates) match nothing.
+            raise QueryError("not valid text (a byte that is not UTF-8, or a lone surrogate)", broken.start() + 1)
         self.text = text
         self.tokens = _tokens(text)
         self.at = 0

@@ -340,6 +340,7 @@ def test_any_query_ends_in_results_or_a_searchkit_error(index_dir, text, explain
     assert all(hit.id in ALL_IDS for hit in result.hits)
 
 
+@example(text="\ud800*")  # a lone surrogate: what the CLI makes of a byte that is not UTF-8
 @settings(max_examples=1000, deadline=None)
 @given(text=st.one_of(query_texts, st.lists(st.sampled_from([*SYNTAX_PIECES, "source:"]), max_size=8).map("".join)))
 def test_any_query_parses_or_fails_with_a_column_inside_it(text):
@@ -351,3 +352,9 @@ def test_any_query_parses_or_fails_with_a_column_inside_it(text):
             assert 1 <= error.column <= len(unicodedata.normalize("NFC", text))
         return
     assert isinstance(node, (Word, Phrase, Filter, Not, And, Or))
+
+
+@pytest.mark.parametrize("text", ["caf\udce9", "\ud800*", "poutine \udfff~2"])
+def test_a_query_that_is_not_text_is_one_error_with_its_column(text):
+    with pytest.raises(QueryError, match=r"at column \d+: not valid text"):
+        parse(text)
