@@ -97,14 +97,15 @@ class PssSampler(threading.Thread):
         return self.peak
 
 
-def build_in_child(name: str, corpus: Path, workdir: Path) -> dict:
+def build_in_child(name: str, corpus: Path, workdir: Path, mark_every: int = 0) -> dict:
     """Builds one engine in a fresh process: its stats, with two measures of peak memory.
 
     ``peak_rss_bytes``: the build process's own peak (VmHWM), or its largest worker's;
     ``peak_pss_bytes``: the whole process tree's PSS, summed and sampled every 0.1 s
-    (searchkit writes with several processes; shared pages are counted once).
+    (searchkit writes with several processes; shared pages are counted once);
+    ``marks``: when each multiple of ``mark_every`` articles was read (none when 0).
     """
-    command = [sys.executable, str(BENCH / "engines.py"), "build", name, str(corpus), str(workdir)]
+    command = [sys.executable, str(BENCH / "engines.py"), "build", name, str(corpus), str(workdir), str(mark_every)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     sampler = PssSampler(proc.pid)
     sampler.start()
