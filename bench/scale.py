@@ -197,7 +197,7 @@ def build_table(report: dict) -> Table:
     rows = report["engines"]
     whoosh = rows.get("whoosh", {}).get("build", {}).get("docs_per_second")
     table = Table(title=f"Build: {report['meta']['articles']:,} articles")
-    columns = ["engine", "build s", "docs/s", "× whoosh", f"at N ÷ first {FIRST // 1000}k", "after last s"]
+    columns = ["engine", "build s", "CPU s", "docs/s", "× whoosh", f"at N ÷ first {FIRST // 1000}k", "after last s"]
     columns += ["peak ΣPSS MB", "index MB", "segments"]
     for column in columns:
         table.add_column(column, justify="left" if column == "engine" else "right")
@@ -207,6 +207,7 @@ def build_table(report: dict) -> Table:
         table.add_row(
             name,
             fmt(build["seconds"]),
+            fmt(build["cpu_seconds"]),
             fmt(rate),
             ratio(rate, whoosh),
             ratio(rate, first),
