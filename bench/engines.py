@@ -1,6 +1,6 @@
 """Engine adapters for the benchmark, all behind one small interface.
 
-    engine.build(corpus, workdir) -> BuildStats   index the articles of a JSONL file
+    engine.build(corpus, workdir, marks) -> BuildStats   index the articles of a JSONL file
     engine.open(workdir)                          get ready to search what build wrote
     engine.search(query, limit, snippets=True)    -> [(article id, snippet text), ...]
     engine.close()
@@ -21,8 +21,8 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from searchkit.corpus import Article, read_file
@@ -36,6 +36,27 @@ class BuildStats:
     index_bytes: int
     note: str = ""
     peak_rss_bytes: int = 0  #: filled in by ``main``
+    marks: list[tuple[int, float]] = field(default_factory=list)  #: (articles read, seconds), every ``Marks.every``
+
+
+class Marks:
+    """When each multiple of ``every`` articles was read since the build began: the slope of a build.
+
+    searchkit reports its progress through ``build_index``'s callback; the other
+    engines read the articles through ``counted``.
+    """
+
+    def __init__(self, every: int) -> None:
+        self.every, self.started, self.marks = every, time.perf_counter(), []
+
+    def __call__(self, count: int) -> None:
+        if self.every and count % self.every == 0:
+            self.marks.append((count, round(time.perf_counter() - self.started, 2)))
+
+    def counted(self, items: Iterable) -> Iterator:
+        for count, item in enumerate(items, 1):
+            self(count)
+            yield item
 
 
 def peak_rss() -> int:
@@ -80,13 +101,14 @@ class Searchkit:
     name = "searchkit"
     folder = "searchkit"
 
-    def build(self, corpus: Path, workdir: Path) -> BuildStats:
+    def build(self, corpus: Path, workdir: Path, marks: Marks) -> BuildStats:
         from searchkit.engine.whoosh_engine import MAX_PROCS, PARALLEL_THRESHOLD
         from searchkit.indexing import build_index
 
-        report = build_index([corpus], workdir / self.folder, rebuild=True)
+        report = build_index([corpus], workdir / self.folder, rebuild=True, on_progress=marks)
         parallel = report.added >= PARALLEL_THRESHOLD and MAX_PROCS > 1
-        return BuildStats(report.added, report.seconds, report.index_bytes, "multi-process" if parallel else "")
+        note = "multi-process" if parallel else ""
+        return BuildStats(report.added, report.seconds, report.index_bytes, note, marks=marks.marks)
 
     def open(self, workdir: Path) -> None:
         from searchkit.search import Searcher, SearchOptions
@@ -139,7 +161,7 @@ class Whoosh:
             body=TEXT(stored=True, analyzer=analyzer),
         )
 
-    def build(self, corpus: Path, workdir: Path) -> BuildStats:
+    def build(self, corpus: Path, workdir: Path, marks: Marks) -> BuildStats:
         from whoosh import index
 
         folder = workdir / self.folder
@@ -148,11 +170,11 @@ class Whoosh:
         ix = index.create_in(str(folder), self.schema())
         writer = ix.writer(limitmb=256)
         count = 0
-        for article in articles(corpus):
+        for article in marks.counted(articles(corpus)):
             writer.add_document(id=article.id, title=article.title, body=article.body)
             count += 1
         writer.commit()
-        return BuildStats(count, time.perf_counter() - started, folder_bytes(folder))
+        return BuildStats(count, time.perf_counter() - started, folder_bytes(folder), marks=marks.marks)
 
     def open(self, workdir: Path) -> None:
         from whoosh import index
@@ -185,7 +207,7 @@ class Fts5:
     )
     SNIPPET = "snippet(docs, 2, '[', ']', '…', 12)"
 
-    def build(self, corpus: Path, workdir: Path) -> BuildStats:
+    def build(self, corpus: Path, workdir: Path, marks: Marks) -> BuildStats:
         folder = workdir / self.folder
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
@@ -195,10 +217,11 @@ class Fts5:
             "tokenize = 'unicode61 remove_diacritics 2')"
         )
         with db:
-            db.executemany("INSERT INTO docs VALUES (?, ?, ?)", ((a.id, a.title, a.body) for a in articles(corpus)))
+            rows = ((a.id, a.title, a.body) for a in marks.counted(articles(corpus)))
+            db.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
         count = db.execute("SELECT count(*) FROM docs").fetchone()[0]
         db.close()
-        return BuildStats(count, time.perf_counter() - started, folder_bytes(folder))
+        return BuildStats(count, time.perf_counter() - started, folder_bytes(folder), marks=marks.marks)
 
     def open(self, workdir: Path) -> None:
         self.db = sqlite3.connect(f"file:{workdir / self.folder / 'docs.sqlite'}?mode=ro", uri=True)
@@ -235,15 +258,15 @@ class Grep:
         self.tool = "rg" if shutil.which("rg") else "grep"
         self.name = f"grep ({self.tool})"
 
-    def build(self, corpus: Path, workdir: Path) -> BuildStats:
+    def build(self, corpus: Path, workdir: Path, marks: Marks) -> BuildStats:
         folder = workdir / self.folder
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         count = 0
-        for article in articles(corpus):
+        for article in marks.counted(articles(corpus)):
             (folder / f"{article.id}.txt").write_text(f"{article.title}\n\n{article.body}\n")
             count += 1
-        return BuildStats(count, time.perf_counter() - started, folder_bytes(folder), "article files")
+        return BuildStats(count, time.perf_counter() - started, folder_bytes(folder), "article files", marks.marks)
 
     def open(self, workdir: Path) -> None:
         self.dir = workdir / self.folder
@@ -286,9 +309,9 @@ def cold_command(name: str, engine, workdir: Path, query: str) -> list[str]:
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) == 4 and argv[0] == "build":
+    if len(argv) in (4, 5) and argv[0] == "build":
         name, corpus, workdir = argv[1], Path(argv[2]), Path(argv[3])
-        stats = make(name).build(corpus, workdir)
+        stats = make(name).build(corpus, workdir, Marks(int(argv[4]) if len(argv) == 5 else 0))
         stats.peak_rss_bytes = peak_rss()
         print(json.dumps(asdict(stats)))
     elif len(argv) == 4 and argv[0] == "search":
@@ -298,7 +321,7 @@ def main(argv: list[str]) -> None:
             print(article_id, snippet)
         engine.close()
     else:
-        raise SystemExit("usage: engines.py build ENGINE CORPUS WORKDIR | search ENGINE WORKDIR QUERY")
+        raise SystemExit("usage: engines.py build ENGINE CORPUS WORKDIR [MARK_EVERY] | search ENGINE WORKDIR QUERY")
 
 
 if __name__ == "__main__":

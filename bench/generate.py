@@ -66,6 +66,14 @@ def generate(corpus: Path, n: int, seed: int):
         }
 
 
+def write(corpus: Path, n: int, seed: int, out: Path) -> None:
+    """Writes the ``n`` synthetic articles to ``out`` (a .jsonl or .jsonl.gz file)."""
+    opener = gzip.open if out.name.endswith(".gz") else open
+    with opener(out, "wt", encoding="utf-8") as handle:
+        for article in generate(corpus, n, seed):
+            handle.write(json.dumps(article, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -75,10 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"generate: no corpus at {args.corpus}")
-    opener = gzip.open if args.out.name.endswith(".gz") else open
-    with opener(args.out, "wt", encoding="utf-8") as out:
-        for article in generate(args.corpus, args.n, args.seed):
-            out.write(json.dumps(article, ensure_ascii=False) + "\n")
+    write(args.corpus, args.n, args.seed, args.out)
     print(f"generate: {args.n:,} articles in {args.out}", file=sys.stderr)
 
 

@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import platform
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -97,23 +98,29 @@ class PssSampler(threading.Thread):
         return self.peak
 
 
-def build_in_child(name: str, corpus: Path, workdir: Path) -> dict:
+def build_in_child(name: str, corpus: Path, workdir: Path, mark_every: int = 0) -> dict:
     """Builds one engine in a fresh process: its stats, with two measures of peak memory.
 
     ``peak_rss_bytes``: the build process's own peak (VmHWM), or its largest worker's;
     ``peak_pss_bytes``: the whole process tree's PSS, summed and sampled every 0.1 s
-    (searchkit writes with several processes; shared pages are counted once).
+    (searchkit writes with several processes; shared pages are counted once);
+    ``marks``: when each multiple of ``mark_every`` articles was read (none when 0);
+    ``cpu_seconds``: the CPU time of all its processes, which a loaded machine
+    changes much less than the wall time.
     """
-    command = [sys.executable, str(BENCH / "engines.py"), "build", name, str(corpus), str(workdir)]
+    command = [sys.executable, str(BENCH / "engines.py"), "build", name, str(corpus), str(workdir), str(mark_every)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     sampler = PssSampler(proc.pid)
     sampler.start()
     out, _ = proc.communicate()
     peak_pss = sampler.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"bench: building {name} failed (exit {proc.returncode})")
     stats = json.loads(out)
     stats["peak_pss_bytes"] = peak_pss
+    stats["cpu_seconds"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     stats["docs_per_second"] = stats["docs"] / stats["seconds"] if stats["seconds"] else None
     return stats
 

@@ -1,0 +1,108 @@
+"""A rebuild in bounded segments: the speed/memory knob ``SEARCHKIT_WRITER_MB``.
+
+A rebuild's writer processes close a segment each time their share of the
+posting memory fills, so a small budget gives many segments.  Searches must
+find and rank exactly what one large segment gives, a rebuild killed after
+some segments were closed must leave the live index as it was, and a bad
+value is one line, not a build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from helpers import (
+    MARKER,
+    finish,
+    generated_articles,
+    kill_group,
+    one_error_line,
+    run_cli,
+    spawn,
+    wait_for,
+    write_jsonl,
+)
+
+from searchkit.engine.whoosh_engine import MAX_PROCS, PARALLEL_THRESHOLD, WRITER_MB_RANGE
+from searchkit.generations import CURRENT_FILE
+from searchkit.search import SearchOptions, search
+
+ARTICLES = 3000
+SMALL_MB = str(WRITER_MB_RANGE[0])
+QUERIES = [MARKER, "gouvernement", "réforme retraite", '"conseil municipal"', "grève OR syndicat", "guerre -paix"]
+PROCS = min(os.cpu_count() or 1, MAX_PROCS)
+
+
+def built(corpus: Path, index_dir: Path, writer_mb: str | None) -> dict:
+    env = {"SEARCHKIT_WRITER_MB": writer_mb} if writer_mb else {}
+    done = run_cli("index", str(corpus), "--index", str(index_dir), "--rebuild", "--json", env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    stats = run_cli("stats", "--index", str(index_dir), "--json")
+    return {**json.loads(done.stdout), "segments": json.loads(stats.stdout)["segments"]}
+
+
+def ranked(index_dir: Path, query: str) -> list[tuple[str, float]]:
+    hits = search(index_dir, query, SearchOptions(limit=ARTICLES)).hits
+    return sorted((hit.id, round(hit.score, 4)) for hit in hits)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    assert ARTICLES >= PARALLEL_THRESHOLD  # the multiprocess writer, which cuts segments
+    return write_jsonl(tmp_path_factory.mktemp("scale") / "articles.jsonl", generated_articles(ARTICLES))
+
+
+@pytest.mark.skipif(PROCS < 2, reason="one core: no multiprocess writer")
+def test_small_writer_memory_gives_more_segments_with_the_same_hits_and_scores(corpus, tmp_path):
+    whole, bounded = tmp_path / "whole", tmp_path / "bounded"
+    default = built(corpus, whole, None)
+    small = built(corpus, bounded, SMALL_MB)
+    assert default["segments"] == PROCS
+    assert small["segments"] > 2 * PROCS
+    assert small["documents"] == default["documents"] == ARTICLES
+    for query in QUERIES:
+        assert ranked(bounded, query) == ranked(whole, query), query
+    assert len(ranked(bounded, MARKER)) == len(range(0, ARTICLES, 97))
+
+
+@pytest.mark.skipif(PROCS < 2, reason="one core: no multiprocess writer")
+def test_rebuild_killed_after_closing_segments_leaves_the_live_index_intact(corpus, tmp_path):
+    index_dir = tmp_path / "index"
+    built(corpus, index_dir, None)
+    live = (index_dir / CURRENT_FILE).read_text()
+    expected = ranked(index_dir, MARKER)
+    before = {p.name for p in index_dir.glob("gen-*")}
+    proc = spawn("index", str(corpus), "--index", str(index_dir), "--rebuild", env={"SEARCHKIT_WRITER_MB": SMALL_MB})
+    try:
+        (new,) = wait_for(lambda: {p.name for p in index_dir.glob("gen-*")} - before, 60, "the new generation")
+        # Each writer process and the parent open a segment at once; more means one was closed.
+        wait_for(lambda: len(list((index_dir / new).glob("*.trm"))) > PROCS + 1, 120, "a closed segment")
+        assert proc.poll() is None, "the rebuild finished before it could be killed: make the corpus bigger"
+        os.killpg(proc.pid, signal.SIGKILL)
+        finish(proc, 30)
+    finally:
+        kill_group(proc)
+        finish(proc, 30)
+    assert (index_dir / CURRENT_FILE).read_text() == live
+    assert ranked(index_dir, MARKER) == expected
+    done = run_cli("index", str(corpus), "--index", str(index_dir), "--json", "--wait", "5", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["unchanged"] == ARTICLES
+    assert {p.name for p in index_dir.glob("gen-*")} == before  # the killed rebuild's segments are gone
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-5", "100000000"])
+def test_a_bad_writer_memory_is_one_line_and_changes_nothing(value, tmp_path):
+    corpus = write_jsonl(tmp_path / "articles.jsonl", generated_articles(20))
+    index_dir = tmp_path / "index"
+    assert built(corpus, index_dir, None)["documents"] == 20
+    live = (index_dir / CURRENT_FILE).read_text()
+    done = run_cli("index", str(corpus), "--index", str(index_dir), "--rebuild", env={"SEARCHKIT_WRITER_MB": value})
+    assert done.returncode == 2
+    assert "SEARCHKIT_WRITER_MB" in one_error_line(done.stderr)
+    assert (index_dir / CURRENT_FILE).read_text() == live
+    assert {p.name for p in index_dir.glob("gen-*")} == {live.strip()}
