@@ -29,6 +29,7 @@ from ..corpus import Article
 from ..errors import WRITE_ERRNOS, IndexDamaged, IndexUnavailable, SearchkitError
 from ..generations import REPAIR
 from ..lock import describe_os_error
+from ..query import Filter
 from ..sentences import encode as encode_structure
 from . import TEXT_FIELDS, Compiled, Ranked, Satisfied
 from . import whoosh_query as wq_compile
@@ -61,6 +62,10 @@ def build_schema() -> fields.Schema:
     stamp of that commit (``searchkit.indexing.indexing_stamp``); ``structure``
     (a column) holds where the article's sentences and paragraphs start
     (``searchkit.sentences``), for ``NEAR/s``, ``NEAR/p`` and ``lead:``.
+    ``date`` (YYYY-MM-DD) is kept for display, ``--sort date`` and the
+    views; date filters search ``day`` instead, the date as the number
+    YYYYMMDD, which Whoosh also indexes in blocks of 16, 256... values: a
+    year is a score of terms rather than its 366 days.
     """
     words = word_analyzer()
     return fields.Schema(
@@ -68,6 +73,9 @@ def build_schema() -> fields.Schema:
         title=fields.TEXT(analyzer=words, stored=True, phrase=True),
         body=fields.TEXT(analyzer=words, stored=True, phrase=True),
         date=fields.ID(stored=True, sortable=True),
+        # Signed, as Whoosh's default: its range splitting loses the ends of
+        # ranges on an unsigned field (``date:..2016`` matched every article).
+        day=fields.NUMERIC(int, bits=32, signed=True, shift_step=4),
         source=fields.TEXT(analyzer=RegexTokenizer(WORD_PATTERN) | FoldFilter(), stored=True, phrase=False),
         source_name=fields.COLUMN(),
         url=fields.STORED(),
@@ -92,6 +100,7 @@ def _document(article: Article, indexed: int) -> dict:
     }
     if article.date:
         doc["date"] = article.date
+        doc["day"] = wq_compile.day_number(article.date)
     if article.source:
         doc["source"] = article.source
         doc["source_name"] = article.source.encode()
@@ -356,8 +365,10 @@ class WhooshIndex:
     def compile(self, node, variants, *, positive_only: bool = False, exact_names: bool = False) -> Compiled | None:
         return wq_compile.compile_query(node, variants, positive_only=positive_only, exact_names=exact_names)
 
-    def restriction(self, since: str | None, until: str | None, source: str | None) -> Compiled | None:
-        return wq_compile.restriction(since, until, source)
+    def restriction(
+        self, since: str | None, until: str | None, source: str | None, filters: tuple[Filter, ...] = ()
+    ) -> Compiled | None:
+        return wq_compile.restriction(since, until, source, filters)
 
     def ranked(
         self, query: Compiled, limit: int, restriction: Compiled | None = None, newest_first: bool = False
@@ -405,10 +416,12 @@ class WhooshIndex:
             return set(self._reader.postings(query.fieldname, query.text).all_ids())
         if isinstance(query, wq.Every):
             return set(self._reader.all_doc_ids())
-        if isinstance(query, (wq.Prefix, wq.TermRange)) and query.fieldname == "date":
-            # A few hundred days at most: the union of their postings.
-            days = [wq.Term("date", text) for text in query._btexts(self._reader)]
-            return set().union(*(self._doc_set(day) for day in days))
+        if isinstance(query, wq.NumericRange):
+            # A date range is a few dozen terms (days at its ends, blocks of days
+            # between): the union of their postings.
+            tiers = query.simplify(self._reader).leaves()
+            terms = {term for tier in tiers for term in tier.expanded_terms(self._reader)}
+            return set().union(*(self._doc_set(wq.Term(*term)) for term in terms))
         if isinstance(query, wq.And):
             kept = [sub for sub in query.subqueries if not isinstance(sub, wq.Not)]
             sets = [self._doc_set(sub) for sub in kept]
