@@ -65,7 +65,7 @@ def build_schema() -> fields.Schema:
     ``date`` (YYYY-MM-DD) is kept for display, ``--sort date`` and the
     views; date filters search ``day`` instead, the date as the number
     YYYYMMDD, which Whoosh also indexes in blocks of 16, 256... values: a
-    year is a score of terms rather than its 366 days.
+    year is some twenty terms rather than its 366 days.
     """
     words = word_analyzer()
     return fields.Schema(
