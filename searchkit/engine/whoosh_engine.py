@@ -376,6 +376,8 @@ class WhooshIndex:
     ) -> list[Ranked]:
         sort = {"sortedby": "date", "reverse": True} if newest_first else {}
         allowed = self._allowed(restriction) if restriction is not None else None
+        if allowed is not None and not allowed:
+            return []  # Whoosh takes an empty filter for none
         results = self._searcher.search(query, limit=limit, filter=allowed, **sort)
         # Sorted by date, Whoosh puts the sort key where the score was: no score then.
         return [Ranked(hit.docnum, None if newest_first else hit.score or 0.0) for hit in results]
