@@ -216,6 +216,9 @@ def test_any_range_finds_exactly_the_dates_within_it(many, ends):
             result = searcher.search(text, SearchOptions(limit=1000, suggest=False, **options))
             assert {hit.id for hit in result.hits} == expected, text
             assert result.total == len(expected), text
+        # Negated, the range stays in the scored query: every other article, the undated one too.
+        result = searcher.search(f"gouvernement -date:{low}..{high}", SearchOptions(limit=1000, suggest=False))
+        assert {hit.id for hit in result.hits} == set(MANY_DATES) - expected | {"undated"}
 
 
 # --- an index built before the numeric day field ------------------------------------------------

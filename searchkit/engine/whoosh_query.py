@@ -303,7 +303,9 @@ def filter_query(node: Filter) -> wq.Query:
     """A filter as a Whoosh query; a date, month or year as the range of its days."""
     if node.field == "date":
         low, high = parse_date_range(f"{node.low}..{node.low}") if node.high is None else (node.low, node.high)
-        return wq.NumericRange(DAY_FIELD, day_number(low), day_number(high))
+        # Each of its ranges scores 1, and a date is in one of them.  Whoosh's
+        # constant-score wrapper lost articles under a negation (-date:2022).
+        return wq.NumericRange(DAY_FIELD, day_number(low), day_number(high), constantscore=False)
     if node.field == "id":
         return wq.Term("id", node.low)
     words = [w for w in (fold(w) for w in re.findall(r"\w+", node.low)) if w]
