@@ -432,7 +432,7 @@ class WhooshIndex:
         if isinstance(query, wq.NumericRange):
             # A date range is a few dozen terms (days at its ends, blocks of days
             # between): the union of their postings.
-            tiers = query.simplify(self._reader).leaves()
+            tiers = query._compile_query(self._reader).leaves()  # as bytes: simplify() decodes the tiers wrong
             terms = {term for tier in tiers for term in tier.expanded_terms(self._reader)}
             return set().union(*(self._doc_set(wq.Term(*term)) for term in terms))
         if isinstance(query, wq.And):
