@@ -30,7 +30,7 @@ from .lock import describe_os_error
 CURRENT_FILE = "CURRENT"
 META_FILE = "searchkit.json"
 #: Bumped when the fields change; like ANALYSIS_VERSION, a mismatch means rebuild.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 REPAIR = "`searchkit index --rebuild` rebuilds it from the corpus"
 _GENERATION_NAME = re.compile(r"gen-\d{6}")
 

@@ -534,6 +534,21 @@ def leaves(node: Node, *, negated: bool = False) -> Iterator[Word | Phrase]:
         yield from leaves(node.child, negated=negated)
 
 
+def top_filters(node: Node) -> tuple[Node | None, tuple[Filter, ...]]:
+    """(the query without its top-level filters, those filters): what every hit
+    must satisfy, apart from what scores.  ``(None, filters)`` for a query
+    that is only filters."""
+    if isinstance(node, Filter):
+        return None, (node,)
+    if not isinstance(node, And):
+        return node, ()
+    filters = tuple(c for c in node.children if isinstance(c, Filter))
+    rest = tuple(c for c in node.children if not isinstance(c, Filter))
+    if not rest:
+        return None, filters
+    return (rest[0] if len(rest) == 1 else And(rest)), filters
+
+
 def parse(text: str) -> Node:
     """The syntax tree of a query; ``QueryError`` when it is malformed."""
     return _Parser(unicodedata.normalize("NFC", text)).parse()

@@ -102,10 +102,16 @@ class Searcher:
         node = q.parse(text)
         with self._engine.reading(self.index_dir):
             index, variants = self._current()
-            restriction = index.restriction(options.since, options.until, options.source)
+            # Top-level filters restrict, as --since does, so they neither score
+            # nor expand inside the scored query; a query of filters alone (or
+            # of filters and stop words) is still searched as it is.
+            words, filters = q.top_filters(node)
+            if not filters or words is None or index.compile(words, variants) is None:
+                words, filters = node, ()
+            restriction = index.restriction(options.since, options.until, options.source, filters)
             if options.indexed_after is not None or options.indexed_upto is not None:
                 restriction = index.indexed_between(options.indexed_after, options.indexed_upto, restriction)
-            return _search(index, variants, node, text, options, restriction)
+            return _search(index, variants, words, text, options, restriction)
 
     def show(self, article_id: str, text: str | None = None) -> ArticleView:
         """The whole article ``article_id``, with the matches of query ``text`` marked."""

@@ -22,9 +22,12 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..corpus import Article
+
+if TYPE_CHECKING:
+    from ..query import Filter
 
 #: The fields that hold an article's words: what a query searches by default.
 TEXT_FIELDS = ("title", "body")
@@ -76,7 +79,12 @@ class OpenIndex(Protocol):
 
     # what a query needs
     def compile(self, node, variants, *, positive_only: bool = False, exact_names: bool = False) -> Compiled | None: ...
-    def restriction(self, since: str | None, until: str | None, source: str | None) -> Compiled | None: ...
+    def restriction(
+        self, since: str | None, until: str | None, source: str | None, filters: tuple[Filter, ...] = ()
+    ) -> Compiled | None:
+        """What ``--since``, ``--until``, ``--source`` and a query's top-level
+        ``filters`` keep: a set of articles that limits hits without scoring them."""
+
     def ranked(
         self, query: Compiled, limit: int, restriction: Compiled | None = None, newest_first: bool = False
     ) -> list[Ranked]: ...

@@ -453,11 +453,22 @@ def _word_query(node: Word, variants: Variants, exact_names: bool) -> wq.Query |
     return parts[0] if len(parts) == 1 else _Expansions(parts)
 
 
+#: The field date filters search: the date as the number YYYYMMDD (``whoosh_engine.build_schema``).
+DAY_FIELD = "day"
+
+
+def day_number(date: str) -> int:
+    """``2022-03-05`` → 20220305, in the order of the dates."""
+    return int(date.replace("-", ""))
+
+
 def filter_query(node: Filter) -> wq.Query:
+    """A filter as a Whoosh query; a date, month or year as the range of its days."""
     if node.field == "date":
-        if node.high is None:
-            return wq.Prefix("date", node.low)
-        return wq.TermRange("date", node.low, node.high)
+        low, high = parse_date_range(f"{node.low}..{node.low}") if node.high is None else (node.low, node.high)
+        # Each of its ranges scores 1, and a date is in one of them.  Whoosh's
+        # constant-score wrapper lost articles under a negation (-date:2022).
+        return wq.NumericRange(DAY_FIELD, day_number(low), day_number(high), constantscore=False)
     if node.field == "id":
         return wq.Term("id", node.low)
     words = [w for w in (fold(w) for w in re.findall(r"\w+", node.low)) if w]
@@ -468,13 +479,17 @@ def filter_query(node: Filter) -> wq.Query:
     return wq.And([wq.Term("source", w) for w in words])
 
 
-def restriction(since: str | None, until: str | None, source: str | None) -> wq.Query | None:
-    """The filter of ``--since``, ``--until`` and ``--source``; None when there is none."""
-    parts: list[wq.Query] = []
+def restriction(
+    since: str | None, until: str | None, source: str | None, filters: tuple[Filter, ...] = ()
+) -> wq.Query | None:
+    """The filter of ``--since``, ``--until``, ``--source`` and of the query's
+    own top-level ``filters``; None when there is none.  A restriction limits
+    the hits without scoring them: a word scores the same with or without it."""
     if since or until:
-        parts.append(wq.TermRange("date", *parse_date_range(f"{since or ''}..{until or ''}")))
+        filters += (Filter("date", *parse_date_range(f"{since or ''}..{until or ''}")),)
     if source:
-        parts.append(filter_query(Filter("source", source)))
+        filters += (Filter("source", source),)
+    parts = [filter_query(f) for f in filters]
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
