@@ -534,19 +534,25 @@ def leaves(node: Node, *, negated: bool = False) -> Iterator[Word | Phrase]:
         yield from leaves(node.child, negated=negated)
 
 
-def top_filters(node: Node) -> tuple[Node | None, tuple[Filter, ...]]:
+def top_filters(node: Node) -> tuple[Node | None, tuple[Node, ...]]:
     """(the query without its top-level filters, those filters): what every hit
-    must satisfy, apart from what scores.  ``(None, filters)`` for a query
-    that is only filters."""
-    if isinstance(node, Filter):
+    must satisfy, apart from what scores.  A filter is a ``Filter`` or an OR
+    group of filters (``(date:2020 OR date:2022)``).  ``(None, filters)`` for a
+    query that is only filters."""
+    if is_filter(node):
         return None, (node,)
     if not isinstance(node, And):
         return node, ()
-    filters = tuple(c for c in node.children if isinstance(c, Filter))
-    rest = tuple(c for c in node.children if not isinstance(c, Filter))
+    filters = tuple(c for c in node.children if is_filter(c))
+    rest = tuple(c for c in node.children if not is_filter(c))
     if not rest:
         return None, filters
     return (rest[0] if len(rest) == 1 else And(rest)), filters
+
+
+def is_filter(node: Node) -> bool:
+    """Whether ``node`` only restricts (a ``Filter``, or an OR of filters) and has nothing to score."""
+    return isinstance(node, Filter) or (isinstance(node, Or) and all(is_filter(c) for c in node.children))
 
 
 def parse(text: str) -> Node:

@@ -110,6 +110,8 @@ def test_a_filter_changes_no_score_and_no_order(dated):
         ("gouvernement réforme", {"since": "2022", "until": "2022"}),
         ("gouvernement réforme source:monde", {}),
         ("source:diplomatique gouvernement date:2020.. réforme", {}),
+        ("(date:2021 OR date:2023..2024) gouvernement réforme", {}),
+        ("gouvernement réforme (source:monde OR (date:2020 OR date:2022-03))", {}),
     ]:
         hits = [
             (hit.id, hit.score) for hit in search(dated, text, SearchOptions(limit=100, suggest=False, **options)).hits
@@ -129,7 +131,7 @@ def test_a_query_of_filters_alone_lists_its_articles_and_sorts_by_date(dated):
     assert set(ids) == {"2022-03-01", "2022-03-05", "2022-03-31"}
 
 
-def test_a_negated_or_grouped_date_stays_in_the_query(dated):
+def test_a_negated_or_grouped_date_keeps_exactly_its_articles(dated):
     ids, _ = cli_ids(dated, "gouvernement -date:2022")
     assert set(ids) == set(DATES) - _between("2022-01-01", "2022-12-31") | {"undated"}
     ids, _ = cli_ids(dated, "gouvernement (date:2021 OR date:2023..2024)", "--all")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..corpus import Article
 
 if TYPE_CHECKING:
-    from ..query import Filter
+    from ..query import Node
 
 #: The fields that hold an article's words: what a query searches by default.
 TEXT_FIELDS = ("title", "body")
@@ -80,7 +80,7 @@ class OpenIndex(Protocol):
     # what a query needs
     def compile(self, node, variants, *, positive_only: bool = False, exact_names: bool = False) -> Compiled | None: ...
     def restriction(
-        self, since: str | None, until: str | None, source: str | None, filters: tuple[Filter, ...] = ()
+        self, since: str | None, until: str | None, source: str | None, filters: tuple[Node, ...] = ()
     ) -> Compiled | None:
         """What ``--since``, ``--until``, ``--source`` and a query's top-level
         ``filters`` keep: a set of articles that limits hits without scoring them."""

@@ -31,7 +31,7 @@ from ..corpus import Article
 from ..errors import WRITE_ERRNOS, IndexDamaged, IndexUnavailable, SearchkitError, UsageError
 from ..generations import REPAIR
 from ..lock import describe_os_error
-from ..query import Filter
+from ..query import Node
 from ..sentences import encode as encode_structure
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from . import TEXT_FIELDS, Compiled, Ranked, Satisfied
@@ -458,7 +458,7 @@ class WhooshIndex:
         return wq_compile.compile_query(node, variants, positive_only=positive_only, exact_names=exact_names)
 
     def restriction(
-        self, since: str | None, until: str | None, source: str | None, filters: tuple[Filter, ...] = ()
+        self, since: str | None, until: str | None, source: str | None, filters: tuple[Node, ...] = ()
     ) -> Compiled | None:
         return wq_compile.restriction(since, until, source, filters)
 

@@ -480,7 +480,7 @@ def filter_query(node: Filter) -> wq.Query:
 
 
 def restriction(
-    since: str | None, until: str | None, source: str | None, filters: tuple[Filter, ...] = ()
+    since: str | None, until: str | None, source: str | None, filters: tuple[Node, ...] = ()
 ) -> wq.Query | None:
     """The filter of ``--since``, ``--until``, ``--source`` and of the query's
     own top-level ``filters``; None when there is none.  A restriction limits
@@ -489,10 +489,17 @@ def restriction(
         filters += (Filter("date", *parse_date_range(f"{since or ''}..{until or ''}")),)
     if source:
         filters += (Filter("source", source),)
-    parts = [filter_query(f) for f in filters]
+    parts = [_restricting(f) for f in filters]
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _restricting(node: Node) -> wq.Query:
+    """A filter, or an OR group of filters (``query.is_filter``), as a Whoosh query."""
+    if isinstance(node, Or):
+        return wq.Or([_restricting(c) for c in node.children])
+    return filter_query(node)
 
 
 def compile_query(
