@@ -52,6 +52,7 @@ def build_index(
     on_reject: Callable[[Rejection], None] | None = None,
     on_truncate: Callable[[Rejection], None] | None = None,
     on_progress: ProgressHandler | None = None,
+    on_reading: Callable[[list[Path]], None] | None = None,
     engine: Engine | None = None,
     only: Iterable[Path] | None = None,
     gone: Iterable[Path] = (),
@@ -78,6 +79,9 @@ def build_index(
     Every article written gets the commit's ``indexed`` stamp; an unchanged
     article keeps its own, across updates and rebuilds (carried over by id
     and content hash from the generation a rebuild replaces).
+
+    ``on_reading`` hears, before any is read, which files will be read (an
+    update skips those unchanged since the last run), for a progress bar's total.
 
     ``aliases`` is the user's alias file (``searchkit.aliases``); by default
     ``aliases.toml`` beside the corpus, when there is one.  A changed file is
@@ -118,13 +122,19 @@ def build_index(
 
         reading = paths if live is None or only is None else only
         scan = _scan(reading)
+
+        def read(chosen: list[Path]) -> Iterator[Article]:
+            if on_reading is not None:
+                on_reading(chosen)
+            return read_corpus(chosen, reject, truncate)
+
         if live is None:
             held = None if rebuild or allow_shrink or outdated is None else _held_documents(engine, outdated)
             carried, newest = _carried_stamps(engine, index_dir, outdated)
             generation = g.new_generation(index_dir)
             try:
                 seen: dict[str, str] = {}
-                articles = _noted(read_corpus([p for p, _ in scan.files], reject, truncate), seen)
+                articles = _noted(read([p for p, _ in scan.files]), seen)
                 _rebuild(engine, generation, articles, report, on_progress, carried, indexing_stamp(newest))
                 if held is not None:
                     _refuse_shrink(held, max(held - report.documents, 0), index_dir)
@@ -148,17 +158,12 @@ def build_index(
                     removable = _removal_rule(reading, files, report, [] if only is None else gone)
                     # Reading some files only, ``kept`` counts the articles those files kept, not the rest of the index.
                     scope = None if only is None else _read_here(files, gone)
-
-                    def read(chosen: list[Path], files: list[Path] = files) -> Iterator[Article]:
-                        files.extend(chosen)
-                        return read_corpus(chosen, reject, truncate)
-
                     try:
                         result = _update(
                             engine,
                             generation,
                             scan,
-                            read,
+                            lambda chosen, files=files: read(_listed(chosen, files)),
                             report,
                             on_progress,
                             optimize,
@@ -268,6 +273,12 @@ class _Scan:
 def _scan(paths: list[Path]) -> _Scan:
     at = time.time_ns()
     return _Scan([(file, signature(file)) for file in corpus_files(paths)], at)
+
+
+def _listed(chosen: list[Path], files: list[Path]) -> list[Path]:
+    """``chosen``, also appended to ``files`` (the files read, for ``_removal_rule``)."""
+    files.extend(chosen)
+    return chosen
 
 
 def _noted(articles: Iterable[Article], seen: dict[str, str]) -> Iterator[Article]:
