@@ -428,8 +428,9 @@ def _rebuild(
 
 class _Untrusted(Exception):
     """An article read from a changed file is held by a file the record says is
-    unchanged (an id in two files, the first kept by the corpus order): the
-    update starts again, comparing every article."""
+    unchanged (an id in two files, the first kept by the corpus order), or the
+    record and the index disagree on whether it is held: the update starts
+    again, comparing every article."""
 
 
 @dataclass
@@ -445,7 +446,8 @@ class _Stored:
 
     Without a file record, from every live document; with one, from the
     record and one lookup an article read (all hashes once more than
-    ``MAX_LOOKUPS`` are needed: a large file read again)."""
+    ``MAX_LOOKUPS`` are needed: a large file read again), each checked
+    against the record."""
 
     MAX_LOOKUPS = 2_000
 
@@ -457,19 +459,23 @@ class _Stored:
         self.known = index.article_hashes() if record is None else None
 
     def hash(self, article_id: str) -> bytes | None:
-        if self.record is not None:
-            owner = self.record.owners.get(article_id)
-            if owner is None:
-                return None
-            if owner in self.skipped:
-                raise _Untrusted
-            if self.known is None and self.lookups < self.MAX_LOOKUPS:
-                self.lookups += 1
-                return self.index.article_hash(article_id)
+        if self.record is None:
+            previous = self.known.get(article_id)
+            return None if previous is None else previous[1]
+        owner = self.record.owners.get(article_id)
+        if owner in self.skipped:
+            raise _Untrusted
+        if self.known is None and self.lookups < self.MAX_LOOKUPS:
+            self.lookups += 1
+            found = self.index.article_hash(article_id)
+        else:
             if self.known is None:
                 self.known = self.index.article_hashes()
-        previous = self.known.get(article_id)
-        return None if previous is None else previous[1]
+            previous = self.known.get(article_id)
+            found = None if previous is None else previous[1]
+        if (found is None) != (owner is None):
+            raise _Untrusted  # the record and the index disagree on whether the index holds it
+        return found
 
     def unseen(self, seen: dict[str, str]) -> dict[str, list[str]]:
         """File (as its articles' origin names it) → ids of its articles not read this time."""

@@ -196,7 +196,7 @@ def test_an_id_moved_into_a_changed_file_is_found_as_a_full_comparison_finds_it(
     assert report["skipped"] == 0  # compared whole
 
 
-@pytest.mark.parametrize("damage", ["missing", "garbled", "stale", "foreign", "wrong ids"])
+@pytest.mark.parametrize("damage", ["missing", "garbled", "stale", "foreign", "wrong ids", "swapped ids"])
 def test_a_damaged_record_gives_the_same_answers(corpus: Path, tmp_path: Path, damage: str) -> None:
     good, bad = tmp_path / "good", tmp_path / "bad"
     index_json(corpus, good)
@@ -216,8 +216,11 @@ def test_a_damaged_record_gives_the_same_answers(corpus: Path, tmp_path: Path, d
         path.write_text(json.dumps({**record, "commit": record["commit"] - 1}))
     elif damage == "foreign":
         path.write_text(json.dumps({**record, "format": 99}))
-    else:  # an article the record does not know: trusting it would index 1009 twice
+    elif damage == "wrong ids":  # an article the record does not know: trusting it would index 1009 twice
         record["files"][str(corpus / "009.txt")]["ids"] = []
+        path.write_text(json.dumps(record))
+    else:  # as many ids as articles, but 1006 (changed) is not one of them
+        record["files"][str(corpus / "006.txt")]["ids"] = ["9999"]
         path.write_text(json.dumps(record))
     trusted, compared = index_json(corpus, good), index_json(corpus, bad)
     assert counts(trusted)[:4] == counts(compared)[:4] == (1, 1, 1, FILES - 2)
