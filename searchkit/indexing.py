@@ -445,18 +445,19 @@ class _Stored:
     hash of each article read, and the articles not read, by file.
 
     Without a file record, from every live document; with one, from the
-    record and one lookup an article read (all hashes once more than
-    ``MAX_LOOKUPS`` are needed: a large file read again), each checked
-    against the record."""
+    record and one lookup an article read (all hashes at once when the files
+    read held more than ``MAX_LOOKUPS`` articles, or once that many lookups
+    were made), each checked against the record."""
 
     MAX_LOOKUPS = 2_000
 
-    def __init__(self, index: OpenIndex, record: FileRecord | None, skipped: set[str]) -> None:
+    def __init__(self, index: OpenIndex, record: FileRecord | None, skipped: set[str], reading: set[str]) -> None:
         self.index = index
         self.record = record
         self.skipped = skipped
         self.lookups = 0
-        self.known = index.article_hashes() if record is None else None
+        held = None if record is None else sum(len(record.ids.get(key, ())) for key in reading)
+        self.known = index.article_hashes() if held is None or held > self.MAX_LOOKUPS else None
 
     def hash(self, article_id: str) -> bytes | None:
         if self.record is None:
@@ -526,7 +527,8 @@ def _update(
         keys = [(path, file_key(path), sig) for path, sig in scan.files]
         skipped = set() if record is None else {key for _, key, sig in keys if record.unchanged(key, sig)}
         chosen = [path for path, key, _ in keys if key not in skipped]
-        stored = _Stored(index, record, skipped)
+        read_keys = {key for _, key, _ in keys if key not in skipped}
+        stored = _Stored(index, record, skipped, read_keys)
         report.skipped = len(skipped)
         report.unchanged = sum(len(record.ids.get(key, ())) for key in skipped) if record is not None else 0
         seen: dict[str, str] = {}
@@ -572,7 +574,6 @@ def _update(
         owners.update(seen)
         for article_id in gone:
             owners.pop(article_id, None)
-        read_keys = {key for path, key, _ in keys if key not in skipped}
         still = set(owners.values()) | skipped
         signatures = {
             key: sig
