@@ -458,6 +458,8 @@ class _Stored:
         self.lookups = 0
         held = None if record is None else sum(len(record.ids.get(key, ())) for key in reading)
         self.known = index.article_hashes() if held is None or held > self.MAX_LOOKUPS else None
+        if record is not None and reading and len(record.owners) != index.doc_count():
+            raise _Untrusted  # an article named twice
 
     def hash(self, article_id: str) -> bytes | None:
         if self.record is None:

@@ -81,24 +81,23 @@ class FileRecord:
 
 def read_record(generation: Path, commit: int, documents: int) -> FileRecord | None:
     """The generation's file record if it was written for ``commit`` and names
-    exactly its ``documents`` articles, once each; else None."""
+    ``documents`` articles; else None.  (That it names each article once is
+    checked by the update that needs ``owners``.)"""
+    record = FileRecord(commit)
     try:
         raw = json.loads((generation / RECORD_FILE).read_bytes())
         if raw.get("format") != RECORD_FORMAT or raw.get("commit") != commit:
             return None
-        record = FileRecord(commit)
-        for key, entry in raw["files"].items():
-            ids, sig = entry["ids"], entry["signature"]
-            if not isinstance(key, str) or not all(isinstance(i, str) for i in ids):
+        # A malformed signature is only one that no file has: the file is read.
+        for key, ids, *sig in raw["files"]:
+            if not isinstance(ids, list):
                 return None
-            record.ids[key] = list(ids)
-            if sig is not None:
-                if len(sig) != 4 or not all(isinstance(n, int) for n in sig):
-                    return None
+            record.ids[key] = ids
+            if sig:
                 record.signatures[key] = tuple(sig)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
-    if len(record.owners) != documents or sum(map(len, record.ids.values())) != documents:
+    if sum(map(len, record.ids.values())) != documents:
         return None
     return record
 
@@ -106,11 +105,11 @@ def read_record(generation: Path, commit: int, documents: int) -> FileRecord | N
 def write_record(generation: Path, commit: int, owners: dict[str, str], signatures: dict[str, Signature]) -> None:
     """Replaces the generation's record, atomically, with the one of ``commit``:
     the files of ``owners`` (article id → file) and of ``signatures`` (those
-    that may be skipped, holding articles or not)."""
+    that may be skipped, holding articles or not), ``[file, ids, *signature]`` each."""
     ids: dict[str, list[str]] = {key: [] for key in signatures}
     for article_id, key in owners.items():
         ids.setdefault(key, []).append(article_id)
-    entries = {key: {"ids": held, "signature": signatures.get(key)} for key, held in ids.items()}
+    files = [[key, held, *signatures.get(key, ())] for key, held in ids.items()]
     temp = generation / f".{RECORD_FILE}.tmp"
-    temp.write_text(json.dumps({"format": RECORD_FORMAT, "commit": commit, "files": entries}))
+    temp.write_text(json.dumps({"format": RECORD_FORMAT, "commit": commit, "files": files}))
     os.replace(temp, generation / RECORD_FILE)
