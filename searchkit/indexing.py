@@ -26,7 +26,7 @@ from pathlib import Path
 
 from . import generations as g
 from .aliases import NO_ALIASES, Aliases, find_aliases, load_aliases
-from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_files, open_binary, read_corpus
+from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_file_names, corpus_files, open_binary, read_corpus
 from .engine import Engine, OpenIndex, default_engine
 from .errors import WRITE_ERRNOS, IndexDamaged, IndexOutdated, IndexUnavailable, ShrinkRefused, UsageError
 from .lock import DEFAULT_LOCK_WAIT, check_wait, describe_os_error, now, writer_lock
@@ -134,14 +134,14 @@ def build_index(
             generation = g.new_generation(index_dir)
             try:
                 seen: dict[str, str] = {}
-                articles = _noted(read([p for p, _ in scan.files]), seen)
+                articles = _noted(read([Path(p) for p, _ in scan.files]), seen)
                 _rebuild(engine, generation, articles, report, on_progress, carried, indexing_stamp(newest))
                 if held is not None:
                     _refuse_shrink(held, max(held - report.documents, 0), index_dir)
                 commit = _finish_generation(
                     engine, generation, paths, changed=True, stamp=report.stamp, aliases=alias_table
                 )
-                _write_record(generation, commit, scan, seen, report, {})
+                write_record(generation, commit, seen, _read_signatures(scan, report, {}))
             except BaseException:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
@@ -180,7 +180,7 @@ def build_index(
                     engine, generation, paths, changed=changed, stamp=report.stamp, aliases=alias_table
                 )
                 if result.stale:
-                    _write_record(generation, commit, scan, result.owners, report, result.signatures)
+                    write_record(generation, commit, result.owners, result.signatures)
         report.index_bytes = g.folder_size(generation)
     report.seconds = time.perf_counter() - started
     return report
@@ -266,13 +266,13 @@ class _Scan:
     """The corpus files to consider, each with its signature (None when it
     cannot be stat'ed), stat'ed in one pass before any is read, from ``at``."""
 
-    files: list[tuple[Path, Signature | None]]
+    files: list[tuple[str, Signature | None]]
     at: int
 
 
 def _scan(paths: list[Path]) -> _Scan:
     at = time.time_ns()
-    return _Scan([(file, signature(file)) for file in corpus_files(paths)], at)
+    return _Scan([(file, signature(file)) for file in corpus_file_names(paths)], at)
 
 
 def _listed(chosen: list[Path], files: list[Path]) -> list[Path]:
@@ -372,24 +372,17 @@ def _finish_generation(
     return facts["commit"]
 
 
-def _write_record(
-    generation: Path,
-    commit: int,
-    scan: _Scan,
-    owners: dict[str, str],
-    report: IndexReport,
-    kept: dict[str, Signature],
-) -> None:
-    """The file record of ``commit``: ``owners`` (article id → file), the
-    signatures ``kept`` from the record before, and those of the files just
-    read whole that had settled (see ``signatures.settled``)."""
+def _read_signatures(scan: _Scan, report: IndexReport, kept: dict[str, Signature]) -> dict[str, Signature]:
+    """The signatures of the next file record: those ``kept`` from the record
+    before, and those of the files of ``scan`` read whole that had settled
+    (see ``signatures.settled``)."""
     partial = {file_key(r.path) for r in chain(report.rejected, report.truncated)}
     signatures = dict(kept)
     for path, sig in scan.files:
         key = file_key(path)
         if key not in signatures and sig is not None and key not in partial and settled(sig, scan.at):
             signatures[key] = sig
-    write_record(generation, commit, owners, signatures)
+    return signatures
 
 
 def _rebuild(
@@ -436,7 +429,7 @@ class _Untrusted(Exception):
 @dataclass
 class _Updated:
     owners: dict[str, str]  #: article id → file, after the update
-    signatures: dict[str, Signature]  #: of the files skipped, and of those not read that kept theirs
+    signatures: dict[str, Signature]  #: of the files that may be skipped next time
     stale: bool  #: whether the file record must be written anew
 
 
@@ -528,7 +521,7 @@ def _update(
         record = read_record(generation, index.commit_id(), held) if trusted else None
         keys = [(path, file_key(path), sig) for path, sig in scan.files]
         skipped = set() if record is None else {key for _, key, sig in keys if record.unchanged(key, sig)}
-        chosen = [path for path, key, _ in keys if key not in skipped]
+        chosen = [Path(path) for path, key, _ in keys if key not in skipped]
         read_keys = {key for _, key, _ in keys if key not in skipped}
         stored = _Stored(index, record, skipped, read_keys)
         report.skipped = len(skipped)
@@ -569,6 +562,9 @@ def _update(
                 with suppress(Exception):  # the error that stopped the update is the one to report
                     engine.remove_leftovers(generation)
             raise
+        if record is not None and not chosen and writer is None:
+            report.documents = held
+            return _Updated({}, {}, stale=False)  # nothing read, nothing written: the record holds
         if record is not None:
             owners = dict(record.owners)
         else:
@@ -577,12 +573,15 @@ def _update(
         for article_id in gone:
             owners.pop(article_id, None)
         still = set(owners.values()) | skipped
-        signatures = {
+        kept = {
             key: sig
             for key, sig in (record.signatures.items() if record is not None else ())
             if key not in read_keys and key in still
         }
-        stale = record is None or bool(chosen) or writer is not None
+        signatures = _read_signatures(scan, report, kept)
+        # A file read again with nothing new (one with a rejected line) leaves the record as it is.
+        moved = record is None or any(record.owners.get(i) != key for i, key in seen.items())
+        stale = moved or writer is not None or signatures != record.signatures
     with engine.open(generation) as index:
         report.documents = index.doc_count()
     return _Updated(owners, signatures, stale)

@@ -40,10 +40,10 @@ RECORD_FORMAT = 1
 RACY_NS = 2_000_000_000
 
 
-def signature(path: Path) -> Signature | None:
+def signature(path: str | Path) -> Signature | None:
     """The signature of ``path`` now; None when it cannot be stat'ed."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
