@@ -132,7 +132,7 @@ def test_a_file_changed_just_before_it_was_read_is_read_again(tmp_path: Path) ->
     build_index([folder], index)  # at once: every file is within the window
     assert time.time_ns() - (folder / "002.txt").stat().st_ctime_ns < RACY_NS
     record = json.loads((current_generation(index) / RECORD_FILE).read_text())
-    assert [entry["signature"] for entry in record["files"].values()] == [None] * 3
+    assert [entry[2:] for entry in record["files"]] == [[]] * 3  # [file, ids, *signature]: no signature
     assert build_index([folder], index).skipped == 0  # read again, all of them
     settle()
     assert build_index([folder], index).skipped == 0  # read once more: now past the window, recorded
@@ -216,11 +216,12 @@ def test_a_damaged_record_gives_the_same_answers(corpus: Path, tmp_path: Path, d
         path.write_text(json.dumps({**record, "commit": record["commit"] - 1}))
     elif damage == "foreign":
         path.write_text(json.dumps({**record, "format": 99}))
-    elif damage == "wrong ids":  # an article the record does not know: trusting it would index 1009 twice
-        record["files"][str(corpus / "009.txt")]["ids"] = []
-        path.write_text(json.dumps(record))
-    else:  # as many ids as articles, but 1006 (changed) is not one of them
-        record["files"][str(corpus / "006.txt")]["ids"] = ["9999"]
+    else:
+        entries = {entry[0]: entry for entry in record["files"]}  # [file, ids, *signature]
+        if damage == "wrong ids":  # an article the record does not know: trusting it would index 1009 twice
+            entries[str(corpus / "009.txt")][1] = []
+        else:  # as many ids as articles, but 1006 (changed) is not one of them
+            entries[str(corpus / "006.txt")][1] = ["9999"]
         path.write_text(json.dumps(record))
     trusted, compared = index_json(corpus, good), index_json(corpus, bad)
     assert counts(trusted)[:4] == counts(compared)[:4] == (1, 1, 1, FILES - 2)
