@@ -483,7 +483,10 @@ def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("index", total=count_articles(paths) or None, rate="")
+        task = progress.add_task("index", total=None, rate="")
+
+        def total(files: list[Path]) -> None:
+            progress.update(task, total=count_articles(files) or None)
 
         def advance(done: int) -> None:
             if done % 100 == 0:
@@ -496,6 +499,7 @@ def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
             on_reject=lambda r: console.print(f"searchkit: rejected {r}", markup=False, highlight=False),
             on_truncate=lambda w: console.print(f"searchkit: warning: truncated {w}", markup=False, highlight=False),
             on_progress=advance,
+            on_reading=total,
             **options,
         )
 

@@ -5,7 +5,7 @@ and a ``CURRENT`` file naming the live one::
 
     index/
       CURRENT          "gen-000002"
-      gen-000002/      the live index, with searchkit.json (build facts)
+      gen-000002/      the live index, with searchkit.json (build facts) and files.json (signatures.py)
       gen-000001/      the previous one, kept for searches still reading it
       .lock            held by the one process writing (searchkit.lock)
 

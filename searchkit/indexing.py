@@ -20,16 +20,18 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 
 from . import generations as g
 from .aliases import NO_ALIASES, Aliases, find_aliases, load_aliases
-from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_files, open_binary, read_corpus
-from .engine import Engine, default_engine
+from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_file_names, corpus_files, open_binary, read_corpus
+from .engine import Engine, OpenIndex, default_engine
 from .errors import WRITE_ERRNOS, IndexDamaged, IndexOutdated, IndexUnavailable, ShrinkRefused, UsageError
 from .lock import DEFAULT_LOCK_WAIT, check_wait, describe_os_error, now, writer_lock
 from .models import IndexReport
+from .signatures import FileRecord, Signature, file_key, read_record, settled, signature, write_record
 from .variants import table_facts, variants_current, write_variants
 from .vocabulary import vocabulary_current, write_vocabulary
 
@@ -51,6 +53,7 @@ def build_index(
     on_reject: Callable[[Rejection], None] | None = None,
     on_truncate: Callable[[Rejection], None] | None = None,
     on_progress: ProgressHandler | None = None,
+    on_reading: Callable[[list[Path]], None] | None = None,
     engine: Engine | None = None,
     only: Iterable[Path] | None = None,
     gone: Iterable[Path] = (),
@@ -78,6 +81,9 @@ def build_index(
     article keeps its own, across updates and rebuilds (carried over by id
     and content hash from the generation a rebuild replaces).
 
+    ``on_reading`` hears, before any is read, which files will be read (an
+    update skips those unchanged since the last run), for a progress bar's total.
+
     ``aliases`` is the user's alias file (``searchkit.aliases``); by default
     ``aliases.toml`` beside the corpus, when there is one.  A changed file is
     applied by an update even when no article changed.
@@ -101,28 +107,42 @@ def build_index(
         live, outdated = _live_for_writing(index_dir, engine, rebuild)
         report = IndexReport(index_dir=str(index_dir), mode="rebuild" if live is None else "update")
 
+        told: set[Rejection] = set()  # a file read again (see _Untrusted) is not reported twice
+
         def reject(rejection: Rejection) -> None:
             report.rejected.append(rejection)
-            if on_reject is not None:
+            if on_reject is not None and rejection not in told:
+                told.add(rejection)
                 on_reject(rejection)
 
         def truncate(warning: Rejection) -> None:
             report.truncated.append(warning)
-            if on_truncate is not None:
+            if on_truncate is not None and warning not in told:
+                told.add(warning)
                 on_truncate(warning)
 
-        files: list[Path] = []
         reading = paths if live is None or only is None else only
-        articles = read_corpus(_recorded(reading, files), reject, truncate)
+        scan = _scan(reading)
+
+        def read(chosen: list[Path]) -> Iterator[Article]:
+            if on_reading is not None:
+                on_reading(chosen)
+            return read_corpus(chosen, reject, truncate)
+
         if live is None:
             held = None if rebuild or allow_shrink or outdated is None else _held_documents(engine, outdated)
             carried, newest = _carried_stamps(engine, index_dir, outdated)
             generation = g.new_generation(index_dir)
             try:
+                seen: dict[str, str] = {}
+                articles = _noted(read([Path(p) for p, _ in scan.files]), seen)
                 _rebuild(engine, generation, articles, report, on_progress, carried, indexing_stamp(newest))
                 if held is not None:
                     _refuse_shrink(held, max(held - report.documents, 0), index_dir)
-                _finish_generation(engine, generation, paths, changed=True, stamp=report.stamp, aliases=alias_table)
+                commit = _finish_generation(
+                    engine, generation, paths, changed=True, stamp=report.stamp, aliases=alias_table
+                )
+                write_record(generation, commit, seen, _read_signatures(scan, report, {}))
             except BaseException:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
@@ -132,12 +152,36 @@ def build_index(
             generation = live
             with engine.reading(index_dir):
                 engine.remove_leftovers(generation)
-                removable = _removal_rule(reading, files, report, [] if only is None else gone)
-                # Reading some files only, ``kept`` counts the articles those files kept, not the rest of the index.
-                scope = None if only is None else _read_here(files, gone)
-                _update(engine, generation, articles, report, on_progress, optimize, removable, allow_shrink, scope)
+                # With the file record first; an article it places in a skipped file is read again by a full comparison.
+                for trusted in (True, False):
+                    report = IndexReport(index_dir=str(index_dir), mode="update")
+                    files: list[Path] = []
+                    removable = _removal_rule(reading, files, report, [] if only is None else gone)
+                    # Reading some files only, ``kept`` counts the articles those files kept, not the rest of the index.
+                    scope = None if only is None else _read_here(files, gone)
+                    try:
+                        result = _update(
+                            engine,
+                            generation,
+                            scan,
+                            lambda chosen, files=files: read(_listed(chosen, files)),
+                            report,
+                            on_progress,
+                            optimize,
+                            removable,
+                            allow_shrink,
+                            scope,
+                            trusted,
+                        )
+                    except _Untrusted:
+                        continue
+                    break
                 changed = bool(report.added or report.updated or report.removed)
-                _finish_generation(engine, generation, paths, changed=changed, stamp=report.stamp, aliases=alias_table)
+                commit = _finish_generation(
+                    engine, generation, paths, changed=changed, stamp=report.stamp, aliases=alias_table
+                )
+                if result.stale:
+                    write_record(generation, commit, result.owners, result.signatures)
         report.index_bytes = g.folder_size(generation)
     report.seconds = time.perf_counter() - started
     return report
@@ -218,13 +262,31 @@ def _refuse_shrink(held: int, removed: int, index_dir: Path) -> None:
         )
 
 
-def _recorded(paths: list[Path], files: list[Path]) -> Iterator[Path]:
-    """``paths``, as given; the corpus files found under them are appended to
-    ``files`` as they are read (see ``_removal_rule``)."""
-    for path in paths:
-        for file in corpus_files([path]):
-            files.append(file)
-            yield file
+@dataclass
+class _Scan:
+    """The corpus files to consider, each with its signature (None when it
+    cannot be stat'ed), stat'ed in one pass before any is read, from ``at``."""
+
+    files: list[tuple[str, Signature | None]]
+    at: int
+
+
+def _scan(paths: list[Path]) -> _Scan:
+    at = time.time_ns()
+    return _Scan([(file, signature(file)) for file in corpus_file_names(paths)], at)
+
+
+def _listed(chosen: list[Path], files: list[Path]) -> list[Path]:
+    """``chosen``, also appended to ``files`` (the files read, for ``_removal_rule``)."""
+    files.extend(chosen)
+    return chosen
+
+
+def _noted(articles: Iterable[Article], seen: dict[str, str]) -> Iterator[Article]:
+    """``articles``, each noted in ``seen`` (id → its file, as the file record names it) as it passes."""
+    for article in articles:
+        seen[article.id] = file_key(article.origin_file)
+        yield article
 
 
 def _removal_rule(paths: list[Path], files: list[Path], report: IndexReport, gone: list[Path]) -> Callable[[str], bool]:
@@ -278,28 +340,32 @@ def _finish_generation(
     changed: bool,
     stamp: int | None = None,
     aliases: Aliases = NO_ALIASES,
-) -> None:
+) -> int:
     """Writes the build facts and, when the articles changed, it is stale, or
     the alias file changed, the name-variant table (learning again only when
     the articles changed or the table is stale); the vocabulary file when the
-    articles changed or it is stale.
+    articles changed or it is stale.  Returns the commit.
 
     ``newest_indexed`` is the newest stamp ever given in this index (``stamp``
     when this run wrote articles), so that a later one is above it even when
-    the article that had it was removed."""
+    the article that had it was removed.  Facts that still hold are not
+    rewritten: ``updated`` says when the index last changed."""
     previous = g.read_meta(generation)
-    newest = [s for s in (previous.get("newest_indexed"), stamp if changed else None) if isinstance(s, int)]
-    g.write_meta(
-        generation,
-        {
-            **g.versions(),
-            "created": previous.get("created") or now(),
-            "updated": now(),
-            "corpus": [str(p) for p in paths],
-            "newest_indexed": max(newest, default=None),
-            **engine.commit_facts(generation),
-        },
-    )
+    facts = engine.commit_facts(generation)
+    corpus = [str(p) for p in paths]
+    if changed or previous.get("corpus") != corpus or any(previous.get(k) != v for k, v in facts.items()):
+        newest = [s for s in (previous.get("newest_indexed"), stamp if changed else None) if isinstance(s, int)]
+        g.write_meta(
+            generation,
+            {
+                **g.versions(),
+                "created": previous.get("created") or now(),
+                "updated": now(),
+                "corpus": corpus,
+                "newest_indexed": max(newest, default=None),
+                **facts,
+            },
+        )
     with engine.open(generation) as index:
         if changed or not variants_current(index):
             write_variants(index, aliases)
@@ -307,6 +373,20 @@ def _finish_generation(
             write_variants(index, aliases, relearn=False)
         if changed or not vocabulary_current(index):
             write_vocabulary(index)
+    return facts["commit"]
+
+
+def _read_signatures(scan: _Scan, report: IndexReport, kept: dict[str, Signature]) -> dict[str, Signature]:
+    """The signatures of the next file record: those ``kept`` from the record
+    before, and those of the files of ``scan`` read whole that had settled
+    (see ``signatures.settled``)."""
+    partial = {file_key(r.path) for r in chain(report.rejected, report.truncated)}
+    signatures = dict(kept)
+    for path, sig in scan.files:
+        key = file_key(path)
+        if key not in signatures and sig is not None and key not in partial and settled(sig, scan.at):
+            signatures[key] = sig
+    return signatures
 
 
 def _rebuild(
@@ -343,50 +423,134 @@ def _rebuild(
         )
 
 
+class _Untrusted(Exception):
+    """An article read from a changed file is held by a file the record says is
+    unchanged (an id in two files, the first kept by the corpus order), or the
+    record and the index disagree on whether it is held: the update starts
+    again, comparing every article."""
+
+
+@dataclass
+class _Updated:
+    owners: dict[str, str]  #: article id → file, after the update
+    signatures: dict[str, Signature]  #: of the files that may be skipped next time
+    stale: bool  #: whether the file record must be written anew
+
+
+class _Stored:
+    """What the live commit holds, as far as an update needs it: the stored
+    hash of each article read, and the articles not read, by file.
+
+    Without a file record, from every live document; with one, from the
+    record and one lookup an article read (all hashes at once when the files
+    read held more than ``MAX_LOOKUPS`` articles, or once that many lookups
+    were made), each checked against the record."""
+
+    MAX_LOOKUPS = 2_000
+
+    def __init__(self, index: OpenIndex, record: FileRecord | None, skipped: set[str], reading: set[str]) -> None:
+        self.index = index
+        self.record = record
+        self.skipped = skipped
+        self.lookups = 0
+        held = None if record is None else sum(len(record.ids.get(key, ())) for key in reading)
+        self.known = index.article_hashes() if held is None or held > self.MAX_LOOKUPS else None
+        if record is not None and reading and len(record.owners) != index.doc_count():
+            raise _Untrusted  # an article named twice
+
+    def hash(self, article_id: str) -> bytes | None:
+        if self.record is None:
+            previous = self.known.get(article_id)
+            return None if previous is None else previous[1]
+        owner = self.record.owners.get(article_id)
+        if owner in self.skipped:
+            raise _Untrusted
+        if self.known is None and self.lookups < self.MAX_LOOKUPS:
+            self.lookups += 1
+            found = self.index.article_hash(article_id)
+        else:
+            if self.known is None:
+                self.known = self.index.article_hashes()
+            previous = self.known.get(article_id)
+            found = None if previous is None else previous[1]
+        if (found is None) != (owner is None):
+            raise _Untrusted  # the record and the index disagree on whether the index holds it
+        return found
+
+    def unseen(self, seen: dict[str, str]) -> dict[str, list[str]]:
+        """File (as its articles' origin names it) → ids of its articles not read this time."""
+        by_file: dict[str, list[str]] = {}
+        if self.record is not None:
+            for key, ids in self.record.ids.items():
+                if key not in self.skipped:
+                    by_file[key] = [i for i in ids if i not in seen]
+            return by_file
+        known = {i: docnum for i, (docnum, _) in self.known.items() if i not in seen}
+        # The file of each article not seen, from a column: reading stored articles would decompress them all.
+        origins = {i: f.decode() for i, f in self.index.live_values("id", "origin_file") if i in known and f}
+        for article_id, docnum in known.items():
+            origin = origins.get(article_id) or _origin_file(self.index.stored(docnum).get("origin", ""))
+            by_file.setdefault(origin, []).append(article_id)
+        return by_file
+
+
 def _update(
     engine: Engine,
     generation: Path,
-    articles: Iterable[Article],
+    scan: _Scan,
+    read: Callable[[list[Path]], Iterable[Article]],
     report: IndexReport,
     on_progress: ProgressHandler | None,
     optimize: bool,
     removable: Callable[[str], bool],
     allow_shrink: bool,
-    scope: Callable[[str], bool] | None = None,
-) -> None:
+    scope: Callable[[str], bool] | None,
+    trusted: bool,
+) -> _Updated:
+    """Brings the live generation in line with the files of ``scan``, reading
+    only those the file record (when ``trusted`` and valid) does not know
+    unchanged."""
     writer = None  # opened at the first change
 
     def open_writer():
         nonlocal writer
         if writer is None:
+            meta_newest = g.read_meta(generation).get("newest_indexed")
+            report.stamp = indexing_stamp(index.newest_indexed(), meta_newest)
             writer = engine.writer(generation)
         return writer
 
     with engine.open(generation) as index:
-        known = index.article_hashes()
-        held = len(known)
-        stamp = report.stamp = indexing_stamp(index.newest_indexed(), g.read_meta(generation).get("newest_indexed"))
+        held = index.doc_count()
+        record = read_record(generation, index.commit_id(), held) if trusted else None
+        keys = [(path, file_key(path), sig) for path, sig in scan.files]
+        skipped = set() if record is None else {key for _, key, sig in keys if record.unchanged(key, sig)}
+        chosen = [Path(path) for path, key, _ in keys if key not in skipped]
+        read_keys = {key for _, key, _ in keys if key not in skipped}
+        stored = _Stored(index, record, skipped, read_keys)
+        report.skipped = len(skipped)
+        report.unchanged = sum(len(record.ids.get(key, ())) for key in skipped) if record is not None else 0
+        seen: dict[str, str] = {}
         try:
-            for seen, article in enumerate(articles, 1):
-                previous = known.pop(article.id, None)
-                if previous is not None and previous[1] == article.content_hash.encode():
+            for done, article in enumerate(_noted(read(chosen), seen), 1):
+                previous = stored.hash(article.id)
+                if previous == article.content_hash.encode():
                     report.unchanged += 1
                 elif previous is None:
-                    open_writer().add(article, stamp)
+                    open_writer().add(article, report.stamp)
                     report.added += 1
                 else:
-                    open_writer().replace(article, stamp)
+                    open_writer().replace(article, report.stamp)
                     report.updated += 1
                 if on_progress is not None:
-                    on_progress(seen)
-            # The file of each article not seen, from a column: reading stored articles would decompress them all.
-            origins = {i: f.decode() for i, f in index.live_values("id", "origin_file") if i in known and f}
-            files_of = {i: origins.get(i) or index.stored(docnum).get("origin", "") for i, (docnum, _) in known.items()}
-            gone = [i for i in known if removable(files_of[i])]
-            report.kept = len(known) - len(gone)
-            if scope is not None:
-                removed = set(gone)
-                report.kept = sum(1 for i in known if i not in removed and scope(files_of[i]))
+                    on_progress(done)
+            unseen = stored.unseen(seen)
+            gone: list[str] = []
+            for origin, ids in unseen.items():
+                if removable(origin):
+                    gone.extend(ids)
+                elif scope is None or scope(origin):
+                    report.kept += len(ids)
             if not allow_shrink:
                 _refuse_shrink(held, len(gone), Path(report.index_dir))
             for article_id in gone:
@@ -402,8 +566,29 @@ def _update(
                 with suppress(Exception):  # the error that stopped the update is the one to report
                     engine.remove_leftovers(generation)
             raise
+        if record is not None and not chosen and writer is None:
+            report.documents = held
+            return _Updated({}, {}, stale=False)  # nothing read, nothing written: the record holds
+        if record is not None:
+            owners = dict(record.owners)
+        else:
+            owners = {i: file_key(origin) for origin, ids in unseen.items() for i in ids}
+        owners.update(seen)
+        for article_id in gone:
+            owners.pop(article_id, None)
+        still = set(owners.values()) | skipped
+        kept = {
+            key: sig
+            for key, sig in (record.signatures.items() if record is not None else ())
+            if key not in read_keys and key in still
+        }
+        signatures = _read_signatures(scan, report, kept)
+        # A file read again with nothing new (one with a rejected line) leaves the record as it is.
+        moved = record is None or any(record.owners.get(i) != key for i, key in seen.items())
+        stale = moved or writer is not None or signatures != record.signatures
     with engine.open(generation) as index:
         report.documents = index.doc_count()
+    return _Updated(owners, signatures, stale)
 
 
 def count_articles(paths: Iterable[Path]) -> int:

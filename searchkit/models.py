@@ -105,6 +105,7 @@ class IndexReport:
     removed: int = 0
     unchanged: int = 0
     kept: int = 0  #: articles missing from the input but kept: their file was not read whole, or not read
+    skipped: int = 0  #: files not opened: unchanged since the index last read them (their articles count as unchanged)
     rejected: list[Rejection] = field(default_factory=list)
     truncated: list[Rejection] = field(default_factory=list)
     seconds: float = 0.0

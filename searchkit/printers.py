@@ -237,7 +237,9 @@ class RichPrinter:
         self.console.print(
             Text(
                 f"{report.mode}: {report.added} added, {report.updated} updated, {report.removed} removed, "
-                f"{report.unchanged} unchanged, {len(report.rejected)} rejected"
+                f"{report.unchanged} unchanged"
+                + (f" (skipped {report.skipped} unchanged files)" if report.skipped else "")
+                + f", {len(report.rejected)} rejected"
                 + (f", {report.kept} kept (their files were not read whole)" if report.kept else "")
                 + f"; {report.documents} articles in {safe_text(report.index_dir, flat=True)} "
                 f"({report.index_bytes / 1e6:.1f} MB) in {report.seconds:.1f}s"

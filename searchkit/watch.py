@@ -43,6 +43,8 @@ from .errors import SearchkitError, ShrinkRefused, UsageError
 from .indexing import build_index
 from .lock import DEFAULT_LOCK_WAIT, check_wait
 from .models import IndexReport, WatchBatch
+from .signatures import Signature
+from .signatures import signature as signature_of
 
 DEFAULT_EVERY = 2.0  #: seconds between batches
 MIN_EVERY, MAX_EVERY = 0.1, 3600.0
@@ -51,18 +53,7 @@ MAX_BATCH_BYTES = 256 << 20  #: bytes read in one batch at most (a larger file g
 RESCAN_SECONDS = 60.0  #: a full scan this often, for events the file system did not report
 MAX_RETRY_DELAY = 60.0
 
-#: A file as last read: size, modification and change times, inode.
-Signature = tuple[int, int, int, int]
-
 _EVENT_TYPES = {"created", "modified", "deleted", "moved", "closed"}  # not opened, closed_no_write, attrib
-
-
-def _signature(path: Path) -> Signature | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 class _Changes:
@@ -264,7 +255,7 @@ class Watcher:
         """Every corpus file under the roots, with its signature."""
         found = {}
         for path in corpus_files(self.roots):
-            signature = _signature(path)
+            signature = signature_of(path)
             if signature is not None:
                 found[path] = signature
         return found
@@ -303,9 +294,9 @@ class Watcher:
         for path in dirty:
             if path.is_dir():
                 for file in corpus_files([path]):
-                    if self._wanted(file) and (signature := _signature(file)) and self._known.get(file) != signature:
+                    if self._wanted(file) and (signature := signature_of(file)) and self._known.get(file) != signature:
                         candidates[file] = signature
-            elif self._wanted(path) and (signature := _signature(path)) and self._known.get(path) != signature:
+            elif self._wanted(path) and (signature := signature_of(path)) and self._known.get(path) != signature:
                 candidates[path] = signature
             if not path.exists():
                 # A file deleted, or a folder deleted or moved away with its files.

@@ -121,7 +121,7 @@ def _fields(item: object, *names: str) -> dict:
 def index_report(report: m.IndexReport) -> dict:
     return {
         "index": report.index_dir,
-        **_fields(report, "mode", "added", "updated", "removed", "unchanged", "kept"),
+        **_fields(report, "mode", "added", "updated", "removed", "unchanged", "kept", "skipped"),
         "rejected": [rejection(r) for r in report.rejected],
         "truncated": [rejection(r) for r in report.truncated],
         "documents": report.documents,

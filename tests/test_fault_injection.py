@@ -52,6 +52,7 @@ from searchkit.engine.whoosh_engine import PARALLEL_THRESHOLD
 from searchkit.generations import CURRENT_FILE, META_FILE, current_generation, read_meta
 from searchkit.lock import LOCK_FILE
 from searchkit.search import SearchOptions, search
+from searchkit.signatures import RECORD_FILE
 from searchkit.variants import VARIANTS_FILE, variants_current
 from searchkit.vocabulary import VOCABULARY_FILE
 
@@ -511,7 +512,7 @@ def check_no_leftovers(index_dir: Path) -> None:
         name = entry.name
         if entry.is_dir():
             leftovers.append(name + "/")
-        elif name in (toc, "MAIN_WRITELOCK", META_FILE, VARIANTS_FILE, VOCABULARY_FILE):
+        elif name in (toc, "MAIN_WRITELOCK", META_FILE, VARIANTS_FILE, VOCABULARY_FILE, RECORD_FILE):
             continue
         elif name.split(".")[0] not in segments:  # a segment's files are named MAIN_<id>.<part>
             leftovers.append(name)

@@ -598,6 +598,17 @@ class WhooshIndex:
         """Article id → (document number, content hash) for every live document, read from columns."""
         return {article_id: (docnum, digest) for docnum, (article_id, digest) in self._live_docs("id", "hash")}
 
+    def article_hash(self, article_id: str) -> bytes | None:
+        """The content hash of the live article ``article_id``, None when there is none: one
+        lookup, for an update that compares a few articles without reading every hash."""
+        docnum = self.docnum_of(article_id)
+        if docnum is None:
+            return None
+        for segment, offset in self._reader.leaf_readers():
+            if offset <= docnum < offset + segment.doc_count_all():
+                return segment.column_reader("hash")[docnum - offset] if segment.has_column("hash") else None
+        return None
+
     def live_values(self, *columns: str) -> Iterator[tuple]:
         """The values of ``columns`` for every live document, a tuple each (None where absent)."""
         for _, values in self._live_docs(*columns):
