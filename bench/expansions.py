@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from warm import arguments, ready_index
 
-from searchkit.engine import whoosh_query
+from searchkit.engine import whoosh_expansions
 from searchkit.search import Searcher, SearchOptions
 
 QUERIES = ("choigu~2", "poutine~1", "macrn~2", "ukrain*", "gouv*", "de*")
@@ -34,7 +34,7 @@ def percentiles(searcher: Searcher, text: str, options: SearchOptions, repeat: i
     """p50 and p95 seconds of ``repeat`` runs of ``text`` as a new query, after one to warm up, and its total."""
     times, total = [], 0
     for run in range(repeat + 1):
-        whoosh_query._CHOSEN.clear()
+        whoosh_expansions._CHOSEN.clear()
         start = time.perf_counter()
         total = searcher.search(text, options).total or 0
         if run:

@@ -11,7 +11,7 @@ each operator beside the same words without it, warm:
   user's new query: the median of --repeat Searchers, each opened and warmed
   with another operator's search first;
 - *again*: the same search repeated on one Searcher, which reuses the
-  articles the operator checked (``searchkit.engine.whoosh_query._Checks``);
+  articles the operator checked (``searchkit.engine.whoosh_operators._Checks``);
 - the plain words: the median of --repeat runs on one Searcher after one to
   warm up (nothing of theirs is kept between searches).
 

@@ -1,6 +1,6 @@
 """Every query does bounded work and fails in one line when it is over a cap.
 
-The caps (``searchkit.query.MAX_*``, ``searchkit.engine.whoosh_query.MAX_EXPANSIONS``,
+The caps (``searchkit.query.MAX_*``, ``searchkit.engine.whoosh_expansions.MAX_EXPANSIONS``,
 ``searchkit.suggest.MAX_LOOKUPS``) are asserted by counts: how many terms a
 query expands to, how many vocabulary lookups it makes, that an error is
 raised; never by the clock.  Also: output in an encoding that cannot show the
@@ -21,7 +21,8 @@ from helpers import Indexed, article, one_error_line, open_live, run_cli
 from whoosh import index as whoosh_index
 
 from searchkit.engine.whoosh_engine import WhooshIndex, build_schema
-from searchkit.engine.whoosh_query import MAX_EXPANSIONS, compile_query, matched_terms
+from searchkit.engine.whoosh_expansions import MAX_EXPANSIONS
+from searchkit.engine.whoosh_query import compile_query, matched_terms
 from searchkit.errors import QueryError
 from searchkit.query import (
     MAX_DEPTH,

@@ -10,9 +10,10 @@ stores postings and scores them.  Two protocols make the seam:
 - ``OpenIndex`` is a generation opened for reading, which the caller opens and
   closes (``with engine.open(generation) as index: ...``).
 
-Every Whoosh call outside the analysis chain lives in ``searchkit.engine.whoosh``
-(``whoosh_engine`` for storage and scoring, ``whoosh_query`` for compiling the
-query syntax tree).  ``docs/scale-out.md`` describes a second engine on
+Every Whoosh call outside the analysis chain lives in the ``whoosh_*`` modules
+here: ``whoosh_engine`` for storage and scoring, ``whoosh_query`` for compiling
+the query syntax tree, ``whoosh_expansions`` for prefixes and fuzzy words, and
+``whoosh_operators`` for ``NEAR``, ``PRE``, ``atleastN`` and ``lead:``.  ``docs/scale-out.md`` describes a second engine on
 OpenSearch behind the same protocols.
 """
 

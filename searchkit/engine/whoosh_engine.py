@@ -35,6 +35,8 @@ from ..query import Node
 from ..sentences import encode as encode_structure
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from . import TEXT_FIELDS, Compiled, Ranked, Satisfied
+from . import whoosh_expansions as wq_expansions
+from . import whoosh_operators as wq_operators
 from . import whoosh_query as wq_compile
 
 INDEX_NAME = "MAIN"  #: Whoosh's name for the index in a folder, which its file names start with
@@ -106,7 +108,7 @@ def _document(article: Article, indexed: int) -> dict:
         "hash": article.content_hash.encode(),
         "indexed": indexed,
         "origin_file": article.origin_file.encode(),
-        wq_compile.STRUCTURE_COLUMN: encode_structure(article.title, article.body),
+        wq_operators.STRUCTURE_COLUMN: encode_structure(article.title, article.body),
     }
     if article.date:
         doc["date"] = article.date
@@ -434,7 +436,7 @@ class WhooshIndex:
         self._searcher = self._ix.searcher(weighting=WEIGHTING)
         self._reader = self._searcher.reader()
         self._vocabulary = Vocabulary(generation / VOCABULARY_FILE, self._reader.generation())
-        wq_compile.attach_vocabulary(self._reader, self._vocabulary)
+        wq_expansions.attach_vocabulary(self._reader, self._vocabulary)
         self._columns: dict[str, list[str | None]] = {}  #: column name → value by document number
         self._restricted: tuple[Compiled, set[int]] | None = None  #: the last restriction and its documents
 
@@ -539,7 +541,7 @@ class WhooshIndex:
             if any(s is None for s in sets):
                 return None
             return set().union(*sets)
-        return wq_compile.operator_docs(query, self._searcher)
+        return wq_operators.operator_docs(query, self._searcher)
 
     def column_values(self, name: str) -> list[str | None]:
         """Column ``name`` (``date`` or ``source``) of every document, by
@@ -560,7 +562,7 @@ class WhooshIndex:
 
     def operator_matches(self, query: Compiled | None, docnum: int) -> list[Satisfied]:
         """Where each operator of ``query`` (``NEAR``, ``atleastN``, ``lead:``) was satisfied in ``docnum``."""
-        return wq_compile.operator_matches(query, self._searcher, docnum)
+        return wq_operators.operator_matches(query, self._searcher, docnum)
 
     def capped(self, query: Compiled | None) -> list[str]:
         """What the query's prefixes and fuzzy words left out, as notes for the reader."""
@@ -643,7 +645,7 @@ class WhooshIndex:
         """Terms of the index within ``maxdist`` edits of ``term``, sharing its first ``prefix`` letters."""
         found = set()
         for fieldname in TEXT_FIELDS:
-            found.update(wq_compile.terms_within(self._reader, fieldname, term, maxdist, prefix))
+            found.update(wq_expansions.terms_within(self._reader, fieldname, term, maxdist, prefix))
         found.discard(term)
         return found
 

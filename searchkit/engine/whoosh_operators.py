@@ -1,0 +1,412 @@
+"""The query operators of the Whoosh engine: proximity (``NEAR/n``, ``PRE/n``),
+same sentence or paragraph (``NEAR/s``, ``NEAR/p``), mention counts
+(``atleastN``) and the lead (``lead:``).
+
+Each is a Whoosh query that Whoosh sees as a leaf, over span queries of its
+operands compiled field by field (a distance never spans the title and the
+body).  Its matcher checks, article by article, the positions its operands
+matched: their distance, or the sentence or paragraph holding them (from the
+article's ``structure`` column), or how many there are, and matches the
+article only when some satisfy it; they are what a snippet highlights.  The
+compiler (``whoosh_query``) builds them from the syntax tree.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from bisect import bisect_left
+
+from whoosh import matching as wm
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
+from whoosh.query.spans import Span
+
+from ..sentences import Structure
+from . import Satisfied
+
+_LOCK = threading.Lock()  #: guards the per-reader tables below
+
+#: The column holding each article's sentence and paragraph starts (``searchkit.sentences.encode``).
+STRUCTURE_COLUMN = "structure"
+
+
+class Operator(wq.Query):
+    """An operator's query: a leaf to Whoosh, matching the articles where its check passes."""
+
+    def is_leaf(self) -> bool:
+        return True
+
+    def operands(self) -> list[wq.Query]:
+        raise NotImplementedError
+
+    def _key(self) -> tuple:
+        raise NotImplementedError
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other._key() == self._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self._key()!r}"
+
+    def estimate_size(self, ixreader) -> int:
+        return sum(q.estimate_size(ixreader) for q in self.operands())
+
+    def candidates(self, searcher, context=None, start: int = 0) -> _Candidates | None:
+        """The articles from ``start`` on holding the operands, on the first of them; None when none does."""
+        raise NotImplementedError
+
+    def matcher(self, searcher, context=None):
+        checks = _checks(searcher.reader(), self)
+        candidates = self.candidates(searcher, context) if checks.matching != [] else None
+        if candidates is None:
+            return wm.NullMatcher()
+        return _OperatorMatcher(candidates, checks)
+
+    def satisfied_at(self, searcher, docnum: int) -> Satisfied | None:
+        """Where the operator was satisfied in document ``docnum``; None when it was not.
+
+        Only that document is checked, in its segment: a matcher would check
+        every article before it, in every segment."""
+        searcher, offset = next((s, o) for s, o in reversed(searcher.leaf_searchers()) if o <= docnum)
+        docnum -= offset
+        candidates = self.candidates(searcher, searcher.context(weighting=_UNSCORED), docnum)
+        if candidates is None or not (candidates.matcher.is_active() and candidates.matcher.id() == docnum):
+            return None
+        return candidates.satisfied()
+
+
+class _Unscored(scoring.WeightingModel):
+    """Scores nothing and looks up no statistics: for reading positions only."""
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        return scoring.WeightScorer(1.0)
+
+
+_UNSCORED = _Unscored()
+
+
+def _structures(reader):
+    """Document number → its ``Structure``, read from ``reader``'s column.
+
+    Opening a column reader reads the offsets of every document's value (a few
+    milliseconds on 30,000 articles), so each reader's is opened once and kept.
+    """
+    with _LOCK:
+        column = _COLUMNS.get(reader)
+    if column is None:
+        column = reader.column_reader(STRUCTURE_COLUMN) if reader.has_column(STRUCTURE_COLUMN) else False
+        with _LOCK:
+            _COLUMNS[reader] = column
+    return lambda docnum: Structure(column[docnum] if column is not False else None)
+
+
+#: Reader → its ``structure`` column reader (False when it has none); forgotten with the reader.
+_COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _Checks:
+    """What an operator's check found in the articles of one reader.
+
+    A search runs its query more than once (a tier of hits, then the count;
+    a view runs it again), and checking an article's positions is the cost of
+    an operator, so each article is checked once for each reader.  A reader
+    sees one commit for its whole life: a later commit is read by a new reader,
+    with checks of its own.
+    """
+
+    def __init__(self) -> None:
+        self.passed: dict[int, bool] = {}  #: document number → whether the check passed there
+        #: once every candidate was checked: the documents that passed, ascending
+        self.matching: list[int] | None = None
+
+    def finish(self, passed: dict[int, bool]) -> None:
+        """Keeps the documents that passed, from the checks of a walk through every candidate.
+
+        Two threads may walk at once: the first to finish sets ``matching``; the
+        other's checks, in the ``passed`` it started with, are the same."""
+        if self.matching is None:
+            self.matching = sorted(docnum for docnum, ok in passed.items() if ok)
+            self.passed = {}
+
+
+#: Reader → operator → its ``_Checks``, the latest ``CHECKED_OPERATORS`` operators
+#: searched on that reader; forgotten with the reader.
+_CHECKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+CHECKED_OPERATORS = 32
+
+
+def _checks(reader, operator: Operator) -> _Checks:
+    with _LOCK:
+        known = _CHECKS.setdefault(reader, {})
+        checks = known.pop(operator, None) or _Checks()
+        known[operator] = checks  # the most recently used last
+        while len(known) > CHECKED_OPERATORS:
+            del known[next(iter(known))]
+    return checks
+
+
+def operator_docs(query: wq.Query, searcher) -> set[int] | None:
+    """The documents operator ``query`` matches, when every segment's were all
+    checked already (by a search that went through them); None otherwise."""
+    if not isinstance(query, Operator):
+        return None
+    parts = searcher.subsearchers or [(searcher, 0)]
+    found: set[int] = set()
+    for sub, offset in parts:
+        matching = _checks(sub.reader(), query).matching
+        if matching is None:
+            return None
+        found.update(offset + docnum for docnum in matching)
+    return found
+
+
+def _matcher_from(query: wq.Query, searcher, context, start: int):
+    """``query``'s matcher, on its first article from ``start`` on."""
+    matcher = query.matcher(searcher, context)
+    if start and matcher.is_active() and matcher.id() < start:
+        matcher.skip_to(start)
+    return matcher
+
+
+class _Candidates:
+    """The articles holding an operator's operands, as a matcher, and the
+    operator's check of the article it is on."""
+
+    matcher: wm.Matcher
+
+    def found(self) -> list:
+        """What satisfies the operator in the current article; empty when the check fails."""
+        raise NotImplementedError
+
+    def satisfied(self) -> Satisfied:
+        raise NotImplementedError
+
+    def copy(self) -> _Candidates:
+        raise NotImplementedError
+
+
+class _OperatorMatcher(wm.WrappingMatcher):
+    """Matches the candidates where the operator's check passes, recording each
+    check in ``checks`` and, having gone through every candidate, the documents
+    that passed: later matchers skip straight to them.  Never skips by block
+    quality: a block's best score says nothing of its positions."""
+
+    def __init__(self, candidates: _Candidates, checks: _Checks, from_start: bool = True) -> None:
+        super().__init__(candidates.matcher)
+        self.candidates, self.checks = candidates, checks
+        #: whether every candidate before the current one was checked (no skip_to jumped any)
+        self.from_start = from_start
+        self._find()
+
+    def copy(self):
+        if not self.is_active():
+            return wm.NullMatcher()
+        return _OperatorMatcher(self.candidates.copy(), self.checks, self.from_start)
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else wm.NullMatcher()
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def spans(self) -> list[Span]:
+        raise TypeError("an operator has no spans of its own: see satisfied_at")
+
+    def next(self) -> None:
+        self.child.next()
+        self._find()
+
+    def skip_to(self, id) -> None:
+        if self.child.is_active() and id > self.child.id():
+            self.from_start = False
+            self.child.skip_to(id)
+        self._find()
+
+    def all_ids(self):
+        while self.is_active():
+            yield self.id()
+            self.next()
+
+    def _find(self) -> None:
+        """Moves to the first candidate from here that passes the check."""
+        child, checks = self.child, self.checks
+        matching = checks.matching
+        if matching is not None:
+            while child.is_active():
+                docnum = child.id()
+                at = bisect_left(matching, docnum)
+                if at == len(matching):
+                    self.child = wm.NullMatcher()
+                    return
+                if matching[at] == docnum:
+                    return
+                child.skip_to(matching[at])
+            return
+        passed = checks.passed
+        while child.is_active():
+            docnum = child.id()
+            ok = passed.get(docnum)
+            if ok is None:
+                ok = passed[docnum] = bool(self.candidates.found())
+            if ok:
+                return
+            child.next()
+        if self.from_start:
+            checks.finish(passed)
+
+
+class NearOperator(Operator):
+    """Two operands at most ``distance`` words apart (``ordered``: the first before
+    the second), or in the same sentence or paragraph, in one field."""
+
+    def __init__(self, fieldname, a, b, distance, unit, ordered) -> None:
+        self.fieldname, self.a, self.b = fieldname, a, b
+        self.distance, self.unit, self.ordered = distance, unit, ordered
+
+    def _key(self) -> tuple:
+        return (self.fieldname, self.a, self.b, self.distance, self.unit, self.ordered)
+
+    def operands(self) -> list[wq.Query]:
+        return [self.a, self.b]
+
+    def estimate_size(self, ixreader) -> int:
+        return min(q.estimate_size(ixreader) for q in self.operands())
+
+    def candidates(self, searcher, context=None, start: int = 0) -> _Candidates | None:
+        a, b = _matcher_from(self.a, searcher, context, start), _matcher_from(self.b, searcher, context, start)
+        if not (a.is_active() and b.is_active()):
+            return None
+        structure = _structures(searcher.reader()) if self.unit != "word" else None
+        return _NearCandidates(a, b, self, structure)
+
+    def pairs(self, aspans: list[Span], bspans: list[Span], structure: Structure | None) -> list[tuple[Span, Span]]:
+        """The (a, b) span pairs that satisfy the operator."""
+        found = []
+        if structure is None:
+            # Spans come sorted by start: only those starting in reach are looked at.
+            longest = max((s.end - s.start for s in bspans), default=0)
+            starts = [s.start for s in bspans]
+            for x in aspans:
+                first = bisect_left(starts, x.start - self.distance - longest)
+                for y in bspans[first:]:
+                    if y.start > x.end + self.distance:
+                        break
+                    if self.ordered and not x.end < y.start:
+                        continue
+                    if 1 <= x.distance_to(y) <= self.distance and not x.overlaps(y):
+                        found.append((x, y))
+            return found
+        units: dict[int, list[Span]] = {}
+        for y in bspans:
+            units.setdefault(structure.unit(self.fieldname, self.unit, y.start), []).append(y)
+        for x in aspans:
+            for y in units.get(structure.unit(self.fieldname, self.unit, x.start), ()):
+                if not x.overlaps(y) and not (self.ordered and not x.end < y.start):
+                    found.append((x, y))
+        return found
+
+
+class _NearCandidates(_Candidates):
+    def __init__(self, a, b, query: NearOperator, structure) -> None:
+        self.a, self.b, self.query, self.structure = a, b, query, structure
+        self.matcher = IntersectionMatcher(a, b)
+
+    def copy(self) -> _NearCandidates:
+        return _NearCandidates(self.a.copy(), self.b.copy(), self.query, self.structure)
+
+    def found(self) -> list[tuple[Span, Span]]:
+        structure = self.structure(self.matcher.id()) if self.structure is not None else None
+        return self.query.pairs(self.a.spans(), self.b.spans(), structure)
+
+    def satisfied(self) -> Satisfied:
+        pairs = self.found()
+        spans = sorted({(s.start, s.end) for pair in pairs for s in pair})
+        fieldname = self.query.fieldname
+        return Satisfied(
+            tuple((fieldname, start, end) for start, end in spans),
+            tuple((fieldname, x.start, x.end, y.start, y.end) for x, y in pairs),
+        )
+
+
+class _Fielded(Operator):
+    """An operator over one operand in several fields: ``atleastN``, ``lead:``."""
+
+    def __init__(self, parts: tuple[tuple[str, wq.Query], ...]) -> None:
+        self.parts = parts
+
+    def _key(self) -> tuple:
+        return (self.parts,)
+
+    def operands(self) -> list[wq.Query]:
+        return [q for _, q in self.parts]
+
+    def candidates(self, searcher, context=None, start: int = 0) -> _Candidates | None:
+        matchers = [(f, _matcher_from(q, searcher, context, start)) for f, q in self.parts]
+        matchers = [(f, m) for f, m in matchers if m.is_active()]
+        if not matchers:
+            return None
+        return _FieldedCandidates(matchers, self, _structures(searcher.reader()))
+
+    def keep(self, spans: list[tuple[str, int, int]], structure) -> list[tuple[str, int, int]]:
+        """The spans (field, first, last) of an article that satisfy the operator; none when it fails."""
+        raise NotImplementedError
+
+
+class AtLeastOperator(_Fielded):
+    """``atleastN``: the operand's occurrences in all fields together number at least ``count``."""
+
+    def __init__(self, parts, count: int) -> None:
+        super().__init__(parts)
+        self.count = count
+
+    def _key(self) -> tuple:
+        return (self.parts, self.count)
+
+    def keep(self, spans, structure):
+        return spans if len(spans) >= self.count else []
+
+
+class LeadOperator(_Fielded):
+    """``lead:``: in the title, or in the body before its second paragraph."""
+
+    def keep(self, spans, structure):
+        end = structure.lead_end()
+        return [s for s in spans if s[0] == "title" or end is None or s[2] < end]
+
+
+class _FieldedCandidates(_Candidates):
+    def __init__(self, matchers, query: _Fielded, structures) -> None:
+        self.matchers, self.query, self.structures = matchers, query, structures
+        union = matchers[0][1]
+        for _, m in matchers[1:]:
+            union = UnionMatcher(union, m)
+        self.matcher = union
+
+    def copy(self) -> _FieldedCandidates:
+        return _FieldedCandidates([(f, m.copy()) for f, m in self.matchers], self.query, self.structures)
+
+    def found(self) -> list[tuple[str, int, int]]:
+        docnum = self.matcher.id()
+        spans = [(f, s.start, s.end) for f, m in self.matchers if m.is_active() and m.id() == docnum for s in m.spans()]
+        if not spans:
+            return []
+        return self.query.keep(spans, self.structures(docnum) if isinstance(self.query, LeadOperator) else None)
+
+    def satisfied(self) -> Satisfied:
+        return Satisfied(tuple(self.found()))
+
+
+def operator_matches(query: wq.Query | None, searcher, docnum: int) -> list[Satisfied]:
+    """Where each operator of ``query`` was satisfied in document ``docnum`` (those it matches)."""
+    found = []
+    for leaf in query.leaves() if query is not None else ():
+        if isinstance(leaf, Operator):
+            satisfied = leaf.satisfied_at(searcher, docnum)
+            if satisfied is not None:
+                found.append(satisfied)
+    return found
