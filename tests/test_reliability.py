@@ -676,3 +676,21 @@ def test_an_overlong_json_line_is_rejected_and_its_neighbours_read(tmp_path, mon
 
     assert [a.id for a in articles] == ["100", "z100", "z101"]
     assert [(r.line, r.reason.startswith("line too long")) for r in rejected] == [(2, True)]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("empty.jsonl", b""), ("plain.jsonl.gz", b'{"id": "1", "title": "Poutine", "body": "Poutine parle."}\n')],
+)
+def test_an_index_built_from_no_article_is_empty_and_takes_articles_later(tmp_path, name, content):
+    nothing = tmp_path / name
+    nothing.write_bytes(content)
+    index_dir = tmp_path / "index"
+    built = run_cli("index", str(nothing), "--index", str(index_dir), "--rebuild")
+    assert built.returncode == 3, built.stderr  # the file is rejected: no article, no traceback
+    assert "rejected" in built.stderr and "Traceback" not in built.stderr and "internal error" not in built.stderr
+    searched = run_cli("search", "poutine", "--index", str(index_dir))
+    assert searched.returncode == 1 and "0 articles" in searched.stdout, searched.stderr
+    write_jsonl(tmp_path / "one.jsonl", [article("1", "Poutine parle.")])
+    assert run_cli("index", str(tmp_path / "one.jsonl"), "--index", str(index_dir)).returncode == 0
+    assert run_cli("search", "poutine", "--index", str(index_dir), "--json").returncode == 0

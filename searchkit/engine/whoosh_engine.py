@@ -435,6 +435,11 @@ class WhooshIndex:
         self._ix = index.open_dir(str(generation))
         self._searcher = self._ix.searcher(weighting=WEIGHTING)
         self._reader = self._searcher.reader()
+        # An index of no article has no segment, and Whoosh reads it through an
+        # EmptyReader, which knows no commit: its table of contents does.
+        self._commit: int = self._reader.generation()
+        if self._commit is None:
+            self._commit = self._ix.latest_generation()
         self._vocabulary = Vocabulary(generation / VOCABULARY_FILE, self._reader.generation())
         wq_expansions.attach_vocabulary(self._reader, self._vocabulary)
         self._columns: dict[str, list[str | None]] = {}  #: column name → value by document number
@@ -452,7 +457,7 @@ class WhooshIndex:
 
     def is_current(self) -> bool:
         """Whether no commit came after the one this was opened at."""
-        return self._ix.latest_generation() == self._reader.generation()
+        return self._ix.latest_generation() == self._commit
 
     # what a query needs
 
@@ -629,7 +634,7 @@ class WhooshIndex:
     # vocabulary
 
     def commit_id(self) -> int:
-        return self._reader.generation()
+        return self._commit
 
     def doc_frequency(self, term: str) -> int:
         """How many articles hold ``term``, title and body counted apart."""
