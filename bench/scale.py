@@ -95,7 +95,7 @@ def ready_corpus(args: argparse.Namespace) -> Path:
         if not generate.DEFAULT_CORPUS.exists():
             sys.exit(f"scale: no Le Monde corpus at {generate.DEFAULT_CORPUS} to generate from")
         log(f"generating {args.n:,} articles into {cached}")
-        partial = cached.with_suffix(".part")
+        partial = cached.with_name(f"{cached.stem}.part.gz")  # written gzipped, as its name says
         generate.write(generate.DEFAULT_CORPUS, args.n, args.seed, partial)
         partial.rename(cached)
     return cached
