@@ -441,10 +441,15 @@ def main() -> None:
     console.print(
         f"Run: {report['meta']['seconds']:.0f} s, {report['meta']['cpus']} CPUs, commit {report['meta']['commit']}."
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    args.out.with_suffix(".txt").write_text(console.export_text())
-    log(f"wrote {args.out} and {args.out.with_suffix('.txt')}")
+    write_report(report, console, args.out)
+
+
+def write_report(report: dict, console: Console, out: Path) -> None:
+    """The run's figures as JSON at ``out``, and the tables as printed beside it (``.txt``)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    out.with_suffix(".txt").write_text(console.export_text())
+    log(f"wrote {out} and {out.with_suffix('.txt')}")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from run import (
     time_cold,
     time_queries,
     tool_versions,
+    write_report,
 )
 
 from searchkit.errors import SearchkitError
@@ -377,10 +378,7 @@ def main() -> None:
         tables += [forms_table(report["forms"]), updates_table(report["updates"])]
     for table in tables:
         console.print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    args.out.with_suffix(".txt").write_text(console.export_text())
-    log(f"wrote {args.out} and {args.out.with_suffix('.txt')}")
+    write_report(report, console, args.out)
 
 
 if __name__ == "__main__":
