@@ -13,8 +13,9 @@ stores postings and scores them.  Two protocols make the seam:
 Every Whoosh call outside the analysis chain lives in the ``whoosh_*`` modules
 here: ``whoosh_engine`` for storage and scoring, ``whoosh_query`` for compiling
 the query syntax tree, ``whoosh_expansions`` for prefixes and fuzzy words, and
-``whoosh_operators`` for ``NEAR``, ``PRE``, ``atleastN`` and ``lead:``.  ``docs/scale-out.md`` describes a second engine on
-OpenSearch behind the same protocols.
+``whoosh_operators`` for ``NEAR``, ``PRE``, ``atleastN`` and ``lead:``.
+``docs/scale-out.md`` describes a second engine on OpenSearch behind the same
+protocols.
 """
 
 from __future__ import annotations
