@@ -328,6 +328,7 @@ def _alert(searcher: Searcher, entry: WatchEntry, after: int | None, newest: int
         source=entry.source,
         sort="date",
         suggest=False,
+        exact_count=True,  # "12 new articles": a figure a cron job acts on
         indexed_after=after,
         indexed_upto=newest,
     )

@@ -521,6 +521,14 @@ def search(
     source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="By relevance, or by date (newest first).")] = Sort.score,
     explain: Annotated[bool, typer.Option("--explain", help="Show why each hit matched.")] = False,
+    exact_count: Annotated[
+        bool,
+        typer.Option(
+            "--exact-count",
+            help="Count every match exactly, however long it takes. By default, a count that would read "
+            "too many postings (README, Limits) is estimated from a sample and shown as 'about N'.",
+        ),
+    ] = False,
     facets: Annotated[
         str | None,
         typer.Option(
@@ -548,6 +556,7 @@ def search(
             source=source,
             sort=sort.value,
             explain=explain,
+            exact_count=exact_count,
             facets=facet_names,
         )
         with Searcher(_ready_index(index_dir)) as searcher:

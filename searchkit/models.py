@@ -71,6 +71,7 @@ class SearchResult:
 
     query: str | None  #: None for ``similar``
     total: int | None  #: articles matching every word (or, with partial matches, some); None if not counted
+    total_estimated: bool = False  #: ``total`` estimated from a sample (``--exact-count`` to count it exactly)
     hits: list[Hit] = field(default_factory=list)
     offset: int = 0
     suggestions: list[Suggestion] = field(default_factory=list)

@@ -186,7 +186,7 @@ class RichPrinter:
 
     def results(self, result: SearchResult) -> None:
         shown = len(result.hits)
-        counted = "Articles " if result.total is None else f"{_articles(result.total)} "
+        counted = "Articles " if result.total is None else f"{_about(result)}{_articles(result.total)} "
         if result.similar_to is not None:
             summary = f"{counted}like article {safe_text(result.similar_to, flat=True)}"
         else:
@@ -320,6 +320,10 @@ class RichPrinter:
         )
 
 
+def _about(result: SearchResult) -> str:
+    return "about " if result.total_estimated else ""
+
+
 def _articles(count: int) -> str:
     return f"{count:,} article{'s' if count != 1 else ''}"
 
@@ -447,7 +451,10 @@ class _Rows:
         written = result.offset + len(result.hits)
         if result.total is not None and result.query is not None and written < result.total:
             first = f"{result.offset + 1:,}–{written:,}" if result.hits else "none"
-            _note(f"hits {first} of {result.total:,} written: --limit and --page choose which (at most 10,000 a page)")
+            _note(
+                f"hits {first} of {_about(result)}{result.total:,} written: "
+                "--limit and --page choose which (at most 10,000 a page)"
+            )
         return False
 
     def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:

@@ -46,6 +46,8 @@ class SearchOptions:
     explain: bool = False
     suggest: bool = True
     count: bool = True  #: count every match for ``total``; a third of a typical query's time
+    #: count exactly however much it costs; otherwise a costly count is estimated (``whoosh_counts``)
+    exact_count: bool = False
     #: only articles whose ``indexed`` stamp is above ``indexed_after`` and at most ``indexed_upto`` (alerts)
     indexed_after: int | None = None
     indexed_upto: int | None = None
@@ -174,6 +176,7 @@ def _search(
     index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction
 ) -> SearchResult:
     found, total, strict_count = _ranked(index, variants, node, text, options, restriction)
+    total, estimated = total if total is not None else (None, False)
     positive = index.compile(node, variants, positive_only=True)
     terms = index.matched_terms(positive, operators=False)
     parts = query_parts(node, variants, index) if options.explain else []
@@ -190,6 +193,7 @@ def _search(
     result = SearchResult(
         query=text,
         total=total,
+        total_estimated=estimated,
         hits=hits,
         offset=options.offset,
         suggestions=suggestions,
@@ -205,7 +209,8 @@ def _search(
 
 def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction):
     """The hits up to the requested page as (ranked document, partial) pairs,
-    the total, and how many articles have every word.
+    the total (with whether it is an estimate), and how many articles have
+    every word (at least).
 
     Hits come in tiers: articles with every word, names in the query's own
     spelling; then with every word, names in any spelling; then (unless
@@ -223,7 +228,14 @@ def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, optio
         tiers.append((relaxed, True))
     found: list[tuple[Ranked, bool]] = []
     seen: set[int] = set()
-    relaxed_count = 0
+    relaxed_count = (0, False)
+
+    def count(query: Compiled) -> tuple[int, bool]:
+        """(articles, whether estimated)."""
+        if options.exact_count:
+            return index.count(query, restriction), False
+        return index.count_about(query, restriction)
+
     for query, partial in tiers:
         if len(found) >= wanted:
             break
@@ -231,11 +243,11 @@ def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, optio
         found.extend((r, partial) for r in ranked if r.docnum not in seen)
         seen.update(r.docnum for r in ranked)
         if partial and options.count:
-            relaxed_count = index.count(query, restriction)
+            relaxed_count = count(query)
     if not options.count:
         return found, None, sum(not partial for _, partial in found)
-    strict_count = index.count(strict, restriction)
-    return found, max(strict_count, relaxed_count), strict_count
+    strict_count = count(strict)
+    return found, max(strict_count, relaxed_count), strict_count[0]
 
 
 def _runnable(compiled: Compiled | None, text: str) -> Compiled:

@@ -81,6 +81,7 @@ def result(found: m.SearchResult, fields: tuple[str, ...] | None = None) -> dict
         "query": found.query,
         "similar_to": found.similar_to,
         "total": found.total,
+        "total_estimated": found.total_estimated,
         "offset": found.offset,
         "suggestions": [{"query": s.query, "hits": s.hits} for s in found.suggestions],
         "notes": list(found.notes),

@@ -270,6 +270,7 @@ def test_json_search_result_is_one_document_with_the_span_shape():
         "query": "choïgou",
         "similar_to": None,
         "total": 1,
+        "total_estimated": False,
         "offset": 10,
         "suggestions": [{"query": "Choïgou", "hits": 5}],
         "notes": ["capped"],

@@ -35,6 +35,7 @@ from ..query import Node
 from ..sentences import encode as encode_structure
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from . import TEXT_FIELDS, Compiled, Ranked, Satisfied
+from . import whoosh_counts as wq_counts
 from . import whoosh_expansions as wq_expansions
 from . import whoosh_operators as wq_operators
 from . import whoosh_query as wq_compile
@@ -488,7 +489,7 @@ class WhooshIndex:
         Whoosh's own count walks its matcher tree a document at a time, which
         costs as much again as the ranked search.
         """
-        matched = self._doc_set(query)
+        matched = wq_counts.matching(query, self._searcher)
         if matched is None:
             # Not Whoosh's count of a search: where a matcher cannot skip by
             # block quality (proximities), the collector counts only the
@@ -498,6 +499,15 @@ class WhooshIndex:
         if restriction is not None:
             matched &= self._allowed(restriction)
         return len(matched)
+
+    def count_about(self, query: Compiled, restriction: Compiled | None = None) -> tuple[int, bool]:
+        """How many articles ``query`` matches, and whether that is an estimate:
+        exact unless reading every posting would cost too much (``whoosh_counts``)."""
+        allowed = self._allowed(restriction) if restriction is not None else None
+        estimate = wq_counts.estimated(query, self._searcher, allowed)
+        if estimate is not None:
+            return estimate, True
+        return self.count(query, restriction), False
 
     def doc_set(self, query: Compiled | None, restriction: Compiled | None = None) -> set[int]:
         """The numbers of the live documents ``query`` matches (every live
@@ -518,35 +528,8 @@ class WhooshIndex:
         return self._restricted[1]
 
     def _docs(self, query: Compiled) -> set[int]:
-        found = self._doc_set(query)
+        found = wq_counts.matching(query, self._searcher)
         return found if found is not None else set(self._searcher.docs_for_query(query))
-
-    def _doc_set(self, query: Compiled) -> set[int] | None:
-        if isinstance(query, wq.Term):
-            if (query.fieldname, query.text) not in self._reader:
-                return set()
-            return set(self._reader.postings(query.fieldname, query.text).all_ids())
-        if isinstance(query, wq.Every):
-            return set(self._reader.all_doc_ids())
-        if isinstance(query, wq.NumericRange):
-            # A date range is a few dozen terms (days at its ends, blocks of days
-            # between): the union of their postings.
-            tiers = query._compile_query(self._reader).leaves()  # as bytes: simplify() decodes the tiers wrong
-            terms = {term for tier in tiers for term in tier.expanded_terms(self._reader)}
-            return set().union(*(self._doc_set(wq.Term(*term)) for term in terms))
-        if isinstance(query, wq.And):
-            kept = [sub for sub in query.subqueries if not isinstance(sub, wq.Not)]
-            sets = [self._doc_set(sub) for sub in kept]
-            excluded = [self._doc_set(sub.query) for sub in query.subqueries if isinstance(sub, wq.Not)]
-            if not sets or any(s is None for s in sets + excluded):
-                return None
-            return set.intersection(*sets).difference(*excluded)
-        if isinstance(query, wq.Or):
-            sets = [self._doc_set(sub) for sub in query.subqueries]
-            if any(s is None for s in sets):
-                return None
-            return set().union(*sets)
-        return wq_operators.operator_docs(query, self._searcher)
 
     def column_values(self, name: str) -> list[str | None]:
         """Column ``name`` (``date`` or ``source``) of every document, by
