@@ -155,6 +155,18 @@ def test_a_prefix_searches_highlights_and_explains_only_its_most_common_words(in
     assert explained == set(FREQUENT)
 
 
+def test_a_prefix_capped_in_title_and_body_gets_one_note_with_the_wider_field(make_index):
+    titled = make_index(
+        [
+            article("titles", " ".join(DE_WORDS), title=" ".join(DE_WORDS[:55])),
+            article("plain", "Rien à voir."),
+        ]
+    )
+    assert titled.search("de*").notes == [
+        f"de*: searched the {MAX_EXPANSIONS} most common of {len(DE_WORDS)} words starting 'de'"
+    ]
+
+
 def test_a_capped_prefix_or_fuzzy_word_says_so_and_an_uncapped_one_does_not(indexed):
     capped = indexed.search("de*").notes
     assert capped == [f"de*: searched the {MAX_EXPANSIONS} most common of {len(DE_WORDS)} words starting 'de'"]

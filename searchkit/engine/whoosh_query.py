@@ -76,14 +76,16 @@ class _SpanUnion(wm.WrappingMatcher):
 
 def capped_notes(query: wq.Query | None, reader) -> list[str]:
     """A note for each prefix or fuzzy word of ``query`` that could expand to
-    more words than it searched, once each."""
-    notes: dict[str, None] = {}
+    more words than it searched: one a word, with the most words of any field
+    it searched (a title holds fewer words than a body)."""
+    widest: dict[tuple, tuple[int, Capped]] = {}
     for leaf in _leaves(query) if query is not None else ():
         if isinstance(leaf, Capped):
             chosen, total = leaf.expansion(reader)
-            if total > len(chosen):
-                notes[leaf.note(total)] = None
-    return list(notes)
+            key = (type(leaf), leaf.text, getattr(leaf, "maxdist", 0))
+            if total > len(chosen) and total > widest.get(key, (0, leaf))[0]:
+                widest[key] = (total, leaf)
+    return [leaf.note(total) for total, leaf in widest.values()]
 
 
 def _gapped(fieldname: str, parts: list[tuple[wq.Query, int]], boost: float = 1.0) -> wq.Query:
