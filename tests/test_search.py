@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import article
+from helpers import article, write_jsonl
 
 from searchkit.errors import IndexUnavailable, QueryError
+from searchkit.indexing import build_index
 from searchkit.search import SearchOptions, search
 
 
@@ -95,6 +96,23 @@ def test_source_filter(news):
 
 def test_sort_by_date_newest_first(news):
     assert news.ids("moscou OR conseil OR football", sort="date") == ["moscou", "teheran", "kyiv", "sport"]
+
+
+def test_sort_by_date_puts_the_same_date_in_id_order_and_undated_last_across_updates(make_index):
+    def articles(changed: str = "Le conseil a voté.") -> list[dict]:
+        same_day = [article(i, changed if i == "c" else "Le conseil a voté.", date="2022-05-01") for i in "mcxa"]
+        newer = article("new", "Le conseil a voté.", date="2022-06-01")
+        return [*same_day, newer, article("u2", "Le conseil a voté."), article("u1", "Le conseil a voté.")]
+
+    archive = make_index(articles())
+    expected = ["new", "a", "c", "m", "x", "u1", "u2"]
+    assert archive.ids("conseil", sort="date", limit=20) == expected
+    # "c" changed: indexed again, it is now the index's last document, and keeps its place
+    write_jsonl(archive.corpus, articles("Le conseil a voté deux fois."))
+    assert build_index([archive.corpus], archive.dir).updated == 1
+    assert archive.ids("conseil", sort="date", limit=20) == expected
+    pages = [archive.ids("conseil", sort="date", limit=3, offset=offset) for offset in (0, 3, 6)]
+    assert [i for page in pages for i in page] == expected
 
 
 def test_pages_do_not_overlap(news):
