@@ -712,6 +712,14 @@ def cooccur(
     min_articles: Annotated[
         int, typer.Option("--min-articles", min=1, help="Leave out names in fewer matching articles.")
     ] = 2,
+    sample: Annotated[
+        int,
+        typer.Option(
+            "--sample",
+            min=0,
+            help="Read the names of at most this many matching articles, evenly spread; 0 for all of them.",
+        ),
+    ] = 1000,
     filters: Filters = None,
     chosen: Output = None,
 ) -> None:
@@ -724,7 +732,7 @@ def cooccur(
     from .cooccur import CooccurOptions
     from .cooccur import cooccur as names_alongside
 
-    options = CooccurOptions(limit=limit, min_articles=min_articles, **asdict(filters))
+    options = CooccurOptions(limit=limit, min_articles=min_articles, sample=sample, **asdict(filters))
     _show_view(chosen, index_dir, lambda searcher: names_alongside(searcher, query, options), "cooccurrence")
 
 

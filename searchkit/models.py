@@ -234,6 +234,7 @@ class CoName:
     spellings: tuple[tuple[str, int], ...]  #: (spelling as written, occurrences), most frequent first
     articles: int  #: matching articles naming it
     corpus_articles: int  #: articles of the whole index naming it
+    corpus_estimated: bool  #: ``corpus_articles`` estimated from a sample of the index (a name in many articles)
     lift: float  #: its share of the matching articles over its share of the whole index
 
 
@@ -243,6 +244,7 @@ class Cooccurrence:
 
     query: str
     articles: int  #: articles matching the query
+    read: int  #: matching articles whose names were read: all, or an even sample of them
     corpus: int  #: articles in the index
     names: list[CoName]
     found: int  #: distinct names (name keys) found in the matching articles

@@ -439,7 +439,7 @@ class _Rows:
         self.table(wire.KWIC_COLUMNS, [wire.kwic_line(line) for line in found.lines], found.notes)
 
     def cooccurrence(self, found: Cooccurrence) -> None:
-        names = [wire.co_name(name, found.articles) for name in found.names]
+        names = [wire.co_name(name, found.read) for name in found.names]
         self.table(wire.COOCCUR_COLUMNS, names, found.notes)
 
     def _listed(self, result: SearchResult) -> bool:
@@ -751,10 +751,11 @@ def render_cooccurrence(found: Cooccurrence) -> Text:
         style="bold",
     )
     for name, shown in zip(found.names, names, strict=True):
-        share = name.articles / found.articles if found.articles else 0
+        share = name.articles / found.read if found.read else 0
+        corpus = ("~" if name.corpus_estimated else "") + f"{name.corpus_articles:,}"
         out.append(
             "\n" + shown[:name_width].ljust(name_width) + f"  {name.articles:>8,}  {_percent(share):>6}  "
-            f"{name.corpus_articles:>8,}  {name.lift:>7.1f}  "
+            f"{corpus:>8}  {name.lift:>7.1f}  "
         )
         spellings = ", ".join(f"{safe_text(s, flat=True)} {c:,}" for s, c in name.spellings)
         out.append(spellings, style="dim")

@@ -170,7 +170,7 @@ def alerts(found: list[m.Alert], fields: tuple[str, ...] | None = None) -> dict:
 #: The columns of each view's rows, in order.
 TIMELINE_COLUMNS = ("bucket", "start", "end", "query", "count", "articles", "share")
 KWIC_COLUMNS = ("docname", "date", "from", "to", "pre", "keyword", "post", "pattern", "field", "start", "end")
-COOCCUR_COLUMNS = ("name", "key", "articles", "share", "corpus_articles", "lift", "spellings")
+COOCCUR_COLUMNS = ("name", "key", "articles", "share", "corpus_articles", "corpus_estimated", "lift", "spellings")
 FACET_COLUMNS = ("facet", "value", "count")
 
 
@@ -245,13 +245,15 @@ def concordance(found: m.Concordance) -> dict:
     }
 
 
-def co_name(name: m.CoName, matched: int) -> dict:
+def co_name(name: m.CoName, read: int) -> dict:
+    """``articles`` and ``share`` are of the matching articles read (``Cooccurrence.read``)."""
     return {
         "name": name.name,
         "key": name.key,
         "articles": name.articles,
-        "share": round(name.articles / matched, 6) if matched else None,
+        "share": round(name.articles / read, 6) if read else None,
         "corpus_articles": name.corpus_articles,
+        "corpus_estimated": name.corpus_estimated,
         "lift": round(name.lift, 3),
         "spellings": [{"spelling": s, "count": c} for s, c in name.spellings],
     }
@@ -261,12 +263,13 @@ def cooccurrence(found: m.Cooccurrence) -> dict:
     return {
         "query": found.query,
         "articles": found.articles,
+        "read": found.read,
         "corpus": found.corpus,
         "found": found.found,
         "limit": found.limit,
         "min_articles": found.min_articles,
         "notes": list(found.notes),
-        "names": [co_name(n, found.articles) for n in found.names],
+        "names": [co_name(n, found.read) for n in found.names],
     }
 
 

@@ -274,6 +274,49 @@ def test_cooccur_counts_names_by_group_with_lift(news):
     assert counts == sorted(counts, reverse=True)
 
 
+def test_cooccur_reads_an_even_sample_of_many_matching_articles_and_says_so(news):
+    whole = cli_json("cooccur", "zorglub", "--min-articles", "1", "--index", str(news.dir), "--json")
+    assert whole["read"] == whole["articles"] == len(having("zorglub"))
+    sampled = cli_json("cooccur", "zorglub", "--sample", "2", "--min-articles", "1", "--index", str(news.dir), "--json")
+    assert sampled["read"] == 2 and sampled["articles"] == whole["articles"]
+    assert any("even sample of 2 of the 5 matching articles" in note for note in sampled["notes"])
+    assert all(n["articles"] <= 2 and n["share"] == round(n["articles"] / 2, 6) for n in sampled["names"])
+    assert {n["name"] for n in sampled["names"]} < {n["name"] for n in whole["names"]}
+
+
+def test_cooccur_estimates_the_index_counts_of_frequent_names(make_index, monkeypatch):
+    from searchkit import cooccur as co
+    from searchkit.engine import whoosh_counts
+    from searchkit.search import Searcher
+
+    named = [
+        article(
+            f"n{i:04d}",
+            " ".join(
+                part
+                for part, every in (("Emmanuel Macron parle.", 2), ("Les États-Unis répondent.", 3), ("zorglub", 7))
+                if i % every == 0
+            )
+            or "Rien.",
+            title=TITLE,
+        )
+        for i in range(1500)
+    ]
+    archive = make_index(named)
+    with Searcher(archive.dir) as searcher:
+        exact = {n.name: n.corpus_articles for n in co.cooccur(searcher, "zorglub").names}
+    assert exact == {"Emmanuel": 750, "Macron": 750, "États-Unis": 500}
+    monkeypatch.setattr(co, "NAME_COUNT_POSTINGS", 400)
+    monkeypatch.setattr(whoosh_counts, "SAMPLE_POSTINGS", 100_000)  # half the budget: 200 postings
+    monkeypatch.setattr(whoosh_counts, "MIN_SAMPLED_MATCHES", 50)
+    with Searcher(archive.dir) as searcher:
+        found = co.cooccur(searcher, "zorglub")
+    assert {n.name for n in found.names} == set(exact)
+    for name in found.names:
+        assert name.corpus_estimated
+        assert abs(name.corpus_articles - exact[name.name]) <= 0.1 * exact[name.name], name
+
+
 def test_cooccur_leaves_out_the_query_names_and_says_when_the_limit_cut(news):
     found = cli_json("cooccur", "Zelensky", "--limit", "1", "--min-articles", "1", "--index", str(news.dir), "--json")
     assert "Zelensky" not in {n["name"] for n in found["names"]}

@@ -16,8 +16,12 @@ as "about 0".  Estimates are rounded to three significant figures and marked
 as such (``SearchResult.total_estimated``); ``--exact-count`` asks for the
 exact figure whatever it costs.
 
-Phrases and proximity operators are never estimated: their counts come from
-position checks that a search made already (``whoosh_operators``).
+A caller that counts many things at once (``cooccur`` counts each name of
+its list in the whole index) passes a budget of its own; phrases and
+proximity operators are then sampled too, through Whoosh's matcher, which
+checks positions only within the windows.  A search's own count never
+samples them: the search has checked their positions already
+(``whoosh_operators``), and the exact count reads those checks.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from .whoosh_expansions import Capped
 
 #: A count that would read more postings than this is estimated from a sample (README, "Limits").
 EXACT_COUNT_POSTINGS = 200_000
-#: About this many postings are read for an estimate...
+#: About this many postings are read for an estimate at that budget (in proportion at another)...
 SAMPLE_POSTINGS = 20_000
 #: ...in this many stretches of document numbers, spread evenly over the index.
 SAMPLE_WINDOWS = 16
@@ -95,19 +99,21 @@ def matching(query: wq.Query, searcher, windows: Windows | None = None) -> set[i
             return None
         return set().union(*sets)
     if windows is not None:
-        return None
+        return _within(query.matcher(searcher, searcher.boolean_context()), windows)
     return wq_operators.operator_docs(query, searcher)
 
 
-def estimated(query: wq.Query, searcher, allowed: set[int] | None = None) -> int | None:
+def estimated(query: wq.Query, searcher, allowed: set[int] | None = None, budget: int | None = None) -> int | None:
     """About how many live documents ``query`` matches (within ``allowed``),
-    from a sample; None when the exact count is cheap enough, the query can't
-    be sampled, or the sample found too few to scale."""
+    from a sample; None when the exact count reads at most ``budget`` postings
+    (``EXACT_COUNT_POSTINGS`` by default), it holds a phrase or an operator and
+    no budget was given, or the sample found too few to scale."""
     reader = searcher.reader()
-    cost = postings_cost(query, reader)
-    if cost is None or cost <= EXACT_COUNT_POSTINGS:
+    cost = postings_cost(query, reader, positions=budget is not None)
+    budget = budget or EXACT_COUNT_POSTINGS
+    if cost is None or cost <= budget:
         return None
-    windows = Windows.spread(reader.doc_count_all(), SAMPLE_POSTINGS / cost)
+    windows = Windows.spread(reader.doc_count_all(), SAMPLE_POSTINGS * budget / EXACT_COUNT_POSTINGS / cost)
     sampled = matching(query, searcher, windows)
     if sampled is None:
         return None
@@ -118,9 +124,9 @@ def estimated(query: wq.Query, searcher, allowed: set[int] | None = None) -> int
     return about(len(sampled) / windows.share)
 
 
-def postings_cost(query: wq.Query, reader) -> int | None:
-    """How many postings an exact count of ``query`` reads; None when it is not
-    made of words, ORs, ANDs, negations, prefixes, fuzzy words and ranges alone."""
+def postings_cost(query: wq.Query, reader, positions: bool = False) -> int | None:
+    """How many postings an exact count of ``query`` reads; for a phrase or an
+    operator, those of its words when ``positions``, None otherwise."""
     if isinstance(query, wq.Term):
         return reader.doc_frequency(query.fieldname, query.text)
     if isinstance(query, wq.Every):
@@ -128,11 +134,11 @@ def postings_cost(query: wq.Query, reader) -> int | None:
     if isinstance(query, wq.NumericRange | Capped):
         return sum(reader.doc_frequency(*term) for term in _terms(query, reader))
     if isinstance(query, wq.Not):
-        return postings_cost(query.query, reader)
+        return postings_cost(query.query, reader, positions)
     if isinstance(query, wq.And | wq.Or):
-        costs = [postings_cost(sub, reader) for sub in query.subqueries]
-        return None if any(c is None for c in costs) else sum(costs)
-    return None
+        costs = [postings_cost(sub, reader, positions) for sub in query.subqueries]
+        return None if None in costs else sum(costs)
+    return sum(reader.doc_frequency(*term) for term in query.iter_all_terms()) if positions else None
 
 
 def about(count: float) -> int:
@@ -150,16 +156,16 @@ def _terms(query: wq.NumericRange | Capped, reader) -> list[tuple[str, bytes | s
     return sorted({term for tier in tiers for term in tier.expanded_terms(reader)})
 
 
-def _within(postings, windows: Windows) -> set[int]:
-    """The document numbers of ``postings`` within ``windows``: Whoosh skips
-    the blocks of postings between them without decoding them."""
+def _within(matcher, windows: Windows) -> set[int]:
+    """The documents ``matcher`` (a word's postings, a phrase's) matches within
+    ``windows``: Whoosh skips the blocks of postings between them undecoded."""
     found: set[int] = set()
     for start, end in windows:
-        if not postings.is_active():
+        if not matcher.is_active():
             break
-        if postings.id() < start:
-            postings.skip_to(start)
-        while postings.is_active() and (docnum := postings.id()) < end:
+        if matcher.id() < start:
+            matcher.skip_to(start)
+        while matcher.is_active() and (docnum := matcher.id()) < end:
             found.add(docnum)
-            postings.next()
+            matcher.next()
     return found

@@ -535,11 +535,13 @@ class WhooshIndex:
             matched &= self._allowed(restriction)
         return len(matched)
 
-    def count_about(self, query: Compiled, restriction: Compiled | None = None) -> tuple[int, bool]:
+    def count_about(
+        self, query: Compiled, restriction: Compiled | None = None, budget: int | None = None
+    ) -> tuple[int, bool]:
         """How many articles ``query`` matches, and whether that is an estimate:
-        exact unless reading every posting would cost too much (``whoosh_counts``)."""
+        exact unless it would read more than ``budget`` postings (``whoosh_counts``)."""
         allowed = self._allowed(restriction) if restriction is not None else None
-        estimate = wq_counts.estimated(query, self._searcher, allowed)
+        estimate = wq_counts.estimated(query, self._searcher, allowed, budget)
         if estimate is not None:
             return estimate, True
         return self.count(query, restriction), False
@@ -607,9 +609,9 @@ class WhooshIndex:
                 return matcher.score()
         return 0.0
 
-    def term_query(self, term: str) -> Compiled:
-        """Articles holding ``term`` (a stem or a ``^spelling``) in any text field."""
-        return wq.Or([wq.Term(fieldname, term) for fieldname in TEXT_FIELDS])
+    def term_query(self, *terms: str) -> Compiled:
+        """Articles holding any of ``terms`` (stems or ``^spellings``) in any text field."""
+        return wq.Or([wq.Term(fieldname, term) for term in terms for fieldname in TEXT_FIELDS])
 
     def more_like(self, docnum: int, limit: int) -> list[Ranked]:
         results = self._searcher.more_like(docnum, "body", top=limit, numterms=25)
