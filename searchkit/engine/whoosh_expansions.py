@@ -111,9 +111,10 @@ def broad_note(parts: list[Capped], reader) -> str | None:
     postings = _postings(parts, reader)
     if postings <= MAX_SCORED_POSTINGS:
         return None
+    fields = " and ".join(sorted({part.fieldname for part in parts}, reverse=True))
     return (
-        f"{parts[0].shown()}: its words are in {postings:,} places, over the {MAX_SCORED_POSTINGS:,} "
-        "scored: every article holding one scores alike (ranked by the other words, then in index order)"
+        f"{parts[0].shown()}: its words fill {postings:,} {fields} fields, over the {MAX_SCORED_POSTINGS:,} "
+        "scored: every article holding one scores alike (ranked by the other words, then in the index's order)"
     )
 
 
