@@ -37,9 +37,10 @@ MAX_EXPANSIONS = 50
 #: ``présiden*`` holds 63,779 and ``ukrain*`` 52,255.
 MAX_SCORED_POSTINGS = 100_000
 
-#: The article sets of this many broad expansions searched last are kept with
-#: each segment's reader (4 bytes an article matched), so that a search's
-#: tiers, its explanations and the next search read them once.
+#: The article sets of the last this many expansions read whole (a broad one's,
+#: or any one's for a count) are kept with each segment's reader (4 bytes an
+#: article matched), so that a search's tiers, its count, its explanations and
+#: the next search read them once.
 KEPT_ARTICLE_SETS = 8
 
 
