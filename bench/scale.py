@@ -64,6 +64,7 @@ FORMS: list[tuple[str, str, dict]] = [
     ("OR", "Macron OR Poutine", {}),
     ("NOT", "guerre -Ukraine", {}),
     ("prefix", "ukrain*", {}),
+    ("short prefix", "de*", {}),
     ("fuzzy", "choigu~2", {}),
     ("name with variants", "Choïgou", {}),
     ("date: year", "date:2020 gouvernement", {}),

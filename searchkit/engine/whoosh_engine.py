@@ -20,7 +20,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from queue import Empty, Full
 
-from whoosh import fields, index, scoring
+from whoosh import collectors, fields, index, scoring
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer
 from whoosh.filedb.filestore import FileStorage
@@ -425,6 +425,19 @@ class _ParallelWriter(MpWriter):
 # --- reading -------------------------------------------------------------------------------
 
 
+class _TopCollector(collectors.TopCollector):
+    """Whoosh's top-N collector, told the lowest score that can still enter as
+    soon as it holds N articles.  Whoosh's learns it only when an article
+    displaces another, so among articles that all score alike (a broad
+    prefix, ``whoosh_expansions``) it never skipped a block by quality."""
+
+    def _collect(self, global_docnum: int, score: float):
+        key = super()._collect(global_docnum, score)
+        if len(self.items) == self.limit:
+            self.minscore = self.items[0][0]
+        return key
+
+
 class WhooshIndex:
     """A generation opened for reading (see ``searchkit.engine.OpenIndex``).
 
@@ -480,7 +493,13 @@ class WhooshIndex:
         allowed = self._allowed(restriction) if restriction is not None else None
         if allowed is not None and not allowed:
             return []  # Whoosh takes an empty filter for none
-        results = self._searcher.search(query, limit=limit, filter=allowed)
+        if limit >= self._searcher.doc_count():
+            results = self._searcher.search(query, limit=limit, filter=allowed)
+        else:
+            top = _TopCollector(limit)
+            collector = collectors.FilterCollector(top, allowed) if allowed is not None else top
+            self._searcher.search_with_collector(query, collector)
+            results = collector.results()
         return [Ranked(hit.docnum, hit.score or 0.0) for hit in results]
 
     def _newest(self, docnums: set[int], limit: int) -> list[int]:

@@ -3,7 +3,11 @@
 Each expands to the few words of the index that most articles hold, chosen
 once on the whole index (from the vocabulary file when it can be trusted,
 ``searchkit.vocabulary``), and their postings are scored in one pass rather
-than as an OR that Whoosh walks one article at a time.
+than as an OR that Whoosh walks one article at a time.  An expansion whose
+words fill most of the archive (``de*``) is not scored at all: every article
+holding one of them scores alike, as Lucene's constant-score rewrite of a
+multi-term query does, and its articles are read only as far as a search
+asks for them.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import heapq
 import threading
 import weakref
 from array import array
+from bisect import bisect_left
+from collections import OrderedDict
 
 from whoosh import matching as wm
 from whoosh import query as wq
@@ -23,6 +29,19 @@ from ..vocabulary import Vocabulary, near
 #: index in each field: those in the most articles.  ``de*`` starts thousands
 #: of words, and matching, highlighting and explaining each one is the cost.
 MAX_EXPANSIONS = 50
+
+#: Past this many postings (the articles holding each word chosen, summed over
+#: the words and fields of one prefix or fuzzy word), the expansion scores
+#: alike in every article it matches.  Reading and scoring a posting costs
+#: about a microsecond: ``de*`` holds 558,126 at 100,000 articles, while
+#: ``présiden*`` holds 63,779 and ``ukrain*`` 52,255.
+MAX_SCORED_POSTINGS = 100_000
+
+#: The article sets of the last this many expansions read whole (a broad one's,
+#: or any one's for a count) are kept with each segment's reader (4 bytes an
+#: article matched), so that a search's tiers, its count, its explanations and
+#: the next search read them once.
+KEPT_ARTICLE_SETS = 8
 
 
 class Capped:
@@ -48,8 +67,9 @@ class Capped:
     def _btexts(self, ixreader):
         return self.expansion(ixreader)[0]
 
-    def expansion(self, ixreader) -> tuple[tuple, int]:
-        """(the words chosen, how many words the query could expand to)."""
+    def expansion(self, ixreader) -> tuple[tuple, int, int]:
+        """(the words chosen, how many words the query could expand to, the
+        articles holding each word chosen, summed)."""
         key = (type(self), self.fieldname, self.text, getattr(self, "maxdist", 0), getattr(self, "prefixlength", 0))
         with _CHOSEN_LOCK:
             chosen = _CHOSEN.setdefault(ixreader, {})
@@ -61,8 +81,15 @@ class Capped:
         """Every word the query could expand to, with the number of articles holding it."""
         raise NotImplementedError
 
+    def shown(self) -> str:
+        """The query word as the user wrote it (``de*``, ``choigu~2``)."""
+        raise NotImplementedError
+
     def note(self, total: int) -> str:
         raise NotImplementedError
+
+    def parts(self) -> list[Capped]:
+        return [self]
 
     def estimate_size(self, ixreader) -> int:
         # Whoosh asks each segment: its own choice of words would cost a second scan.
@@ -71,16 +98,155 @@ class Capped:
 
     def matcher(self, searcher, context=None):
         # MultiTerm.matcher, with the words chosen on the whole index.
-        top = searcher
-        while top.has_parent():
-            top = top.get_parent()
-        weighting = context.weighting if context else searcher.weighting
-        return _scored_union(searcher, [(self.fieldname, self.chosen(top.reader()), self.boost)], weighting)
+        return _union_matcher(searcher, self.parts(), 1.0, context.weighting if context else searcher.weighting)
 
     def chosen(self, reader) -> tuple:
         """The words chosen on the whole index's ``reader``, kept for ``estimate_size``."""
         self._chosen = self._btexts(reader)
         return self._chosen
+
+
+def broad_note(parts: list[Capped], reader) -> str | None:
+    """What a search of ``parts`` (one query word's expansions) did not score,
+    when their postings pass ``MAX_SCORED_POSTINGS``; None otherwise."""
+    postings = _postings(parts, reader)
+    if postings <= MAX_SCORED_POSTINGS:
+        return None
+    fields = " and ".join(sorted({part.fieldname for part in parts}, reverse=True))
+    return (
+        f"{parts[0].shown()}: its words fill {postings:,} {fields} fields, over the {MAX_SCORED_POSTINGS:,} "
+        "scored: every article holding one scores alike (ranked by the other words, then in the index's order)"
+    )
+
+
+def _postings(parts: list[Capped], reader) -> int:
+    return sum(part.expansion(reader)[2] for part in parts)
+
+
+def _union_matcher(searcher, parts: list[Capped], boost: float, weighting) -> wm.Matcher:
+    """The matcher of one query word's expansions ``parts`` on ``searcher``
+    (a segment's or the whole index's), their words chosen on the whole index."""
+    top = searcher
+    while top.has_parent():
+        top = top.get_parent()
+    reader = top.reader()
+    groups = [(part.fieldname, part.chosen(reader), part.boost * boost) for part in parts]
+    if weighting is None or _postings(parts, reader) > MAX_SCORED_POSTINGS:
+        return _alike(searcher, groups)
+    return _scored_union(searcher, groups, weighting)
+
+
+def _alike(searcher, groups: list[tuple[str, tuple, float]]) -> wm.Matcher:
+    """The articles holding any word of ``groups``, each scoring the highest
+    boost of them, read only when a search asks past the block-quality checks
+    (``_Alike``)."""
+    segments = [(searcher, 0)] if searcher.is_atomic() else searcher.subsearchers
+    score = max(boost for _, _, boost in groups)
+    key = tuple((fieldname, texts) for fieldname, texts, _ in groups)
+    if len(segments) == 1 and not segments[0][1]:
+        return _Alike(segments[0][0].reader(), key, score)
+    # The whole index (an explanation, a count): every segment read at once.
+    docnums = [offset + d for segment, offset in segments for d in _articles(segment.reader(), key)]
+    return _Alike(None, key, score, array("i", docnums)) if docnums else wm.NullMatcher()
+
+
+def _articles(reader, key: tuple) -> array:
+    """The sorted live articles of segment ``reader`` holding any word of
+    ``key`` ((field, words) pairs), read once for the last ``KEPT_ARTICLE_SETS`` keys."""
+    with _CHOSEN_LOCK:
+        kept = _ARTICLES.setdefault(reader, OrderedDict())
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    found: set[int] = set()
+    for fieldname, texts in key:
+        for text in texts:
+            btext = text.encode("utf-8")
+            if (fieldname, btext) not in reader:
+                continue
+            postings = reader.postings(fieldname, btext)
+            if isinstance(postings, wm.FilterMatcher):  # deleted articles: left out below
+                postings = postings.child
+            while postings.is_active():
+                postings._read_ids()
+                found.update(postings._ids)
+                postings._next_block()
+    articles = array("i", sorted(d for d in found if not reader.is_deleted(d)))
+    with _CHOSEN_LOCK:
+        kept[key] = articles
+        while len(kept) > KEPT_ARTICLE_SETS:
+            kept.popitem(last=False)
+    return articles
+
+
+class _Alike(wm.Matcher):
+    """Articles that all score ``score``, read from segment ``reader`` only
+    when a search needs them: a top-N search stops asking once it holds N of
+    them, by block quality, so the later segments of a lone ``de*`` are never read."""
+
+    def __init__(self, reader, key: tuple, score: float, docnums: array | None = None, position: int = 0) -> None:
+        self._reader, self._key, self._score = reader, key, score
+        self._docnums, self._i = docnums, position
+        # Without deletions, a segment holding one of the words has an article to give.
+        self._unread = (
+            docnums is None
+            and not reader.has_deletions()
+            and any((fieldname, text.encode("utf-8")) in reader for fieldname, texts in key for text in texts)
+        )
+
+    def _read(self) -> array:
+        if self._docnums is None:
+            self._docnums = _articles(self._reader, self._key)
+        return self._docnums
+
+    def is_active(self) -> bool:
+        if self._docnums is None and self._unread:
+            return True
+        return self._i < len(self._read())
+
+    def id(self) -> int:
+        return self._read()[self._i]
+
+    def next(self) -> bool:
+        self._i += 1
+        return False
+
+    def reset(self) -> None:
+        self._i = 0
+
+    def skip_to(self, id: int) -> None:
+        docnums = self._read()
+        if self._i < len(docnums) and docnums[self._i] < id:
+            self._i = bisect_left(docnums, id, self._i)
+
+    def score(self) -> float:
+        return self._score
+
+    def weight(self) -> float:
+        return 1.0
+
+    def copy(self) -> _Alike:
+        return _Alike(self._reader, self._key, self._score, self._docnums, self._i)
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def max_quality(self) -> float:
+        return self._score
+
+    def block_quality(self) -> float:
+        return self._score
+
+    def skip_to_quality(self, minquality: float) -> int:
+        if self._score > minquality:
+            return 0
+        self._docnums, self._unread = array("i"), False  # nothing here can rank: not even read
+        return 1
+
+    def replace(self, minquality=0):
+        if (minquality and self._score < minquality) or not self.is_active():
+            return wm.NullMatcher()
+        return self
 
 
 def _scored_union(searcher, groups: list[tuple[str, tuple, float]], weighting) -> wm.Matcher:
@@ -96,7 +262,7 @@ def _scored_union(searcher, groups: list[tuple[str, tuple, float]], weighting) -
     in one dictionary, with each article's field length looked up once for
     the reader's life.
     ``searcher`` is a segment's (a search) or the whole index's (an
-    explanation); without ``weighting`` (a count) every article scores 1.
+    explanation).
     """
     segments = [(searcher, 0)] if searcher.is_atomic() else searcher.subsearchers
     scores: dict[int, float] = {}
@@ -112,12 +278,6 @@ def _scored_union(searcher, groups: list[tuple[str, tuple, float]], weighting) -
                 postings = reader.postings(fieldname, btext)
                 if isinstance(postings, wm.FilterMatcher):  # deleted articles: left out below
                     postings = postings.child
-                if weighting is None:  # a boolean search (a count): which articles, not how well
-                    while postings.is_active():
-                        postings._read_ids()
-                        found.update(dict.fromkeys(postings._ids, 1.0))
-                        postings._next_block()
-                    continue
                 scorer = weighting.scorer(segment, fieldname, btext)
                 idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
                 k1_1, b_1 = k1 + 1, 1 - b
@@ -144,12 +304,11 @@ class Expansions(wq.Or):
     each: one scored list for all, so that ranking walks one matcher instead
     of a tree of them."""
 
+    def parts(self) -> list[Capped]:
+        return self.subqueries
+
     def matcher(self, searcher, context=None):
-        top = searcher
-        while top.has_parent():
-            top = top.get_parent()
-        groups = [(q.fieldname, q.chosen(top.reader()), q.boost * self.boost) for q in self.subqueries]
-        return _scored_union(searcher, groups, context.weighting if context else searcher.weighting)
+        return _union_matcher(searcher, self.parts(), self.boost, context.weighting if context else searcher.weighting)
 
 
 def _field_lengths(reader, fieldname: str) -> array:
@@ -191,6 +350,8 @@ _CHOSEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CHOSEN_LOCK = threading.Lock()
 #: Segment reader → field → its articles' lengths, as far as looked up (``_field_lengths``).
 _LENGTHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Segment reader → (field, words) pairs → the articles holding any, for the last ``KEPT_ARTICLE_SETS``.
+_ARTICLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Reader → the vocabulary file of its generation (``attach_vocabulary``); forgotten with the reader.
 _VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -213,11 +374,11 @@ def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -
     return found
 
 
-def _most_common(found: dict[str, int]) -> tuple[tuple, int]:
+def _most_common(found: dict[str, int]) -> tuple[tuple, int, int]:
     """The ``MAX_EXPANSIONS`` words of ``found`` (word → articles) in the most
-    articles, and how many words ``found`` holds."""
+    articles, how many words ``found`` holds, and the articles of the words chosen, summed."""
     chosen = heapq.nlargest(MAX_EXPANSIONS, sorted(found), key=found.__getitem__)
-    return tuple(chosen), len(found)
+    return tuple(chosen), len(found), sum(found[word] for word in chosen)
 
 
 class CappedPrefix(Capped, wq.Prefix):
@@ -231,8 +392,11 @@ class CappedPrefix(Capped, wq.Prefix):
             found = {word: ixreader.doc_frequency(self.fieldname, word) for word in words}
         return found
 
+    def shown(self) -> str:
+        return f"{self.text}*"
+
     def note(self, total: int) -> str:
-        return f"{self.text}*: searched the {MAX_EXPANSIONS} most common of {total:,} words starting {self.text!r}"
+        return f"{self.shown()}: searched the {MAX_EXPANSIONS} most common of {total:,} words starting {self.text!r}"
 
 
 class CappedFuzzyTerm(Capped, wq.FuzzyTerm):
@@ -241,9 +405,9 @@ class CappedFuzzyTerm(Capped, wq.FuzzyTerm):
     def candidates(self, ixreader) -> dict[str, int]:
         return terms_within(ixreader, self.fieldname, self.text, self.maxdist, self.prefixlength)
 
+    def shown(self) -> str:
+        return f"{self.text.removeprefix(SPELLING_MARK)}~{self.maxdist}"
+
     def note(self, total: int) -> str:
-        word = self.text.removeprefix(SPELLING_MARK)
-        return (
-            f"{word}~{self.maxdist}: searched the {MAX_EXPANSIONS} most common of {total:,} words "
-            f"within {self.maxdist} edit(s)"
-        )
+        words = f"{MAX_EXPANSIONS} most common of {total:,} words"
+        return f"{self.shown()}: searched the {words} within {self.maxdist} edit(s)"

@@ -21,7 +21,7 @@ from ..errors import QueryError
 from ..query import MAX_WORDS, AtLeast, Filter, Near, Node, Not, Or, Phrase, Word, parse_date_range
 from ..variants import Variants
 from . import TEXT_FIELDS
-from .whoosh_expansions import Capped, CappedFuzzyTerm, CappedPrefix, Expansions
+from .whoosh_expansions import Capped, CappedFuzzyTerm, CappedPrefix, Expansions, broad_note
 from .whoosh_operators import AtLeastOperator, LeadOperator, NearOperator, Operator
 
 #: A title word counts like a body word, and more in effect: BM25F scores a
@@ -77,15 +77,32 @@ class _SpanUnion(wm.WrappingMatcher):
 def capped_notes(query: wq.Query | None, reader) -> list[str]:
     """A note for each prefix or fuzzy word of ``query`` that could expand to
     more words than it searched: one a word, with the most words of any field
-    it searched (a title holds fewer words than a body)."""
+    it searched (a title holds fewer words than a body); and one for each whose
+    words are too common to score."""
     widest: dict[tuple, tuple[int, Capped]] = {}
     for leaf in _leaves(query) if query is not None else ():
         if isinstance(leaf, Capped):
-            chosen, total = leaf.expansion(reader)
+            chosen, total, _ = leaf.expansion(reader)
             key = (type(leaf), leaf.text, getattr(leaf, "maxdist", 0))
             if total > len(chosen) and total > widest.get(key, (0, leaf))[0]:
                 widest[key] = (total, leaf)
-    return [leaf.note(total) for total, leaf in widest.values()]
+    notes = {leaf.note(total): None for total, leaf in widest.values()}
+    for expansions in _scored_expansions(query) if query is not None else ():
+        note = broad_note(expansions.parts(), reader)
+        if note is not None:
+            notes[note] = None
+    return list(notes)
+
+
+def _scored_expansions(query: wq.Query):
+    """The prefixes and fuzzy words of ``query`` (an ``Expansions`` or a lone
+    ``Capped`` each) scored by their own matcher: an operator's operands are
+    matched by their spans instead (``_CappedSpans``)."""
+    if isinstance(query, (Capped, Expansions)):
+        yield query
+    elif not isinstance(query, Operator):
+        for child in query.children():
+            yield from _scored_expansions(child)
 
 
 def _gapped(fieldname: str, parts: list[tuple[wq.Query, int]], boost: float = 1.0) -> wq.Query:
