@@ -39,7 +39,7 @@ EXACT_COUNT_POSTINGS = 200_000
 #: About this many postings are read for an estimate at that budget (in proportion at another)...
 SAMPLE_POSTINGS = 20_000
 #: ...in this many stretches of document numbers, spread evenly over the index.
-SAMPLE_WINDOWS = 16
+SAMPLE_WINDOWS = 8
 #: A sample with fewer matching articles than this is too small to scale: the count is made exactly.
 MIN_SAMPLED_MATCHES = 300
 
