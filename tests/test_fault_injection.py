@@ -497,7 +497,9 @@ def kill_after_new_entries(proc: subprocess.Popen, root: Path, count: int, sig: 
 
 def check_no_leftovers(index_dir: Path) -> None:
     """(d): the live generation and at most its predecessor, and nothing of a
-    killed writer in them or beside them."""
+    killed writer in them or beside them; the previous commit's table of
+    contents and segments stay, for searches still reading them
+    (``whoosh_engine.clean_files_but_previous``)."""
     live = current_generation(index_dir)
     generations = sorted(p.name for p in index_dir.glob("gen-*"))
     older = [g for g in generations if g < live.name]
@@ -506,13 +508,17 @@ def check_no_leftovers(index_dir: Path) -> None:
     assert beside == {CURRENT_FILE, LOCK_FILE}, beside
     ix = whoosh_index.open_dir(str(live))
     segments = {segment.segment_id() for segment in ix._segments()}
-    toc = f"_MAIN_{ix.latest_generation()}.toc"
+    commit = ix.latest_generation()
+    tocs = {f"_MAIN_{commit}.toc", f"_MAIN_{commit - 1}.toc"}
+    if (live / f"_MAIN_{commit - 1}.toc").exists():
+        previous = whoosh_index.TOC.read(ix.storage, ix.indexname, commit - 1)
+        segments |= {segment.segment_id() for segment in previous.segments}
     leftovers = []
     for entry in live.iterdir():
         name = entry.name
         if entry.is_dir():
             leftovers.append(name + "/")
-        elif name in (toc, "MAIN_WRITELOCK", META_FILE, VARIANTS_FILE, VOCABULARY_FILE, RECORD_FILE):
+        elif name in tocs or name in ("MAIN_WRITELOCK", META_FILE, VARIANTS_FILE, VOCABULARY_FILE, RECORD_FILE):
             continue
         elif name.split(".")[0] not in segments:  # a segment's files are named MAIN_<id>.<part>
             leftovers.append(name)

@@ -407,6 +407,42 @@ def test_two_writers_at_once_both_finish_with_every_article_once(tmp_path, rebui
     assert len(ids(index_dir, "gouvernement OR ministre OR le", limit=1000)) <= len(articles)
 
 
+WRITER_LOOP = """
+import json, sys
+from pathlib import Path
+from searchkit.indexing import build_index
+corpus, index_dir, rounds = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+for i in range(rounds):
+    with corpus.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"id": f"added-{i}", "title": "Ajout", "body": f"Le gouvernement, ajout {i}."}) + "\\n")
+    build_index([corpus], index_dir)
+"""
+
+
+def test_searches_racing_updates_never_see_a_damaged_index(tmp_path):
+    """Each update commits in place: Whoosh writes the new table of contents
+    and deletes the old one and merged segments; a search opening the index
+    meanwhile must read one commit or the other, never report damage."""
+    corpus = write_jsonl(tmp_path / "news.jsonl", generated_articles(30, seed=9))
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    rounds = 25
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER_LOOP, str(corpus), str(index_dir), str(rounds)], stderr=subprocess.PIPE, text=True
+    )
+    searched = 0
+    try:
+        while writer.poll() is None:
+            assert search(index_dir, "gouvernement", SearchOptions(limit=5)).total >= 1
+            searched += 1
+    finally:
+        writer.kill()
+        _, stderr = writer.communicate(timeout=60)
+    assert writer.returncode == 0, stderr
+    assert searched > rounds
+    assert len(ids(index_dir, "ajout", limit=100)) == rounds
+
+
 # --- 5. stale locks --------------------------------------------------------------------
 
 

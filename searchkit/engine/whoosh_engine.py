@@ -24,7 +24,7 @@ from whoosh import collectors, fields, index, scoring
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC, clean_files
+from whoosh.index import TOC
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
@@ -219,7 +219,7 @@ class WhooshEngine:
             elif _TOC_TEMP.match(leftover.name):
                 leftover.unlink(missing_ok=True)
         ix = index.open_dir(str(generation))
-        clean_files(ix.storage, ix.indexname, ix.latest_generation(), ix._segments())
+        clean_files_but_previous(ix.storage, ix.latest_generation(), ix._segments())
 
     def create(self, generation: Path, parallel: bool) -> _Writer:
         budget = writer_mb()
@@ -233,11 +233,44 @@ class WhooshEngine:
         return _Writer(ix.writer(limitmb=budget, compound=False))
 
     def writer(self, generation: Path) -> _Writer:
-        return _Writer(index.open_dir(str(generation)).writer(limitmb=writer_mb(), compound=False))
+        return _Writer(_InPlaceWriter(index.open_dir(str(generation)), limitmb=writer_mb(), compound=False))
 
     def open(self, generation: Path) -> WhooshIndex:
         with reading(generation.parent):
             return WhooshIndex(generation)
+
+
+class _InPlaceWriter(SegmentWriter):
+    """Whoosh's writer of an update, which commits into the live generation,
+    leaving the previous commit's files for the searches reading it."""
+
+    def _commit_toc(self, segments) -> None:
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+        clean_files_but_previous(self.storage, self.generation, segments)
+
+
+def clean_files_but_previous(storage, commit: int, segments) -> None:
+    """Whoosh's ``clean_files`` (the tables of contents and segment files of
+    other commits than ``commit`` are deleted), keeping the previous commit's.
+
+    Whoosh deletes them at each commit, but a search that listed the previous
+    table of contents an instant before opens it after, and a reader opens a
+    segment's column files (stored fields, lengths) only when it first needs
+    them: both found their files gone and reported the index damaged.  A
+    search that outlives two commits can still lose them, as one that
+    outlives two rebuilds loses its generation (``searchkit.generations``).
+    """
+    kept_commits = {commit, commit - 1}
+    kept_segments = {segment.segment_id() for segment in segments}
+    if storage.file_exists(TOC._filename(INDEX_NAME, commit - 1)):
+        with suppress(Exception):  # unreadable: nothing of it worth keeping
+            kept_segments |= {s.segment_id() for s in TOC.read(storage, INDEX_NAME, commit - 1).segments}
+    tocs, segment_files = TOC._pattern(INDEX_NAME), TOC._segment_pattern(INDEX_NAME)
+    for filename in list(storage):
+        toc, segment = tocs.match(filename), segment_files.match(filename)
+        if (toc and int(toc.group(1)) not in kept_commits) or (segment and segment.group(1) not in kept_segments):
+            with suppress(OSError):
+                storage.delete_file(filename)
 
 
 class _Writer:
