@@ -24,6 +24,7 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from ..analysis import SPELLING_MARK, WORD_PATTERN, FoldFilter, word_analyzer
@@ -654,17 +655,24 @@ class WhooshIndex:
         found.discard(term)
         return found
 
-    def vocabulary(self) -> Iterator[tuple[str, dict[str, int]]]:
-        """Each text field and its terms, with the number of articles holding each (as
-        ``doc_frequency`` counts them), read segment by segment: Whoosh's merged
-        reading of several segments is ten times slower."""
-        for fieldname in TEXT_FIELDS:
-            terms: dict[str, int] = {}
-            for segment, _ in self._reader.leaf_readers():
-                for text, info in segment.iter_field(fieldname):
-                    word = text.decode("utf-8")
-                    terms[word] = terms.get(word, 0) + info.doc_frequency()
-            yield fieldname, terms
+    def segments(self) -> list[str]:
+        """The names of the commit's segments: each is written once and never changes
+        (deleting an article marks it, and its terms keep their counts until a merge
+        replaces the segment), so what is computed from one holds while it lives."""
+        return [reader.segment().segment_id() for reader in self._segment_readers()]
+
+    def _segment_readers(self) -> list[SegmentReader]:
+        # An index of no article is read through an EmptyReader, which has no segment.
+        return [reader for reader, _ in self._reader.leaf_readers() if isinstance(reader, SegmentReader)]
+
+    def vocabulary(self, segment: str) -> Iterator[tuple[str, str, int]]:
+        """The terms of the text fields in ``segment``: (field, term, number of
+        articles holding it, deleted ones too, as ``doc_frequency`` counts them)."""
+        for reader in self._segment_readers():
+            if reader.segment().segment_id() == segment:
+                for fieldname in TEXT_FIELDS:
+                    for text, info in reader.iter_field(fieldname):
+                        yield fieldname, text.decode("utf-8"), info.doc_frequency()
 
     def segment_count(self) -> int:
         return len(self._ix._segments())
