@@ -3,9 +3,9 @@
 The rules of ``searchkit.analysis.name_key`` stop where merging would be
 wrong in general: a rule merging vowels would merge Khamenei and Khomeini.  The
 corpus itself can tell more, one name at a time.  After each commit (a build,
-an update), this module reads every pair of names written one after the other
-(``gather``: one pass over the stored titles and bodies, ``Mouammar
-Kadhafi``, across a particle: ``Ayman Al-Zawahiri``) and merges two name keys
+an update), this module reads the count of every pair of names written one
+after the other (``Mouammar Kadhafi``, across a particle: ``Ayman
+Al-Zawahiri``) and merges two name keys
 when both of these hold:
 
 1. **Close in form**: the same consonant skeleton (``skeleton``: vowels, h,
@@ -32,8 +32,11 @@ Given names are learned only beside one surname: ``Viktor Orban`` =
 ``Victor Orban`` (a phrase ``"Viktor Orban"`` then finds ``Victor Orban``),
 never Viktor = Victor.  Every merge keeps its evidence (``Merge``), which
 ``searchkit names`` shows; the user's alias file (``searchkit.aliases``)
-overrides them.  The cost is one read of the stored articles and a pass over
-the pairs found, measured by ``bench/names.py``.
+overrides them.  The pairs are counted as articles are written (``PairChanges``:
+a rebuild counts all, an update those it adds less those it replaces or
+removes), so learning costs a pass over the pairs, not a read of every stored
+article (``gather``, when the counts kept are not those of the commit before);
+``bench/names.py`` measures it.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ every segment, and computing an edit distance in Python for each: seconds on
 into the index generation, as a small SQLite file (one row a word and field,
 with its article count); a query reads the words sharing its first letters
 from it in one range scan, and ``rapidfuzz`` computes their distances in C.
+The file also keeps each segment's terms, so that the next commit reads only
+the segments it wrote (``write_vocabulary``).
 
 The file is stamped with the commit it describes, like the name-variant table
 (``searchkit.variants``).  A file that is missing, stale (a writer killed

@@ -689,7 +689,7 @@ class WhooshIndex:
         articles holding it, deleted ones too, as ``doc_frequency`` counts them)."""
         for reader in self._segment_readers():
             if reader.segment().segment_id() == segment:
-                for fieldname in TEXT_FIELDS:
+                for fieldname in sorted(TEXT_FIELDS):  # in the order of the vocabulary file's keys
                     for text, info in reader.iter_field(fieldname):
                         yield fieldname, text.decode("utf-8"), info.doc_frequency()
 
