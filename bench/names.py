@@ -74,7 +74,7 @@ def rules_only(index_dir: Path) -> None:
     """Rewrites the index's table with no learned merge: the rules (and built-in exonyms) alone."""
     engine = default_engine()
     real = learning.learn
-    learning_off = lambda index, spellings=None: learning.Learned([], 0, 0.0)  # noqa: E731
+    learning_off = lambda index, spellings=None, pairs=None: learning.Learned([], 0, 0.0)  # noqa: E731
     import searchkit.variants as v
 
     v.learn = learning_off
