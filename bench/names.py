@@ -157,7 +157,7 @@ def main() -> None:
     console.print(table)
     learning_seconds = facts.get("learning_seconds") or 0.0
     cost = Table(title="Cost of learning")
-    for column in ("full build s", "learning s", "of which reading articles s", "share of the build", "merges"):
+    for column in ("full build s", "learning s", "of which pairs s", "share of the build", "merges"):
         cost.add_column(column, justify="right")
     share = f"{learning_seconds / build_seconds:.1%}" if build_seconds else "(--reuse: no build timed)"
     cost.add_row(
