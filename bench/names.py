@@ -74,7 +74,7 @@ def rules_only(index_dir: Path) -> None:
     """Rewrites the index's table with no learned merge: the rules (and built-in exonyms) alone."""
     engine = default_engine()
     real = learning.learn
-    learning_off = lambda index, spellings=None: learning.Learned([], 0, 0.0)  # noqa: E731
+    learning_off = lambda index, spellings=None, pairs=None: learning.Learned([], 0, 0.0)  # noqa: E731
     import searchkit.variants as v
 
     v.learn = learning_off
@@ -157,7 +157,7 @@ def main() -> None:
     console.print(table)
     learning_seconds = facts.get("learning_seconds") or 0.0
     cost = Table(title="Cost of learning")
-    for column in ("full build s", "learning s", "of which reading articles s", "share of the build", "merges"):
+    for column in ("full build s", "learning s", "of which pairs s", "share of the build", "merges"):
         cost.add_column(column, justify="right")
     share = f"{learning_seconds / build_seconds:.1%}" if build_seconds else "(--reuse: no build timed)"
     cost.add_row(

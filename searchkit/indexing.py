@@ -29,6 +29,7 @@ from .aliases import NO_ALIASES, Aliases, find_aliases, load_aliases
 from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_file_names, corpus_files, open_binary, read_corpus
 from .engine import Engine, OpenIndex, default_engine
 from .errors import WRITE_ERRNOS, IndexDamaged, IndexOutdated, IndexUnavailable, ShrinkRefused, UsageError
+from .learning import PairChanges
 from .lock import DEFAULT_LOCK_WAIT, check_wait, describe_os_error, now, writer_lock
 from .models import IndexReport
 from .signatures import FileRecord, Signature, file_key, read_record, settled, signature, write_record
@@ -136,11 +137,11 @@ def build_index(
             try:
                 seen: dict[str, str] = {}
                 articles = _noted(read([Path(p) for p, _ in scan.files]), seen)
-                _rebuild(engine, generation, articles, report, on_progress, carried, indexing_stamp(newest))
+                pairs = _rebuild(engine, generation, articles, report, on_progress, carried, indexing_stamp(newest))
                 if held is not None:
                     _refuse_shrink(held, max(held - report.documents, 0), index_dir)
                 commit = _finish_generation(
-                    engine, generation, paths, changed=True, stamp=report.stamp, aliases=alias_table
+                    engine, generation, paths, changed=True, stamp=report.stamp, aliases=alias_table, pairs=pairs
                 )
                 write_record(generation, commit, seen, _read_signatures(scan, report, {}))
             except BaseException:
@@ -178,7 +179,13 @@ def build_index(
                     break
                 changed = bool(report.added or report.updated or report.removed)
                 commit = _finish_generation(
-                    engine, generation, paths, changed=changed, stamp=report.stamp, aliases=alias_table
+                    engine,
+                    generation,
+                    paths,
+                    changed=changed,
+                    stamp=report.stamp,
+                    aliases=alias_table,
+                    pairs=result.pairs,
                 )
                 if result.stale:
                     write_record(generation, commit, result.owners, result.signatures)
@@ -340,11 +347,13 @@ def _finish_generation(
     changed: bool,
     stamp: int | None = None,
     aliases: Aliases = NO_ALIASES,
+    pairs: PairChanges | None = None,
 ) -> int:
-    """Writes the build facts and, when the articles changed, it is stale, or
-    the alias file changed, the name-variant table (learning again only when
-    the articles changed or the table is stale); the vocabulary file when the
-    articles changed or it is stale.  Returns the commit.
+    """Writes the build facts; the vocabulary file when the articles changed or
+    it is stale; and, when the articles changed, it is stale, or the alias file
+    changed, the name-variant table (learning again only when the articles
+    changed or the table is stale, from the ``pairs`` of names the run added
+    and removed).  Returns the commit.
 
     ``newest_indexed`` is the newest stamp ever given in this index (``stamp``
     when this run wrote articles), so that a later one is above it even when
@@ -367,12 +376,13 @@ def _finish_generation(
             },
         )
     with engine.open(generation) as index:
-        if changed or not variants_current(index):
-            write_variants(index, aliases)
-        elif table_facts(index).get("aliases_digest") != aliases.digest:
-            write_variants(index, aliases, relearn=False)
+        # The vocabulary first: the variant table reads the name spellings from it.
         if changed or not vocabulary_current(index):
             write_vocabulary(index)
+        if changed or not variants_current(index):
+            write_variants(index, aliases, changes=pairs)
+        elif table_facts(index).get("aliases_digest") != aliases.digest:
+            write_variants(index, aliases, relearn=False)
     return facts["commit"]
 
 
@@ -397,8 +407,10 @@ def _rebuild(
     on_progress: ProgressHandler | None,
     carried: dict[str, tuple[bytes, int]],
     stamp: int,
-) -> None:
+) -> PairChanges:
+    """Writes ``articles`` into the new ``generation``; returns their pairs of names."""
     report.stamp = stamp
+    pairs = PairChanges(None)
     articles = iter(articles)
     head = list(islice(articles, engine.parallel_threshold))
     writer = engine.create(generation, parallel=len(head) == engine.parallel_threshold)
@@ -407,6 +419,7 @@ def _rebuild(
             before = carried.get(article.id)
             kept = before is not None and before[0] == article.content_hash.encode()
             writer.add(article, before[1] if kept else stamp)
+            pairs.add(article.title, article.body)
             report.added += 1
             if on_progress is not None:
                 on_progress(report.added)
@@ -421,6 +434,7 @@ def _rebuild(
             f"the new index holds {report.documents} articles of the {report.added} written; "
             "the live index was left as it was"
         )
+    return pairs
 
 
 class _Untrusted(Exception):
@@ -435,6 +449,7 @@ class _Updated:
     owners: dict[str, str]  #: article id → file, after the update
     signatures: dict[str, Signature]  #: of the files that may be skipped next time
     stale: bool  #: whether the file record must be written anew
+    pairs: PairChanges  #: the pairs of names of the articles written, less those of the articles removed
 
 
 class _Stored:
@@ -531,6 +546,15 @@ def _update(
         report.skipped = len(skipped)
         report.unchanged = sum(len(record.ids.get(key, ())) for key in skipped) if record is not None else 0
         seen: dict[str, str] = {}
+        pairs = PairChanges(index.commit_id())
+
+        def forget(article_id: str) -> None:
+            """Subtracts the pairs of the stored article ``article_id``, about to be replaced or removed."""
+            docnum = index.docnum_of(article_id)
+            if docnum is not None:
+                old = index.stored(docnum)
+                pairs.add(old.get("title") or "", old.get("body") or "", -1)
+
         try:
             for done, article in enumerate(_noted(read(chosen), seen), 1):
                 previous = stored.hash(article.id)
@@ -538,9 +562,12 @@ def _update(
                     report.unchanged += 1
                 elif previous is None:
                     open_writer().add(article, report.stamp)
+                    pairs.add(article.title, article.body)
                     report.added += 1
                 else:
+                    forget(article.id)
                     open_writer().replace(article, report.stamp)
+                    pairs.add(article.title, article.body)
                     report.updated += 1
                 if on_progress is not None:
                     on_progress(done)
@@ -554,6 +581,7 @@ def _update(
             if not allow_shrink:
                 _refuse_shrink(held, len(gone), Path(report.index_dir))
             for article_id in gone:
+                forget(article_id)
                 open_writer().delete(article_id)
                 report.removed += 1
             if optimize:
@@ -568,7 +596,7 @@ def _update(
             raise
         if record is not None and not chosen and writer is None:
             report.documents = held
-            return _Updated({}, {}, stale=False)  # nothing read, nothing written: the record holds
+            return _Updated({}, {}, stale=False, pairs=pairs)  # nothing read, nothing written: the record holds
         if record is not None:
             owners = dict(record.owners)
         else:
@@ -588,7 +616,7 @@ def _update(
         stale = moved or writer is not None or signatures != record.signatures
     with engine.open(generation) as index:
         report.documents = index.doc_count()
-    return _Updated(owners, signatures, stale)
+    return _Updated(owners, signatures, stale, pairs)
 
 
 def count_articles(paths: Iterable[Path]) -> int:

@@ -3,9 +3,9 @@
 The rules of ``searchkit.analysis.name_key`` stop where merging would be
 wrong in general: a rule merging vowels would merge Khamenei and Khomeini.  The
 corpus itself can tell more, one name at a time.  After each commit (a build,
-an update), this module reads every pair of names written one after the other
-(``gather``: one pass over the stored titles and bodies, ``Mouammar
-Kadhafi``, across a particle: ``Ayman Al-Zawahiri``) and merges two name keys
+an update), this module reads the count of every pair of names written one
+after the other (``Mouammar Kadhafi``, across a particle: ``Ayman
+Al-Zawahiri``) and merges two name keys
 when both of these hold:
 
 1. **Close in form**: the same consonant skeleton (``skeleton``: vowels, h,
@@ -32,8 +32,11 @@ Given names are learned only beside one surname: ``Viktor Orban`` =
 ``Victor Orban`` (a phrase ``"Viktor Orban"`` then finds ``Victor Orban``),
 never Viktor = Victor.  Every merge keeps its evidence (``Merge``), which
 ``searchkit names`` shows; the user's alias file (``searchkit.aliases``)
-overrides them.  The cost is one read of the stored articles and a pass over
-the pairs found, measured by ``bench/names.py``.
+overrides them.  The pairs are counted as articles are written (``PairChanges``:
+a rebuild counts all, an update those it adds less those it replaces or
+removes), so learning costs a pass over the pairs, not a read of every stored
+article (``gather``, when the counts kept are not those of the commit before);
+``bench/names.py`` measures it.
 """
 
 from __future__ import annotations
@@ -99,7 +102,6 @@ class Contexts:
     before: dict[str, Counter] = field(default_factory=dict)  #: key → keys of the names written just before it
     after: dict[str, Counter] = field(default_factory=dict)  #: key → keys of the names written just after it
     written: dict[str, Counter] = field(default_factory=dict)  #: key → its spellings as written
-    articles: int = 0
 
     def add(self, first: str, second: str, count: int) -> None:
         one, two = fold(first), fold(second)
@@ -112,19 +114,44 @@ class Contexts:
         self.written.setdefault(key_one, Counter())[first] += count
 
 
-def gather(index: OpenIndex) -> Contexts:
-    """One pass over the stored titles and bodies: every pair of names written
-    one after the other (``Mouammar Kadhafi``; across a particle: ``Ayman Al-Zawahiri``)."""
+def pairs_in(title: str, body: str) -> Counter:
+    """The pairs of names written one after the other in an article (``Mouammar
+    Kadhafi``; across a particle: ``Ayman Al-Zawahiri``), each with its count."""
+    return Counter(_PAIR.findall(title)) + Counter(_PAIR.findall(body))
+
+
+def gather(index: OpenIndex) -> Counter:
+    """The pairs of names of every stored article: one pass over their titles and bodies."""
     pairs: Counter = Counter()
-    found = Contexts()
     for docnum in sorted(index.doc_set(None)):
         stored = index.stored(docnum)
-        found.articles += 1
         for text in (stored.get("title") or "", stored.get("body") or ""):
             pairs.update(_PAIR.findall(text))
-    for (first, second), count in pairs.items():
+    return pairs
+
+
+def contexts_of(pairs: Counter) -> Contexts:
+    """The contexts of ``pairs``, added in the order of the pairs (not of the
+    articles), so that the same counts, gathered in one pass or kept up to date
+    across updates, give the same merges: ties are broken by that order."""
+    found = Contexts()
+    for (first, second), count in sorted(pairs.items()):
         found.add(first, second, count)
     return found
+
+
+@dataclass
+class PairChanges:
+    """How an update changed the pair counts: ``delta`` (the added articles'
+    pairs less the removed ones') applies to the counts of commit ``since``;
+    ``since`` None (a rebuild) when ``delta`` holds every article's pairs."""
+
+    since: int | None
+    delta: Counter = field(default_factory=Counter)
+
+    def add(self, title: str, body: str, sign: int = 1) -> None:
+        for pair, count in pairs_in(title, body).items():
+            self.delta[pair] += sign * count
 
 
 _UPPER = _CAPITAL.pattern
@@ -157,10 +184,11 @@ class Learned:
     gather_seconds: float = 0.0
 
 
-def learn(index: OpenIndex, spellings: list[str] | None = None) -> Learned:
-    """The merges the articles of ``index`` support (see the module's doc)."""
+def learn(index: OpenIndex, spellings: list[str] | None = None, pairs: Counter | None = None) -> Learned:
+    """The merges the articles of ``index`` support (see the module's doc); ``pairs``
+    are their pairs of names when known (else gathered from the stored articles)."""
     started = time.perf_counter()
-    contexts = gather(index)
+    contexts = contexts_of(gather(index) if pairs is None else pairs)
     gathered = time.perf_counter()
     by_key: dict[str, set[str]] = {}
     for spelling in spellings if spellings is not None else index.spellings():

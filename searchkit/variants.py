@@ -19,11 +19,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections import Counter
+from contextlib import closing
 
 from .aliases import NO_ALIASES, Aliases
 from .analysis import SPELLING_MARK, light_stem, name_key, rule_key
-from .engine import OpenIndex
-from .learning import Merge, learn
+from .engine import TEXT_FIELDS, OpenIndex
+from .learning import Merge, PairChanges, gather, learn
+from .vocabulary import VOCABULARY_FILE, Vocabulary
 
 VARIANTS_FILE = "variants.sqlite"
 
@@ -36,22 +39,32 @@ def _spelling_groups(index: OpenIndex, known: list[str] | None = None) -> dict[s
     return {key: " ".join(sorted(group)) for key, group in spellings.items() if group != {key}}
 
 
-def write_variants(index: OpenIndex, aliases: Aliases = NO_ALIASES, *, relearn: bool = True) -> int:
+def write_variants(
+    index: OpenIndex, aliases: Aliases = NO_ALIASES, *, relearn: bool = True, changes: PairChanges | None = None
+) -> int:
     """Writes the table for the name spellings that ``index`` holds, into its
     generation, with the merges learned from its articles and those of
     ``aliases``; returns its row count.  Without ``relearn`` (the articles did
     not change, only the alias file), the merges learned before are kept.
+
+    Learning reads the pairs of names of every article.  The table keeps their
+    counts, so that ``changes`` (what an update added and removed, or every
+    article's pairs for a rebuild) bring them up to date without reading the
+    stored articles again; without them, or when the table holds the counts of
+    another commit than the one they apply to, they are gathered from the index.
 
     The table is stamped with the index's commit: a writer killed between its
     commit and this table leaves a stamp that no longer matches, which readers
     detect (and the next ``index`` run repairs).
     """
     started = time.perf_counter()
-    spellings = list(index.spellings())
+    spellings = _spellings(index)
     rows = _spelling_groups(index, spellings)
     previous = None if relearn else _previous_learned(index)
+    # Not relearning, the table is current: its counts are carried over as they are.
+    pairs = _pairs(index, changes if relearn else PairChanges(index.commit_id()))
     if previous is None:
-        learned = learn(index, spellings)
+        learned = learn(index, spellings, pairs)
         merges = learned.merges
         facts = {
             "learning_seconds": round(learned.seconds, 3),
@@ -70,7 +83,7 @@ def write_variants(index: OpenIndex, aliases: Aliases = NO_ALIASES, *, relearn: 
     }
     temp = index.generation / f".{VARIANTS_FILE}.tmp"
     temp.unlink(missing_ok=True)
-    with sqlite3.connect(temp) as db:
+    with closing(sqlite3.connect(temp)) as db, db:
         db.execute("CREATE TABLE variants (key TEXT PRIMARY KEY, spellings TEXT NOT NULL) WITHOUT ROWID")
         db.executemany("INSERT INTO variants VALUES (?, ?)", rows.items())
         db.execute("CREATE TABLE merged (key TEXT PRIMARY KEY, grp TEXT NOT NULL, source TEXT NOT NULL) WITHOUT ROWID")
@@ -88,11 +101,55 @@ def write_variants(index: OpenIndex, aliases: Aliases = NO_ALIASES, *, relearn: 
         )
         db.execute("CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
         db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
+        db.execute(
+            "CREATE TABLE pairs (first TEXT, second TEXT, count INTEGER NOT NULL, PRIMARY KEY (first, second)) "
+            "WITHOUT ROWID"
+        )
+        db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((a, b, n) for (a, b), n in pairs.items()))
         db.execute("CREATE TABLE stamp (commit_generation INTEGER NOT NULL)")
         db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
-    db.close()
     temp.replace(index.generation / VARIANTS_FILE)
     return len(rows)
+
+
+def _spellings(index: OpenIndex) -> list[str]:
+    """The name spellings of the index, from its vocabulary file when it is current
+    (a range of each field's words), else from the index."""
+    vocabulary = Vocabulary(index.generation / VOCABULARY_FILE, index.commit_id())
+    try:
+        found = [vocabulary.starting(field, SPELLING_MARK) for field in TEXT_FIELDS]
+    finally:
+        vocabulary.close()
+    if any(terms is None for terms in found):
+        return list(index.spellings())
+    return [term[len(SPELLING_MARK) :] for terms in found for term in terms]
+
+
+def _pairs(index: OpenIndex, changes: PairChanges | None) -> Counter:
+    """The pair counts of the articles of ``index``: ``changes`` applied to the counts the
+    table holds for the commit they apply to, or gathered from the stored articles."""
+    if changes is not None and changes.since is None:
+        return +changes.delta
+    previous = None if changes is None else _previous_pairs(index, changes.since)
+    if previous is None:
+        return gather(index)
+    previous.update(changes.delta)
+    return +previous
+
+
+def _previous_pairs(index: OpenIndex, commit: int) -> Counter | None:
+    """The pair counts of the generation's table when it was written for ``commit``; else None."""
+    path = index.generation / VARIANTS_FILE
+    if not path.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            stamp = db.execute("SELECT commit_generation FROM stamp").fetchone()
+            if stamp is None or stamp[0] != commit:
+                return None
+            return Counter({(a, b): n for a, b, n in db.execute("SELECT first, second, count FROM pairs")})
+    except sqlite3.Error:  # damaged, or written before the pairs were kept
+        return None
 
 
 def _links(merges: list[Merge], aliases: Aliases) -> list[tuple]:

@@ -7,6 +7,8 @@ every segment, and computing an edit distance in Python for each: seconds on
 into the index generation, as a small SQLite file (one row a word and field,
 with its article count); a query reads the words sharing its first letters
 from it in one range scan, and ``rapidfuzz`` computes their distances in C.
+The file also keeps each segment's terms, so that the next commit reads only
+the segments it wrote (``write_vocabulary``).
 
 The file is stamped with the commit it describes, like the name-variant table
 (``searchkit.variants``).  A file that is missing, stale (a writer killed
@@ -17,9 +19,11 @@ next ``index`` run writes it anew.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable
+from contextlib import closing
 from pathlib import Path
 
 from .engine import OpenIndex
@@ -28,23 +32,78 @@ VOCABULARY_FILE = "vocabulary.sqlite"
 
 
 def write_vocabulary(index: OpenIndex) -> int:
-    """Writes the vocabulary of ``index`` into its generation, stamped with its commit; returns its row count."""
+    """Writes the vocabulary of ``index`` into its generation, stamped with its
+    commit; returns the number of segments whose terms were read.
+
+    Besides the words (``terms``), the file keeps each segment's own terms: a
+    segment never changes while it lives, so the next commit's file starts
+    from a copy of this one, subtracts the segments that commit merged away and
+    adds those it wrote, reading only those from the index.  A file that is
+    stale is still right about the segments it lists (it was replaced whole);
+    one that cannot be read is written from every segment."""
+    path = index.generation / VOCABULARY_FILE
     temp = index.generation / f".{VOCABULARY_FILE}.tmp"
     temp.unlink(missing_ok=True)
-    rows = 0
-    with sqlite3.connect(temp) as db:
-        db.execute(
-            "CREATE TABLE terms (field TEXT NOT NULL, term TEXT NOT NULL, articles INTEGER NOT NULL, "
-            "PRIMARY KEY (field, term)) WITHOUT ROWID"
-        )
-        for field, terms in index.vocabulary():
-            db.executemany("INSERT INTO terms VALUES (?, ?, ?)", ((field, t, n) for t, n in terms.items()))
-            rows += len(terms)
-        db.execute("CREATE TABLE stamp (commit_generation INTEGER NOT NULL)")
+    live = index.segments()
+    try:
+        read = _update_copy(path, temp, index, live)
+    except sqlite3.Error:
+        read = None
+    if read is None:
+        temp.unlink(missing_ok=True)
+        read = _update_copy(None, temp, index, live)
+    temp.replace(path)
+    return read
+
+
+def _update_copy(previous: Path | None, temp: Path, index: OpenIndex, live: list[str]) -> int | None:
+    """Writes ``temp`` from a copy of the ``previous`` file (none: from nothing),
+    minus the segments no longer ``live`` and plus those it lacks; returns how
+    many segments were read, None when ``previous`` is missing or of an older layout."""
+    if previous is not None:
+        if not previous.is_file():
+            return None
+        shutil.copyfile(previous, temp)
+    with closing(sqlite3.connect(temp)) as db, db:
+        if previous is None:
+            db.executescript(_SCHEMA)
+        elif db.execute("SELECT 1 FROM sqlite_master WHERE name = 'segment_terms'").fetchone() is None:
+            return None  # written before segments were kept: written anew
+        known = dict(db.execute("SELECT name, id FROM segments"))
+        for name in set(known) - set(live):
+            db.execute(
+                "UPDATE terms SET articles = terms.articles - s.articles FROM segment_terms s "
+                "WHERE s.segment = ? AND s.field = terms.field AND s.term = terms.term",
+                (known[name],),
+            )
+            db.execute("DELETE FROM segment_terms WHERE segment = ?", (known[name],))
+            db.execute("DELETE FROM segments WHERE id = ?", (known[name],))
+        db.execute("DELETE FROM terms WHERE articles <= 0")
+        added = [name for name in live if name not in known]
+        for name in added:
+            number = db.execute("INSERT INTO segments (name) VALUES (?) RETURNING id", (name,)).fetchone()[0]
+            db.executemany(
+                "INSERT INTO segment_terms VALUES (?, ?, ?, ?)",
+                ((number, field, term, n) for field, term, n in index.vocabulary(name)),
+            )
+            db.execute(
+                "INSERT INTO terms SELECT field, term, articles FROM segment_terms WHERE segment = ? "
+                "ON CONFLICT (field, term) DO UPDATE SET articles = terms.articles + excluded.articles",
+                (number,),
+            )
+        db.execute("DELETE FROM stamp")
         db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
-    db.close()
-    temp.replace(index.generation / VOCABULARY_FILE)
-    return rows
+    return len(added)
+
+
+_SCHEMA = """
+CREATE TABLE terms (field TEXT NOT NULL, term TEXT NOT NULL, articles INTEGER NOT NULL,
+    PRIMARY KEY (field, term)) WITHOUT ROWID;
+CREATE TABLE segments (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE segment_terms (segment INTEGER NOT NULL, field TEXT NOT NULL, term TEXT NOT NULL,
+    articles INTEGER NOT NULL, PRIMARY KEY (segment, field, term)) WITHOUT ROWID;
+CREATE TABLE stamp (commit_generation INTEGER NOT NULL);
+"""
 
 
 def vocabulary_current(index: OpenIndex) -> bool:

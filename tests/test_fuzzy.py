@@ -3,6 +3,7 @@ file; a file that cannot be trusted changes nothing a user sees."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from helpers import article, open_live, write_jsonl
 from searchkit.generations import current_generation
 from searchkit.indexing import build_index
 from searchkit.search import SearchOptions, search
-from searchkit.vocabulary import VOCABULARY_FILE, vocabulary_current
+from searchkit.vocabulary import VOCABULARY_FILE, vocabulary_current, write_vocabulary
 
 NEWS = [
     article("1", "Sergueï Choïgou a inspecté les troupes en Ukraine."),
@@ -99,3 +100,33 @@ def test_fuzzy_words_agree_on_one_segment_and_several(tmp_path, damage):
     else:
         (generation / VOCABULARY_FILE).write_bytes(b"\0" * 4096)
     assert answers(index_dir) == one_segment
+
+
+def _words(generation: Path) -> list[tuple]:
+    db = sqlite3.connect(generation / VOCABULARY_FILE)
+    try:
+        return sorted(db.execute("SELECT field, term, articles FROM terms"))
+    finally:
+        db.close()
+
+
+def test_an_update_keeps_the_vocabulary_a_fresh_reading_gives(tmp_path):
+    """Updates that add, change and remove articles, and one that merges every
+    segment, leave the word counts that reading every segment anew gives,
+    though each reads only the segments it wrote."""
+    corpus = write_jsonl(tmp_path / "news.jsonl", NEWS)
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    changed = article("2", "Le ministre Shoigu a parlé de Kharkiv.")
+    steps = [[*NEWS, LATER], [NEWS[0], changed, *NEWS[2:], LATER], [NEWS[0], changed, LATER]]
+    for number, articles in enumerate([*steps, steps[-1]]):
+        write_jsonl(corpus, articles)
+        build_index([corpus], index_dir, allow_shrink=True, optimize=number == len(steps))
+        generation = current_generation(index_dir)
+        kept = _words(generation)
+        with open_live(index_dir) as index:
+            assert write_vocabulary(index) == 0  # the file knew every segment of the commit
+            (generation / VOCABULARY_FILE).unlink()
+            assert write_vocabulary(index) == index.segment_count()
+        assert kept == _words(generation), f"step {number}"
+    assert ("body", "kharkiv", 2) in kept and not any(term == "kherson" for _, term, _ in kept)

@@ -17,18 +17,22 @@ from pathlib import Path
 import pytest
 from helpers import (
     MARKER,
+    article,
     finish,
     generated_articles,
     kill_group,
     one_error_line,
+    open_live,
     run_cli,
     spawn,
     wait_for,
     write_jsonl,
 )
 
+from searchkit.engine import whoosh_engine
 from searchkit.engine.whoosh_engine import MAX_PROCS, PARALLEL_THRESHOLD, WRITER_MB_RANGE
 from searchkit.generations import CURRENT_FILE
+from searchkit.indexing import build_index
 from searchkit.search import SearchOptions, search
 
 ARTICLES = 3000
@@ -106,3 +110,24 @@ def test_a_bad_writer_memory_is_one_line_and_changes_nothing(value, tmp_path):
     assert "SEARCHKIT_WRITER_MB" in one_error_line(done.stderr)
     assert (index_dir / CURRENT_FILE).read_text() == live
     assert {p.name for p in index_dir.glob("gen-*")} == {live.strip()}
+
+
+@pytest.mark.skipif(PROCS < 2, reason="one core: no multiprocess writer")
+def test_updates_merge_their_own_small_segments_never_the_rebuilds(corpus, tmp_path, monkeypatch):
+    """Whoosh's merge policy, past twenty-odd segments, made a one-article update
+    rewrite the whole index; an update merges only segments under ``MERGE_BELOW``
+    articles (lowered here below the rebuild's segments, bounded by the small budget)."""
+    index_dir = tmp_path / "index"
+    rebuilt = built(corpus, index_dir, SMALL_MB)
+    with open_live(index_dir) as index:
+        segments = set(index.segments())
+    monkeypatch.setattr(whoosh_engine, "MERGE_BELOW", 30)
+    articles = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    grown = tmp_path / "grown.jsonl"
+    for extra in range(1, 8):
+        write_jsonl(grown, [*articles, *(article(f"extra-{n}", f"Dépêche numéro {n}.") for n in range(extra))])
+        build_index([grown], index_dir, allow_shrink=True)
+    with open_live(index_dir) as index:
+        assert segments <= set(index.segments())  # each of the rebuild's segments as it was
+        assert index.segment_count() < rebuilt["segments"] + 7  # the updates' segments were merged
+        assert index.doc_count() == ARTICLES + 7

@@ -26,7 +26,8 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import SegmentWriter
+from whoosh.reading import SegmentReader
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from ..analysis import SPELLING_MARK, WORD_PATTERN, FoldFilter, word_analyzer
 from ..corpus import Article
@@ -45,6 +46,8 @@ from . import whoosh_query as wq_compile
 INDEX_NAME = "MAIN"  #: Whoosh's name for the index in a folder, which its file names start with
 #: A rebuild of at least this many articles runs on several processes.
 PARALLEL_THRESHOLD = 2000
+#: An update's commit merges segments of fewer articles than this, never larger ones (see ``_merge_small``).
+MERGE_BELOW = 2000
 MAX_PROCS = 4
 #: Memory for the writers' posting buffers, all processes together, unless
 #: ``$SEARCHKIT_WRITER_MB`` says otherwise (see ``writer_mb``).
@@ -289,13 +292,30 @@ class _Writer:
         self._writer.delete_by_term("id", article_id)
 
     def commit(self, optimize: bool = False) -> None:
-        self._writer.commit(optimize=optimize)
+        if optimize:
+            self._writer.commit(optimize=True)
+        else:
+            self._writer.commit(mergetype=_merge_small)
         if isinstance(self._writer, _ParallelWriter):
             self._writer.check_tasks()
 
     def cancel(self) -> None:
         with suppress(Exception):  # a writer that failed half-way may not cancel cleanly; its files go anyway
             self._writer.cancel()
+
+
+def _merge_small(writer: SegmentWriter, segments: list) -> list:
+    """Whoosh's merge of small segments, over the segments of fewer than
+    ``MERGE_BELOW`` articles only; returns the segments left as they are.
+
+    Whoosh's own policy weighs every segment: with a rebuild's twenty-odd
+    segments its merge point falls past the largest, and the third
+    one-article update of a 100,000-article index rewrote all of it (minutes).
+    Here an update's commit merges at most ``MERGE_BELOW`` articles' worth of
+    segments; a merged segment that outgrows it is left alone from then on."""
+    small = [segment for segment in segments if segment.doc_count_all() < MERGE_BELOW]
+    kept = MERGE_SMALL(writer, small)
+    return [segment for segment in segments if segment not in small] + list(kept)
 
 
 def writer_mb() -> int:
@@ -733,17 +753,24 @@ class WhooshIndex:
         found.discard(term)
         return found
 
-    def vocabulary(self) -> Iterator[tuple[str, dict[str, int]]]:
-        """Each text field and its terms, with the number of articles holding each (as
-        ``doc_frequency`` counts them), read segment by segment: Whoosh's merged
-        reading of several segments is ten times slower."""
-        for fieldname in TEXT_FIELDS:
-            terms: dict[str, int] = {}
-            for segment, _ in self._reader.leaf_readers():
-                for text, info in segment.iter_field(fieldname):
-                    word = text.decode("utf-8")
-                    terms[word] = terms.get(word, 0) + info.doc_frequency()
-            yield fieldname, terms
+    def segments(self) -> list[str]:
+        """The names of the commit's segments: each is written once and never changes
+        (deleting an article marks it, and its terms keep their counts until a merge
+        replaces the segment), so what is computed from one holds while it lives."""
+        return [reader.segment().segment_id() for reader in self._segment_readers()]
+
+    def _segment_readers(self) -> list[SegmentReader]:
+        # An index of no article is read through an EmptyReader, which has no segment.
+        return [reader for reader, _ in self._reader.leaf_readers() if isinstance(reader, SegmentReader)]
+
+    def vocabulary(self, segment: str) -> Iterator[tuple[str, str, int]]:
+        """The terms of the text fields in ``segment``: (field, term, number of
+        articles holding it, deleted ones too, as ``doc_frequency`` counts them)."""
+        for reader in self._segment_readers():
+            if reader.segment().segment_id() == segment:
+                for fieldname in sorted(TEXT_FIELDS):  # in the order of the vocabulary file's keys
+                    for text, info in reader.iter_field(fieldname):
+                        yield fieldname, text.decode("utf-8"), info.doc_frequency()
 
     def segment_count(self) -> int:
         return len(self._ix._segments())
