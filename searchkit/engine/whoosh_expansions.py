@@ -150,6 +150,17 @@ def _alike(searcher, groups: list[tuple[str, tuple, float]]) -> wm.Matcher:
     return _Alike(None, key, score, array("i", docnums)) if docnums else wm.NullMatcher()
 
 
+def _raw_postings(reader, fieldname: str, texts: tuple):
+    """(word as bytes, its postings in segment ``reader``) for each of
+    ``texts`` the segment holds, deleted articles included: the caller drops
+    them once, after reading every word."""
+    for text in texts:
+        btext = text.encode("utf-8")
+        if (fieldname, btext) in reader:
+            postings = reader.postings(fieldname, btext)
+            yield btext, postings.child if isinstance(postings, wm.FilterMatcher) else postings
+
+
 def _articles(reader, key: tuple) -> array:
     """The sorted live articles of segment ``reader`` holding any word of
     ``key`` ((field, words) pairs), read once for the last ``KEPT_ARTICLE_SETS`` keys."""
@@ -160,13 +171,7 @@ def _articles(reader, key: tuple) -> array:
             return kept[key]
     found: set[int] = set()
     for fieldname, texts in key:
-        for text in texts:
-            btext = text.encode("utf-8")
-            if (fieldname, btext) not in reader:
-                continue
-            postings = reader.postings(fieldname, btext)
-            if isinstance(postings, wm.FilterMatcher):  # deleted articles: left out below
-                postings = postings.child
+        for _, postings in _raw_postings(reader, fieldname, texts):
             while postings.is_active():
                 postings._read_ids()
                 found.update(postings._ids)
@@ -271,13 +276,7 @@ def _scored_union(searcher, groups: list[tuple[str, tuple, float]], weighting) -
         found: dict[int, float] = {}
         for fieldname, texts, boost in groups:
             lengths = _field_lengths(reader, fieldname)
-            for text in texts:
-                btext = text.encode("utf-8")
-                if (fieldname, btext) not in reader:
-                    continue
-                postings = reader.postings(fieldname, btext)
-                if isinstance(postings, wm.FilterMatcher):  # deleted articles: left out below
-                    postings = postings.child
+            for btext, postings in _raw_postings(reader, fieldname, texts):
                 scorer = weighting.scorer(segment, fieldname, btext)
                 idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
                 k1_1, b_1 = k1 + 1, 1 - b
