@@ -23,14 +23,14 @@ import quality
 from rich.console import Console
 from rich.table import Table
 
-from searchkit import learning
 from searchkit.analysis import fold
 from searchkit.corpus import read_file
 from searchkit.engine import default_engine
 from searchkit.generations import current_generation
 from searchkit.indexing import build_index
+from searchkit.names import learning
+from searchkit.names.table import Variants, table_facts, write_variants
 from searchkit.search import Searcher, SearchOptions
-from searchkit.variants import Variants, table_facts, write_variants
 
 BENCH = Path(__file__).resolve().parent
 CORPUS = BENCH.parent.parent / "shared" / "corpora" / "lemonde-2022.jsonl.gz"
@@ -75,7 +75,7 @@ def rules_only(index_dir: Path) -> None:
     engine = default_engine()
     real = learning.learn
     learning_off = lambda index, spellings=None, pairs=None: learning.Learned([], 0, 0.0)  # noqa: E731
-    import searchkit.variants as v
+    import searchkit.names.table as v
 
     v.learn = learning_off
     try:

@@ -9,7 +9,7 @@ beside the words.  Spellings let the exact spelling of a name be told from its
 variants: ``name_key`` reduces a spelling by transliteration rules so that the
 spellings of one foreign name (Choïgou, Choïgu, Shoigu) share one key, the
 index keeps a table from each key to the spellings it holds
-(``searchkit.variants``), and a query for a name searches all of them, the
+(``searchkit.names.table``), and a query for a name searches all of them, the
 exact one weighing more.  Only capitalised words get a spelling: the rules that
 merge Choïgou and Shoigu would also merge common words (roue and rue).
 
@@ -68,58 +68,6 @@ FRENCH_STOP_WORDS = frozenset(
     """.split()
 )
 
-#: Names that no transliteration rule reaches: exonyms (a place whose French
-#: name changed spelling, Kiev → Kyiv, or whose English and French names differ
-#: in more than transliteration) and the romanisations of Mohammed, whose
-#: vowels differ (merging vowels would merge Khamenei and Khomeini).  Maps a
-#: folded spelling to a folded spelling of the other name; rules apply after.
-NAME_ALIASES = {
-    "kiev": "kyiv",
-    "kharkov": "kharkiv",
-    "lougansk": "louhansk",
-    "nikolaiev": "mykolaiv",
-    "tchernigov": "tchernihiv",
-    "lvov": "lviv",
-    "moscow": "moscou",
-    "beijing": "pekin",
-    "belarus": "bielorussie",
-    "myanmar": "birmanie",
-    "bombay": "mumbai",
-    "bahrain": "bahrein",
-    "mohammad": "mohamed",
-    "mohamad": "mohamed",
-    "muhammad": "mohamed",
-    "muhammed": "mohamed",
-}
-
-# Transliteration rules, applied in order to a folded word.  French and English
-# spell the same foreign sounds differently; each rule maps both spellings to
-# one: English sh and French ch, English ch and French tch, English zh and
-# French j, English j and French dj, English u and French ou, y and i, and so on.
-_NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"x", "ks"),  # Alexeï, Aleksei
-        (r"w", "v"),  # Wolodymyr, Volodymyr
-        (r"ph", "f"),
-        (r"dzh|dj", "j"),  # Azerbaïdjan, Azerbaijan
-        (r"zh", "j"),  # Prigozhin, Prigojine
-        (r"tch", "ch"),  # Gorbatchev, Gorbachev
-        (r"sh", "ch"),  # Shoigu, Choïgou
-        (r"gh", "g"),  # Ouïghours, Ouïgours
-        (r"ou", "u"),  # Choïgou, Choigu
-        (r"ee", "i"),  # Jazeera, Jazira
-        (r"gu(?=[eiy])", "g"),  # Sergueï, Sergei
-        (r"y", "i"),  # Zelensky, Zelenski
-        (r"^ie", "e"),  # Yevgeny, Evgueni (a Russian initial Е)
-        (r"(?<=[^aeiou])ie(?=[^aeiou])", "e"),  # Sievierodonetsk, Severodonetsk
-        (r"ck|q", "k"),
-        (r"([^aeiou])\1+|(i)i+", r"\1\2"),  # doubled consonants and i: Raïssi, Zelenskyy; not Shaanxi
-        (r"(?<=[aeiou])h$", ""),  # silent final h: Jeddah, Djedda
-        (r"(?<=...[^aeiou])e$", ""),  # silent final e: Poutine, Putin
-    )
-)
-
 #: Letters and digits kept in a folded word; unidecode may emit apostrophes
 #: (for the Cyrillic soft sign), spaces (between Chinese syllables) or symbols.
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -159,27 +107,6 @@ def light_stem(word: str) -> str:
     if stem != word and stem[-1] == stem[-2]:  # iranienne → iranienn → iranien
         stem = stem[:-1]
     return stem
-
-
-@lru_cache(maxsize=200_000)
-def name_key(folded: str) -> str:
-    """The key shared by the transliterations of a name: ``choigou`` → ``choigu``.
-
-    Rules, not a list of names, so names never seen before fold the same way;
-    applied to a folded word, and only ever compared with other keys;
-    ``NAME_ALIASES`` supplements them for the few names no rule can reach.
-    """
-    return rule_key(NAME_ALIASES.get(folded, folded))
-
-
-@lru_cache(maxsize=200_000)
-def rule_key(folded: str) -> str:
-    """``name_key`` by the transliteration rules alone, ``NAME_ALIASES`` left out:
-    tells a spelling the rules reach from one only the table reaches."""
-    key = folded
-    for pattern, replacement in _NAME_RULES:
-        key = pattern.sub(replacement, key)
-    return key
 
 
 class ElisionFilter(Filter):

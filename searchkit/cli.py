@@ -761,7 +761,7 @@ def names(
     (`searchkit index --aliases FILE`, or aliases.toml beside the corpus) adds or splits merges.
     Exit codes: 0 listed, 1 no article holds any of the spellings, 2 usage.
     """
-    from .names import name_spellings
+    from .names.view import name_spellings
     from .printers import output, printer
     from .search import Searcher
 

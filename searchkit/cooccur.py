@@ -27,11 +27,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from . import query as q
-from .analysis import SPELLING_MARK, WORDS, name_key, query_terms
+from .analysis import SPELLING_MARK, WORDS, query_terms
 from .engine import OpenIndex
 from .models import CoName, Cooccurrence
+from .names.keys import name_key
+from .names.table import Variants
 from .search import Searcher
-from .variants import Variants
 from .views import Filters, matched
 
 #: Names are read from at most this many matching articles, an even sample of them when more match.

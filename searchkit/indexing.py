@@ -25,15 +25,15 @@ from itertools import chain, islice
 from pathlib import Path
 
 from . import generations as g
-from .aliases import NO_ALIASES, Aliases, find_aliases, load_aliases
 from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_file_names, corpus_files, open_binary, read_corpus
 from .engine import Engine, OpenIndex, default_engine
 from .errors import WRITE_ERRNOS, IndexDamaged, IndexOutdated, IndexUnavailable, ShrinkRefused, UsageError
-from .learning import PairChanges
 from .lock import DEFAULT_LOCK_WAIT, check_wait, describe_os_error, now, writer_lock
 from .models import IndexReport
+from .names.aliases import NO_ALIASES, Aliases, find_aliases, load_aliases
+from .names.learning import PairChanges
+from .names.table import table_facts, variants_current, write_variants
 from .signatures import FileRecord, Signature, file_key, read_record, settled, signature, write_record
-from .variants import table_facts, variants_current, write_variants
 from .vocabulary import vocabulary_current, write_vocabulary
 
 #: An update may remove at most this share of the index's articles (unless --allow-shrink).
@@ -85,7 +85,7 @@ def build_index(
     ``on_reading`` hears, before any is read, which files will be read (an
     update skips those unchanged since the last run), for a progress bar's total.
 
-    ``aliases`` is the user's alias file (``searchkit.aliases``); by default
+    ``aliases`` is the user's alias file (``searchkit.names.aliases``); by default
     ``aliases.toml`` beside the corpus, when there is one.  A changed file is
     applied by an update even when no article changed.
     """

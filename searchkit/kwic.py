@@ -20,8 +20,8 @@ from .errors import QueryError
 from .explain import Part, query_parts
 from .highlight import word_chars
 from .models import Concordance, KwicLine
+from .names.table import Variants
 from .search import Searcher
-from .variants import Variants
 from .views import Filters, Matching, matched
 
 _WORD = re.compile(WORD_PATTERN)

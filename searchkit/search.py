@@ -24,9 +24,9 @@ from .errors import QueryError, UsageError
 from .explain import explain_hit, query_parts
 from .highlight import make_snippets, matched_spans, merged, spans_at
 from .models import ArticleView, Hit, PartExplanation, SearchResult, Suggestion
+from .names.table import Variants
 from .stats import live_generation
 from .suggest import corrected_query
-from .variants import Variants
 from .views import facets
 
 #: Fewer hits than this with every word, and corrections are looked for.

@@ -18,7 +18,7 @@ from . import query as q
 from .engine import Compiled, OpenIndex
 from .errors import NoResults, QueryError, UsageError
 from .models import Bucket, Facet, FacetCount
-from .variants import Variants
+from .names.table import Variants
 
 #: Sizes of a bucket of time, finest first.
 UNITS = ("day", "week", "month", "year")

@@ -11,7 +11,7 @@ The file also keeps each segment's terms, so that the next commit reads only
 the segments it wrote (``write_vocabulary``).
 
 The file is stamped with the commit it describes, like the name-variant table
-(``searchkit.variants``).  A file that is missing, stale (a writer killed
+(``searchkit.names.table``).  A file that is missing, stale (a writer killed
 between its commit and this file) or unreadable is not trusted: lookups
 answer None and the caller reads the index itself, slower but right.  The
 next ``index`` run writes it anew.

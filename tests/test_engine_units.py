@@ -14,10 +14,10 @@ from searchkit.explain import explain_hit, query_parts
 from searchkit.highlight import make_snippets
 from searchkit.indexing import build_index
 from searchkit.models import Snippet
+from searchkit.names.table import Variants
 from searchkit.query import parse
 from searchkit.search import Searcher, SearchOptions
 from searchkit.suggest import corrected_query
-from searchkit.variants import Variants
 
 NEWS = [
     article(

@@ -47,13 +47,13 @@ from helpers import (
 )
 from whoosh import index as whoosh_index
 
-from searchkit.analysis import name_key
 from searchkit.engine.whoosh_engine import PARALLEL_THRESHOLD
 from searchkit.generations import CURRENT_FILE, META_FILE, current_generation, read_meta
 from searchkit.lock import LOCK_FILE
+from searchkit.names.keys import name_key
+from searchkit.names.table import VARIANTS_FILE, variants_current
 from searchkit.search import SearchOptions, search
 from searchkit.signatures import RECORD_FILE
-from searchkit.variants import VARIANTS_FILE, variants_current
 from searchkit.vocabulary import VOCABULARY_FILE
 
 # --- the hook that stops a run at one file operation --------------------------------

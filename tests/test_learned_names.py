@@ -1,4 +1,4 @@
-"""Spellings learned from the corpus (searchkit.learning), the alias file, ``searchkit names``,
+"""Spellings learned from the corpus (searchkit.names.learning), the alias file, ``searchkit names``,
 ``=`` exact spellings and ``--explain`` naming where a variant comes from.
 
 Each corpus is written for the case it shows: the evidence learning reads is
@@ -15,9 +15,9 @@ from helpers import article, open_live, run_cli, write_jsonl
 
 from searchkit.analysis import fold
 from searchkit.indexing import build_index
-from searchkit.learning import edit_distance, skeleton
+from searchkit.names.keys import edit_distance, skeleton
+from searchkit.names.table import Variants, table_facts
 from searchkit.search import SearchOptions, search
-from searchkit.variants import Variants, table_facts
 
 
 def _articles() -> list[dict]:
@@ -194,7 +194,7 @@ def _learned_tables(index_dir: Path) -> dict[str, list]:
     import sqlite3
 
     from searchkit.generations import current_generation
-    from searchkit.variants import VARIANTS_FILE
+    from searchkit.names.table import VARIANTS_FILE
 
     db = sqlite3.connect(current_generation(index_dir) / VARIANTS_FILE)
     try:
@@ -212,7 +212,7 @@ def test_updates_learn_what_a_rebuild_of_the_same_corpus_learns(tmp_path: Path, 
     """Each update brings the pairs of names up to date from the articles it added,
     changed and removed, never reading the stored articles again, and learns what
     learning from scratch learns: merges created and removed by updates included."""
-    import searchkit.variants
+    import searchkit.names.table
 
     base = _articles()
     khadafi = [a for a in base if "Khadafi" in a["body"]]
@@ -233,7 +233,7 @@ def test_updates_learn_what_a_rebuild_of_the_same_corpus_learns(tmp_path: Path, 
             def no_second_pass(index):
                 raise AssertionError("an update read every stored article")
 
-            monkeypatch.setattr(searchkit.variants, "gather", no_second_pass)
+            monkeypatch.setattr(searchkit.names.table, "gather", no_second_pass)
         build_index([corpus], index_dir, allow_shrink=True)
         rebuilt = tmp_path / f"rebuilt-{number}"
         build_index([corpus], rebuilt)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from helpers import article
 
-from searchkit.analysis import fold, name_key, word_analyzer
+from searchkit.analysis import fold, word_analyzer
+from searchkit.names.keys import name_key
 
 SAME_NAME = [
     ("Yevgeny", "Evgueni"),

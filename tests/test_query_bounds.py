@@ -24,6 +24,7 @@ from searchkit.engine.whoosh_engine import WhooshIndex, build_schema
 from searchkit.engine.whoosh_expansions import MAX_EXPANSIONS
 from searchkit.engine.whoosh_query import compile_query, matched_terms
 from searchkit.errors import QueryError
+from searchkit.names.table import Variants
 from searchkit.query import (
     MAX_DEPTH,
     MAX_FUZZY_WORDS,
@@ -35,7 +36,6 @@ from searchkit.query import (
 )
 from searchkit.search import SearchOptions, search
 from searchkit.suggest import MAX_LOOKUPS
-from searchkit.variants import Variants
 
 #: 60 four-letter words starting "de" (no stop word, too short to be stemmed):
 #: the first 50 are in two articles each, the last 10 in one.

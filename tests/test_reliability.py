@@ -44,8 +44,8 @@ from searchkit.corpus import MAX_BODY_CHARS
 from searchkit.generations import CURRENT_FILE, META_FILE, current_generation
 from searchkit.indexing import build_index
 from searchkit.lock import LOCK_FILE, is_locked
+from searchkit.names.table import VARIANTS_FILE, variants_current
 from searchkit.search import SearchOptions, search
-from searchkit.variants import VARIANTS_FILE, variants_current
 
 
 def ids(index_dir: Path, query: str) -> list[str]:

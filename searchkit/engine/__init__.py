@@ -58,6 +58,14 @@ class Satisfied:
     pairs: tuple[tuple[str, int, int, int, int], ...] = ()
 
 
+class NameSpellings(Protocol):
+    """The spellings a name query word searches: what the engine is handed, as data,
+    by ``searchkit.names`` (which decides them), so that the engine never imports it."""
+
+    def spellings(self, folded: str) -> set[str]: ...
+    def spellings_before(self, folded: str, surname: str) -> set[str]: ...
+
+
 class IndexWriter(Protocol):
     """Adds, replaces and deletes articles of one generation; nothing is seen before ``commit``.
 

@@ -1,7 +1,7 @@
 """Compiling a query's syntax tree to Whoosh queries (the Whoosh engine's query half).
 
 A word searches the title and the body; a word the corpus writes as a name
-also searches its other spellings (``searchkit.variants``).  Phrases keep the
+also searches its other spellings (``searchkit.names.table``).  Phrases keep the
 gaps left by stop words.  Filters restrict without scoring.
 """
 
@@ -19,8 +19,7 @@ from whoosh.util import make_binary_tree
 from ..analysis import SPELLING_MARK, fold, light_stem, query_terms, strip_elision
 from ..errors import QueryError
 from ..query import MAX_WORDS, AtLeast, Filter, Near, Node, Not, Or, Phrase, Word, parse_date_range
-from ..variants import Variants
-from . import TEXT_FIELDS
+from . import TEXT_FIELDS, NameSpellings
 from .whoosh_expansions import Capped, CappedFuzzyTerm, CappedPrefix, Expansions, broad_note
 from .whoosh_operators import AtLeastOperator, LeadOperator, NearOperator, Operator
 
@@ -130,7 +129,7 @@ def _field_boost(fieldname: str) -> float:
     return TITLE_BOOST if fieldname == "title" else 1.0
 
 
-def _name_alternatives(words: list[tuple[str, int]], variants: Variants) -> dict[str, set[str]] | None:
+def _name_alternatives(words: list[tuple[str, int]], variants: NameSpellings) -> dict[str, set[str]] | None:
     """For each folded query word, its other spellings; None when no word has any.
 
     A word followed by another (a given name before its surname) also gets the
@@ -175,7 +174,7 @@ def _names_phrase(fieldname: str, words: list[tuple[str, int]], alternatives: di
     return _gapped(fieldname, parts, VARIANT_WEIGHT * _field_boost(fieldname))
 
 
-def _text_query(text: str, field: str | None, variants: Variants, exact_names: bool = False) -> wq.Query | None:
+def _text_query(text: str, field: str | None, variants: NameSpellings, exact_names: bool = False) -> wq.Query | None:
     """A word or phrase in the title and the body, as words and, for names, in all their spellings."""
     words, folded = _query_words(text)
     if not words:
@@ -208,7 +207,7 @@ def _spelling_query(text: str, field: str | None) -> wq.Query | None:
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
-def _word_query(node: Word, variants: Variants, exact_names: bool) -> wq.Query | None:
+def _word_query(node: Word, variants: NameSpellings, exact_names: bool) -> wq.Query | None:
     if node.kind == "word":
         return _text_query(node.text, node.field, variants, exact_names)
     if node.kind == "exact":
@@ -285,7 +284,7 @@ def _restricting(node: Node) -> wq.Query:
 
 
 def compile_query(
-    node: Node, variants: Variants, *, positive_only: bool = False, exact_names: bool = False
+    node: Node, variants: NameSpellings, *, positive_only: bool = False, exact_names: bool = False
 ) -> wq.Query | None:
     """The Whoosh query for a syntax tree; None when nothing searchable is left.
 
@@ -300,7 +299,7 @@ def compile_query(
     return compiled
 
 
-def _compile(node: Node, variants: Variants, positive_only: bool, exact_names: bool) -> wq.Query | None:
+def _compile(node: Node, variants: NameSpellings, positive_only: bool, exact_names: bool) -> wq.Query | None:
     if isinstance(node, (Word, Phrase)) and node.field == "lead":
         return _lead_query(node, variants, exact_names)
     if isinstance(node, Near):
@@ -405,7 +404,7 @@ class _CappedSpans(SpanQuery):
         return (_SpanOr(terms) if len(terms) > 1 else terms[0]).matcher(searcher, context)
 
 
-def _operand(node: Node, fieldname: str, variants: Variants, exact_names: bool) -> wq.Query | None:
+def _operand(node: Node, fieldname: str, variants: NameSpellings, exact_names: bool) -> wq.Query | None:
     """An operator's operand in one field, as a span query; None when it cannot match there."""
     if isinstance(node, Or):
         parts = [p for p in (_operand(c, fieldname, variants, exact_names) for c in node.children) if p is not None]
@@ -426,7 +425,7 @@ def _operands(node: Node, written: str, column: int, variants, exact_names: bool
     return found
 
 
-def _near_query(node: Near, variants: Variants, exact_names: bool) -> wq.Query:
+def _near_query(node: Near, variants: NameSpellings, exact_names: bool) -> wq.Query:
     left = _operands(node.left, node.written, node.column, variants, exact_names)
     right = _operands(node.right, node.written, node.column, variants, exact_names)
     parts = [
@@ -439,12 +438,12 @@ def _near_query(node: Near, variants: Variants, exact_names: bool) -> wq.Query:
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
-def _atleast_query(node: AtLeast, variants: Variants, exact_names: bool) -> wq.Query:
+def _atleast_query(node: AtLeast, variants: NameSpellings, exact_names: bool) -> wq.Query:
     operands = _operands(node.child, f"atleast{node.count}", node.column, variants, exact_names)
     return AtLeastOperator(tuple(operands.items()), node.count)
 
 
-def _lead_query(node: Word | Phrase, variants: Variants, exact_names: bool) -> wq.Query | None:
+def _lead_query(node: Word | Phrase, variants: NameSpellings, exact_names: bool) -> wq.Query | None:
     operands = {f: _operand(replace(node, field=None), f, variants, exact_names) for f in TEXT_FIELDS}
     if any(q is None for q in operands.values()):
         return None  # only stop words

@@ -27,8 +27,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analysis import fold
-from .errors import UsageError
+from ..analysis import fold
+from ..errors import UsageError
 
 ALIASES_FILE = "aliases.toml"
 

@@ -8,8 +8,8 @@ file: one row a key that has a spelling other than the key itself.
 
 Beside the rules' groups, the file holds what was merged beyond them, each key
 with its *group* and how it joined it: ``learned`` from the corpus
-(``searchkit.learning``, with the evidence) or from the user's ``alias`` file
-(``searchkit.aliases``); the file's splits, which win over everything; given
+(``searchkit.names.learning``, with the evidence) or from the user's ``alias`` file
+(``searchkit.names.aliases``); the file's splits, which win over everything; given
 names learned beside one surname (Viktor and Victor before Orban); and facts
 about the run (the alias file's digest, the learning step's cost).
 """
@@ -22,11 +22,12 @@ import time
 from collections import Counter
 from contextlib import closing
 
+from ..analysis import SPELLING_MARK, light_stem
+from ..engine import TEXT_FIELDS, OpenIndex
+from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from .aliases import NO_ALIASES, Aliases
-from .analysis import SPELLING_MARK, light_stem, name_key, rule_key
-from .engine import TEXT_FIELDS, OpenIndex
+from .keys import name_key, rule_key
 from .learning import Merge, PairChanges, gather, learn
-from .vocabulary import VOCABULARY_FILE, Vocabulary
 
 VARIANTS_FILE = "variants.sqlite"
 

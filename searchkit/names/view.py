@@ -1,6 +1,6 @@
 """``searchkit names``: the spellings a name query searches, where each comes from, and why.
 
-For each word of a query, the spellings it searches (``searchkit.variants``),
+For each word of a query, the spellings it searches (``searchkit.names.table``),
 each with its article count, the way the articles write it, and its source:
 ``query`` (the word itself), ``rule`` (the transliteration rules), ``alias``
 (the built-in exonyms or the user's alias file) or ``learned`` (from the
@@ -9,9 +9,9 @@ corpus, with the evidence: shared first names, titles, counts).
 
 from __future__ import annotations
 
-from .analysis import SPELLING_MARK, WORDS, query_terms
-from .errors import QueryError
-from .models import NameSpelling, NameSpellings, NameWord
+from ..analysis import SPELLING_MARK, WORDS, query_terms
+from ..errors import QueryError
+from ..models import NameSpelling, NameSpellings, NameWord
 
 
 def name_spellings(searcher, text: str) -> NameSpellings:

@@ -1,6 +1,6 @@
 """Spellings learned from the corpus: names that no transliteration rule reaches.
 
-The rules of ``searchkit.analysis.name_key`` stop where merging would be
+The rules of ``searchkit.names.keys.name_key`` stop where merging would be
 wrong in general: a rule merging vowels would merge Khamenei and Khomeini.  The
 corpus itself can tell more, one name at a time.  After each commit (a build,
 an update), this module reads the count of every pair of names written one
@@ -31,7 +31,7 @@ are left out: distinct people share them.
 Given names are learned only beside one surname: ``Viktor Orban`` =
 ``Victor Orban`` (a phrase ``"Viktor Orban"`` then finds ``Victor Orban``),
 never Viktor = Victor.  Every merge keeps its evidence (``Merge``), which
-``searchkit names`` shows; the user's alias file (``searchkit.aliases``)
+``searchkit names`` shows; the user's alias file (``searchkit.names.aliases``)
 overrides them.  The pairs are counted as articles are written (``PairChanges``:
 a rebuild counts all, an update those it adds less those it replaces or
 removes), so learning costs a pass over the pairs, not a read of every stored
@@ -46,8 +46,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .analysis import _CAPITAL, FRENCH_STOP_WORDS, SPELLING_MARK, fold, light_stem, name_key
-from .engine import OpenIndex
+from ..analysis import _CAPITAL, FRENCH_STOP_WORDS, SPELLING_MARK, fold, light_stem
+from ..engine import OpenIndex
+from .keys import edit_distance, name_key, skeleton
 
 #: A key shorter than this is never merged by learning: short names differ by one letter (Iran, Irak).
 MIN_KEY = 5
@@ -67,32 +68,6 @@ TOGETHER_AGREEMENT = 0.8
 GIVEN_NAME_SHARE = 0.5
 #: Particles between a first name and a surname, skipped: Ayman Al-Zawahiri, Charles de Gaulle.
 PARTICLES = frozenset("al el ben bin ibn abou abu abd abdel von van der den de da di du le la bou ould".split())
-
-
-def skeleton(key: str) -> str:
-    """A name key's consonants, read coarsely: ``kadhafi`` and ``gadafi`` → ``kdf``, ``zavahiri`` → ``svr``."""
-    reduced = re.sub(r"[cqg]", "k", key).replace("z", "s")
-    reduced = re.sub(r"[aeiouyhw]", "", reduced)
-    return re.sub(r"(.)\1+", r"\1", reduced)
-
-
-def edit_distance(a: str, b: str, limit: int = 2) -> int:
-    """Optimal string alignment distance (a swap of two letters is one edit), capped at ``limit + 1``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return min(previous[-1], limit + 1)
 
 
 @dataclass
