@@ -189,8 +189,9 @@ def test_explain_names_the_source_of_a_variant(learned: Path) -> None:
 
 
 def _learned_tables(index_dir: Path) -> dict[str, list]:
-    """The rows of the live variant table's learning: its tables but the run's facts, its stamp and
-    the spellings of each key (which keep those of removed articles until Whoosh merges their segment)."""
+    """The rows of the live variant table's learning: its tables but the run's facts, its stamp,
+    the spellings of each key (which keep those of removed articles until Whoosh merges their
+    segment) and the evidence's counts; the pairs merged and the links."""
     import sqlite3
 
     from searchkit.generations import current_generation
@@ -199,11 +200,15 @@ def _learned_tables(index_dir: Path) -> dict[str, list]:
     db = sqlite3.connect(current_generation(index_dir) / VARIANTS_FILE)
     try:
         tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {
+        found = {
             name: sorted(db.execute(f"SELECT * FROM {name}").fetchall())
             for name in tables
-            if name not in ("facts", "stamp", "variants")
+            if name not in ("facts", "stamp", "variants", "decisions", "links")
         }
+        # what was merged; the evidence's counts hold removed articles until Whoosh merges their segment
+        found["merged pairs"] = sorted(db.execute("SELECT a, b, proposed FROM decisions WHERE merged").fetchall())
+        found["links"] = sorted(db.execute("SELECT key_a, key_b, source, surname FROM links").fetchall())
+        return found
     finally:
         db.close()
 

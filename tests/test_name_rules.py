@@ -60,8 +60,8 @@ def test_english_possessive_is_the_name(make_index):
 def test_exact_spelling_first_even_against_a_variant_repeated_often(make_index):
     indexed = make_index(
         [
-            article("variant", "Shoigu. " * 12 + "Shoigu a parlé."),
-            article("exact", "Un très long article. " * 60 + "Le ministre Choïgou a parlé."),
+            article("variant", "Shoigu. " * 12 + "Shoigu a parlé au Kremlin, à Moscou."),
+            article("exact", "Un très long article. " * 60 + "Le ministre Choïgou a parlé au Kremlin, à Moscou."),
         ]
     )
     assert indexed.ids("Choïgou") == ["exact", "variant"]

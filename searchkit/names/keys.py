@@ -55,10 +55,11 @@ _NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"ee", "i"),  # Jazeera, Jazira
         (r"gu(?=[eiy])", "g"),  # Sergueï, Sergei
         (r"y", "i"),  # Zelensky, Zelenski
+        (r"ii+", "i"),  # Raïssi's doubled i, and Aliyev's y beside an i (Aliev), before the ie rules
         (r"^ie", "e"),  # Yevgeny, Evgueni (a Russian initial Е)
         (r"(?<=[^aeiou])ie(?=[^aeiou])", "e"),  # Sievierodonetsk, Severodonetsk
         (r"ck|q", "k"),
-        (r"([^aeiou])\1+|(i)i+", r"\1\2"),  # doubled consonants and i: Raïssi, Zelenskyy; not Shaanxi
+        (r"([^aeiou])\1+", r"\1"),  # doubled consonants: Raïssi, Zelenskyy; doubled vowels stay: Shaanxi
         (r"(?<=[aeiou])h$", ""),  # silent final h: Jeddah, Djedda
         (r"(?<=...[^aeiou])e$", ""),  # silent final e: Poutine, Putin
     )

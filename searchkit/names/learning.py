@@ -77,6 +77,10 @@ class Contexts:
     before: dict[str, Counter] = field(default_factory=dict)  #: key → keys of the names written just before it
     after: dict[str, Counter] = field(default_factory=dict)  #: key → keys of the names written just after it
     written: dict[str, Counter] = field(default_factory=dict)  #: key → its spellings as written
+    #: folded spelling → keys of the names written just before it: spellings of one key apart (Sheen, Chine)
+    before_spelling: dict[str, Counter] = field(default_factory=dict)
+    #: folded spelling → how often a name is written just after it
+    followed: Counter = field(default_factory=Counter)
 
     def add(self, first: str, second: str, count: int) -> None:
         one, two = fold(first), fold(second)
@@ -87,6 +91,8 @@ class Contexts:
         self.after.setdefault(key_one, Counter())[key_two] += count
         self.written.setdefault(key_two, Counter())[second] += count
         self.written.setdefault(key_one, Counter())[first] += count
+        self.before_spelling.setdefault(two, Counter())[key_one] += count
+        self.followed[one] += count
 
 
 def pairs_in(title: str, body: str) -> Counter:

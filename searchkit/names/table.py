@@ -22,12 +22,14 @@ import time
 from collections import Counter
 from contextlib import closing
 
-from ..analysis import SPELLING_MARK, light_stem
+from ..analysis import SPELLING_MARK, fold, light_stem
 from ..engine import TEXT_FIELDS, OpenIndex
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from .aliases import NO_ALIASES, Aliases
-from .keys import name_key, rule_key
-from .learning import Merge, PairChanges, gather, learn
+from .decision import Decision, Judge, propose
+from .evidence import Evidence
+from .keys import name_key
+from .learning import Merge, PairChanges, contexts_of, gather, learn
 
 VARIANTS_FILE = "variants.sqlite"
 
@@ -59,22 +61,29 @@ def write_variants(
     detect (and the next ``index`` run repairs).
     """
     started = time.perf_counter()
-    spellings = _spellings(index)
+    counts = _spellings(index)
+    spellings = sorted(counts)
     rows = _spelling_groups(index, spellings)
     previous = None if relearn else _previous_learned(index)
     # Not relearning, the table is current: its counts are carried over as they are.
     pairs = _pairs(index, changes if relearn else PairChanges(index.commit_id()))
     if previous is None:
         learned = learn(index, spellings, pairs)
-        merges = learned.merges
         facts = {
             "learning_seconds": round(learned.seconds, 3),
             "gather_seconds": round(learned.gather_seconds, 3),
             "candidates": learned.candidates,
         }
+        evidence = Evidence(index)
+        evidence.know_spellings(counts)
+        judge = Judge(evidence, contexts_of(pairs))
+        deciding = time.perf_counter()
+        decisions = [judge.decide(a, b, how) for a, b, how in propose(spellings, evidence)]
+        merges = [m for m in learned.merges if judge.keeps(m)]
+        facts |= {"decision_seconds": round(time.perf_counter() - deciding, 3), "decisions": len(decisions)}
     else:
-        merges, facts = previous
-    links = _links(merges, aliases)
+        merges, decisions, facts = previous
+    links = _links(merges, decisions, aliases)
     groups = _groups(links, aliases)
     facts |= {
         "aliases_path": aliases.path,
@@ -100,6 +109,15 @@ def write_variants(
             "INSERT OR IGNORE INTO splits VALUES (?, ?)",
             [(a, b) for entry in aliases.splits for a in entry for b in entry if a != b],
         )
+        db.execute(
+            "CREATE TABLE decisions (a TEXT, b TEXT, proposed TEXT, merged INTEGER, reason TEXT, evidence TEXT)"
+        )
+        db.execute("CREATE INDEX decisions_a ON decisions (a)")
+        db.execute("CREATE INDEX decisions_b ON decisions (b)")
+        db.executemany(
+            "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+            [(d.a, d.b, d.proposed, int(d.merged), d.reason, json.dumps(d.evidence)) for d in decisions],
+        )
         db.execute("CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
         db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
         db.execute(
@@ -113,17 +131,23 @@ def write_variants(
     return len(rows)
 
 
-def _spellings(index: OpenIndex) -> list[str]:
-    """The name spellings of the index, from its vocabulary file when it is current
-    (a range of each field's words), else from the index."""
+def _spellings(index: OpenIndex) -> dict[str, int]:
+    """The name spellings of the index with their article counts (title and body counted
+    apart), from its vocabulary file when it is current, else from the index."""
     vocabulary = Vocabulary(index.generation / VOCABULARY_FILE, index.commit_id())
     try:
         found = [vocabulary.starting(field, SPELLING_MARK) for field in TEXT_FIELDS]
     finally:
         vocabulary.close()
+    counts: Counter = Counter()
     if any(terms is None for terms in found):
-        return list(index.spellings())
-    return [term[len(SPELLING_MARK) :] for terms in found for term in terms]
+        for spelling in set(index.spellings()):
+            counts[spelling] = index.doc_frequency(SPELLING_MARK + spelling)
+        return dict(counts)
+    for terms in found:
+        for term, articles in terms.items():
+            counts[term[len(SPELLING_MARK) :]] += articles
+    return dict(counts)
 
 
 def _pairs(index: OpenIndex, changes: PairChanges | None) -> Counter:
@@ -153,22 +177,25 @@ def _previous_pairs(index: OpenIndex, commit: int) -> Counter | None:
         return None
 
 
-def _links(merges: list[Merge], aliases: Aliases) -> list[tuple]:
-    """The rows of ``links``: every learned merge (those the alias file splits too: a later
-    file may not), and the file's merges."""
-    rows = [
-        (m.key_a, m.key_b, m.a, m.b, "learned", m.surname, json.dumps(m.evidence, ensure_ascii=False)) for m in merges
+def _links(merges: list[Merge], decisions: list[Decision], aliases: Aliases) -> list[tuple]:
+    """The rows of ``links``, between spellings: every learned merge (those the alias file
+    splits too: a later file may not), every merge decided, and the file's merges."""
+    rows = [(m.a, m.b, m.a, m.b, "learned", m.surname, json.dumps(m.evidence, ensure_ascii=False)) for m in merges]
+    rows += [
+        (d.a, d.b, d.a, d.b, d.proposed, None, json.dumps(d.evidence | {"reason": d.reason}, ensure_ascii=False))
+        for d in decisions
+        if d.merged
     ]
     for entry in aliases.merges:
-        first = entry[0]
-        rows += [(name_key(first), name_key(other), first, other, "alias", None, None) for other in entry[1:]]
+        first = fold(entry[0])
+        rows += [(first, fold(other), entry[0], other, "alias", None, None) for other in entry[1:]]
     return rows
 
 
 def _groups(links: list[tuple], aliases: Aliases) -> list[tuple[str, str, str]]:
-    """(key, group, source) of every key merged with another (given names apart): union-find
-    over the links, less the learned ones the alias file splits."""
-    split = {(name_key(a), name_key(b)) for entry in aliases.splits for a in entry for b in entry if a != b}
+    """(spelling, group, source) of every spelling merged with another (given names apart):
+    union-find over the links, less those the alias file splits."""
+    split = {(fold(a), fold(b)) for entry in aliases.splits for a in entry for b in entry if a != b}
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -179,7 +206,7 @@ def _groups(links: list[tuple], aliases: Aliases) -> list[tuple[str, str, str]]:
 
     source: dict[str, str] = {}
     for key_a, key_b, _, _, how, surname, _ in links:
-        if surname is not None or key_a == key_b or (how == "learned" and (key_a, key_b) in split):
+        if surname is not None or key_a == key_b or (how != "alias" and (key_a, key_b) in split):
             continue
         parent[root(key_b)] = root(key_a)
         for key in (key_a, key_b):
@@ -188,7 +215,7 @@ def _groups(links: list[tuple], aliases: Aliases) -> list[tuple[str, str, str]]:
     return [(key, root(key), source[key]) for key in parent if key in source]
 
 
-def _previous_learned(index: OpenIndex) -> tuple[list[Merge], dict] | None:
+def _previous_learned(index: OpenIndex) -> tuple[list[Merge], list[Decision], dict] | None:
     """The merges learned when the generation's table was written, and the facts of that run;
     None when there is no table to take them from."""
     path = index.generation / VARIANTS_FILE
@@ -197,14 +224,17 @@ def _previous_learned(index: OpenIndex) -> tuple[list[Merge], dict] | None:
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             rows = db.execute(
-                "SELECT key_a, key_b, spelling_a, spelling_b, surname, evidence FROM links WHERE source = 'learned'"
+                "SELECT spelling_a, spelling_b, surname, evidence FROM links WHERE source = 'learned'"
             ).fetchall()
             facts = {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
+            decided = db.execute("SELECT a, b, proposed, merged, reason, evidence FROM decisions").fetchall()
         db.close()
     except sqlite3.Error:
         return None
-    merges = [Merge(a, b, ka, kb, json.loads(e), surname=s) for ka, kb, a, b, s, e in rows]
-    return merges, {k: v for k, v in facts.items() if k in ("learning_seconds", "gather_seconds", "candidates")}
+    merges = [Merge(a, b, name_key(a), name_key(b), json.loads(e), surname=s) for a, b, s, e in rows]
+    decisions = [Decision(a, b, how, bool(m), r, json.loads(e)) for a, b, how, m, r, e in decided]
+    kept = ("learning_seconds", "gather_seconds", "candidates", "decision_seconds", "decisions")
+    return merges, decisions, {k: v for k, v in facts.items() if k in kept}
 
 
 def table_facts(index: OpenIndex) -> dict:
@@ -250,62 +280,59 @@ def _open_table(index: OpenIndex) -> sqlite3.Connection | None:
 
 
 class Variants:
-    """Looks up the spellings that share a word's name key, in one open index,
-    and those merged with it by learning or by the user's alias file.
+    """Looks up the spellings a query word searches, in one open index: those the
+    decision merged with it (``searchkit.names.decision``), learned, or named together
+    by the user's alias file.  A spelling the index does not hold at all gets its rule
+    variants (Choïgou over an archive that writes only Choïgu).
 
     A table that is missing, damaged or stamped for another commit is not
-    trusted: the groups are then read from the index itself, in memory, slower
-    but never wrong (learned and alias merges wait for the next ``index`` run).
-
-    Only spellings that the index holds *as names* are returned: written with
-    a capital in at least half of the articles that hold the word.  "Guerre"
-    opens many sentences, but guerre is no name, and its key must not pull in
-    "Gère"; Poutine and Shoigu are capitalised wherever they appear.
+    trusted: a word then searches its own spelling only until the next ``index``
+    run (merging undecided would merge Sheen with Chine).
     """
 
     def __init__(self, index: OpenIndex) -> None:
         self._index = index
         self._db = _open_table(index)
-        self._groups = _spelling_groups(index) if self._db is None else {}
         self._known: dict[str, set[str]] = {}  # a query compiles a word several times
 
     def spellings(self, folded: str) -> set[str]:
-        """``folded`` and the other spellings with the same name key, or merged with it."""
+        """``folded`` and the spellings searched with it."""
         if folded not in self._known:
             self._known[folded] = self._lookup(folded)
         return set(self._known[folded])
 
     def _lookup(self, folded: str) -> set[str]:
-        found = {folded}.union(*(self.group(key) for key in self.merged_keys(name_key(folded))))
-        found -= self.split_from(folded)
-        if not self.is_name(folded) and self._index.doc_frequency(light_stem(folded)):
+        if self._db is None:
             return {folded}
-        return {s for s in found if s == folded or self.is_name(s)}
+        found = self.merged(folded)
+        if found == {folded} and not self._index.doc_frequency(light_stem(folded)):
+            # a spelling the corpus does not hold: the spellings of its key that are names
+            found |= {s for s in self.group(name_key(folded)) if self.is_name(s)}
+        return found - self.split_from(folded)
+
+    def merged(self, folded: str) -> set[str]:
+        """``folded`` and the spellings merged with it (decided, learned or by the alias file)."""
+        if self._db is None:
+            return {folded}
+        row = self._db.execute("SELECT grp FROM merged WHERE key = ?", (folded,)).fetchone()
+        if row is None:
+            return {folded}
+        return {k for (k,) in self._db.execute("SELECT key FROM merged WHERE grp = ?", (row[0],))}
 
     def spellings_before(self, folded: str, surname: str) -> set[str]:
         """The spellings of the given name ``folded`` learned beside ``surname``
-        (Victor for Viktor before Orban), besides its own; names only."""
+        (Victor for Viktor before Orban), besides its own."""
         found = self.spellings(folded)
         if self._db is None:
             return found
-        key, beside = name_key(folded), name_key(surname)
         rows = self._db.execute(
-            "SELECT key_a, key_b FROM links WHERE surname = ? AND (key_a = ? OR key_b = ?)", (beside, key, key)
+            "SELECT key_a, key_b FROM links WHERE surname = ? AND (key_a = ? OR key_b = ?)",
+            (name_key(surname), folded, folded),
         ).fetchall()
         for key_a, key_b in rows:
-            for other in self.group(key_b if key_a == key else key_a):
-                if self.is_name(other) and other not in self.split_from(folded):
-                    found.add(other)
+            other = key_b if key_a == folded else key_a
+            found |= self.merged(other) - self.split_from(folded)
         return found
-
-    def merged_keys(self, key: str) -> set[str]:
-        """``key`` and the keys merged with it by learning or by the alias file."""
-        if self._db is None:
-            return {key}
-        row = self._db.execute("SELECT grp FROM merged WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return {key}
-        return {k for (k,) in self._db.execute("SELECT key FROM merged WHERE grp = ?", (row[0],))}
 
     def split_from(self, folded: str) -> set[str]:
         """The spellings the alias file keeps apart from ``folded``."""
@@ -313,31 +340,39 @@ class Variants:
             return set()
         return {other for (other,) in self._db.execute("SELECT other FROM splits WHERE spelling = ?", (folded,))}
 
+    def decisions(self, folded: str) -> list[dict]:
+        """Every decision taken on a pair holding ``folded``, merged or not, with its evidence."""
+        if self._db is None:
+            return []
+        rows = self._db.execute(
+            "SELECT a, b, proposed, merged, reason, evidence FROM decisions WHERE a = ? OR b = ?", (folded, folded)
+        ).fetchall()
+        return [
+            {"spellings": [a, b], "proposed": how, "merged": bool(m), "reason": r, "evidence": json.loads(e)}
+            for a, b, how, m, r, e in rows
+        ]
+
     def sources(self, folded: str, surname: str | None = None) -> dict[str, tuple[str, list[dict]]]:
         """For each spelling ``folded`` searches (beside ``surname``, for a given
-        name): where it comes from, ``query`` (itself), ``rule``, ``alias`` (the
-        built-in exonyms or the user's file) or ``learned``, and the evidence
-        of the learned or alias links that brought it."""
+        name): where it comes from, ``query`` (itself), ``rule``, ``exonym`` or
+        ``form`` (proposed so, then decided on the articles), ``learned`` or
+        ``alias``, and the evidence of the links that brought it."""
         spellings = self.spellings_before(folded, surname) if surname else self.spellings(folded)
-        key = name_key(folded)
         found: dict[str, tuple[str, list[dict]]] = {}
         for spelling in spellings:
-            other = name_key(spelling)
             if spelling == folded:
                 found[spelling] = ("query", [])
-            elif other == key:
-                found[spelling] = ("rule" if rule_key(spelling) == rule_key(folded) else "alias", [])
             else:
-                found[spelling] = self._link_source(other, key, surname)
+                found[spelling] = self._link_source(spelling, folded, surname)
         return found
 
-    def _link_source(self, key: str, query_key: str, surname: str | None) -> tuple[str, list[dict]]:
+    def _link_source(self, spelling: str, query: str, surname: str | None) -> tuple[str, list[dict]]:
         if self._db is None:
             return "rule", []
         rows = self._db.execute(
             "SELECT key_a, key_b, spelling_a, spelling_b, source, surname, evidence FROM links "
             "WHERE key_a = ? OR key_b = ?",
-            (key, key),
+            (spelling, spelling),
         ).fetchall()
         beside = name_key(surname) if surname else None
         links = []
@@ -350,12 +385,13 @@ class Variants:
                     "spellings": [a, b],
                     "surname": linked_surname,
                     "evidence": json.loads(evidence) if evidence else None,
-                    "direct": query_key in (key_a, key_b),
+                    "direct": query in (key_a, key_b),
                 }
             )
+        if not links:  # not in the corpus's table: a rule variant of a spelling the corpus lacks
+            return "rule", []
         links.sort(key=lambda link: (not link["direct"], link["source"] != "alias"))
-        how = "alias" if any(link["source"] == "alias" for link in links) else "learned"
-        return how, links
+        return links[0]["source"], links
 
     def group(self, key: str) -> set[str]:
         """The name key ``key`` and the spellings of it that the index holds, names or not."""
@@ -364,8 +400,6 @@ class Variants:
             row = self._db.execute("SELECT spellings FROM variants WHERE key = ?", (key,)).fetchone()
             if row:
                 found.update(row[0].split())
-        elif key in self._groups:
-            found.update(self._groups[key].split())
         return found
 
     def is_name(self, spelling: str) -> bool:

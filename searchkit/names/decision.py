@@ -1,0 +1,217 @@
+"""One decision for every merge: are two spellings that both occur in the corpus one name?
+
+Rules, exonyms, consonant skeletons and edit distance only *propose* pairs of
+spellings (``propose``); each pair is then judged on what the articles say
+(``Judge.decide``), and the decision keeps its evidence both ways, which
+``searchkit names --all`` shows.  In order:
+
+1. **An ordinary word** is never a name's spelling: a spelling written in
+   lower case in more articles than with a capital (Chin*e* the porcelain is
+   not China; the count is of the word itself, not of its stem, which other
+   spellings share).
+2. **Gender and language endings** (François/Françoise, Laurent/Laurence,
+   Victor/Victoria, Robert/Roberto, Zelensky/Zelenska) are different people.
+3. **Given names** (written before another name most of the time) are merged
+   only beside one surname (``searchkit.names.learning``): Maxime and Maksym
+   are the given names of different people.
+4. **First names**: the rarer spelling written after the first names written
+   before the other is one person (Mouammar Khadafi, Mouammar Kadhafi); after
+   other first names, another (Ali Khamenei, Rouhollah Khomeini); a spelling
+   written after first names beside one that never is, a person beside a place
+   or a thing (Martin Sheen, Chine).
+5. **Context**: otherwise, the names written around the rarer spelling must
+   be those of the other's articles (``Evidence.similarity``): Kyiv among
+   Zelensky and Donetsk, as Kiev.  Two frequent spellings used apart, or one
+   resting on a single article, need more of it.
+
+The user's alias file wins over everything (``searchkit.names.table``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..analysis import fold
+from .evidence import Evidence
+from .keys import edit_distance, name_key, rule_key, skeleton
+from .learning import Contexts, Merge
+
+#: Context (``Evidence.similarity``) that joins two spellings with no other evidence...
+CONTEXT_FOR = 0.2
+#: ...and what one resting on a single article, or two frequent spellings used apart, need.
+CONTEXT_STRONG = 0.4
+#: Both spellings in at least this many articles, rarely together: "used apart".
+FREQUENT = 20
+#: A spelling written after a first name in at least this share of its uses is a person's.
+PERSON_SHARE = 0.3
+#: ...and one written so at most this often is not (a place, a thing).
+NOT_PERSON_SHARE = 0.05
+#: Endings that make another person of a given name, or of a Slavic surname (feminine, language).
+_GIVEN_ENDINGS = {("", "e"), ("", "a"), ("", "o"), ("o", "a"), ("e", "a"), ("e", "o"), ("", "ie"), ("e", "ie")}
+_GIVEN_ENDINGS |= {("", "ia"), ("", "ine"), ("", "ette"), ("", "elle"), ("t", "ce"), ("", "ne"), ("o", "e")}
+_SURNAME_ENDINGS = {(m, f) for m in ("", "y", "i", "iy", "yi", "ii", "ij") for f in ("a", "aia", "aya", "ia")}
+#: Keys sharing one coarse skeleton beyond this are too common a shape to pair (all pairs: its square).
+MAX_SHAPE = 20
+#: Titles and words that open a sentence before a name: not first names.
+TITLES = frozenset(
+    "president presidente ministre premier general generale ayatollah cheikh roi reine prince princesse pape "
+    "chancelier chanceliere maire senateur senatrice depute deputee juge colonel marechal dr docteur monsieur "
+    "madame saint sainte sir lord lady mgr pere frere soeur selon avec pour mais quand lors chez the and new "
+    "san los las del von van mac".split()
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether ``a`` (the more frequent spelling) and ``b`` are searched together, and why."""
+
+    a: str
+    b: str
+    proposed: str  #: "rule", "exonym", "form" (skeleton or one edit)
+    merged: bool
+    reason: str
+    evidence: dict = field(default_factory=dict)
+
+
+def propose(spellings: list[str], evidence: Evidence) -> list[tuple[str, str, str]]:
+    """Pairs (frequent, rare, how) worth deciding: each spelling of a name key beside the key's
+    most frequent, and spellings of other keys close in form (same consonant skeleton within
+    two edits, or one edit on long keys) beside a spelling three times as frequent."""
+    by_key: dict[str, list[str]] = {}
+    for spelling in spellings:
+        if spelling.isalpha() and len(spelling) > 1:
+            by_key.setdefault(name_key(spelling), []).append(spelling)
+    pairs = []
+    heads: dict[str, str] = {}
+    for key, group in sorted(by_key.items()):
+        head = max(group, key=lambda s: (evidence.count(s), s))
+        heads[key] = head
+        for other in sorted(group):
+            if other != head:
+                pairs.append((head, other, "rule" if rule_key(other) == rule_key(head) else "exonym"))
+    by_shape: dict[str, list[str]] = {}
+    for key in heads:
+        if len(key) >= 6 and evidence.count(heads[key]) >= 1:
+            by_shape.setdefault(_coarse(key), []).append(key)
+    for keys in by_shape.values():
+        if len(keys) < 2 or len(keys) > MAX_SHAPE:
+            continue
+        for i, one in enumerate(keys):
+            for two in keys[i + 1 :]:
+                if edit_distance(one, two, 2) > 2:
+                    continue
+                a, b = sorted((heads[one], heads[two]), key=lambda s: (-evidence.count(s), s))
+                if evidence.count(a) >= 3 * evidence.count(b):
+                    pairs.append((a, b, "form"))
+    return pairs
+
+
+def _coarse(key: str) -> str:
+    """A skeleton that also reads Ukrainian h as Russian g (Louhansk, Lougansk) and o-e as o (Göring)."""
+    return skeleton(key).replace("k", "h").replace("h", "")
+
+
+def gendered(a: str, b: str, given: bool) -> bool:
+    """Whether ``a`` and ``b`` differ by an ending that makes another person."""
+    common = 0
+    while common < min(len(a), len(b)) and a[common] == b[common]:
+        common += 1
+    if common < 3:
+        return False
+    ends = (a[common:], b[common:])
+    pairs = _SURNAME_ENDINGS | (_GIVEN_ENDINGS if given else set())
+    return ends in pairs or ends[::-1] in pairs
+
+
+class Judge:
+    """Decides proposed pairs on the evidence of one index."""
+
+    def __init__(self, evidence: Evidence, contexts: Contexts) -> None:
+        self._evidence = evidence
+        self._contexts = contexts
+        self._given: dict[str, bool] = {}
+
+    def given_name(self, spelling: str) -> bool:
+        """Written before another name in most of its uses (Maxime, Sergueï)."""
+        followed = self._contexts.followed[spelling]
+        return followed >= 2 and followed * 2 >= self._evidence.count(spelling)
+
+    def first_names(self, spelling: str) -> dict[str, int]:
+        """The given names written just before ``spelling`` (its own uses, not its key's):
+        names written before another name in most of their uses, titles left out."""
+        before = self._contexts.before_spelling.get(spelling, {})
+        return {f: n for f, n in before.items() if f not in TITLES and len(f) > 2 and self._is_given(f)}
+
+    def _is_given(self, key: str) -> bool:
+        """Whether the name key ``key`` is a given name: written before another name in
+        most of its uses, and written as a name (not a capitalised sentence opener)."""
+        if key not in self._given:
+            followed = sum(self._contexts.after.get(key, {}).values())
+            preceded = sum(self._contexts.before.get(key, {}).values())
+            written = self._contexts.written.get(key)
+            spelling = fold(written.most_common(1)[0][0]) if written else key
+            self._given[key] = followed >= 2 and followed >= preceded and self._evidence.is_name(spelling)
+        return self._given[key]
+
+    def keeps(self, merge: Merge) -> bool:
+        """Whether a merge the learner proposed stands: not a gender or language ending
+        (Laurent/Laurence, Robert/Roberto beside one surname), and a given name beside a
+        surname resting on more than one article of the rarer spelling."""
+        if gendered(merge.a, merge.b, given=merge.surname is not None):
+            return False
+        if merge.surname is not None:
+            before = merge.evidence.get("before_surname") or [0, 0]
+            return min(before) >= 2
+        return True
+
+    def _uses(self, first: str) -> int:
+        """How often the given name ``first`` is written before a name."""
+        return max(sum(self._contexts.after.get(first, {}).values()), 1)
+
+    def decide(self, a: str, b: str, proposed: str) -> Decision:
+        ev = self._evidence
+        facts: dict = {"articles": [ev.count(a), ev.count(b)]}
+
+        def out(reason: str) -> Decision:
+            return Decision(a, b, proposed, False, reason, facts)
+
+        def merged(reason: str) -> Decision:
+            return Decision(a, b, proposed, True, reason, facts)
+
+        for spelling in (a, b):
+            lower = ev.lower_uses(spelling)
+            if lower > ev.count(spelling):
+                facts["lower_case"] = [spelling, lower]
+                return out(f"{spelling} is mostly an ordinary word ({lower} articles in lower case)")
+        given = self.given_name(a) or self.given_name(b)
+        if gendered(a, b, given):
+            return out("a gender or language ending: another person")
+        if self.given_name(a) and self.given_name(b):
+            return out("given names: merged only beside one surname")
+        first_a, first_b = self.first_names(a), self.first_names(b)
+        total_a, total_b = sum(first_a.values()), sum(first_b.values())
+        shared = {f: [first_a[f], n] for f, n in first_b.items() if f in first_a}
+        facts["first_names"] = shared or {f: [0, n] for f, n in sorted(first_b.items())[:5]}
+        # each of b's first names counts by its share of uses before a: Mouammar (before
+        # Kadhafi nearly always) counts whole, Jean (before everyone) next to nothing
+        support = sum(n * min(first_a[f] / self._uses(f), 1.0) for f, n in first_b.items() if f in first_a)
+        agreement = support / total_b if total_b else None
+        if agreement is not None and agreement >= 0.5 and support >= 0.5:
+            facts["agreement"] = round(agreement, 2)
+            return merged("written after the same first names")
+        if total_b >= 2 and not shared and total_a >= 3:
+            return out("written after other first names: another person")
+        share_a, share_b = total_a / max(ev.count(a), 1), total_b / max(ev.count(b), 1)
+        if total_b >= 2 and share_b >= PERSON_SHARE and share_a <= NOT_PERSON_SHARE:
+            return out(f"{b} is a person's name (after first names), {a} is not")
+        similarity = ev.similarity(b, a)
+        facts["context"] = round(similarity, 3)
+        together = len(ev.articles(a) & ev.articles(b))
+        facts["together"] = together
+        apart = min(ev.count(a), ev.count(b)) >= FREQUENT and together * 20 < min(ev.count(a), ev.count(b))
+        needed = CONTEXT_STRONG if apart or len(ev.articles(b)) <= 1 else CONTEXT_FOR
+        if similarity >= needed:
+            return merged("written among the same names")
+        if apart:
+            return out("both frequent, used apart, in other contexts")
+        return out("written among other names")

@@ -1,0 +1,144 @@
+"""What the articles say about name spellings: the evidence every merge is decided on.
+
+Read once per table write from the open index, never from the decision's own
+output: how often a spelling is written as a name and as an ordinary word,
+which articles hold it, and its *context*: the telling words written around
+it (``profile``).  Two spellings of one name are written among the same
+words (Choïgou and Choïgu: armée, défense, Guérassimov); two entities that a
+rule folds together are not (Sheen: acteur, Blair; Chine: Pékin, Taïwan).
+
+Bounded work: a spelling's context is read from at most ``SAMPLE`` of its
+articles, spread evenly over the index, and only around the spelling.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from ..analysis import FRENCH_STOP_WORDS, SPELLING_MARK, fold, light_stem
+from ..engine import OpenIndex
+
+#: Articles read for a spelling's context, spread evenly over those that hold it.
+SAMPLE = 8
+#: Words each side of an occurrence that make its context.
+WINDOW = 30
+#: A context name held by fewer articles cannot be shared: it is left out.
+MIN_ARTICLES = 2
+#: Context names kept for a spelling: the most telling ones (each costs a posting read).
+CONTEXT_NAMES = 16
+#: A context name is shared when the other spelling's articles hold it this many times more often
+#: than the whole index does...
+LIFT = 3.0
+#: ...and at least at this rate.
+MIN_RATE = 0.02
+#: Shortest context word: shorter ones (ans, été, dit) tell nothing about a name.
+MIN_WORD = 4
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+class Evidence:
+    """The facts about the spellings of one open index, each read once and cached."""
+
+    def __init__(self, index: OpenIndex) -> None:
+        self._index = index
+        self._total = max(index.doc_count(), 1)
+        self._docs: dict[str, frozenset[int]] = {}
+        self._frequency: dict[str, int] = {}
+        self._profiles: dict[tuple[str, int], dict[str, float]] = {}
+        self._stem_spellings: dict[str, list[str]] = {}
+
+    def know_spellings(self, counts: dict[str, int]) -> None:
+        """Every name spelling of the index with its article count (title and body counted
+        apart), to tell a word's own lower-case uses from another spelling's."""
+        for spelling, count in counts.items():
+            self._frequency[SPELLING_MARK + spelling] = count
+            self._stem_spellings.setdefault(light_stem(spelling), []).append(spelling)
+
+    def articles(self, spelling: str) -> frozenset[int]:
+        """The articles that write ``spelling`` as a name."""
+        if spelling not in self._docs:
+            self._docs[spelling] = frozenset(self._index.doc_set(self._index.term_query(SPELLING_MARK + spelling)))
+        return self._docs[spelling]
+
+    def frequency(self, term: str) -> int:
+        if term not in self._frequency:
+            self._frequency[term] = self._index.doc_frequency(term)
+        return self._frequency[term]
+
+    def count(self, spelling: str) -> int:
+        """How many articles write ``spelling`` as a name (title and body counted apart)."""
+        return self.frequency(SPELLING_MARK + spelling)
+
+    def lower_uses(self, spelling: str) -> int:
+        """About how many articles use ``spelling`` as an ordinary word: those holding its stem
+        less those holding a capitalised spelling with that stem (François is not *françoise*)."""
+        stem = light_stem(spelling)
+        siblings = self._stem_spellings.get(stem, [spelling])
+        return max(self.frequency(stem) - sum(self.count(s) for s in siblings), 0)
+
+    def is_name(self, spelling: str) -> bool:
+        """Written with a capital in at least as many articles as in lower case."""
+        count = self.count(spelling)
+        return count > 0 and count >= self.lower_uses(spelling)
+
+    def idf(self, stem: str) -> float:
+        return math.log(self._total / (1 + self.frequency(stem)))
+
+    def contexts(self, spelling: str, sample: int = SAMPLE) -> dict[str, float]:
+        """The words written around ``spelling``: each word's share of the sampled articles
+        (at most ``sample``, spread evenly) whose windows around the spelling hold it."""
+        key = (spelling, sample)
+        if key not in self._profiles:
+            docs = sorted(self.articles(spelling))
+            step = max(len(docs) / sample, 1.0)
+            sampled = [docs[int(i * step)] for i in range(min(sample, len(docs)))]
+            seen: Counter = Counter()
+            for docnum in sampled:
+                stored = self._index.stored(docnum)
+                seen.update(_window_words(f"{stored.get('title') or ''}\n{stored.get('body') or ''}", spelling))
+            self._profiles[key] = {w: n / len(sampled) for w, n in seen.items()} if sampled else {}
+        return self._profiles[key]
+
+    def telling(self, spelling: str, own: set[str]) -> list[tuple[str, float]]:
+        """The ``CONTEXT_NAMES`` names near ``spelling`` that tell most: share of its articles
+        times rarity in the index; ``own`` (the pair's spellings) and one-off names left out."""
+        weighed = [
+            (word, share * self.idf(SPELLING_MARK + word))
+            for word, share in self.contexts(spelling).items()
+            if word not in own and self.frequency(SPELLING_MARK + word) >= MIN_ARTICLES
+        ]
+        return sorted(weighed, key=lambda kv: (-kv[1], kv[0]))[:CONTEXT_NAMES]
+
+    def similarity(self, rare: str, frequent: str) -> float:
+        """How much of what is written around ``rare`` is written in the articles of
+        ``frequent`` too (0 to 1): the names near ``rare``, each weighed by its rarity in
+        the index, counted in full when ``frequent``'s articles hold it at three times
+        the rate of the whole index (and in 2% of them at least)."""
+        own = {rare, frequent}
+        docs = self.articles(frequent)
+        if not docs:
+            return 0.0
+        total = found = 0.0
+        for word, weight in self.telling(rare, own):
+            total += weight
+            rate = len(docs & self.articles(word)) / len(docs)
+            expected = min(max(LIFT * self.frequency(SPELLING_MARK + word) / self._total, MIN_RATE), 1.0)
+            found += weight * min(1.0, rate / expected)
+        return found / total if total else 0.0
+
+
+def _window_words(text: str, spelling: str) -> set[str]:
+    """The stems of the words within ``WINDOW`` words of a capitalised ``spelling`` in ``text``."""
+    words = _WORD.findall(text)
+    folded = [fold(w) for w in words]
+    found: set[str] = set()
+    for i, word in enumerate(words):
+        if folded[i] == spelling and word[:1].isupper():
+            for j in range(max(i - WINDOW, 0), min(i + WINDOW + 1, len(words))):
+                f = folded[j]
+                if j != i and words[j][:1].isupper() and len(f) >= MIN_WORD and f not in FRENCH_STOP_WORDS:
+                    found.add(f)
+    return found
