@@ -529,6 +529,13 @@ def search(
             "too many postings (README, Limits) is estimated from a sample and shown as 'about N'.",
         ),
     ] = False,
+    exact_names: Annotated[
+        bool,
+        typer.Option(
+            "--exact-names",
+            help="Search every name in the query's own spelling only: no merged spelling (as =Name does for one).",
+        ),
+    ] = False,
     facets: Annotated[
         str | None,
         typer.Option(
@@ -558,6 +565,7 @@ def search(
             explain=explain,
             exact_count=exact_count,
             facets=facet_names,
+            exact_names=exact_names,
         )
         with Searcher(_ready_index(index_dir)) as searcher:
             result = searcher.search(query, options)
@@ -752,6 +760,9 @@ def _show_view(chosen: Output, index_dir: Path | None, view: Callable, method: s
 def names(
     query: Annotated[str, typer.Argument(help="A name, or several words (Viktor Orban); =Kiev for one spelling.")],
     index_dir: IndexOption = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Also list the candidate spellings decided apart, with the reason.")
+    ] = False,
     json_output: JsonOption = False,
     color: ColorOption = Color.auto,
 ) -> None:
@@ -768,7 +779,7 @@ def names(
     with _user_errors():
         chosen = output(json_output=json_output, color=color, tabular=False)
         with Searcher(_ready_index(index_dir)) as searcher:
-            found = name_spellings(searcher, query)
+            found = name_spellings(searcher, query, rejected=every)
         printer(chosen).names(found)
     held = any(s.articles for word in found.words for s in word.spellings)
     raise typer.Exit(EXIT_OK if held else EXIT_NO_HITS)

@@ -78,6 +78,17 @@ class SearchResult:
     similar_to: str | None = None  #: the article ``similar`` started from
     notes: list[str] = field(default_factory=list)  #: what was capped or left out, for the reader
     facets: list[Facet] | None = None  #: counts over the whole result set, when asked for (``--facets``)
+    #: for each query word searching several spellings, the articles of the result each spelling brings
+    spellings: list[SpellingCount] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SpellingCount:
+    """Where a count comes from: the articles of a result holding each spelling a query word searched
+    (an article may hold several)."""
+
+    word: str  #: the query word, folded
+    counts: tuple[tuple[str, int], ...]  #: (spelling as the articles write it, articles), most first
 
 
 @dataclass(frozen=True)
@@ -318,6 +329,8 @@ class NameWord:
     word: str  #: the query word, folded
     name: bool  #: whether the index holds it as a name (capitalised in most of its articles)
     spellings: tuple[NameSpelling, ...]
+    #: with ``names --all``: the candidates decided apart, each ``{"spellings", "proposed", "reason", "evidence"}``
+    rejected: tuple[dict, ...] = ()
 
 
 @dataclass

@@ -194,6 +194,8 @@ class RichPrinter:
         if shown:
             summary += f", showing {result.offset + 1}–{result.offset + shown}"
         self.console.print(Text(summary, style="bold"))
+        for line in spelling_lines(result):
+            self.console.print(Text(line, style="dim"))
         for note in result.notes:
             self.console.print(Text(safe_text(note, flat=True), style="dim"))
         for suggestion in result.suggestions:
@@ -279,6 +281,8 @@ class RichPrinter:
             else:
                 head.append(f": nothing new for {safe_text(result.query or '', flat=True)} ({since})", style="dim")
             self.console.print(head)
+            for line in spelling_lines(result):
+                self.console.print(Text(line, style="dim"))
             for note in result.notes:
                 self.console.print(Text(safe_text(note, flat=True), style="dim"))
             for hit in result.hits:
@@ -318,6 +322,15 @@ class RichPrinter:
             ),
             soft_wrap=True,  # one line a batch, for logs and grep
         )
+
+
+def spelling_lines(result: SearchResult) -> list[str]:
+    """Where the count comes from: "Sheen: 4 Sheen, 1,553 Chine" for each word searching several spellings."""
+    return [
+        f"{safe_text(found.word, flat=True)} by spelling: "
+        + ", ".join(f"{n:,} {safe_text(spelling, flat=True)}" for spelling, n in found.counts)
+        for found in result.spellings
+    ]
 
 
 def _about(result: SearchResult) -> str:
@@ -802,6 +815,10 @@ def render_names(found: NameSpellings) -> Text:
             out.append(spelling.source, style=NAME_SOURCE_STYLES.get(spelling.source, ""))
             for link in spelling.links:
                 out.append("\n" + " " * (width + 14) + safe_text(_link_text(link), flat=True), style="dim")
+        if word.rejected:
+            out.append(f"\n  decided apart ({len(word.rejected)}):", style="bold")
+            for decision in word.rejected:
+                out.append("\n    " + safe_text(_link_text({"source": decision["proposed"], **decision}), flat=True))
     return out
 
 
@@ -819,6 +836,10 @@ def _link_text(link: dict) -> str:
     if evidence.get("first_names"):
         shared = ", ".join(f"{f} {x}/{y}" for f, (x, y) in evidence["first_names"].items())
         details.append(f"first names {shared} (agreement {evidence.get('agreement', 0):.0%})")
+    if evidence.get("reason") or link.get("reason"):
+        details.insert(0, evidence.get("reason") or link.get("reason"))
+    if "context" in evidence:
+        details.append(f"context {evidence['context']:.0%}")
     if evidence.get("titles"):
         details.append("titles " + ", ".join(f"{t} {x}/{y}" for t, (x, y) in evidence["titles"].items()))
     if evidence.get("before_surname"):

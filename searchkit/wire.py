@@ -85,6 +85,7 @@ def result(found: m.SearchResult, fields: tuple[str, ...] | None = None) -> dict
         "offset": found.offset,
         "suggestions": [{"query": s.query, "hits": s.hits} for s in found.suggestions],
         "notes": list(found.notes),
+        "spellings": [{"word": c.word, "articles": dict(c.counts)} for c in found.spellings],
         "hits": [hit(h, fields) for h in found.hits],
     } | ({"facets": facets(found.facets)} if found.facets is not None else {})
 
@@ -303,6 +304,7 @@ def name_spellings(found: m.NameSpellings) -> dict:
                     }
                     for s in w.spellings
                 ],
+                "rejected": list(w.rejected),
             }
             for w in found.words
         ],

@@ -283,7 +283,7 @@ def test_source_option_with_no_words_is_a_usage_error(news_index):
 
 # --- JSON, JSON Lines and --fields ----------------------------------------------------
 
-TOP_KEYS = {"query", "similar_to", "total", "total_estimated", "offset", "suggestions", "notes", "hits"}
+TOP_KEYS = {"query", "similar_to", "total", "total_estimated", "offset", "suggestions", "notes", "spellings", "hits"}
 HIT_KEYS = {
     "rank",
     "id",

@@ -21,8 +21,11 @@ spellings (``propose``); each pair is then judged on what the articles say
    or a thing (Martin Sheen, Chine).
 5. **Context**: otherwise, the names written around the rarer spelling must
    be those of the other's articles (``Evidence.similarity``): Kyiv among
-   Zelensky and Donetsk, as Kiev.  Two frequent spellings used apart, or one
-   resting on a single article, need more of it.
+   Zelensky and Donetsk, as Kiev.  Two frequent spellings used apart, one
+   resting on a single article, or two that no rule joins (a skeleton, one
+   edit), need more of it.  With no evidence at all (no name around the rarer
+   one that another article holds: a small corpus), a transliteration rule's
+   proposal stands; a skeleton's does not.
 
 The user's alias file wins over everything (``searchkit.names.table``).
 """
@@ -33,13 +36,21 @@ from dataclasses import dataclass, field
 
 from ..analysis import fold
 from .evidence import Evidence
-from .keys import edit_distance, name_key, rule_key, skeleton
+from .keys import NAME_ALIASES, edit_distance, name_key, rule_key, skeleton
 from .learning import Contexts, Merge
 
 #: Context (``Evidence.similarity``) that joins two spellings with no other evidence...
 CONTEXT_FOR = 0.2
 #: ...and what one resting on a single article, or two frequent spellings used apart, need.
 CONTEXT_STRONG = 0.4
+#: ...and what two spellings that no rule joins (a consonant skeleton, one edit) need.
+CONTEXT_FORM = 0.6
+#: Spellings shorter than this are never proposed: acronyms and short words (PJ/PJJ, UK/Ouk, Gun/Gunn).
+MIN_SPELLING = 5
+#: The more frequent spelling's articles needed for its context to be evidence at all.
+CONTEXT_ARTICLES = 3
+#: The spellings of the exonym table: proposed whatever their length (Kiev, Kyiv).
+EXONYMS = frozenset(NAME_ALIASES) | frozenset(NAME_ALIASES.values())
 #: Both spellings in at least this many articles, rarely together: "used apart".
 FREQUENT = 20
 #: A spelling written after a first name in at least this share of its uses is a person's.
@@ -79,7 +90,7 @@ def propose(spellings: list[str], evidence: Evidence) -> list[tuple[str, str, st
     two edits, or one edit on long keys) beside a spelling three times as frequent."""
     by_key: dict[str, list[str]] = {}
     for spelling in spellings:
-        if spelling.isalpha() and len(spelling) > 1:
+        if spelling.isalpha() and (len(spelling) >= MIN_SPELLING or spelling in EXONYMS):
             by_key.setdefault(name_key(spelling), []).append(spelling)
     pairs = []
     heads: dict[str, str] = {}
@@ -134,7 +145,7 @@ class Judge:
     def given_name(self, spelling: str) -> bool:
         """Written before another name in most of its uses (Maxime, Sergueï)."""
         followed = self._contexts.followed[spelling]
-        return followed >= 2 and followed * 2 >= self._evidence.count(spelling)
+        return followed >= 1 and followed * 2 >= self._evidence.count(spelling)
 
     def first_names(self, spelling: str) -> dict[str, int]:
         """The given names written just before ``spelling`` (its own uses, not its key's):
@@ -186,8 +197,8 @@ class Judge:
         given = self.given_name(a) or self.given_name(b)
         if gendered(a, b, given):
             return out("a gender or language ending: another person")
-        if self.given_name(a) and self.given_name(b):
-            return out("given names: merged only beside one surname")
+        if given:
+            return out("a given name: merged only beside one surname")
         first_a, first_b = self.first_names(a), self.first_names(b)
         total_a, total_b = sum(first_a.values()), sum(first_b.values())
         shared = {f: [first_a[f], n] for f, n in first_b.items() if f in first_a}
@@ -199,17 +210,24 @@ class Judge:
         if agreement is not None and agreement >= 0.5 and support >= 0.5:
             facts["agreement"] = round(agreement, 2)
             return merged("written after the same first names")
-        if total_b >= 2 and not shared and total_a >= 3:
+        if total_b >= 1 and not shared and total_a >= 3:
             return out("written after other first names: another person")
         share_a, share_b = total_a / max(ev.count(a), 1), total_b / max(ev.count(b), 1)
         if total_b >= 2 and share_b >= PERSON_SHARE and share_a <= NOT_PERSON_SHARE:
             return out(f"{b} is a person's name (after first names), {a} is not")
-        similarity = ev.similarity(b, a)
+        # a spelling in fewer articles than this says too little of its context to tell against
+        similarity = ev.similarity(b, a) if len(ev.articles(a)) >= CONTEXT_ARTICLES else None
+        if similarity is None:  # no name around the rarer one that another article holds
+            if proposed == "form":
+                return out("no evidence, and no rule joins them")
+            return merged("no evidence against: the rule stands")
         facts["context"] = round(similarity, 3)
         together = len(ev.articles(a) & ev.articles(b))
         facts["together"] = together
         apart = min(ev.count(a), ev.count(b)) >= FREQUENT and together * 20 < min(ev.count(a), ev.count(b))
         needed = CONTEXT_STRONG if apart or len(ev.articles(b)) <= 1 else CONTEXT_FOR
+        if proposed == "form":  # no rule joins them: the context must be overwhelming
+            needed = CONTEXT_FORM
         if similarity >= needed:
             return merged("written among the same names")
         if apart:

@@ -112,22 +112,23 @@ class Evidence:
         ]
         return sorted(weighed, key=lambda kv: (-kv[1], kv[0]))[:CONTEXT_NAMES]
 
-    def similarity(self, rare: str, frequent: str) -> float:
+    def similarity(self, rare: str, frequent: str) -> float | None:
         """How much of what is written around ``rare`` is written in the articles of
         ``frequent`` too (0 to 1): the names near ``rare``, each weighed by its rarity in
         the index, counted in full when ``frequent``'s articles hold it at three times
-        the rate of the whole index (and in 2% of them at least)."""
+        the rate of the whole index (and in 2% of them at least).  None when no name
+        near ``rare`` is held by another article: no evidence either way."""
         own = {rare, frequent}
         docs = self.articles(frequent)
         if not docs:
-            return 0.0
+            return None
         total = found = 0.0
         for word, weight in self.telling(rare, own):
             total += weight
             rate = len(docs & self.articles(word)) / len(docs)
             expected = min(max(LIFT * self.frequency(SPELLING_MARK + word) / self._total, MIN_RATE), 1.0)
             found += weight * min(1.0, rate / expected)
-        return found / total if total else 0.0
+        return found / total if total else None
 
 
 def _window_words(text: str, spelling: str) -> set[str]:

@@ -109,9 +109,7 @@ def write_variants(
             "INSERT OR IGNORE INTO splits VALUES (?, ?)",
             [(a, b) for entry in aliases.splits for a in entry for b in entry if a != b],
         )
-        db.execute(
-            "CREATE TABLE decisions (a TEXT, b TEXT, proposed TEXT, merged INTEGER, reason TEXT, evidence TEXT)"
-        )
+        db.execute("CREATE TABLE decisions (a TEXT, b TEXT, proposed TEXT, merged INTEGER, reason TEXT, evidence TEXT)")
         db.execute("CREATE INDEX decisions_a ON decisions (a)")
         db.execute("CREATE INDEX decisions_b ON decisions (b)")
         db.executemany(
@@ -321,10 +319,12 @@ class Variants:
 
     def spellings_before(self, folded: str, surname: str) -> set[str]:
         """The spellings of the given name ``folded`` learned beside ``surname``
-        (Victor for Viktor before Orban), besides its own."""
+        (Victor for Viktor before Orban), besides its own, and its transliterations
+        (Sergei for Sergueï before Choïgou): beside a surname, one person's."""
         found = self.spellings(folded)
         if self._db is None:
             return found
+        found |= {s for s in self.group(name_key(folded)) if self.is_name(s)} - self.split_from(folded)
         rows = self._db.execute(
             "SELECT key_a, key_b FROM links WHERE surname = ? AND (key_a = ? OR key_b = ?)",
             (name_key(surname), folded, folded),

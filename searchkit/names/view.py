@@ -14,8 +14,9 @@ from ..errors import QueryError
 from ..models import NameSpelling, NameSpellings, NameWord
 
 
-def name_spellings(searcher, text: str) -> NameSpellings:
-    """The spellings each word of ``text`` searches in the index ``searcher`` has open."""
+def name_spellings(searcher, text: str, rejected: bool = False) -> NameSpellings:
+    """The spellings each word of ``text`` searches in the index ``searcher`` has open; with
+    ``rejected``, also the candidates decided apart from it, with the reason."""
     folded = [t.folded for t in query_terms(text.lstrip("="))]
     if not folded:
         raise QueryError(f"no word to look up in {text!r}")
@@ -28,13 +29,16 @@ def name_spellings(searcher, text: str) -> NameSpellings:
             rows = []
             for spelling, (source, links) in sources.items():
                 docs = index.doc_set(index.term_query(SPELLING_MARK + spelling))
-                rows.append(NameSpelling(spelling, _written(index, docs, spelling), len(docs), source, tuple(links)))
+                rows.append(
+                    NameSpelling(spelling, written_form(index, docs, spelling), len(docs), source, tuple(links))
+                )
             rows.sort(key=lambda r: (r.source != "query", -r.articles, r.spelling))
-            words.append(NameWord(word, variants.is_name(word), tuple(rows)))
+            apart = tuple(d for d in variants.decisions(word) if not d["merged"]) if rejected else ()
+            words.append(NameWord(word, variants.is_name(word), tuple(rows), apart))
     return NameSpellings(text, exact, words)
 
 
-def _written(index, docs: set[int], spelling: str) -> str | None:
+def written_form(index, docs: set[int], spelling: str) -> str | None:
     """How the first article holding ``spelling`` writes it (accents and case as written)."""
     if not docs:
         return None
