@@ -204,6 +204,7 @@ REBUILD_POINTS = {
 }
 
 # --- the corpus: generated articles and a few names spelled several ways -------------
+# (each name after the first name the press gives it: the evidence that merges its spellings)
 
 BASE_SIZE = max(2100, PARALLEL_THRESHOLD + 100)
 
@@ -213,10 +214,10 @@ def base_articles() -> list[dict]:
         *generated_articles(BASE_SIZE),
         article("n-choigou", "Le ministre Sergueï Choïgou a présidé une réunion de l’état-major.", "Choïgou à Moscou"),
         article("n-shoigu", "Sergei Shoigu, le ministre russe de la Défense, inspecte les troupes.", "Shoigu au front"),
-        article("n-choigu", "Le ministre Choïgu répond aux questions des députés.", "Questions à Choïgu"),
+        article("n-choigu", "Le ministre Sergueï Choïgu répond aux questions des députés.", "Questions à Choïgu"),
         article("n-choigou-2", "Sergueï Choïgou reçoit son homologue biélorusse.", "Visite officielle"),
-        article("n-tchoubarov", "Le gouverneur Tchoubarov inaugure une école.", "Une école à Tcheboksary"),
-        article("n-choubarov", "Le gouverneur Choubarov visite un hôpital.", "Un hôpital rénové"),
+        article("n-tchoubarov", "Le gouverneur Oleg Tchoubarov inaugure une école.", "Une école à Tcheboksary"),
+        article("n-choubarov", "Le gouverneur Oleg Choubarov visite un hôpital.", "Un hôpital rénové"),
     ]
 
 
@@ -237,7 +238,7 @@ def edited_articles(base: list[dict]) -> list[dict]:
     return [
         *edited,
         article("n-shoygu", "Sergueï Shoygu passe les troupes en revue à Rostov.", "Shoygu à Rostov"),
-        article("n-tchubarov", "Le gouverneur Tchubarov signe un accord de jumelage.", "Un jumelage"),
+        article("n-tchubarov", "Le gouverneur Oleg Tchubarov signe un accord de jumelage.", "Un jumelage"),
         *(article(f"x{i}", f"Le concert de xylophone numéro {i} a lieu au musée.", f"Concert {i}") for i in range(5)),
     ]
 

@@ -20,6 +20,7 @@ from searchkit.models import (
     PartExplanation,
     SearchResult,
     Snippet,
+    SpellingCount,
     Suggestion,
     WordMatch,
 )
@@ -264,7 +265,13 @@ def printed(printer_class, show, fields=None, stream=None) -> str:
 
 def test_json_search_result_is_one_document_with_the_span_shape():
     hit = make_hit(explanation=(PartExplanation("choïgou", 1.23456, (WordMatch("Choïgou", "exact", 2),)),))
-    found = result_of(hit, suggestions=[Suggestion("Choïgou", 5)], offset=10, notes=["capped"])
+    found = result_of(
+        hit,
+        suggestions=[Suggestion("Choïgou", 5)],
+        offset=10,
+        notes=["capped"],
+        spellings=[SpellingCount("choigou", (("Choïgou", 1), ("Shoigu", 1)))],
+    )
     document = json.loads(printed(JsonPrinter, lambda p: p.results(found)))
     assert document == {
         "query": "choïgou",
@@ -274,6 +281,7 @@ def test_json_search_result_is_one_document_with_the_span_shape():
         "offset": 10,
         "suggestions": [{"query": "Choïgou", "hits": 5}],
         "notes": ["capped"],
+        "spellings": [{"word": "choigou", "articles": {"Choïgou": 1, "Shoigu": 1}}],
         "hits": [
             {
                 "rank": 1,

@@ -40,17 +40,22 @@ from .keys import NAME_ALIASES, edit_distance, name_key, rule_key, skeleton
 from .learning import Contexts, Merge
 
 #: Context (``Evidence.similarity``) that joins two spellings with no other evidence...
-CONTEXT_FOR = 0.2
+CONTEXT_FOR = 0.15
 #: ...and what one resting on a single article, or two frequent spellings used apart, need.
 CONTEXT_STRONG = 0.4
 #: ...and what two spellings that no rule joins (a consonant skeleton, one edit) need.
 CONTEXT_FORM = 0.6
 #: Spellings shorter than this are never proposed: acronyms and short words (PJ/PJJ, UK/Ouk, Gun/Gunn).
 MIN_SPELLING = 5
+#: Below this many articles, a rule's proposal with no evidence either way stands: a small
+#: corpus says nothing of most names, and the rules are right more often than not there.
+SMALL_CORPUS = 2_000
 #: The more frequent spelling's articles needed for its context to be evidence at all.
 CONTEXT_ARTICLES = 3
 #: The spellings of the exonym table: proposed whatever their length (Kiev, Kyiv).
 EXONYMS = frozenset(NAME_ALIASES) | frozenset(NAME_ALIASES.values())
+#: A given name before one surname the other is written before, in this share of its uses, is its spelling.
+GIVEN_AGREEMENT = 0.25
 #: Both spellings in at least this many articles, rarely together: "used apart".
 FREQUENT = 20
 #: A spelling written after a first name in at least this share of its uses is a person's.
@@ -63,6 +68,9 @@ _GIVEN_ENDINGS |= {("", "ia"), ("", "ine"), ("", "ette"), ("", "elle"), ("t", "c
 _SURNAME_ENDINGS = {(m, f) for m in ("", "y", "i", "iy", "yi", "ii", "ij") for f in ("a", "aia", "aya", "ia")}
 #: Keys sharing one coarse skeleton beyond this are too common a shape to pair (all pairs: its square).
 MAX_SHAPE = 20
+#: Endings that make a people or an adjective of a place (Conflans, Conflanais; Philippines, Philippins).
+_DEMONYM_ENDINGS = {("", e) for e in ("ais", "aise", "ois", "oise", "ien", "ienne", "iens")}
+_DEMONYM_ENDINGS |= {("e", "ais"), ("e", "ois"), ("e", "ien"), ("es", "s"), ("s", "ais"), ("ie", "ien")}
 #: Titles and words that open a sentence before a name: not first names.
 TITLES = frozenset(
     "president presidente ministre premier general generale ayatollah cheikh roi reine prince princesse pape "
@@ -122,6 +130,14 @@ def _coarse(key: str) -> str:
     return skeleton(key).replace("k", "h").replace("h", "")
 
 
+def _given(followed: int, uses: int, after: dict[str, int]) -> bool:
+    """Written before a name in most of its ``uses``, and before several names (``after``)."""
+    if followed < 2 or followed * 2 < uses:
+        return False
+    top = max(after.values(), default=0)
+    return len(after) >= 2 and top * 10 < followed * 6
+
+
 def gendered(a: str, b: str, given: bool) -> bool:
     """Whether ``a`` and ``b`` differ by an ending that makes another person."""
     common = 0
@@ -130,7 +146,7 @@ def gendered(a: str, b: str, given: bool) -> bool:
     if common < 3:
         return False
     ends = (a[common:], b[common:])
-    pairs = _SURNAME_ENDINGS | (_GIVEN_ENDINGS if given else set())
+    pairs = _SURNAME_ENDINGS | _DEMONYM_ENDINGS | (_GIVEN_ENDINGS if given else set())
     return ends in pairs or ends[::-1] in pairs
 
 
@@ -138,14 +154,19 @@ class Judge:
     """Decides proposed pairs on the evidence of one index."""
 
     def __init__(self, evidence: Evidence, contexts: Contexts) -> None:
-        self._evidence = evidence
+        self.evidence = evidence
         self._contexts = contexts
         self._given: dict[str, bool] = {}
 
     def given_name(self, spelling: str) -> bool:
-        """Written before another name in most of its uses (Maxime, Sergueï)."""
-        followed = self._contexts.followed[spelling]
-        return followed >= 1 and followed * 2 >= self._evidence.count(spelling)
+        """Written before other names in most of its uses, and before several of them
+        (Sergueï Lavrov, Sergueï Choïgou): a given name.  Shakhtar is always written
+        before Donetsk, and Zaporizhzhya before "Nuclear": names of one thing."""
+        return _given(
+            self._contexts.followed[spelling],
+            self.evidence.count(spelling),
+            self._contexts.after_spelling.get(spelling, {}),
+        )
 
     def first_names(self, spelling: str) -> dict[str, int]:
         """The given names written just before ``spelling`` (its own uses, not its key's):
@@ -154,14 +175,17 @@ class Judge:
         return {f: n for f, n in before.items() if f not in TITLES and len(f) > 2 and self._is_given(f)}
 
     def _is_given(self, key: str) -> bool:
-        """Whether the name key ``key`` is a given name: written before another name in
-        most of its uses, and written as a name (not a capitalised sentence opener)."""
+        """Whether the name key ``key`` is a first name: written before names in most of its
+        uses (one may dominate: Vladimir before Poutine) and never in lower case (not Fondation)."""
         if key not in self._given:
-            followed = sum(self._contexts.after.get(key, {}).values())
-            preceded = sum(self._contexts.before.get(key, {}).values())
+            after = self._contexts.after.get(key, {})
             written = self._contexts.written.get(key)
             spelling = fold(written.most_common(1)[0][0]) if written else key
-            self._given[key] = followed >= 2 and followed >= preceded and self._evidence.is_name(spelling)
+            count = self.evidence.count(spelling)
+            followed = sum(after.values())
+            self._given[key] = (
+                followed >= 2 and followed * 2 >= count and self.evidence.lower_uses(spelling) * 10 <= count
+            )
         return self._given[key]
 
     def keeps(self, merge: Merge) -> bool:
@@ -180,7 +204,7 @@ class Judge:
         return max(sum(self._contexts.after.get(first, {}).values()), 1)
 
     def decide(self, a: str, b: str, proposed: str) -> Decision:
-        ev = self._evidence
+        ev = self.evidence
         facts: dict = {"articles": [ev.count(a), ev.count(b)]}
 
         def out(reason: str) -> Decision:
@@ -189,41 +213,59 @@ class Judge:
         def merged(reason: str) -> Decision:
             return Decision(a, b, proposed, True, reason, facts)
 
-        for spelling in (a, b):
-            lower = ev.lower_uses(spelling)
-            if lower > ev.count(spelling):
-                facts["lower_case"] = [spelling, lower]
-                return out(f"{spelling} is mostly an ordinary word ({lower} articles in lower case)")
+        ordinary = [s for s in (a, b) if ev.lower_uses(s) > ev.count(s)]
+        if len(ordinary) == 1:  # both so (Ouïgours, Ouïghours: adjectives too) is no evidence against
+            spelling = ordinary[0]
+            facts["lower_case"] = [spelling, ev.lower_uses(spelling)]
+            return out(f"{spelling} is mostly an ordinary word ({ev.lower_uses(spelling)} articles in lower case)")
         given = self.given_name(a) or self.given_name(b)
         if gendered(a, b, given):
-            return out("a gender or language ending: another person")
-        if given:
-            return out("a given name: merged only beside one surname")
+            return out("a gender, language or demonym ending: another person or thing")
+        if given:  # a given name is told by the surnames after it: Sergei Lavrov, Sergueï Lavrov
+            after_a = self._contexts.after_spelling.get(a, {})
+            after_b = self._contexts.after_spelling.get(b, {})
+            shared_after = {f: [after_a[f], n] for f, n in after_b.items() if f in after_a}
+            facts["surnames"] = shared_after or {f: [0, n] for f, n in sorted(after_b.items())[:5]}
+            share = sum(n for _, n in shared_after.values()) / max(sum(after_b.values()), 1)
+            # one person named both ways makes them one given name's spellings (Sergei Lavrov, Sergueï Lavrov)
+            if len(shared_after) >= 2 or share >= GIVEN_AGREEMENT:
+                facts["agreement"] = round(share, 2)
+                return merged("given names written before the same surnames")
+            return out("given names of other people: merged only beside one surname")
         first_a, first_b = self.first_names(a), self.first_names(b)
         total_a, total_b = sum(first_a.values()), sum(first_b.values())
         shared = {f: [first_a[f], n] for f, n in first_b.items() if f in first_a}
         facts["first_names"] = shared or {f: [0, n] for f, n in sorted(first_b.items())[:5]}
         # each of b's first names counts by its share of uses before a: Mouammar (before
         # Kadhafi nearly always) counts whole, Jean (before everyone) next to nothing
-        support = sum(n * min(first_a[f] / self._uses(f), 1.0) for f, n in first_b.items() if f in first_a)
+        # (its uses before any spelling of a's key: Sergueï before Choïgou, Choïgu and Shoygu alike)
+        pooled = self._contexts.before.get(name_key(a), {})
+        support = sum(n * min(pooled.get(f, 0) / self._uses(f), 1.0) for f, n in first_b.items() if f in first_a)
         agreement = support / total_b if total_b else None
         if agreement is not None and agreement >= 0.5 and support >= 0.5:
             facts["agreement"] = round(agreement, 2)
             return merged("written after the same first names")
-        if total_b >= 1 and not shared and total_a >= 3:
-            return out("written after other first names: another person")
+        if total_b >= 1 and not shared:
+            if total_a and (total_b >= 2 or ev.count(a) < FREQUENT):  # one stray first name vetoes no frequent name
+                return out("written after other first names: another person")
+            if ev.count(a) < FREQUENT:
+                return out(f"{b} written after a first name, {a} never")
         share_a, share_b = total_a / max(ev.count(a), 1), total_b / max(ev.count(b), 1)
         if total_b >= 2 and share_b >= PERSON_SHARE and share_a <= NOT_PERSON_SHARE:
             return out(f"{b} is a person's name (after first names), {a} is not")
-        # a spelling in fewer articles than this says too little of its context to tell against
-        similarity = ev.similarity(b, a) if len(ev.articles(a)) >= CONTEXT_ARTICLES else None
-        if similarity is None:  # no name around the rarer one that another article holds
-            if proposed == "form":
-                return out("no evidence, and no rule joins them")
-            return merged("no evidence against: the rule stands")
-        facts["context"] = round(similarity, 3)
         together = len(ev.articles(a) & ev.articles(b))
         facts["together"] = together
+        if proposed != "form" and together >= 2 and together * 3 >= len(ev.articles(b)):
+            return merged("named together in most of its articles (a variant beside the usual spelling)")
+        # a spelling in fewer articles than this says too little of its context to tell against
+        similarity = ev.similarity(b, a) if len(ev.articles(a)) >= CONTEXT_ARTICLES else None
+        if proposed == "exonym":  # the table names one place; other languages write it among other names
+            return merged("the exonym table names one place, and nothing says otherwise")
+        if similarity is None:  # no name around the rarer one that another article holds
+            if proposed != "form" and ev.total < SMALL_CORPUS:
+                return merged("no evidence either way in a small corpus: the rule stands")
+            return out("no evidence for it")
+        facts["context"] = round(similarity, 3)
         apart = min(ev.count(a), ev.count(b)) >= FREQUENT and together * 20 < min(ev.count(a), ev.count(b))
         needed = CONTEXT_STRONG if apart or len(ev.articles(b)) <= 1 else CONTEXT_FOR
         if proposed == "form":  # no rule joins them: the context must be overwhelming

@@ -27,7 +27,10 @@ WINDOW = 30
 #: A context name held by fewer articles cannot be shared: it is left out.
 MIN_ARTICLES = 2
 #: Context names kept for a spelling: the most telling ones (each costs a posting read).
-CONTEXT_NAMES = 16
+CONTEXT_NAMES = 12
+#: A context name in more than this share of the index tells little and costs a long posting read
+#: (France, Paris, Macron): left out.
+MAX_SHARE = 0.02
 #: A context name is shared when the other spelling's articles hold it this many times more often
 #: than the whole index does...
 LIFT = 3.0
@@ -44,7 +47,7 @@ class Evidence:
 
     def __init__(self, index: OpenIndex) -> None:
         self._index = index
-        self._total = max(index.doc_count(), 1)
+        self.total = max(index.doc_count(), 1)
         self._docs: dict[str, frozenset[int]] = {}
         self._frequency: dict[str, int] = {}
         self._profiles: dict[tuple[str, int], dict[str, float]] = {}
@@ -56,6 +59,10 @@ class Evidence:
         for spelling, count in counts.items():
             self._frequency[SPELLING_MARK + spelling] = count
             self._stem_spellings.setdefault(light_stem(spelling), []).append(spelling)
+
+    def know_frequencies(self, frequencies: dict[str, int]) -> None:
+        """Article counts of words read beforehand (from the vocabulary file), so as not to ask the index."""
+        self._frequency.update(frequencies)
 
     def articles(self, spelling: str) -> frozenset[int]:
         """The articles that write ``spelling`` as a name."""
@@ -85,7 +92,7 @@ class Evidence:
         return count > 0 and count >= self.lower_uses(spelling)
 
     def idf(self, stem: str) -> float:
-        return math.log(self._total / (1 + self.frequency(stem)))
+        return math.log(self.total / (1 + self.frequency(stem)))
 
     def contexts(self, spelling: str, sample: int = SAMPLE) -> dict[str, float]:
         """The words written around ``spelling``: each word's share of the sampled articles
@@ -104,11 +111,12 @@ class Evidence:
 
     def telling(self, spelling: str, own: set[str]) -> list[tuple[str, float]]:
         """The ``CONTEXT_NAMES`` names near ``spelling`` that tell most: share of its articles
-        times rarity in the index; ``own`` (the pair's spellings) and one-off names left out."""
+        times rarity in the index; ``own`` (the pair's spellings), one-off names and the most
+        frequent ones left out."""
         weighed = [
             (word, share * self.idf(SPELLING_MARK + word))
             for word, share in self.contexts(spelling).items()
-            if word not in own and self.frequency(SPELLING_MARK + word) >= MIN_ARTICLES
+            if word not in own and MIN_ARTICLES <= self.frequency(SPELLING_MARK + word) <= self.total * MAX_SHARE
         ]
         return sorted(weighed, key=lambda kv: (-kv[1], kv[0]))[:CONTEXT_NAMES]
 
@@ -126,7 +134,7 @@ class Evidence:
         for word, weight in self.telling(rare, own):
             total += weight
             rate = len(docs & self.articles(word)) / len(docs)
-            expected = min(max(LIFT * self.frequency(SPELLING_MARK + word) / self._total, MIN_RATE), 1.0)
+            expected = min(max(LIFT * self.frequency(SPELLING_MARK + word) / self.total, MIN_RATE), 1.0)
             found += weight * min(1.0, rate / expected)
         return found / total if total else None
 

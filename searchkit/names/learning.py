@@ -81,6 +81,8 @@ class Contexts:
     before_spelling: dict[str, Counter] = field(default_factory=dict)
     #: folded spelling → how often a name is written just after it
     followed: Counter = field(default_factory=Counter)
+    #: folded spelling → keys of the names written just after it
+    after_spelling: dict[str, Counter] = field(default_factory=dict)
 
     def add(self, first: str, second: str, count: int) -> None:
         one, two = fold(first), fold(second)
@@ -93,6 +95,7 @@ class Contexts:
         self.written.setdefault(key_one, Counter())[first] += count
         self.before_spelling.setdefault(two, Counter())[key_one] += count
         self.followed[one] += count
+        self.after_spelling.setdefault(one, Counter())[key_two] += count
 
 
 def pairs_in(title: str, body: str) -> Counter:

@@ -76,6 +76,7 @@ def write_variants(
         }
         evidence = Evidence(index)
         evidence.know_spellings(counts)
+        evidence.know_frequencies(_stem_counts(index, spellings))
         judge = Judge(evidence, contexts_of(pairs))
         deciding = time.perf_counter()
         decisions = [judge.decide(a, b, how) for a, b, how in propose(spellings, evidence)]
@@ -146,6 +147,20 @@ def _spellings(index: OpenIndex) -> dict[str, int]:
         for term, articles in terms.items():
             counts[term[len(SPELLING_MARK) :]] += articles
     return dict(counts)
+
+
+def _stem_counts(index: OpenIndex, spellings: list[str]) -> dict[str, int]:
+    """The article counts of the spellings' stems (the word in any case), from the vocabulary
+    file when it is current (one query, not one index look-up a word); else empty."""
+    stems = sorted({light_stem(s) for s in spellings})
+    vocabulary = Vocabulary(index.generation / VOCABULARY_FILE, index.commit_id())
+    try:
+        found = [vocabulary.counts(field, stems) for field in TEXT_FIELDS]
+    finally:
+        vocabulary.close()
+    if any(counts is None for counts in found):
+        return {}
+    return {stem: sum(counts[stem] for counts in found) for stem in stems}
 
 
 def _pairs(index: OpenIndex, changes: PairChanges | None) -> Counter:
@@ -284,14 +299,16 @@ class Variants:
     variants (Choïgou over an archive that writes only Choïgu).
 
     A table that is missing, damaged or stamped for another commit is not
-    trusted: a word then searches its own spelling only until the next ``index``
-    run (merging undecided would merge Sheen with Chine).
+    trusted: a word's rule spellings are then decided in memory, from the index
+    itself (slower, and without the learned and alias merges, until the next
+    ``index`` run repairs the table).
     """
 
     def __init__(self, index: OpenIndex) -> None:
         self._index = index
         self._db = _open_table(index)
         self._known: dict[str, set[str]] = {}  # a query compiles a word several times
+        self._fallback: tuple[dict[str, str], Judge] | None = None
 
     def spellings(self, folded: str) -> set[str]:
         """``folded`` and the spellings searched with it."""
@@ -301,12 +318,34 @@ class Variants:
 
     def _lookup(self, folded: str) -> set[str]:
         if self._db is None:
-            return {folded}
+            return self._decided_now(folded)
         found = self.merged(folded)
-        if found == {folded} and not self._index.doc_frequency(light_stem(folded)):
+        if found == {folded} and not self._held(folded):
             # a spelling the corpus does not hold: the spellings of its key that are names
             found |= {s for s in self.group(name_key(folded)) if self.is_name(s)}
         return found - self.split_from(folded)
+
+    def _decided_now(self, folded: str) -> set[str]:
+        """Without a table: the spellings of ``folded``'s key decided with it, from the index."""
+        if self._fallback is None:
+            counts = _spellings(self._index)
+            evidence = Evidence(self._index)
+            evidence.know_spellings(counts)
+            groups = _spelling_groups(self._index, sorted(counts))
+            self._fallback = (groups, Judge(evidence, contexts_of(gather(self._index))))
+        groups, judge = self._fallback
+        live = [s for s in groups.get(name_key(folded), "").split() if judge.evidence.articles(s)]
+        if folded not in live:
+            return {folded} | (set() if self._held(folded) else {s for s in live if self.is_name(s)})
+        decisions = [judge.decide(a, b, how) for a, b, how in propose(live, judge.evidence)]
+        if not decisions:
+            return {folded}
+        members = {decisions[0].a} | {d.b for d in decisions if d.merged}
+        return members if folded in members else {folded}
+
+    def _held(self, folded: str) -> bool:
+        """Whether a live article holds ``folded``, as a name or as a word."""
+        return bool(self._index.doc_set(self._index.term_query(SPELLING_MARK + folded, light_stem(folded))))
 
     def merged(self, folded: str) -> set[str]:
         """``folded`` and the spellings merged with it (decided, learned or by the alias file)."""
