@@ -262,11 +262,11 @@ def _output(**given) -> Output:
     return output(**given)
 
 
-def _filters(since: str | None, until: str | None, source: str | None) -> Filters:
+def _filters(since: str | None, until: str | None, source: str | None, exact_names: bool = False) -> Filters:
     from .views import Filters
 
     _check_dates(since, until)
-    return Filters(since, until, source)
+    return Filters(since, until, source, exact_names)
 
 
 #: The commands that list hits (``search``, ``similar``): ``--json``, ``--jsonl``, ``--csv``, ``--fields``, ``--color``.
@@ -617,7 +617,8 @@ def similar(
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
 
 
-#: The research views' filters, as search's: ``--since``, ``--until``, ``--source``, checked before any index opens.
+#: The research views' filters, as search's: ``--since``, ``--until``, ``--source``, ``--exact-names``,
+#: checked before any index opens.
 _filtered = _with_options(
     "filters",
     (
@@ -641,6 +642,15 @@ _filtered = _with_options(
             Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")],
             None,
             "source",
+        ),
+        (
+            "exact_names",
+            Annotated[
+                bool,
+                typer.Option("--exact-names", help="Every name in the query's own spelling only: no merged spelling."),
+            ],
+            False,
+            "exact_names",
         ),
     ),
     _filters,

@@ -32,6 +32,7 @@ from .engine import OpenIndex
 from .models import CoName, Cooccurrence
 from .names.keys import name_key
 from .names.table import Variants
+from .names.view import spelling_note
 from .search import Searcher
 from .views import Filters, matched
 
@@ -88,7 +89,8 @@ def cooccur(searcher: Searcher, text: str, options: CooccurOptions = CooccurOpti
             found=len(articles),
             limit=options.limit,
             min_articles=options.min_articles,
-            notes=notes,
+            notes=[*(spelling_note(c) for c in found.spellings), *notes],
+            spellings=found.spellings,
         )
 
 

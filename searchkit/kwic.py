@@ -21,6 +21,7 @@ from .explain import Part, query_parts
 from .highlight import word_chars
 from .models import Concordance, KwicLine
 from .names.table import Variants
+from .names.view import spelling_note
 from .search import Searcher
 from .views import Filters, Matching, matched
 
@@ -40,6 +41,7 @@ class KwicOptions(Filters):
 def kwic(searcher: Searcher, text: str, options: KwicOptions = KwicOptions()) -> Concordance:
     """The occurrences of query ``text``; ``NoResults`` when no article matches it."""
     with searcher.opened() as (index, variants):
+        variants = options.names(variants)
         found, restriction = matched(index, variants, text, options)
         parts = [_Pattern(part, variants) for part in query_parts(found.node, variants, index)]
         if not parts:
@@ -73,7 +75,8 @@ def kwic(searcher: Searcher, text: str, options: KwicOptions = KwicOptions()) ->
             limit=options.limit,
             complete=complete,
             sort=options.sort,
-            notes=notes,
+            notes=[*(spelling_note(c) for c in found.spellings), *notes],
+            spellings=found.spellings,
         )
 
 

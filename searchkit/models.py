@@ -16,6 +16,15 @@ Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
+class SpellingCount:
+    """Where a count comes from: the articles of a result holding each spelling a query word searched
+    (an article may hold several)."""
+
+    word: str  #: the query word, folded
+    counts: tuple[tuple[str, int], ...]  #: (spelling as the articles write it, articles), most first
+
+
+@dataclass(frozen=True)
 class Snippet:
     """A passage of the body, ``body[start:end]``, with the spans matched in it."""
 
@@ -80,15 +89,6 @@ class SearchResult:
     facets: list[Facet] | None = None  #: counts over the whole result set, when asked for (``--facets``)
     #: for each query word searching several spellings, the articles of the result each spelling brings
     spellings: list[SpellingCount] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SpellingCount:
-    """Where a count comes from: the articles of a result holding each spelling a query word searched
-    (an article may hold several)."""
-
-    word: str  #: the query word, folded
-    counts: tuple[tuple[str, int], ...]  #: (spelling as the articles write it, articles), most first
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,8 @@ class Series:
     counts: tuple[int, ...]  #: one a bucket, in bucket order
     undated: int  #: matching articles with no date, counted apart
     total: int  #: every matching article, dated or not (within --since/--until when given)
+    #: for each word searching several spellings, the matching articles each brings
+    spellings: tuple[SpellingCount, ...] = ()
 
 
 @dataclass
@@ -234,6 +236,8 @@ class Concordance:
     complete: bool  #: every occurrence of every matching article is listed
     sort: str = "score"
     notes: list[str] = field(default_factory=list)
+    #: for each word searching several spellings, the matching articles each brings
+    spellings: list[SpellingCount] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -262,6 +266,8 @@ class Cooccurrence:
     limit: int
     min_articles: int
     notes: list[str] = field(default_factory=list)
+    #: for each word searching several spellings, the matching articles each brings
+    spellings: list[SpellingCount] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from .models import (
     WatchBatch,
     WatchEntry,
 )
+from .names.view import spelling_note
 
 HIGHLIGHT_STYLE = "bold black on yellow"
 #: The columns of ``--csv`` when ``--fields`` does not choose them.
@@ -326,11 +327,7 @@ class RichPrinter:
 
 def spelling_lines(result: SearchResult) -> list[str]:
     """Where the count comes from: "Sheen: 4 Sheen, 1,553 Chine" for each word searching several spellings."""
-    return [
-        f"{safe_text(found.word, flat=True)} by spelling: "
-        + ", ".join(f"{n:,} {safe_text(spelling, flat=True)}" for spelling, n in found.counts)
-        for found in result.spellings
-    ]
+    return [safe_text(spelling_note(found), flat=True) for found in result.spellings]
 
 
 def _about(result: SearchResult) -> str:

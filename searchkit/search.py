@@ -19,14 +19,13 @@ from pathlib import Path
 
 from . import generations as g
 from . import query as q
-from .analysis import SPELLING_MARK, query_terms
 from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
 from .errors import QueryError, UsageError
 from .explain import explain_hit, query_parts
 from .highlight import make_snippets, matched_spans, merged, spans_at
-from .models import ArticleView, Hit, PartExplanation, SearchResult, SpellingCount, Suggestion
-from .names.table import Variants
-from .names.view import written_form
+from .models import ArticleView, Hit, PartExplanation, SearchResult, Suggestion
+from .names.table import OWN_SPELLING, Variants
+from .names.view import spelling_counts
 from .stats import live_generation
 from .suggest import corrected_query
 from .views import facets
@@ -206,50 +205,15 @@ def _search(
         notes=index.capped(positive),
     )
     if options.count and not estimated and total:
-        result.spellings = spelling_counts(index, variants, node, index.compile(node, variants), restriction)
+        result.spellings = spelling_counts(
+            index, variants, node, index.doc_set(index.compile(node, variants), restriction)
+        )
     if options.facets:
         # Over every article the list holds, partial matches included when it has them.
         relaxed = None if options.match_all else _relaxed(node, index, variants)
         docs = index.doc_set(relaxed if relaxed is not None else index.compile(node, variants), restriction)
         result.facets = facets(index, docs, options.facets)
     return result
-
-
-class _OwnSpelling:
-    """Names searched in the query's own spelling only: merging turned off."""
-
-    def spellings(self, folded: str) -> set[str]:
-        return {folded}
-
-    def spellings_before(self, folded: str, surname: str) -> set[str]:
-        return {folded}
-
-
-OWN_SPELLING = _OwnSpelling()
-
-
-def spelling_counts(index: OpenIndex, variants, node: q.Node, compiled: Compiled, restriction) -> list[SpellingCount]:
-    """For each word of ``node`` that searches several spellings, how many of the articles
-    ``compiled`` matches hold each: "1,580 articles: 4 Sheen, 1,553 Chine"."""
-    found = []
-    docs: set[int] | None = None
-    for leaf in q.leaves(node):
-        if not isinstance(leaf, q.Word) or leaf.kind != "word":
-            continue
-        for term in query_terms(leaf.text):
-            spellings = variants.spellings(term.folded)
-            if len(spellings) < 2:
-                continue
-            if docs is None:
-                docs = index.doc_set(compiled, restriction)
-            counts = []
-            for spelling in spellings:
-                holding = docs & index.doc_set(index.term_query(SPELLING_MARK + spelling))
-                if holding:
-                    counts.append((written_form(index, holding, spelling) or spelling, len(holding)))
-            counts.sort(key=lambda c: (-c[1], c[0]))
-            found.append(SpellingCount(term.folded, tuple(counts)))
-    return found
 
 
 def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction):

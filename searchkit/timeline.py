@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .errors import NoResults
 from .models import Series, Timeline
+from .names.view import spelling_note
 from .query import parse_date_range
 from .search import Searcher
 from .views import Filters, buckets, check_unit, default_unit, matching, per_bucket
@@ -30,7 +31,7 @@ def timeline(searcher: Searcher, queries: list[str], options: TimelineOptions = 
     check_unit(options.unit)
     with searcher.opened() as (index, variants):
         restriction = index.restriction(options.since, options.until, options.source)
-        matched = [matching(index, variants, text, restriction) for text in queries]
+        matched = [matching(index, options.names(variants), text, restriction) for text in queries]
         if not any(m.docs for m in matched):
             raise NoResults(f"no article matches {_listed(queries)}")
         dates = index.column_values("date")
@@ -48,7 +49,9 @@ def timeline(searcher: Searcher, queries: list[str], options: TimelineOptions = 
         series = []
         for m in matched:
             counts, undated = per_bucket(m.docs, dates, unit)
-            series.append(Series(m.text, tuple(counts.get(b.label, 0) for b in spans), undated, len(m.docs)))
+            counted = tuple(counts.get(b.label, 0) for b in spans)
+            series.append(Series(m.text, counted, undated, len(m.docs), tuple(m.spellings)))
+            notes += [spelling_note(c) for c in m.spellings]
         everything, _ = per_bucket(index.doc_set(None, index.restriction(None, None, options.source)), dates, unit)
         articles = tuple(everything.get(b.label, 0) for b in spans)
         return Timeline(unit, spans, series, articles, share=options.share, notes=notes)

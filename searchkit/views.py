@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import query as q
-from .engine import Compiled, OpenIndex
+from .engine import Compiled, NameSpellings, OpenIndex
 from .errors import NoResults, QueryError, UsageError
-from .models import Bucket, Facet, FacetCount
-from .names.table import Variants
+from .models import Bucket, Facet, FacetCount, SpellingCount
+from .names.table import OWN_SPELLING, Variants
+from .names.view import spelling_counts
 
 #: Sizes of a bucket of time, finest first.
 UNITS = ("day", "week", "month", "year")
@@ -38,15 +39,18 @@ class Matching:
     node: q.Node
     query: Compiled  #: every word required, names in all their spellings
     docs: set[int]  #: document numbers of the articles it matches (within the restriction)
+    #: for each word searching several spellings, the matching articles each spelling brings
+    spellings: list[SpellingCount] = field(default_factory=list)
 
 
-def matching(index: OpenIndex, variants: Variants, text: str, restriction: Compiled | None) -> Matching:
+def matching(index: OpenIndex, variants: NameSpellings, text: str, restriction: Compiled | None) -> Matching:
     """The articles query ``text`` matches, every word required; ``QueryError`` if it cannot be parsed."""
     node = q.parse(text)
     compiled = index.compile(node, variants)
     if compiled is None:
         raise QueryError(f"nothing to search for in {text!r}: only stop words or filters with no words")
-    return Matching(text, node, compiled, index.doc_set(compiled, restriction))
+    docs = index.doc_set(compiled, restriction)
+    return Matching(text, node, compiled, docs, spelling_counts(index, variants, node, docs))
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,18 @@ class Filters:
     since: str | None = None
     until: str | None = None
     source: str | None = None
+    exact_names: bool = False  #: every name in the query's own spelling only (``--exact-names``)
+
+    def names(self, variants: NameSpellings) -> NameSpellings:
+        """The spellings the filters let a query search: its own only with ``exact_names``."""
+        return OWN_SPELLING if self.exact_names else variants
 
 
 def matched(index: OpenIndex, variants: Variants, text: str, filters: Filters) -> tuple[Matching, Compiled | None]:
     """The articles query ``text`` matches within ``filters``, and the filters
     compiled; ``NoResults`` when it matches none."""
     restriction = index.restriction(filters.since, filters.until, filters.source)
-    found = matching(index, variants, text, restriction)
+    found = matching(index, filters.names(variants), text, restriction)
     if not found.docs:
         raise NoResults(f"no article matches {text!r}")
     return found, restriction

@@ -75,6 +75,11 @@ def _word_match(match: m.WordMatch) -> dict:
     return shown
 
 
+def spellings(counts) -> list[dict]:
+    """Where a count comes from: ``[{"word", "articles": {spelling as written: articles}}]``."""
+    return [{"word": c.word, "articles": dict(c.counts)} for c in counts]
+
+
 def result(found: m.SearchResult, fields: tuple[str, ...] | None = None) -> dict:
     """A ranked list: ``query`` for a search, ``similar_to`` for ``similar`` (the other null)."""
     return {
@@ -85,7 +90,7 @@ def result(found: m.SearchResult, fields: tuple[str, ...] | None = None) -> dict
         "offset": found.offset,
         "suggestions": [{"query": s.query, "hits": s.hits} for s in found.suggestions],
         "notes": list(found.notes),
-        "spellings": [{"word": c.word, "articles": dict(c.counts)} for c in found.spellings],
+        "spellings": spellings(found.spellings),
         "hits": [hit(h, fields) for h in found.hits],
     } | ({"facets": facets(found.facets)} if found.facets is not None else {})
 
@@ -211,6 +216,7 @@ def timeline(found: m.Timeline) -> dict:
                 "query": series.query,
                 "total": series.total,
                 "undated": series.undated,
+                "spellings": spellings(series.spellings),
                 "peak": {"bucket": peak[0].label, "count": peak[1]} if peak else None,
             }
         )
@@ -236,6 +242,7 @@ def concordance(found: m.Concordance) -> dict:
     return {
         "query": found.query,
         "articles": found.articles,
+        "spellings": spellings(found.spellings),
         "read": found.read,
         "occurrences": len(found.lines),
         "complete": found.complete,
@@ -264,6 +271,7 @@ def cooccurrence(found: m.Cooccurrence) -> dict:
     return {
         "query": found.query,
         "articles": found.articles,
+        "spellings": spellings(found.spellings),
         "read": found.read,
         "corpus": found.corpus,
         "found": found.found,

@@ -75,7 +75,13 @@ def test_timeline_counts_each_month_empty_ones_and_undated_apart(news):
     assert undated == 1
     assert next(r for r in found["rows"] if r["bucket"] == "undated")["count"] == undated
     assert found["queries"] == [
-        {"query": "zorglub", "total": len(matching), "undated": undated, "peak": {"bucket": "2022-01", "count": 2}}
+        {
+            "query": "zorglub",
+            "total": len(matching),
+            "undated": undated,
+            "spellings": [],
+            "peak": {"bucket": "2022-01", "count": 2},
+        }
     ]
 
 

@@ -245,22 +245,24 @@ class Judge:
         if agreement is not None and agreement >= 0.5 and support >= 0.5:
             facts["agreement"] = round(agreement, 2)
             return merged("written after the same first names")
-        if total_b >= 1 and not shared:
-            if total_a and (total_b >= 2 or ev.count(a) < FREQUENT):  # one stray first name vetoes no frequent name
+        together = len(ev.articles(a) & ev.articles(b))
+        facts["together"] = together
+        # a variant written beside the usual spelling (Kharkiv, "Kharkov en russe") in many of its articles
+        beside = proposed != "form" and together >= 2 and together * 3 >= len(ev.articles(b))
+        if total_b >= 1 and not shared and not beside:
+            if total_a:
                 return out("written after other first names: another person")
             if ev.count(a) < FREQUENT:
                 return out(f"{b} written after a first name, {a} never")
         share_a, share_b = total_a / max(ev.count(a), 1), total_b / max(ev.count(b), 1)
-        if total_b >= 2 and share_b >= PERSON_SHARE and share_a <= NOT_PERSON_SHARE:
+        if total_b >= 2 and share_b >= PERSON_SHARE and share_a <= NOT_PERSON_SHARE and not beside:
             return out(f"{b} is a person's name (after first names), {a} is not")
-        together = len(ev.articles(a) & ev.articles(b))
-        facts["together"] = together
-        if proposed != "form" and together >= 2 and together * 3 >= len(ev.articles(b)):
-            return merged("named together in most of its articles (a variant beside the usual spelling)")
-        # a spelling in fewer articles than this says too little of its context to tell against
-        similarity = ev.similarity(b, a) if len(ev.articles(a)) >= CONTEXT_ARTICLES else None
+        if beside:
+            return merged("named together in many of its articles (a variant beside the usual spelling)")
         if proposed == "exonym":  # the table names one place; other languages write it among other names
             return merged("the exonym table names one place, and nothing says otherwise")
+        # a spelling in fewer articles than this says too little of its context to tell against
+        similarity = ev.similarity(b, a) if len(ev.articles(a)) >= CONTEXT_ARTICLES else None
         if similarity is None:  # no name around the rarer one that another article holds
             if proposed != "form" and ev.total < SMALL_CORPUS:
                 return merged("no evidence either way in a small corpus: the rule stands")

@@ -31,6 +31,8 @@ CONTEXT_NAMES = 12
 #: A context name in more than this share of the index tells little and costs a long posting read
 #: (France, Paris, Macron): left out.
 MAX_SHARE = 0.02
+#: ...but a name in this many articles is always kept (a small corpus has few names).
+MIN_MOST = 200
 #: A context name is shared when the other spelling's articles hold it this many times more often
 #: than the whole index does...
 LIFT = 3.0
@@ -48,6 +50,7 @@ class Evidence:
     def __init__(self, index: OpenIndex) -> None:
         self._index = index
         self.total = max(index.doc_count(), 1)
+        self._most = max(self.total * MAX_SHARE, MIN_MOST)
         self._docs: dict[str, frozenset[int]] = {}
         self._frequency: dict[str, int] = {}
         self._profiles: dict[tuple[str, int], dict[str, float]] = {}
@@ -116,7 +119,7 @@ class Evidence:
         weighed = [
             (word, share * self.idf(SPELLING_MARK + word))
             for word, share in self.contexts(spelling).items()
-            if word not in own and MIN_ARTICLES <= self.frequency(SPELLING_MARK + word) <= self.total * MAX_SHARE
+            if word not in own and MIN_ARTICLES <= self.frequency(SPELLING_MARK + word) <= self._most
         ]
         return sorted(weighed, key=lambda kv: (-kv[1], kv[0]))[:CONTEXT_NAMES]
 

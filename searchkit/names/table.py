@@ -450,3 +450,19 @@ class Variants:
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+
+
+class _OwnSpelling:
+    """Names searched in the query's own spelling only: merging turned off (``--exact-names``)."""
+
+    def spellings(self, folded: str) -> set[str]:
+        return {folded}
+
+    def spellings_before(self, folded: str, surname: str) -> set[str]:
+        return {folded}
+
+    def sources(self, folded: str, surname: str | None = None) -> dict[str, tuple[str, list[dict]]]:
+        return {folded: ("query", [])}
+
+
+OWN_SPELLING = _OwnSpelling()

@@ -9,9 +9,12 @@ corpus, with the evidence: shared first names, titles, counts).
 
 from __future__ import annotations
 
+from .. import query as q
 from ..analysis import SPELLING_MARK, WORDS, query_terms
+from ..engine import NameSpellings as Spellings
+from ..engine import OpenIndex
 from ..errors import QueryError
-from ..models import NameSpelling, NameSpellings, NameWord
+from ..models import NameSpelling, NameSpellings, NameWord, SpellingCount
 
 
 def name_spellings(searcher, text: str, rejected: bool = False) -> NameSpellings:
@@ -49,3 +52,29 @@ def written_form(index, docs: set[int], spelling: str) -> str | None:
             if term == SPELLING_MARK + spelling:
                 return text[start:end]
     return None
+
+
+def spelling_counts(index: OpenIndex, variants: Spellings, node: q.Node, docs: set[int]) -> list[SpellingCount]:
+    """Where a count comes from: for each word of ``node`` that searches several spellings,
+    how many of the articles ``docs`` hold each ("1,580 articles: 4 Sheen, 1,553 Chine")."""
+    found = []
+    for leaf in q.leaves(node):
+        if not isinstance(leaf, q.Word) or leaf.kind != "word" or not docs:
+            continue
+        for term in query_terms(leaf.text):
+            spellings = variants.spellings(term.folded)
+            if len(spellings) < 2:
+                continue
+            counts = []
+            for spelling in spellings:
+                holding = docs & index.doc_set(index.term_query(SPELLING_MARK + spelling))
+                if holding:
+                    counts.append((written_form(index, holding, spelling) or spelling, len(holding)))
+            counts.sort(key=lambda c: (-c[1], c[0]))
+            found.append(SpellingCount(term.folded, tuple(counts)))
+    return found
+
+
+def spelling_note(counts: SpellingCount) -> str:
+    """``poutine by spelling: 1,710 Poutine, 13 Putin``."""
+    return f"{counts.word} by spelling: " + ", ".join(f"{n:,} {spelling}" for spelling, n in counts.counts)

@@ -1,0 +1,212 @@
+"""Every spelling merge decided on the articles (``searchkit.names.decision``), as a user sees it.
+
+Each kind of evidence, for and against, on a small corpus written here: which
+articles a search finds, what ``searchkit names --all`` says of the candidates,
+and where a search's count comes from.  The French analysis cases (one article
+per spelling, nothing else to go on) are in ``test_analysis_cases.py``: there a
+transliteration rule stands.
+"""
+
+from __future__ import annotations
+
+import json
+
+from helpers import article, run_cli
+
+from searchkit.search import Searcher, SearchOptions
+
+
+def china(n: int) -> list[dict]:
+    """Articles about China: Pékin, Xi Jinping, Taïwan, never a first name before Chine."""
+    return [
+        article(f"chine{i}", f"La Chine a réagi. À Pékin, Xi Jinping a parlé de Taïwan et de Shanghaï ({i}).")
+        for i in range(n)
+    ]
+
+
+def ids(indexed, query: str, **options) -> set[str]:
+    return set(indexed.ids(query, limit=100, **options))
+
+
+def names_json(indexed, query: str) -> dict:
+    done = run_cli("names", query, "--all", "--index", str(indexed.dir), "--json")
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)
+
+
+def rejected_reasons(indexed, query: str) -> dict[str, str]:
+    """Spelling decided apart from the query's word → the reason given."""
+    word = names_json(indexed, query)["words"][0]
+    return {next(s for s in d["spellings"] if s != word["word"]): d["reason"] for d in word["rejected"]}
+
+
+# --- against a merge ------------------------------------------------------------------------
+
+
+def test_a_rare_spelling_beside_a_frequent_different_name_is_not_swamped(make_index):
+    indexed = make_index(
+        [
+            *china(8),
+            article("sheen1", "L’acteur Martin Sheen a tourné à Hollywood avec Emilio Estevez."),
+            article("sheen2", "Michael Sheen joue Tony Blair ; Martin Sheen était à Hollywood."),
+        ]
+    )
+    assert ids(indexed, "Sheen") == {"sheen1", "sheen2"}
+    assert ids(indexed, "Chine") == {f"chine{i}" for i in range(8)}
+    assert "first name" in rejected_reasons(indexed, "Sheen")["chine"]
+
+
+def test_masculine_and_feminine_given_names_stay_apart(make_index):
+    indexed = make_index(
+        [
+            *(article(f"m{i}", f"François Hollande et François Bayrou ont parlé ({i}).") for i in range(3)),
+            *(article(f"f{i}", f"Françoise Nyssen et Françoise Hardy étaient là ({i}).") for i in range(2)),
+        ]
+    )
+    assert ids(indexed, "François") == {"m0", "m1", "m2"}
+    assert ids(indexed, "Françoise") == {"f0", "f1"}
+    assert "gender" in rejected_reasons(indexed, "François")["francoise"]
+
+
+def test_two_people_with_other_first_names_stay_apart(make_index):
+    indexed = make_index(
+        [
+            *(article(f"o{i}", f"Le joueur Oleg Lyssenko a marqué à Kharkiv ({i}).") for i in range(3)),
+            article("p1", "Le physicien Pavel Lysenko a publié à Novossibirsk."),
+            article("p2", "Pavel Lysenko enseigne la physique à Novossibirsk."),
+        ]
+    )
+    assert ids(indexed, "Lysenko") == {"p1", "p2"}
+    assert ids(indexed, "Lyssenko") == {"o0", "o1", "o2"}
+    assert "other first names" in rejected_reasons(indexed, "Lysenko")["lyssenko"]
+
+
+def test_given_names_of_other_people_are_not_merged(make_index):
+    indexed = make_index(
+        [
+            article("fr1", "Maxime Dupont et Maxime Leroy ont gagné à Lyon."),
+            article("fr2", "Maxime Durand a joué à Lille ; Maxime Leroy aussi."),
+            article("fr3", "Maxime Dupont a perdu à Lyon."),
+            article("ua1", "Maksym Butkevych, défenseur des droits humains, est détenu."),
+            article("ua2", "Maksym Kozytskyi, gouverneur de Lviv, et Maksym Butkevych ont parlé."),
+        ]
+    )
+    assert ids(indexed, "Maxime") == {"fr1", "fr2", "fr3"}
+    assert ids(indexed, "Maksym") == {"ua1", "ua2"}
+    assert "given names" in rejected_reasons(indexed, "Maxime")["maksym"]
+
+
+def test_a_name_is_not_merged_with_an_ordinary_word(make_index):
+    indexed = make_index(
+        [
+            *(article(f"b{i}", f"Rodney Marsh a joué à Brisbane ({i}).") for i in range(3)),
+            article("word", "Marche ou crève : la marche reprend."),
+            *(article(f"w{i}", f"Le gouvernement est en marche, la marche continue ({i}).") for i in range(4)),
+        ]
+    )
+    assert ids(indexed, "Marsh") == {"b0", "b1", "b2"}
+    assert "ordinary word" in rejected_reasons(indexed, "Marsh")["marche"]
+
+
+def test_spellings_written_among_other_names_stay_apart(make_index):
+    indexed = make_index(
+        [
+            *(article(f"tx{i}", f"À Houston, au Texas, la NASA prépare Artemis ({i}).") for i in range(4)),
+            article("film1", "Huston tournait alors à Hollywood pour la Warner."),
+            article("film2", "Le cinéma de Huston : Hollywood, la Warner, les westerns."),
+        ]
+    )
+    assert ids(indexed, "Houston") == {f"tx{i}" for i in range(4)}
+    assert ids(indexed, "Huston") == {"film1", "film2"}
+    assert "other names" in rejected_reasons(indexed, "Houston")["huston"]
+
+
+# --- for a merge ------------------------------------------------------------------------------
+
+
+def test_spellings_after_the_same_first_names_are_one_name(make_index):
+    indexed = make_index(
+        [
+            *(article(f"p{i}", f"Vladimir Poutine a reçu des émissaires au Kremlin ({i}).") for i in range(3)),
+            article("en", "Vladimir Putin met the press in Moscow."),
+            *china(2),
+        ]
+    )
+    assert ids(indexed, "Poutine") == {"p0", "p1", "p2", "en"}
+    assert ids(indexed, "Putin") == {"p0", "p1", "p2", "en"}
+    source = names_json(indexed, "Putin")["words"][0]["spellings"]
+    poutine = next(s for s in source if s["spelling"] == "poutine")
+    assert poutine["links"][0]["evidence"]["reason"] == "written after the same first names"
+
+
+def test_spellings_written_among_the_same_names_are_one_name(make_index):
+    indexed = make_index(
+        [
+            *(
+                article(f"m{i}", f"À Marioupol, l’usine Azovstal résiste ; Donetsk et Berdiansk attendent ({i}).")
+                for i in range(4)
+            ),
+            article("en", "Mariupol: the Azovstal plant holds, Berdiansk and Donetsk wait."),
+            *china(3),
+        ]
+    )
+    assert ids(indexed, "Marioupol") == {"m0", "m1", "m2", "m3", "en"}
+    assert ids(indexed, "Mariupol") == {"m0", "m1", "m2", "m3", "en"}
+
+
+def test_a_variant_named_beside_the_usual_spelling_is_one_name(make_index):
+    indexed = make_index(
+        [
+            *(article(f"k{i}", f"Les frappes sur Kharkiv ont repris ({i}).") for i in range(4)),
+            article("both1", "À Kharkiv (Kharkov en russe), les sirènes."),
+            article("both2", "Kharkov, devenue Kharkiv, se reconstruit."),
+            *china(3),
+        ]
+    )
+    assert ids(indexed, "Kharkov") == {"k0", "k1", "k2", "k3", "both1", "both2"}
+
+
+def test_given_names_before_the_same_surnames_are_one_given_name(make_index):
+    indexed = make_index(
+        [
+            article("fr1", "Sergueï Lavrov et Sergueï Choïgou sont à Moscou."),
+            article("fr2", "Sergueï Lavrov a parlé ; Sergueï Sobianine aussi."),
+            article("en1", "Sergei Lavrov and Sergei Shoigu met in Moscow."),
+            article("en2", "Sergei Lavrov spoke."),
+        ]
+    )
+    assert ids(indexed, '"Sergei Lavrov"') == {"fr1", "fr2", "en1", "en2"}
+    assert ids(indexed, "Sergueï") == {"fr1", "fr2", "en1", "en2"}
+
+
+# --- where a count comes from, and merging turned off -------------------------------------------
+
+
+def test_search_says_how_many_articles_each_spelling_brings(make_index):
+    indexed = make_index(
+        [
+            *(article(f"p{i}", f"Vladimir Poutine a reçu des émissaires au Kremlin ({i}).") for i in range(3)),
+            article("en", "Vladimir Putin met the press in Moscow."),
+        ]
+    )
+    with Searcher(indexed.dir) as searcher:
+        result = searcher.search("Poutine", SearchOptions())
+        exact = searcher.search("Poutine", SearchOptions(exact_names=True))
+    assert [(c.word, dict(c.counts)) for c in result.spellings] == [("poutine", {"Poutine": 3, "Putin": 1})]
+    assert {h.id for h in exact.hits} == {"p0", "p1", "p2"} and exact.spellings == []
+    shown = run_cli("search", "Poutine", "--index", str(indexed.dir))
+    assert "poutine by spelling: 3 Poutine, 1 Putin" in shown.stdout
+    document = json.loads(run_cli("search", "Poutine", "--index", str(indexed.dir), "--json").stdout)
+    assert document["spellings"] == [{"word": "poutine", "articles": {"Poutine": 3, "Putin": 1}}]
+    plain = json.loads(run_cli("search", "Poutine", "--exact-names", "--index", str(indexed.dir), "--json").stdout)
+    assert plain["total"] == 3 and plain["spellings"] == []
+
+
+def test_names_all_lists_the_candidates_decided_apart(make_index):
+    indexed = make_index(
+        [*china(6), article("s1", "Martin Sheen à Hollywood."), article("s2", "Martin Sheen et Charlie Sheen.")]
+    )
+    shown = run_cli("names", "Sheen", "--all", "--index", str(indexed.dir))
+    assert shown.returncode == 0, shown.stderr
+    assert "decided apart (1)" in shown.stdout and "chine = sheen" in shown.stdout
+    assert "decided apart" not in run_cli("names", "Sheen", "--index", str(indexed.dir)).stdout
