@@ -97,6 +97,28 @@ def learned_merges(index_dir: Path) -> list[dict]:
     return found
 
 
+def judged_table() -> Table:
+    """The precision of merged groups judged by reading the articles (bench/judged/*.jsonl):
+    strict (one entity), and counting one given name of different people as right."""
+    table = Table(title="Merged groups judged by reading the articles (bench/judged/README.md)")
+    for column in ("sheet", "groups", "same", "given name", "different", "strict precision", "with given names"):
+        table.add_column(column, justify="left" if column == "sheet" else "right")
+    for sheet in sorted((BENCH / "judged").glob("names-*.jsonl")):
+        verdicts = [json.loads(line)["verdict"] for line in sheet.read_text().splitlines() if line.strip()]
+        same, given = verdicts.count("same"), verdicts.count("given_name")
+        total = len(verdicts)
+        table.add_row(
+            sheet.stem,
+            str(total),
+            str(same),
+            str(given),
+            str(verdicts.count("different")),
+            f"{same / total:.3f}",
+            f"{(same + given) / total:.3f}",
+        )
+    return table
+
+
 def main() -> None:
     args = arguments()
     if not args.corpus.exists():
@@ -114,11 +136,16 @@ def main() -> None:
         facts = table_facts(index)
     first = json.loads((BENCH / "clusters.json").read_text())
     second = json.loads((BENCH / "clusters-learned.json").read_text())
+    third = json.loads((BENCH / "clusters-no-first-names.json").read_text())
+    given = [c for c in first["clusters"] if "(prénom" in c["name"]]
     sets = {
         "names": first["clusters"],
+        "names, given names alone": given,
+        "names, the rest": [c for c in first["clusters"] if c not in given],
         "exonyms": first["exonyms"],
         "learned set": second["clusters"],
         "learned set, vocabulary scan": [c for c in second["clusters"] if c["scan"] != "first names"],
+        "no first names (places, typos)": third["clusters"],
     }
     spellings = {s for groups in sets.values() for g in groups for s in g["spellings"]}
     spellings |= {p[k] for p in first["confusables"] for k in ("a", "b")}
@@ -155,6 +182,7 @@ def main() -> None:
     )
     table.add_row("confusable leaks", "", str(rules["confusables"]["leaks"]), "", str(confusables["leaks"]), "")
     console.print(table)
+    console.print(judged_table())
     learning_seconds = facts.get("learning_seconds") or 0.0
     cost = Table(title="Cost of learning")
     for column in ("full build s", "learning s", "of which pairs s", "share of the build", "merges"):

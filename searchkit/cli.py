@@ -776,9 +776,11 @@ def names(
     json_output: JsonOption = False,
     color: ColorOption = Color.auto,
 ) -> None:
-    """The spellings a name query searches: each with its articles and source (query, rule, alias, learned).
+    """The spellings a name query searches: each with its articles and source (query, rule, exonym, form, alias,
+    learned).
 
-    Learned spellings show their evidence: the first names they share, titles, articles. An alias file
+    Each merged spelling shows the decision that merged it and its evidence: the first names they share, how many
+    articles name both, how much context they share; --all lists the candidates decided apart too. An alias file
     (`searchkit index --aliases FILE`, or aliases.toml beside the corpus) adds or splits merges.
     Exit codes: 0 listed, 1 no article holds any of the spellings, 2 usage.
     """

@@ -819,7 +819,14 @@ def render_names(found: NameSpellings) -> Text:
     return out
 
 
-NAME_SOURCE_STYLES = {"query": "green", "rule": "cyan", "alias": "yellow", "learned": "magenta"}
+NAME_SOURCE_STYLES = {
+    "query": "green",
+    "rule": "cyan",
+    "exonym": "cyan",
+    "form": "blue",
+    "alias": "yellow",
+    "learned": "magenta",
+}
 
 
 def _link_text(link: dict) -> str:

@@ -1,31 +1,39 @@
 """One decision for every merge: are two spellings that both occur in the corpus one name?
 
-Rules, exonyms, consonant skeletons and edit distance only *propose* pairs of
-spellings (``propose``); each pair is then judged on what the articles say
+Name keys, the exonym table, consonant skeletons and one-letter edits only
+*propose* pairs of spellings (``propose``: each spelling of a key beside the
+key's most frequent; spellings no rule joins only beside one ten times as
+frequent); each pair is then judged on what the articles say
 (``Judge.decide``), and the decision keeps its evidence both ways, which
 ``searchkit names --all`` shows.  In order:
 
-1. **An ordinary word** is never a name's spelling: a spelling written in
-   lower case in more articles than with a capital (Chin*e* the porcelain is
-   not China; the count is of the word itself, not of its stem, which other
-   spellings share).
-2. **Gender and language endings** (François/Françoise, Laurent/Laurence,
-   Victor/Victoria, Robert/Roberto, Zelensky/Zelenska) are different people.
-3. **Given names** (written before another name most of the time) are merged
-   only beside one surname (``searchkit.names.learning``): Maxime and Maksym
-   are the given names of different people.
+1. **An ordinary word** is not a name's spelling: a spelling written in lower
+   case in more articles than with a capital, beside a name (Risk and Riske;
+   counted for the word itself, not its stem, which other spellings share).
+2. **Gender, language and demonym endings** (François/Françoise,
+   Laurent/Laurence, Robert/Roberto, Zelensky/Zelenska, Conflans/Conflanais)
+   name other people or things.
+3. **Given names** (written before several other names, most of the time)
+   are one given name when one person is named with both (Sergueï Lavrov,
+   Sergei Lavrov); Maxime and Maksym, before other surnames, are not.  Beside
+   a surname, a given name also searches its transliterations
+   (``Variants.spellings_before``).
 4. **First names**: the rarer spelling written after the first names written
    before the other is one person (Mouammar Khadafi, Mouammar Kadhafi); after
-   other first names, another (Ali Khamenei, Rouhollah Khomeini); a spelling
-   written after first names beside one that never is, a person beside a place
-   or a thing (Martin Sheen, Chine).
-5. **Context**: otherwise, the names written around the rarer spelling must
-   be those of the other's articles (``Evidence.similarity``): Kyiv among
+   other first names, another (Ali Khamenei, Rouhollah Khomeini; Nicolas
+   Kenedi, John Kennedy); a spelling written after first names beside one that
+   never is, a person beside a place or a thing (Martin Sheen, Chine).
+5. **Named together**: a variant written beside the usual spelling in many of
+   its articles ("Kharkiv (Kharkov en russe)") is one name, as is a one-letter
+   misspelling in articles that also write the usual spelling.
+6. **The exonym table** names one place: its pairs stand unless 1-5 say otherwise.
+7. **Context**: otherwise, the names written around the rarer spelling must
+   be frequent in the other's articles (``Evidence.similarity``): Kyiv among
    Zelensky and Donetsk, as Kiev.  Two frequent spellings used apart, one
-   resting on a single article, or two that no rule joins (a skeleton, one
-   edit), need more of it.  With no evidence at all (no name around the rarer
-   one that another article holds: a small corpus), a transliteration rule's
-   proposal stands; a skeleton's does not.
+   resting on a single article, or two that no rule joins need more of it; a
+   one-letter misspelling of a name twenty times as frequent needs less.  With
+   no evidence at all (no name around the rarer one that another article
+   holds), a rule's proposal stands in a small corpus only.
 
 The user's alias file wins over everything (``searchkit.names.table``).
 """
@@ -66,7 +74,14 @@ NOT_PERSON_SHARE = 0.05
 _GIVEN_ENDINGS = {("", "e"), ("", "a"), ("", "o"), ("o", "a"), ("e", "a"), ("e", "o"), ("", "ie"), ("e", "ie")}
 _GIVEN_ENDINGS |= {("", "ia"), ("", "ine"), ("", "ette"), ("", "elle"), ("t", "ce"), ("", "ne"), ("o", "e")}
 _SURNAME_ENDINGS = {(m, f) for m in ("", "y", "i", "iy", "yi", "ii", "ij") for f in ("a", "aia", "aya", "ia")}
-#: Keys sharing one coarse skeleton beyond this are too common a shape to pair (all pairs: its square).
+#: Spellings no rule joins are paired only when one is this many times as frequent as the other:
+#: a rare transliteration or typo beside the usual spelling.
+FORM_RATIO = 10
+#: A spelling one letter off another used this many times as often, in one or two articles: a typo.
+TYPO_RATIO = 20
+#: Keys shorter than this are never paired by form (a skeleton, an edit): Iran, Irak.
+MIN_FORM_KEY = 6
+#: Keys sharing one skeleton or one deletion beyond this are too common a shape to pair (all pairs: its square).
 MAX_SHAPE = 20
 #: Endings that make a people or an adjective of a place (Conflans, Conflanais; Philippines, Philippins).
 _DEMONYM_ENDINGS = {("", e) for e in ("ais", "aise", "ois", "oise", "ien", "ienne", "iens")}
@@ -108,26 +123,30 @@ def propose(spellings: list[str], evidence: Evidence) -> list[tuple[str, str, st
         for other in sorted(group):
             if other != head:
                 pairs.append((head, other, "rule" if rule_key(other) == rule_key(head) else "exonym"))
+    close: set[tuple[str, str]] = set()
     by_shape: dict[str, list[str]] = {}
     for key in heads:
-        if len(key) >= 6 and evidence.count(heads[key]) >= 1:
-            by_shape.setdefault(_coarse(key), []).append(key)
-    for keys in by_shape.values():
-        if len(keys) < 2 or len(keys) > MAX_SHAPE:
+        if len(key) >= MIN_FORM_KEY:
+            by_shape.setdefault(skeleton(key), []).append(key)
+    for keys in by_shape.values():  # transliterations: one consonant skeleton, two edits
+        if 2 <= len(keys) <= MAX_SHAPE:
+            close.update((one, two) for i, one in enumerate(keys) for two in keys[i + 1 :])
+    by_deletion: dict[str, list[str]] = {}
+    for key in heads:  # typos: one letter dropped, added, changed or two swapped share a deletion
+        if len(key) >= MIN_FORM_KEY:
+            for i in range(len(key)):
+                by_deletion.setdefault(key[:i] + key[i + 1 :], []).append(key)
+            by_deletion.setdefault(key, []).append(key)
+    for keys in by_deletion.values():
+        if 2 <= len(keys) <= MAX_SHAPE:
+            close.update((one, two) for i, one in enumerate(keys) for two in keys[i + 1 :] if one != two)
+    for one, two in sorted(close):
+        if edit_distance(one, two, 2) > 2:
             continue
-        for i, one in enumerate(keys):
-            for two in keys[i + 1 :]:
-                if edit_distance(one, two, 2) > 2:
-                    continue
-                a, b = sorted((heads[one], heads[two]), key=lambda s: (-evidence.count(s), s))
-                if evidence.count(a) >= 3 * evidence.count(b):
-                    pairs.append((a, b, "form"))
+        a, b = sorted((heads[one], heads[two]), key=lambda s: (-evidence.count(s), s))
+        if evidence.count(a) >= FORM_RATIO * evidence.count(b):
+            pairs.append((a, b, "form"))
     return pairs
-
-
-def _coarse(key: str) -> str:
-    """A skeleton that also reads Ukrainian h as Russian g (Louhansk, Lougansk) and o-e as o (Göring)."""
-    return skeleton(key).replace("k", "h").replace("h", "")
 
 
 def _given(followed: int, uses: int, after: dict[str, int]) -> bool:
@@ -259,6 +278,15 @@ class Judge:
             return out(f"{b} is a person's name (after first names), {a} is not")
         if beside:
             return merged("named together in many of its articles (a variant beside the usual spelling)")
+        misspelt = (
+            total_b == 0
+            and len(b) >= MIN_FORM_KEY
+            and ev.count(a) >= TYPO_RATIO * ev.count(b)
+            and len(ev.articles(b)) <= 2
+            and edit_distance(a, b, 1) <= 1
+        )
+        if misspelt and together and together >= len(ev.articles(b)):
+            return merged("a misspelling beside the usual spelling in its articles")
         if proposed == "exonym":  # the table names one place; other languages write it among other names
             return merged("the exonym table names one place, and nothing says otherwise")
         # a spelling in fewer articles than this says too little of its context to tell against
@@ -272,6 +300,8 @@ class Judge:
         needed = CONTEXT_STRONG if apart or len(ev.articles(b)) <= 1 else CONTEXT_FOR
         if proposed == "form":  # no rule joins them: the context must be overwhelming
             needed = CONTEXT_FORM
+        if misspelt:  # one letter off a name used far more often, among its names: a typo
+            needed = CONTEXT_FOR
         if similarity >= needed:
             return merged("written among the same names")
         if apart:

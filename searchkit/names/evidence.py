@@ -22,12 +22,14 @@ from ..engine import OpenIndex
 
 #: Articles read for a spelling's context, spread evenly over those that hold it.
 SAMPLE = 8
+#: Articles whose words are kept for the next spelling they hold (oldest dropped first).
+TOKENS_KEPT = 2_000
 #: Words each side of an occurrence that make its context.
 WINDOW = 30
 #: A context name held by fewer articles cannot be shared: it is left out.
 MIN_ARTICLES = 2
 #: Context names kept for a spelling: the most telling ones (each costs a posting read).
-CONTEXT_NAMES = 12
+CONTEXT_NAMES = 8
 #: A context name in more than this share of the index tells little and costs a long posting read
 #: (France, Paris, Macron): left out.
 MAX_SHARE = 0.02
@@ -36,8 +38,8 @@ MIN_MOST = 200
 #: A context name is shared when the other spelling's articles hold it this many times more often
 #: than the whole index does...
 LIFT = 3.0
-#: ...and at least at this rate.
-MIN_RATE = 0.02
+#: ...and in this many of them at least (one shared article counts half).
+MIN_SHARED = 2
 #: Shortest context word: shorter ones (ans, été, dit) tell nothing about a name.
 MIN_WORD = 4
 
@@ -55,6 +57,7 @@ class Evidence:
         self._frequency: dict[str, int] = {}
         self._profiles: dict[tuple[str, int], dict[str, float]] = {}
         self._stem_spellings: dict[str, list[str]] = {}
+        self._tokens: dict[int, tuple[list[str], list[str]]] = {}
 
     def know_spellings(self, counts: dict[str, int]) -> None:
         """Every name spelling of the index with its article count (title and body counted
@@ -107,10 +110,19 @@ class Evidence:
             sampled = [docs[int(i * step)] for i in range(min(sample, len(docs)))]
             seen: Counter = Counter()
             for docnum in sampled:
-                stored = self._index.stored(docnum)
-                seen.update(_window_words(f"{stored.get('title') or ''}\n{stored.get('body') or ''}", spelling))
+                seen.update(_window_words(*self._words(docnum), spelling))
             self._profiles[key] = {w: n / len(sampled) for w, n in seen.items()} if sampled else {}
         return self._profiles[key]
+
+    def _words(self, docnum: int) -> tuple[list[str], list[str]]:
+        """An article's words and their folded forms, kept for the next spelling it holds."""
+        if docnum not in self._tokens:
+            if len(self._tokens) >= TOKENS_KEPT:
+                self._tokens.pop(next(iter(self._tokens)))
+            stored = self._index.stored(docnum)
+            words = _WORD.findall(f"{stored.get('title') or ''}\n{stored.get('body') or ''}")
+            self._tokens[docnum] = (words, [fold(w) for w in words])
+        return self._tokens[docnum]
 
     def telling(self, spelling: str, own: set[str]) -> list[tuple[str, float]]:
         """The ``CONTEXT_NAMES`` names near ``spelling`` that tell most: share of its articles
@@ -127,7 +139,7 @@ class Evidence:
         """How much of what is written around ``rare`` is written in the articles of
         ``frequent`` too (0 to 1): the names near ``rare``, each weighed by its rarity in
         the index, counted in full when ``frequent``'s articles hold it at three times
-        the rate of the whole index (and in 2% of them at least).  None when no name
+        the rate of the whole index (and two of them at least).  None when no name
         near ``rare`` is held by another article: no evidence either way."""
         own = {rare, frequent}
         docs = self.articles(frequent)
@@ -137,15 +149,13 @@ class Evidence:
         for word, weight in self.telling(rare, own):
             total += weight
             rate = len(docs & self.articles(word)) / len(docs)
-            expected = min(max(LIFT * self.frequency(SPELLING_MARK + word) / self.total, MIN_RATE), 1.0)
+            expected = min(max(LIFT * self.frequency(SPELLING_MARK + word) / self.total, MIN_SHARED / len(docs)), 1.0)
             found += weight * min(1.0, rate / expected)
         return found / total if total else None
 
 
-def _window_words(text: str, spelling: str) -> set[str]:
-    """The stems of the words within ``WINDOW`` words of a capitalised ``spelling`` in ``text``."""
-    words = _WORD.findall(text)
-    folded = [fold(w) for w in words]
+def _window_words(words: list[str], folded: list[str], spelling: str) -> set[str]:
+    """The names (folded) within ``WINDOW`` words of a capitalised ``spelling`` among ``words``."""
     found: set[str] = set()
     for i, word in enumerate(words):
         if folded[i] == spelling and word[:1].isupper():
