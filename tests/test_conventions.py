@@ -26,7 +26,10 @@ def test_shell_completion():
     script = shutil.which("searchkit")
     if script is None:
         pytest.skip("the searchkit script is not installed on PATH")
-    shown = subprocess.run([script, "--show-completion", "bash"], capture_output=True, text=True, timeout=60)
+    # Typer detects the shell from the process tree unless told not to, and under nohup or `&` the tree
+    # may hold none: the shell is named here, as a user installing completion for another shell does.
+    named = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    shown = subprocess.run([script, "--show-completion", "bash"], capture_output=True, text=True, timeout=60, env=named)
     assert shown.returncode == 0, shown.stderr
     assert "complete -o default -F _searchkit_completion searchkit" in shown.stdout
     env = {**os.environ, "_SEARCHKIT_COMPLETE": "complete_bash", "COMP_WORDS": "searchkit index --w", "COMP_CWORD": "2"}

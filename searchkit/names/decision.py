@@ -62,8 +62,9 @@ SMALL_CORPUS = 2_000
 CONTEXT_ARTICLES = 3
 #: The spellings of the exonym table: proposed whatever their length (Kiev, Kyiv).
 EXONYMS = frozenset(NAME_ALIASES) | frozenset(NAME_ALIASES.values())
-#: A given name before one surname the other is written before, in this share of its uses, is its spelling.
-GIVEN_AGREEMENT = 0.25
+#: Given names written before the same surnames in this share of their uses (the lesser share, summed
+#: over the surnames) are one given name's spellings.
+GIVEN_OVERLAP = 0.02
 #: Both spellings in at least this many articles, rarely together: "used apart".
 FREQUENT = 20
 #: A spelling written after a first name in at least this share of its uses is a person's.
@@ -149,14 +150,6 @@ def propose(spellings: list[str], evidence: Evidence) -> list[tuple[str, str, st
     return pairs
 
 
-def _given(followed: int, uses: int, after: dict[str, int]) -> bool:
-    """Written before a name in most of its ``uses``, and before several names (``after``)."""
-    if followed < 2 or followed * 2 < uses:
-        return False
-    top = max(after.values(), default=0)
-    return len(after) >= 2 and top * 10 < followed * 6
-
-
 def gendered(a: str, b: str, given: bool) -> bool:
     """Whether ``a`` and ``b`` differ by an ending that makes another person."""
     common = 0
@@ -178,14 +171,9 @@ class Judge:
         self._given: dict[str, bool] = {}
 
     def given_name(self, spelling: str) -> bool:
-        """Written before other names in most of its uses, and before several of them
-        (Sergueï Lavrov, Sergueï Choïgou): a given name.  Shakhtar is always written
-        before Donetsk, and Zaporizhzhya before "Nuclear": names of one thing."""
-        return _given(
-            self._contexts.followed[spelling],
-            self.evidence.count(spelling),
-            self._contexts.after_spelling.get(spelling, {}),
-        )
+        """Written before another name in most of its uses (Maxime, Sergueï, Emmanuel)."""
+        followed = self._contexts.followed[spelling]
+        return followed >= 2 and followed * 2 >= self.evidence.count(spelling)
 
     def first_names(self, spelling: str) -> dict[str, int]:
         """The given names written just before ``spelling`` (its own uses, not its key's):
@@ -206,6 +194,23 @@ class Judge:
                 followed >= 2 and followed * 2 >= count and self.evidence.lower_uses(spelling) * 10 <= count
             )
         return self._given[key]
+
+    def _given_names(self, a: str, b: str, proposed: str, facts: dict) -> Decision:
+        """Given names are one given name's spellings when one person is named with both (Sergei
+        Lavrov, Sergueï Lavrov): each surname written after both counts by the lesser of its shares of
+        their uses.  Two given names no rule joins (Vladimir, Volodymyr) are two names."""
+        if proposed == "form":
+            return Decision(a, b, proposed, False, "other given names: merged only beside one surname", facts)
+        after_a = self._contexts.after_spelling.get(a, {})
+        after_b = self._contexts.after_spelling.get(b, {})
+        uses_a, uses_b = max(sum(after_a.values()), 1), max(sum(after_b.values()), 1)
+        shared = {s: [after_a[s], n] for s, n in after_b.items() if s in after_a}
+        overlap = sum(min(x / uses_a, y / uses_b) for x, y in shared.values())
+        facts["surnames"] = shared or {s: [0, n] for s, n in sorted(after_b.items())[:5]}
+        facts["overlap"] = round(overlap, 3)
+        if overlap >= GIVEN_OVERLAP:
+            return Decision(a, b, proposed, True, "given names of the same people (written before one surname)", facts)
+        return Decision(a, b, proposed, False, "given names of other people: merged only beside one surname", facts)
 
     def keeps(self, merge: Merge) -> bool:
         """Whether a merge the learner proposed stands: not a gender or language ending
@@ -240,17 +245,12 @@ class Judge:
         given = self.given_name(a) or self.given_name(b)
         if gendered(a, b, given):
             return out("a gender, language or demonym ending: another person or thing")
-        if given:  # a given name is told by the surnames after it: Sergei Lavrov, Sergueï Lavrov
-            after_a = self._contexts.after_spelling.get(a, {})
-            after_b = self._contexts.after_spelling.get(b, {})
-            shared_after = {f: [after_a[f], n] for f, n in after_b.items() if f in after_a}
-            facts["surnames"] = shared_after or {f: [0, n] for f, n in sorted(after_b.items())[:5]}
-            share = sum(n for _, n in shared_after.values()) / max(sum(after_b.values()), 1)
-            # one person named both ways makes them one given name's spellings (Sergei Lavrov, Sergueï Lavrov)
-            if len(shared_after) >= 2 or share >= GIVEN_AGREEMENT:
-                facts["agreement"] = round(share, 2)
-                return merged("given names written before the same surnames")
-            return out("given names of other people: merged only beside one surname")
+        # a variant written beside the usual spelling (Kharkiv, "Kharkov en russe") in many of its articles
+        # (read only for a spelling in two articles or more: posting reads are the decision's cost)
+        together = len(ev.articles(a) & ev.articles(b)) if ev.count(b) >= 2 else None
+        beside = proposed != "form" and together is not None and together >= 2 and together * 3 >= len(ev.articles(b))
+        if given and not beside:
+            return self._given_names(a, b, proposed, facts)
         first_a, first_b = self.first_names(a), self.first_names(b)
         total_a, total_b = sum(first_a.values()), sum(first_b.values())
         shared = {f: [first_a[f], n] for f, n in first_b.items() if f in first_a}
@@ -264,10 +264,6 @@ class Judge:
         if agreement is not None and agreement >= 0.5 and support >= 0.5:
             facts["agreement"] = round(agreement, 2)
             return merged("written after the same first names")
-        together = len(ev.articles(a) & ev.articles(b))
-        facts["together"] = together
-        # a variant written beside the usual spelling (Kharkiv, "Kharkov en russe") in many of its articles
-        beside = proposed != "form" and together >= 2 and together * 3 >= len(ev.articles(b))
         if total_b >= 1 and not shared and not beside:
             if total_a:
                 return out("written after other first names: another person")
@@ -285,10 +281,13 @@ class Judge:
             and len(ev.articles(b)) <= 2
             and edit_distance(a, b, 1) <= 1
         )
-        if misspelt and together and together >= len(ev.articles(b)):
-            return merged("a misspelling beside the usual spelling in its articles")
         if proposed == "exonym":  # the table names one place; other languages write it among other names
             return merged("the exonym table names one place, and nothing says otherwise")
+        if together is None:
+            together = len(ev.articles(a) & ev.articles(b))
+        facts["together"] = together
+        if misspelt and together and together >= len(ev.articles(b)):
+            return merged("a misspelling beside the usual spelling in its articles")
         # a spelling in fewer articles than this says too little of its context to tell against
         similarity = ev.similarity(b, a) if len(ev.articles(a)) >= CONTEXT_ARTICLES else None
         if similarity is None:  # no name around the rarer one that another article holds
