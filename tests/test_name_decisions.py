@@ -166,7 +166,7 @@ def test_a_variant_named_beside_the_usual_spelling_is_one_name(make_index):
     assert ids(indexed, "Kharkov") == {"k0", "k1", "k2", "k3", "both1", "both2"}
 
 
-def test_given_names_before_the_same_surnames_are_one_given_name(make_index):
+def test_given_names_are_merged_beside_a_surname_never_alone(make_index):
     indexed = make_index(
         [
             article("fr1", "Sergueï Lavrov et Sergueï Choïgou sont à Moscou."),
@@ -176,7 +176,9 @@ def test_given_names_before_the_same_surnames_are_one_given_name(make_index):
         ]
     )
     assert ids(indexed, '"Sergei Lavrov"') == {"fr1", "fr2", "en1", "en2"}
-    assert ids(indexed, "Sergueï") == {"fr1", "fr2", "en1", "en2"}
+    assert ids(indexed, "Sergueï") == {"fr1", "fr2"}
+    assert ids(indexed, "Sergei") == {"en1", "en2"}
+    assert "given names" in rejected_reasons(indexed, "Sergueï")["sergei"]
 
 
 # --- where a count comes from, and merging turned off -------------------------------------------

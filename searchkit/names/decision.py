@@ -13,11 +13,10 @@ frequent); each pair is then judged on what the articles say
 2. **Gender, language and demonym endings** (François/Françoise,
    Laurent/Laurence, Robert/Roberto, Zelensky/Zelenska, Conflans/Conflanais)
    name other people or things.
-3. **Given names** (written before several other names, most of the time)
-   are one given name when one person is named with both (Sergueï Lavrov,
-   Sergei Lavrov); Maxime and Maksym, before other surnames, are not.  Beside
-   a surname, a given name also searches its transliterations
-   (``Variants.spellings_before``).
+3. **Given names** (written before another name, most of the time) are never
+   merged alone: Sergueï and Sergei, Maxime and Maksym name many different
+   people.  Beside a surname a given name searches its transliterations
+   (``Variants.spellings_before``: "Sergei Lavrov" finds Sergueï Lavrov).
 4. **First names**: the rarer spelling written after the first names written
    before the other is one person (Mouammar Khadafi, Mouammar Kadhafi); after
    other first names, another (Ali Khamenei, Rouhollah Khomeini; Nicolas
@@ -27,13 +26,16 @@ frequent); each pair is then judged on what the articles say
    its articles ("Kharkiv (Kharkov en russe)") is one name, as is a one-letter
    misspelling in articles that also write the usual spelling.
 6. **The exonym table** names one place: its pairs stand unless 1-5 say otherwise.
-7. **Context**: otherwise, the names written around the rarer spelling must
+7. **No rule, no merge**: two spellings only a skeleton or an edit joins are
+   merged by first names alone (measured: their context joined a town and a
+   person, a vaccine and a programme, as often as a typo and its word).
+8. **Context**: otherwise, the names written around the rarer spelling must
    be frequent in the other's articles (``Evidence.similarity``): Kyiv among
-   Zelensky and Donetsk, as Kiev.  Two frequent spellings used apart, one
-   resting on a single article, or two that no rule joins need more of it; a
-   one-letter misspelling of a name twenty times as frequent needs less.  With
-   no evidence at all (no name around the rarer one that another article
-   holds), a rule's proposal stands in a small corpus only.
+   Zelensky and Donetsk, as Kiev.  Two frequent spellings used apart, or one
+   resting on a single article, need more of it; a one-letter misspelling of
+   a name twenty times as frequent needs less.  With no evidence at all (no
+   name around the rarer one that another article holds), a rule's proposal
+   stands in a small corpus only.
 
 The user's alias file wins over everything (``searchkit.names.table``).
 """
@@ -48,11 +50,9 @@ from .keys import NAME_ALIASES, edit_distance, name_key, rule_key, skeleton
 from .learning import Contexts, Merge
 
 #: Context (``Evidence.similarity``) that joins two spellings with no other evidence...
-CONTEXT_FOR = 0.15
+CONTEXT_FOR = 0.5
 #: ...and what one resting on a single article, or two frequent spellings used apart, need.
-CONTEXT_STRONG = 0.4
-#: ...and what two spellings that no rule joins (a consonant skeleton, one edit) need.
-CONTEXT_FORM = 0.6
+CONTEXT_STRONG = 0.6
 #: Spellings shorter than this are never proposed: acronyms and short words (PJ/PJJ, UK/Ouk, Gun/Gunn).
 MIN_SPELLING = 5
 #: Below this many articles, a rule's proposal with no evidence either way stands: a small
@@ -62,9 +62,6 @@ SMALL_CORPUS = 2_000
 CONTEXT_ARTICLES = 3
 #: The spellings of the exonym table: proposed whatever their length (Kiev, Kyiv).
 EXONYMS = frozenset(NAME_ALIASES) | frozenset(NAME_ALIASES.values())
-#: Given names written before the same surnames in this share of their uses (the lesser share, summed
-#: over the surnames) are one given name's spellings.
-GIVEN_OVERLAP = 0.02
 #: Both spellings in at least this many articles, rarely together: "used apart".
 FREQUENT = 20
 #: A spelling written after a first name in at least this share of its uses is a person's.
@@ -87,6 +84,9 @@ MAX_SHAPE = 20
 #: Endings that make a people or an adjective of a place (Conflans, Conflanais; Philippines, Philippins).
 _DEMONYM_ENDINGS = {("", e) for e in ("ais", "aise", "ois", "oise", "ien", "ienne", "iens")}
 _DEMONYM_ENDINGS |= {("e", "ais"), ("e", "ois"), ("e", "ien"), ("es", "s"), ("s", "ais"), ("ie", "ien")}
+#: Plurals, and a feminine doubled n (Syrien, Syrienne; Breton, Bretonne; Vendredi, Vendredis).
+_PLURAL_ENDINGS = {("", "s"), ("", "es"), ("", "x"), ("", "ne")}
+_FEMININE_E_AFTER = ("ain", "ais", "ois", "eur", "ier", "and", "ard", "ant", "ent", "al", "el", "ol", "if", "ien")
 #: Titles and words that open a sentence before a name: not first names.
 TITLES = frozenset(
     "president presidente ministre premier general generale ayatollah cheikh roi reine prince princesse pape "
@@ -158,8 +158,13 @@ def gendered(a: str, b: str, given: bool) -> bool:
     if common < 3:
         return False
     ends = (a[common:], b[common:])
-    pairs = _SURNAME_ENDINGS | _DEMONYM_ENDINGS | (_GIVEN_ENDINGS if given else set())
-    return ends in pairs or ends[::-1] in pairs
+    pairs = _SURNAME_ENDINGS | _DEMONYM_ENDINGS | _PLURAL_ENDINGS | (_GIVEN_ENDINGS if given else set())
+    if ends in pairs or ends[::-1] in pairs:
+        return True
+    # a feminine e after the endings of French adjectives and nouns (Toulousain, Libanais,
+    # Vainqueur); not after a name's silent e (Prigojin, Prigojine)
+    shorter = min(a, b, key=len)
+    return set(ends) == {"", "e"} and shorter.endswith(_FEMININE_E_AFTER)
 
 
 class Judge:
@@ -171,9 +176,11 @@ class Judge:
         self._given: dict[str, bool] = {}
 
     def given_name(self, spelling: str) -> bool:
-        """Written before another name in most of its uses (Maxime, Sergueï, Emmanuel)."""
+        """Written before another name in most of its uses, and before several (Maxime, Sergueï,
+        Emmanuel): not Zaporizhzhya, always before "Nuclear", nor Shakhtar before Donetsk."""
         followed = self._contexts.followed[spelling]
-        return followed >= 2 and followed * 2 >= self.evidence.count(spelling)
+        after = self._contexts.after_spelling.get(spelling, {})
+        return followed >= 2 and followed * 2 >= self.evidence.count(spelling) and len(after) >= 2
 
     def first_names(self, spelling: str) -> dict[str, int]:
         """The given names written just before ``spelling`` (its own uses, not its key's):
@@ -196,21 +203,14 @@ class Judge:
         return self._given[key]
 
     def _given_names(self, a: str, b: str, proposed: str, facts: dict) -> Decision:
-        """Given names are one given name's spellings when one person is named with both (Sergei
-        Lavrov, Sergueï Lavrov): each surname written after both counts by the lesser of its shares of
-        their uses.  Two given names no rule joins (Vladimir, Volodymyr) are two names."""
-        if proposed == "form":
-            return Decision(a, b, proposed, False, "other given names: merged only beside one surname", facts)
+        """Given names are never merged alone: Sergueï and Sergei name many different people, and a
+        search for one would count the others'.  Beside a surname they are (``Variants.spellings_before``:
+        "Sergei Lavrov" finds Sergueï Lavrov); the surnames written after both are kept as evidence."""
         after_a = self._contexts.after_spelling.get(a, {})
         after_b = self._contexts.after_spelling.get(b, {})
-        uses_a, uses_b = max(sum(after_a.values()), 1), max(sum(after_b.values()), 1)
         shared = {s: [after_a[s], n] for s, n in after_b.items() if s in after_a}
-        overlap = sum(min(x / uses_a, y / uses_b) for x, y in shared.values())
         facts["surnames"] = shared or {s: [0, n] for s, n in sorted(after_b.items())[:5]}
-        facts["overlap"] = round(overlap, 3)
-        if overlap >= GIVEN_OVERLAP:
-            return Decision(a, b, proposed, True, "given names of the same people (written before one surname)", facts)
-        return Decision(a, b, proposed, False, "given names of other people: merged only beside one surname", facts)
+        return Decision(a, b, proposed, False, "given names: merged only beside one surname", facts)
 
     def keeps(self, merge: Merge) -> bool:
         """Whether a merge the learner proposed stands: not a gender or language ending
@@ -237,20 +237,19 @@ class Judge:
         def merged(reason: str) -> Decision:
             return Decision(a, b, proposed, True, reason, facts)
 
-        ordinary = [s for s in (a, b) if ev.lower_uses(s) > ev.count(s)]
-        if len(ordinary) == 1:  # both so (Ouïgours, Ouïghours: adjectives too) is no evidence against
-            spelling = ordinary[0]
-            facts["lower_case"] = [spelling, ev.lower_uses(spelling)]
-            return out(f"{spelling} is mostly an ordinary word ({ev.lower_uses(spelling)} articles in lower case)")
+        for spelling in (a, b):
+            if ev.lower_uses(spelling) > ev.count(spelling):
+                facts["lower_case"] = [spelling, ev.lower_uses(spelling)]
+                return out(f"{spelling} is mostly an ordinary word ({ev.lower_uses(spelling)} articles in lower case)")
         given = self.given_name(a) or self.given_name(b)
         if gendered(a, b, given):
             return out("a gender, language or demonym ending: another person or thing")
         # a variant written beside the usual spelling (Kharkiv, "Kharkov en russe") in many of its articles
         # (read only for a spelling in two articles or more: posting reads are the decision's cost)
+        if given:
+            return self._given_names(a, b, proposed, facts)
         together = len(ev.articles(a) & ev.articles(b)) if ev.count(b) >= 2 else None
         beside = proposed != "form" and together is not None and together >= 2 and together * 3 >= len(ev.articles(b))
-        if given and not beside:
-            return self._given_names(a, b, proposed, facts)
         first_a, first_b = self.first_names(a), self.first_names(b)
         total_a, total_b = sum(first_a.values()), sum(first_b.values())
         shared = {f: [first_a[f], n] for f, n in first_b.items() if f in first_a}
@@ -275,7 +274,8 @@ class Judge:
         if beside:
             return merged("named together in many of its articles (a variant beside the usual spelling)")
         misspelt = (
-            total_b == 0
+            proposed == "rule"
+            and total_b == 0
             and len(b) >= MIN_FORM_KEY
             and ev.count(a) >= TYPO_RATIO * ev.count(b)
             and len(ev.articles(b)) <= 2
@@ -283,6 +283,8 @@ class Judge:
         )
         if proposed == "exonym":  # the table names one place; other languages write it among other names
             return merged("the exonym table names one place, and nothing says otherwise")
+        if proposed == "form":  # no rule joins them: only first names do (a skeleton or an edit joins too much)
+            return out("no rule joins them, and no first name")
         if together is None:
             together = len(ev.articles(a) & ev.articles(b))
         facts["together"] = together
@@ -291,15 +293,13 @@ class Judge:
         # a spelling in fewer articles than this says too little of its context to tell against
         similarity = ev.similarity(b, a) if len(ev.articles(a)) >= CONTEXT_ARTICLES else None
         if similarity is None:  # no name around the rarer one that another article holds
-            if proposed != "form" and ev.total < SMALL_CORPUS:
+            if ev.total < SMALL_CORPUS:
                 return merged("no evidence either way in a small corpus: the rule stands")
             return out("no evidence for it")
         facts["context"] = round(similarity, 3)
         apart = min(ev.count(a), ev.count(b)) >= FREQUENT and together * 20 < min(ev.count(a), ev.count(b))
         needed = CONTEXT_STRONG if apart or len(ev.articles(b)) <= 1 else CONTEXT_FOR
-        if proposed == "form":  # no rule joins them: the context must be overwhelming
-            needed = CONTEXT_FORM
-        if misspelt:  # one letter off a name used far more often, among its names: a typo
+        if misspelt:  # one letter off a name used far more often: a typo, if written among its names
             needed = CONTEXT_FOR
         if similarity >= needed:
             return merged("written among the same names")
