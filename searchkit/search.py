@@ -205,9 +205,9 @@ def _search(
         notes=index.capped(positive),
     )
     if options.count and not estimated and total:
-        result.spellings = spelling_counts(
-            index, variants, node, index.doc_set(index.compile(node, variants), restriction)
-        )
+        alone = restriction is None and isinstance(node, q.Word)  # the word's spellings are the matches
+        docs = None if alone else index.doc_set(index.compile(node, variants), restriction)
+        result.spellings = spelling_counts(index, variants, node, docs)
     if options.facets:
         # Over every article the list holds, partial matches included when it has them.
         relaxed = None if options.match_all else _relaxed(node, index, variants)

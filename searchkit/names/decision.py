@@ -10,7 +10,7 @@ frequent); each pair is then judged on what the articles say
 1. **An ordinary word** is not a name's spelling: a spelling written in lower
    case in more articles than with a capital, beside a name (Risk and Riske;
    counted for the word itself, not its stem, which other spellings share).
-2. **Gender, language and demonym endings** (François/Françoise,
+2. **Gender, feminine, language and demonym endings** (François/Françoise,
    Laurent/Laurence, Robert/Roberto, Zelensky/Zelenska, Conflans/Conflanais)
    name other people or things.
 3. **Given names** (written before another name, most of the time) are never
@@ -84,8 +84,8 @@ MAX_SHAPE = 20
 #: Endings that make a people or an adjective of a place (Conflans, Conflanais; Philippines, Philippins).
 _DEMONYM_ENDINGS = {("", e) for e in ("ais", "aise", "ois", "oise", "ien", "ienne", "iens")}
 _DEMONYM_ENDINGS |= {("e", "ais"), ("e", "ois"), ("e", "ien"), ("es", "s"), ("s", "ais"), ("ie", "ien")}
-#: Plurals, and a feminine doubled n (Syrien, Syrienne; Breton, Bretonne; Vendredi, Vendredis).
-_PLURAL_ENDINGS = {("", "s"), ("", "es"), ("", "x"), ("", "ne")}
+#: A feminine doubled n (Syrien, Syrienne; Breton, Bretonne); a plural s is no evidence: Donbas, Donbass.
+_FEMININE_ENDINGS = {("", "ne")}
 _FEMININE_E_AFTER = ("ain", "ais", "ois", "eur", "ier", "and", "ard", "ant", "ent", "al", "el", "ol", "if", "ien")
 #: Titles and words that open a sentence before a name: not first names.
 TITLES = frozenset(
@@ -158,7 +158,7 @@ def gendered(a: str, b: str, given: bool) -> bool:
     if common < 3:
         return False
     ends = (a[common:], b[common:])
-    pairs = _SURNAME_ENDINGS | _DEMONYM_ENDINGS | _PLURAL_ENDINGS | (_GIVEN_ENDINGS if given else set())
+    pairs = _SURNAME_ENDINGS | _DEMONYM_ENDINGS | _FEMININE_ENDINGS | (_GIVEN_ENDINGS if given else set())
     if ends in pairs or ends[::-1] in pairs:
         return True
     # a feminine e after the endings of French adjectives and nouns (Toulousain, Libanais,
@@ -241,7 +241,9 @@ class Judge:
             if ev.lower_uses(spelling) > ev.count(spelling):
                 facts["lower_case"] = [spelling, ev.lower_uses(spelling)]
                 return out(f"{spelling} is mostly an ordinary word ({ev.lower_uses(spelling)} articles in lower case)")
-        given = self.given_name(a) or self.given_name(b)
+        # the usual spelling tells a given name (Mohamed, Muhammed); a foreign spelling of a place is
+        # often written before other names (the Moscow Times), and is no given name for that
+        given = self.given_name(a) or (proposed != "exonym" and self.given_name(b))
         if gendered(a, b, given):
             return out("a gender, language or demonym ending: another person or thing")
         # a variant written beside the usual spelling (Kharkiv, "Kharkov en russe") in many of its articles

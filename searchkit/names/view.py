@@ -54,12 +54,14 @@ def written_form(index, docs: set[int], spelling: str) -> str | None:
     return None
 
 
-def spelling_counts(index: OpenIndex, variants: Spellings, node: q.Node, docs: set[int]) -> list[SpellingCount]:
+def spelling_counts(index: OpenIndex, variants: Spellings, node: q.Node, docs: set[int] | None) -> list[SpellingCount]:
     """Where a count comes from: for each word of ``node`` that searches several spellings,
-    how many of the articles ``docs`` hold each ("1,580 articles: 4 Sheen, 1,553 Chine")."""
+    how many of the articles ``docs`` hold each ("1,580 articles: 4 Sheen, 1,553 Chine");
+    ``docs`` None when ``node`` is that word alone, unrestricted: every article holding a
+    spelling matches, and the matching set need not be read."""
     found = []
     for leaf in q.leaves(node):
-        if not isinstance(leaf, q.Word) or leaf.kind != "word" or not docs:
+        if not isinstance(leaf, q.Word) or leaf.kind != "word" or docs == set():
             continue
         for term in query_terms(leaf.text):
             spellings = variants.spellings(term.folded)
@@ -67,7 +69,8 @@ def spelling_counts(index: OpenIndex, variants: Spellings, node: q.Node, docs: s
                 continue
             counts = []
             for spelling in spellings:
-                holding = docs & index.doc_set(index.term_query(SPELLING_MARK + spelling))
+                holding = index.doc_set(index.term_query(SPELLING_MARK + spelling))
+                holding = holding if docs is None else holding & docs
                 if holding:
                     counts.append((written_form(index, holding, spelling) or spelling, len(holding)))
             counts.sort(key=lambda c: (-c[1], c[0]))
