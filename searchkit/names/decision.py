@@ -214,10 +214,13 @@ class Judge:
 
     def keeps(self, merge: Merge) -> bool:
         """Whether a merge the learner proposed stands: not a gender or language ending
-        (Laurent/Laurence, Robert/Roberto beside one surname), and a given name beside a
-        surname resting on more than one article of the rarer spelling."""
+        (Laurent/Laurence, Robert/Roberto beside one surname), two names (not an ordinary
+        word), and a given name beside a surname resting on more than one article of the
+        rarer spelling."""
         if gendered(merge.a, merge.b, given=merge.surname is not None):
             return False
+        if not (self.evidence.is_name(merge.a) and self.evidence.is_name(merge.b)):
+            return False  # an ordinary word, counted against its own lower-case uses
         if merge.surname is not None:
             before = merge.evidence.get("before_surname") or [0, 0]
             return min(before) >= 2

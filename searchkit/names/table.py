@@ -67,6 +67,9 @@ def write_variants(
     previous = None if relearn else _previous_learned(index)
     # Not relearning, the table is current: its counts are carried over as they are.
     pairs = _pairs(index, changes if relearn else PairChanges(index.commit_id()))
+    evidence = Evidence(index)
+    evidence.know_spellings(counts)
+    evidence.know_frequencies(_stem_counts(index, spellings))
     if previous is None:
         learned = learn(index, spellings, pairs)
         facts = {
@@ -74,9 +77,6 @@ def write_variants(
             "gather_seconds": round(learned.gather_seconds, 3),
             "candidates": learned.candidates,
         }
-        evidence = Evidence(index)
-        evidence.know_spellings(counts)
-        evidence.know_frequencies(_stem_counts(index, spellings))
         judge = Judge(evidence, contexts_of(pairs))
         deciding = time.perf_counter()
         decisions = [judge.decide(a, b, how) for a, b, how in propose(spellings, evidence)]
@@ -117,6 +117,10 @@ def write_variants(
             "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
             [(d.a, d.b, d.proposed, int(d.merged), d.reason, json.dumps(d.evidence)) for d in decisions],
         )
+        # whether each candidate spelling is a name, counted against its own lower-case uses
+        db.execute("CREATE TABLE names (spelling TEXT PRIMARY KEY, name INTEGER NOT NULL) WITHOUT ROWID")
+        candidates = sorted({s for d in decisions for s in (d.a, d.b)})
+        db.executemany("INSERT INTO names VALUES (?, ?)", ((s, int(evidence.is_name(s))) for s in candidates))
         db.execute("CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
         db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
         db.execute(
@@ -282,7 +286,9 @@ def _open_table(index: OpenIndex) -> sqlite3.Connection | None:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         stamp = db.execute("SELECT commit_generation FROM stamp").fetchone()
-        db.execute("SELECT name FROM facts LIMIT 1")  # a table written before learning: rewritten by the next run
+        # a table written before learning, or before the decision: not trusted, rewritten by the next run
+        db.execute("SELECT name FROM facts LIMIT 1")
+        db.execute("SELECT spelling FROM names LIMIT 1")
         if stamp is not None and stamp[0] == index.commit_id():
             return db
     except sqlite3.Error:
@@ -442,8 +448,13 @@ class Variants:
         return found
 
     def is_name(self, spelling: str) -> bool:
-        """Whether the index holds ``spelling`` as a name: capitalised in at
-        least half of the articles that hold the word."""
+        """Whether the index holds ``spelling`` as a name: capitalised in at least as many
+        articles as the word itself is written in lower case (the table's answer for every
+        candidate spelling, ``Evidence.is_name``); else, against the word's stem."""
+        if self._db is not None:
+            row = self._db.execute("SELECT name FROM names WHERE spelling = ?", (spelling,)).fetchone()
+            if row is not None:
+                return bool(row[0])
         capitalised = self._index.doc_frequency(SPELLING_MARK + spelling)
         return capitalised > 0 and 2 * capitalised >= self._index.doc_frequency(light_stem(spelling))
 
