@@ -328,7 +328,7 @@ class Variants:
         found = self.merged(folded)
         if found == {folded} and not self._held(folded):
             # a spelling the corpus does not hold: the spellings of its key that are names
-            found |= {s for s in self.group(name_key(folded)) if self.is_name(s)}
+            found |= self.rule_variants(folded)
         return found - self.split_from(folded)
 
     def _decided_now(self, folded: str) -> set[str]:
@@ -369,7 +369,7 @@ class Variants:
         found = self.spellings(folded)
         if self._db is None:
             return found
-        found |= {s for s in self.group(name_key(folded)) if self.is_name(s)} - self.split_from(folded)
+        found |= self.rule_variants(folded) - self.split_from(folded)
         rows = self._db.execute(
             "SELECT key_a, key_b FROM links WHERE surname = ? AND (key_a = ? OR key_b = ?)",
             (name_key(surname), folded, folded),
@@ -378,6 +378,10 @@ class Variants:
             other = key_b if key_a == folded else key_a
             found |= self.merged(other) - self.split_from(folded)
         return found
+
+    def rule_variants(self, folded: str) -> set[str]:
+        """The spellings of ``folded``'s name key that the index holds as names."""
+        return {s for s in self.group(name_key(folded)) if self.is_name(s)}
 
     def split_from(self, folded: str) -> set[str]:
         """The spellings the alias file keeps apart from ``folded``."""
