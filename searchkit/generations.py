@@ -18,12 +18,12 @@ whether a generation's files are whole is the engine's to say.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 from .analysis import ANALYSIS_VERSION
+from .atomic import write_atomically
 from .errors import IndexDamaged, IndexOutdated, IndexUnavailable
 from .lock import describe_os_error
 
@@ -38,11 +38,23 @@ _GENERATION_NAME = re.compile(r"gen-\d{6}")
 def current_generation(index_dir: Path) -> Path | None:
     """The live generation's folder, or None when the index was never built.
 
-    ``IndexDamaged`` when ``CURRENT`` names no generation of this folder.
+    ``IndexDamaged`` when ``CURRENT`` names no generation of this folder, and
+    when it is missing beside a complete generation: a sync tool or a hand
+    clean-up removed it, and treating the folder as new would rebuild over
+    (and delete) every article.  Generations without build facts are what a
+    killed first build left, and do not count.
     """
     try:
         name = (index_dir / CURRENT_FILE).read_text(errors="replace").strip()
     except (FileNotFoundError, NotADirectoryError):
+        complete = [generation for generation in _generations(index_dir) if read_meta(generation)]
+        if complete:
+            newest = complete[-1]
+            raise IndexDamaged(
+                f"index {index_dir} is damaged ({CURRENT_FILE} is missing; the newest complete generation is "
+                f"{newest.name}, updated {read_meta(newest).get('updated', '?')}): `echo {newest.name} > "
+                f"{index_dir / CURRENT_FILE}` makes it live again, or {REPAIR}"
+            ) from None
         return None
     except OSError as error:
         raise IndexUnavailable(f"cannot read index {index_dir}: {describe_os_error(error)}") from None
@@ -73,12 +85,7 @@ def new_generation(index_dir: Path) -> Path:
 
 def publish(index_dir: Path, generation: Path) -> None:
     """Makes ``generation`` live with one atomic rename."""
-    temp = index_dir / f".{CURRENT_FILE}.tmp"
-    with open(temp, "w") as handle:
-        handle.write(generation.name)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, index_dir / CURRENT_FILE)
+    write_atomically(index_dir / CURRENT_FILE, generation.name.encode(), durable=True)
 
 
 def remove_stale_generations(index_dir: Path) -> None:
@@ -87,10 +94,20 @@ def remove_stale_generations(index_dir: Path) -> None:
 
     The previous one stays because a search that started before the swap may
     still be reading it; generations above the live one are leftovers of a
-    rebuild that was killed.  Only under the writer lock.
+    rebuild that was killed.  Only under the writer lock.  Nothing is removed
+    when the live generation is not there to compare with (``CURRENT``
+    missing, garbled, or naming a missing folder): that index is damaged,
+    and what it holds may be what the user recovers.
     """
     (index_dir / f".{CURRENT_FILE}.tmp").unlink(missing_ok=True)
-    live = current_generation(index_dir)
+    try:
+        live = current_generation(index_dir)
+    except IndexDamaged:
+        return
+    if live is None and _generations(index_dir) and (index_dir / CURRENT_FILE).exists():
+        return
+    if live is not None and not live.is_dir():
+        return
     keep = {live}
     older = [g for g in _generations(index_dir) if live is not None and g.name < live.name]
     if older:
@@ -110,9 +127,7 @@ def read_meta(generation: Path) -> dict:
 
 
 def write_meta(generation: Path, meta: dict) -> None:
-    temp = generation / f".{META_FILE}.tmp"
-    temp.write_text(json.dumps(meta, indent=2))
-    os.replace(temp, generation / META_FILE)
+    write_atomically(generation / META_FILE, json.dumps(meta, indent=2).encode())
 
 
 def versions() -> dict:

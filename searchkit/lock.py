@@ -21,8 +21,10 @@ import errno
 import fcntl
 import math
 import os
+import re
 import signal
 import socket
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,10 +91,16 @@ def file_lock(path: Path, wait: float, what: str) -> Iterator[int]:
     locked in the one-line errors (``index I``, ``the watchlist of I``)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise IndexUnavailable(
+                f"cannot lock {what}: {path} is a symbolic link, and searchkit follows none in an index folder "
+                "(remove the link)"
+            ) from None
         raise IndexUnavailable(f"cannot write {what}: {describe_os_error(error)}") from None
     try:
+        _refuse_foreign(fd, path, what)
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -111,10 +119,27 @@ def file_lock(path: Path, wait: float, what: str) -> Iterator[int]:
         os.close(fd)  # closing drops the flock
 
 
+#: What a lock file holds: nothing, or the holder ``writer_lock`` writes in it.
+_HOLDER = re.compile(rb"(pid \d+ on \S* since \S+)?\s*")
+
+
+def _refuse_foreign(fd: int, path: Path, what: str) -> None:
+    """Refuses a lock file that searchkit did not make: writing the holder in
+    it would truncate another program's file."""
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        raise IndexUnavailable(f"cannot lock {what}: {path} is not a regular file")
+    if status.st_size > 200 or not _HOLDER.fullmatch(os.pread(fd, 200, 0)):
+        raise IndexUnavailable(
+            f"cannot lock {what}: {path} is not searchkit's lock file ({status.st_size:,} bytes of something else); "
+            "searchkit leaves it as it is: move it away, or choose another folder"
+        )
+
+
 def is_locked(index_dir: Path) -> bool:
     """Whether a writer holds the lock of ``index_dir`` now (without taking it)."""
     try:
-        fd = os.open(index_dir / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(index_dir / LOCK_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return False
     try:

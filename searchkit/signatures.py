@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .atomic import write_atomically
+
 #: size, modification time, change time (ns), inode
 Signature = tuple[int, int, int, int]
 
@@ -110,6 +112,5 @@ def write_record(generation: Path, commit: int, owners: dict[str, str], signatur
     for article_id, key in owners.items():
         ids.setdefault(key, []).append(article_id)
     files = [[key, held, *signatures.get(key, ())] for key, held in ids.items()]
-    temp = generation / f".{RECORD_FILE}.tmp"
-    temp.write_text(json.dumps({"format": RECORD_FORMAT, "commit": commit, "files": files}))
-    os.replace(temp, generation / RECORD_FILE)
+    record = {"format": RECORD_FORMAT, "commit": commit, "files": files}
+    write_atomically(generation / RECORD_FILE, json.dumps(record).encode())

@@ -1,0 +1,142 @@
+"""A hostile index folder: files removed by hand, links planted, foreign files where searchkit writes.
+
+Each test damages a real index the way a sync tool, a clean-up script or
+another program would, then runs the real CLI as a subprocess: the articles
+stay, nothing outside the index is written, and the user gets one line that
+says how to recover, with exit 4.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import article, one_error_line, run_cli, write_jsonl
+
+from searchkit.generations import CURRENT_FILE, current_generation
+from searchkit.lock import LOCK_FILE
+
+ARTICLES = [article(str(n), f"Le ministre Choïgou parle du budget numéro {n}.") for n in range(1, 21)]
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Path, Path]:
+    """(corpus, index) of twenty articles, built by the CLI."""
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", ARTICLES)
+    index_dir = tmp_path / "index"
+    assert run_cli("index", str(corpus), "--index", str(index_dir)).returncode == 0
+    return corpus, index_dir
+
+
+def hits(index_dir: Path, query: str = "Choïgou") -> int:
+    done = run_cli("search", query, "--index", str(index_dir), "--json", "--limit", "1")
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)["total"]
+
+
+def test_a_missing_current_is_damage_not_an_empty_index(built, tmp_path):
+    corpus, index_dir = built
+    generation = current_generation(index_dir)
+    (index_dir / CURRENT_FILE).unlink()
+    other = write_jsonl(tmp_path / "other.jsonl", [article("99", "Autre chose.")])
+
+    for args in (("index", str(other)), ("index", str(corpus)), ("search", "Choïgou"), ("stats",)):
+        done = run_cli(*args, "--index", str(index_dir))
+        assert done.returncode == 4, (args, done.stdout, done.stderr)
+        line = one_error_line(done.stderr)
+        assert f"echo {generation.name} >" in line and "CURRENT is missing" in line
+        assert generation.is_dir(), f"{args} removed the generation that holds the articles"
+
+    # The advice works: the articles were all kept.
+    (index_dir / CURRENT_FILE).write_text(generation.name)
+    assert hits(index_dir) == 20
+
+
+@pytest.mark.parametrize("content", ["", "gen-000009", "garbage\n"])
+def test_current_naming_no_generation_keeps_every_generation(built, content):
+    corpus, index_dir = built
+    generation = current_generation(index_dir)
+    (index_dir / CURRENT_FILE).write_text(content)
+    done = run_cli("index", str(corpus), "--index", str(index_dir))
+    assert done.returncode == 4
+    assert "damaged" in one_error_line(done.stderr)
+    assert generation.is_dir()
+
+
+def test_rebuild_after_current_vanished_builds_anew_and_cleans_up(built):
+    corpus, index_dir = built
+    (index_dir / CURRENT_FILE).unlink()
+    done = run_cli("index", str(corpus), "--index", str(index_dir), "--rebuild")
+    assert done.returncode == 0, done.stderr
+    assert hits(index_dir) == 20
+
+
+def test_a_first_build_killed_before_its_facts_is_not_mistaken_for_an_index(tmp_path):
+    """Generations without build facts are leftovers, not articles to keep."""
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", ARTICLES)
+    index_dir = tmp_path / "index"
+    (index_dir / "gen-000001").mkdir(parents=True)
+    (index_dir / "gen-000001" / "_MAIN_0.toc").write_bytes(b"half")
+    done = run_cli("index", str(corpus), "--index", str(index_dir))
+    assert done.returncode == 0, done.stderr
+    assert hits(index_dir) == 20
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [current_generation(index_dir).name]
+    assert not (current_generation(index_dir) / "_MAIN_0.toc").exists()
+
+
+def test_a_lock_file_that_is_a_link_is_refused_and_its_target_untouched(built, tmp_path):
+    corpus, index_dir = built
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious data")
+    (index_dir / LOCK_FILE).unlink()
+    (index_dir / LOCK_FILE).symlink_to(victim)
+    for args in (("index", str(corpus)), ("index", str(corpus), "--rebuild")):
+        done = run_cli(*args, "--index", str(index_dir))
+        assert done.returncode == 4
+        assert "symbolic link" in one_error_line(done.stderr)
+        assert victim.read_text() == "precious data"
+    assert hits(index_dir) == 20  # searches take no lock: they still answer
+
+
+def test_a_dangling_lock_link_creates_nothing_at_its_target(built, tmp_path):
+    corpus, index_dir = built
+    target = tmp_path / "elsewhere" / "created-by-searchkit"
+    target.parent.mkdir()
+    (index_dir / LOCK_FILE).unlink()
+    (index_dir / LOCK_FILE).symlink_to(target)
+    assert run_cli("index", str(corpus), "--index", str(index_dir)).returncode == 4
+    assert not target.exists()
+
+
+def test_a_foreign_lock_file_is_left_as_it_is(tmp_path):
+    """A folder given as --index that already holds another program's ``.lock``."""
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", ARTICLES)
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / LOCK_FILE).write_text('{"lockfileVersion": 3, "packages": {}}\n')
+    done = run_cli("index", str(corpus), "--index", str(folder))
+    assert done.returncode == 4
+    assert "not searchkit's lock file" in one_error_line(done.stderr)
+    assert (folder / LOCK_FILE).read_text() == '{"lockfileVersion": 3, "packages": {}}\n'
+    assert not (folder / CURRENT_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    "name", [f".{CURRENT_FILE}.tmp", "gen-000001/.searchkit.json.tmp", "gen-000001/.files.json.tmp"]
+)
+def test_temporary_files_planted_as_links_are_replaced_not_followed(built, tmp_path, name):
+    corpus, index_dir = built
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious data")
+    planted = index_dir / name
+    planted.unlink(missing_ok=True)
+    planted.symlink_to(victim)
+    changed = [*ARTICLES, article("21", "Choïgou encore.")]
+    write_jsonl(corpus, changed)
+    for args in (("index", str(corpus)), ("index", str(corpus), "--rebuild")):
+        done = run_cli(*args, "--index", str(index_dir))
+        assert done.returncode == 0, done.stderr
+    assert victim.read_text() == "precious data"
+    assert hits(index_dir) == 21
+    assert not any(p.is_symlink() for p in index_dir.rglob("*")), "a planted link was left in the index"
