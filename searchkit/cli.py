@@ -808,6 +808,52 @@ def stats(index_dir: IndexOption = None, json_output: JsonOption = False) -> Non
         printer(Output("json" if json_output else "rich")).stats(facts)
 
 
+@app.command()
+def check(
+    index_dir: IndexOption = None,
+    deep: Annotated[
+        bool, typer.Option("--deep", help="Also read every article and posting list, as a search would.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Verify the index: every file against the checksum of its commit (exit 0 whole, 4 damaged)."""
+    from .check import check_index
+    from .errors import EXIT_INDEX_UNAVAILABLE
+    from .printers import Output, printer
+
+    with _user_errors(), _progress_on_terminal("checking") as advance:
+        report = check_index(_index_dir(index_dir), deep=deep, on_progress=advance)
+        printer(Output("json" if json_output else "rich")).check(report)
+    if not report.healthy:
+        raise typer.Exit(EXIT_INDEX_UNAVAILABLE)
+
+
+@contextmanager
+def _progress_on_terminal(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A transient progress bar on stderr when it is a terminal; yields the
+    handler a long task calls with (step, done, total), or None without one."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from .printers import make_console
+
+    with Progress(
+        TextColumn(f"{what} {{task.description}}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        console=make_console(file=sys.stderr),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=None)
+
+        def advance(step: str, done: int, total: int) -> None:
+            progress.update(task, description=step, completed=done, total=total or None)
+
+        yield advance
+
+
 watchlist_app = typer.Typer(
     help="Saved searches, whose new articles `searchkit alerts` prints.",
     no_args_is_help=True,

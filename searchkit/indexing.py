@@ -360,7 +360,7 @@ def _finish_generation(
     the article that had it was removed.  Facts that still hold are not
     rewritten: ``updated`` says when the index last changed."""
     previous = g.read_meta(generation)
-    facts = engine.commit_facts(generation)
+    facts = engine.commit_facts(generation, previous)
     corpus = [str(p) for p in paths]
     if changed or previous.get("corpus") != corpus or any(previous.get(k) != v for k, v in facts.items()):
         newest = [s for s in (previous.get("newest_indexed"), stamp if changed else None) if isinstance(s, int)]

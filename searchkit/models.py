@@ -346,3 +346,21 @@ class NameSpellings:
     query: str
     exact: bool  #: ``=Spelling``: that spelling only
     words: list[NameWord]
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` read and what it found wrong."""
+
+    index_dir: str
+    generation: str = ""
+    deep: bool = False
+    files: int = 0
+    bytes: int = 0
+    articles: int = 0
+    postings: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems

@@ -39,6 +39,7 @@ from .errors import UsageError
 from .models import (
     Alert,
     ArticleView,
+    CheckReport,
     Concordance,
     Cooccurrence,
     Facet,
@@ -122,6 +123,7 @@ class Printer(Protocol):
     def article(self, view: ArticleView) -> None: ...
     def report(self, report: IndexReport) -> None: ...
     def stats(self, stats: IndexStats) -> None: ...
+    def check(self, report: CheckReport) -> None: ...
     def alerts(self, found: list[Alert]) -> None: ...
     def watchlist(self, entries: list[WatchEntry]) -> None: ...
     def batch(self, batch: WatchBatch) -> None: ...
@@ -264,6 +266,18 @@ class RichPrinter:
         width = max(len(name) for name, _ in rows)
         for name, value in rows:
             self.console.print(Text(f"{name:<{width}}  ", style="bold") + Text(safe_text(value, flat=True)))
+
+    def check(self, report: CheckReport) -> None:
+        read = f"{report.files:,} files ({report.bytes / 1e6:.1f} MB)"
+        if report.deep:
+            read += f", {report.articles:,} articles and {report.postings:,} postings"
+        where = f"{report.index_dir} ({report.generation})" if report.generation else report.index_dir
+        if report.healthy:
+            self.console.print(Text(f"ok: {where}: read {read}; every one as committed", style="green"))
+            return
+        self.console.print(Text(f"damaged: {where}: read {read}; {len(report.problems)} problem(s):", style="bold red"))
+        for problem in report.problems:
+            self.console.print(Text(f"  {safe_text(problem, flat=True)}"))
 
     def alerts(self, found: list[Alert]) -> None:
         for i, alert in enumerate(found):
@@ -494,6 +508,9 @@ class JsonPrinter(_Machine):
 
     def stats(self, stats: IndexStats) -> None:
         self._print(wire.index_stats(stats))
+
+    def check(self, report: CheckReport) -> None:
+        self._print(wire.check_report(report))
 
     def alerts(self, found: list[Alert]) -> None:
         self._print(wire.alerts(found, self.fields))

@@ -142,6 +142,10 @@ def index_stats(stats: m.IndexStats) -> dict:
     return asdict(stats)
 
 
+def check_report(report: m.CheckReport) -> dict:
+    return {**asdict(report), "healthy": report.healthy}
+
+
 def watch_batch(batch: m.WatchBatch) -> dict:
     """One batch of ``index --watch``: the ``index --json`` shape, with the batch number and files read and gone."""
     return {"batch": batch.batch, "files": batch.files, "gone": batch.gone, **index_report(batch.report)}

@@ -9,6 +9,9 @@ says how to recover, with exit 4.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -17,15 +20,28 @@ from helpers import article, one_error_line, run_cli, write_jsonl
 from searchkit.generations import CURRENT_FILE, current_generation
 from searchkit.lock import LOCK_FILE
 
-ARTICLES = [article(str(n), f"Le ministre Choïgou parle du budget numéro {n}.") for n in range(1, 21)]
+ARTICLES = [
+    article(str(n), f"Le ministre Choïgou parle du budget numéro {n}.", date=f"2022-03-{n:02d}", source="Le Monde")
+    for n in range(1, 21)
+]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """An index of twenty articles, built once by the CLI, which each test copies."""
+    root = tmp_path_factory.mktemp("template")
+    write_jsonl(root / "corpus.jsonl", ARTICLES)
+    done = run_cli("index", str(root / "corpus.jsonl"), "--index", str(root / "index"))
+    assert done.returncode == 0, done.stderr
+    return root
 
 
 @pytest.fixture
-def built(tmp_path: Path) -> tuple[Path, Path]:
-    """(corpus, index) of twenty articles, built by the CLI."""
+def built(template: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """(corpus, index) of the twenty articles, the test's own copy."""
     corpus = write_jsonl(tmp_path / "corpus.jsonl", ARTICLES)
     index_dir = tmp_path / "index"
-    assert run_cli("index", str(corpus), "--index", str(index_dir)).returncode == 0
+    shutil.copytree(template / "index", index_dir, symlinks=True)
     return corpus, index_dir
 
 
@@ -122,21 +138,89 @@ def test_a_foreign_lock_file_is_left_as_it_is(tmp_path):
     assert not (folder / CURRENT_FILE).exists()
 
 
-@pytest.mark.parametrize(
-    "name", [f".{CURRENT_FILE}.tmp", "gen-000001/.searchkit.json.tmp", "gen-000001/.files.json.tmp"]
-)
-def test_temporary_files_planted_as_links_are_replaced_not_followed(built, tmp_path, name):
+def test_temporary_files_planted_as_links_are_replaced_not_followed(built, tmp_path):
     corpus, index_dir = built
     victim = tmp_path / "victim.txt"
     victim.write_text("precious data")
-    planted = index_dir / name
-    planted.unlink(missing_ok=True)
-    planted.symlink_to(victim)
-    changed = [*ARTICLES, article("21", "Choïgou encore.")]
-    write_jsonl(corpus, changed)
+    for name in (f".{CURRENT_FILE}.tmp", "gen-000001/.searchkit.json.tmp", "gen-000001/.files.json.tmp"):
+        (index_dir / name).unlink(missing_ok=True)
+        (index_dir / name).symlink_to(victim)
+    write_jsonl(corpus, [*ARTICLES, article("21", "Choïgou encore.")])
     for args in (("index", str(corpus)), ("index", str(corpus), "--rebuild")):
         done = run_cli(*args, "--index", str(index_dir))
         assert done.returncode == 0, done.stderr
     assert victim.read_text() == "precious data"
     assert hits(index_dir) == 21
     assert not any(p.is_symlink() for p in index_dir.rglob("*")), "a planted link was left in the index"
+
+
+# --- same-size damage: checksums -------------------------------------------------------
+
+
+def scribble(path: Path) -> None:
+    """Random bytes over part of a file, its size unchanged: what a bad block does."""
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.seek(size // 3)
+        handle.write(os.urandom(max(1, min(64, size // 3))))
+
+
+def segment_file(index_dir: Path, suffix: str) -> Path:
+    return next(p for p in current_generation(index_dir).iterdir() if p.name.endswith(suffix))
+
+
+@pytest.mark.parametrize(
+    ("suffix", "command"),
+    [
+        ("._body_len.col", ("search", "Choïgou")),
+        ("._title_len.col", ("search", "article")),
+        (".date.col", ("stats",)),
+        (".date.col", ("timeline", "Choïgou")),
+        (".source_name.col", ("stats",)),
+        (".toc", ("search", "Choïgou")),
+    ],
+)
+def test_random_bytes_in_a_column_are_damage_never_a_wrong_answer(built, suffix, command):
+    _, index_dir = built
+    scribble(segment_file(index_dir, suffix))
+    done = run_cli(*command, "--index", str(index_dir))
+    assert done.returncode == 4, (done.stdout, done.stderr)
+    assert "checksum" in one_error_line(done.stderr)
+
+
+def test_check_finds_same_size_damage_in_every_file(built):
+    _, index_dir = built
+    suffixes = (".pst", ".trm", "._stored.col", ".structure.col", ".id.col", ".hash.col")
+    for suffix in suffixes:
+        scribble(segment_file(index_dir, suffix))
+    done = run_cli("check", "--index", str(index_dir), "--json")
+    assert done.returncode == 4
+    report = json.loads(done.stdout)
+    assert not report["healthy"]
+    for suffix in suffixes:
+        assert any(suffix in problem and "checksum" in problem for problem in report["problems"]), (suffix, report)
+
+
+def test_deep_check_reads_every_article_and_finds_what_the_checksums_missed(built):
+    """Damage that came before the checksums were taken (a bug, a bad write
+    cache) passes ``check``; ``check --deep`` reads the articles themselves."""
+    _, index_dir = built
+    healthy = json.loads(run_cli("check", "--deep", "--index", str(index_dir), "--json").stdout)
+    assert healthy["healthy"] and healthy["articles"] == 20 and healthy["postings"] > 100
+    stored = segment_file(index_dir, "._stored.col")
+    scribble(stored)
+    meta_path = current_generation(index_dir) / "searchkit.json"
+    meta = json.loads(meta_path.read_text())
+    meta["checksums"][stored.name] = zlib.crc32(stored.read_bytes())
+    meta_path.write_text(json.dumps(meta))
+    assert run_cli("check", "--index", str(index_dir)).returncode == 0
+    done = run_cli("check", "--deep", "--index", str(index_dir))
+    assert done.returncode == 4, done.stdout
+    assert "damaged" in done.stdout
+
+
+def test_check_of_a_folder_without_an_index_says_so(tmp_path):
+    done = run_cli("check", "--index", str(tmp_path / "none"))
+    assert done.returncode == 4
+    assert "no index" in one_error_line(done.stderr)
+    assert not (tmp_path / "none").exists()

@@ -20,9 +20,9 @@ protocols.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -56,6 +56,15 @@ class Satisfied:
     spans: tuple[tuple[str, int, int], ...]
     #: for a proximity, the pairs that satisfied it: (field, first, last of one, first, last of the other)
     pairs: tuple[tuple[str, int, int, int, int], ...] = ()
+
+
+@dataclass
+class ContentCheck:
+    """What reading a whole generation found (``OpenIndex.verify_contents``)."""
+
+    articles: int = 0
+    postings: int = 0
+    problems: list[str] = field(default_factory=list)
 
 
 class NameSpellings(Protocol):
@@ -118,6 +127,9 @@ class OpenIndex(Protocol):
     def article_hashes(self) -> dict[str, tuple[int, bytes]]: ...
     def article_hash(self, article_id: str) -> bytes | None: ...
     def live_values(self, *columns: str) -> Iterator[tuple]: ...
+    def verify_contents(self, on_progress: Callable[[int, int], None] | None = None) -> ContentCheck:
+        """Reads every article and posting list, comparing each article with its
+        content hash; ``on_progress`` hears (articles read, articles)."""
 
     # vocabulary, for suggestions and the name-variant table
     def commit_id(self) -> int: ...
@@ -140,7 +152,8 @@ class Engine(Protocol):
     parallel_threshold: int
 
     def damage(self, generation: Path, facts: dict) -> str | None: ...
-    def commit_facts(self, generation: Path) -> dict: ...
+    def commit_facts(self, generation: Path, previous: dict) -> dict: ...
+    def verify_files(self, generation: Path, facts: dict, on_file: Callable[[str, int], None]) -> list[str]: ...
     def remove_leftovers(self, generation: Path) -> None: ...
     def create(self, generation: Path, parallel: bool) -> IndexWriter: ...
     def writer(self, generation: Path) -> IndexWriter: ...

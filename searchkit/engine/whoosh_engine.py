@@ -32,12 +32,13 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter
 from ..analysis import SPELLING_MARK, WORD_PATTERN, FoldFilter, word_analyzer
 from ..corpus import Article
 from ..errors import WRITE_ERRNOS, IndexDamaged, IndexUnavailable, SearchkitError, UsageError
-from ..generations import REPAIR
+from ..generations import REPAIR, read_meta
 from ..lock import describe_os_error
 from ..query import Node
 from ..sentences import encode as encode_structure
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
-from . import TEXT_FIELDS, Compiled, Ranked, Satisfied
+from . import TEXT_FIELDS, Compiled, ContentCheck, Ranked, Satisfied
+from . import whoosh_checksums as wq_checksums
 from . import whoosh_counts as wq_counts
 from . import whoosh_expansions as wq_expansions
 from . import whoosh_operators as wq_operators
@@ -198,8 +199,10 @@ class WhooshEngine:
                 return f"{name} has {actual:,} bytes, {size:,} expected"
         return None
 
-    def commit_facts(self, generation: Path) -> dict:
-        """The latest commit of ``generation`` and the size of each file it is made of."""
+    def commit_facts(self, generation: Path, previous: dict) -> dict:
+        """The latest commit of ``generation``, and the size and checksum of
+        each file it is made of (those of the ``previous`` facts reused for
+        the files they already held: see ``whoosh_checksums``)."""
         storage = FileStorage(str(generation))
         commit = TOC._latest_generation(storage, INDEX_NAME)
         toc = TOC._filename(INDEX_NAME, commit)
@@ -210,7 +213,10 @@ class WhooshEngine:
             match = pattern.match(entry.name)
             if entry.name == toc or (match and match.group(1) in names):
                 sizes[entry.name] = entry.stat().st_size
-        return {"commit": commit, "files": sizes}
+        return {"commit": commit, "files": sizes, "checksums": wq_checksums.checksums(generation, sizes, previous)}
+
+    def verify_files(self, generation: Path, facts: dict, on_file: Callable[[str, int], None]) -> list[str]:
+        return wq_checksums.verify_all(generation, facts, on_file)
 
     def remove_leftovers(self, generation: Path) -> None:
         """Removes what a writer killed mid-commit left: Whoosh's temporary
@@ -491,6 +497,34 @@ class _TopCollector(collectors.TopCollector):
         return key
 
 
+def _verify_postings(segment: SegmentReader, where: str, problems: list[str]) -> int:
+    """Reads every posting list of a segment, checking each against its term's
+    document frequency and the segment's documents; returns how many postings."""
+    count = 0
+    documents = segment.doc_count_all()
+    for fieldname, term in segment.all_terms():
+        ids = list(segment.postings(fieldname, term).all_ids())
+        count += len(ids)
+        if len(ids) != segment.doc_frequency(fieldname, term) or (ids and not 0 <= ids[0] <= ids[-1] < documents):
+            problems.append(f"{where}: the postings of {fieldname}:{term!r} disagree with its term entry")
+    return count
+
+
+def _article_problem(segment: SegmentReader, docnum: int, id_column, hash_column, ids: set[str]) -> str | None:
+    """What is wrong with one stored article: its text against its content hash, its id against the id column."""
+    stored = segment.stored_fields(docnum)
+    text = (stored.get(name) for name in ("id", "title", "body"))
+    article = Article(*(value or "" for value in text), stored.get("date"), stored.get("source"), stored.get("url"))
+    if article.id in ids:
+        return f"id {article.id!r} is held twice"
+    ids.add(article.id)
+    if hash_column is not None and hash_column[docnum] != article.content_hash.encode():
+        return f"the text of {article.id!r} is not the text it was indexed with"
+    if id_column is not None and id_column[docnum] != article.id:
+        return f"the id column says {id_column[docnum]!r}, the stored article {article.id!r}"
+    return None
+
+
 class WhooshIndex:
     """A generation opened for reading (see ``searchkit.engine.OpenIndex``).
 
@@ -501,7 +535,9 @@ class WhooshIndex:
 
     def __init__(self, generation: Path) -> None:
         self.generation = generation
-        self._ix = index.open_dir(str(generation))
+        recorded = read_meta(generation).get("checksums")
+        storage = wq_checksums.VerifyingStorage(generation, recorded if isinstance(recorded, dict) else {})
+        self._ix = storage.open_index(INDEX_NAME)
         self._searcher = self._ix.searcher(weighting=WEIGHTING)
         self._reader = self._searcher.reader()
         # An index of no article has no segment, and Whoosh reads it through an
@@ -719,6 +755,30 @@ class WhooshIndex:
         """The values of ``columns`` for every live document, a tuple each (None where absent)."""
         for _, values in self._live_docs(*columns):
             yield values
+
+    def verify_contents(self, on_progress: Callable[[int, int], None] | None = None) -> ContentCheck:
+        found = ContentCheck()
+        total = self.doc_count()
+        ids: set[str] = set()
+        for segment, _ in self._reader.leaf_readers():
+            where = f"segment {segment.segment().segment_id()}"
+            try:
+                found.postings += _verify_postings(segment, where, found.problems)
+                columns = [segment.column_reader(name) if segment.has_column(name) else None for name in ("id", "hash")]
+                for docnum in range(segment.doc_count_all()):
+                    if segment.is_deleted(docnum):
+                        continue
+                    problem = _article_problem(segment, docnum, *columns, ids)
+                    if problem:
+                        found.problems.append(f"{where}, article {docnum}: {problem}")
+                    found.articles += 1
+                    if on_progress is not None and found.articles % 1000 == 0:
+                        on_progress(found.articles, total)
+            except Exception as error:  # whatever a garbled file makes Whoosh raise is what check reports
+                found.problems.append(f"{where} cannot be read: {type(error).__name__}: {error}"[:200])
+        if found.articles != total:
+            found.problems.append(f"{found.articles:,} articles read, the table of contents says {total:,}")
+        return found
 
     def _live_docs(self, *names: str) -> Iterator[tuple[int, tuple]]:
         # Segment by segment: Whoosh 2.7.4's multi-segment column reader skips
