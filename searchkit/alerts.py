@@ -57,8 +57,19 @@ CRASH_BEFORE_SAVE = "SEARCHKIT_TEST_CRASH_BEFORE_SAVE"
 
 
 def _locked(index_dir: Path):
-    """The watchlist's own lock: a saved search is added or an alert saved by one process at a time."""
+    """The watchlist's own lock: a saved search is added or an alert saved by one process at a time.
+
+    Only in an index folder that exists: ``file_lock`` creates the folders of
+    its file, and a mistyped ``--index`` must be an error, not a new folder."""
+    _require_index(index_dir)
     return file_lock(index_dir / WATCHLIST_LOCK, LOCK_WAIT, f"the watchlist of {index_dir}")
+
+
+def _require_index(index_dir: Path) -> None:
+    """``IndexUnavailable`` unless ``index_dir`` holds an index (usable or not):
+    the watchlist lives in an index folder, as every other command needs one."""
+    if not g.index_exists(index_dir):
+        raise IndexUnavailable(f"no index at {index_dir}: run `searchkit index` first (the watchlist lives in it)")
 
 
 def watchlist_path(index_dir: Path) -> Path:
@@ -67,6 +78,7 @@ def watchlist_path(index_dir: Path) -> Path:
 
 def load(index_dir: Path) -> list[WatchEntry]:
     """The saved searches of the index at ``index_dir``, in the order they were added."""
+    _require_index(index_dir)
     path = watchlist_path(index_dir)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -235,7 +247,7 @@ def remove(index_dir: Path, names: Iterable[str]) -> list[WatchEntry]:
 
 
 def _newest(index_dir: Path, engine: Engine | None) -> int:
-    """The mark of a new entry: the index's newest stamp (or now, with no usable index)."""
+    """The mark of a new entry: the index's newest stamp (or now, when a damaged index cannot tell)."""
     engine = engine or default_engine()
     try:
         if g.check_live(index_dir, engine) is not None:

@@ -215,3 +215,19 @@ def test_a_search_removed_and_added_again_meanwhile_keeps_its_new_mark(archive):
     run.save()  # the run saw the old entry: the new one is left alone
     (entry,) = alerts.load(archive.index)
     assert entry.checked is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("watchlist", "add", "ru", "poutine"), ("watchlist", "list"), ("watchlist", "remove", "ru"), ("alerts",)],
+)
+def test_every_watchlist_command_needs_an_index_and_creates_no_folder(tmp_path, command):
+    typo = tmp_path / "typo" / "index"
+    not_an_index = tmp_path / "empty"
+    not_an_index.mkdir()
+    for where in (typo, not_an_index):
+        done = run_cli(*command, "--index", str(where))
+        line = one_error_line(done.stderr)
+        assert done.returncode == 4 and f"no index at {where}" in line
+    assert not (tmp_path / "typo").exists()
+    assert list(not_an_index.iterdir()) == []
