@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -49,6 +51,10 @@ NAME_PATTERN = re.compile(r"[\w][\w.-]{0,63}")
 MAX_ENTRIES = 1000
 DEFAULT_LIMIT = 50  #: hits an alert lists at most; a note counts the rest
 LOCK_WAIT = 10.0
+#: Stamps are nanoseconds since 1970 in a signed 64-bit field: a mark beyond is no stamp (and no date).
+MAX_STAMP = 2**63 - 1
+#: A watchlist of MAX_ENTRIES searches of the longest query is some 3 MB; a bigger file is not one.
+MAX_FILE_BYTES = 16 << 20
 #: For tests: when set, an alerts run dies (as by ``kill -9``) after printing, before saving its marks.
 CRASH_BEFORE_SAVE = "SEARCHKIT_TEST_CRASH_BEFORE_SAVE"
 
@@ -77,38 +83,129 @@ def watchlist_path(index_dir: Path) -> Path:
 
 
 def load(index_dir: Path) -> list[WatchEntry]:
-    """The saved searches of the index at ``index_dir``, in the order they were added."""
+    """The saved searches of the index at ``index_dir``, in the order they were added.
+
+    ``IndexUnavailable`` naming the file and what is wrong with it when it is
+    not a watchlist this searchkit can read: it is a file of the index folder,
+    and a hand edit must be one clear line, not a crash later on."""
     _require_index(index_dir)
     path = watchlist_path(index_dir)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as error:
-        detail = describe_os_error(error) if isinstance(error, OSError) else f"not JSON: {error}"
-        raise IndexUnavailable(f"the watchlist {path} is unreadable ({detail}): fix or remove it") from None
+        text = _read(path)
+        if text is None:
+            return []
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the parser goes
+            raise _Wrong(f"is not JSON ({_clipped(str(error), 120)})") from None
+        return _entries(data)
+    except _Wrong as wrong:
+        raise IndexUnavailable(f"the watchlist {path} {wrong}: fix or remove it") from None
+
+
+class _Wrong(Exception):
+    """What is wrong with a watchlist file, said after its path (``is not JSON (...)``)."""
+
+
+def _read(path: Path) -> str | None:
+    """The text of the watchlist file, None when there is none.
+
+    A symbolic link is refused rather than followed: a save replaces the
+    file, so the link would be silently dropped.  ``O_NONBLOCK`` lets a FIFO
+    be opened (and refused) without waiting for a writer."""
     try:
-        return [_entry(item) for item in data["entries"]]
-    except (KeyError, TypeError, ValueError) as error:
-        raise IndexUnavailable(
-            f"the watchlist {path} is not one searchkit wrote ({type(error).__name__}: {error}): fix or remove it"
-        ) from None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _Wrong("is a symbolic link, which searchkit does not follow") from None
+        raise _Wrong(f"cannot be read ({describe_os_error(error)})") from None
+    kind = os.fstat(fd).st_mode
+    if not stat.S_ISREG(kind):
+        os.close(fd)
+        raise _Wrong("is a folder, not a file" if stat.S_ISDIR(kind) else "is not a regular file")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise _Wrong(f"cannot be read ({describe_os_error(error)})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _Wrong(f"is larger than {MAX_FILE_BYTES >> 20} MiB, far more than any watchlist searchkit writes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _Wrong(f"is not UTF-8 (byte {data[error.start]:#04x} at offset {error.start})") from None
 
 
-def _entry(item: dict) -> WatchEntry:
+def _entries(data: object) -> list[WatchEntry]:
+    """The entries of a parsed watchlist; ``_Wrong`` saying the first thing wrong with its shape."""
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise _Wrong('is not a JSON object with a list of "entries"')
+    version = data.get("version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise _Wrong(f"has format version {_clipped(repr(version))}; this searchkit reads version {FORMAT_VERSION}")
+    entries = [_entry(number, item) for number, item in enumerate(data["entries"], 1)]
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.name in seen:
+            raise _Wrong(f"holds two saved searches named {entry.name!r}")
+        seen.add(entry.name)
+    return entries
+
+
+def _entry(number: int, item: object) -> WatchEntry:
+    if not isinstance(item, dict):
+        raise _Wrong(f"has an entry {number} that is not a JSON object")
+    named = f" ({_clipped(repr(item['name']))})" if isinstance(item.get("name"), str) else ""
+    where = f"entry {number}{named}"
+
+    def text(key: str, required: bool = False) -> str | None:
+        value = item.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str):
+            wrong = "is missing" if value is None else f"{_clipped(repr(value))} is not a string"
+            raise _Wrong(f"is damaged: {where}: {key} {wrong}")
+        return value
+
+    name = text("name", required=True)
+    if not NAME_PATTERN.fullmatch(name):
+        raise _Wrong(f"is damaged: {where}: the name is not a watchlist name (letters, digits, '_', '.', '-')")
+    for key in ("since", "until"):
+        date = text(key)
+        if date is not None and not _is_date(date):
+            raise _Wrong(f"is damaged: {where}: {key} {_clipped(repr(date))} is not a date")
     mark = item.get("mark")
-    if mark is not None and not isinstance(mark, int):
-        raise ValueError(f"mark {mark!r} of {item.get('name')!r} is not a number")
+    if mark is not None and (type(mark) is not int or not 0 <= mark <= MAX_STAMP):
+        raise _Wrong(
+            f"is damaged: {where}: mark {_clipped(repr(mark))} is not an indexing stamp "
+            f"(a whole number of nanoseconds since 1970, from 0 to {MAX_STAMP})"
+        )
     return WatchEntry(
-        name=str(item["name"]),
-        query=str(item["query"]),
-        since=item.get("since"),
-        until=item.get("until"),
-        source=item.get("source"),
-        created=str(item.get("created") or ""),
+        name=name,
+        query=text("query", required=True),
+        since=text("since"),
+        until=text("until"),
+        source=text("source"),
+        created=text("created") or "",
         mark=mark,
-        checked=item.get("checked"),
+        checked=text("checked"),
     )
+
+
+def _is_date(text: str) -> bool:
+    """Whether ``text`` is a date as ``watchlist add --since/--until`` takes one."""
+    try:
+        q.parse_date_range(text)
+    except QueryError:
+        return False
+    return True
+
+
+def _clipped(text: str, most: int = 40) -> str:
+    """A value of a hand-edited file, short enough for a one-line error."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _save(index_dir: Path, entries: list[WatchEntry]) -> None:
@@ -133,7 +230,9 @@ def _save(index_dir: Path, entries: list[WatchEntry]) -> None:
         ],
     }
     try:
-        with open(temp, "w", encoding="utf-8") as handle:
+        # Not through a link planted at the temporary name: it would write wherever the link points.
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        with open(fd, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
             handle.flush()
             os.fsync(handle.fileno())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,54 @@ def test_every_watchlist_command_needs_an_index_and_creates_no_folder(tmp_path, 
         assert done.returncode == 4 and f"no index at {where}" in line
     assert not (tmp_path / "typo").exists()
     assert list(not_an_index.iterdir()) == []
+
+
+WRONG_SHAPES = [  # (what watchlist.json holds, what the error line says)
+    ("[]", 'not a JSON object with a list of "entries"'),
+    ('{"entries": {}}', 'not a JSON object with a list of "entries"'),
+    ('{"entries": [1]}', "entry 1 that is not a JSON object"),
+    ('{"entries": [{"name": "ru"}]}', "entry 1 ('ru'): query is missing"),
+    ('{"entries": [{"name": "ru", "query": 5}]}', "query 5 is not a string"),
+    ('{"entries": [{"name": ["ru"], "query": "x"}]}', "entry 1: name ['ru'] is not a string"),
+    ('{"entries": [{"name": "a/b", "query": "x"}]}', "is not a watchlist name"),
+    ('{"entries": [{"name": "ru", "query": "x", "since": "demain"}]}', "since 'demain' is not a date"),
+    ('{"entries": [{"name": "ru", "query": "x"}, {"name": "ru", "query": "y"}]}', "two saved searches named 'ru'"),
+    ('{"version": 2, "entries": []}', "format version 2"),
+    *(
+        (f'{{"entries": [{{"name": "ru", "query": "x", "mark": {mark}}}]}}', f"mark {shown} is not an indexing stamp")
+        for mark, shown in [("-5", "-5"), ("1e30", "1e+30"), ("1.5", "1.5"), ('"12"', "'12'"), ("true", "True")]
+    ),
+    ('{"entries": [{"name": "ru", "query": "x", "mark": 99999999999999999999999}]}', "mark 9999999999"),
+    ("", "is not JSON"),
+    ("[" * 100_000, "is not JSON"),
+    (b"\xff\xfe{}", "is not UTF-8 (byte 0xff at offset 0)"),
+]
+
+
+def test_a_watchlist_of_the_wrong_shape_is_one_error_line_naming_it(archive, tmp_path):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    path = archive.index / alerts.WATCHLIST_FILE
+    good = path.read_bytes()
+
+    def refused(why: str, command: tuple[str, ...] = ("alerts",)) -> None:
+        done = archive.cli(*command)
+        line = one_error_line(done.stderr)
+        assert done.returncode == 4, (why, done.stderr)
+        assert f"the watchlist {path} " in line and why in line, line
+
+    for text, why in WRONG_SHAPES:
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+        refused(why)
+    path.unlink()
+    path.mkdir()
+    refused("is a folder, not a file", ("watchlist", "add", "ua", "kiev"))
+    path.rmdir()
+    (tmp_path / "elsewhere.json").write_bytes(good)
+    path.symlink_to(tmp_path / "elsewhere.json")  # a save would replace the link with a file
+    refused("is a symbolic link")
+    path.unlink()
+    os.mkfifo(path)  # opening it to read would wait for a writer forever
+    refused("is not a regular file", ("watchlist", "list"))
+    path.unlink()
+    path.write_bytes(good)
+    assert archive.new_ids() == {"ru": []}
