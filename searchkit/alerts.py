@@ -9,17 +9,28 @@ alerts run never waits for an indexer).
 **What is new.** Every article carries the ``indexed`` stamp of the commit
 that first held it as it reads now (``searchkit.indexing``): an article added,
 or changed (its title, body, date, source or url), gets a new stamp; one that
-is unchanged keeps its stamp through updates and rebuilds.  Each entry keeps a
-*mark*, the newest stamp it has reported up to.  An alerts run reads the
-index's newest stamp N, lists for each entry the articles with mark < stamp <=
-N that its query finds (every word required, its filters applied), and once
-they are printed, saves N as the entry's mark.
+is unchanged keeps its stamp through updates and rebuilds.  Articles are
+ordered by stamp, then by id: a commit gives one stamp to all it writes, and
+the id tells them apart.  Each entry keeps a *mark*, a position in that order
+(``models.Position``) up to which it has reported: a stamp, and the id of the
+last article reported among those of that stamp (none: all of them).  An
+alerts run reads the index's newest stamp N and lists for each entry the
+articles past its mark, of stamp <= N, that its query finds (every word
+required, its filters applied).  Once they are printed, the entry's mark moves
+to N, or, when ``--limit`` cut the list, to the last article listed: the list
+is the first ones in that order, so the next run starts with the rest, even in
+the middle of one commit's articles.
+
+The file keeps the mark as ``mark`` (the stamp) and ``mark_id`` (the id, null
+for a whole stamp), so a watchlist written before ``mark_id`` existed reads
+as marks of whole stamps, which it was.
 
 **At least once.** The marks are saved only after the alerts were printed and
 flushed: a run killed, or whose output could not be written, between printing
 and saving has saved nothing, so the next run prints the same articles again.
-An alert can repeat; it is never lost.  Articles indexed while a run works are
-above N, so they are the next run's.
+An alert can repeat; it is never lost, and a ``--limit`` only defers the rest
+to the next runs.  Articles indexed while a run works are above N, so they are
+the next run's.
 """
 
 from __future__ import annotations
@@ -41,7 +52,7 @@ from . import query as q
 from .engine import Engine, default_engine
 from .errors import IndexUnavailable, QueryError, SearchkitError, UsageError
 from .lock import describe_os_error, file_lock, now
-from .models import Alert, SearchResult, WatchEntry
+from .models import Alert, Hit, Position, SearchResult, WatchEntry
 from .search import Searcher, SearchOptions
 
 WATCHLIST_FILE = "watchlist.json"
@@ -182,6 +193,9 @@ def _entry(number: int, item: object) -> WatchEntry:
             f"is damaged: {where}: mark {_clipped(repr(mark))} is not an indexing stamp "
             f"(a whole number of nanoseconds since 1970, from 0 to {MAX_STAMP})"
         )
+    mark_id = text("mark_id")  # absent in files written before alerts could stop inside a commit
+    if mark_id == "" or (mark_id is not None and mark is None):
+        raise _Wrong(f"is damaged: {where}: mark_id {_clipped(repr(mark_id))} needs a mark, and an article id")
     return WatchEntry(
         name=name,
         query=text("query", required=True),
@@ -189,7 +203,7 @@ def _entry(number: int, item: object) -> WatchEntry:
         until=text("until"),
         source=text("source"),
         created=text("created") or "",
-        mark=mark,
+        mark=None if mark is None else (mark, mark_id),
         checked=text("checked"),
     )
 
@@ -222,8 +236,9 @@ def _save(index_dir: Path, entries: list[WatchEntry]) -> None:
                 "until": e.until,
                 "source": e.source,
                 "created": e.created,
-                "mark": e.mark,
-                "mark_time": stamp_time(e.mark),  # for people reading the file
+                "mark": e.mark[0] if e.mark else None,
+                "mark_id": e.mark[1] if e.mark else None,
+                "mark_time": stamp_time(e.mark[0]) if e.mark else None,  # for people reading the file
                 "checked": e.checked,
             }
             for e in entries
@@ -318,7 +333,7 @@ def add(
         until=until,
         source=source,
         created=_dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds"),  # tells a re-added entry apart
-        mark=_newest(index_dir, engine),
+        mark=(_newest(index_dir, engine), None),
     )
     with _locked(index_dir):
         entries = load(index_dir)
@@ -365,7 +380,7 @@ def _newest(index_dir: Path, engine: Engine | None) -> int:
 class AlertRun:
     """What one ``searchkit alerts`` run found: an ``Alert`` an entry, and the marks to save once printed."""
 
-    def __init__(self, index_dir: Path, alerts: list[Alert], marks: dict[tuple[str, str], int]) -> None:
+    def __init__(self, index_dir: Path, alerts: list[Alert], marks: dict[tuple[str, str], Position]) -> None:
         self.index_dir = index_dir
         self.alerts = alerts
         self._marks = marks  #: (name, created) → new mark
@@ -388,9 +403,16 @@ class AlertRun:
             for entry in entries:
                 mark = self._marks.get((entry.name, entry.created))
                 if mark is not None:
-                    entry = replace(entry, mark=max(mark, entry.mark or 0), checked=checked)
+                    later = mark if entry.mark is None else max(mark, entry.mark, key=_order)
+                    entry = replace(entry, mark=later, checked=checked)
                 updated.append(entry)
             _save(self.index_dir, updated)
+
+
+def _order(position: Position) -> tuple[int, bool, str]:
+    """Positions in indexing order: by stamp, then by id, a whole stamp (id None) after all its ids."""
+    stamp, last = position
+    return stamp, last is None, last or ""
 
 
 def check(
@@ -402,9 +424,12 @@ def check(
     engine: Engine | None = None,
 ) -> AlertRun:
     """The articles each saved search (those named, else all) finds among the
-    articles indexed since its mark, or since ``since`` (a replay: nothing
-    is saved then, see ``AlertRun.save``).  Newest articles first, every word
-    required; at most ``limit`` hits an entry, a note counting the rest."""
+    articles indexed past its mark, or since ``since`` (a replay: nothing
+    is saved then, see ``AlertRun.save``).  Every word required.
+
+    At most ``limit`` hits an entry, a note counting the rest: the first
+    indexed (by stamp, then id), shown newest first; its new mark is the
+    last of them, so the next run starts with the rest (at least once)."""
     entries = load(index_dir)
     names = list(dict.fromkeys(names))
     if names:
@@ -412,32 +437,41 @@ def check(
         if unknown:
             raise UsageError(f"no saved search named {', '.join(map(repr, unknown))} in {watchlist_path(index_dir)}")
         entries = [e for e in entries if e.name in names]
-    replay_after = time_stamp(since) - 1 if since is not None else None
+    replay_after = (time_stamp(since) - 1, None) if since is not None else None
     alerts: list[Alert] = []
-    marks: dict[tuple[str, str], int] = {}
+    marks: dict[tuple[str, str], Position] = {}
     with Searcher(index_dir, engine) as searcher:
+        # Articles indexed from here on have later stamps: they are the next run's.
         newest = searcher.newest_indexed()
         for entry in entries:
             after = replay_after if since is not None else entry.mark
-            alert = _alert(searcher, entry, after, newest, limit)
+            alert, reached = _alert(searcher, entry, after, newest, limit, replay=since is not None)
             alerts.append(alert)
-            if since is None and alert.error is None and newest is not None:
-                marks[(entry.name, entry.created)] = newest
+            if since is None and alert.error is None and reached is not None:
+                marks[(entry.name, entry.created)] = reached
     return AlertRun(index_dir, alerts, marks)
 
 
-def _alert(searcher: Searcher, entry: WatchEntry, after: int | None, newest: int | None, limit: int) -> Alert:
-    empty = SearchResult(query=entry.query, total=0)
-    alert = Alert(name=entry.name, since=stamp_time(after), until=stamp_time(newest), result=empty)
-    if newest is None or (after is not None and after >= newest):
-        return alert  # nothing indexed since
+def _alert(
+    searcher: Searcher, entry: WatchEntry, after: Position | None, newest: int | None, limit: int, replay: bool
+) -> tuple[Alert, Position | None]:
+    """The alert of ``entry`` for the articles past ``after`` up to stamp
+    ``newest``, and the position it reached: the last hit listed when
+    ``limit`` cut the list, else all of ``newest``."""
+    since = stamp_time(after[0]) if after is not None else None
+    alert = Alert(name=entry.name, since=since, until=stamp_time(newest), result=SearchResult(entry.query, total=0))
+    if newest is None:
+        return alert, None  # an index of no article
+    whole = (newest, None)
+    if after is not None and _order(after) >= _order(whole):
+        return alert, whole  # nothing indexed since
     options = SearchOptions(
         limit=limit,
         match_all=True,
         since=entry.since,
         until=entry.until,
         source=entry.source,
-        sort="date",
+        sort="indexed",
         suggest=False,
         exact_count=True,  # "12 new articles": a figure a cron job acts on
         indexed_after=after,
@@ -447,9 +481,23 @@ def _alert(searcher: Searcher, entry: WatchEntry, after: int | None, newest: int
         result = searcher.search(entry.query, options)
     except QueryError as error:
         alert.error = str(error)
-        return alert
-    if result.total is not None and result.total > len(result.hits):
+        return alert, None
+    reached = whole
+    if result.total is not None and result.total > len(result.hits) and result.reached is not None:
+        reached = result.reached
+        alert.until = stamp_time(reached[0])
         more = result.total - len(result.hits)
-        result.notes.append(f"{more:,} more new article{'s' if more != 1 else ''} not shown (--limit {limit})")
+        after_this = "" if replay else ": the next run starts with them"
+        result.notes.append(
+            f"{more:,} more new article{'s' if more != 1 else ''} not shown (--limit {limit}){after_this}"
+        )
+    result.hits = _newest_first(result.hits)
     alert.result = result
-    return alert
+    return alert, reached
+
+
+def _newest_first(hits: list[Hit]) -> list[Hit]:
+    """The hits of an alert as ``search --sort date`` lists them: newest first,
+    the same date by id, ranked anew (they were chosen in indexing order)."""
+    ordered = sorted(sorted(hits, key=lambda hit: hit.id), key=lambda hit: hit.date or "", reverse=True)
+    return [replace(hit, rank=rank) for rank, hit in enumerate(ordered, 1)]
