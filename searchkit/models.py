@@ -14,6 +14,10 @@ from .corpus import Rejection
 #: A matched word: character offsets ``[start, end)`` into the stored title or body.
 Span = tuple[int, int]
 
+#: A place in the order articles were indexed, by their ``indexed`` stamp, then their id: past every
+#: article of an earlier stamp and, of this stamp, those up to this id (None: all of them).
+Position = tuple[int, str | None]
+
 
 @dataclass(frozen=True)
 class SpellingCount:
@@ -89,6 +93,8 @@ class SearchResult:
     facets: list[Facet] | None = None  #: counts over the whole result set, when asked for (``--facets``)
     #: for each query word searching several spellings, the articles of the result each spelling brings
     spellings: list[SpellingCount] = field(default_factory=list)
+    #: sorted by indexing: the position of the last hit, after which a next page starts (None: no hit)
+    reached: Position | None = None
 
 
 @dataclass(frozen=True)
@@ -304,7 +310,7 @@ class WatchEntry:
     until: str | None
     source: str | None
     created: str  #: ISO 8601, UTC
-    mark: int | None  #: the ``indexed`` stamp up to which alerts were reported (None: from the start)
+    mark: Position | None  #: how far its alerts have reported, in indexing order (None: from the start)
     checked: str | None = None  #: when alerts last saved its mark
 
 

@@ -23,7 +23,7 @@ from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
 from .errors import QueryError, UsageError
 from .explain import explain_hit, query_parts
 from .highlight import make_snippets, matched_spans, merged, spans_at
-from .models import ArticleView, Hit, PartExplanation, SearchResult, Suggestion
+from .models import ArticleView, Hit, PartExplanation, Position, SearchResult, Suggestion
 from .names.table import OWN_SPELLING, Variants
 from .names.view import spelling_counts
 from .stats import live_generation
@@ -42,15 +42,16 @@ class SearchOptions:
     since: str | None = None
     until: str | None = None
     source: str | None = None
-    sort: str = "score"  #: "score" or "date" (newest first)
+    #: "score", "date" (newest first) or "indexed" (first indexed first, by stamp then id: alerts page through it)
+    sort: str = "score"
     snippets: int = 3
     explain: bool = False
     suggest: bool = True
     count: bool = True  #: count every match for ``total``; a third of a typical query's time
     #: count exactly however much it costs; otherwise a costly count is estimated (``whoosh_counts``)
     exact_count: bool = False
-    #: only articles whose ``indexed`` stamp is above ``indexed_after`` and at most ``indexed_upto`` (alerts)
-    indexed_after: int | None = None
+    #: only articles indexed past position ``indexed_after`` whose stamp is at most ``indexed_upto`` (alerts)
+    indexed_after: Position | None = None
     indexed_upto: int | None = None
     facets: tuple[str, ...] = ()  #: of ``views.FACETS``: counts over the whole result set
     #: search every name in the query's own spelling only (``--exact-names``), as ``=Name`` does for one word
@@ -204,6 +205,9 @@ def _search(
         suggestions=suggestions,
         notes=index.capped(positive),
     )
+    if options.sort == "indexed" and hits:
+        last, _ = found[options.offset + len(hits) - 1]
+        result.reached = (index.column_values("indexed")[last.docnum] or 0, hits[-1].id)
     if options.count and not estimated and total:
         alone = restriction is None and isinstance(node, q.Word)  # the word's spellings are the matches
         docs = None if alone else index.doc_set(index.compile(node, variants), restriction)
@@ -226,11 +230,10 @@ def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, optio
     ``match_all``) articles with only some of the words, marked partial.
     """
     wanted = options.offset + options.limit
-    newest_first = options.sort == "date"
     strict = _runnable(index.compile(node, variants), text)
     tiers = [(strict, False)]
     exact = index.compile(node, variants, exact_names=True)
-    if exact is not None and exact != strict and not newest_first:
+    if exact is not None and exact != strict and options.sort == "score":
         tiers.insert(0, (exact, False))
     relaxed = None if options.match_all else _relaxed(node, index, variants)
     if relaxed is not None:
@@ -248,7 +251,7 @@ def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, optio
     for query, partial in tiers:
         if len(found) >= wanted:
             break
-        ranked = index.ranked(query, wanted + len(seen), restriction, newest_first)
+        ranked = index.ranked(query, wanted + len(seen), restriction, options.sort)
         found.extend((r, partial) for r in ranked if r.docnum not in seen)
         seen.update(r.docnum for r in ranked)
         if partial and options.count:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,119 @@ def test_a_search_removed_and_added_again_meanwhile_keeps_its_new_mark(archive):
     run.save()  # the run saw the old entry: the new one is left alone
     (entry,) = alerts.load(archive.index)
     assert entry.checked is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("watchlist", "add", "ru", "poutine"), ("watchlist", "list"), ("watchlist", "remove", "ru"), ("alerts",)],
+)
+def test_every_watchlist_command_needs_an_index_and_creates_no_folder(tmp_path, command):
+    typo = tmp_path / "typo" / "index"
+    not_an_index = tmp_path / "empty"
+    not_an_index.mkdir()
+    for where in (typo, not_an_index):
+        done = run_cli(*command, "--index", str(where))
+        line = one_error_line(done.stderr)
+        assert done.returncode == 4 and f"no index at {where}" in line
+    assert not (tmp_path / "typo").exists()
+    assert list(not_an_index.iterdir()) == []
+
+
+WRONG_SHAPES = [  # (what watchlist.json holds, what the error line says)
+    ("[]", 'not a JSON object with a list of "entries"'),
+    ('{"entries": {}}', 'not a JSON object with a list of "entries"'),
+    ('{"entries": [1]}', "entry 1 that is not a JSON object"),
+    ('{"entries": [{"name": "ru"}]}', "entry 1 ('ru'): query is missing"),
+    ('{"entries": [{"name": "ru", "query": 5}]}', "query 5 is not a string"),
+    ('{"entries": [{"name": ["ru"], "query": "x"}]}', "entry 1: name ['ru'] is not a string"),
+    ('{"entries": [{"name": "a/b", "query": "x"}]}', "is not a watchlist name"),
+    ('{"entries": [{"name": "ru", "query": "x", "since": "demain"}]}', "since 'demain' is not a date"),
+    ('{"entries": [{"name": "ru", "query": "x"}, {"name": "ru", "query": "y"}]}', "two saved searches named 'ru'"),
+    ('{"version": 2, "entries": []}', "format version 2"),
+    *(
+        (f'{{"entries": [{{"name": "ru", "query": "x", "mark": {mark}}}]}}', f"mark {shown} is not an indexing stamp")
+        for mark, shown in [("-5", "-5"), ("1e30", "1e+30"), ("1.5", "1.5"), ('"12"', "'12'"), ("true", "True")]
+    ),
+    ('{"entries": [{"name": "ru", "query": "x", "mark": 99999999999999999999999}]}', "mark 9999999999"),
+    ('{"entries": [{"name": "ru", "query": "x", "mark": 5, "mark_id": ""}]}', "mark_id '' needs a mark, and an"),
+    ('{"entries": [{"name": "ru", "query": "x", "mark_id": "p1"}]}', "mark_id 'p1' needs a mark"),
+    ('{"entries": [{"name": "ru", "query": "x", "mark": 5, "mark_id": 7}]}', "mark_id 7 is not a string"),
+    ("", "is not JSON"),
+    ("[" * 100_000, "is not JSON"),
+    (b"\xff\xfe{}", "is not UTF-8 (byte 0xff at offset 0)"),
+]
+
+
+def test_a_watchlist_of_the_wrong_shape_is_one_error_line_naming_it(archive, tmp_path):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    path = archive.index / alerts.WATCHLIST_FILE
+    good = path.read_bytes()
+
+    def refused(why: str, command: tuple[str, ...] = ("alerts",)) -> None:
+        done = archive.cli(*command)
+        line = one_error_line(done.stderr)
+        assert done.returncode == 4, (why, done.stderr)
+        assert f"the watchlist {path} " in line and why in line, line
+
+    for text, why in WRONG_SHAPES:
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+        refused(why)
+    path.unlink()
+    path.mkdir()
+    refused("is a folder, not a file", ("watchlist", "add", "ua", "kiev"))
+    path.rmdir()
+    (tmp_path / "elsewhere.json").write_bytes(good)
+    path.symlink_to(tmp_path / "elsewhere.json")  # a save would replace the link with a file
+    refused("is a symbolic link")
+    path.unlink()
+    os.mkfifo(path)  # opening it to read would wait for a writer forever
+    refused("is not a regular file", ("watchlist", "list"))
+    path.unlink()
+    path.write_bytes(good)
+    assert archive.new_ids() == {"ru": []}
+
+
+def test_a_limit_pages_through_runs_and_loses_no_alert(archive):
+    """Five new articles of one commit (one stamp), three searches: ``--limit 2``
+    shows two a run, and the mark stops inside the commit, after the last one shown."""
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.cli("watchlist", "add", "ru2", "kremlin")
+    archive.cli("watchlist", "add", "budget", "budget")
+    archive.put(*(article(f"p{n}", PUTIN, date=f"2024-01-0{n}") for n in range(2, 7)))
+    code, first = archive.alerts("--limit", "2")
+    assert code == 0
+    ru, ru2, budget = first["alerts"]
+    assert ru["total"] == 5 and [h["id"] for h in ru["hits"]] == ["p3", "p2"]  # the first indexed, newest first
+    assert [h["rank"] for h in ru["hits"]] == [1, 2]
+    assert ru["notes"] == ["3 more new articles not shown (--limit 2): the next run starts with them"]
+    assert [h["id"] for h in ru2["hits"]] == ["p3", "p2"] and budget["hits"] == []
+    assert archive.new_ids("ru", "--limit", "2") == {"ru": ["p5", "p4"]}
+    archive.put(article("p7", PUTIN, date="2023-12-31"))  # a later commit comes after the rest of the first
+    assert archive.new_ids("--limit", "2") == {"ru": ["p6", "p7"], "ru2": ["p5", "p4"], "budget": []}
+    assert archive.new_ids("--limit", "2") == {"ru": [], "ru2": ["p6", "p7"], "budget": []}
+    assert archive.new_ids() == {"ru": [], "ru2": [], "budget": []}
+    (entry, *_) = alerts.load(archive.index)
+    assert entry.mark[1] is None  # all shown: the mark covers the whole newest stamp
+
+
+def test_articles_indexed_while_a_run_works_are_the_next_runs(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.put(article("p2", PUTIN, date="2024-01-02"), article("p3", PUTIN, date="2024-01-03"))
+    run = alerts.check(archive.index, limit=1)
+    archive.put(article("p4", PUTIN, date="2024-01-04"))  # while the first run prints
+    run.save()
+    assert [h.id for h in run.alerts[0].result.hits] == ["p2"]
+    assert archive.new_ids() == {"ru": ["p4", "p3"]}
+
+
+def test_a_watchlist_written_before_marks_held_an_id_reads_as_whole_stamps(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.put(article("p2", PUTIN, date="2024-01-02"), article("p3", PUTIN, date="2024-01-03"))
+    path = archive.index / alerts.WATCHLIST_FILE
+    document = json.loads(path.read_text())
+    del document["entries"][0]["mark_id"]
+    path.write_text(json.dumps(document))
+    assert archive.new_ids("--limit", "1") == {"ru": ["p2"]}
+    assert archive.new_ids() == {"ru": ["p3"]}
+    saved = json.loads(path.read_text())["entries"][0]
+    assert isinstance(saved["mark"], int) and saved["mark_id"] is None

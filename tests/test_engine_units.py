@@ -154,7 +154,7 @@ def test_ranked_limit_scores_and_date_order(news):
     ranked = index.ranked(query, 2)
     assert len(ranked) == 2
     assert ranked[0].score >= ranked[1].score > 0
-    by_date = index.ranked(query, 10, newest_first=True)
+    by_date = index.ranked(query, 10, order="date")
     assert [index.stored(r.docnum)["id"] for r in by_date] == ["a2", "a1", "a3"]
     assert all(r.score is None for r in by_date)
 

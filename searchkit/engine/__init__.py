@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..corpus import Article
+from ..models import Position
 
 if TYPE_CHECKING:
     from ..query import Node
@@ -41,7 +42,7 @@ Compiled = Any
 @dataclass(frozen=True)
 class Ranked:
     """One document of a ranked list: the engine's number for it, and its score
-    (None when the list is ordered by date)."""
+    (None when the list is ordered by date or by indexing)."""
 
     docnum: int
     score: float | None
@@ -105,14 +106,17 @@ class OpenIndex(Protocol):
         ``filters`` keep: a set of articles that limits hits without scoring them."""
 
     def ranked(
-        self, query: Compiled, limit: int, restriction: Compiled | None = None, newest_first: bool = False
-    ) -> list[Ranked]: ...
+        self, query: Compiled, limit: int, restriction: Compiled | None = None, order: str = "score"
+    ) -> list[Ranked]:
+        """The first ``limit`` matches by ``order``: ``score``, ``date`` (newest
+        first) or ``indexed`` (first indexed first: by stamp, then id)."""
+
     def count(self, query: Compiled, restriction: Compiled | None = None) -> int: ...
     def count_about(
         self, query: Compiled, restriction: Compiled | None = None, budget: int | None = None
     ) -> tuple[int, bool]: ...
     def doc_set(self, query: Compiled | None, restriction: Compiled | None = None) -> set[int]: ...
-    def column_values(self, name: str) -> list[str | None]: ...
+    def column_values(self, name: str) -> list: ...
     def matched_terms(self, query: Compiled | None, operators: bool = True) -> set[str]: ...
     def operator_matches(self, query: Compiled | None, docnum: int) -> list[Satisfied]: ...
     def capped(self, query: Compiled | None) -> list[str]: ...
@@ -142,7 +146,7 @@ class OpenIndex(Protocol):
 
     # when articles were indexed (a stamp a commit, in nanoseconds since 1970, never decreasing)
     def newest_indexed(self) -> int | None: ...
-    def indexed_between(self, after: int | None, upto: int | None, restriction: Compiled | None) -> Compiled: ...
+    def indexed_between(self, after: Position | None, upto: int | None, restriction: Compiled | None) -> Compiled: ...
 
 
 class Engine(Protocol):

@@ -34,6 +34,7 @@ from ..corpus import Article
 from ..errors import WRITE_ERRNOS, IndexDamaged, IndexUnavailable, SearchkitError, UsageError
 from ..generations import REPAIR, read_meta
 from ..lock import describe_os_error
+from ..models import Position
 from ..query import Node
 from ..sentences import encode as encode_structure
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
@@ -575,10 +576,11 @@ class WhooshIndex:
         return wq_compile.restriction(since, until, source, filters)
 
     def ranked(
-        self, query: Compiled, limit: int, restriction: Compiled | None = None, newest_first: bool = False
+        self, query: Compiled, limit: int, restriction: Compiled | None = None, order: str = "score"
     ) -> list[Ranked]:
-        if newest_first:
-            return [Ranked(docnum, None) for docnum in self._newest(self.doc_set(query, restriction), limit)]
+        if order in ("date", "indexed"):
+            first = self._newest if order == "date" else self._first_indexed
+            return [Ranked(docnum, None) for docnum in first(self.doc_set(query, restriction), limit)]
         allowed = self._allowed(restriction) if restriction is not None else None
         if allowed is not None and not allowed:
             return []  # Whoosh takes an empty filter for none
@@ -608,6 +610,21 @@ class WhooshIndex:
         ids = self._ids_of(within)
         within.sort(key=ids.__getitem__)
         within.sort(key=lambda docnum: dates[docnum] or "", reverse=True)  # stable: the same date stays by id
+        return within[:limit]
+
+    def _first_indexed(self, docnums: set[int], limit: int) -> list[int]:
+        """The ``limit`` first indexed of ``docnums``, by stamp then id: the order
+        alerts page through, so that a page ends at a position (``Position``)
+        and the next one starts after it, even inside one commit's articles.
+        Ids are read only for the articles of stamps up to the last one's."""
+        stamps = self.column_values("indexed")
+        top = heapq.nsmallest(limit, docnums, key=lambda docnum: stamps[docnum] or 0)
+        if not top:
+            return []
+        last = stamps[top[-1]] or 0
+        within = [docnum for docnum in docnums if (stamps[docnum] or 0) <= last]
+        ids = self._ids_of(within)
+        within.sort(key=lambda docnum: (stamps[docnum] or 0, ids[docnum]))
         return within[:limit]
 
     def _ids_of(self, docnums: list[int]) -> dict[int, str]:
@@ -677,11 +694,11 @@ class WhooshIndex:
         return found if found is not None else set(self._searcher.docs_for_query(query))
 
     def column_values(self, name: str) -> list[str | None]:
-        """Column ``name`` (``date`` or ``source``) of every document, by
-        document number: None where the document has none or is deleted.
-        Read once for each open index."""
+        """Column ``name`` (``date``, ``source`` or ``indexed``, the stamp) of every
+        document, by document number: None where the document has none or is
+        deleted.  Read once for each open index."""
         if name not in self._columns:
-            column = {"date": "date", "source": "source_name"}[name]
+            column = {"date": "date", "source": "source_name", "indexed": "indexed"}[name]
             values: list[str | None] = [None] * self._reader.doc_count_all()
             for segment, offset in self._reader.leaf_readers():
                 if not segment.has_column(column):
@@ -841,7 +858,13 @@ class WhooshIndex:
         """The latest ``indexed`` stamp of the live documents, None when there are none."""
         return max((stamp for (stamp,) in self.live_values("indexed") if stamp), default=None)
 
-    def indexed_between(self, after: int | None, upto: int | None, restriction: Compiled | None) -> Compiled:
-        """``restriction`` (if any) and an ``indexed`` stamp above ``after`` and at most ``upto``."""
-        stamps = wq.NumericRange("indexed", after, upto, startexcl=after is not None)
+    def indexed_between(self, after: Position | None, upto: int | None, restriction: Compiled | None) -> Compiled:
+        """``restriction`` (if any) and the articles indexed past position
+        ``after`` whose stamp is at most ``upto``: a later stamp, or the same
+        stamp and a later id (ids are ``ID`` terms, ordered as their text)."""
+        stamp, last = after if after is not None else (None, None)
+        stamps = wq.NumericRange("indexed", stamp, upto, startexcl=stamp is not None)
+        if last is not None and (upto is None or stamp <= upto):
+            same_commit = wq.And([wq.NumericRange("indexed", stamp, stamp), wq.TermRange("id", last, None, True)])
+            stamps = wq.Or([stamps, same_commit])
         return stamps if restriction is None else wq.And([restriction, stamps])
