@@ -35,7 +35,6 @@ the next run's.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import errno
 import json
@@ -49,6 +48,7 @@ from pathlib import Path
 
 from . import generations as g
 from . import query as q
+from .atomic import write_atomically
 from .engine import Engine, default_engine
 from .errors import IndexUnavailable, QueryError, SearchkitError, UsageError
 from .lock import describe_os_error, file_lock, now
@@ -225,7 +225,6 @@ def _clipped(text: str, most: int = 40) -> str:
 def _save(index_dir: Path, entries: list[WatchEntry]) -> None:
     """Replaces the watchlist atomically: a reader sees the old one or the new one, whole."""
     path = watchlist_path(index_dir)
-    temp = path.with_name(f".{WATCHLIST_FILE}.tmp")
     document = {
         "version": FORMAT_VERSION,
         "entries": [
@@ -245,22 +244,8 @@ def _save(index_dir: Path, entries: list[WatchEntry]) -> None:
         ],
     }
     try:
-        # Not through a link planted at the temporary name: it would write wherever the link points.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        with open(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-        with contextlib.suppress(OSError):
-            directory = os.open(index_dir, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+        write_atomically(path, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode(), durable=True)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         raise IndexUnavailable(
             f"cannot write the watchlist {path}: {describe_os_error(error)}; it was left as it was"
         ) from None

@@ -96,7 +96,9 @@ def verify_all(generation: Path, facts: dict, on_file: Callable[[str, int], None
     sizes = facts.get("files") if isinstance(facts.get("files"), dict) else {}
     sums = facts.get("checksums") if isinstance(facts.get("checksums"), dict) else {}
     if not sums:
-        problems.append("no checksums recorded (built by an earlier searchkit: the next `searchkit index` records them)")
+        problems.append(
+            "no checksums recorded (built by an earlier searchkit: the next `searchkit index` records them)"
+        )
     for name, size in sorted(sizes.items()):
         path = generation / name
         if on_file is not None:
