@@ -19,6 +19,20 @@ EXIT_TERMINATED = 143  #: SIGTERM (128 + SIGTERM)
 
 #: Errors of the file system that mean "cannot write here" (not "damaged").
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
+#: Errors that mean "this process ran out of something" (not "damaged"): a
+#: healthy index must never be called damaged, or its user destroys it.
+RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM})
+
+
+def resource_shortage(error: BaseException) -> str | None:
+    """What ran out, said for a person, when ``error`` is a shortage of this
+    process or machine rather than a fault of the files; else None."""
+    if isinstance(error, MemoryError):
+        return "out of memory"
+    if isinstance(error, OSError) and error.errno in RESOURCE_ERRNOS:
+        advice = " (raise the limit: `ulimit -n`)" if error.errno in (errno.EMFILE, errno.ENFILE) else ""
+        return f"{error.strerror or error}{advice}"
+    return None
 
 
 class SearchkitError(Exception):
@@ -50,6 +64,10 @@ class IndexUnavailable(SearchkitError):
     """No usable index: missing, built by another analysis version, or damaged."""
 
     exit_code = EXIT_INDEX_UNAVAILABLE
+
+
+class ResourceShortage(IndexUnavailable):
+    """Too many open files, or no memory: the index is whole, this process cannot read or write it now."""
 
 
 class IndexLocked(IndexUnavailable):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .analysis import ANALYSIS_VERSION
 from .atomic import write_atomically
-from .errors import IndexDamaged, IndexOutdated, IndexUnavailable
+from .errors import IndexDamaged, IndexOutdated, IndexUnavailable, resource_shortage
 from .lock import describe_os_error
 
 CURRENT_FILE = "CURRENT"
@@ -57,7 +57,8 @@ def current_generation(index_dir: Path) -> Path | None:
             ) from None
         return None
     except OSError as error:
-        raise IndexUnavailable(f"cannot read index {index_dir}: {describe_os_error(error)}") from None
+        reason = resource_shortage(error) or describe_os_error(error)
+        raise IndexUnavailable(f"cannot read index {index_dir}: {reason}") from None
     if not _GENERATION_NAME.fullmatch(name):
         raise IndexDamaged(f"index {index_dir} is damaged ({CURRENT_FILE} names no generation): {REPAIR}")
     return index_dir / name

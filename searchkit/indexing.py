@@ -27,7 +27,16 @@ from pathlib import Path
 from . import generations as g
 from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_file_names, corpus_files, open_binary, read_corpus
 from .engine import Engine, OpenIndex, default_engine
-from .errors import WRITE_ERRNOS, IndexDamaged, IndexOutdated, IndexUnavailable, ShrinkRefused, UsageError
+from .errors import (
+    WRITE_ERRNOS,
+    IndexDamaged,
+    IndexOutdated,
+    IndexUnavailable,
+    ResourceShortage,
+    ShrinkRefused,
+    UsageError,
+    resource_shortage,
+)
 from .lock import DEFAULT_LOCK_WAIT, check_wait, describe_os_error, now, writer_lock
 from .models import IndexReport
 from .names.aliases import NO_ALIASES, Aliases, find_aliases, load_aliases
@@ -199,7 +208,12 @@ def _writing(index_dir: Path) -> Iterator[None]:
     """Turns a failed write (full disk, read-only file system, no permission) into one line."""
     try:
         yield
-    except OSError as error:
+    except (OSError, MemoryError) as error:
+        shortage = resource_shortage(error)
+        if shortage is not None:
+            raise ResourceShortage(
+                f"cannot write index {index_dir}: {shortage}; the index was left as it was"
+            ) from None
         if error.errno not in WRITE_ERRNOS:
             raise
         raise IndexUnavailable(

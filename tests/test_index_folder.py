@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -224,3 +227,34 @@ def test_check_of_a_folder_without_an_index_says_so(tmp_path):
     assert done.returncode == 4
     assert "no index" in one_error_line(done.stderr)
     assert not (tmp_path / "none").exists()
+
+
+# --- a healthy index is never called damaged ---------------------------------------------
+
+
+def test_too_few_open_files_is_said_as_such_never_damage(built):
+    """Under ``ulimit -n N``: whatever N, an answer or one line saying what ran
+    out, and never the advice to rebuild a healthy index."""
+    corpus, index_dir = built
+
+    def limited(n: int):
+        return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+
+    refused = 0
+    for n in (6, 7, 8, 10):
+        for args in (("search", "Choïgou"), ("index", str(corpus))):
+            done = subprocess.run(
+                [sys.executable, "-m", "searchkit", *args, "--index", str(index_dir)],
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=limited(n),
+            )
+            if done.returncode != 0:
+                assert done.returncode == 4, (n, args, done.stderr)
+                line = one_error_line(done.stderr)
+                assert "Too many open files" in line and "ulimit" in line, line
+                assert "is damaged" not in line and "--rebuild" not in line, line
+                refused += 1
+    assert refused, "no limit was low enough to test anything"
+    assert hits(index_dir) == 20

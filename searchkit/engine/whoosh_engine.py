@@ -31,7 +31,15 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from ..analysis import SPELLING_MARK, WORD_PATTERN, FoldFilter, word_analyzer
 from ..corpus import Article
-from ..errors import WRITE_ERRNOS, IndexDamaged, IndexUnavailable, SearchkitError, UsageError
+from ..errors import (
+    WRITE_ERRNOS,
+    IndexDamaged,
+    IndexUnavailable,
+    ResourceShortage,
+    SearchkitError,
+    UsageError,
+    resource_shortage,
+)
 from ..generations import REPAIR, read_meta
 from ..lock import describe_os_error
 from ..models import Position
@@ -146,6 +154,9 @@ def reading(index_dir: Path) -> Iterator[None]:
     except SearchkitError:
         raise
     except Exception as error:
+        shortage = resource_shortage(error)
+        if shortage is not None:
+            raise ResourceShortage(f"cannot read index {index_dir}: {shortage}; the index is not damaged") from None
         if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
             raise
         if not (isinstance(error, OSError) or _raised_in_whoosh(error)):
