@@ -506,10 +506,25 @@ def test_missing_path_is_one_rejection(tmp_path):
     [
         pytest.param(b'{"title": "Sans id", "body": "x"}', "missing id", id="no-id"),
         pytest.param(b'{"id": null, "title": "t", "body": "x"}', "missing id", id="null-id"),
-        pytest.param(b'{"id": "  ", "title": "t", "body": "x"}', "missing id", id="blank-id"),
-        pytest.param(b'{"id": true, "title": "t", "body": "x"}', "missing id", id="bool-id"),
-        pytest.param(b'{"id": 1.5, "title": "t", "body": "x"}', "missing id", id="float-id"),
-        pytest.param(b'{"id": ["9"], "title": "t", "body": "x"}', "missing id", id="list-id"),
+        pytest.param(b'{"id": "  ", "title": "t", "body": "x"}', "missing id: the id is blank", id="blank-id"),
+        pytest.param(
+            b'{"id": true, "title": "t", "body": "x"}', "id must be a string or an integer, got true", id="bool-id"
+        ),
+        pytest.param(
+            b'{"id": 1.5, "title": "t", "body": "x"}', "id must be a string or an integer, got 1.5", id="float-id"
+        ),
+        pytest.param(
+            b'{"id": 9.0, "title": "t", "body": "x"}', "id must be a string or an integer, got 9.0", id="whole-float"
+        ),
+        pytest.param(
+            b'{"id": ["9"], "title": "t", "body": "x"}', "id must be a string or an integer, got a list", id="list-id"
+        ),
+        pytest.param(b'{"id": {"n": 9}, "title": "t", "body": "x"}', "got an object", id="object-id"),
+        pytest.param(b'{"id": " 9 ", "title": "t", "body": "x"}', "id ' 9 ' has spaces around it", id="padded-id"),
+        pytest.param(b'{"id": "9\\t", "title": "t", "body": "x"}', "has spaces around it", id="tab-after-id"),
+        pytest.param(
+            b'{"id": "9\\n10", "title": "t", "body": "x"}', "id '9\\n10' holds a control character", id="newline-in-id"
+        ),
         pytest.param(b'{"id": "9", "title": "coup', "not valid JSON", id="truncated-json"),
         pytest.param(b"{id: 9}", "not valid JSON", id="unquoted-key"),
         pytest.param(b'["9", "t", "x"]', "not a JSON object", id="array"),
@@ -520,14 +535,22 @@ def test_missing_path_is_one_rejection(tmp_path):
         pytest.param(b'{"id": "9", "title": "", "body": ""}', "empty article", id="empty-strings"),
         pytest.param(b'{"id": "9"}', "empty article", id="only-id"),
         pytest.param(b'{"id": "9", "title": "  ", "body": "\\n\\t"}', "empty article", id="whitespace"),
-        pytest.param(b'{"id": "9", "title": 5, "body": "x"}', "title is not a string", id="numeric-title"),
-        pytest.param(b'{"id": "9", "title": "t", "body": ["x"]}', "body is not a string", id="list-body"),
+        pytest.param(b'{"id": "9", "title": 5, "body": "x"}', "title must be a string, got 5", id="numeric-title"),
+        pytest.param(b'{"id": "9", "title": "t", "body": ["x"]}', "body must be a string, got a list", id="list-body"),
+        pytest.param(
+            b'{"id": "9", "title": "t", "source": false}', "source must be a string, got false", id="bool-source"
+        ),
         pytest.param(b'{"id": "9", "title": "t", "date": "2022-13-01"}', "bad date", id="month-13"),
         pytest.param(b'{"id": "9", "title": "t", "date": "2022-02-30"}', "bad date", id="february-30"),
         pytest.param(b'{"id": "9", "title": "t", "date": "01/03/2022"}', "bad date", id="french-order"),
         pytest.param(b'{"id": "9", "title": "t", "date": "20220301"}', "bad date", id="no-dashes"),
         pytest.param(b'{"id": "9", "title": "t", "date": "hier"}', "bad date", id="word"),
-        pytest.param(b'{"id": "9", "title": "t", "date": 20220301}', "date is not a string", id="numeric-date"),
+        pytest.param(b'{"id": "9", "title": "t", "date": "2022-03-01abc"}', "bad date '2022-03-01abc'", id="tail"),
+        pytest.param(b'{"id": "9", "title": "t", "date": "2022-03-01T25:00"}', "bad date", id="hour-25"),
+        pytest.param(b'{"id": "9", "title": "t", "date": "2022-03-01/02"}', "bad date", id="slash-tail"),
+        pytest.param(
+            b'{"id": "9", "title": "t", "date": 20220301}', "date must be a string, got 20220301", id="numeric-date"
+        ),
     ],
 )
 def test_bad_jsonl_line_is_one_rejection_with_its_line(tmp_path, line, reason):
@@ -541,6 +564,56 @@ def test_bad_jsonl_line_is_one_rejection_with_its_line(tmp_path, line, reason):
     assert reason in rejection.reason
     assert str(rejection).startswith(f"{path}:3: ")
     assert ids(articles) == GOOD_IDS
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        pytest.param(15, "15", id="integer"),
+        pytest.param(0, "0", id="zero"),
+        pytest.param(-3, "-3", id="negative"),
+        pytest.param(347229279346511, "347229279346511", id="wikinews-sized"),
+        pytest.param("a b", "a b", id="inner-space-kept"),
+    ],
+)
+def test_jsonl_integer_ids_read_as_their_digits_and_strings_as_written(tmp_path, written, read):
+    path = write_jsonl(tmp_path / "a.jsonl", [article(written, "x")])
+
+    articles, rejections = read_one(path)
+
+    assert rejections == []
+    assert ids(articles) == [read]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2022-03-01T10:00:00",
+        "2022-03-01T10:00",
+        "2022-03-01 10:00:00",
+        "2022-03-01T10:00:00Z",
+        "2022-03-01T10:00:00.250+01:00",
+        "2022-03-01T23:30:00-05:00",  # 2 March in Paris: the day as the publisher wrote it is kept
+        "  2022-03-01  ",
+    ],
+)
+def test_jsonl_iso_date_and_time_keeps_the_day_as_written(tmp_path, written):
+    path = write_jsonl(tmp_path / "a.jsonl", [article("1", "x", date=written)])
+
+    articles, rejections = read_one(path)
+
+    assert rejections == []
+    assert [a.date for a in articles] == ["2022-03-01"]
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_jsonl_blank_date_is_undated(tmp_path, blank):
+    path = write_jsonl(tmp_path / "a.jsonl", [article("1", "x", date=blank)])
+
+    articles, rejections = read_one(path)
+
+    assert rejections == []
+    assert [a.date for a in articles] == [None]
 
 
 def test_bad_date_reason_quotes_the_date(tmp_path):
