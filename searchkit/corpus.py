@@ -106,16 +106,46 @@ def corpus_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def corpus_file_names(paths: Iterable[Path]) -> Iterator[str]:
     """``corpus_files`` as strings: making a ``Path`` of each file was most of
-    the cost of an update's scan of a folder of thousands of files."""
+    the cost of an update's scan of a folder of thousands of files.
+
+    Each file comes once, under the first name it is found by: a file named
+    twice, or named and also inside a folder named, or linked to from a folder,
+    would otherwise have every article rejected as a duplicate of itself.
+    """
+    seen: set[str] = set()
     for path in map(Path, paths):
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if _is_corpus_name(name):
-                        yield os.path.join(root, name)
-        else:
-            yield str(path)
+        found = _walk(str(path), os.path.realpath(path)) if path.is_dir() else [(str(path), os.path.realpath(path))]
+        for name, resolved in found:
+            if resolved not in seen:
+                seen.add(resolved)
+                yield name
+
+
+def _walk(folder: str, resolved: str) -> Iterator[tuple[str, str]]:
+    """The corpus files under ``folder`` (whose real path is ``resolved``), each
+    with its real path: a folder's files in name order, then its folders' (not
+    hidden ones, nor linked ones), as ``os.walk`` lists them.  The real path of
+    a file that is no link is its folder's joined with its name: resolving each
+    one would cost a system call a path component."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return  # as os.walk: a folder that cannot be listed is passed over
+    folders = []
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if is_folder:
+            if not entry.name.startswith(".") and not entry.is_symlink():
+                folders.append(entry)
+        elif _is_corpus_name(entry.name):
+            real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(resolved, entry.name)
+            yield entry.path, real
+    for entry in folders:
+        yield from _walk(entry.path, os.path.join(resolved, entry.name))
 
 
 def read_corpus(

@@ -315,6 +315,19 @@ def test_paths_are_read_in_the_order_given(tmp_path):
     assert ids(articles) == ["30", "31", "40", "10"]
 
 
+def test_a_file_found_by_several_names_is_read_once_under_the_first(tmp_path):
+    corpus = make_mixed_folder(tmp_path)
+    (corpus / "sub" / "link.jsonl").symlink_to(corpus / "b.jsonl")
+    (tmp_path / "alias").symlink_to(corpus / "sub", target_is_directory=True)
+
+    named = [corpus / "b.jsonl", corpus, corpus / "sub" / ".." / "b.jsonl", tmp_path / "alias", corpus / "b.jsonl"]
+    articles, rejections = read_paths(*named)
+
+    assert rejections == [], [str(r) for r in rejections]
+    assert ids(articles) == ["20", "21", "10", "30", "31", "40"]
+    assert articles[0].origin == f"{corpus / 'b.jsonl'}:1"
+
+
 def test_a_file_named_explicitly_is_read_whatever_its_suffix(tmp_path):
     path = write_native(tmp_path / "article.md", "Titre", 5, "Corps.")
 
@@ -782,6 +795,17 @@ def test_cli_index_clean_corpus_exits_zero(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["rejected"] == []
     assert rejection_lines(result.stderr) == []
+
+
+def test_cli_index_of_the_same_file_named_twice_reads_it_once(tmp_path):
+    corpus = tmp_path / "corpus"
+    write_good_neighbours(corpus)
+    named = str(corpus / "a-good.jsonl")
+
+    result = run_cli("index", named, named, str(corpus), "--index", str(tmp_path / "index"), "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["documents"] == len(GOOD_IDS)
 
 
 def test_cli_index_missing_path_fails_without_traceback(tmp_path):
