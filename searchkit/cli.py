@@ -138,7 +138,7 @@ Query language (accents, case and name spellings are folded everywhere):
   iran OR irak            either word (also OU)
   -gaza   NOT gaza        without the word (also SAUF)
   "conseil de sécurité"   exact phrase (also « ... »)
-  title:zelensky          in the title only
+  title:zelensky          in the title only; title:(kiev OR kyiv) for each word of a group
   ukrain*                 words starting with ukrain
   choigu~                 fuzzy: tolerates typos (choigu~1: one edit)
   =Kiev                   that spelling only (accents and case folded): not Kyiv
