@@ -138,7 +138,7 @@ Query language (accents, case and name spellings are folded everywhere):
   iran OR irak            either word (also OU)
   -gaza   NOT gaza        without the word (also SAUF)
   "conseil de sécurité"   exact phrase (also « ... »)
-  title:zelensky          in the title only
+  title:zelensky          in the title only; title:(kiev OR kyiv) for each word of a group
   ukrain*                 words starting with ukrain
   choigu~                 fuzzy: tolerates typos (choigu~1: one edit)
   =Kiev                   that spelling only (accents and case folded): not Kyiv
@@ -158,14 +158,38 @@ Exit codes: 0 hits found, 1 no hits, 2 bad query or usage, 4 no usable index.
 
 
 def _err(message: str) -> None:
+    """One line on stderr.  A line that cannot be written (stderr on a full
+    disk, closed, or a pipe no one reads) is dropped: the exit code still
+    says what happened, and is the one the command ends with."""
     from .printers import safe_text
 
-    print(f"searchkit: {safe_text(message, flat=True)}", file=sys.stderr)
+    try:
+        print(f"searchkit: {safe_text(message, flat=True)}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        _silence(sys.stderr)
+
+
+def _silence(stream: typing.TextIO) -> None:
+    """Points ``stream``'s file descriptor at /dev/null, so that what it still
+    holds, and is given later, is dropped: the interpreter's last flush would
+    otherwise fail again and end the process with 120, whatever the command said."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (a test's captured stream): nothing to flush to
+        pass
 
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
-    """Turns the errors a user can cause into one line on stderr and an exit code."""
+    """Turns the errors a user can cause into one line on stderr and an exit code.
+
+    A reader that went away (``search X | head -1``) ends the output, not the
+    command: the rest of the block is skipped (``alerts`` saves no mark for
+    what was not read), and the command exits with the code of what it found
+    (0 with hits, 1 without), as it would have had the reader read it all.
+    """
     try:
         yield
     except SearchkitError as error:
@@ -178,8 +202,7 @@ def _user_errors() -> Iterator[None]:
         _err("terminated")
         raise typer.Exit(EXIT_TERMINATED) from None
     except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (| head): nothing left to say
-        raise typer.Exit(EXIT_OK) from None
+        _silence(sys.stdout)
     except typer.Exit:
         raise
     except Exception as error:
@@ -432,9 +455,12 @@ def _watch(
     )
     try:
         watcher.run()
-    except (KeyboardInterrupt, Terminated) as stop:
-        signal_name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
-        _err(f"stopped watching ({signal_name}) after {watcher.batches} batch{'es' if watcher.batches != 1 else ''}")
+    except (KeyboardInterrupt, Terminated, BrokenPipeError) as stop:
+        # A reader that went away (`--json | head -3`) stops the watcher as a signal does.
+        if isinstance(stop, BrokenPipeError):
+            _silence(sys.stdout)
+        why = {KeyboardInterrupt: "SIGINT", Terminated: "SIGTERM"}.get(type(stop), "the output's reader went away")
+        _err(f"stopped watching ({why}) after {watcher.batches} batch{'es' if watcher.batches != 1 else ''}")
         raise typer.Exit(EXIT_OK) from None
 
 

@@ -106,16 +106,46 @@ def corpus_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def corpus_file_names(paths: Iterable[Path]) -> Iterator[str]:
     """``corpus_files`` as strings: making a ``Path`` of each file was most of
-    the cost of an update's scan of a folder of thousands of files."""
+    the cost of an update's scan of a folder of thousands of files.
+
+    Each file comes once, under the first name it is found by: a file named
+    twice, or named and also inside a folder named, or linked to from a folder,
+    would otherwise have every article rejected as a duplicate of itself.
+    """
+    seen: set[str] = set()
     for path in map(Path, paths):
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if _is_corpus_name(name):
-                        yield os.path.join(root, name)
-        else:
-            yield str(path)
+        found = _walk(str(path), os.path.realpath(path)) if path.is_dir() else [(str(path), os.path.realpath(path))]
+        for name, resolved in found:
+            if resolved not in seen:
+                seen.add(resolved)
+                yield name
+
+
+def _walk(folder: str, resolved: str) -> Iterator[tuple[str, str]]:
+    """The corpus files under ``folder`` (whose real path is ``resolved``), each
+    with its real path: a folder's files in name order, then its folders' (not
+    hidden ones, nor linked ones), as ``os.walk`` lists them.  The real path of
+    a file that is no link is its folder's joined with its name: resolving each
+    one would cost a system call a path component."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return  # as os.walk: a folder that cannot be listed is passed over
+    folders = []
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if is_folder:
+            if not entry.name.startswith(".") and not entry.is_symlink():
+                folders.append(entry)
+        elif _is_corpus_name(entry.name):
+            real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(resolved, entry.name)
+            yield entry.path, real
+    for entry in folders:
+        yield from _walk(entry.path, os.path.join(resolved, entry.name))
 
 
 def read_corpus(
@@ -292,42 +322,77 @@ def _parse_jsonl_line(raw: bytes, where: str, lineno: int, on_reject: RejectHand
     if not isinstance(record, dict):
         reject("not a JSON object")
         return None
-    article_id = record.get("id")
-    if isinstance(article_id, bool) or not isinstance(article_id, (str, int)) or not str(article_id).strip():
-        reject("missing id")
-        return None
-    if not _encodable(str(article_id)):
-        reject("id holds a lone surrogate (\\ud800-\\udfff), which is no character")
-        return None
-    if len(str(article_id)) > MAX_ID_CHARS:
-        reject(f"id too long: over {MAX_ID_CHARS} characters")
+    article_id, problem = _json_id(record.get("id"))
+    if problem:
+        reject(problem)
         return None
     fields = {}
     for name in ("title", "body", "source", "url", "date"):
         value = record.get(name)
         if value is not None and not isinstance(value, str):
-            reject(f"{name} is not a string")
+            reject(f"{name} must be a string, got {_json_shown(value)}")
             return None
         if value and not _encodable(value):
             reject(f"{name} holds a lone surrogate (\\ud800-\\udfff), which is no character")
             return None
-        fields[name] = normalize_text(value).strip() if value else None
+        # A blank field is an absent one: a blank date leaves the article undated.
+        fields[name] = (normalize_text(value).strip() if value else None) or None
     if not fields["title"] and not fields["body"]:
         reject("empty article: no title and no body")
         return None
     date = fields["date"]
-    if date is not None and not is_valid_date(date[:10]):
-        reject(f"bad date {date!r}: expected YYYY-MM-DD")
+    day = None if date is None else day_of(date)
+    if date is not None and day is None:
+        reject(f"bad date {date!r}: expected YYYY-MM-DD, or an ISO date and time (2022-03-01T10:00:00+01:00)")
         return None
     return Article(
-        id=str(article_id).strip(),
+        id=article_id,
         title=fields["title"] or "",
         body=fields["body"] or "",
-        date=date[:10] if date else None,
+        date=day,
         source=fields["source"],
         url=fields["url"],
         origin=f"{where}:{lineno}",
     )
+
+
+def _json_id(value: object) -> tuple[str, str | None]:
+    """(the id, as text; what is wrong with it, or None).
+
+    An id is a string or an integer (``15`` reads as ``"15"``), taken as
+    written: it is what ``show``, ``id:`` and an update match exactly, so
+    spaces around it are refused rather than trimmed (``" 15 "`` and ``15``
+    would be two articles to every tool but this one), and so is a control
+    character (a tab or a line break would split the lines of ``--fields``,
+    ``--csv`` and ``files.json`` readers).  A float is refused even when whole
+    (``15.0``): it is not clear which text was meant.
+    """
+    if value is None:
+        return "", "missing id"
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return "", f"id must be a string or an integer, got {_json_shown(value)}"
+    text = str(value)
+    if not text.strip():
+        return "", "missing id: the id is blank"
+    if not _encodable(text):
+        return "", "id holds a lone surrogate (\\ud800-\\udfff), which is no character"
+    if len(text) > MAX_ID_CHARS:
+        return "", f"id too long: over {MAX_ID_CHARS} characters"
+    if text != text.strip():
+        return "", f"id {text!r} has spaces around it: ids are taken as written, write {text.strip()!r}"
+    if control := next((c for c in text if unicodedata.category(c) == "Cc"), None):
+        return "", f"id {text!r} holds a control character ({control!r})"
+    return text, None
+
+
+def _json_shown(value: object) -> str:
+    """A JSON value as a rejection names it: itself when short, else its type."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    shown = json.dumps(value, ensure_ascii=False)
+    return shown if len(shown) <= 40 else f"a {type(value).__name__}"
 
 
 def _encodable(text: str) -> bool:
@@ -344,3 +409,26 @@ def is_valid_date(text: str) -> bool:
         return _dt.date.fromisoformat(text).isoformat() == text
     except ValueError:
         return False
+
+
+def day_of(text: str) -> str | None:
+    """The day (YYYY-MM-DD) of a date or an ISO 8601 date and time, or None.
+
+    Feeds and CMS exports date articles to the second (``2022-03-01T10:00:00``,
+    ``2022-03-01 10:00:00Z``, ``…+01:00``); searchkit dates by the day, and
+    keeps the day as written, in the publisher's time zone: an article of
+    ``2022-03-01T23:30:00-05:00`` is of 1 March where it was published, though
+    it was 2 March in Paris.  Anything else after the day (``2022-03-01abc``,
+    an hour 25) is not a date.
+    """
+    day, clock = text[:10], text[10:]
+    if not is_valid_date(day):
+        return None
+    if clock:
+        if clock[0] not in "Tt ":
+            return None
+        try:
+            _dt.datetime.fromisoformat(f"{day}T{clock[1:]}")
+        except ValueError:
+            return None
+    return day

@@ -103,6 +103,7 @@ def build_index(
     only = None if only is None else [Path(p) for p in only]
     gone = [Path(p) for p in gone]
     check_wait(wait)
+    engine.check_settings()
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         # Refused before the lock is taken: an update from a mistyped path

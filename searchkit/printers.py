@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import json
 import os
 import sys
@@ -146,6 +147,16 @@ def printer(chosen: Output, stream: IO[str] | None = None) -> Printer:
 # --- for people --------------------------------------------------------------------------
 
 
+class _Console(Console):
+    """Rich's console, but a reader that went away (``| head -1``) is the
+    CLI's to handle (``cli._user_errors``): Rich's own handling exits 1, which
+    is searchkit's code for "no hits"."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # nothing more to print, as Rich does
+        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
+
+
 def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
     """A console for ``color`` "auto", "always" or "never".
 
@@ -160,10 +171,10 @@ def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
     if color == "always":
         # The option wins over NO_COLOR, and over a TERM=dumb that would make Rich drop every style.
         styled = {"file": stream, "force_terminal": True, "no_color": False, "highlight": False, "emoji": False}
-        console = Console(**styled)
-        return console if console.color_system is not None else Console(**styled, color_system="standard")
+        console = _Console(**styled)
+        return console if console.color_system is not None else _Console(**styled, color_system="standard")
     plain = color == "never" or os.environ.get("NO_COLOR") or not stream.isatty()
-    return Console(
+    return _Console(
         file=stream,
         highlight=False,
         emoji=False,

@@ -7,6 +7,7 @@ Syntax (documented in the README and ``searchkit search --help``)::
     -gaza   NOT gaza         without (also SAUF)
     "conseil de sécurité"    exact phrase (also « guillemets »)
     title:zelensky           in the title only (title:"..." too)
+    title:(kiev OR kyiv)     a field for every word of a group (any field)
     ukrain*                  prefix
     choigu~  choigu~1        fuzzy, for typos
     =Kiev                    that spelling only (accents and case folded): not Kyiv
@@ -233,14 +234,24 @@ def _tokens(text: str) -> list[_Token]:
                         raise QueryError(f"unbalanced quote {text[i]}: no closing {_QUOTES[text[i]]}", i + 1)
                     tokens.append(_Token("phrase", text[i + 1 : end], i + 1, field))
                     i = end + 1
+                elif i < n and text[i] == "(":
+                    tokens.append(_Token("open", f"{field}:(", start + 1, field))
+                    i += 1
                 else:
-                    raise QueryError(f"nothing after {field}:", start + 1)
+                    raise QueryError(
+                        f'nothing after {field}: (write {field}:word, {field}:"a phrase" or {field}:(a OR b), '
+                        "with no space after the colon)",
+                        start + 1,
+                    )
             elif word in _OPERATORS:
                 tokens.append(_Token("op", _OPERATORS[word], start + 1))
             elif (proximity := _PROXIMITY.match(word)) and (proximity.group(1) or proximity.group(2) in _UNITS):
                 tokens.append(_Token("near", word, start + 1, value=_proximity(word, proximity, start + 1)))
             elif (atleast := _ATLEAST.match(word)) and i < n and text[i] == "(":
                 tokens.append(_Token("atleast", word, start + 1, value=(_count(word, atleast.group(1), start + 1),)))
+            elif atleast and atleast.group(1).isdigit() and text[i:].lstrip().startswith("("):
+                # Else searched as a plain word "atleast3", and its group as the query's other words.
+                raise QueryError(f"{word}: no space before its parenthesis: {word}(ukraine)", start + 1)
             else:
                 tokens.append(_Token("word", word, start + 1))
     return tokens
@@ -293,6 +304,7 @@ class _Parser:
         self.tokens = _tokens(text)
         self.at = 0
         self.depth = 0  #: parentheses and negations open around the current token
+        self.field: str | None = None  #: the field of the ``title:( … )`` group open around the current token
         self.counts = {"word": 0, "fuzzy": 0, "prefix": 0}
 
     def count(self, kind: str, token: _Token, many: int = 1) -> None:
@@ -406,19 +418,39 @@ class _Parser:
             return self.atleast(token)
         if token.kind == "open":
             return self.group(token)
+        token = self.in_field(token)
         if token.kind == "phrase":
             return self.phrase(token)
         return self.word(token)
 
+    def in_field(self, token: _Token) -> _Token:
+        """A word or phrase inside a ``title:( … )`` group, in that field:
+        ``title:(kiev OR kyiv)`` is ``title:kiev OR title:kyiv``."""
+        if self.field is None or token.field == self.field:
+            return token
+        if token.field is not None:
+            raise QueryError(f"{token.field}: inside {self.field}:( … ): one field at a time", token.column)
+        return dataclasses.replace(token, field=self.field)
+
     def group(self, opening: _Token) -> Node:
-        """What is inside the parentheses that ``opening`` opened, and its closing one."""
+        """What is inside the parentheses that ``opening`` opened (``(`` or
+        ``title:(``, whose field every word inside takes), and its closing one."""
+        following = self.peek()
+        if following is None:
+            raise QueryError(f"unbalanced parenthesis: {opening.text} with no )", opening.column)
+        if following.kind == "close":
+            raise QueryError(f"{opening.text}) holds nothing: put words inside the parentheses", opening.column)
+        if opening.field is not None and self.field not in (None, opening.field):
+            raise QueryError(f"{opening.text} inside {self.field}:( … ): one field at a time", opening.column)
         self.nest(opening)
+        outer, self.field = self.field, opening.field or self.field
         node = self.or_expr()
         close = self.peek()
         if close is None or close.kind != "close":
-            raise QueryError("unbalanced parenthesis: ( with no )", opening.column)
+            raise QueryError(f"unbalanced parenthesis: {opening.text} with no )", opening.column)
         self.take()
         self.depth -= 1
+        self.field = outer
         return node
 
     def atleast(self, token: _Token) -> AtLeast:

@@ -208,6 +208,56 @@ def test_exit_code_0_with_hits_and_1_without(news_index):
     assert "0 articles" in nothing.stdout and nothing.stderr == ""
 
 
+def run_with_closed_stdout(*args: str) -> subprocess.CompletedProcess:
+    """``searchkit ARGS | head -0``: stdout a pipe whose reader is already gone."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "searchkit", *args],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(writer)
+
+
+@pytest.mark.parametrize("output", [[], ["--jsonl"]], ids=["plain", "jsonl"])
+def test_a_reader_that_went_away_keeps_the_exit_code_of_the_search(news_index, output):
+    """`search X | head -1` is not "no hits": Rich's own handling of the closed pipe exited 1."""
+    found = run_with_closed_stdout("search", "choigou", "--index", str(news_index), *output)
+    assert (found.returncode, found.stderr) == (0, "")
+    nothing = run_with_closed_stdout("search", "hippopotame", "--index", str(news_index))
+    assert (nothing.returncode, nothing.stderr) == (1, "")
+
+
+def test_a_watcher_whose_reader_went_away_stops_cleanly(tmp_path):
+    corpus = write_jsonl(tmp_path / "news.jsonl", NEWS[:1])
+    done = run_with_closed_stdout("index", str(corpus), "--index", str(tmp_path / "index"), "--watch", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "stopped watching (the output's reader went away) after 1 batch" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+@pytest.mark.parametrize(("query", "code"), [("choigou (", 2), ("choigou", 4)], ids=["bad-query", "no-index"])
+def test_an_error_line_that_cannot_be_written_keeps_the_exit_code(news_index, tmp_path, query, code):
+    index_dir = news_index if code == 2 else tmp_path / "nowhere"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "searchkit", "search", query, "--index", str(index_dir)],
+            stdout=subprocess.PIPE,
+            stderr=full,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == code
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [

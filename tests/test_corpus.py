@@ -315,6 +315,19 @@ def test_paths_are_read_in_the_order_given(tmp_path):
     assert ids(articles) == ["30", "31", "40", "10"]
 
 
+def test_a_file_found_by_several_names_is_read_once_under_the_first(tmp_path):
+    corpus = make_mixed_folder(tmp_path)
+    (corpus / "sub" / "link.jsonl").symlink_to(corpus / "b.jsonl")
+    (tmp_path / "alias").symlink_to(corpus / "sub", target_is_directory=True)
+
+    named = [corpus / "b.jsonl", corpus, corpus / "sub" / ".." / "b.jsonl", tmp_path / "alias", corpus / "b.jsonl"]
+    articles, rejections = read_paths(*named)
+
+    assert rejections == [], [str(r) for r in rejections]
+    assert ids(articles) == ["20", "21", "10", "30", "31", "40"]
+    assert articles[0].origin == f"{corpus / 'b.jsonl'}:1"
+
+
 def test_a_file_named_explicitly_is_read_whatever_its_suffix(tmp_path):
     path = write_native(tmp_path / "article.md", "Titre", 5, "Corps.")
 
@@ -506,10 +519,25 @@ def test_missing_path_is_one_rejection(tmp_path):
     [
         pytest.param(b'{"title": "Sans id", "body": "x"}', "missing id", id="no-id"),
         pytest.param(b'{"id": null, "title": "t", "body": "x"}', "missing id", id="null-id"),
-        pytest.param(b'{"id": "  ", "title": "t", "body": "x"}', "missing id", id="blank-id"),
-        pytest.param(b'{"id": true, "title": "t", "body": "x"}', "missing id", id="bool-id"),
-        pytest.param(b'{"id": 1.5, "title": "t", "body": "x"}', "missing id", id="float-id"),
-        pytest.param(b'{"id": ["9"], "title": "t", "body": "x"}', "missing id", id="list-id"),
+        pytest.param(b'{"id": "  ", "title": "t", "body": "x"}', "missing id: the id is blank", id="blank-id"),
+        pytest.param(
+            b'{"id": true, "title": "t", "body": "x"}', "id must be a string or an integer, got true", id="bool-id"
+        ),
+        pytest.param(
+            b'{"id": 1.5, "title": "t", "body": "x"}', "id must be a string or an integer, got 1.5", id="float-id"
+        ),
+        pytest.param(
+            b'{"id": 9.0, "title": "t", "body": "x"}', "id must be a string or an integer, got 9.0", id="whole-float"
+        ),
+        pytest.param(
+            b'{"id": ["9"], "title": "t", "body": "x"}', "id must be a string or an integer, got a list", id="list-id"
+        ),
+        pytest.param(b'{"id": {"n": 9}, "title": "t", "body": "x"}', "got an object", id="object-id"),
+        pytest.param(b'{"id": " 9 ", "title": "t", "body": "x"}', "id ' 9 ' has spaces around it", id="padded-id"),
+        pytest.param(b'{"id": "9\\t", "title": "t", "body": "x"}', "has spaces around it", id="tab-after-id"),
+        pytest.param(
+            b'{"id": "9\\n10", "title": "t", "body": "x"}', "id '9\\n10' holds a control character", id="newline-in-id"
+        ),
         pytest.param(b'{"id": "9", "title": "coup', "not valid JSON", id="truncated-json"),
         pytest.param(b"{id: 9}", "not valid JSON", id="unquoted-key"),
         pytest.param(b'["9", "t", "x"]', "not a JSON object", id="array"),
@@ -520,14 +548,22 @@ def test_missing_path_is_one_rejection(tmp_path):
         pytest.param(b'{"id": "9", "title": "", "body": ""}', "empty article", id="empty-strings"),
         pytest.param(b'{"id": "9"}', "empty article", id="only-id"),
         pytest.param(b'{"id": "9", "title": "  ", "body": "\\n\\t"}', "empty article", id="whitespace"),
-        pytest.param(b'{"id": "9", "title": 5, "body": "x"}', "title is not a string", id="numeric-title"),
-        pytest.param(b'{"id": "9", "title": "t", "body": ["x"]}', "body is not a string", id="list-body"),
+        pytest.param(b'{"id": "9", "title": 5, "body": "x"}', "title must be a string, got 5", id="numeric-title"),
+        pytest.param(b'{"id": "9", "title": "t", "body": ["x"]}', "body must be a string, got a list", id="list-body"),
+        pytest.param(
+            b'{"id": "9", "title": "t", "source": false}', "source must be a string, got false", id="bool-source"
+        ),
         pytest.param(b'{"id": "9", "title": "t", "date": "2022-13-01"}', "bad date", id="month-13"),
         pytest.param(b'{"id": "9", "title": "t", "date": "2022-02-30"}', "bad date", id="february-30"),
         pytest.param(b'{"id": "9", "title": "t", "date": "01/03/2022"}', "bad date", id="french-order"),
         pytest.param(b'{"id": "9", "title": "t", "date": "20220301"}', "bad date", id="no-dashes"),
         pytest.param(b'{"id": "9", "title": "t", "date": "hier"}', "bad date", id="word"),
-        pytest.param(b'{"id": "9", "title": "t", "date": 20220301}', "date is not a string", id="numeric-date"),
+        pytest.param(b'{"id": "9", "title": "t", "date": "2022-03-01abc"}', "bad date '2022-03-01abc'", id="tail"),
+        pytest.param(b'{"id": "9", "title": "t", "date": "2022-03-01T25:00"}', "bad date", id="hour-25"),
+        pytest.param(b'{"id": "9", "title": "t", "date": "2022-03-01/02"}', "bad date", id="slash-tail"),
+        pytest.param(
+            b'{"id": "9", "title": "t", "date": 20220301}', "date must be a string, got 20220301", id="numeric-date"
+        ),
     ],
 )
 def test_bad_jsonl_line_is_one_rejection_with_its_line(tmp_path, line, reason):
@@ -541,6 +577,56 @@ def test_bad_jsonl_line_is_one_rejection_with_its_line(tmp_path, line, reason):
     assert reason in rejection.reason
     assert str(rejection).startswith(f"{path}:3: ")
     assert ids(articles) == GOOD_IDS
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        pytest.param(15, "15", id="integer"),
+        pytest.param(0, "0", id="zero"),
+        pytest.param(-3, "-3", id="negative"),
+        pytest.param(347229279346511, "347229279346511", id="wikinews-sized"),
+        pytest.param("a b", "a b", id="inner-space-kept"),
+    ],
+)
+def test_jsonl_integer_ids_read_as_their_digits_and_strings_as_written(tmp_path, written, read):
+    path = write_jsonl(tmp_path / "a.jsonl", [article(written, "x")])
+
+    articles, rejections = read_one(path)
+
+    assert rejections == []
+    assert ids(articles) == [read]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2022-03-01T10:00:00",
+        "2022-03-01T10:00",
+        "2022-03-01 10:00:00",
+        "2022-03-01T10:00:00Z",
+        "2022-03-01T10:00:00.250+01:00",
+        "2022-03-01T23:30:00-05:00",  # 2 March in Paris: the day as the publisher wrote it is kept
+        "  2022-03-01  ",
+    ],
+)
+def test_jsonl_iso_date_and_time_keeps_the_day_as_written(tmp_path, written):
+    path = write_jsonl(tmp_path / "a.jsonl", [article("1", "x", date=written)])
+
+    articles, rejections = read_one(path)
+
+    assert rejections == []
+    assert [a.date for a in articles] == ["2022-03-01"]
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_jsonl_blank_date_is_undated(tmp_path, blank):
+    path = write_jsonl(tmp_path / "a.jsonl", [article("1", "x", date=blank)])
+
+    articles, rejections = read_one(path)
+
+    assert rejections == []
+    assert [a.date for a in articles] == [None]
 
 
 def test_bad_date_reason_quotes_the_date(tmp_path):
@@ -709,6 +795,17 @@ def test_cli_index_clean_corpus_exits_zero(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["rejected"] == []
     assert rejection_lines(result.stderr) == []
+
+
+def test_cli_index_of_the_same_file_named_twice_reads_it_once(tmp_path):
+    corpus = tmp_path / "corpus"
+    write_good_neighbours(corpus)
+    named = str(corpus / "a-good.jsonl")
+
+    result = run_cli("index", named, named, str(corpus), "--index", str(tmp_path / "index"), "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["documents"] == len(GOOD_IDS)
 
 
 def test_cli_index_missing_path_fails_without_traceback(tmp_path):

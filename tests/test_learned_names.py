@@ -14,7 +14,9 @@ import pytest
 from helpers import article, open_live, run_cli, write_jsonl
 
 from searchkit.analysis import fold
+from searchkit.errors import UsageError
 from searchkit.indexing import build_index
+from searchkit.names.aliases import find_aliases, load_aliases
 from searchkit.names.keys import edit_distance, skeleton
 from searchkit.names.table import Variants, table_facts
 from searchkit.search import SearchOptions, search
@@ -149,6 +151,41 @@ def test_alias_file_given_on_the_command_line_and_its_errors(tmp_path: Path) -> 
     aliases.write_text('merge = [["Petkov Peskov"]]\n', encoding="utf-8")
     bad = run_cli("index", str(folder), "--index", str(tmp_path / "index"), "--aliases", str(aliases))
     assert bad.returncode == 2 and "alias file" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("written", "says"),
+    [
+        ('merge = [["Trump", 5]]', "merge entry 1 holds 5, which is not a string: quote each spelling"),
+        ('split = [["Fatah", true]]', "split entry 1 holds true, which is not a string"),
+        ('merge = [["Trump", ["Donald"]]]', "merge entry 1 holds a list, which is not a string"),
+        (
+            'merge = [["Kadhafi", "Gaddafi"], "Trump"]',
+            'merge entry 2 must be a list of spellings (["Kadhafi", "Gaddafi"]), not \'Trump\'',
+        ),
+        ('merge = [["Trump"]]', "merge entry 1 must list two spellings or more, not 1"),
+        ('merge = [["Trump", "TRUMP"]]', "merge entry 1: Trump, TRUMP are one spelling once accents and case"),
+        ('merge = "Trump"', "merge must be a list of lists of spellings"),
+        ('merge = [["Petkov Peskov"]]', "merge entry 1: 'Petkov Peskov' is not one word"),
+    ],
+)
+def test_alias_file_errors_say_what_is_wrong_in_the_entry(tmp_path: Path, written: str, says: str) -> None:
+    aliases = tmp_path / "aliases.toml"
+    aliases.write_text(written + "\n", encoding="utf-8")
+    with pytest.raises(UsageError) as raised:
+        load_aliases(aliases)
+    assert says in str(raised.value)
+    assert str(raised.value).startswith(f"alias file {aliases}: ")
+
+
+def test_alias_file_given_as_a_folder_says_it_is_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"is a folder: give the TOML file itself$"):
+        find_aliases([], tmp_path)
+    (tmp_path / "aliases.toml").write_text("", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"is a folder: give the TOML file itself \(--aliases .*aliases.toml\?\)"):
+        find_aliases([], tmp_path)
+    with pytest.raises(UsageError, match="no such alias file"):
+        find_aliases([], tmp_path / "nope.toml")
 
 
 def test_names_lists_each_spelling_with_its_source_and_evidence(learned: Path) -> None:

@@ -224,6 +224,12 @@ def test_lead_is_the_title_or_the_first_paragraph(index):
     assert ids(index, "inflation") >= {"l1", "l2", "l3"}
 
 
+def test_lead_of_a_group_is_the_lead_of_each_word(index):
+    assert ids(index, "lead:(inflation OR gouvernement)") == ids(index, "lead:inflation OR lead:gouvernement")
+    assert ids(index, "lead:(inflation OR gouvernement)") == {"l1", "l2", "l3"}
+    assert ids(index, 'lead:(inflation -"record")') == {"l1"}
+
+
 # --- partial matching, highlighting, explanations --------------------------------------------------------
 
 
@@ -384,6 +390,7 @@ def test_cooccur_in_the_cli(index):
         ("a NEAR/5 b NEAR/5 c", 12, "one proximity at a time"),
         ("poutine NEAR/5 -macron", 9, "not a negation"),
         ("poutine NEAR/5 lead:macron", 9, "not lead:"),
+        ("lead:(poutine NEAR/5 macron)", 15, "not lead:"),
         ("atleast(ukraine)", 1, "give the number of mentions"),
         ("atleast0(ukraine)", 1, "from 1 to 1,000"),
         ("kiev atleast3()", 6, "needs a word inside its parentheses"),

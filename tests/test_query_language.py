@@ -53,6 +53,13 @@ def word(text: str, field: str | None = None) -> Word:
             And((Or((word("kiev"), word("kyiv"))), Not(word("russie")))),
         ),
         ("NOT (iran OR irak)", Not(Or((word("iran"), word("irak"))))),
+        # a field before a group is the field of every word inside it
+        ("title:(kiev OR kyiv)", Or((word("kiev", "title"), word("kyiv", "title")))),
+        ("lead:(Macron OR Poutine)", Or((word("Macron", "lead"), word("Poutine", "lead")))),
+        ('title:(kiev -"mer noire")', And((word("kiev", "title"), Not(Phrase("mer noire", "title"))))),
+        ("title:(title:kiev)", word("kiev", "title")),
+        ("date:(2020 OR 2022)", Or((Filter("date", "2020"), Filter("date", "2022")))),
+        ("source:(monde OR afp)", Or((Filter("source", "monde"), Filter("source", "afp")))),
     ],
 )
 def test_each_form_parses_to_its_tree(query, tree):
@@ -92,6 +99,15 @@ def test_decomposed_accents_parse_like_composed_ones():
         ("date:2022-03-01..2022-13", 6, "bad date '2022-13'"),
         ("date:..", 6, "start or an end"),
         ("title:", 1, "nothing after title:"),
+        ("lead: inflation", 1, 'write lead:word, lead:"a phrase" or lead:(a OR b), with no space'),
+        ("source:((", 9, "unbalanced parenthesis: ( with no )"),
+        ("iran (", 6, "unbalanced parenthesis: ( with no )"),
+        ("title:(kiev", 1, "unbalanced parenthesis: title:( with no )"),
+        ("iran ()", 6, "() holds nothing"),
+        ("source:()", 1, "source:() holds nothing"),
+        ("title:(lead:kiev)", 13, "lead: inside title:( … ): one field at a time"),
+        ("title:(a body:(b))", 10, "body:( inside title:( … ): one field at a time"),
+        ("atleast3 (ukraine)", 1, "atleast3: no space before its parenthesis"),
         ("OR", 1, "OR"),
         ("iran OR", 6, "OR"),
         ("NOT", 1, "NOT needs a word"),
@@ -227,6 +243,12 @@ def found(index_dir: Path, query: str) -> set[str]:
         ("source:ÉCHANTILLON", {"teheran"}),
         ("source:echantillon", {"teheran"}),
         ("choigou source:afp", {"choigu"}),
+        # a field on a group
+        ("title:(ukraine OR zelensky)", {"ukraine", "kyiv"}),
+        ("title:(kiev OR kyiv) -russie", {"kyiv"}),
+        ("(date:2021 OR date:2024) title:(kiev OR accord)", {"kiev-russie", "teheran"}),
+        ("date:(2021 OR 2024)", {"kiev-russie", "teheran"}),
+        ("source:(monde OR wikinews)", {"choigou", "shoigu", "ukraine"}),
     ],
 )
 def test_each_form_finds_the_right_articles(index_dir, query, expected):

@@ -112,6 +112,16 @@ def test_a_bad_writer_memory_is_one_line_and_changes_nothing(value, tmp_path):
     assert {p.name for p in index_dir.glob("gen-*")} == {live.strip()}
 
 
+@pytest.mark.parametrize("value", ["lots", "0"])
+def test_a_bad_writer_memory_is_refused_even_by_an_update_with_nothing_to_write(value, tmp_path):
+    corpus = write_jsonl(tmp_path / "articles.jsonl", generated_articles(3))
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    done = run_cli("index", str(corpus), "--index", str(index_dir), env={"SEARCHKIT_WRITER_MB": value})
+    assert done.returncode == 2
+    assert "SEARCHKIT_WRITER_MB" in one_error_line(done.stderr)
+
+
 @pytest.mark.skipif(PROCS < 2, reason="one core: no multiprocess writer")
 def test_updates_merge_their_own_small_segments_never_the_rebuilds(corpus, tmp_path, monkeypatch):
     """Whoosh's merge policy, past twenty-odd segments, made a one-article update

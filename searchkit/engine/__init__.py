@@ -155,6 +155,11 @@ class Engine(Protocol):
     #: From this many articles on, a rebuild may use several processes.
     parallel_threshold: int
 
+    def check_settings(self) -> None:
+        """A ``UsageError`` for a bad setting of the engine (an environment
+        variable), checked by every ``index`` run before it takes the lock:
+        a run with nothing to write would otherwise never read it."""
+
     def damage(self, generation: Path, facts: dict) -> str | None: ...
     def commit_facts(self, generation: Path, previous: dict) -> dict: ...
     def verify_files(self, generation: Path, facts: dict, on_file: Callable[[str, int], None]) -> list[str]: ...

@@ -182,6 +182,9 @@ class WhooshEngine:
 
     parallel_threshold = PARALLEL_THRESHOLD
 
+    def check_settings(self) -> None:
+        writer_mb()
+
     def reading(self, index_dir: Path):
         return reading(index_dir)
 

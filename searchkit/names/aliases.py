@@ -49,8 +49,14 @@ NO_ALIASES = Aliases()
 def find_aliases(paths: list[Path], given: Path | None = None) -> Path | None:
     """The alias file to apply: ``given``, else ``aliases.toml`` beside the first corpus path, if any."""
     if given is not None:
-        if not given.is_file():
+        if given.is_dir():
+            inside = given / ALIASES_FILE
+            hint = f" (--aliases {inside}?)" if inside.is_file() else ""
+            raise UsageError(f"alias file {given} is a folder: give the TOML file itself{hint}")
+        if not given.exists():
             raise UsageError(f"no such alias file: {given}")
+        if not given.is_file():
+            raise UsageError(f"alias file {given} is not a regular file (a pipe, socket or device)")
         return given
     if not paths:
         return None
@@ -82,16 +88,43 @@ def load_aliases(path: Path | None) -> Aliases:
 def _entries(document: dict, name: str, path: Path) -> tuple[tuple[str, ...], ...]:
     entries = document.get(name, [])
     if not isinstance(entries, list):
-        raise UsageError(f"alias file {path}: {name} must be a list of lists of spellings")
+        raise UsageError(
+            f'alias file {path}: {name} must be a list of lists of spellings ([["Kadhafi", "Gaddafi"]]), '
+            f"not {_shown(entries)}"
+        )
     found = []
     for number, entry in enumerate(entries, 1):
-        if not isinstance(entry, list) or len(entry) < 2 or not all(isinstance(s, str) for s in entry):
-            raise UsageError(f"alias file {path}: {name} entry {number} must list two spellings or more")
+        where = f"alias file {path}: {name} entry {number}"
+        if not isinstance(entry, list):
+            raise UsageError(f'{where} must be a list of spellings (["Kadhafi", "Gaddafi"]), not {_shown(entry)}')
         folded = []
         for spelling in entry:
+            if not isinstance(spelling, str):
+                raise UsageError(
+                    f'{where} holds {_shown(spelling)}, which is not a string: quote each spelling ("Trump")'
+                )
             word = fold(spelling)
             if not word or len(spelling.split()) != 1:
-                raise UsageError(f"alias file {path}: {name} entry {number}: {spelling!r} is not one word")
+                raise UsageError(f"{where}: {spelling!r} is not one word")
             folded.append(word)
-        found.append(tuple(dict.fromkeys(folded)))
+        distinct = tuple(dict.fromkeys(folded))
+        if len(entry) < 2:
+            raise UsageError(f"{where} must list two spellings or more, not {len(entry)}")
+        if len(distinct) < 2:
+            # An entry that merges nothing is a mistake about what it does, not a harmless line.
+            raise UsageError(f"{where}: {', '.join(entry)} are one spelling once accents and case are folded")
+        found.append(distinct)
     return tuple(found)
+
+
+def _shown(value: object) -> str:
+    """A TOML value as an error names it: a number, a date or a boolean as written, else its kind."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
