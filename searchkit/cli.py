@@ -6,8 +6,10 @@ a search do not pay for what they do not use.
 
 from __future__ import annotations
 
+import errno
 import functools
 import inspect
+import io
 import os
 import sys
 import typing
@@ -26,6 +28,7 @@ from .errors import (
     EXIT_INTERRUPTED,
     EXIT_NO_HITS,
     EXIT_OK,
+    EXIT_OUTPUT_FAILED,
     EXIT_REJECTED,
     EXIT_TERMINATED,
     SearchkitError,
@@ -170,10 +173,14 @@ def _err(message: str) -> None:
 
 
 def _silence(stream: typing.TextIO) -> None:
-    """Points ``stream``'s file descriptor at /dev/null, so that what it still
-    holds, and is given later, is dropped: the interpreter's last flush would
-    otherwise fail again and end the process with 120, whatever the command said."""
-    try:
+    """Drops what ``stream`` still holds, and is given later: the
+    interpreter's last flush would otherwise fail again and end the process
+    with 120, whatever the command said."""
+    raw = getattr(getattr(stream, "buffer", None), "raw", None)
+    if isinstance(raw, _WatchedStdout):
+        raw.silenced = True
+        return
+    try:  # another stream: its descriptor pointed at /dev/null
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, stream.fileno())
         os.close(devnull)
@@ -192,6 +199,7 @@ def _user_errors() -> Iterator[None]:
     """
     try:
         yield
+        sys.stdout.flush()  # a full disk under stdout fails here, inside, not in the interpreter's last flush
     except SearchkitError as error:
         _err(f"error: {error}")
         raise typer.Exit(error.exit_code) from None
@@ -205,14 +213,99 @@ def _user_errors() -> Iterator[None]:
         _silence(sys.stdout)
     except typer.Exit:
         raise
+    except OSError as error:
+        if not _output_failed():
+            _internal_error(error)
+        _silence(sys.stdout)
+        _err(f"error: cannot write the output: {error.strerror or error}")
+        raise typer.Exit(EXIT_OUTPUT_FAILED) from None
     except Exception as error:
-        if os.environ.get("SEARCHKIT_DEBUG"):
+        _internal_error(error)
+
+
+def _internal_error(error: Exception) -> NoReturn:
+    if os.environ.get("SEARCHKIT_DEBUG"):
+        raise error
+    _err(
+        f"internal error: {type(error).__name__}: {error} "
+        "(a bug in searchkit: SEARCHKIT_DEBUG=1 shows where; please report it)"
+    )
+    raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+
+
+def _output_failed() -> bool:
+    """Whether stdout can no longer be written (a full disk, a closed
+    descriptor, an I/O error): what an ``OSError`` without a file name,
+    raised while printing, came from."""
+    raw = getattr(sys.stdout, "buffer", None)
+    raw = getattr(raw, "raw", None)
+    if isinstance(raw, _WatchedStdout):
+        return raw.failure is not None
+    try:  # a stream of another kind (a test's): asked by writing what is left
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return True
+    return False
+
+
+class _WatchedStdout(io.RawIOBase):
+    """Descriptor 1 as searchkit writes it: remembers the error a write met,
+    so that a failed output is told from a bug, and once ``silenced`` drops
+    what it is given, so that the interpreter's last flush does not fail again
+    (and end the process with 120, whatever the command said).  ``fd`` None
+    stands for a stdout closed when searchkit started (``>&-``)."""
+
+    def __init__(self, fd: int | None) -> None:
+        super().__init__()
+        self._fd = fd
+        self.failure: OSError | None = None
+        self.silenced = False
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._fd is not None and os.isatty(self._fd)
+
+    def fileno(self) -> int:
+        if self._fd is None:
+            raise io.UnsupportedOperation("standard output is closed")
+        return self._fd
+
+    def write(self, data) -> int:
+        if self.silenced:
+            return len(data)
+        try:
+            if self._fd is None:
+                raise OSError(errno.EBADF, "standard output is closed")
+            return os.write(self._fd, data)
+        except OSError as error:
+            self.failure = error
             raise
-        _err(
-            f"internal error: {type(error).__name__}: {error} "
-            "(a bug in searchkit: SEARCHKIT_DEBUG=1 shows where; please report it)"
-        )
-        raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+
+
+def _watch_standard_streams() -> None:
+    """Puts stdout behind ``_WatchedStdout``, and keeps descriptors 0, 1 and
+    2 open: one closed when searchkit started would be reused by the next
+    file opened (an index's lock, a segment), and output meant for the
+    terminal written into it."""
+    closed = set()
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.add(fd)
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
+    if 2 in closed:
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="replace", line_buffering=True)
+    raw = _WatchedStdout(None if 1 in closed else 1)
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw), encoding=encoding, errors="replace", line_buffering=raw.isatty()
+    )
 
 
 # --- the one set of output options ---------------------------------------------------------
@@ -1044,6 +1137,7 @@ def _build_default(index_path: Path) -> None:
 
 
 def main() -> None:
+    _watch_standard_streams()
     # What the terminal's encoding cannot show (LC_ALL=C, PYTHONIOENCODING=ascii)
     # is replaced rather than fatal; JSON escapes it instead (render.dump_json).
     for stream in (sys.stdout, sys.stderr):

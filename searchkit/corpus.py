@@ -30,6 +30,10 @@ MAX_TITLE_CHARS = 1_000  #: a longer title is truncated likewise
 MAX_LINE_BYTES = 16 << 20  #: a longer JSON line is rejected, read past without holding it
 MAX_NATIVE_BYTES = 16 << 20  #: a larger native file is rejected unread
 MAX_ID_CHARS = 200  #: a longer id is rejected
+#: The years an article may be dated: a date outside them (9999-12-31, 0001-01-01)
+#: is a placeholder or a typo, and weeks and months at the ends of the calendar
+#: have no neighbours for a timeline to count in.
+DATE_YEARS = (1000, 2999)
 
 
 @dataclass(frozen=True)
@@ -344,6 +348,9 @@ def _parse_jsonl_line(raw: bytes, where: str, lineno: int, on_reject: RejectHand
     day = None if date is None else day_of(date)
     if date is not None and day is None:
         reject(f"bad date {date!r}: expected YYYY-MM-DD, or an ISO date and time (2022-03-01T10:00:00+01:00)")
+        return None
+    if day is not None and not DATE_YEARS[0] <= int(day[:4]) <= DATE_YEARS[1]:
+        reject(f"date {date!r} is outside the years {DATE_YEARS[0]} to {DATE_YEARS[1]} searchkit dates articles in")
         return None
     return Article(
         id=article_id,

@@ -12,6 +12,7 @@ EXIT_NO_HITS = 1
 EXIT_USAGE = 2
 EXIT_REJECTED = 3  #: indexing finished, but some input was rejected
 EXIT_INDEX_UNAVAILABLE = 4  #: missing, locked, outdated or damaged index; or it cannot be written
+EXIT_OUTPUT_FAILED = 4  #: the output cannot be written (a full disk, a closed stdout), as an index that cannot be
 EXIT_REFUSED = 5  #: an update that would remove most of the index, refused
 EXIT_INTERNAL_ERROR = 70  #: a bug in searchkit (EX_SOFTWARE); the message asks for a report
 EXIT_INTERRUPTED = 130  #: Ctrl-C (128 + SIGINT)

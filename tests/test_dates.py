@@ -241,3 +241,29 @@ def test_an_index_of_the_previous_schema_asks_for_a_rebuild_then_filters_dates(t
     assert done.returncode == 0, done.stderr
     ids, total = cli_ids(index_dir, "gouvernement date:2022")
     assert set(ids) == _between("2022-01-01", "2022-12-31") and total == 7
+
+
+def test_dates_outside_the_years_searchkit_dates_are_rejected_and_the_rest_kept(tmp_path):
+    """9999-12-31 and 0001-01-01 are placeholders; their weeks and months have
+    no neighbours in the calendar, and crashed the timeline's buckets."""
+    extremes = ["9999-12-31", "0001-01-01", "0999-12-31", "3000-01-01T00:00:00"]
+    corpus = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            article("ok", "Le budget de la ville.", date="2022-03-01"),
+            article("edge", "Le budget du royaume.", date="1000-01-01"),
+            *(article(f"x{n}", "Le budget ailleurs.", date=d) for n, d in enumerate(extremes)),
+        ],
+    )
+    index_dir = tmp_path / "index"
+    done = run_cli("index", str(corpus), "--index", str(index_dir))
+    assert done.returncode == 3, done.stderr
+    rejected = [line for line in done.stderr.splitlines() if line.startswith("searchkit: rejected")]
+    assert len(rejected) == len(extremes), done.stderr
+    assert all("outside the years 1000 to 2999" in line for line in rejected)
+    shown = run_cli("timeline", "budget", "--by", "year", "--json", "--index", str(index_dir))
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["queries"][0]["total"] == 2
+    for unit in ("day", "week", "month"):  # the first week and month of the calendar searchkit dates in
+        shown = run_cli("timeline", "budget", "--by", unit, "--until", "1000-02", "--index", str(index_dir))
+        assert shown.returncode == 0, (unit, shown.stderr)
