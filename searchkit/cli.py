@@ -504,13 +504,32 @@ def index(
             "wait": wait,
             "aliases": aliases,
         }
-        report = _build(paths or [DEFAULT_CORPUS_DIR], _index_dir(index_dir), options, quiet)
-        if json_output:
-            printer(Output("json")).report(report)
-        elif not quiet:
-            printer(Output("rich"), sys.stderr).report(report)
+        with _interrupt_after_commit(_index_dir(index_dir)):
+            report = _build(paths or [DEFAULT_CORPUS_DIR], _index_dir(index_dir), options, quiet)
+            if json_output:
+                printer(Output("json")).report(report)
+            elif not quiet:
+                printer(Output("rich"), sys.stderr).report(report)
     if report.rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+@contextmanager
+def _interrupt_after_commit(index_dir: Path) -> Iterator[None]:
+    """A Ctrl-C or SIGTERM that arrives once the run's commit (or swap) is
+    done ends the run with 0, not 130: the exit status says what happened to
+    the index, and it holds this run's articles.  What the run had left to do
+    (removing the previous generations, the vocabulary) the next run does."""
+    from .indexing import commit_point
+
+    before = commit_point(index_dir)
+    try:
+        yield
+    except (KeyboardInterrupt, Terminated):
+        if commit_point(index_dir) == before:
+            raise
+        _err("interrupted after the index was committed: it holds this run's articles")
+        raise typer.Exit(EXIT_OK) from None
 
 
 def _watch(

@@ -204,6 +204,18 @@ def build_index(
     return report
 
 
+def commit_point(index_dir: Path, engine: Engine | None = None) -> tuple[str, int] | None:
+    """Where the index stands: its live generation and that generation's
+    latest commit; None without one.  Compared before and after a run that
+    was interrupted, it says whether the run's commit (or swap) happened."""
+    engine = engine or default_engine()
+    try:
+        generation = g.current_generation(index_dir)
+        return None if generation is None else (generation.name, engine.latest_commit(generation))
+    except (IndexUnavailable, OSError):
+        return None
+
+
 @contextmanager
 def _writing(index_dir: Path) -> Iterator[None]:
     """Turns a failed write (full disk, read-only file system, no permission) into one line."""

@@ -436,8 +436,8 @@ EXIT = {signal.SIGKILL: -signal.SIGKILL, signal.SIGTERM: 143, signal.SIGINT: 130
 SAYS = {signal.SIGTERM: "searchkit: terminated", signal.SIGINT: "searchkit: interrupted"}
 
 
-def check_ended(proc: subprocess.Popen, sig: signal.Signals, stopped_at: str) -> None:
-    """The killed run ended as ``sig`` says, and no process of its session survives it."""
+def check_ended(proc: subprocess.Popen, sig: signal.Signals, stopped_at: str) -> str:
+    """No process of the killed run's session survives it; returns its stderr."""
     try:
         proc.wait(timeout=60)
     except subprocess.TimeoutExpired:
@@ -450,7 +450,16 @@ def check_ended(proc: subprocess.Popen, sig: signal.Signals, stopped_at: str) ->
         raise AssertionError(
             f"processes of the run killed by {sig.name} ({stopped_at}) survive it: {survivors} (pid: state)"
         ) from None
-    _, err = finish(proc, 30)
+    return finish(proc, 30)[1]
+
+
+def check_exit(proc: subprocess.Popen, sig: signal.Signals, stopped_at: str, err: str, state: str) -> None:
+    """The run's exit status says what happened: interrupted (130, 143) when
+    the index is as before, 0 when its commit or swap was done."""
+    if state == "after" and sig != signal.SIGKILL:
+        assert proc.returncode == 0, (stopped_at, proc.returncode, err)
+        assert err.strip().splitlines()[-1].startswith("searchkit: interrupted after the index was committed"), err
+        return
     assert proc.returncode == EXIT[sig], (stopped_at, proc.returncode, err)
     if sig in SAYS:
         assert "Traceback" not in err, err
@@ -561,11 +570,12 @@ def fault_run(
             # Whoosh's writer processes are running: they must not outlive the indexer either.
             assert len(session_processes(proc.pid)) >= 3, (stopped_at, session_processes(proc.pid))
         deliver(proc, sig)
-        check_ended(proc, sig, stopped_at)
+        err = check_ended(proc, sig, stopped_at)
     finally:
         kill_group(proc)
         finish(proc, 30)
     state = which(observe(index_dir), world, world.after_rebuild if rebuild else world.after_update)
+    check_exit(proc, sig, stopped_at, err, state)
     return stopped_at, state
 
 
@@ -622,6 +632,9 @@ REBUILD_CASES = [
     ("toc-temp", signal.SIGTERM),
     ("current-temp", signal.SIGTERM),
     ("writers-early", signal.SIGINT),
+    # Right after the swap: the new generation is live, so the run says so (exit 0), not "interrupted".
+    ("current", signal.SIGINT),
+    ("current", signal.SIGTERM),
 ]
 
 

@@ -199,7 +199,7 @@ class WhooshEngine:
         """
         # Listing the folder suffices here: a garbled table of contents is
         # found when it is opened, and opening it twice would cost every search.
-        latest = TOC._latest_generation(FileStorage(str(generation)), INDEX_NAME)
+        latest = self.latest_commit(generation)
         if latest < 0:
             return "its table of contents is missing"
         expected = facts.get("files")
@@ -229,6 +229,9 @@ class WhooshEngine:
             if entry.name == toc or (match and match.group(1) in names):
                 sizes[entry.name] = entry.stat().st_size
         return {"commit": commit, "files": sizes, "checksums": wq_checksums.checksums(generation, sizes, previous)}
+
+    def latest_commit(self, generation: Path) -> int:
+        return TOC._latest_generation(FileStorage(str(generation)), INDEX_NAME)
 
     def verify_files(self, generation: Path, facts: dict, on_file: Callable[[str, int], None]) -> list[str]:
         return wq_checksums.verify_all(generation, facts, on_file)
