@@ -76,8 +76,8 @@ CRASH_BEFORE_SAVE = "SEARCHKIT_TEST_CRASH_BEFORE_SAVE"
 def _locked(index_dir: Path):
     """The watchlist's own lock: a saved search is added or an alert saved by one process at a time.
 
-    Only in an index folder that exists: ``file_lock`` creates the folders of
-    its file, and a mistyped ``--index`` must be an error, not a new folder."""
+    Only in an index folder that exists: a mistyped ``--index`` must be an
+    error, not a new folder (``file_lock`` creates none for it either)."""
     _require_index(index_dir)
     return file_lock(index_dir / WATCHLIST_LOCK, LOCK_WAIT, f"the watchlist of {index_dir}")
 

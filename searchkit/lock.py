@@ -74,7 +74,7 @@ def writer_lock(index_dir: Path, wait: float = DEFAULT_LOCK_WAIT) -> Iterator[No
     (a file in its place, a read-only file system, ``.lock`` a folder).
     """
     check_wait(wait)
-    with file_lock(index_dir / LOCK_FILE, wait, f"index {index_dir}") as fd:
+    with file_lock(index_dir / LOCK_FILE, wait, f"index {index_dir}", create_folder=True) as fd:
         with contextlib.suppress(OSError):  # who holds it is a courtesy; a full disk must not stop the writer
             holder = f"pid {os.getpid()} on {socket.gethostname()} since {now()}"
             os.ftruncate(fd, 0)
@@ -85,12 +85,15 @@ def writer_lock(index_dir: Path, wait: float = DEFAULT_LOCK_WAIT) -> Iterator[No
 
 
 @contextlib.contextmanager
-def file_lock(path: Path, wait: float, what: str) -> Iterator[int]:
-    """An exclusive ``flock`` on ``path`` (created with its folder), waited for
-    up to ``wait`` seconds; yields its descriptor.  ``what`` names the thing
-    locked in the one-line errors (``index I``, ``the watchlist of I``)."""
+def file_lock(path: Path, wait: float, what: str, *, create_folder: bool = False) -> Iterator[int]:
+    """An exclusive ``flock`` on ``path``, waited for up to ``wait`` seconds;
+    yields its descriptor.  ``what`` names the thing locked in the one-line
+    errors (``index I``, ``the watchlist of I``).  The folder is created only
+    with ``create_folder`` (an index being built): a lock never makes a
+    mistyped path into a folder."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except OSError as error:
         if error.errno == errno.ELOOP:
