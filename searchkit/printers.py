@@ -27,7 +27,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import IO, Protocol
 
 from rich.console import Console
@@ -45,6 +47,7 @@ from .models import (
     Hit,
     IndexReport,
     IndexStats,
+    KwicLine,
     NameSpellings,
     SearchResult,
     Snippet,
@@ -158,10 +161,10 @@ def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
     if color == "always":
         # The option wins over NO_COLOR, and over a TERM=dumb that would make Rich drop every style.
         styled = {"file": stream, "force_terminal": True, "no_color": False, "highlight": False, "emoji": False}
-        console = Console(**styled)
-        return console if console.color_system is not None else Console(**styled, color_system="standard")
+        console = _Console(**styled)
+        return console if console.color_system is not None else _Console(**styled, color_system="standard")
     plain = color == "never" or os.environ.get("NO_COLOR") or not stream.isatty()
-    return Console(
+    return _Console(
         file=stream,
         highlight=False,
         emoji=False,
@@ -169,6 +172,15 @@ def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
         force_terminal=None if not plain else False,
         width=None if stream.isatty() else 100,
     )
+
+
+class _Console(Console):
+    """A Rich console that lets a closed pipe (``| head``) end the command as any
+    printer's does (``BrokenPipeError``: exit 0), where Rich's own exits with 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
 
 
 def _forced_color() -> bool:
@@ -215,7 +227,16 @@ class RichPrinter:
         self.console.print(render_timeline(found, self.console.width, _takes_unicode(self.console.file)))
 
     def concordance(self, found: Concordance) -> None:
-        self.console.print(render_concordance(found, self.console.width), soft_wrap=True)
+        """The lines as they are found, in columns as wide as the first ``ALIGNED_LINES`` need."""
+        self.console.print(concordance_head(found), soft_wrap=True)
+        noted = len(found.notes)
+        lines = iter(found.lines)
+        first = list(islice(lines, ALIGNED_LINES))
+        if first:
+            row = concordance_row(first, self.console.width)
+            for line in chain(first, lines):
+                self.console.print(row(line), soft_wrap=True)
+        self.console.print(concordance_tail(found, noted), soft_wrap=True)
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         self.console.print(render_cooccurrence(found))
@@ -446,7 +467,7 @@ class _Rows:
         self.table(wire.TIMELINE_COLUMNS, wire.timeline_rows(found), found.notes)
 
     def concordance(self, found: Concordance) -> None:
-        self.table(wire.KWIC_COLUMNS, [wire.kwic_line(line) for line in found.lines], found.notes)
+        self.table(wire.KWIC_COLUMNS, (wire.kwic_line(line) for line in found.lines), found.notes)
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         names = [wire.co_name(name, found.read) for name in found.names]
@@ -467,7 +488,9 @@ class _Rows:
             )
         return False
 
-    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
+    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
+        """A header (but for JSONL), then the ``rows``, each flushed as it comes (a streamed
+        view finds them as they are read), then the ``notes``, read once the rows are."""
         raise NotImplementedError
 
 
@@ -509,7 +532,19 @@ class JsonPrinter(_Machine):
         self._print(wire.timeline(found))
 
     def concordance(self, found: Concordance) -> None:
-        self._print(wire.concordance(found))
+        """One document still, its ``lines`` written each as it is found (and flushed), what
+        follows them once they are all read: the same text ``json.dumps`` would give."""
+        head = self._json(wire.concordance_head(found), indent=self.indent)
+        self.stream.write(head[: -len("\n}")] + ',\n  "lines": [')
+        written = 0
+        for line in found.lines:
+            item = self._json(wire.kwic_line(line), indent=self.indent).replace("\n", "\n    ")
+            self.stream.write(("," if written else "") + "\n    " + item)
+            self.stream.flush()
+            written += 1
+        tail = self._json(wire.concordance_tail(found), indent=self.indent)
+        self.stream.write(("\n  ]" if written else "]") + ",\n" + tail[len("{\n") :] + "\n")
+        self.stream.flush()
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         self._print(wire.cooccurrence(found))
@@ -523,9 +558,9 @@ class JsonlPrinter(_Rows, JsonPrinter):
 
     indent = None
 
-    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
+    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
         for row in rows:
-            self._print({name: row.get(name) for name in columns})
+            print(self._json({name: row.get(name) for name in columns}), file=self.stream, flush=True)
         for note in notes:
             _note(note)
 
@@ -582,10 +617,12 @@ class _Table(_Rows, _Machine):
 class CsvPrinter(_Table):
     """RFC 4180: a header row, then a row a hit, fields quoted where needed, CRLF line ends."""
 
-    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
+    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
         writer = csv.writer(self.stream, lineterminator="\r\n")
         writer.writerow(columns)
-        writer.writerows([self._cell(name, row.get(name)) for name in columns] for row in rows)
+        for row in rows:
+            writer.writerow([self._cell(name, row.get(name)) for name in columns])
+            self.stream.flush()
         for note in notes:
             _note(note)
 
@@ -608,10 +645,10 @@ class TsvPrinter(_Table):
     """The chosen ``--fields``, tab-separated, a line a hit, no header: for ``cut`` and ``awk``;
     a view's table (``--tsv``) with its header row."""
 
-    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
-        lines = [columns, *([self._cell(name, row.get(name)) for name in columns] for row in rows)]
+    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
+        lines = chain([columns], ([self._cell(name, row.get(name)) for name in columns] for row in rows))
         for line in lines:
-            print("\t".join(safe_text(cell, flat=True) for cell in line), file=self.stream)
+            print("\t".join(safe_text(cell, flat=True) for cell in line), file=self.stream, flush=True)
         for note in notes:
             _note(note)
 
@@ -706,30 +743,48 @@ def _percent(value: float | None) -> str:
     return f"{value * 100:.1f}%" if value >= 0.001 or not value else "<0.1%"
 
 
-def render_concordance(found: Concordance, width: int) -> Text:
-    """A line an occurrence: date and id, then the context either side of a centre column of keywords."""
-    lines = found.lines
+#: The lines a concordance's columns are fitted to; later ones are written in the same columns.
+ALIGNED_LINES = 100
+
+
+def concordance_head(found: Concordance) -> Text:
+    """What a concordance says before its lines: the query, its matching articles, where the count comes from."""
+    out = Text(f"Occurrences of {safe_text(found.query, flat=True)!r} in {_articles(found.articles)}", style="bold")
+    for note in found.notes:
+        out.append("\n" + safe_text(note, flat=True), style="dim")
+    return out
+
+
+def concordance_tail(found: Concordance, noted: int = 0) -> Text:
+    """What a concordance says after its lines: how many, from how many articles, and the
+    notes past the first ``noted`` (the head's)."""
     out = Text(
-        f"{len(lines):,} occurrence{'s' if len(lines) != 1 else ''} of {safe_text(found.query, flat=True)!r} "
+        f"{found.occurrences:,} occurrence{'s' if found.occurrences != 1 else ''} "
         f"in {found.read:,} of {_articles(found.articles)}",
         style="bold",
     )
-    for note in found.notes:
+    for note in found.notes[noted:]:
         out.append("\n" + safe_text(note, flat=True), style="dim")
-    if not lines:
-        return out
+    return out
+
+
+def concordance_row(lines: list[KwicLine], width: int) -> Callable[[KwicLine], Text]:
+    """A line an occurrence: date and id, then the context either side of a centre
+    column of keywords, the columns fitted to ``lines``."""
     id_width = min(16, max(len(line.id) for line in lines))
     keyword_width = min(30, max(len(line.keyword) for line in lines))
     lead = 10 + 1 + id_width + 2
     side = max(10, (width - lead - keyword_width - 2) // 2)
-    for line in lines:
-        row = Text("\n" + (line.date or "no date").ljust(10) + " ", style="dim")
-        row.append(safe_text(line.id, flat=True)[:id_width].ljust(id_width) + "  ", style="dim")
-        row.append(_clipped(safe_text(line.pre, flat=True), side, left=True).rjust(side) + " ")
-        row.append(safe_text(line.keyword, flat=True).ljust(keyword_width), style=HIGHLIGHT_STYLE)
-        row.append(" " + _clipped(safe_text(line.post, flat=True), side))
-        out.append_text(row)
-    return out
+
+    def row(line: KwicLine) -> Text:
+        shown = Text((line.date or "no date").ljust(10) + " ", style="dim")
+        shown.append(safe_text(line.id, flat=True)[:id_width].ljust(id_width) + "  ", style="dim")
+        shown.append(_clipped(safe_text(line.pre, flat=True), side, left=True).rjust(side) + " ")
+        shown.append(safe_text(line.keyword, flat=True).ljust(keyword_width), style=HIGHLIGHT_STYLE)
+        shown.append(" " + _clipped(safe_text(line.post, flat=True), side))
+        return shown
+
+    return row
 
 
 def _clipped(text: str, width: int, *, left: bool = False) -> str:
