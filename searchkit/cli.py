@@ -759,9 +759,14 @@ def cooccur(
     """
     from .cooccur import CooccurOptions
     from .cooccur import cooccur as names_alongside
+    from .printers import printer
+    from .search import Searcher
 
     options = CooccurOptions(limit=limit, min_articles=min_articles, sample=sample, **asdict(filters))
-    _show_view(chosen, index_dir, lambda searcher: names_alongside(searcher, query, options), "cooccurrence")
+    with _user_errors():
+        with _progress() as on_progress, Searcher(_ready_index(index_dir)) as searcher:
+            found = names_alongside(searcher, query, options, on_progress)
+        printer(chosen).cooccurrence(found)
 
 
 def _show_view(chosen: Output, index_dir: Path | None, view: Callable, method: str) -> None:
