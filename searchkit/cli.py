@@ -793,7 +793,11 @@ def _progress(shown: bool = True) -> Iterator[Progress | None]:
     from .printers import make_console
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=make_console(file=sys.stderr), transient=True) as progress:
+    # Rich would send what is printed to sys.stdout meanwhile to the bar's stderr: the lines stay on stdout.
+    bar = Progress(
+        *columns, console=make_console(file=sys.stderr), transient=True, redirect_stdout=False, redirect_stderr=False
+    )
+    with bar as progress:
         task = progress.add_task("", total=None)
 
         def advance(what: str, done: int, total: int) -> None:

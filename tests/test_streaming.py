@@ -6,7 +6,12 @@ machine is shared.  Peak memory is measured by ``bench/stream.py``, not here."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import signal
+import subprocess
+import sys
+import threading
 import time
 
 import pytest
@@ -98,3 +103,36 @@ def test_streamed_json_is_the_document_json_dumps_writes(make_index):
         assert done.stdout == json.dumps(found, indent=2, ensure_ascii=False) + "\n"
         assert found["occurrences"] == len(found["lines"]) == (5 if limit == "0" else 2)
         assert found["complete"] is (limit == "0")
+
+
+def test_a_progress_bar_on_a_terminal_stderr_leaves_every_line_on_stdout(many):
+    """With stderr a terminal and stdout a pipe, the bar is drawn on stderr and
+    every line still goes to stdout (Rich's bar would take what goes to sys.stdout)."""
+    args = ("kwic", BROAD, "--limit", "0", "--jsonl", "--index", str(many.dir))
+    piped = run_cli(*args)
+    terminal, stderr = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "searchkit", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
+    os.close(stderr)
+    drawn = bytearray()
+
+    def read_terminal() -> None:  # as it is written: a terminal nobody reads would block the run
+        while True:
+            try:
+                drawn.extend(os.read(terminal, 65536))
+            except OSError:  # the terminal's other end is closed: all read
+                return
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
+    out, _ = proc.communicate(timeout=120)
+    reader.join(timeout=30)
+    os.close(terminal)
+    assert proc.returncode == 0, drawn
+    assert out == piped.stdout and len(out.splitlines()) > 1000
+    assert "━".encode() in drawn and b"Traceback" not in drawn
