@@ -27,10 +27,10 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import IO, Protocol
+from typing import IO, Protocol, TypeVar
 
 from rich.console import Console
 from rich.panel import Panel
@@ -58,6 +58,7 @@ from .models import (
 )
 from .names.view import spelling_note
 
+T = TypeVar("T")
 HIGHLIGHT_STYLE = "bold black on yellow"
 #: The columns of ``--csv`` when ``--fields`` does not choose them.
 CSV_FIELDS = ("rank", "id", "title", "date", "source", "url", "origin", "score", "partial", "snippets")
@@ -234,8 +235,8 @@ class RichPrinter:
         first = list(islice(lines, ALIGNED_LINES))
         if first:
             row = concordance_row(first, self.console.width)
-            for line in chain(first, lines):
-                self.console.print(row(line), soft_wrap=True)
+            for written in in_time(chain(first, lines)):
+                self.console.print(Text("\n").join(row(line) for line in written), soft_wrap=True)
         self.console.print(concordance_tail(found, noted), soft_wrap=True)
 
     def cooccurrence(self, found: Cooccurrence) -> None:
@@ -489,9 +490,28 @@ class _Rows:
         return False
 
     def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
-        """A header (but for JSONL), then the ``rows``, each flushed as it comes (a streamed
-        view finds them as they are read), then the ``notes``, read once the rows are."""
+        """A header (but for JSONL), then the ``rows`` written as they come (``in_time``: a
+        streamed view finds them as it reads), then the ``notes``, read once the rows are."""
         raise NotImplementedError
+
+
+#: Seconds at most between two writes of a streamed view's lines, while they come.
+FLUSH_EVERY = 0.1
+
+
+def in_time(items: Iterable[T]) -> Iterator[list[T]]:
+    """``items`` in lists to write and flush: the first at once, then what came
+    in the last ``FLUSH_EVERY`` seconds.  ``| head -1`` gets its line as soon as
+    it is found; flushing each of 200,000 lines would cost a write each."""
+    written, last = [], None
+    for item in items:
+        written.append(item)
+        now = time.monotonic()
+        if last is None or now - last >= FLUSH_EVERY:
+            yield written
+            written, last = [], now
+    if written:
+        yield written
 
 
 def _note(note: str) -> None:
@@ -532,16 +552,17 @@ class JsonPrinter(_Machine):
         self._print(wire.timeline(found))
 
     def concordance(self, found: Concordance) -> None:
-        """One document still, its ``lines`` written each as it is found (and flushed), what
+        """One document still, its ``lines`` written as they are found (``in_time``), what
         follows them once they are all read: the same text ``json.dumps`` would give."""
         head = self._json(wire.concordance_head(found), indent=self.indent)
         self.stream.write(head[: -len("\n}")] + ',\n  "lines": [')
         written = 0
-        for line in found.lines:
-            item = self._json(wire.kwic_line(line), indent=self.indent).replace("\n", "\n    ")
-            self.stream.write(("," if written else "") + "\n    " + item)
+        for lines in in_time(found.lines):
+            for line in lines:
+                item = self._json(wire.kwic_line(line), indent=self.indent).replace("\n", "\n    ")
+                self.stream.write(("," if written else "") + "\n    " + item)
+                written += 1
             self.stream.flush()
-            written += 1
         tail = self._json(wire.concordance_tail(found), indent=self.indent)
         self.stream.write(("\n  ]" if written else "]") + ",\n" + tail[len("{\n") :] + "\n")
         self.stream.flush()
@@ -559,8 +580,10 @@ class JsonlPrinter(_Rows, JsonPrinter):
     indent = None
 
     def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
-        for row in rows:
-            print(self._json({name: row.get(name) for name in columns}), file=self.stream, flush=True)
+        for written in in_time(rows):
+            for row in written:
+                print(self._json({name: row.get(name) for name in columns}), file=self.stream)
+            self.stream.flush()
         for note in notes:
             _note(note)
 
@@ -620,8 +643,8 @@ class CsvPrinter(_Table):
     def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
         writer = csv.writer(self.stream, lineterminator="\r\n")
         writer.writerow(columns)
-        for row in rows:
-            writer.writerow([self._cell(name, row.get(name)) for name in columns])
+        for written in in_time(rows):
+            writer.writerows([self._cell(name, row.get(name)) for name in columns] for row in written)
             self.stream.flush()
         for note in notes:
             _note(note)
@@ -647,8 +670,10 @@ class TsvPrinter(_Table):
 
     def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
         lines = chain([columns], ([self._cell(name, row.get(name)) for name in columns] for row in rows))
-        for line in lines:
-            print("\t".join(safe_text(cell, flat=True) for cell in line), file=self.stream, flush=True)
+        for written in in_time(lines):
+            for line in written:
+                print("\t".join(safe_text(cell, flat=True) for cell in line), file=self.stream)
+            self.stream.flush()
         for note in notes:
             _note(note)
 
