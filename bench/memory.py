@@ -15,11 +15,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-_LAUNCHER = """
+#: Runs ``argv[2:]`` and writes to file ``argv[1]`` its peak resident memory in bytes and its CPU
+#: seconds (user and system), which a loaded machine inflates much less than wall time.
+LAUNCHER = """
 import os, subprocess, sys
 child = subprocess.Popen(sys.argv[2:])
 _, status, usage = os.wait4(child.pid, 0)
-open(sys.argv[1], "w").write(str(usage.ru_maxrss * 1024))  # kibibytes on Linux
+open(sys.argv[1], "w").write(f"{usage.ru_maxrss * 1024} {usage.ru_utime + usage.ru_stime}")  # KiB on Linux
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
@@ -37,11 +39,11 @@ def run_measured(args: list[str]) -> Measured:
     with tempfile.TemporaryDirectory() as work:
         peak_file = Path(work) / "peak"
         done = subprocess.run(
-            [sys.executable, "-c", _LAUNCHER, str(peak_file), *args],
+            [sys.executable, "-c", LAUNCHER, str(peak_file), *args],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
             check=False,
         )
-        peak = int(peak_file.read_text()) if peak_file.exists() else 0
+        peak = int(peak_file.read_text().split()[0]) if peak_file.exists() else 0
     return Measured(done.returncode, done.stdout, done.stderr, peak)

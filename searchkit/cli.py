@@ -38,7 +38,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .printers import Output
-    from .views import Filters
+    from .views import Filters, Progress
 
 
 class _OneLineUsageErrors(TyperGroup):
@@ -851,11 +851,18 @@ def kwic(
     quanteda's kwic columns: docname (the article id), date, from, to (word positions), pre, keyword, post.
     Exit codes: 0 listed, 1 no article matches, 2 usage.
     """
-    from .kwic import KwicOptions
-    from .kwic import kwic as concordance
+    from .kwic import KwicOptions, streamed
+    from .printers import printer
+    from .search import Searcher
 
     options = KwicOptions(width=width, limit=limit, sort=sort.value, **asdict(filters))
-    _show_view(chosen, index_dir, lambda searcher: concordance(searcher, query, options), "concordance")
+    # Lines are written as they are found; a bar on a terminal's stderr only when they go elsewhere.
+    with (
+        _user_errors(),
+        _progress(shown=not sys.stdout.isatty()) as on_progress,
+        Searcher(_ready_index(index_dir)) as searcher,
+    ):
+        printer(chosen).concordance(streamed(searcher, query, options, on_progress))
 
 
 @app.command()
@@ -887,9 +894,14 @@ def cooccur(
     """
     from .cooccur import CooccurOptions
     from .cooccur import cooccur as names_alongside
+    from .printers import printer
+    from .search import Searcher
 
     options = CooccurOptions(limit=limit, min_articles=min_articles, sample=sample, **asdict(filters))
-    _show_view(chosen, index_dir, lambda searcher: names_alongside(searcher, query, options), "cooccurrence")
+    with _user_errors():
+        with _progress() as on_progress, Searcher(_ready_index(index_dir)) as searcher:
+            found = names_alongside(searcher, query, options, on_progress)
+        printer(chosen).cooccurrence(found)
 
 
 def _show_view(chosen: Output, index_dir: Path | None, view: Callable, method: str) -> None:
@@ -902,6 +914,31 @@ def _show_view(chosen: Output, index_dir: Path | None, view: Callable, method: s
         with Searcher(_ready_index(index_dir)) as searcher:
             found = view(searcher)
         getattr(printer(chosen), method)(found)
+
+
+@contextmanager
+def _progress(shown: bool = True) -> Iterator[Progress | None]:
+    """A bar on stderr while a view reads articles, when stderr is a terminal (never in a
+    pipe or a log) and ``shown``; the view is handed ``None`` otherwise."""
+    if not shown or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .printers import make_console
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    # Rich would send what is printed to sys.stdout meanwhile to the bar's stderr: the lines stay on stdout.
+    bar = Progress(
+        *columns, console=make_console(file=sys.stderr), transient=True, redirect_stdout=False, redirect_stderr=False
+    )
+    with bar as progress:
+        task = progress.add_task("", total=None)
+
+        def advance(what: str, done: int, total: int) -> None:
+            progress.update(task, description=what, completed=done, total=total)
+
+        yield advance
 
 
 @app.command()

@@ -34,7 +34,7 @@ from .names.keys import name_key
 from .names.table import Variants
 from .names.view import spelling_note
 from .search import Searcher
-from .views import Filters, matched
+from .views import Filters, Progress, matched
 
 #: Names are read from at most this many matching articles, an even sample of them when more match.
 SAMPLE_ARTICLES = 1_000
@@ -49,12 +49,19 @@ class CooccurOptions(Filters):
     sample: int = SAMPLE_ARTICLES  #: matching articles read at most; 0 for all
 
 
-def cooccur(searcher: Searcher, text: str, options: CooccurOptions = CooccurOptions()) -> Cooccurrence:
-    """The names found in the articles matching ``text``; ``NoResults`` when none matches."""
+def cooccur(
+    searcher: Searcher, text: str, options: CooccurOptions = CooccurOptions(), on_progress: Progress | None = None
+) -> Cooccurrence:
+    """The names found in the articles matching ``text``; ``NoResults`` when none matches.
+
+    Each article's text is read, its names counted and the text let go: what
+    is held grows with the names found, not with the articles read, so
+    ``--sample 0`` costs time (a few milliseconds an article, then each name
+    listed counted in the whole index), not memory."""
     with searcher.opened() as (index, variants):
         found, _ = matched(index, variants, text, options)
         read = _even_sample(found.docs, options.sample)
-        articles, written = _names(index, read)
+        articles, written = _names(index, read, on_progress)
         own = {name_key(t.folded) for leaf in q.leaves(found.node) for t in query_terms(leaf.text)}
         ranked = sorted(
             (key for key, count in articles.items() if count >= options.min_articles and key not in own),
@@ -70,6 +77,8 @@ def cooccur(searcher: Searcher, text: str, options: CooccurOptions = CooccurOpti
                 cut = True
                 break
             names.append(_co_name(index, variants, key, written[key], articles[key], len(read)))
+            if on_progress is not None:
+                on_progress("counting names in the index", len(names), min(options.limit or len(ranked), len(ranked)))
         notes = []
         if len(read) < len(found.docs):
             notes.append(
@@ -121,11 +130,15 @@ def names_in(text: str) -> list[tuple[str, str]]:
     return [(text[start:end], "-".join(keys)) for start, end, keys in found]
 
 
-def _names(index: OpenIndex, docs: set[int]) -> tuple[Counter[str], dict[str, Counter[str]]]:
+def _names(
+    index: OpenIndex, docs: set[int], on_progress: Progress | None = None
+) -> tuple[Counter[str], dict[str, Counter[str]]]:
     """For each name key in ``docs``: the articles naming it, and its spellings as written, counted."""
     articles: Counter[str] = Counter()
     written: dict[str, Counter[str]] = defaultdict(Counter)
-    for docnum in docs:
+    for done, docnum in enumerate(sorted(docs), 1):
+        if on_progress is not None:
+            on_progress("reading names", done, len(docs))
         stored = index.stored(docnum)
         keys = set()
         for field in ("title", "body"):

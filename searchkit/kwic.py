@@ -12,7 +12,9 @@ context either side, cut at whole words.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from .analysis import SPELLING_MARK, WORD_PATTERN, WORDS, query_terms
 from .engine import OpenIndex
@@ -23,12 +25,15 @@ from .models import Concordance, KwicLine
 from .names.table import Variants
 from .names.view import spelling_note
 from .search import Searcher
-from .views import Filters, Matching, matched
+from .views import Filters, Matching, Progress, matched
 
 _WORD = re.compile(WORD_PATTERN)
 _SPACES = re.compile(r"\s+")
-#: Articles ranked at a time when sorting by score: most concordances need only the first ones.
+#: Articles ranked first when sorting by score (most concordances need only the first ones), and read
+#: in the first batch: the first lines come once they are.
 FIRST_BATCH = 64
+#: Articles read at most in one batch: their operators' occurrences are held together.
+MAX_BATCH = 1024
 
 
 @dataclass(frozen=True)
@@ -39,63 +44,115 @@ class KwicOptions(Filters):
 
 
 def kwic(searcher: Searcher, text: str, options: KwicOptions = KwicOptions()) -> Concordance:
-    """The occurrences of query ``text``; ``NoResults`` when no article matches it."""
+    """The occurrences of query ``text``, all in a list; ``NoResults`` when no article matches it."""
+    found = streamed(searcher, text, options)
+    found.lines = list(found.lines)
+    return found
+
+
+def streamed(
+    searcher: Searcher, text: str, options: KwicOptions = KwicOptions(), on_progress: Progress | None = None
+) -> Concordance:
+    """The occurrences of query ``text``, its ``lines`` found as they are read from
+    ``searcher``'s index: to be read before the searcher is used again or closed.
+
+    ``--limit 0`` lists every occurrence of every matching article: a printer
+    writes each line as it comes, so the first comes at once and memory stays
+    flat however many follow.  ``read``, ``occurrences``, ``complete`` and the
+    note on what the limit cut are final once the lines are read.  ``NoResults``
+    when no article matches ``text``."""
     with searcher.opened() as (index, variants):
         variants = options.names(variants)
         found, restriction = matched(index, variants, text, options)
         parts = [_Pattern(part, variants) for part in query_parts(found.node, variants, index)]
-        if not parts:
-            raise QueryError(
-                f"nothing to show in context in {text!r}: give a word or a phrase, not only -words or filters"
-            )
-        lines: list[KwicLine] = []
-        read = 0
-        wanted = options.limit or None
-        for docnum in _ordered(index, found, restriction, options.sort):
-            for part in parts:
-                if part.query is not None:  # an operator: its occurrences are those that satisfied it
-                    part.satisfied = [s for found in index.operator_matches(part.query, docnum) for s in found.spans]
-            lines.extend(_article_lines(index.stored(docnum), parts, options.width))
-            read += 1
-            if wanted is not None and len(lines) >= wanted:
-                break
-        complete = read == len(found.docs) and (wanted is None or len(lines) <= wanted)
-        shown = lines if wanted is None else lines[:wanted]
-        notes = []
-        if not complete:
-            notes.append(
-                f"the first {len(shown):,} occurrences, from {read:,} of the {len(found.docs):,} matching "
-                f"articles: --limit cut the list (--limit 0 lists every occurrence)"
-            )
-        return Concordance(
-            query=text,
-            articles=len(found.docs),
-            read=read,
-            lines=shown,
-            limit=options.limit,
-            complete=complete,
-            sort=options.sort,
-            notes=[*(spelling_note(c) for c in found.spellings), *notes],
-            spellings=found.spellings,
-        )
+    if not parts:
+        raise QueryError(f"nothing to show in context in {text!r}: give a word or a phrase, not only -words or filters")
+    concordance = Concordance(
+        query=text,
+        articles=len(found.docs),
+        read=0,
+        lines=[],
+        limit=options.limit,
+        complete=False,
+        sort=options.sort,
+        notes=[spelling_note(c) for c in found.spellings],
+        spellings=found.spellings,
+    )
+    lines = _lines(index, found, restriction, parts, options, concordance, on_progress)
+    concordance.lines = _reading(searcher, lines)
+    return concordance
 
 
-def _ordered(index: OpenIndex, found: Matching, restriction, sort: str):
-    """The matching articles' numbers: by relevance (ranked a batch at a time,
-    the batch growing fourfold) or by date, newest first, undated last."""
+def _reading(searcher: Searcher, lines: Iterator[KwicLine]) -> Iterator[KwicLine]:
+    """``lines``, damage read meanwhile reported as such; what the reader of the lines
+    raises (a closed pipe) is its own, not the index's."""
+    with searcher.reading():
+        yield from lines
+
+
+def _lines(
+    index: OpenIndex,
+    found: Matching,
+    restriction,
+    parts: list[_Pattern],
+    options: KwicOptions,
+    concordance: Concordance,
+    on_progress: Progress | None,
+) -> Iterator[KwicLine]:
+    """The lines, article by article in ``options.sort`` order, up to ``options.limit``;
+    ``concordance``'s counts kept as they go."""
+    operators = [part for part in parts if part.query is not None]
+    wanted = options.limit or None
+    for batch in _batches(_ordered(index, found, restriction, options.sort)):
+        # an operator's occurrences are those that satisfied it, read for a batch of articles at once
+        satisfied = [index.operator_matches(part.query, batch) for part in operators]
+        for docnum in batch:
+            for part, where in zip(operators, satisfied, strict=True):
+                part.satisfied = [s for one in where[docnum] for s in one.spans]
+            lines = _article_lines(index.stored(docnum), parts, options.width)
+            concordance.read += 1
+            if on_progress is not None:
+                on_progress("reading articles", concordance.read, concordance.articles)
+            room = None if wanted is None else wanted - concordance.occurrences
+            for line in lines[:room]:
+                concordance.occurrences += 1
+                yield line
+            if room is not None and len(lines) >= room:
+                concordance.complete = len(lines) == room and concordance.read == concordance.articles
+                if not concordance.complete:
+                    concordance.notes.append(_cut_note(concordance))
+                return
+    concordance.complete = True
+
+
+def _cut_note(found: Concordance) -> str:
+    return (
+        f"the first {found.occurrences:,} occurrences, from {found.read:,} of the {found.articles:,} matching "
+        f"articles: --limit cut the list (--limit 0 lists every occurrence)"
+    )
+
+
+def _batches(docnums: Iterator[int]) -> Iterator[list[int]]:
+    """``docnums`` in lists, the first ``FIRST_BATCH`` long, each next one four times
+    longer up to ``MAX_BATCH``: the first lines come at once, the rest in few walks."""
+    size = FIRST_BATCH
+    while batch := list(islice(docnums, size)):
+        yield batch
+        size = min(MAX_BATCH, size * 4)
+
+
+def _ordered(index: OpenIndex, found: Matching, restriction, sort: str) -> Iterator[int]:
+    """The matching articles' numbers: by relevance (the first ``FIRST_BATCH``
+    ranked, then, when more are wanted, all of them) or by date, newest first,
+    undated last."""
     if sort == "date":
         dates = index.column_values("date")
         yield from sorted(found.docs, key=lambda d: (dates[d] or "", -d), reverse=True)
         return
-    done = 0
-    batch = FIRST_BATCH
-    while done < len(found.docs):
-        ranked = index.ranked(found.query, min(batch, len(found.docs)), restriction)
-        for hit in ranked[done:]:
-            yield hit.docnum
-        if len(ranked) <= done or len(ranked) >= len(found.docs):
-            return
-        done, batch = len(ranked), batch * 4
+    ranked = index.ranked(found.query, min(FIRST_BATCH, len(found.docs)), restriction)
+    yield from (hit.docnum for hit in ranked)
+    if len(ranked) < len(found.docs):
+        yield from (hit.docnum for hit in index.ranked(found.query, len(found.docs), restriction)[len(ranked) :])
 
 
 class _Pattern:

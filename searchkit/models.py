@@ -7,6 +7,7 @@ shows them in each output format.  Nothing here knows the engine or the output.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .corpus import Rejection
@@ -237,13 +238,16 @@ class Concordance:
     query: str
     articles: int  #: articles matching the query
     read: int  #: articles whose occurrences are listed
-    lines: list[KwicLine]
+    #: a list, or (``searchkit.kwic.streamed``) an iterator finding them as it is read; then
+    #: ``read``, ``occurrences``, ``complete`` and the note on what ``limit`` cut are final once it is read
+    lines: Iterable[KwicLine]
     limit: int
     complete: bool  #: every occurrence of every matching article is listed
     sort: str = "score"
     notes: list[str] = field(default_factory=list)
     #: for each word searching several spellings, the matching articles each brings
     spellings: list[SpellingCount] = field(default_factory=list)
+    occurrences: int = 0  #: lines listed
 
 
 @dataclass(frozen=True)

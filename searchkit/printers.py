@@ -28,8 +28,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Protocol
+from itertools import chain, islice
+from typing import IO, Protocol, TypeVar
 
 from rich.console import Console
 from rich.panel import Panel
@@ -47,6 +49,7 @@ from .models import (
     Hit,
     IndexReport,
     IndexStats,
+    KwicLine,
     NameSpellings,
     SearchResult,
     Snippet,
@@ -57,6 +60,7 @@ from .models import (
 )
 from .names.view import spelling_note
 
+T = TypeVar("T")
 HIGHLIGHT_STYLE = "bold black on yellow"
 #: The columns of ``--csv`` when ``--fields`` does not choose them.
 CSV_FIELDS = ("rank", "id", "title", "date", "source", "url", "origin", "score", "partial", "snippets")
@@ -184,6 +188,15 @@ def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
     )
 
 
+class _Console(Console):
+    """A Rich console that lets a closed pipe (``| head``) end the command as any
+    printer's does (``BrokenPipeError``: exit 0), where Rich's own exits with 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def _forced_color() -> bool:
     """Whether the environment asks for colour where it cannot be detected (CI logs, ``| less -R``)."""
     return bool(os.environ.get("FORCE_COLOR")) or os.environ.get("CLICOLOR_FORCE", "0") not in ("", "0")
@@ -228,7 +241,16 @@ class RichPrinter:
         self.console.print(render_timeline(found, self.console.width, _takes_unicode(self.console.file)))
 
     def concordance(self, found: Concordance) -> None:
-        self.console.print(render_concordance(found, self.console.width), soft_wrap=True)
+        """The lines as they are found, in columns as wide as the first ``ALIGNED_LINES`` need."""
+        self.console.print(concordance_head(found), soft_wrap=True)
+        noted = len(found.notes)
+        lines = iter(found.lines)
+        first = list(islice(lines, ALIGNED_LINES))
+        if first:
+            row = concordance_row(first, self.console.width)
+            for written in in_time(chain(first, lines)):
+                self.console.print(Text("\n").join(row(line) for line in written), soft_wrap=True)
+        self.console.print(concordance_tail(found, noted), soft_wrap=True)
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         self.console.print(render_cooccurrence(found))
@@ -471,7 +493,7 @@ class _Rows:
         self.table(wire.TIMELINE_COLUMNS, wire.timeline_rows(found), found.notes)
 
     def concordance(self, found: Concordance) -> None:
-        self.table(wire.KWIC_COLUMNS, [wire.kwic_line(line) for line in found.lines], found.notes)
+        self.table(wire.KWIC_COLUMNS, (wire.kwic_line(line) for line in found.lines), found.notes)
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         names = [wire.co_name(name, found.read) for name in found.names]
@@ -492,8 +514,29 @@ class _Rows:
             )
         return False
 
-    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
+    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
+        """A header (but for JSONL), then the ``rows`` written as they come (``in_time``: a
+        streamed view finds them as it reads), then the ``notes``, read once the rows are."""
         raise NotImplementedError
+
+
+#: Seconds at most between two writes of a streamed view's lines, while they come.
+FLUSH_EVERY = 0.1
+
+
+def in_time(items: Iterable[T]) -> Iterator[list[T]]:
+    """``items`` in lists to write and flush: the first at once, then what came
+    in the last ``FLUSH_EVERY`` seconds.  ``| head -1`` gets its line as soon as
+    it is found; flushing each of 200,000 lines would cost a write each."""
+    written, last = [], None
+    for item in items:
+        written.append(item)
+        now = time.monotonic()
+        if last is None or now - last >= FLUSH_EVERY:
+            yield written
+            written, last = [], now
+    if written:
+        yield written
 
 
 def _note(note: str) -> None:
@@ -537,7 +580,20 @@ class JsonPrinter(_Machine):
         self._print(wire.timeline(found))
 
     def concordance(self, found: Concordance) -> None:
-        self._print(wire.concordance(found))
+        """One document still, its ``lines`` written as they are found (``in_time``), what
+        follows them once they are all read: the same text ``json.dumps`` would give."""
+        head = self._json(wire.concordance_head(found), indent=self.indent)
+        self.stream.write(head[: -len("\n}")] + ',\n  "lines": [')
+        written = 0
+        for lines in in_time(found.lines):
+            for line in lines:
+                item = self._json(wire.kwic_line(line), indent=self.indent).replace("\n", "\n    ")
+                self.stream.write(("," if written else "") + "\n    " + item)
+                written += 1
+            self.stream.flush()
+        tail = self._json(wire.concordance_tail(found), indent=self.indent)
+        self.stream.write(("\n  ]" if written else "]") + ",\n" + tail[len("{\n") :] + "\n")
+        self.stream.flush()
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         self._print(wire.cooccurrence(found))
@@ -551,9 +607,11 @@ class JsonlPrinter(_Rows, JsonPrinter):
 
     indent = None
 
-    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
-        for row in rows:
-            self._print({name: row.get(name) for name in columns})
+    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
+        for written in in_time(rows):
+            for row in written:
+                print(self._json({name: row.get(name) for name in columns}), file=self.stream)
+            self.stream.flush()
         for note in notes:
             _note(note)
 
@@ -610,10 +668,12 @@ class _Table(_Rows, _Machine):
 class CsvPrinter(_Table):
     """RFC 4180: a header row, then a row a hit, fields quoted where needed, CRLF line ends."""
 
-    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
+    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
         writer = csv.writer(self.stream, lineterminator="\r\n")
         writer.writerow(columns)
-        writer.writerows([self._cell(name, row.get(name)) for name in columns] for row in rows)
+        for written in in_time(rows):
+            writer.writerows([self._cell(name, row.get(name)) for name in columns] for row in written)
+            self.stream.flush()
         for note in notes:
             _note(note)
 
@@ -636,10 +696,12 @@ class TsvPrinter(_Table):
     """The chosen ``--fields``, tab-separated, a line a hit, no header: for ``cut`` and ``awk``;
     a view's table (``--tsv``) with its header row."""
 
-    def table(self, columns: tuple[str, ...], rows: list[dict], notes: list[str]) -> None:
-        lines = [columns, *([self._cell(name, row.get(name)) for name in columns] for row in rows)]
-        for line in lines:
-            print("\t".join(safe_text(cell, flat=True) for cell in line), file=self.stream)
+    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
+        lines = chain([columns], ([self._cell(name, row.get(name)) for name in columns] for row in rows))
+        for written in in_time(lines):
+            for line in written:
+                print("\t".join(safe_text(cell, flat=True) for cell in line), file=self.stream)
+            self.stream.flush()
         for note in notes:
             _note(note)
 
@@ -734,30 +796,48 @@ def _percent(value: float | None) -> str:
     return f"{value * 100:.1f}%" if value >= 0.001 or not value else "<0.1%"
 
 
-def render_concordance(found: Concordance, width: int) -> Text:
-    """A line an occurrence: date and id, then the context either side of a centre column of keywords."""
-    lines = found.lines
+#: The lines a concordance's columns are fitted to; later ones are written in the same columns.
+ALIGNED_LINES = 100
+
+
+def concordance_head(found: Concordance) -> Text:
+    """What a concordance says before its lines: the query, its matching articles, where the count comes from."""
+    out = Text(f"Occurrences of {safe_text(found.query, flat=True)!r} in {_articles(found.articles)}", style="bold")
+    for note in found.notes:
+        out.append("\n" + safe_text(note, flat=True), style="dim")
+    return out
+
+
+def concordance_tail(found: Concordance, noted: int = 0) -> Text:
+    """What a concordance says after its lines: how many, from how many articles, and the
+    notes past the first ``noted`` (the head's)."""
     out = Text(
-        f"{len(lines):,} occurrence{'s' if len(lines) != 1 else ''} of {safe_text(found.query, flat=True)!r} "
+        f"{found.occurrences:,} occurrence{'s' if found.occurrences != 1 else ''} "
         f"in {found.read:,} of {_articles(found.articles)}",
         style="bold",
     )
-    for note in found.notes:
+    for note in found.notes[noted:]:
         out.append("\n" + safe_text(note, flat=True), style="dim")
-    if not lines:
-        return out
+    return out
+
+
+def concordance_row(lines: list[KwicLine], width: int) -> Callable[[KwicLine], Text]:
+    """A line an occurrence: date and id, then the context either side of a centre
+    column of keywords, the columns fitted to ``lines``."""
     id_width = min(16, max(len(line.id) for line in lines))
     keyword_width = min(30, max(len(line.keyword) for line in lines))
     lead = 10 + 1 + id_width + 2
     side = max(10, (width - lead - keyword_width - 2) // 2)
-    for line in lines:
-        row = Text("\n" + (line.date or "no date").ljust(10) + " ", style="dim")
-        row.append(safe_text(line.id, flat=True)[:id_width].ljust(id_width) + "  ", style="dim")
-        row.append(_clipped(safe_text(line.pre, flat=True), side, left=True).rjust(side) + " ")
-        row.append(safe_text(line.keyword, flat=True).ljust(keyword_width), style=HIGHLIGHT_STYLE)
-        row.append(" " + _clipped(safe_text(line.post, flat=True), side))
-        out.append_text(row)
-    return out
+
+    def row(line: KwicLine) -> Text:
+        shown = Text((line.date or "no date").ljust(10) + " ", style="dim")
+        shown.append(safe_text(line.id, flat=True)[:id_width].ljust(id_width) + "  ", style="dim")
+        shown.append(_clipped(safe_text(line.pre, flat=True), side, left=True).rjust(side) + " ")
+        shown.append(safe_text(line.keyword, flat=True).ljust(keyword_width), style=HIGHLIGHT_STYLE)
+        shown.append(" " + _clipped(safe_text(line.post, flat=True), side))
+        return shown
+
+    return row
 
 
 def _clipped(text: str, width: int, *, left: bool = False) -> str:

@@ -13,7 +13,7 @@ and ``similar`` are the one-shot forms.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,8 +78,13 @@ class Searcher:
     def opened(self) -> Iterator[tuple[OpenIndex, Variants]]:
         """The open index and its name variants, for the research views
         (``searchkit.timeline``, ``kwic``, ``cooccur``); damage read meanwhile is reported as such."""
-        with self._engine.reading(self.index_dir):
+        with self.reading():
             yield self._current()
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Reports damage read from the open index meanwhile as such: for what reads it
+        later, a view's lines read one by one (``searchkit.kwic.streamed``)."""
+        return self._engine.reading(self.index_dir)
 
     def _current(self) -> tuple[OpenIndex, Variants]:
         """The open index, reopened first when a commit or a rebuild came since."""
@@ -353,7 +358,7 @@ def _highlights(index: OpenIndex, operators: Compiled | None, docnum: int, store
     """The highlighted words of the title and of the body: those giving one of
     ``terms``, and the occurrences that satisfied an operator of ``operators``."""
     title, body = matched_spans(stored.title, terms), matched_spans(stored.body, terms)
-    satisfied = index.operator_matches(operators, docnum) if operators is not None else []
+    satisfied = index.operator_matches(operators, [docnum])[docnum] if operators is not None else []
     if satisfied:
         spans = [s for found in satisfied for s in found.spans]
         title = merged(title + spans_at(stored.title, [(a, b) for f, a, b in spans if f == "title"]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -29,6 +30,9 @@ FACETS = ("source", *UNITS)
 MAX_DEFAULT_BUCKETS = 60
 #: A timeline draws at most this many buckets: bounded work for any --since/--until.
 MAX_BUCKETS = 5000
+
+#: Told how far a view has gone, as it reads articles one by one: (what it does, done, of how many).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

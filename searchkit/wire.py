@@ -242,18 +242,24 @@ def kwic_line(line: m.KwicLine) -> dict:
     return {column: getattr(line, _KWIC_ATTRIBUTES.get(column, column)) for column in KWIC_COLUMNS}
 
 
-def concordance(found: m.Concordance) -> dict:
+def concordance_head(found: m.Concordance) -> dict:
+    """What a concordance's JSON says before its ``lines``: known before any is found."""
     return {
         "query": found.query,
         "articles": found.articles,
         "spellings": spellings(found.spellings),
-        "read": found.read,
-        "occurrences": len(found.lines),
-        "complete": found.complete,
         "limit": found.limit,
         "sort": found.sort,
+    }
+
+
+def concordance_tail(found: m.Concordance) -> dict:
+    """What a concordance's JSON says after its ``lines``: final once they are read."""
+    return {
+        "read": found.read,
+        "occurrences": found.occurrences,
+        "complete": found.complete,
         "notes": list(found.notes),
-        "lines": [kwic_line(line) for line in found.lines],
     }
 
 

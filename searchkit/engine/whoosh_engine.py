@@ -734,9 +734,10 @@ class WhooshIndex:
     def matched_terms(self, query: Compiled | None, operators: bool = True) -> set[str]:
         return wq_compile.matched_terms(query, self._reader, operators)
 
-    def operator_matches(self, query: Compiled | None, docnum: int) -> list[Satisfied]:
-        """Where each operator of ``query`` (``NEAR``, ``atleastN``, ``lead:``) was satisfied in ``docnum``."""
-        return wq_operators.operator_matches(query, self._searcher, docnum)
+    def operator_matches(self, query: Compiled | None, docnums: list[int]) -> dict[int, list[Satisfied]]:
+        """For each of ``docnums``, where each operator of ``query`` (``NEAR``, ``atleastN``, ``lead:``) was
+        satisfied in it."""
+        return wq_operators.operator_matches(query, self._searcher, docnums)
 
     def capped(self, query: Compiled | None) -> list[str]:
         """What the query's prefixes and fuzzy words left out, as notes for the reader."""

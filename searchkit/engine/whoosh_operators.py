@@ -67,17 +67,35 @@ class Operator(wq.Query):
             return wm.NullMatcher()
         return _OperatorMatcher(candidates, checks)
 
-    def satisfied_at(self, searcher, docnum: int) -> Satisfied | None:
-        """Where the operator was satisfied in document ``docnum``; None when it was not.
+    def satisfied_in(self, searcher, docnums: list[int]) -> dict[int, Satisfied]:
+        """Where the operator was satisfied in each of ``docnums`` (ascending) that it matches.
 
-        Only that document is checked, in its segment: a matcher would check
-        every article before it, in every segment."""
-        searcher, offset = next((s, o) for s, o in reversed(searcher.leaf_searchers()) if o <= docnum)
-        docnum -= offset
-        candidates = self.candidates(searcher, searcher.context(weighting=_UNSCORED), docnum)
-        if candidates is None or not (candidates.matcher.is_active() and candidates.matcher.id() == docnum):
-            return None
-        return candidates.satisfied()
+        Only those documents are checked, each segment's in one walk forward
+        through its candidates: a matcher from the start would check every
+        article before them, and a matcher a document would open and skip
+        through the operands' postings again for each (a prefix's hundred
+        words: a third of a second an article)."""
+        found: dict[int, Satisfied] = {}
+        leaves = searcher.leaf_searchers()
+        for at, (leaf, offset) in enumerate(leaves):
+            end = leaves[at + 1][1] if at + 1 < len(leaves) else None
+            local = [d - offset for d in docnums if d >= offset and (end is None or d < end)]
+            if not local:
+                continue
+            candidates = self.candidates(leaf, leaf.context(weighting=_UNSCORED), local[0])
+            if candidates is None:
+                continue
+            matcher = candidates.matcher
+            for docnum in local:
+                if matcher.is_active() and matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+                if matcher.id() == docnum:
+                    satisfied = candidates.satisfied()
+                    if satisfied.spans:
+                        found[docnum + offset] = satisfied
+        return found
 
 
 class _Unscored(scoring.WeightingModel):
@@ -183,6 +201,10 @@ class _Candidates:
         """What satisfies the operator in the current article; empty when the check fails."""
         raise NotImplementedError
 
+    def passes(self) -> bool:
+        """Whether the check passes in the current article."""
+        return bool(self.found())
+
     def satisfied(self) -> Satisfied:
         raise NotImplementedError
 
@@ -252,7 +274,7 @@ class _OperatorMatcher(wm.WrappingMatcher):
             docnum = child.id()
             ok = passed.get(docnum)
             if ok is None:
-                ok = passed[docnum] = bool(self.candidates.found())
+                ok = passed[docnum] = self.candidates.passes()
             if ok:
                 return
             child.next()
@@ -397,16 +419,23 @@ class _FieldedCandidates(_Candidates):
             return []
         return self.query.keep(spans, self.structures(docnum) if isinstance(self.query, LeadOperator) else None)
 
+    def passes(self) -> bool:
+        # ``atleast1``: an article holding an operand holds an occurrence of it; its positions need no reading.
+        if isinstance(self.query, AtLeastOperator) and self.query.count <= 1:
+            return True
+        return super().passes()
+
     def satisfied(self) -> Satisfied:
         return Satisfied(tuple(self.found()))
 
 
-def operator_matches(query: wq.Query | None, searcher, docnum: int) -> list[Satisfied]:
-    """Where each operator of ``query`` was satisfied in document ``docnum`` (those it matches)."""
-    found = []
+def operator_matches(query: wq.Query | None, searcher, docnums: list[int]) -> dict[int, list[Satisfied]]:
+    """For each of ``docnums``, where each operator of ``query`` was satisfied
+    in it (those it matches; none listed for a document none matches)."""
+    ordered = sorted(set(docnums))
+    found: dict[int, list[Satisfied]] = {docnum: [] for docnum in ordered}
     for leaf in query.leaves() if query is not None else ():
         if isinstance(leaf, Operator):
-            satisfied = leaf.satisfied_at(searcher, docnum)
-            if satisfied is not None:
-                found.append(satisfied)
+            for docnum, satisfied in leaf.satisfied_in(searcher, ordered).items():
+                found[docnum].append(satisfied)
     return found

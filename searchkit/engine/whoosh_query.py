@@ -7,14 +7,14 @@ gaps left by stop words.  Filters restrict without scoring.
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import replace
 
 from whoosh import matching as wm
 from whoosh import query as wq
-from whoosh.matching.binary import UnionMatcher
+from whoosh.matching.mcore import ReadTooFar
 from whoosh.query.spans import Span, SpanNear2, SpanOr, SpanQuery
-from whoosh.util import make_binary_tree
 
 from ..analysis import SPELLING_MARK, fold, light_stem, query_terms, strip_elision
 from ..errors import QueryError
@@ -53,21 +53,89 @@ class _SpanOr(SpanOr):
         return sum(q.estimate_size(ixreader) for q in self.subqs)
 
     def matcher(self, searcher, context=None):
-        return _SpanUnion(make_binary_tree(UnionMatcher, [q.matcher(searcher, context) for q in self.subqs]))
+        return _SpanUnion([q.matcher(searcher, context) for q in self.subqs])
 
 
-class _SpanUnion(wm.WrappingMatcher):
+class _SpanUnion(wm.Matcher):
     """The articles of any of its matchers, and their spans merged as SpanOr merges them.
 
     Whoosh's SpanOr matcher reads the positions of every article it lands on,
     to match only those with spans, which an OR's always has; an operator's
-    operand lands on many articles its partner does not hold.
+    operand lands on many articles its partner does not hold.  Its matchers
+    are kept flat, in a heap by the article each is on, not in Whoosh's binary
+    tree of unions: a prefix's operand unites a hundred words, and the tree
+    asks each of its levels whether it is active and where it is, at every
+    step, which made checking ``atleast1(pr* OR co*)`` cost milliseconds an article.
     """
 
+    def __init__(self, matchers: list[wm.Matcher]) -> None:
+        self._matchers = matchers
+        self._heap = [(m.id(), i) for i, m in enumerate(matchers) if m.is_active()]
+        heapq.heapify(self._heap)
+
+    def _here(self) -> list[wm.Matcher]:
+        """The matchers on the current article."""
+        heap, current = self._heap, self._heap[0][0]
+        found, stack = [], [0]
+        while stack:  # the heap's entries holding its least article form a subtree from its root
+            at = stack.pop()
+            if at < len(heap) and heap[at][0] == current:
+                found.append(self._matchers[heap[at][1]])
+                stack += (2 * at + 1, 2 * at + 2)
+        return found
+
+    def _advance(self, below: int, move) -> None:
+        """Moves each matcher on an article before ``below`` with ``move``, and back into the heap if still active."""
+        heap, moved = self._heap, []
+        while heap and heap[0][0] < below:
+            moved.append(heapq.heappop(heap)[1])
+        for i in moved:
+            matcher = self._matchers[i]
+            move(matcher)
+            if matcher.is_active():
+                heapq.heappush(heap, (matcher.id(), i))
+
+    def is_active(self) -> bool:
+        return bool(self._heap)
+
+    def id(self) -> int:
+        return self._heap[0][0]
+
+    def next(self) -> None:
+        if not self._heap:
+            raise ReadTooFar
+        self._advance(self._heap[0][0] + 1, lambda m: m.next())
+
+    def skip_to(self, id) -> None:
+        self._advance(id, lambda m: m.skip_to(id))
+
+    def all_ids(self):
+        while self.is_active():
+            yield self.id()
+            self.next()
+
     def spans(self) -> list[Span]:
-        spans = list(self.child.spans())
+        spans = sorted({s for m in self._here() for s in m.spans()})
         Span.merge(spans)
         return spans
+
+    def weight(self) -> float:
+        return sum(m.weight() for m in self._here())
+
+    def score(self) -> float:
+        return sum(m.score() for m in self._here())
+
+    def supports(self, astype) -> bool:
+        return all(m.supports(astype) for m in self._matchers)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def children(self) -> list[wm.Matcher]:
+        return [self._matchers[i] for _, i in self._heap]
+
+    def copy(self) -> wm.Matcher:
+        return _SpanUnion([m.copy() for m in self.children()])
 
     def replace(self, minquality=0):
         return self if self.is_active() else wm.NullMatcher()
