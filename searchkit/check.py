@@ -15,9 +15,9 @@ to rebuild or restore.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import generations as g
 from .engine import Engine, default_engine
@@ -26,12 +26,12 @@ from .models import CheckReport
 from .names.table import VARIANTS_FILE
 from .vocabulary import VOCABULARY_FILE
 
-#: What ``check`` tells as it goes: a step's name, and how far it is (done, total) when known.
-ProgressHandler = Callable[[str, int, int], None]
+if TYPE_CHECKING:
+    from .views import Progress
 
 
 def check_index(
-    index_dir: Path, *, deep: bool = False, engine: Engine | None = None, on_progress: ProgressHandler | None = None
+    index_dir: Path, *, deep: bool = False, engine: Engine | None = None, on_progress: Progress | None = None
 ) -> CheckReport:
     """Verifies the index at ``index_dir``; ``IndexUnavailable`` when there is
     none to verify, else a report whose ``problems`` are empty when it is whole."""
@@ -60,7 +60,7 @@ def check_index(
         report.files += 1
         report.bytes += size
         if on_progress is not None:
-            on_progress("files", report.bytes, total_bytes)
+            on_progress("checking files (bytes)", report.bytes, total_bytes)
 
     total_bytes = sum(v for v in facts.get("files", {}).values() if isinstance(v, int))
     damage = engine.damage(generation, facts)
@@ -71,7 +71,9 @@ def check_index(
         report.problems += _sqlite_problems(generation / name, quick=not deep)
     if deep and not report.problems:
         with engine.reading(index_dir), engine.open(generation) as index:
-            read = index.verify_contents(None if on_progress is None else lambda d, t: on_progress("articles", d, t))
+            read = index.verify_contents(
+                None if on_progress is None else lambda d, t: on_progress("reading articles", d, t)
+            )
         report.articles, report.postings = read.articles, read.postings
         report.problems += read.problems
     return report

@@ -996,37 +996,11 @@ def check(
     from .errors import EXIT_INDEX_UNAVAILABLE
     from .printers import Output, printer
 
-    with _user_errors(), _progress_on_terminal("checking") as advance:
+    with _user_errors(), _progress() as advance:
         report = check_index(_index_dir(index_dir), deep=deep, on_progress=advance)
         printer(Output("json" if json_output else "rich")).check(report)
     if not report.healthy:
         raise typer.Exit(EXIT_INDEX_UNAVAILABLE)
-
-
-@contextmanager
-def _progress_on_terminal(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A transient progress bar on stderr when it is a terminal; yields the
-    handler a long task calls with (step, done, total), or None without one."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
-
-    from .printers import make_console
-
-    with Progress(
-        TextColumn(f"{what} {{task.description}}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        console=make_console(file=sys.stderr),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("", total=None)
-
-        def advance(step: str, done: int, total: int) -> None:
-            progress.update(task, description=step, completed=done, total=total or None)
-
-        yield advance
 
 
 watchlist_app = typer.Typer(
