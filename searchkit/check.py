@@ -49,8 +49,9 @@ def check_index(
         report.problems.append(f"{g.CURRENT_FILE} names {generation.name}, which is missing")
         return report
     facts = g.read_meta(generation)
-    if not facts:
-        report.problems.append(f"{g.META_FILE} is missing or unreadable")
+    shape = g.malformed(facts) if facts else f"{g.META_FILE} is missing or unreadable"
+    if shape:
+        report.problems.append(shape)
         return report
     for key, value in g.versions().items():
         if facts.get(key) != value:

@@ -1181,4 +1181,8 @@ def main() -> None:
         if any("\udc80" <= char <= "\udcff" for char in arg):
             with suppress(UnicodeError):  # not UTF-8 either: left as it came, shown replaced
                 sys.argv[i] = arg.encode(encoding, "surrogateescape").decode("utf-8")
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # before a command's own handling began (parsing its options)
+        _err("interrupted")
+        sys.exit(EXIT_INTERRUPTED)

@@ -6,6 +6,8 @@ Exit codes follow grep where it has one: 0 found, 1 nothing found, 2 usage.
 from __future__ import annotations
 
 import errno
+import os
+import resource
 
 EXIT_OK = 0
 EXIT_NO_HITS = 1
@@ -30,10 +32,30 @@ def resource_shortage(error: BaseException) -> str | None:
     process or machine rather than a fault of the files; else None."""
     if isinstance(error, MemoryError):
         return "out of memory"
+    if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE):
+        return FILES_EXHAUSTED
     if isinstance(error, OSError) and error.errno in RESOURCE_ERRNOS:
-        advice = " (raise the limit: `ulimit -n`)" if error.errno in (errno.EMFILE, errno.ENFILE) else ""
-        return f"{error.strerror or error}{advice}"
+        return str(error.strerror or error)
     return None
+
+
+#: What a process out of file descriptors is told (the words of EMFILE, and the remedy).
+FILES_EXHAUSTED = "Too many open files (raise the limit: `ulimit -n`)"
+
+
+def descriptors_exhausted(margin: int = 16) -> bool:
+    """Whether this process has (nearly) used up its open files.  Whoosh
+    reports a folder it could not list as an index that does not exist, so
+    before calling an index damaged, the cause is looked for here: a healthy
+    index must never be called damaged."""
+    try:
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        used = len(os.listdir("/proc/self/fd"))
+    except OSError as error:
+        return error.errno in (errno.EMFILE, errno.ENFILE)
+    except ValueError:
+        return False
+    return soft != resource.RLIM_INFINITY and soft - used < margin
 
 
 class SearchkitError(Exception):

@@ -18,13 +18,23 @@ whether a generation's files are whole is the engine's to say.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import stat
 from pathlib import Path
 
 from .analysis import ANALYSIS_VERSION
 from .atomic import write_atomically
-from .errors import IndexDamaged, IndexOutdated, IndexUnavailable, resource_shortage
+from .errors import (
+    FILES_EXHAUSTED,
+    IndexDamaged,
+    IndexOutdated,
+    IndexUnavailable,
+    ResourceShortage,
+    descriptors_exhausted,
+    resource_shortage,
+)
 from .lock import describe_os_error
 
 CURRENT_FILE = "CURRENT"
@@ -45,7 +55,7 @@ def current_generation(index_dir: Path) -> Path | None:
     killed first build left, and do not count.
     """
     try:
-        name = (index_dir / CURRENT_FILE).read_text(errors="replace").strip()
+        name = _read_small(index_dir / CURRENT_FILE).decode(errors="replace").strip()
     except (FileNotFoundError, NotADirectoryError):
         complete = [generation for generation in _generations(index_dir) if read_meta(generation)]
         if complete:
@@ -64,6 +74,18 @@ def current_generation(index_dir: Path) -> Path | None:
     return index_dir / name
 
 
+def _read_small(path: Path, limit: int = 4096) -> bytes:
+    """The start of a small file of the index folder; ``IndexDamaged`` when it
+    is not a regular file (a FIFO would block the reader forever)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IndexDamaged(f"index {path.parent} is damaged ({path.name} is not a regular file): {REPAIR}")
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
+
+
 def index_exists(index_dir: Path) -> bool:
     """Whether ``index_dir`` has a live generation (usable or not)."""
     try:
@@ -77,11 +99,18 @@ def _generations(index_dir: Path) -> list[Path]:
 
 
 def new_generation(index_dir: Path) -> Path:
-    existing = _generations(index_dir)
-    number = int(existing[-1].name.split("-")[1]) + 1 if existing else 1
-    path = index_dir / f"gen-{number:06d}"
-    path.mkdir()
-    return path
+    """A new, empty generation folder, numbered after every name of the
+    folder that looks like one (a file or a link of that name included:
+    it is skipped, never written through)."""
+    taken = [int(entry.name[4:]) for entry in index_dir.iterdir() if _GENERATION_NAME.fullmatch(entry.name)]
+    number = max(taken, default=0) + 1
+    while True:
+        path = index_dir / f"gen-{number:06d}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            number += 1
 
 
 def publish(index_dir: Path, generation: Path) -> None:
@@ -127,6 +156,23 @@ def read_meta(generation: Path) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
+def malformed(meta: dict) -> str | None:
+    """What is wrong with the shape of build facts (a hand edit, a bad
+    restore), or None: the engine and ``check`` read them as written."""
+
+    def whole(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    files, sums = meta.get("files"), meta.get("checksums", {})
+    if not whole(meta.get("commit")):
+        return f"{META_FILE} holds no commit number"
+    if not isinstance(files, dict) or not files or not all(whole(size) for size in files.values()):
+        return f"{META_FILE} holds no list of files and sizes"
+    if not isinstance(sums, dict) or not all(whole(crc) for crc in sums.values()):
+        return f"{META_FILE} holds malformed checksums"
+    return None
+
+
 def write_meta(generation: Path, meta: dict) -> None:
     write_atomically(generation / META_FILE, json.dumps(meta, indent=2).encode())
 
@@ -147,10 +193,15 @@ def check_live(index_dir: Path, engine) -> Path | None:
     if generation is None:
         return None
     meta = read_meta(generation)
-    damage = engine.damage(generation, meta) if generation.is_dir() else "its folder is missing"
-    if damage is None and not meta:
+    if not generation.is_dir():
+        damage = "its folder is missing"
+    elif not meta:
         damage = f"{META_FILE} is missing or unreadable"
+    else:
+        damage = malformed(meta) or engine.damage(generation, meta)
     if damage is not None:
+        if descriptors_exhausted():
+            raise ResourceShortage(f"cannot read index {index_dir}: {FILES_EXHAUSTED}; the index is not damaged")
         raise IndexDamaged(f"index {index_dir} is damaged ({damage}): {REPAIR}")
     if any(meta.get(key) != value for key, value in versions().items()):
         built = f"analysis {meta.get('analysis_version', '?')}, schema {meta.get('schema_version', '?')}"

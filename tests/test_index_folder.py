@@ -12,8 +12,10 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -240,8 +242,12 @@ def test_too_few_open_files_is_said_as_such_never_damage(built):
     def limited(n: int):
         return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
 
+    # Two commits: an update then lists two tables of contents, which Whoosh, out of descriptors, took for none.
+    write_jsonl(corpus, [*ARTICLES, article("21", "Choïgou encore.")])
+    assert run_cli("index", str(corpus), "--index", str(index_dir)).returncode == 0
+    write_jsonl(corpus, [*ARTICLES, article("21", "Choïgou encore."), article("22", "Choïgou toujours.")])
     refused = 0
-    for n in (6, 7, 8, 10):
+    for n in (6, 7, 8, 10, 12, 13):
         for args in (("search", "Choïgou"), ("index", str(corpus))):
             done = subprocess.run(
                 [sys.executable, "-m", "searchkit", *args, "--index", str(index_dir)],
@@ -257,4 +263,92 @@ def test_too_few_open_files_is_said_as_such_never_damage(built):
                 assert "is damaged" not in line and "--rebuild" not in line, line
                 refused += 1
     assert refused, "no limit was low enough to test anything"
+    assert hits(index_dir) in (21, 22)
+
+
+# --- hand edits and odd files the hostile sweep (bench/sweep.py) tried ---------------------
+
+
+def test_a_lost_table_of_contents_is_damage_not_the_older_commit_beside_it(built):
+    corpus, index_dir = built
+    write_jsonl(corpus, [*ARTICLES, article("21", "Choïgou encore.")])
+    assert run_cli("index", str(corpus), "--index", str(index_dir)).returncode == 0
+    tocs = sorted(current_generation(index_dir).glob("_MAIN_*.toc"))
+    assert len(tocs) == 2, "an update keeps the previous commit's table of contents"
+    tocs[-1].unlink()
+    for args in (("search", "Choïgou"), ("stats",)):
+        done = run_cli(*args, "--index", str(index_dir))
+        assert done.returncode == 4, (args, done.stdout)
+        assert "table of contents" in one_error_line(done.stderr)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda facts: facts.update(files=list(facts["files"])),
+        lambda facts: facts.pop("files"),
+        lambda facts: facts["files"].update({next(iter(facts["files"])): "12"}),
+        lambda facts: facts.update(commit="1"),
+        lambda facts: facts.update(checksums=[1, 2]),
+    ],
+    ids=["files-a-list", "files-missing", "size-a-string", "commit-a-string", "checksums-a-list"],
+)
+def test_build_facts_of_the_wrong_shape_are_damage_and_a_rebuild_repairs_them(built, edit):
+    corpus, index_dir = built
+    meta_path = current_generation(index_dir) / "searchkit.json"
+    facts = json.loads(meta_path.read_text())
+    edit(facts)
+    meta_path.write_text(json.dumps(facts))
+    for args in (("search", "Choïgou"), ("check",)):
+        done = run_cli(*args, "--index", str(index_dir))
+        assert done.returncode == 4, (args, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr and "internal error" not in done.stderr + done.stdout
+    assert "searchkit.json" in run_cli("check", "--index", str(index_dir)).stdout
+    assert run_cli("index", str(corpus), "--index", str(index_dir), "--rebuild").returncode == 0
+    assert hits(index_dir) == 20
+
+
+def test_current_that_is_a_fifo_is_damage_never_a_hang(built):
+    _, index_dir = built
+    (index_dir / CURRENT_FILE).unlink()
+    os.mkfifo(index_dir / CURRENT_FILE)
+    done = run_cli("search", "Choïgou", "--index", str(index_dir), timeout=30)
+    assert done.returncode == 4
+    assert "not a regular file" in one_error_line(done.stderr)
+
+
+@pytest.mark.parametrize("taken_by", ["file", "link"])
+def test_a_generation_name_taken_by_a_file_or_link_is_skipped_by_a_rebuild(built, tmp_path, taken_by):
+    corpus, index_dir = built
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not searchkit's")
+    taken = index_dir / "gen-000002"
+    if taken_by == "file":
+        taken.write_text("x")
+    else:
+        taken.symlink_to(outside)
+    done = run_cli("index", str(corpus), "--index", str(index_dir), "--rebuild")
+    assert done.returncode == 0, done.stderr
+    assert current_generation(index_dir).name == "gen-000003"
+    assert outside.read_text() == "not searchkit's"
+    assert hits(index_dir) == 20
+
+
+def test_ctrl_c_while_searchkit_is_still_starting_is_one_line_never_a_traceback(built):
+    corpus, index_dir = built
+    for delay in (0.05, 0.1, 0.2, 0.3):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "searchkit", "index", str(corpus), "--index", str(index_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal, even under nohup
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err, (delay, err)
+        # Killed before Python took over SIGINT (-2), interrupted (130), or done (0) on a fast machine.
+        assert proc.returncode in (-signal.SIGINT, 130, 0), (delay, proc.returncode, err)
     assert hits(index_dir) == 20

@@ -32,12 +32,14 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter
 from ..analysis import SPELLING_MARK, WORD_PATTERN, FoldFilter, word_analyzer
 from ..corpus import Article
 from ..errors import (
+    FILES_EXHAUSTED,
     WRITE_ERRNOS,
     IndexDamaged,
     IndexUnavailable,
     ResourceShortage,
     SearchkitError,
     UsageError,
+    descriptors_exhausted,
     resource_shortage,
 )
 from ..generations import REPAIR, read_meta
@@ -154,8 +156,8 @@ def reading(index_dir: Path) -> Iterator[None]:
     except SearchkitError:
         raise
     except Exception as error:
-        shortage = resource_shortage(error)
-        if shortage is not None:
+        shortage = resource_shortage(error) or (descriptors_exhausted() and FILES_EXHAUSTED)
+        if shortage:
             raise ResourceShortage(f"cannot read index {index_dir}: {shortage}; the index is not damaged") from None
         if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
             raise
@@ -203,6 +205,10 @@ class WhooshEngine:
         if latest < 0:
             return "its table of contents is missing"
         expected = facts.get("files")
+        if isinstance(facts.get("commit"), int) and facts["commit"] > latest:
+            # Commits only go forward: the one the facts were written for has lost its table of contents,
+            # and an older one left beside it would answer as if the later commits never happened.
+            return f"the table of contents of commit {facts['commit']} is missing"
         if facts.get("commit") != latest or not isinstance(expected, dict):
             return None
         for name, size in expected.items():
