@@ -72,3 +72,32 @@ def test_highlights_fall_on_whole_words_of_the_article(lemonde):
             for start, end in snippet.highlights:
                 word = snippet.text[start - snippet.start : end - snippet.start]
                 assert word.casefold() in {"poutine", "putin"}, word
+
+
+#: Queries of two and three words, a union, names: the kinds whose top N Whoosh's
+#: quality replacements cut short (a hit of --limit 20 missing from --limit 40).
+TOP_QUERIES = [
+    "réforme des retraites",
+    "élection présidentielle",
+    "guerre en Ukraine",
+    "prix de l'énergie",
+    "Macron Zelensky",
+    "gaz russe",
+    "climat OR énergie",
+    "Biden OR Trump",
+    "pouvoir d'achat",
+    "assemblée nationale",
+    "covid vaccin",
+    "inflation salaires",
+]
+
+
+def test_a_longer_page_starts_with_the_shorter_one(lemonde):
+    """The top N is the top N: the first hits of ``--limit 40`` are those of
+    ``--limit 5``, 10 and 20, in the same order, for every query."""
+    index_dir, _ = lemonde
+    for query in TOP_QUERIES:
+        longest = [hit.id for hit in search(index_dir, query, SearchOptions(limit=200)).hits]
+        for limit in (5, 10, 20, 40):
+            shown = [hit.id for hit in search(index_dir, query, SearchOptions(limit=limit)).hits]
+            assert shown == longest[:limit], (query, limit)

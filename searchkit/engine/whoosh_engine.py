@@ -25,6 +25,7 @@ from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
+from whoosh.matching import WrappingMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
 from whoosh.writing import MERGE_SMALL, SegmentWriter
@@ -519,6 +520,29 @@ class _TopCollector(collectors.TopCollector):
         if len(self.items) == self.limit:
             self.minscore = self.items[0][0]
         return key
+
+    def set_subsearcher(self, subsearcher, offset) -> None:
+        super().set_subsearcher(subsearcher, offset)
+        self.matcher = _StructuralReplace(self.matcher)
+
+
+class _StructuralReplace(WrappingMatcher):
+    """A matcher whose ``replace`` never drops a part by its quality.
+
+    Whoosh's collector replaces the query's matcher as the lowest score of its
+    top N rises, turning a union whose one side cannot reach it into an
+    "and maybe", and so on down the tree.  Those quality replacements lose
+    articles that belong in the top N: ``réforme des retraites --limit 40``
+    left out the 12th hit of ``--limit 20``, and the top 10 of ``élection
+    présidentielle`` missed one.  Skipping blocks by quality (which kept every
+    hit in the same trials) is kept; the replacements that only drop finished
+    parts are kept too."""
+
+    def replace(self, minquality=0):
+        replaced = self.child.replace(0)
+        if replaced is self.child:
+            return self
+        return _StructuralReplace(replaced) if replaced.is_active() else replaced
 
 
 def _verify_postings(segment: SegmentReader, where: str, problems: list[str]) -> int:
