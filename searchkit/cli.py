@@ -441,7 +441,8 @@ def index(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Corpus files or folders (.txt native articles, .jsonl, .jsonl.gz) (default: ./corpus).",
+            help="Corpus files or folders: .txt native articles, .jsonl(.gz), .json, .csv/.tsv, Europresse .html "
+            "exports, saved web pages (.html), .warc(.gz), RSS/Atom feeds (.rss, .atom, .xml) (default: ./corpus).",
             show_default=False,
         ),
     ] = None,
@@ -465,6 +466,16 @@ def index(
             show_default=False,
         ),
     ] = None,
+    field_map: Annotated[
+        str | None,
+        typer.Option(
+            "--map",
+            metavar="FIELD=KEY,...",
+            help="Which key of JSON and CSV records holds which field (body=text,date=publish_date); "
+            "fields: id, title, body, date, source, url (default: fields.toml beside the corpus, then common names).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Build or update the index from a corpus.
 
@@ -475,6 +486,7 @@ def index(
     """
     from .lock import check_wait
     from .printers import Output, printer
+    from .readers.fields import parse_map
 
     with _user_errors():
         check_wait(wait)
@@ -484,6 +496,8 @@ def index(
                 raise UsageError("--optimize cannot be used with --watch: run `searchkit index --optimize` apart")
             if aliases is not None:
                 raise UsageError("--aliases cannot be used with --watch: put aliases.toml beside the corpus")
+            if field_map is not None:
+                raise UsageError("--map cannot be used with --watch: put fields.toml beside the corpus")
             _watch(
                 paths or [DEFAULT_CORPUS_DIR],
                 _index_dir(index_dir),
@@ -503,6 +517,7 @@ def index(
             "allow_shrink": allow_shrink,
             "wait": wait,
             "aliases": aliases,
+            "fields": None if field_map is None else parse_map(field_map),
         }
         with _interrupt_after_commit(_index_dir(index_dir)):
             report = _build(paths or [DEFAULT_CORPUS_DIR], _index_dir(index_dir), options, quiet)
@@ -558,6 +573,7 @@ def _watch(
         on_error=lambda message: _err(f"error: {message}"),
         on_reject=lambda r: _err(f"rejected {r}"),
         on_truncate=lambda w: _err(f"warning: truncated {w}"),
+        on_warning=lambda w: _err(f"warning: {w}"),
         on_start=None
         if quiet
         else lambda how: _err(
@@ -597,6 +613,7 @@ def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
             index_dir,
             on_reject=lambda r: _err(f"rejected {r}"),
             on_truncate=lambda w: _err(f"warning: truncated {w}"),
+            on_warning=lambda w: _err(f"warning: {w}"),
             **options,
         )
     from rich.progress import (
@@ -636,6 +653,7 @@ def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
             index_dir,
             on_reject=lambda r: console.print(f"searchkit: rejected {r}", markup=False, highlight=False),
             on_truncate=lambda w: console.print(f"searchkit: warning: truncated {w}", markup=False, highlight=False),
+            on_warning=lambda w: console.print(f"searchkit: warning: {w}", markup=False, highlight=False),
             on_progress=advance,
             on_reading=total,
             **options,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import shutil
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from itertools import chain, islice
 from pathlib import Path
 
 from . import generations as g
-from .corpus import JSONL_SUFFIXES, Article, Rejection, corpus_file_names, corpus_files, open_binary, read_corpus
+from .corpus import Article, Rejection, corpus_file_names, corpus_files, read_corpus
 from .engine import Engine, OpenIndex, default_engine
 from .errors import (
     WRITE_ERRNOS,
@@ -42,6 +41,8 @@ from .models import IndexReport
 from .names.aliases import NO_ALIASES, Aliases, find_aliases, load_aliases
 from .names.learning import PairChanges
 from .names.table import table_facts, variants_current, write_variants
+from .readers import estimate
+from .readers.fields import NO_MAP, FieldMap, find_fields, load_fields
 from .signatures import FileRecord, Signature, file_key, read_record, settled, signature, write_record
 from .vocabulary import vocabulary_current, write_vocabulary
 
@@ -62,12 +63,14 @@ def build_index(
     wait: float = DEFAULT_LOCK_WAIT,
     on_reject: Callable[[Rejection], None] | None = None,
     on_truncate: Callable[[Rejection], None] | None = None,
+    on_warning: Callable[[Rejection], None] | None = None,
     on_progress: ProgressHandler | None = None,
     on_reading: Callable[[list[Path]], None] | None = None,
     engine: Engine | None = None,
     only: Iterable[Path] | None = None,
     gone: Iterable[Path] = (),
     aliases: Path | None = None,
+    fields: FieldMap | None = None,
 ) -> IndexReport:
     """Brings the index in line with the corpus at ``paths``.
 
@@ -97,6 +100,12 @@ def build_index(
     ``aliases`` is the user's alias file (``searchkit.names.aliases``); by default
     ``aliases.toml`` beside the corpus, when there is one.  A changed file is
     applied by an update even when no article changed.
+
+    ``fields`` names the keys of records (JSON, CSV) that hold each article
+    field, over ``fields.toml`` beside the corpus (``searchkit.readers.fields``).
+    A changed mapping makes an update read every file again.
+    ``on_warning`` hears of what an article was read without (a date that
+    could not be read), and of a guess (a CSV's encoding).
     """
     engine = engine or default_engine()
     paths = [Path(p) for p in paths]
@@ -110,6 +119,7 @@ def build_index(
         # would otherwise remove every article of the index.
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     alias_table = load_aliases(find_aliases(paths, Path(aliases) if aliases is not None else None))
+    field_map = load_fields(find_fields(paths)).merged(fields or NO_MAP)
     started = time.perf_counter()
     with writer_lock(index_dir, wait), _writing(index_dir):
         g.remove_stale_generations(index_dir)
@@ -126,19 +136,25 @@ def build_index(
                 told.add(rejection)
                 on_reject(rejection)
 
-        def truncate(warning: Rejection) -> None:
-            report.truncated.append(warning)
-            if on_truncate is not None and warning not in told:
-                told.add(warning)
-                on_truncate(warning)
+        def noting(kept: str, handler: Callable[[Rejection], None] | None) -> Callable[[Rejection], None]:
+            """A handler that keeps a warning in the report's list ``kept``, and tells it once."""
 
+            def note(warning: Rejection) -> None:
+                getattr(report, kept).append(warning)
+                if handler is not None and warning not in told:
+                    told.add(warning)
+                    handler(warning)
+
+            return note
+
+        truncate, warn = noting("truncated", on_truncate), noting("warnings", on_warning)
         reading = paths if live is None or only is None else only
         scan = _scan(reading)
 
         def read(chosen: list[Path]) -> Iterator[Article]:
             if on_reading is not None:
                 on_reading(chosen)
-            return read_corpus(chosen, reject, truncate)
+            return read_corpus(chosen, reject, truncate, warn, field_map)
 
         if live is None:
             held = None if rebuild or allow_shrink or outdated is None else _held_documents(engine, outdated)
@@ -151,7 +167,14 @@ def build_index(
                 if held is not None:
                     _refuse_shrink(held, max(held - report.documents, 0), index_dir)
                 commit = _finish_generation(
-                    engine, generation, paths, changed=True, stamp=report.stamp, aliases=alias_table, pairs=pairs
+                    engine,
+                    generation,
+                    paths,
+                    changed=True,
+                    stamp=report.stamp,
+                    aliases=alias_table,
+                    pairs=pairs,
+                    fields=field_map,
                 )
                 write_record(generation, commit, seen, _read_signatures(scan, report, {}))
             except BaseException:
@@ -164,7 +187,9 @@ def build_index(
             with engine.reading(index_dir):
                 engine.remove_leftovers(generation)
                 # With the file record first; an article it places in a skipped file is read again by a full comparison.
-                for trusted in (True, False):
+                # A changed field mapping changes articles of files that did not change: each is read again.
+                mapping_kept = g.read_meta(generation).get("fields", {}) == field_map.mapped
+                for trusted in (True, False) if mapping_kept else (False,):
                     report = IndexReport(index_dir=str(index_dir), mode="update")
                     files: list[Path] = []
                     removable = _removal_rule(reading, files, report, [] if only is None else gone)
@@ -196,10 +221,12 @@ def build_index(
                     stamp=report.stamp,
                     aliases=alias_table,
                     pairs=result.pairs,
+                    fields=field_map,
                 )
                 if result.stale:
                     write_record(generation, commit, result.owners, result.signatures)
         report.index_bytes = g.folder_size(generation)
+        report.unknown = scan.unknown
     report.seconds = time.perf_counter() - started
     return report
 
@@ -303,11 +330,14 @@ class _Scan:
 
     files: list[tuple[str, Signature | None]]
     at: int
+    unknown: list[str]  #: files of the folders of no format searchkit reads, skipped
 
 
 def _scan(paths: list[Path]) -> _Scan:
     at = time.time_ns()
-    return _Scan([(file, signature(file)) for file in corpus_file_names(paths)], at)
+    unknown: list[str] = []
+    files = [(file, signature(file)) for file in corpus_file_names(paths, unknown.append)]
+    return _Scan(files, at, unknown)
 
 
 def _listed(chosen: list[Path], files: list[Path]) -> list[Path]:
@@ -375,6 +405,7 @@ def _finish_generation(
     stamp: int | None = None,
     aliases: Aliases = NO_ALIASES,
     pairs: PairChanges | None = None,
+    fields: FieldMap = NO_MAP,
 ) -> int:
     """Writes the build facts; the vocabulary file when the articles changed or
     it is stale; and, when the articles changed, it is stale, or the alias file
@@ -389,7 +420,8 @@ def _finish_generation(
     previous = g.read_meta(generation)
     facts = engine.commit_facts(generation, previous)
     corpus = [str(p) for p in paths]
-    if changed or previous.get("corpus") != corpus or any(previous.get(k) != v for k, v in facts.items()):
+    stale = previous.get("corpus") != corpus or previous.get("fields", {}) != fields.mapped
+    if changed or stale or any(previous.get(k) != v for k, v in facts.items()):
         newest = [s for s in (previous.get("newest_indexed"), stamp if changed else None) if isinstance(s, int)]
         g.write_meta(
             generation,
@@ -398,6 +430,7 @@ def _finish_generation(
                 "created": previous.get("created") or now(),
                 "updated": now(),
                 "corpus": corpus,
+                "fields": fields.mapped,
                 "newest_indexed": max(newest, default=None),
                 **facts,
             },
@@ -647,18 +680,7 @@ def _update(
 
 
 def count_articles(paths: Iterable[Path]) -> int:
-    """A quick count of the articles under ``paths`` (lines of JSON Lines files,
-    one a native file), for a progress bar's total; bad lines count too."""
-    total = 0
-    for path in corpus_files(Path(p) for p in paths):
-        if not path.is_file():
-            continue  # never open a pipe: it would block
-        if not path.name.lower().endswith(JSONL_SUFFIXES):
-            total += 1
-            continue
-        try:
-            with open_binary(path) as handle:
-                total += sum(chunk.count(b"\n") for chunk in iter(lambda h=handle: h.read(1 << 20), b""))
-        except (OSError, EOFError, zlib.error):
-            continue
-    return total
+    """A quick count of the articles under ``paths`` (lines of JSON Lines and
+    CSV files, blocks of Europresse exports and feeds, one a page), for a
+    progress bar's total; bad lines count too."""
+    return sum(estimate(path) for path in corpus_files(Path(p) for p in paths) if path.is_file())

@@ -127,6 +127,8 @@ class IndexReport:
     skipped: int = 0  #: files not opened: unchanged since the index last read them (their articles count as unchanged)
     rejected: list[Rejection] = field(default_factory=list)
     truncated: list[Rejection] = field(default_factory=list)
+    warnings: list[Rejection] = field(default_factory=list)  #: articles read without something (a date), or guessed
+    unknown: list[str] = field(default_factory=list)  #: files of the corpus folders of no known format, skipped
     seconds: float = 0.0
     documents: int = 0
     index_bytes: int = 0

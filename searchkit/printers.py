@@ -151,6 +151,12 @@ def printer(chosen: Output, stream: IO[str] | None = None) -> Printer:
 # --- for people --------------------------------------------------------------------------
 
 
+def skipped_unknown(files: list[str], shown: int = 5) -> str:
+    """``skipped 3 files of unknown type: a.docx, b.pdf, c.odt`` (the first ``shown`` named)."""
+    names = ", ".join(files[:shown]) + (f", and {len(files) - shown} more" if len(files) > shown else "")
+    return f"skipped {len(files)} file{'s' if len(files) != 1 else ''} of unknown type: {names}"
+
+
 class _Console(Console):
     """Rich's console, but a reader that went away (``| head -1``) is the
     CLI's to handle (``cli._user_errors``): Rich's own handling exits 1, which
@@ -279,10 +285,17 @@ class RichPrinter:
                 + (f" (skipped {report.skipped} unchanged files)" if report.skipped else "")
                 + f", {len(report.rejected)} rejected"
                 + (f", {report.kept} kept (their files were not read whole)" if report.kept else "")
+                + (
+                    f", {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}"
+                    if report.warnings
+                    else ""
+                )
                 + f"; {report.documents} articles in {safe_text(report.index_dir, flat=True)} "
                 f"({report.index_bytes / 1e6:.1f} MB) in {report.seconds:.1f}s"
             )
         )
+        if report.unknown:
+            self.console.print(Text(safe_text(skipped_unknown(report.unknown), flat=True)))
 
     def stats(self, stats: IndexStats) -> None:
         rows = [

@@ -127,6 +127,7 @@ class Watcher:
         on_error: Callable[[str], None] | None = None,
         on_reject: Callable[[Rejection], None] | None = None,
         on_truncate: Callable[[Rejection], None] | None = None,
+        on_warning: Callable[[Rejection], None] | None = None,
         on_start: Callable[[str], None] | None = None,
         engine: Engine | None = None,
     ) -> None:
@@ -146,6 +147,7 @@ class Watcher:
         self.on_error = on_error or (lambda message: None)
         self.on_reject = on_reject
         self.on_truncate = on_truncate
+        self.on_warning = on_warning
         self.on_start = on_start
         self.engine = engine or default_engine()
         self.mechanism = "polling" if polling else "inotify"
@@ -240,6 +242,7 @@ class Watcher:
             wait=self.wait,
             on_reject=self.on_reject,
             on_truncate=self.on_truncate,
+            on_warning=self.on_warning,
             engine=self.engine,
             only=only,
             gone=gone,

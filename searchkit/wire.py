@@ -131,6 +131,8 @@ def index_report(report: m.IndexReport) -> dict:
         **_fields(report, "mode", "added", "updated", "removed", "unchanged", "kept", "skipped"),
         "rejected": [rejection(r) for r in report.rejected],
         "truncated": [rejection(r) for r in report.truncated],
+        "warnings": [rejection(r) for r in report.warnings],
+        "skipped_unknown": report.unknown,
         "documents": report.documents,
         "seconds": round(report.seconds, 3),
         "docs_per_second": round(report.docs_per_second, 1),

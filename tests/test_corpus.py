@@ -278,7 +278,7 @@ def make_mixed_folder(root: Path) -> Path:
     write_native(corpus / "a.txt", "Dix", 10, "dix")
     # not articles: another format, hidden files and folders, a gzip of another format
     (corpus / "README.md").write_text("# Le corpus\n\nLisez-moi.\n", encoding="utf-8")
-    (corpus / "notes.json").write_text('{"id": "98", "title": "x", "body": "y"}\n', encoding="utf-8")
+    (corpus / "notes.docx").write_bytes(b"PK\x03\x04 a word-processor file")
     write_native(corpus / ".hidden.txt", "Caché", 99, "caché")
     write_native(corpus / ".git" / "e.txt", "Caché aussi", 97, "caché")
     (corpus / "sub" / "archive.txt.gz").write_bytes(gzip.compress(native_text("Zip", 96, "zip").encode()))
@@ -301,9 +301,12 @@ def test_folder_is_read_recursively_in_every_format(tmp_path):
 def test_folder_skips_non_corpus_and_hidden_files_in_a_stable_order(tmp_path):
     corpus = make_mixed_folder(tmp_path)
 
-    listed = [p.relative_to(corpus).as_posix() for p in corpus_files([corpus])]
+    unknown: list[str] = []
+    listed = [p.relative_to(corpus).as_posix() for p in corpus_files([corpus], unknown.append)]
 
     assert listed == FOLDER_FILES
+    skipped = [Path(p).relative_to(corpus).as_posix() for p in unknown]
+    assert skipped == ["README.md", "notes.docx", "sub/archive.txt.gz"]
     assert [p.relative_to(corpus).as_posix() for p in corpus_files([corpus])] == listed
 
 
@@ -546,23 +549,15 @@ def test_missing_path_is_one_rejection(tmp_path):
         pytest.param(b"null", "not a JSON object", id="null"),
         pytest.param(b'{"id": "9", "title": "caf\xe9", "body": "x"}', "not valid UTF-8", id="latin-1"),
         pytest.param(b'{"id": "9", "title": "", "body": ""}', "empty article", id="empty-strings"),
-        pytest.param(b'{"id": "9"}', "empty article", id="only-id"),
+        pytest.param(b'{"id": "9"}', "no body: none of the keys body, text, content", id="only-id"),
+        pytest.param(b'{"id": "9", "title": "t", "story": "x"}', "(the record has id, title, story)", id="no-body"),
         pytest.param(b'{"id": "9", "title": "  ", "body": "\\n\\t"}', "empty article", id="whitespace"),
         pytest.param(b'{"id": "9", "title": 5, "body": "x"}', "title must be a string, got 5", id="numeric-title"),
         pytest.param(b'{"id": "9", "title": "t", "body": ["x"]}', "body must be a string, got a list", id="list-body"),
         pytest.param(
-            b'{"id": "9", "title": "t", "source": false}', "source must be a string, got false", id="bool-source"
-        ),
-        pytest.param(b'{"id": "9", "title": "t", "date": "2022-13-01"}', "bad date", id="month-13"),
-        pytest.param(b'{"id": "9", "title": "t", "date": "2022-02-30"}', "bad date", id="february-30"),
-        pytest.param(b'{"id": "9", "title": "t", "date": "01/03/2022"}', "bad date", id="french-order"),
-        pytest.param(b'{"id": "9", "title": "t", "date": "20220301"}', "bad date", id="no-dashes"),
-        pytest.param(b'{"id": "9", "title": "t", "date": "hier"}', "bad date", id="word"),
-        pytest.param(b'{"id": "9", "title": "t", "date": "2022-03-01abc"}', "bad date '2022-03-01abc'", id="tail"),
-        pytest.param(b'{"id": "9", "title": "t", "date": "2022-03-01T25:00"}', "bad date", id="hour-25"),
-        pytest.param(b'{"id": "9", "title": "t", "date": "2022-03-01/02"}', "bad date", id="slash-tail"),
-        pytest.param(
-            b'{"id": "9", "title": "t", "date": 20220301}', "date must be a string, got 20220301", id="numeric-date"
+            b'{"id": "9", "title": "t", "body": "", "source": false}',
+            "source must be a string, got false",
+            id="bool-source",
         ),
     ],
 )
@@ -629,13 +624,32 @@ def test_jsonl_blank_date_is_undated(tmp_path, blank):
     assert [a.date for a in articles] == [None]
 
 
-def test_bad_date_reason_quotes_the_date(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", [article("1", "x", date="2022-02-30")])
+@pytest.mark.parametrize(
+    ("date", "why"),
+    [
+        pytest.param("2022-13-01", "is not a date", id="month-13"),
+        pytest.param("2022-02-30", "is not a date", id="february-30"),
+        pytest.param("20220301", "is not a date", id="no-dashes"),
+        pytest.param("hier", "is not a date", id="word"),
+        pytest.param("2022-03-01abc", "is not a date", id="tail"),
+        pytest.param("2022-03-01T25:00", "is not a date", id="hour-25"),
+        pytest.param("2022-03-01/02", "is not a date", id="slash-tail"),
+        pytest.param("03/13/2022", "is not a date", id="american-order"),
+        pytest.param(20220301, "is not a date", id="numeric-date"),
+        pytest.param("9999-12-31", "is outside the years 1000 to 2999", id="placeholder"),
+    ],
+)
+def test_an_unreadable_date_leaves_the_article_undated_with_a_warning(tmp_path, date, why):
+    path = write_jsonl(tmp_path / "a.jsonl", [article("1", "x"), article("9", "texte", date=date)])
+    rejections, warnings = [], []
 
-    _, rejections = read_one(path)
+    articles = list(read_file(path, rejections.append, on_warning=warnings.append))
 
-    assert "2022-02-30" in the_one_rejection(rejections).reason
-    assert "YYYY-MM-DD" in rejections[0].reason
+    assert rejections == []
+    assert [(a.id, a.date) for a in articles] == [("1", None), ("9", None)]
+    warning = the_one_rejection(warnings)
+    assert (warning.path, warning.line) == (str(path), 2)
+    assert str(date) in warning.reason and why in warning.reason and "indexed undated" in warning.reason
 
 
 def _as_native(folder: Path, name: str, article_id: str, title: str) -> tuple[Path, str, int | None]:
@@ -779,8 +793,9 @@ def test_cli_index_json_summary(tmp_path):
     assert summary["documents"] == 5
     assert summary["rejected"] == [
         {"file": str(corpus / "bad.jsonl"), "line": 2, "reason": summary["rejected"][0]["reason"]},
-        {"file": str(corpus / "bad.jsonl"), "line": 4, "reason": "missing id"},
+        {"file": str(corpus / "bad.jsonl"), "line": 4, "reason": summary["rejected"][1]["reason"]},
     ]
+    assert summary["rejected"][1]["reason"].startswith("missing id")
     assert summary["rejected"][0]["reason"].startswith("not valid JSON")
     assert summary["index_bytes"] > 0
     assert summary["seconds"] >= 0 and summary["docs_per_second"] >= 0

@@ -243,9 +243,10 @@ def test_an_index_of_the_previous_schema_asks_for_a_rebuild_then_filters_dates(t
     assert set(ids) == _between("2022-01-01", "2022-12-31") and total == 7
 
 
-def test_dates_outside_the_years_searchkit_dates_are_rejected_and_the_rest_kept(tmp_path):
+def test_dates_outside_the_years_searchkit_dates_leave_the_article_undated_with_a_warning(tmp_path):
     """9999-12-31 and 0001-01-01 are placeholders; their weeks and months have
-    no neighbours in the calendar, and crashed the timeline's buckets."""
+    no neighbours in the calendar, and crashed the timeline's buckets.  The
+    article is kept, undated: it is still found by its words."""
     extremes = ["9999-12-31", "0001-01-01", "0999-12-31", "3000-01-01T00:00:00"]
     corpus = write_jsonl(
         tmp_path / "c.jsonl",
@@ -257,13 +258,20 @@ def test_dates_outside_the_years_searchkit_dates_are_rejected_and_the_rest_kept(
     )
     index_dir = tmp_path / "index"
     done = run_cli("index", str(corpus), "--index", str(index_dir))
-    assert done.returncode == 3, done.stderr
-    rejected = [line for line in done.stderr.splitlines() if line.startswith("searchkit: rejected")]
-    assert len(rejected) == len(extremes), done.stderr
-    assert all("outside the years 1000 to 2999" in line for line in rejected)
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if line.startswith("searchkit: warning:")]
+    assert len(warned) == len(extremes), done.stderr
+    assert all("outside the years 1000 to 2999" in line and "indexed undated" in line for line in warned)
+    found = run_cli("search", "budget", "--json", "--limit", "10", "--index", str(index_dir))
+    assert {hit["id"]: hit["date"] for hit in json.loads(found.stdout)["hits"]} == {
+        "ok": "2022-03-01",
+        "edge": "1000-01-01",
+        **{f"x{n}": None for n in range(len(extremes))},
+    }
     shown = run_cli("timeline", "budget", "--by", "year", "--json", "--index", str(index_dir))
     assert shown.returncode == 0, shown.stderr
-    assert json.loads(shown.stdout)["queries"][0]["total"] == 2
+    counted = json.loads(shown.stdout)["queries"][0]
+    assert (counted["total"], counted["undated"]) == (6, 4)
     for unit in ("day", "week", "month"):  # the first week and month of the calendar searchkit dates in
         shown = run_cli("timeline", "budget", "--by", unit, "--until", "1000-02", "--index", str(index_dir))
         assert shown.returncode == 0, (unit, shown.stderr)

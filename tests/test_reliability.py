@@ -667,8 +667,9 @@ def test_an_oversized_article_is_truncated_with_a_warning(tmp_path):
 
 def test_an_overlong_json_line_is_rejected_and_its_neighbours_read(tmp_path, monkeypatch):
     from searchkit import corpus as corpus_module
+    from searchkit.readers import jsonl
 
-    monkeypatch.setattr(corpus_module, "MAX_LINE_BYTES", 10_000)
+    monkeypatch.setattr(jsonl, "MAX_LINE_BYTES", 10_000)
     corpus = write_jsonl(tmp_path / "news.jsonl", [news(1)[0], article("2", "mot " * 10_000), *news(2, "z")])
     rejected = []
 
