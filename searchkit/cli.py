@@ -441,7 +441,8 @@ def index(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Corpus files or folders (.txt native articles, .jsonl, .jsonl.gz) (default: ./corpus).",
+            help="Corpus files or folders (.txt native articles, .jsonl, .jsonl.gz), added to those the index "
+            "recorded (default: the recorded ones; ./corpus for a new ./index).",
             show_default=False,
         ),
     ] = None,
@@ -475,17 +476,20 @@ def index(
     """
     from .lock import check_wait
     from .printers import Output, printer
+    from .recorded import corpus_to_read
 
     with _user_errors():
         check_wait(wait)
         _terminate_on_sigterm()
+        # ./corpus only for the default ./index never built: another index re-reads the corpus it recorded.
+        paths = corpus_to_read(_index_dir(index_dir), paths, DEFAULT_CORPUS_DIR if index_dir is None else None)
         if watch:
             if optimize:
                 raise UsageError("--optimize cannot be used with --watch: run `searchkit index --optimize` apart")
             if aliases is not None:
                 raise UsageError("--aliases cannot be used with --watch: put aliases.toml beside the corpus")
             _watch(
-                paths or [DEFAULT_CORPUS_DIR],
+                paths,
                 _index_dir(index_dir),
                 every,
                 wait,
@@ -505,7 +509,7 @@ def index(
             "aliases": aliases,
         }
         with _interrupt_after_commit(_index_dir(index_dir)):
-            report = _build(paths or [DEFAULT_CORPUS_DIR], _index_dir(index_dir), options, quiet)
+            report = _build(paths, _index_dir(index_dir), options, quiet)
             if json_output:
                 printer(Output("json")).report(report)
             elif not quiet:

@@ -42,6 +42,7 @@ from .models import IndexReport
 from .names.aliases import NO_ALIASES, Aliases, find_aliases, load_aliases
 from .names.learning import PairChanges
 from .names.table import table_facts, variants_current, write_variants
+from .recorded import CORPUS_KEY, MAPPING_KEY, merged_paths, recorded_mapping, recorded_paths
 from .signatures import FileRecord, Signature, file_key, read_record, settled, signature, write_record
 from .vocabulary import vocabulary_current, write_vocabulary
 
@@ -68,6 +69,7 @@ def build_index(
     only: Iterable[Path] | None = None,
     gone: Iterable[Path] = (),
     aliases: Path | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> IndexReport:
     """Brings the index in line with the corpus at ``paths``.
 
@@ -97,6 +99,11 @@ def build_index(
     ``aliases`` is the user's alias file (``searchkit.names.aliases``); by default
     ``aliases.toml`` beside the corpus, when there is one.  A changed file is
     applied by an update even when no article changed.
+
+    The build facts record ``paths`` (``searchkit.recorded``): a build those
+    alone, an update those added to the ones recorded.  ``mapping`` (searchkit
+    field → the input's field name) is recorded with them; None keeps the one
+    recorded, across a rebuild too.
     """
     engine = engine or default_engine()
     paths = [Path(p) for p in paths]
@@ -143,6 +150,8 @@ def build_index(
         if live is None:
             held = None if rebuild or allow_shrink or outdated is None else _held_documents(engine, outdated)
             carried, newest = _carried_stamps(engine, index_dir, outdated)
+            if mapping is None:
+                mapping = recorded_mapping(_live_meta(index_dir))
             generation = g.new_generation(index_dir)
             try:
                 seen: dict[str, str] = {}
@@ -151,7 +160,14 @@ def build_index(
                 if held is not None:
                     _refuse_shrink(held, max(held - report.documents, 0), index_dir)
                 commit = _finish_generation(
-                    engine, generation, paths, changed=True, stamp=report.stamp, aliases=alias_table, pairs=pairs
+                    engine,
+                    generation,
+                    paths,
+                    changed=True,
+                    stamp=report.stamp,
+                    aliases=alias_table,
+                    pairs=pairs,
+                    mapping=mapping,
                 )
                 write_record(generation, commit, seen, _read_signatures(scan, report, {}))
             except BaseException:
@@ -167,7 +183,7 @@ def build_index(
                 for trusted in (True, False):
                     report = IndexReport(index_dir=str(index_dir), mode="update")
                     files: list[Path] = []
-                    removable = _removal_rule(reading, files, report, [] if only is None else gone)
+                    kept_because = _removal_rule(reading, files, report, [] if only is None else gone)
                     # Reading some files only, ``kept`` counts the articles those files kept, not the rest of the index.
                     scope = None if only is None else _read_here(files, gone)
                     try:
@@ -179,7 +195,7 @@ def build_index(
                             report,
                             on_progress,
                             optimize,
-                            removable,
+                            kept_because,
                             allow_shrink,
                             scope,
                             trusted,
@@ -196,6 +212,7 @@ def build_index(
                     stamp=report.stamp,
                     aliases=alias_table,
                     pairs=result.pairs,
+                    mapping=mapping,
                 )
                 if result.stale:
                     write_record(generation, commit, result.owners, result.signatures)
@@ -279,6 +296,15 @@ def _carried_stamps(
     return carried, max(stamps, default=None)
 
 
+def _live_meta(index_dir: Path) -> dict:
+    """The build facts of the generation ``CURRENT`` names; {} when there is none or it cannot be read."""
+    try:
+        generation = g.current_generation(index_dir)
+    except (IndexDamaged, IndexUnavailable):
+        return {}
+    return g.read_meta(generation) if generation is not None else {}
+
+
 def _held_documents(engine: Engine, generation: Path) -> int | None:
     try:
         with engine.open(generation) as index:
@@ -323,29 +349,39 @@ def _noted(articles: Iterable[Article], seen: dict[str, str]) -> Iterator[Articl
         yield article
 
 
-def _removal_rule(paths: list[Path], files: list[Path], report: IndexReport, gone: list[Path]) -> Callable[[str], bool]:
-    """Whether an article stored with ``origin`` may be removed when the corpus
-    no longer holds it: its file was read and nothing in it was rejected, or
-    the file is in a folder that was read and is gone (or no longer a corpus
-    file), or it is one of the ``gone`` files and still missing.  Consulted
-    after the whole corpus was read, so ``files`` and the rejections are
-    complete by then.  A file that was not read this time keeps its articles."""
+#: Why an article the corpus no longer holds is kept (``_removal_rule``).
+NOT_READ_WHOLE = "not read whole"  #: its file had a rejected line or was cut short
+NOT_NAMED = "not named"  #: its file is outside the paths read this time
+
+
+def _removal_rule(
+    paths: list[Path], files: list[Path], report: IndexReport, gone: list[Path]
+) -> Callable[[str], str | None]:
+    """Why an article stored with ``origin`` is kept when the corpus no longer
+    holds it, or None when it may be removed: its file was read and nothing in
+    it was rejected, or the file is in a folder that was read and is gone (or
+    no longer a corpus file), or it is one of the ``gone`` files and still
+    missing.  Consulted after the whole corpus was read, so ``files`` and the
+    rejections are complete by then.  A file that was not read this time keeps
+    its articles (``NOT_NAMED``), and so does one not read whole (``NOT_READ_WHOLE``)."""
     folders = [p.resolve() for p in paths if p.is_dir()]
     deleted = {p.resolve() for p in gone if not p.exists()}
     known: dict[str, set[Path]] = {}  # filled at the first call, once the corpus was read
 
-    def removable(origin: str) -> bool:
+    def kept_because(origin: str) -> str | None:
         if not known:
             known["rejected"] = {Path(r.path).resolve() for r in report.rejected}
             known["read"] = {f.resolve() for f in files}
         path = Path(_origin_file(origin)).resolve()
         if path in deleted:
-            return True
+            return None
         if path in known["rejected"]:
-            return False
-        return path in known["read"] or any(path.is_relative_to(folder) for folder in folders)
+            return NOT_READ_WHOLE
+        if path in known["read"] or any(path.is_relative_to(folder) for folder in folders):
+            return None
+        return NOT_NAMED
 
-    return removable
+    return kept_because
 
 
 def _read_here(files: list[Path], gone: list[Path]) -> Callable[[str], bool]:
@@ -375,6 +411,7 @@ def _finish_generation(
     stamp: int | None = None,
     aliases: Aliases = NO_ALIASES,
     pairs: PairChanges | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> int:
     """Writes the build facts; the vocabulary file when the articles changed or
     it is stale; and, when the articles changed, it is stale, or the alias file
@@ -384,12 +421,17 @@ def _finish_generation(
 
     ``newest_indexed`` is the newest stamp ever given in this index (``stamp``
     when this run wrote articles), so that a later one is above it even when
-    the article that had it was removed.  Facts that still hold are not
-    rewritten: ``updated`` says when the index last changed."""
+    the article that had it was removed.  ``corpus`` adds ``paths`` to the
+    paths recorded (``searchkit.recorded``); ``mapping``, when given, replaces
+    the field mapping recorded.  Facts that still hold are not rewritten:
+    ``updated`` says when the index last changed."""
     previous = g.read_meta(generation)
     facts = engine.commit_facts(generation, previous)
-    corpus = [str(p) for p in paths]
-    if changed or previous.get("corpus") != corpus or any(previous.get(k) != v for k, v in facts.items()):
+    recorded = {
+        CORPUS_KEY: merged_paths(recorded_paths(previous), paths),
+        MAPPING_KEY: recorded_mapping(previous) if mapping is None else mapping,
+    }
+    if changed or any(previous.get(k) != v for k, v in (recorded | facts).items()):
         newest = [s for s in (previous.get("newest_indexed"), stamp if changed else None) if isinstance(s, int)]
         g.write_meta(
             generation,
@@ -397,7 +439,7 @@ def _finish_generation(
                 **g.versions(),
                 "created": previous.get("created") or now(),
                 "updated": now(),
-                "corpus": corpus,
+                **recorded,
                 "newest_indexed": max(newest, default=None),
                 **facts,
             },
@@ -544,7 +586,7 @@ def _update(
     report: IndexReport,
     on_progress: ProgressHandler | None,
     optimize: bool,
-    removable: Callable[[str], bool],
+    kept_because: Callable[[str], str | None],
     allow_shrink: bool,
     scope: Callable[[str], bool] | None,
     trusted: bool,
@@ -601,10 +643,12 @@ def _update(
             unseen = stored.unseen(seen)
             gone: list[str] = []
             for origin, ids in unseen.items():
-                if removable(origin):
+                why = kept_because(origin)
+                if why is None:
                     gone.extend(ids)
                 elif scope is None or scope(origin):
                     report.kept += len(ids)
+                    report.not_named += len(ids) if why == NOT_NAMED else 0
             if not allow_shrink:
                 _refuse_shrink(held, len(gone), Path(report.index_dir))
             for article_id in gone:

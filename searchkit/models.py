@@ -123,6 +123,7 @@ class IndexReport:
     removed: int = 0
     unchanged: int = 0
     kept: int = 0  #: articles missing from the input but kept: their file was not read whole, or not read
+    not_named: int = 0  #: of ``kept``, those whose file is outside the paths read this time
     skipped: int = 0  #: files not opened: unchanged since the index last read them (their articles count as unchanged)
     rejected: list[Rejection] = field(default_factory=list)
     truncated: list[Rejection] = field(default_factory=list)

@@ -128,7 +128,7 @@ def _fields(item: object, *names: str) -> dict:
 def index_report(report: m.IndexReport) -> dict:
     return {
         "index": report.index_dir,
-        **_fields(report, "mode", "added", "updated", "removed", "unchanged", "kept", "skipped"),
+        **_fields(report, "mode", "added", "updated", "removed", "unchanged", "kept", "not_named", "skipped"),
         "rejected": [rejection(r) for r in report.rejected],
         "truncated": [rejection(r) for r in report.truncated],
         "documents": report.documents,
