@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 
 from .analysis import SPELLING_MARK, WORD_PATTERN, WORDS, query_terms
-from .engine import OpenIndex
 from .errors import QueryError
 from .explain import Part, query_parts
 from .highlight import word_chars
@@ -23,12 +22,10 @@ from .models import Concordance, KwicLine
 from .names.table import Variants
 from .names.view import spelling_note
 from .search import Searcher
-from .views import Filters, Matching, matched
+from .views import Filters, matched, ordered
 
 _WORD = re.compile(WORD_PATTERN)
 _SPACES = re.compile(r"\s+")
-#: Articles ranked at a time when sorting by score: most concordances need only the first ones.
-FIRST_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ def kwic(searcher: Searcher, text: str, options: KwicOptions = KwicOptions()) ->
         lines: list[KwicLine] = []
         read = 0
         wanted = options.limit or None
-        for docnum in _ordered(index, found, restriction, options.sort):
+        for docnum in ordered(index, found, restriction, options.sort):
             for part in parts:
                 if part.query is not None:  # an operator: its occurrences are those that satisfied it
                     part.satisfied = [s for found in index.operator_matches(part.query, docnum) for s in found.spans]
@@ -78,24 +75,6 @@ def kwic(searcher: Searcher, text: str, options: KwicOptions = KwicOptions()) ->
             notes=[*(spelling_note(c) for c in found.spellings), *notes],
             spellings=found.spellings,
         )
-
-
-def _ordered(index: OpenIndex, found: Matching, restriction, sort: str):
-    """The matching articles' numbers: by relevance (ranked a batch at a time,
-    the batch growing fourfold) or by date, newest first, undated last."""
-    if sort == "date":
-        dates = index.column_values("date")
-        yield from sorted(found.docs, key=lambda d: (dates[d] or "", -d), reverse=True)
-        return
-    done = 0
-    batch = FIRST_BATCH
-    while done < len(found.docs):
-        ranked = index.ranked(found.query, min(batch, len(found.docs)), restriction)
-        for hit in ranked[done:]:
-            yield hit.docnum
-        if len(ranked) <= done or len(ranked) >= len(found.docs):
-            return
-        done, batch = len(ranked), batch * 4
 
 
 class _Pattern:
