@@ -896,6 +896,74 @@ def cooccur(
     _show_view(chosen, index_dir, lambda searcher: names_alongside(searcher, query, options), "cooccurrence")
 
 
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+    iramuteq = "iramuteq"
+    txm = "txm"
+
+
+@app.command()
+@_filtered
+def export(
+    query: QueryArgument,
+    form: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="jsonl (re-imports), csv (RFC 4180), iramuteq (**** *source_lemonde *date_2022-03 lines) "
+            "or txm (XML, metadata on each <text>).",
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE, replaced once whole (default: stdout).",
+            show_default=False,
+        ),
+    ] = None,
+    index_dir: IndexOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Articles to write at most; 0 for all.")] = 0,
+    sort: Annotated[
+        Sort, typer.Option("--sort", help="By relevance, or by date (newest first, undated last).")
+    ] = Sort.score,
+    filters: Filters = None,
+) -> None:
+    """Write every article a query matches, whole, with its metadata: for R, Iramuteq, TXM or a re-import.
+
+    Every word of the query is required, as for timeline and kwic. Each article carries id, title, date, source,
+    url and matched: the query's words as it wrote them (every spelling of a name). Articles are read one at a
+    time: memory stays flat, and a reader that stops (`| head`) or Ctrl-C stops the export at once; a FILE is
+    only replaced by a whole export. Exit codes: 0 written, 1 no article matches, 2 usage, 4 no usable index or
+    the output cannot be written.
+    """
+    import time
+
+    from .export import ExportOptions, exporting, output_file, write_export
+    from .search import Searcher
+
+    with _user_errors():
+        options = ExportOptions(limit=limit, sort=sort.value, **asdict(filters))
+        started = time.perf_counter()
+        with Searcher(_ready_index(index_dir)) as searcher, exporting(searcher, query, options) as found:
+            if output is None or str(output) == "-":
+                sys.stdout.reconfigure(encoding="utf-8", newline="", line_buffering=False)  # as a file would be
+                written = write_export(found, form.value, sys.stdout)
+            else:
+                with output_file(output) as stream:
+                    written = write_export(found, form.value, stream)
+        if output is not None and str(output) != "-":
+            seconds = time.perf_counter() - started
+            _err(
+                f"exported {written:,} of the {found.matching:,} articles matching to {output} ({form.value}) "
+                f"in {seconds:.1f}s ({written / max(seconds, 1e-9):,.0f} articles/s)"
+            )
+
+
 def _show_view(chosen: Output, index_dir: Path | None, view: Callable, method: str) -> None:
     """Runs ``view`` on the open index and prints what it found with the
     printer's ``method``; errors in one line, no match exit 1."""

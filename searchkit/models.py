@@ -248,6 +248,21 @@ class Concordance:
 
 
 @dataclass(frozen=True)
+class ExportedArticle:
+    """An article matching an export's query, whole, with the query's words as it wrote them."""
+
+    id: str
+    title: str
+    body: str
+    date: str | None
+    source: str | None
+    url: str | None
+    #: the words that matched, as the article wrote them, each once, in order of first use: every
+    #: spelling of a name it used (Choïgou, Shoigu), every form of a word (inflation, inflations)
+    matched: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CoName:
     """A name found in articles matching a query: its spellings grouped by name key."""
 

@@ -13,7 +13,7 @@ and ``similar`` are the one-shot forms.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +80,11 @@ class Searcher:
         (``searchkit.timeline``, ``kwic``, ``cooccur``); damage read meanwhile is reported as such."""
         with self._engine.reading(self.index_dir):
             yield self._current()
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Reports damage met while reading the index ``opened`` gave, as ``opened`` does: for a
+        reader that reads on after it (an export, between the articles it writes)."""
+        return self._engine.reading(self.index_dir)
 
     def _current(self) -> tuple[OpenIndex, Variants]:
         """The open index, reopened first when a commit or a rebuild came since."""
