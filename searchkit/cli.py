@@ -936,7 +936,7 @@ def export(
     """Write every article a query matches, whole, with its metadata: for R, Iramuteq, TXM or a re-import.
 
     Every word of the query is required, as for timeline and kwic. Each article carries id, title, date, source,
-    url and matched: the query's words as it wrote them (every spelling of a name). Articles are read one at a
+    url and matched: the spellings of the query's names as it wrote them (Choïgou; Shoigu). Articles are read one at a
     time: memory stays flat, and a reader that stops (`| head`) or Ctrl-C stops the export at once; a FILE is
     only replaced by a whole export. Exit codes: 0 written, 1 no article matches, 2 usage, 4 no usable index or
     the output cannot be written.

@@ -257,8 +257,8 @@ class ExportedArticle:
     date: str | None
     source: str | None
     url: str | None
-    #: the words that matched, as the article wrote them, each once, in order of first use: every
-    #: spelling of a name it used (Choïgou, Shoigu), every form of a word (inflation, inflations)
+    #: the spellings of the query's names as the article wrote them, each once, in order of first use
+    #: (Choïgou, Shoigu); none for a query of words that are no names
     matched: tuple[str, ...] = ()
 
 
