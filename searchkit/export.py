@@ -21,7 +21,7 @@ from typing import IO
 from .analysis import SPELLING_MARK, WORDS
 from .engine import OpenIndex
 from .errors import OutputUnavailable
-from .models import ExportedArticle, SpellingCount
+from .models import ExportedArticle
 from .search import Searcher
 from .views import Filters, matched, ordered
 from .writers import writer
@@ -42,7 +42,6 @@ class Export:
 
     query: str
     matching: int  #: articles the query matches within the filters
-    spellings: list[SpellingCount]  #: for each word searching several spellings, the articles each brings
     articles: Iterator[ExportedArticle]  #: in the order asked, at most ``limit``
 
 
@@ -56,7 +55,7 @@ def exporting(searcher: Searcher, text: str, options: ExportOptions = ExportOpti
         terms = index.matched_terms(index.compile(found.node, variants, positive_only=True), operators=False)
     names = {term for term in terms if term.startswith(SPELLING_MARK)}
     articles = _read(searcher, index, ordered(index, found, restriction, options.sort), names)
-    yield Export(text, len(found.docs), found.spellings, islice(articles, options.limit or None))
+    yield Export(text, len(found.docs), islice(articles, options.limit or None))
 
 
 def _read(searcher: Searcher, index: OpenIndex, numbers: Iterator[int], names: set[str]) -> Iterator[ExportedArticle]:

@@ -194,7 +194,8 @@ def test_cli_export_to_a_file_says_what_it_wrote_and_bad_options_are_usage_error
 
 
 def test_cli_export_stops_at_once_when_its_reader_goes_away(tmp_path):
-    """Hundreds of articles matching (more than a pipe holds), the reader takes one line and goes: the export ends, exit 0, no traceback."""
+    """Hundreds of articles matching (more than a pipe holds), the reader takes one line and goes:
+    the export ends, exit 0, no traceback."""
     index_dir = tmp_path / "index"
     build_index([write_jsonl(tmp_path / "many.jsonl", generated_articles(300))], index_dir)
     proc = subprocess.Popen(
