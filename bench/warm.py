@@ -21,13 +21,18 @@ from searchkit.indexing import build_index
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "lemonde-2022.jsonl.gz"
 
 
-def arguments(description: str, index_name: str) -> argparse.Namespace:
-    """The options every warm benchmark takes; the index folder defaults to ``index_name`` in the temporary folder."""
+def arguments(
+    description: str, index_name: str, more: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.Namespace:
+    """The options every warm benchmark takes, and those ``more`` adds; the index folder defaults to
+    ``index_name`` in the temporary folder."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--index", type=Path, default=Path(tempfile.gettempdir()) / index_name)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true", help="Rebuild the index even if one is there.")
+    if more is not None:
+        more(parser)
     return parser.parse_args()
 
 

@@ -442,7 +442,8 @@ def index(
         list[Path] | None,
         typer.Argument(
             help="Corpus files or folders: .txt native articles, .jsonl(.gz), .json, .csv/.tsv, Europresse .html "
-            "exports, saved web pages (.html), .warc(.gz), RSS/Atom feeds (.rss, .atom, .xml) (default: ./corpus).",
+            "exports, saved web pages (.html), .warc(.gz), RSS/Atom feeds (.rss, .atom, .xml); added to those the "
+            "index recorded (default: the recorded ones; ./corpus for a new ./index).",
             show_default=False,
         ),
     ] = None,
@@ -487,10 +488,13 @@ def index(
     from .lock import check_wait
     from .printers import Output, printer
     from .readers.fields import parse_map
+    from .recorded import corpus_to_read
 
     with _user_errors():
         check_wait(wait)
         _terminate_on_sigterm()
+        # ./corpus only for the default ./index never built: another index re-reads the corpus it recorded.
+        paths = corpus_to_read(_index_dir(index_dir), paths, DEFAULT_CORPUS_DIR if index_dir is None else None)
         if watch:
             if optimize:
                 raise UsageError("--optimize cannot be used with --watch: run `searchkit index --optimize` apart")
@@ -499,7 +503,7 @@ def index(
             if field_map is not None:
                 raise UsageError("--map cannot be used with --watch: put fields.toml beside the corpus")
             _watch(
-                paths or [DEFAULT_CORPUS_DIR],
+                paths,
                 _index_dir(index_dir),
                 every,
                 wait,
@@ -520,7 +524,7 @@ def index(
             "fields": None if field_map is None else parse_map(field_map),
         }
         with _interrupt_after_commit(_index_dir(index_dir)):
-            report = _build(paths or [DEFAULT_CORPUS_DIR], _index_dir(index_dir), options, quiet)
+            report = _build(paths, _index_dir(index_dir), options, quiet)
             if json_output:
                 printer(Output("json")).report(report)
             elif not quiet:
@@ -920,6 +924,74 @@ def cooccur(
         with _progress() as on_progress, Searcher(_ready_index(index_dir)) as searcher:
             found = names_alongside(searcher, query, options, on_progress)
         printer(chosen).cooccurrence(found)
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+    iramuteq = "iramuteq"
+    txm = "txm"
+
+
+@app.command()
+@_filtered
+def export(
+    query: QueryArgument,
+    form: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="jsonl (re-imports), csv (RFC 4180), iramuteq (**** *source_lemonde *date_2022-03 lines) "
+            "or txm (XML, metadata on each <text>).",
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE, replaced once whole (default: stdout).",
+            show_default=False,
+        ),
+    ] = None,
+    index_dir: IndexOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Articles to write at most; 0 for all.")] = 0,
+    sort: Annotated[
+        Sort, typer.Option("--sort", help="By relevance, or by date (newest first, undated last).")
+    ] = Sort.score,
+    filters: Filters = None,
+) -> None:
+    """Write every article a query matches, whole, with its metadata: for R, Iramuteq, TXM or a re-import.
+
+    Every word of the query is required, as for timeline and kwic. Each article carries id, title, date, source,
+    url and matched: the spellings of the query's names as it wrote them (Choïgou; Shoigu). Articles are read one at a
+    time: memory stays flat, and a reader that stops (`| head`) or Ctrl-C stops the export at once; a FILE is
+    only replaced by a whole export. Exit codes: 0 written, 1 no article matches, 2 usage, 4 no usable index or
+    the output cannot be written.
+    """
+    import time
+
+    from .export import ExportOptions, exporting, output_file, write_export
+    from .search import Searcher
+
+    with _user_errors():
+        options = ExportOptions(limit=limit, sort=sort.value, **asdict(filters))
+        started = time.perf_counter()
+        with Searcher(_ready_index(index_dir)) as searcher, exporting(searcher, query, options) as found:
+            if output is None or str(output) == "-":
+                sys.stdout.reconfigure(encoding="utf-8", newline="", line_buffering=False)  # as a file would be
+                written = write_export(found, form.value, sys.stdout)
+            else:
+                with output_file(output) as stream:
+                    written = write_export(found, form.value, stream)
+        if output is not None and str(output) != "-":
+            seconds = time.perf_counter() - started
+            _err(
+                f"exported {written:,} of the {found.matching:,} articles matching to {output} ({form.value}) "
+                f"in {seconds:.1f}s ({written / max(seconds, 1e-9):,.0f} articles/s)"
+            )
 
 
 def _show_view(chosen: Output, index_dir: Path | None, view: Callable, method: str) -> None:

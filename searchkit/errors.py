@@ -111,5 +111,11 @@ class ShrinkRefused(SearchkitError):
     exit_code = EXIT_REFUSED
 
 
+class OutputUnavailable(SearchkitError):
+    """The file an output was asked into cannot be written (no such folder, no permission, a full disk)."""
+
+    exit_code = EXIT_OUTPUT_FAILED
+
+
 class Terminated(BaseException):
     """SIGTERM, raised where the process is so that writers clean up as for Ctrl-C."""

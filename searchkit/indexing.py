@@ -43,6 +43,7 @@ from .names.learning import PairChanges
 from .names.table import table_facts, variants_current, write_variants
 from .readers import estimate
 from .readers.fields import NO_MAP, FieldMap, find_fields, load_fields
+from .recorded import CORPUS_KEY, FIELDS_KEY, merged_paths, recorded_fields, recorded_paths
 from .signatures import FileRecord, Signature, file_key, read_record, settled, signature, write_record
 from .vocabulary import vocabulary_current, write_vocabulary
 
@@ -102,10 +103,14 @@ def build_index(
     applied by an update even when no article changed.
 
     ``fields`` names the keys of records (JSON, CSV) that hold each article
-    field, over ``fields.toml`` beside the corpus (``searchkit.readers.fields``).
-    A changed mapping makes an update read every file again.
-    ``on_warning`` hears of what an article was read without (a date that
-    could not be read), and of a guess (a CSV's encoding).
+    field, over ``fields.toml`` beside the corpus (``searchkit.readers.fields``);
+    with neither, the mapping recorded by the last run stands.  A changed
+    mapping makes an update read every file again.  ``on_warning`` hears of
+    what an article was read without (a date that could not be read), and of
+    a guess (a CSV's encoding).
+
+    The build facts record ``paths`` (``searchkit.recorded``): a build those
+    alone, an update those added to the ones recorded; and the field mapping.
     """
     engine = engine or default_engine()
     paths = [Path(p) for p in paths]
@@ -119,7 +124,11 @@ def build_index(
         # would otherwise remove every article of the index.
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     alias_table = load_aliases(find_aliases(paths, Path(aliases) if aliases is not None else None))
-    field_map = load_fields(find_fields(paths)).merged(fields or NO_MAP)
+    field_file = find_fields(paths)
+    if fields is None and field_file is None:
+        field_map = FieldMap(recorded_fields(index_dir))
+    else:
+        field_map = load_fields(field_file).merged(fields or NO_MAP)
     started = time.perf_counter()
     with writer_lock(index_dir, wait), _writing(index_dir):
         g.remove_stale_generations(index_dir)
@@ -188,11 +197,11 @@ def build_index(
                 engine.remove_leftovers(generation)
                 # With the file record first; an article it places in a skipped file is read again by a full comparison.
                 # A changed field mapping changes articles of files that did not change: each is read again.
-                mapping_kept = g.read_meta(generation).get("fields", {}) == field_map.mapped
+                mapping_kept = g.read_meta(generation).get(FIELDS_KEY, {}) == field_map.mapped
                 for trusted in (True, False) if mapping_kept else (False,):
                     report = IndexReport(index_dir=str(index_dir), mode="update")
                     files: list[Path] = []
-                    removable = _removal_rule(reading, files, report, [] if only is None else gone)
+                    kept_because = _removal_rule(reading, files, report, [] if only is None else gone)
                     # Reading some files only, ``kept`` counts the articles those files kept, not the rest of the index.
                     scope = None if only is None else _read_here(files, gone)
                     try:
@@ -204,7 +213,7 @@ def build_index(
                             report,
                             on_progress,
                             optimize,
-                            removable,
+                            kept_because,
                             allow_shrink,
                             scope,
                             trusted,
@@ -353,29 +362,39 @@ def _noted(articles: Iterable[Article], seen: dict[str, str]) -> Iterator[Articl
         yield article
 
 
-def _removal_rule(paths: list[Path], files: list[Path], report: IndexReport, gone: list[Path]) -> Callable[[str], bool]:
-    """Whether an article stored with ``origin`` may be removed when the corpus
-    no longer holds it: its file was read and nothing in it was rejected, or
-    the file is in a folder that was read and is gone (or no longer a corpus
-    file), or it is one of the ``gone`` files and still missing.  Consulted
-    after the whole corpus was read, so ``files`` and the rejections are
-    complete by then.  A file that was not read this time keeps its articles."""
+#: Why an article the corpus no longer holds is kept (``_removal_rule``).
+NOT_READ_WHOLE = "not read whole"  #: its file had a rejected line or was cut short
+NOT_NAMED = "not named"  #: its file is outside the paths read this time
+
+
+def _removal_rule(
+    paths: list[Path], files: list[Path], report: IndexReport, gone: list[Path]
+) -> Callable[[str], str | None]:
+    """Why an article stored with ``origin`` is kept when the corpus no longer
+    holds it, or None when it may be removed: its file was read and nothing in
+    it was rejected, or the file is in a folder that was read and is gone (or
+    no longer a corpus file), or it is one of the ``gone`` files and still
+    missing.  Consulted after the whole corpus was read, so ``files`` and the
+    rejections are complete by then.  A file that was not read this time keeps
+    its articles (``NOT_NAMED``), and so does one not read whole (``NOT_READ_WHOLE``)."""
     folders = [p.resolve() for p in paths if p.is_dir()]
     deleted = {p.resolve() for p in gone if not p.exists()}
     known: dict[str, set[Path]] = {}  # filled at the first call, once the corpus was read
 
-    def removable(origin: str) -> bool:
+    def kept_because(origin: str) -> str | None:
         if not known:
             known["rejected"] = {Path(r.path).resolve() for r in report.rejected}
             known["read"] = {f.resolve() for f in files}
         path = Path(_origin_file(origin)).resolve()
         if path in deleted:
-            return True
+            return None
         if path in known["rejected"]:
-            return False
-        return path in known["read"] or any(path.is_relative_to(folder) for folder in folders)
+            return NOT_READ_WHOLE
+        if path in known["read"] or any(path.is_relative_to(folder) for folder in folders):
+            return None
+        return NOT_NAMED
 
-    return removable
+    return kept_because
 
 
 def _read_here(files: list[Path], gone: list[Path]) -> Callable[[str], bool]:
@@ -415,13 +434,14 @@ def _finish_generation(
 
     ``newest_indexed`` is the newest stamp ever given in this index (``stamp``
     when this run wrote articles), so that a later one is above it even when
-    the article that had it was removed.  Facts that still hold are not
-    rewritten: ``updated`` says when the index last changed."""
+    the article that had it was removed.  ``corpus`` adds ``paths`` to the
+    paths recorded (``searchkit.recorded``), and ``fields`` is recorded as the
+    field mapping.  Facts that still hold are not rewritten:
+    ``updated`` says when the index last changed."""
     previous = g.read_meta(generation)
     facts = engine.commit_facts(generation, previous)
-    corpus = [str(p) for p in paths]
-    stale = previous.get("corpus") != corpus or previous.get("fields", {}) != fields.mapped
-    if changed or stale or any(previous.get(k) != v for k, v in facts.items()):
+    recorded = {CORPUS_KEY: merged_paths(recorded_paths(previous), paths), FIELDS_KEY: fields.mapped}
+    if changed or any(previous.get(k) != v for k, v in (recorded | facts).items()):
         newest = [s for s in (previous.get("newest_indexed"), stamp if changed else None) if isinstance(s, int)]
         g.write_meta(
             generation,
@@ -429,8 +449,7 @@ def _finish_generation(
                 **g.versions(),
                 "created": previous.get("created") or now(),
                 "updated": now(),
-                "corpus": corpus,
-                "fields": fields.mapped,
+                **recorded,
                 "newest_indexed": max(newest, default=None),
                 **facts,
             },
@@ -577,7 +596,7 @@ def _update(
     report: IndexReport,
     on_progress: ProgressHandler | None,
     optimize: bool,
-    removable: Callable[[str], bool],
+    kept_because: Callable[[str], str | None],
     allow_shrink: bool,
     scope: Callable[[str], bool] | None,
     trusted: bool,
@@ -634,10 +653,12 @@ def _update(
             unseen = stored.unseen(seen)
             gone: list[str] = []
             for origin, ids in unseen.items():
-                if removable(origin):
+                why = kept_because(origin)
+                if why is None:
                     gone.extend(ids)
                 elif scope is None or scope(origin):
                     report.kept += len(ids)
+                    report.not_named += len(ids) if why == NOT_NAMED else 0
             if not allow_shrink:
                 _refuse_shrink(held, len(gone), Path(report.index_dir))
             for article_id in gone:

@@ -25,13 +25,10 @@ from .models import Concordance, KwicLine
 from .names.table import Variants
 from .names.view import spelling_note
 from .search import Searcher
-from .views import Filters, Matching, Progress, matched
+from .views import FIRST_BATCH, Filters, Matching, Progress, matched, ordered
 
 _WORD = re.compile(WORD_PATTERN)
 _SPACES = re.compile(r"\s+")
-#: Articles ranked first when sorting by score (most concordances need only the first ones), and read
-#: in the first batch: the first lines come once they are.
-FIRST_BATCH = 64
 #: Articles read at most in one batch: their operators' occurrences are held together.
 MAX_BATCH = 1024
 
@@ -103,7 +100,7 @@ def _lines(
     ``concordance``'s counts kept as they go."""
     operators = [part for part in parts if part.query is not None]
     wanted = options.limit or None
-    for batch in _batches(_ordered(index, found, restriction, options.sort)):
+    for batch in _batches(ordered(index, found, restriction, options.sort)):
         # an operator's occurrences are those that satisfied it, read for a batch of articles at once
         satisfied = [index.operator_matches(part.query, batch) for part in operators]
         for docnum in batch:
@@ -139,20 +136,6 @@ def _batches(docnums: Iterator[int]) -> Iterator[list[int]]:
     while batch := list(islice(docnums, size)):
         yield batch
         size = min(MAX_BATCH, size * 4)
-
-
-def _ordered(index: OpenIndex, found: Matching, restriction, sort: str) -> Iterator[int]:
-    """The matching articles' numbers: by relevance (the first ``FIRST_BATCH``
-    ranked, then, when more are wanted, all of them) or by date, newest first,
-    undated last."""
-    if sort == "date":
-        dates = index.column_values("date")
-        yield from sorted(found.docs, key=lambda d: (dates[d] or "", -d), reverse=True)
-        return
-    ranked = index.ranked(found.query, min(FIRST_BATCH, len(found.docs)), restriction)
-    yield from (hit.docnum for hit in ranked)
-    if len(ranked) < len(found.docs):
-        yield from (hit.docnum for hit in index.ranked(found.query, len(found.docs), restriction)[len(ranked) :])
 
 
 class _Pattern:

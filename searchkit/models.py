@@ -124,6 +124,7 @@ class IndexReport:
     removed: int = 0
     unchanged: int = 0
     kept: int = 0  #: articles missing from the input but kept: their file was not read whole, or not read
+    not_named: int = 0  #: of ``kept``, those whose file is outside the paths read this time
     skipped: int = 0  #: files not opened: unchanged since the index last read them (their articles count as unchanged)
     rejected: list[Rejection] = field(default_factory=list)
     truncated: list[Rejection] = field(default_factory=list)
@@ -250,6 +251,21 @@ class Concordance:
     #: for each word searching several spellings, the matching articles each brings
     spellings: list[SpellingCount] = field(default_factory=list)
     occurrences: int = 0  #: lines listed
+
+
+@dataclass(frozen=True)
+class ExportedArticle:
+    """An article matching an export's query, whole, with the query's words as it wrote them."""
+
+    id: str
+    title: str
+    body: str
+    date: str | None
+    source: str | None
+    url: str | None
+    #: the spellings of the query's names as the article wrote them, each once, in order of first use
+    #: (Choïgou, Shoigu); none for a query of words that are no names
+    matched: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -284,7 +284,7 @@ class RichPrinter:
                 f"{report.unchanged} unchanged"
                 + (f" (skipped {report.skipped} unchanged files)" if report.skipped else "")
                 + f", {len(report.rejected)} rejected"
-                + (f", {report.kept} kept (their files were not read whole)" if report.kept else "")
+                + (f", {report.kept} kept ({_kept_why(report)})" if report.kept else "")
                 + (
                     f", {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}"
                     if report.warnings
@@ -304,7 +304,7 @@ class RichPrinter:
             ("dates", f"{stats.first_date or '—'} to {stats.last_date or '—'}"),
             ("size", f"{stats.bytes / 1e6:.1f} MB in {stats.segments} segment(s)"),
             ("built", f"{stats.created}, last updated {stats.updated}"),
-            ("corpus", ", ".join(stats.corpus) or "—"),
+            *(("corpus", path if os.path.exists(path) else f"{path} (missing)") for path in stats.corpus or ["—"]),
             ("analysis", f"version {stats.analysis.version}: {stats.analysis.stemmer}"),
         ]
         for source, count in list(stats.sources.items())[:10]:
@@ -383,6 +383,16 @@ class RichPrinter:
             ),
             soft_wrap=True,  # one line a batch, for logs and grep
         )
+
+
+def _kept_why(report: IndexReport) -> str:
+    """Why the articles ``kept`` were kept: their files were not named this time, or not read whole."""
+    whole = report.kept - report.not_named
+    if not whole:
+        return "their files were not named this time"
+    if not report.not_named:
+        return "their files were not read whole"
+    return f"{report.not_named} of files not named this time, {whole} of files not read whole"
 
 
 def spelling_lines(result: SearchResult) -> list[str]:

@@ -82,8 +82,8 @@ class Searcher:
             yield self._current()
 
     def reading(self) -> AbstractContextManager[None]:
-        """Reports damage read from the open index meanwhile as such: for what reads it
-        later, a view's lines read one by one (``searchkit.kwic.streamed``)."""
+        """Reports damage read from the open index meanwhile as such, for what reads on after
+        ``opened`` (a view's lines read one by one, an export between the articles it writes)."""
         return self._engine.reading(self.index_dir)
 
     def _current(self) -> tuple[OpenIndex, Variants]:

@@ -11,6 +11,7 @@ from .engine import Engine, default_engine
 from .errors import IndexUnavailable
 from .lock import is_locked
 from .models import AnalysisFacts, IndexStats
+from .recorded import recorded_paths
 
 STEMMER = "Savoy minimal French (plural, feminine, -er infinitive; words of 6+ letters)"
 NAME_VARIANTS = "transliteration rules + exonym table; spellings of capitalised words"
@@ -49,7 +50,7 @@ def index_stats(index_dir: Path, engine: Engine | None = None) -> IndexStats:
         segments=segments,
         created=meta.get("created"),
         updated=meta.get("updated"),
-        corpus=meta.get("corpus", []),
+        corpus=recorded_paths(meta),
         analysis=AnalysisFacts(
             version=meta.get("analysis_version"),
             schema_version=meta.get("schema_version"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -30,6 +30,9 @@ FACETS = ("source", *UNITS)
 MAX_DEFAULT_BUCKETS = 60
 #: A timeline draws at most this many buckets: bounded work for any --since/--until.
 MAX_BUCKETS = 5000
+#: Articles ranked first when sorting by score (``ordered``), and read in a view's first batch: most
+#: readers need only the first ones, and the first lines come once they are.
+FIRST_BATCH = 64
 
 #: Told how far a view has gone, as it reads articles one by one: (what it does, done, of how many).
 Progress = Callable[[str, int, int], None]
@@ -79,6 +82,21 @@ def matched(index: OpenIndex, variants: Variants, text: str, filters: Filters) -
     if not found.docs:
         raise NoResults(f"no article matches {text!r}")
     return found, restriction
+
+
+def ordered(index: OpenIndex, found: Matching, restriction: Compiled | None, sort: str) -> Iterator[int]:
+    """The matching articles' numbers: by relevance (the first ``FIRST_BATCH``
+    ranked, then, when more are wanted, all of them: most readers need only
+    the first ones, and an export of them all ranks them once more at most)
+    or by date, newest first, undated last."""
+    if sort == "date":
+        dates = index.column_values("date")
+        yield from sorted(found.docs, key=lambda d: (dates[d] or "", -d), reverse=True)
+        return
+    ranked = index.ranked(found.query, min(FIRST_BATCH, len(found.docs)), restriction)
+    yield from (hit.docnum for hit in ranked)
+    if len(ranked) < len(found.docs):
+        yield from (hit.docnum for hit in index.ranked(found.query, len(found.docs), restriction)[len(ranked) :])
 
 
 def check_unit(unit: str | None) -> str | None:

@@ -116,6 +116,17 @@ def article(view: m.ArticleView) -> dict:
     }
 
 
+#: The fields of an exported article, in order: the JSON Lines reader's own (an export
+#: re-imports), then the query's words as the article wrote them.
+EXPORT_FIELDS = ("id", "title", "date", "source", "url", "matched", "body")
+
+
+def exported_article(found: m.ExportedArticle) -> dict:
+    """An article of ``searchkit export``: ``id``, ``title``, ``body``, ``date``, ``source``, ``url``
+    as ``searchkit index`` reads them, and ``matched`` (a list), which it ignores."""
+    return {name: list(found.matched) if name == "matched" else getattr(found, name) for name in EXPORT_FIELDS}
+
+
 def rejection(problem: Rejection) -> dict:
     return {"file": problem.path, "line": problem.line, "reason": problem.reason}
 
@@ -128,7 +139,7 @@ def _fields(item: object, *names: str) -> dict:
 def index_report(report: m.IndexReport) -> dict:
     return {
         "index": report.index_dir,
-        **_fields(report, "mode", "added", "updated", "removed", "unchanged", "kept", "skipped"),
+        **_fields(report, "mode", "added", "updated", "removed", "unchanged", "kept", "not_named", "skipped"),
         "rejected": [rejection(r) for r in report.rejected],
         "truncated": [rejection(r) for r in report.truncated],
         "warnings": [rejection(r) for r in report.warnings],

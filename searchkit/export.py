@@ -1,0 +1,132 @@
+"""Every article a query matches, whole, one at a time: ``searchkit export``.
+
+An export is for taking a result set to another tool (R, Iramuteq, TXM), so it
+is the *set* of articles the query matches, every word required, as the
+research views count it (``searchkit.views``), with their filters; not the
+ranked page of ``search``.  Articles are read from the index one at a time as
+the writer asks for them (``Export.articles`` is an iterator): memory stays
+flat however many there are, and a reader that goes away stops the reading.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import IO
+
+from .analysis import SPELLING_MARK, WORDS
+from .engine import OpenIndex
+from .errors import OutputUnavailable
+from .models import ExportedArticle
+from .search import Searcher
+from .views import Filters, matched, ordered
+from .writers import writer
+
+#: The formats ``searchkit export`` writes (``searchkit.writers``).
+FORMATS = ("jsonl", "csv", "iramuteq", "txm")
+
+
+@dataclass(frozen=True)
+class ExportOptions(Filters):
+    limit: int = 0  #: articles written at most; 0 for all
+    sort: str = "score"  #: "score" (most relevant first) or "date" (newest first, undated last)
+
+
+@dataclass
+class Export:
+    """A query's matching articles, counted, to be read once."""
+
+    query: str
+    matching: int  #: articles the query matches within the filters
+    articles: Iterator[ExportedArticle]  #: in the order asked, at most ``limit``
+
+
+@contextmanager
+def exporting(searcher: Searcher, text: str, options: ExportOptions = ExportOptions()) -> Iterator[Export]:
+    """The export of query ``text``, its articles read while the context is
+    open; ``NoResults`` when it matches none, before anything is read."""
+    with searcher.opened() as (index, variants):
+        variants = options.names(variants)
+        found, restriction = matched(index, variants, text, options)
+        terms = index.matched_terms(index.compile(found.node, variants, positive_only=True), operators=False)
+    names = {term for term in terms if term.startswith(SPELLING_MARK)}
+    articles = _read(searcher, index, ordered(index, found, restriction, options.sort), names)
+    yield Export(text, len(found.docs), islice(articles, options.limit or None))
+
+
+def _read(searcher: Searcher, index: OpenIndex, numbers: Iterator[int], names: set[str]) -> Iterator[ExportedArticle]:
+    """The articles ``numbers``, each read under ``searcher.reading`` and handed
+    out of it: what the writer meets (a closed pipe, a full disk) is not
+    mistaken for damage to the index."""
+    while True:
+        with searcher.reading():
+            docnum = next(numbers, None)
+            if docnum is None:
+                return
+            found = _article(index, docnum, names)
+        yield found
+
+
+def write_export(found: Export, form: str, stream: IO[str]) -> int:
+    """Writes the articles of ``found`` on ``stream`` in format ``form`` (of ``FORMATS``); returns how many."""
+    out = writer(form, stream)
+    out.begin(found.query)
+    written = 0
+    for article in found.articles:
+        out.article(article)
+        written += 1
+    out.end()
+    return written
+
+
+@contextmanager
+def output_file(path: Path) -> Iterator[IO[str]]:
+    """``path`` opened to write an export into, UTF-8.
+
+    The export is written under a temporary name beside ``path`` and renamed
+    over it once whole: one stopped half-way (Ctrl-C, a full disk) leaves
+    ``path`` as it was, never a file that looks complete and is not.  A path
+    that is no regular file (a FIFO, ``/dev/stdout``) is written directly.
+    A file that cannot be written is an ``OutputUnavailable``, in one line."""
+    direct = path.exists() and not path.is_file()
+    target = path if direct else path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(target, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream:
+            yield stream
+        if not direct:
+            os.replace(target, path)
+    except OSError as error:
+        raise OutputUnavailable(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        if not direct:
+            with suppress(OSError):
+                target.unlink()
+
+
+def _article(index: OpenIndex, docnum: int, names: set[str]) -> ExportedArticle:
+    """The stored article ``docnum``, with the spellings of ``names`` (``^spelling`` terms) it wrote.
+
+    Only the names: they are found from the capitals of the text (``WORDS.spellings``),
+    a word in ten, which keeps an export above 1,000 articles a second; every
+    matched word would cost as much again as reading the article (bench/README.md, *Export*)."""
+    stored = index.stored(docnum)
+    title, body = stored.get("title") or "", stored.get("body") or ""
+    words = [
+        text[start:end]
+        for text in ((title, body) if names else ())
+        for start, end, term in WORDS.spellings(text)
+        if term in names
+    ]
+    return ExportedArticle(
+        id=stored["id"],
+        title=title,
+        body=body,
+        date=stored.get("date"),
+        source=stored.get("source"),
+        url=stored.get("url"),
+        matched=tuple(dict.fromkeys(words)),
+    )
