@@ -520,3 +520,16 @@ def test_a_corpus_in_every_format_reads_in_a_stable_order(tmp_path):
 
     assert names == ["feed.atom", "mediacloud.csv", "page.html"]
     assert len(list(read_corpus([corpus], pytest.fail))) == 5
+
+
+def test_a_corpus_folders_readme_and_licence_are_not_reported_as_unknown(tmp_path):
+    """The bundled corpus holds a README.md: listing it as "unknown type" on
+    every run would teach users to ignore the line that names real misses."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", [article("1", "Le budget.")])
+    for name in ("README.md", "LICENSE", "notice.txt.bak"):
+        (folder / name).write_text("notes")
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.4")
+    report = build_index([folder], tmp_path / "index")
+    assert [Path(p).name for p in report.unknown] == ["scan.pdf"]

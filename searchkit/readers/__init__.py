@@ -83,6 +83,8 @@ SUFFIXES: dict[str, Format | None] = {
 BY_NAME_ALONE = {".json": JSON, ".html": WEB_PAGE, ".htm": WEB_PAGE, ".xhtml": WEB_PAGE}
 #: Searchkit's own files beside a corpus: never articles, never "unknown".
 OWN_FILES = ("aliases.toml", "fields.toml")
+#: A corpus folder's notes on itself (README.md, LICENSE, NOTICE.txt): never articles, never "unknown".
+FOLDER_NOTES = ("readme", "licence", "license", "notice", "copying")
 SNIFF_BYTES = 64 << 10
 WEB_EXTRA = "pip install 'searchkit[web]'"
 
@@ -97,7 +99,8 @@ def is_unknown_name(name: str) -> bool:
     """Whether a folder's file of this name is one searchkit skips, and says so:
     not hidden, not searchkit's own, of no format it reads."""
     name = name.lower()
-    return not name.startswith(".") and name not in OWN_FILES and _suffix(name) is None
+    notes = name.split(".")[0] in FOLDER_NOTES
+    return not name.startswith(".") and name not in OWN_FILES and not notes and _suffix(name) is None
 
 
 def _suffix(name: str) -> str | None:
