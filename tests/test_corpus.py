@@ -306,7 +306,7 @@ def test_folder_skips_non_corpus_and_hidden_files_in_a_stable_order(tmp_path):
 
     assert listed == FOLDER_FILES
     skipped = [Path(p).relative_to(corpus).as_posix() for p in unknown]
-    assert skipped == ["README.md", "notes.docx", "sub/archive.txt.gz"]
+    assert skipped == ["notes.docx", "sub/archive.txt.gz"]  # README.md is the folder's notes on itself
     assert [p.relative_to(corpus).as_posix() for p in corpus_files([corpus])] == listed
 
 
