@@ -42,6 +42,20 @@ class Reading:
     on_warning: RejectHandler = ignore
     fields: FieldMap = NO_MAP
 
+    def whole(self, path: Path, limit: int) -> bytes | None:
+        """The bytes of a file read whole (an export, a feed, a page), or None
+        when it is larger than ``limit`` or unreadable, rejected in one line."""
+        where = str(path)
+        try:
+            size = path.stat().st_size
+            if size > limit:
+                self.on_reject(Rejection(where, None, f"too large: {size:,} bytes (limit {limit:,})"))
+                return None
+            return path.read_bytes()
+        except OSError as error:
+            self.on_reject(Rejection(where, None, f"unreadable: {error.strerror or error}"))
+            return None
+
 
 @dataclass(frozen=True)
 class Format:

@@ -45,14 +45,8 @@ PAPER_LINE = re.compile(r"^(?:Cet article est paru dans|This article appeared in
 def read_europresse(path: Path, reading: Reading) -> Iterator[Article]:
     """The articles of a Europresse HTML export."""
     where = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_EXPORT_BYTES:
-            reading.on_reject(Rejection(where, None, f"too large: {size:,} bytes (limit {MAX_EXPORT_BYTES:,})"))
-            return
-        raw = path.read_bytes()
-    except OSError as error:
-        reading.on_reject(Rejection(where, None, f"unreadable: {error.strerror or error}"))
+    raw = reading.whole(path, MAX_EXPORT_BYTES)
+    if raw is None:
         return
     try:
         text = raw.decode("utf-8")

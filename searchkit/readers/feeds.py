@@ -28,14 +28,8 @@ def read_feed(path: Path, reading: Reading) -> Iterator[Article]:
     import feedparser
 
     where = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FEED_BYTES:
-            reading.on_reject(Rejection(where, None, f"too large: {size:,} bytes (limit {MAX_FEED_BYTES:,})"))
-            return
-        raw = path.read_bytes()
-    except OSError as error:
-        reading.on_reject(Rejection(where, None, f"unreadable: {error.strerror or error}"))
+    raw = reading.whole(path, MAX_FEED_BYTES)
+    if raw is None:
         return
     parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.entries:

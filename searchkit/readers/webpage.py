@@ -22,14 +22,8 @@ MAX_PAGE_BYTES = 32 << 20  #: a larger page is rejected unread
 def read_web_page(path: Path, reading: Reading) -> Iterator[Article]:
     """The article of one saved web page."""
     where = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_PAGE_BYTES:
-            reading.on_reject(Rejection(where, None, f"too large: {size:,} bytes (limit {MAX_PAGE_BYTES:,})"))
-            return
-        raw = path.read_bytes()
-    except OSError as error:
-        reading.on_reject(Rejection(where, None, f"unreadable: {error.strerror or error}"))
+    raw = reading.whole(path, MAX_PAGE_BYTES)
+    if raw is None:
         return
     article = page_article(raw, where, None, reading, fallback_id=where)
     if article is not None:
