@@ -197,6 +197,8 @@ def check_live(index_dir: Path, engine) -> Path | None:
         damage = "its folder is missing"
     elif not meta:
         damage = f"{META_FILE} is missing or unreadable"
+    elif any(meta.get(key) != value for key, value in versions().items()):
+        damage = None  # another version's facts: what they hold is its to say, and a rebuild replaces them
     else:
         damage = malformed(meta) or engine.damage(generation, meta)
     if damage is not None:
