@@ -80,7 +80,9 @@ def _read_small(path: Path, limit: int = 4096) -> bytes:
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IndexDamaged(f"index {path.parent} is damaged ({path.name} is not a regular file): {REPAIR}")
+            raise IndexDamaged(
+                f"index {path.parent} is damaged ({path.name} is not a regular file): move it away, then {REPAIR}"
+            )
         return os.read(fd, limit)
     finally:
         os.close(fd)
@@ -114,8 +116,15 @@ def new_generation(index_dir: Path) -> Path:
 
 
 def publish(index_dir: Path, generation: Path) -> None:
-    """Makes ``generation`` live with one atomic rename."""
-    write_atomically(index_dir / CURRENT_FILE, generation.name.encode(), durable=True)
+    """Makes ``generation`` live with one atomic rename; ``IndexUnavailable``
+    when ``CURRENT`` is a folder (a rename cannot replace one, and what it
+    holds is not searchkit's to remove)."""
+    try:
+        write_atomically(index_dir / CURRENT_FILE, generation.name.encode(), durable=True)
+    except IsADirectoryError:
+        raise IndexUnavailable(
+            f"cannot write index {index_dir}: {index_dir / CURRENT_FILE} is a folder; move it away, then run again"
+        ) from None
 
 
 def remove_stale_generations(index_dir: Path) -> None:

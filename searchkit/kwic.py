@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 
 from .analysis import SPELLING_MARK, WORD_PATTERN, WORDS, query_terms
 from .engine import OpenIndex
@@ -75,8 +75,10 @@ def streamed(
         notes=[spelling_note(c) for c in found.spellings],
         spellings=found.spellings,
     )
-    lines = _lines(index, found, restriction, parts, options, concordance, on_progress)
-    concordance.lines = _reading(searcher, lines)
+    lines = _reading(searcher, _lines(index, found, restriction, parts, options, concordance, on_progress))
+    # The first line is found before anything is printed: damage met ranking the articles or reading
+    # the first one (a length column, the stored text) is one error line, not half a document and one.
+    concordance.lines = chain(list(islice(lines, 1)), lines)
     return concordance
 
 

@@ -352,3 +352,26 @@ def test_ctrl_c_while_searchkit_is_still_starting_is_one_line_never_a_traceback(
         # Killed before Python took over SIGINT (-2), interrupted (130), or done (0) on a fast machine.
         assert proc.returncode in (-signal.SIGINT, 130, 0), (delay, proc.returncode, err)
     assert hits(index_dir) == 20
+
+
+def test_current_that_is_a_folder_is_refused_by_a_rebuild_in_one_line(built):
+    corpus, index_dir = built
+    (index_dir / CURRENT_FILE).unlink()
+    (index_dir / CURRENT_FILE).mkdir()
+    done = run_cli("index", str(corpus), "--index", str(index_dir), "--rebuild")
+    assert done.returncode == 4
+    assert "is a folder" in one_error_line(done.stderr)
+    (index_dir / CURRENT_FILE).rmdir()
+    assert run_cli("index", str(corpus), "--index", str(index_dir), "--rebuild").returncode == 0
+    assert hits(index_dir) == 20
+
+
+def test_kwic_finds_damage_before_it_prints_anything(built):
+    """A concordance streams, so it finds its first line before writing a
+    byte: a damaged length column is one error line, not half a JSON document."""
+    _, index_dir = built
+    scribble(segment_file(index_dir, "._body_len.col"))
+    done = run_cli("kwic", "Choïgou", "--json", "--index", str(index_dir))
+    assert done.returncode == 4
+    assert done.stdout == ""
+    assert "checksum" in one_error_line(done.stderr)
