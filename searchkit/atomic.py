@@ -2,8 +2,9 @@
 
 Everything searchkit writes in an index folder (``CURRENT``, a generation's
 build facts and file record, the watchlist) is written to a temporary name
-beside it, flushed to the disk, and renamed over the old file: a reader sees
-the old file or the new one, never half of one.  The temporary file is
+beside it and renamed over the old file: a reader sees the old file or the
+new one, never half of one.  What must survive a power cut (``CURRENT``, the
+watchlist's marks) is also flushed to the disk before and after the rename.  The temporary file is
 created afresh with ``O_NOFOLLOW | O_EXCL``: a symbolic link planted at its
 name (by a sync tool, a hand clean-up, another user) is refused, never
 written through, so nothing outside the index is truncated.  ``os.replace``

@@ -143,8 +143,6 @@ def remove_stale_generations(index_dir: Path) -> None:
         live = current_generation(index_dir)
     except IndexDamaged:
         return
-    if live is None and _generations(index_dir) and (index_dir / CURRENT_FILE).exists():
-        return
     if live is not None and not live.is_dir():
         return
     keep = {live}
