@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..analysis import fold
 from ..errors import UsageError
+from ..readers.fields import beside_corpus
 
 ALIASES_FILE = "aliases.toml"
 
@@ -58,11 +59,7 @@ def find_aliases(paths: list[Path], given: Path | None = None) -> Path | None:
         if not given.is_file():
             raise UsageError(f"alias file {given} is not a regular file (a pipe, socket or device)")
         return given
-    if not paths:
-        return None
-    first = paths[0]
-    candidate = (first if first.is_dir() else first.parent) / ALIASES_FILE
-    return candidate if candidate.is_file() else None
+    return beside_corpus(paths, ALIASES_FILE)
 
 
 def load_aliases(path: Path | None) -> Aliases:

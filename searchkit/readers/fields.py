@@ -82,13 +82,20 @@ def parse_map(text: str) -> FieldMap:
     return FieldMap(mapped)
 
 
-def find_fields(paths: list[Path]) -> Path | None:
-    """``fields.toml`` beside the first corpus path, if there is one."""
+def beside_corpus(paths: list[Path], name: str) -> Path | None:
+    """The file ``name`` in the folder of the first corpus path (the folder
+    itself, or a file's), if there is one: where a corpus keeps its settings
+    (``fields.toml``, ``aliases.toml``)."""
     if not paths:
         return None
     first = paths[0]
-    candidate = (first if first.is_dir() else first.parent) / FIELDS_FILE
+    candidate = (first if first.is_dir() else first.parent) / name
     return candidate if candidate.is_file() else None
+
+
+def find_fields(paths: list[Path]) -> Path | None:
+    """``fields.toml`` beside the first corpus path, if there is one."""
+    return beside_corpus(paths, FIELDS_FILE)
 
 
 def load_fields(path: Path | None) -> FieldMap:
