@@ -157,7 +157,10 @@ def session_processes(session: int) -> dict[int, str]:
 def spawn(
     *args: str, env: dict | None = None, command: tuple[str, ...] = ("-m", "searchkit"), cwd: Path | None = None
 ) -> subprocess.Popen:
-    """``python -m searchkit ARGS`` (or ``python COMMAND ARGS``) in its own session, not waited for."""
+    """``python -m searchkit ARGS`` (or ``python COMMAND ARGS``) in its own session, not waited for.
+
+    The child takes Ctrl-C as in a terminal (SIGINT at its default), also when
+    the suite runs with SIGINT ignored (``&``, cron, CI), which a child inherits."""
     return subprocess.Popen(
         [sys.executable, *command, *args],
         stdin=subprocess.DEVNULL,
@@ -167,6 +170,7 @@ def spawn(
         start_new_session=True,
         env=None if env is None else {**os.environ, **env},
         cwd=cwd,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
