@@ -181,6 +181,52 @@ def test_given_names_are_merged_beside_a_surname_never_alone(make_index):
     assert "given names" in rejected_reasons(indexed, "Sergueï")["sergei"]
 
 
+def usual(word: str, n: int) -> list[dict]:
+    """``n`` articles writing ``word`` as a name, with nothing else to go on."""
+    return [article(f"u{i}", f"Les nouvelles de {word} sont arrivées ce matin ({i}).") for i in range(n)]
+
+
+def test_a_one_letter_slip_in_articles_that_write_the_word_is_that_word(make_index):
+    indexed = make_index(
+        [*usual("Washington", 20), article("slip", "À Washngton, la Maison Blanche ; Washington dément.")]
+    )
+    assert ids(indexed, "Washngton") == {"slip", *(f"u{i}" for i in range(20))}
+    spellings = names_json(indexed, "Washngton")["words"][0]["spellings"]
+    washington = next(s for s in spellings if s["spelling"] == "washington")
+    assert "slip" in washington["links"][0]["evidence"]["reason"]
+
+
+def test_a_slip_of_a_given_name_is_a_given_name(make_index):
+    """Merged alone, a slip of William would count every William for the one Wiliam."""
+    indexed = make_index(
+        [
+            *(article(f"w{i}", f"William Shakespeare et William Blake sont relus ({i}).") for i in range(20)),
+            article("slip", "Wiliam Vivanco chante à Cuba ; William Vivanco aussi."),
+        ]
+    )
+    assert ids(indexed, "Wiliam") == {"slip"}
+    assert "given names" in rejected_reasons(indexed, "Wiliam")["william"]
+
+
+def test_a_one_letter_neighbour_in_other_articles_stays_apart(make_index):
+    """The form alone: Marlis is a person in an article that never writes Marais."""
+    indexed = make_index([*usual("Marais", 20), article("other", "La chanteuse Marlis a chanté à Berlin.")])
+    assert ids(indexed, "Marlis") == {"other"}
+    assert "other" not in ids(indexed, "Marais")
+
+
+def test_an_ending_is_no_slip(make_index):
+    """A letter changed at the end makes another word, even beside the usual one."""
+    indexed = make_index([*usual("Taylor", 20), article("other", "Taylord et Taylor ont signé.")])
+    reasons = rejected_reasons(indexed, "Taylor")
+    assert "taylord" in reasons and "slip" not in reasons["taylord"]
+
+
+def test_a_letter_typed_three_times_is_a_slip_wherever_it_is(make_index):
+    indexed = make_index([*usual("Russie", 20), article("slip", "La Russsie a répondu aux sanctions.")])
+    assert ids(indexed, "Russsie") == {"slip", *(f"u{i}" for i in range(20))}
+
+
 # --- where a count comes from, and merging turned off -------------------------------------------
 
 
