@@ -174,33 +174,34 @@ def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
     output has no escape codes at all, not even bold.  Where ``NO_COLOR`` is
     not set, ``FORCE_COLOR`` (set and not empty) and ``CLICOLOR_FORCE`` (set
     and not 0) make "auto" style any output, as "always" does.
+
+    Only a terminal's lines are wrapped, to its width: a file, a pipe or a
+    log gets each line whole (``soft_wrap``), for ``grep`` and ``cut``; the
+    views that draw columns lay them out in ``LAYOUT_WIDTH`` there.
     """
     stream = file or sys.stdout
+    terminal = stream.isatty()
+    lines = {"width": None if terminal else LAYOUT_WIDTH, "soft_wrap": not terminal}
     if color == "auto" and not os.environ.get("NO_COLOR") and _forced_color():
         color = "always"
     if color == "always":
         # The option wins over NO_COLOR, and over a TERM=dumb that would make Rich drop every style.
         styled = {"file": stream, "force_terminal": True, "no_color": False, "highlight": False, "emoji": False}
-        console = _Console(**styled)
-        return console if console.color_system is not None else _Console(**styled, color_system="standard")
-    plain = color == "never" or os.environ.get("NO_COLOR") or not stream.isatty()
+        console = _Console(**styled, **lines)
+        return console if console.color_system is not None else _Console(**styled, **lines, color_system="standard")
+    plain = color == "never" or os.environ.get("NO_COLOR") or not terminal
     return _Console(
         file=stream,
         highlight=False,
         emoji=False,
         color_system=None if plain else "auto",
         force_terminal=None if not plain else False,
-        width=None if stream.isatty() else 100,
+        **lines,
     )
 
 
-class _Console(Console):
-    """A Rich console that lets a closed pipe (``| head``) end the command as any
-    printer's does (``BrokenPipeError``: exit 0), where Rich's own exits with 1."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
+#: The width the views (timeline, kwic) lay their columns out in where the output is not a terminal.
+LAYOUT_WIDTH = 100
 
 
 def _forced_color() -> bool:
@@ -273,7 +274,8 @@ class RichPrinter:
         body.append(safe_text(" · ".join(m for m in meta if m), flat=True), style="dim")
         body.append("\n\n")
         body.append_text(_highlighted(view.body, view.body_highlights))
-        self.console.print(Panel(body, border_style="dim", padding=(1, 2)))
+        # A box needs a width: a file or a pipe gets the article's lines whole, unboxed.
+        self.console.print(body if self.console.soft_wrap else Panel(body, border_style="dim", padding=(1, 2)))
 
     def report(self, report: IndexReport) -> None:
         if report.mode == "none":
@@ -438,7 +440,8 @@ class _Hanging:
         width = max(options.max_width - indent, 20)
         first = True
         for part in self.parts:
-            for line in part.wrap(console, width, overflow="fold"):
+            overflow = "ignore" if options.no_wrap else "fold"  # unwrapped: nothing cut either
+            for line in part.wrap(console, width, overflow=overflow, no_wrap=options.no_wrap):
                 line.rstrip()
                 yield Text.assemble(self.rank if first else " " * indent, line, end="\n")
                 first = False
