@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
+import click
 import typer
 from typer.core import TyperGroup
 
@@ -44,7 +45,11 @@ if TYPE_CHECKING:
 class _OneLineUsageErrors(TyperGroup):
     """Reports usage errors that Click catches (unknown option, value out of
     range) in one ``searchkit:`` line, like every other error, instead of
-    Typer's usage box."""
+    Typer's usage box; and gives every command's help reflowed paragraphs."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _reflow_help(self)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
@@ -83,6 +88,21 @@ class _OneLineUsageErrors(TyperGroup):
         after_dashes = shlex.join(["searchkit", *before, *after, "--", query])
         with_not = shlex.join(["searchkit", *before, f"NOT {query[1:]}", *after])
         return f"to search without {word!r}: `{after_dashes}` or `{with_not}`"
+
+
+def _reflow_help(group: click.Group) -> None:
+    """Joins the lines of each paragraph of the help of ``group``'s commands (and
+    their subcommands): Typer's Rich help keeps a docstring's line breaks, which
+    then fall mid-phrase at any width but the source's.  A paragraph led by
+    ``\b`` keeps its lines, as Click's own help does, without the ``\b``."""
+    for command in group.commands.values():
+        if command.help:
+            paragraphs = inspect.cleandoc(command.help).split("\n\n")
+            command.help = "\n\n".join(
+                p.lstrip("\b\n") if p.startswith("\b") else " ".join(p.split()) for p in paragraphs
+            )
+        if isinstance(command, click.Group):
+            _reflow_help(command)
 
 
 app = typer.Typer(
@@ -132,31 +152,38 @@ def _options(
     pass
 
 
+#: Its lines fit in 78 columns (80, less the help's margins), so that no terminal folds them mid-phrase.
 QUERY_HELP = """\
 Search the index and print ranked, highlighted hits.
 
 \b
 Query language (accents, case and name spellings are folded everywhere):
-  choïgou poutine         every word (articles matching only some come after, marked partial)
+  choïgou poutine         every word (articles matching only some
+                          come after, marked partial)
   iran OR irak            either word (also OU)
   -gaza   NOT gaza        without the word (also SAUF)
   "conseil de sécurité"   exact phrase (also « ... »)
-  title:zelensky          in the title only; title:(kiev OR kyiv) for each word of a group
+  title:zelensky          in the title only;
+                          title:(kiev OR kyiv) for each word of a group
   ukrain*                 words starting with ukrain
   choigu~                 fuzzy: tolerates typos (choigu~1: one edit)
-  =Kiev                   that spelling only (accents and case folded): not Kyiv
-  date:2022-03            a year, month or day; date:2022-03-01..2022-06-30 for a range
+  =Kiev                   that spelling only (accents and case folded):
+                          not Kyiv
+  date:2022-03            a year, month or day;
+                          date:2022-03-01..2022-06-30 for a range
   source:wikinews         from that source
   poutine NEAR/5 macron   at most 5 words apart, either order (also w/5)
-  poutine PRE/5 macron    poutine at most 5 words before macron (also pre/5)
-  choïgou NEAR/s démission  same sentence; NEAR/p: same paragraph
+  poutine PRE/5 macron    poutine at most 5 words before macron (pre/5)
+  choïgou NEAR/s démission
+                          same sentence; NEAR/p: same paragraph
   "conseil de sécurité" NEAR/10 (russie OR chine)
-                          operands: words, phrases, prefixes, =names, OR groups
+                          operands: words, phrases, prefixes, =names,
+                          OR groups
   atleast3(ukraine)       named at least 3 times (all spellings counted)
   lead:inflation          in the title or the first paragraph
   ( ... )                 grouping
 
-Exit codes: 0 hits found, 1 no hits, 2 bad query or usage, 4 no usable index.
+Exit codes: 0 hits found, 1 no hits (or not that page), 2 bad query or usage, 4 no usable index.
 """
 
 
@@ -564,6 +591,7 @@ def _watch(
     """``index --watch``: batches until Ctrl-C or SIGTERM, which stop it cleanly (exit 0)."""
     from .printers import Output, printer
     from .watch import Watcher
+    from .wording import counted
 
     shown = printer(Output("jsonl")) if json_output else None if quiet else printer(Output("rich"), sys.stderr)
     watcher = Watcher(
@@ -592,7 +620,7 @@ def _watch(
         if isinstance(stop, BrokenPipeError):
             _silence(sys.stdout)
         why = {KeyboardInterrupt: "SIGINT", Terminated: "SIGTERM"}.get(type(stop), "the output's reader went away")
-        _err(f"stopped watching ({why}) after {watcher.batches} batch{'es' if watcher.batches != 1 else ''}")
+        _err(f"stopped watching ({why}) after {counted(watcher.batches, 'batch', 'batches')}")
         raise typer.Exit(EXIT_OK) from None
 
 
@@ -730,7 +758,18 @@ def search(
         with Searcher(_ready_index(index_dir)) as searcher:
             result = searcher.search(query, options)
         printer(chosen).results(result)
+    if not result.hits and result.total and page > 1:
+        _err(_past_the_last_page(page, limit, result.total, result.total_estimated))
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)  # as grep: 0 with hits, 1 without
+
+
+def _past_the_last_page(page: int, limit: int, total: int, estimated: bool) -> str:
+    """Why ``--page`` showed nothing although articles match: which pages there are."""
+    from .wording import counted
+
+    pages = -(-total // limit)
+    about = "about " if estimated else ""
+    return f"page {page} of {about}{pages}: {about}{counted(total, 'article')}, {limit:,} a page (--page 1 to {pages})"
 
 
 @app.command()
@@ -740,9 +779,16 @@ def show(
     index_dir: IndexOption = None,
     json_output: JsonOption = False,
     color: ColorOption = Color.auto,
-    pager: Annotated[bool, typer.Option("--pager/--no-pager", help="Page long articles on a terminal.")] = True,
+    pager: Annotated[
+        bool,
+        typer.Option(
+            "--pager/--no-pager",
+            help="Page an article longer than the screen: $SEARCHKIT_PAGER, $PAGER or less (LESS=FRX if unset).",
+        ),
+    ] = True,
 ) -> None:
     """Print one article whole, with a query's matches highlighted."""
+    from .pager import page
     from .printers import RichPrinter, output, printer
     from .search import Searcher
 
@@ -751,9 +797,10 @@ def show(
         with Searcher(_ready_index(index_dir)) as searcher:
             view = searcher.show(article_id, query)
         shown = printer(chosen)
-        if isinstance(shown, RichPrinter) and pager and shown.console.is_terminal:
-            with shown.console.pager(styles=True):
+        if isinstance(shown, RichPrinter) and pager and sys.stdout.isatty():
+            with shown.console.capture() as captured:
                 shown.article(view)
+            page(captured.get(), shown.console.height)
         else:
             shown.article(view)
 
@@ -818,6 +865,13 @@ _filtered = _with_options(
 QueryArgument = Annotated[str, typer.Argument(help="The query (see `searchkit search --help`).", show_default=False)]
 
 
+def _complete_unit(incomplete: str) -> list[str]:
+    """The bucket units ``--by`` takes, for the shell's completion (the list is the library's)."""
+    from .views import UNITS
+
+    return [unit for unit in UNITS if unit.startswith(incomplete)]
+
+
 @app.command()
 @_table
 @_filtered
@@ -828,7 +882,12 @@ def timeline(
     index_dir: IndexOption = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="UNIT", help="day, week, month or year (default: one giving 12-60 buckets)."),
+        typer.Option(
+            "--by",
+            metavar="UNIT",
+            help="day, week, month or year (default: one giving 12-60 buckets).",
+            autocompletion=_complete_unit,
+        ),
     ] = None,
     share: Annotated[
         bool, typer.Option("--share", help="Draw each count as a share of all the articles of its bucket.")
@@ -1237,14 +1296,13 @@ def _ready_index(index_dir: Path | None) -> Path:
 def _build_default(index_path: Path) -> None:
     """A first search builds ./index from ./corpus, saying so on stderr; when
     another process is building it, the search waits for that build instead."""
-    from .errors import IndexUnavailable
+    from .errors import NoIndex
     from .indexing import build_index
     from .lock import is_locked
+    from .wording import counted
 
     if not DEFAULT_CORPUS_DIR.is_dir():
-        raise IndexUnavailable(
-            f"no index at {index_path} and no ./{DEFAULT_CORPUS_DIR} to build one from: run `searchkit index PATH`"
-        )
+        raise NoIndex(index_path, f" and no ./{DEFAULT_CORPUS_DIR} to build one from")
     if is_locked(index_path):
         _err(f"{index_path}/ is being built by another process: waiting for it")
     else:
@@ -1253,7 +1311,7 @@ def _build_default(index_path: Path) -> None:
         [DEFAULT_CORPUS_DIR], index_path, only_if_missing=True, on_reject=lambda r: _err(f"rejected {r}")
     )
     if report.mode != "none":
-        _err(f"indexed {report.documents} articles in {report.seconds:.1f}s")
+        _err(f"indexed {counted(report.documents, 'article')} in {report.seconds:.1f}s")
 
 
 def main() -> None:

@@ -59,6 +59,7 @@ from .models import (
     WatchEntry,
 )
 from .names.view import spelling_note
+from .wording import counted
 
 T = TypeVar("T")
 HIGHLIGHT_STYLE = "bold black on yellow"
@@ -153,8 +154,8 @@ def printer(chosen: Output, stream: IO[str] | None = None) -> Printer:
 
 def skipped_unknown(files: list[str], shown: int = 5) -> str:
     """``skipped 3 files of unknown type: a.docx, b.pdf, c.odt`` (the first ``shown`` named)."""
-    names = ", ".join(files[:shown]) + (f", and {len(files) - shown} more" if len(files) > shown else "")
-    return f"skipped {len(files)} file{'s' if len(files) != 1 else ''} of unknown type: {names}"
+    names = ", ".join(files[:shown]) + (f", and {len(files) - shown:,} more" if len(files) > shown else "")
+    return f"skipped {counted(len(files), 'file')} of unknown type: {names}"
 
 
 class _Console(Console):
@@ -282,17 +283,13 @@ class RichPrinter:
             return
         self.console.print(
             Text(
-                f"{report.mode}: {report.added} added, {report.updated} updated, {report.removed} removed, "
-                f"{report.unchanged} unchanged"
-                + (f" (skipped {report.skipped} unchanged files)" if report.skipped else "")
-                + f", {len(report.rejected)} rejected"
-                + (f", {report.kept} kept ({_kept_why(report)})" if report.kept else "")
-                + (
-                    f", {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}"
-                    if report.warnings
-                    else ""
-                )
-                + f"; {report.documents} articles in {safe_text(report.index_dir, flat=True)} "
+                f"{report.mode}: {report.added:,} added, {report.updated:,} updated, {report.removed:,} removed, "
+                f"{report.unchanged:,} unchanged"
+                + (f" (skipped {counted(report.skipped, 'unchanged file')})" if report.skipped else "")
+                + f", {len(report.rejected):,} rejected"
+                + (f", {report.kept:,} kept ({_kept_why(report)})" if report.kept else "")
+                + (f", {counted(len(report.warnings), 'warning')}" if report.warnings else "")
+                + f"; {_articles(report.documents)} in {safe_text(report.index_dir, flat=True)} "
                 f"({report.index_bytes / 1e6:.1f} MB) in {report.seconds:.1f}s"
             )
         )
@@ -304,7 +301,7 @@ class RichPrinter:
             ("index", f"{stats.index} ({stats.generation})"),
             ("articles", f"{stats.documents:,} ({stats.dated:,} dated)"),
             ("dates", f"{stats.first_date or '—'} to {stats.last_date or '—'}"),
-            ("size", f"{stats.bytes / 1e6:.1f} MB in {stats.segments} segment(s)"),
+            ("size", f"{stats.bytes / 1e6:.1f} MB in {counted(stats.segments, 'segment')}"),
             ("built", f"{stats.created}, last updated {stats.updated}"),
             *(("corpus", path if os.path.exists(path) else f"{path} (missing)") for path in stats.corpus or ["—"]),
             ("analysis", f"version {stats.analysis.version}: {stats.analysis.stemmer}"),
@@ -323,7 +320,8 @@ class RichPrinter:
         if report.healthy:
             self.console.print(Text(f"ok: {where}: read {read}; every one as committed", style="green"))
             return
-        self.console.print(Text(f"damaged: {where}: read {read}; {len(report.problems)} problem(s):", style="bold red"))
+        problems = counted(len(report.problems), "problem")
+        self.console.print(Text(f"damaged: {where}: read {read}; {problems}:", style="bold red"))
         for problem in report.problems:
             self.console.print(Text(f"  {safe_text(problem, flat=True)}"))
 
@@ -338,7 +336,7 @@ class RichPrinter:
                 head.append(f": {safe_text(alert.error, flat=True)}", style="red")
             elif result.hits:
                 count = result.total if result.total is not None else len(result.hits)
-                head.append(f": {count:,} new article{'s' if count != 1 else ''} for ")
+                head.append(f": {counted(count, 'new article')} for ")
                 head.append(safe_text(result.query or "", flat=True), style="bold")
                 head.append(f" ({since})", style="dim")
             else:
@@ -373,13 +371,13 @@ class RichPrinter:
 
     def batch(self, batch: WatchBatch) -> None:
         report = batch.report
-        files = f"{batch.files:,} file{'s' if batch.files != 1 else ''} read"
+        files = f"{counted(batch.files, 'file')} read"
         if batch.gone:
             files += f", {batch.gone:,} gone"
         self.console.print(
             Text(
-                f"{time.strftime('%H:%M:%S')} batch {batch.batch} ({files}): {report.added} added, "
-                f"{report.updated} updated, {report.removed} removed, {len(report.rejected)} rejected"
+                f"{time.strftime('%H:%M:%S')} batch {batch.batch} ({files}): {report.added:,} added, "
+                f"{report.updated:,} updated, {report.removed:,} removed, {len(report.rejected):,} rejected"
                 + (f", {report.kept:,} kept" if report.kept else "")
                 + f"; {report.documents:,} articles; {report.seconds:.2f}s"
             ),
@@ -394,7 +392,7 @@ def _kept_why(report: IndexReport) -> str:
         return "their files were not named this time"
     if not report.not_named:
         return "their files were not read whole"
-    return f"{report.not_named} of files not named this time, {whole} of files not read whole"
+    return f"{report.not_named:,} of files not named this time, {whole:,} of files not read whole"
 
 
 def spelling_lines(result: SearchResult) -> list[str]:
@@ -407,7 +405,7 @@ def _about(result: SearchResult) -> str:
 
 
 def _articles(count: int) -> str:
-    return f"{count:,} article{'s' if count != 1 else ''}"
+    return counted(count, "article")
 
 
 def _highlighted(text: str, spans: tuple[Span, ...], offset: int = 0, *, flat: bool = False) -> Text:
@@ -677,8 +675,11 @@ class _Table(_Rows, _Machine):
         return columns, rows
 
     def _cell(self, name: str, value: object) -> str:
+        """A value as its cell: empty for null, ``true``/``false`` as JSON writes them (not Python's ``True``)."""
         if value is None:
             return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
         if name == "snippets":
             return " … ".join(s["text"] for s in value)
         if isinstance(value, (list, dict)):
@@ -838,8 +839,7 @@ def concordance_tail(found: Concordance, noted: int = 0) -> Text:
     """What a concordance says after its lines: how many, from how many articles, and the
     notes past the first ``noted`` (the head's)."""
     out = Text(
-        f"{found.occurrences:,} occurrence{'s' if found.occurrences != 1 else ''} "
-        f"in {found.read:,} of {_articles(found.articles)}",
+        f"{counted(found.occurrences, 'occurrence')} in {found.read:,} of {_articles(found.articles)}",
         style="bold",
     )
     for note in found.notes[noted:]:
@@ -847,17 +847,24 @@ def concordance_tail(found: Concordance, noted: int = 0) -> Text:
     return out
 
 
+#: Characters of context either side below which a concordance drops its date column to keep them.
+MIN_CONTEXT = 10
+
+
 def concordance_row(lines: list[KwicLine], width: int) -> Callable[[KwicLine], Text]:
     """A line an occurrence: date and id, then the context either side of a centre
-    column of keywords, the columns fitted to ``lines``."""
-    id_width = min(16, max(len(line.id) for line in lines))
+    column of keywords, the columns fitted to ``lines`` and ``width``.  Ids are shown
+    whole, since they are pasted into ``show``: the context gives way on a narrow
+    terminal, and below ``MIN_CONTEXT`` the date column too."""
+    id_width = max(len(safe_text(line.id, flat=True)) for line in lines)
     keyword_width = min(30, max(len(line.keyword) for line in lines))
-    lead = 10 + 1 + id_width + 2
-    side = max(10, (width - lead - keyword_width - 2) // 2)
+    dated = width - (10 + 1 + id_width + 2) - keyword_width - 2 >= 2 * MIN_CONTEXT
+    lead = (10 + 1 if dated else 0) + id_width + 2
+    side = max(4, (width - lead - keyword_width - 2) // 2)
 
     def row(line: KwicLine) -> Text:
-        shown = Text((line.date or "no date").ljust(10) + " ", style="dim")
-        shown.append(safe_text(line.id, flat=True)[:id_width].ljust(id_width) + "  ", style="dim")
+        shown = Text((line.date or "no date").ljust(10) + " " if dated else "", style="dim")
+        shown.append(safe_text(line.id, flat=True).ljust(id_width) + "  ", style="dim")
         shown.append(_clipped(safe_text(line.pre, flat=True), side, left=True).rjust(side) + " ")
         shown.append(safe_text(line.keyword, flat=True).ljust(keyword_width), style=HIGHLIGHT_STYLE)
         shown.append(" " + _clipped(safe_text(line.post, flat=True), side))
@@ -935,7 +942,7 @@ def render_names(found: NameSpellings) -> Text:
             head += "this spelling only (=)"
         else:
             searched = len(word.spellings)
-            head += f"{searched} spelling{'s' if searched != 1 else ''} searched"
+            head += f"{counted(searched, 'spelling')} searched"
             if not word.name:
                 head += " (not written as a name: the word alone)"
         out.append(head, style="bold")

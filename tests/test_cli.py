@@ -665,9 +665,9 @@ def test_show_json_highlights_the_query_in_every_spelling(news_index):
     assert [h["text"] for h in spans] == [view["body"][h["start"] : h["end"]] for h in spans] == ["Choigou"]
 
 
-def test_show_unknown_id_is_exit_2_one_line(news_index):
+def test_show_unknown_id_is_exit_1_one_line(news_index):
     result = invoke("show", "no-such-id", "--index", str(news_index), "--no-pager")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     one_error_line(result.stderr)
     assert "no-such-id" in result.stderr and result.stdout == ""
 
@@ -689,9 +689,9 @@ def test_similar_finds_the_related_articles(news_index):
     assert {"choigou-1", "choigou-3"} & set(ids)
 
 
-def test_similar_unknown_id_is_exit_2(news_index):
+def test_similar_unknown_id_is_exit_1(news_index):
     result = invoke("similar", "no-such-id", "--index", str(news_index))
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     one_error_line(result.stderr)
 
 

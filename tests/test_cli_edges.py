@@ -8,21 +8,31 @@ a pseudo-terminal where a terminal is what the behaviour is about.
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import click
 import pytest
-from helpers import article, run_cli, write_jsonl
+import typer
+from helpers import article, one_error_line, run_cli, write_jsonl
+from typer.testing import CliRunner
 
+from searchkit.cli import app
 from searchkit.indexing import build_index
 
+WIKINEWS_ID = "wikinews-2022_09_21-0042"  #: an id as long as the real corpora's
 LONG_TITLE = "Le ministre Choïgou " + " ".join(f"mot{n}" for n in range(40))
 LONG_BODY = " ".join(["La mobilisation partielle annoncée par Choïgou se poursuit dans les régions."] * 60)
 ARTICLES = [
     article("long-1", LONG_BODY, title=LONG_TITLE, date="2022-09-21", source="Le Monde"),
     article("court", "Choïgou parle.", title="Court", date="2022-09-22", source="AFP"),
+    article(WIKINEWS_ID, "Au Kremlin, le ministre de la Défense Choïgou a reçu les chefs.", date="2022-09-21"),
     *(
         article(f"n{n}", f"Choïgou et le budget numéro {n}.", date=f"2022-03-{n:02d}", source="AFP")
         for n in range(1, 13)
@@ -81,3 +91,220 @@ def test_the_index_summary_in_a_log_is_one_line(tmp_path):
     assert done.returncode == 0, done.stderr
     (summary,) = done.stderr.splitlines()
     assert summary.startswith("rebuild: ") and f"in {deep} (" in summary
+
+
+# --- 1. show pages as git does -------------------------------------------------------------
+
+
+def on_terminal(
+    *args: str, env: dict, rows: int = 24, columns: int = 80, keys: bytes = b"", timeout: float = 60
+) -> tuple[int, bytes]:
+    """``python -m searchkit ARGS`` on a pseudo-terminal ``rows`` by ``columns`` that is its
+    controlling terminal (a pager reads keys from /dev/tty); ``keys`` are typed once
+    something is shown.  Returns the exit code and every byte the terminal received."""
+    import fcntl
+    import select
+    import signal
+    import struct
+    import termios
+
+    pty = pytest.importorskip("pty")
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+    def child_setup() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # as helpers.spawn: Ctrl-C as in a terminal
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "searchkit", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, "TERM": "xterm", **env},
+        start_new_session=True,
+        preexec_fn=child_setup,
+    )
+    os.close(follower)
+    output = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([leader], [], [], 0.5)[0]:
+                if keys and output:
+                    os.write(leader, keys)
+                    keys = b""
+                continue
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: every process closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        return process.wait(timeout=10), bytes(output)
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()
+
+
+@pytest.fixture
+def recording_pager(tmp_path) -> tuple[str, Path]:
+    """A pager command that writes down LESS and LV as it found them, and what it was given."""
+    return f'printf "%s|%s" "$LESS" "$LV" > {tmp_path}/env; cat > {tmp_path}/paged', tmp_path
+
+
+def test_show_pages_a_long_article_with_less_showing_styles(index_dir, recording_pager):
+    command, where = recording_pager
+    code, shown = on_terminal("show", "long-1", "--index", str(index_dir), env={"SEARCHKIT_PAGER": command})
+    assert code == 0
+    assert (where / "env").read_text() == "FRX|-c"
+    paged = (where / "paged").read_bytes()
+    assert b"\x1b[" in paged and b"mobilisation partielle" in paged  # styled, for less -R
+    assert b"mobilisation partielle" not in shown
+
+
+def test_show_keeps_the_users_less_options(index_dir, recording_pager):
+    command, where = recording_pager
+    env = {"PAGER": command, "LESS": "-S", "LV": "-x"}
+    assert on_terminal("show", "long-1", "--index", str(index_dir), env=env)[0] == 0
+    assert (where / "env").read_text() == "-S|-x"
+
+
+def test_show_writes_an_article_that_fits_the_screen_without_a_pager(index_dir, recording_pager):
+    command, where = recording_pager
+    code, shown = on_terminal("show", "court", "--index", str(index_dir), env={"SEARCHKIT_PAGER": command})
+    assert code == 0 and "Choïgou parle.".encode() in shown
+    assert not (where / "env").exists()
+
+
+def test_show_into_a_pipe_never_pages(index_dir, recording_pager):
+    command, where = recording_pager
+    done = run_cli("show", "long-1", "--index", str(index_dir), env={"SEARCHKIT_PAGER": command})
+    assert done.returncode == 0 and LONG_BODY in done.stdout
+    assert not (where / "env").exists()
+
+
+def test_a_pager_that_cannot_be_run_leaves_the_article_on_the_terminal(index_dir):
+    code, shown = on_terminal("show", "long-1", "--index", str(index_dir), env={"PAGER": "no-such-pager-here"})
+    assert code == 0 and b"mobilisation partielle" in shown
+
+
+@pytest.mark.skipif(shutil.which("less") is None, reason="no less installed")
+def test_less_shows_the_styles_not_their_escape_codes(index_dir):
+    """The reporter's fresh clone: LESS unset, less paged the article with ESC[1m shown as text."""
+    code, shown = on_terminal("show", "long-1", "--index", str(index_dir), env={}, keys=b"q")
+    assert code == 0
+    assert b"ESC[" not in shown and b"mobilisation partielle" in shown
+
+
+# --- 5. words, numbers, values, pages, errors --------------------------------------------------
+
+
+def invoke(*args: str, env: dict | None = None):
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+@pytest.mark.parametrize("command", ["show", "similar"])
+def test_an_unknown_article_id_is_not_found_exit_1(index_dir, command):
+    done = invoke(command, "no-such-id", "--index", str(index_dir))
+    assert done.exit_code == 1
+    assert "no article with id 'no-such-id'" in one_error_line(done.stderr)
+
+
+def test_no_index_says_which_folder_and_the_way_out(tmp_path):
+    nothing = run_cli("search", "choïgou", cwd=tmp_path)
+    assert nothing.returncode == 4
+    assert one_error_line(nothing.stderr) == (
+        "searchkit: error: no index at ./index and no ./corpus to build one from "
+        "(run `searchkit index CORPUS`, or pass --index FOLDER)"
+    )
+    elsewhere = run_cli("stats", "--index", "archive", cwd=tmp_path)
+    assert "no index at ./archive (run `searchkit index CORPUS`" in one_error_line(elsewhere.stderr)
+
+
+def test_counts_are_singular_for_one_and_thousands_are_separated(tmp_path):
+    one = write_jsonl(tmp_path / "one.jsonl", ARTICLES[1:2])
+    first = run_cli("index", str(one), "--index", str(tmp_path / "one"))
+    assert "; 1 article in " in first.stderr, first.stderr
+    found = run_cli("search", "choïgou", "--index", str(tmp_path / "one"))
+    assert found.stdout.startswith("1 article for 'choïgou'")
+    many = write_jsonl(tmp_path / "many.jsonl", [article(f"m{n}", "Le budget.") for n in range(1000)])
+    built = run_cli("index", str(many), "--index", str(tmp_path / "many"))
+    assert "rebuild: 1,000 added" in built.stderr and "; 1,000 articles in " in built.stderr, built.stderr
+    listed = run_cli("search", "budget", "--index", str(tmp_path / "many"), "--jsonl", "-n", "1")
+    assert '"rank": 1' in listed.stdout and "1,000" in listed.stderr  # the note is for people; the JSON stays plain
+
+
+def test_csv_and_fields_write_booleans_as_json_does(index_dir):
+    rows = invoke("search", "choïgou", "--index", str(index_dir), "--csv").stdout.splitlines()
+    partial = rows[0].split(",").index("partial")
+    assert {row.split(",")[partial] for row in rows[1:] if row.count(",") == rows[0].count(",")} == {"false"}
+    tsv = invoke("search", "choïgou", "--index", str(index_dir), "--fields", "id,partial,url").stdout
+    assert "long-1\tfalse\t" in tsv.splitlines()  # and null is an empty cell, as in the CSV
+    assert "False" not in tsv and "None" not in tsv
+
+
+def test_a_page_past_the_last_says_which_pages_there_are(index_dir):
+    done = invoke("search", "choïgou", "--index", str(index_dir), "--page", "999", "-n", "5")
+    assert done.exit_code == 1
+    assert one_error_line(done.stderr) == "searchkit: page 999 of 3: 15 articles, 5 a page (--page 1 to 3)"
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((*path, name))
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, (*path, name)))
+    return found
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_help_paragraphs_break_only_where_the_width_does(width):
+    """A prose line of any command's help ends because the next word would not fit, never mid-phrase."""
+    for command in [(), *_commands(typer.main.get_command(app))]:
+        shown = invoke(*command, "--help", env={"COLUMNS": str(width), "TERMINAL_WIDTH": None})
+        assert shown.exit_code == 0, command
+        lines = shown.stdout.splitlines()
+        assert max(len(line) for line in lines) <= width, command
+        for line, after in itertools.pairwise(lines):
+            prose = line.startswith(" ") and not line.startswith("  ")
+            if prose and after.startswith(" ") and not after.startswith("  ") and after.strip():
+                next_word = after.split()[0]
+                assert len(line.rstrip()) + 1 + len(next_word) > width - 2, (command, line, after)
+
+
+def test_the_query_language_table_never_folds_back_to_the_margin():
+    for width in (80, 100, 120):
+        lines = invoke("search", "--help", env={"COLUMNS": str(width)}).stdout.splitlines()
+        table = lines[lines.index(next(x for x in lines if "Query language" in x)) + 1 :]
+        table = table[: table.index(next(x for x in table if not x.strip()))]
+        assert len(table) > 15 and all(line.startswith("   ") for line in table), width
+
+
+def test_by_completes_the_bucket_units():
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.argv[0] = 'searchkit'; from searchkit.cli import main; main()"],
+        env={**os.environ, "_SEARCHKIT_COMPLETE": "complete_bash", "COMP_WORDS": "searchkit timeline x --by m"}
+        | {"COMP_CWORD": "4"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout.split() == ["month"], done.stderr
+
+
+# --- 6. a concordance shows ids whole ----------------------------------------------------------
+
+ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_kwic_on_a_terminal_shows_ids_whole_and_gives_way_in_the_context(index_dir, columns):
+    code, shown = on_terminal("kwic", "kremlin", "--index", str(index_dir), env={}, columns=columns)
+    assert code == 0
+    lines = ESCAPES.sub(b"", shown).decode().splitlines()
+    (line,) = [line for line in lines if "Kremlin" in line]
+    assert WIKINEWS_ID in line.split()  # whole, as `show` takes it
+    assert len(line) <= columns  # on one line of the terminal
