@@ -350,17 +350,18 @@ class Sort(StrEnum):
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-JsonlOption = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a hit, a line each.")]
-CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV (RFC 4180, UTF-8): a header, then a row a hit.")]
+JsonlOption = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a line: a hit, or a row.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV (RFC 4180, UTF-8): a header, then a row a line.")]
+TsvOption = Annotated[bool, typer.Option("--tsv", help="Print tab-separated values: a header, then a row a line.")]
 FieldsOption = Annotated[
     str | None,
     typer.Option(
         "--fields",
         metavar="LIST",
-        help="Comma-separated hit fields to print (id,title,date,source,url,score,...); "
-        "alone, one tab-separated line a hit.",
+        help="Comma-separated fields (columns) to print, in that order (an unknown one lists them); alone, as --tsv.",
     ),
 ]
+NoHeaderOption = Annotated[bool, typer.Option("--no-header", help="With --csv, --tsv or --fields: no header line.")]
 ColorOption = Annotated[Color, typer.Option("--color", help="Styled output: on a terminal only (auto), always, never.")]
 
 
@@ -399,10 +400,12 @@ def _with_options(receives: str, options: tuple[tuple[str, object, object, str],
     return decorate
 
 
-def _output(**given) -> Output:
+def _output(columns: str, **given) -> Output:
+    """The output asked for, ``--fields`` checked against ``searchkit.wire``'s tuple named ``columns``."""
+    from . import wire
     from .printers import output
 
-    return output(**given)
+    return output(columns=getattr(wire, columns), **given)
 
 
 def _filters(since: str | None, until: str | None, source: str | None, exact_names: bool = False) -> Filters:
@@ -412,40 +415,25 @@ def _filters(since: str | None, until: str | None, source: str | None, exact_nam
     return Filters(since, until, source, exact_names)
 
 
-#: The commands that list hits (``search``, ``similar``): ``--json``, ``--jsonl``, ``--csv``, ``--fields``, ``--color``.
-_listing = _with_options(
-    "chosen",
-    (
-        ("json_output", JsonOption, False, "json_output"),
-        ("jsonl_output", JsonlOption, False, "jsonl"),
-        ("csv_output", CsvOption, False, "csv_output"),
-        ("fields", FieldsOption, None, "fields"),
-        ("color", ColorOption, Color.auto, "color"),
-    ),
-    _output,
+#: The one set of output options, on every command that prints a list or a table.
+_OUTPUT_OPTIONS = (
+    ("json_output", JsonOption, False, "json_output"),
+    ("jsonl_output", JsonlOption, False, "jsonl"),
+    ("csv_output", CsvOption, False, "csv_output"),
+    ("tsv_output", TsvOption, False, "tsv"),
+    ("fields", FieldsOption, None, "fields"),
+    ("no_header", NoHeaderOption, False, "no_header"),
+    ("color", ColorOption, Color.auto, "color"),
 )
-#: The research views, which print a table: ``--json``, ``--jsonl``, ``--csv``, ``--tsv`` (rows), ``--color``.
-_table = _with_options(
-    "chosen",
-    (
-        ("json_output", JsonOption, False, "json_output"),
-        ("jsonl_output", Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a row.")], False, "jsonl"),
-        (
-            "csv_output",
-            Annotated[bool, typer.Option("--csv", help="Print CSV (RFC 4180, UTF-8): a header, then a row each.")],
-            False,
-            "csv_output",
-        ),
-        (
-            "tsv_output",
-            Annotated[bool, typer.Option("--tsv", help="Print tab-separated rows, a header first.")],
-            False,
-            "tsv",
-        ),
-        ("color", ColorOption, Color.auto, "color"),
-    ),
-    _output,
-)
+
+
+def _table(columns: str):
+    """The output options, for a command whose rows have ``searchkit.wire``'s ``columns``."""
+    return _with_options("chosen", _OUTPUT_OPTIONS, functools.partial(_output, columns))
+
+
+#: The commands that list hits (``search``, ``similar``, ``alerts``).
+_listing = _table("HIT_FIELDS")
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -742,6 +730,8 @@ def search(
     with _user_errors():
         _check_dates(since, until)
         facet_names = check_facets(facets)
+        if facet_names and chosen.fields and chosen.format in ("jsonl", "csv", "tsv"):
+            raise UsageError("--fields chooses hit fields; with --facets, --jsonl, --csv and --tsv print facet rows")
         options = SearchOptions(
             limit=limit,
             offset=(page - 1) * limit,
@@ -873,7 +863,7 @@ def _complete_unit(incomplete: str) -> list[str]:
 
 
 @app.command()
-@_table
+@_table("TIMELINE_COLUMNS")
 @_filtered
 def timeline(
     queries: Annotated[
@@ -911,7 +901,7 @@ def timeline(
 
 
 @app.command()
-@_table
+@_table("KWIC_COLUMNS")
 @_filtered
 def kwic(
     query: QueryArgument,
@@ -947,7 +937,7 @@ def kwic(
 
 
 @app.command()
-@_table
+@_table("COOCCUR_COLUMNS")
 @_filtered
 def cooccur(
     query: QueryArgument,
@@ -1122,14 +1112,14 @@ def names(
 
 
 @app.command()
-def stats(index_dir: IndexOption = None, json_output: JsonOption = False) -> None:
+def stats(index_dir: IndexOption = None, json_output: JsonOption = False, color: ColorOption = Color.auto) -> None:
     """What the index holds: articles, dates, sources, size, segments, analysis settings."""
     from .printers import Output, printer
     from .stats import index_stats
 
     with _user_errors():
         facts = index_stats(_index_dir(index_dir))
-        printer(Output("json" if json_output else "rich")).stats(facts)
+        printer(Output("json" if json_output else "rich", color=color)).stats(facts)
 
 
 @app.command()
@@ -1139,6 +1129,7 @@ def check(
         bool, typer.Option("--deep", help="Also read every article and posting list, as a search would.")
     ] = False,
     json_output: JsonOption = False,
+    color: ColorOption = Color.auto,
 ) -> None:
     """Verify the index: every file against the checksum of its commit (exit 0 whole, 4 damaged)."""
     from .check import check_index
@@ -1147,7 +1138,7 @@ def check(
 
     with _user_errors(), _progress() as advance:
         report = check_index(_index_dir(index_dir), deep=deep, on_progress=advance)
-        printer(Output("json" if json_output else "rich")).check(report)
+        printer(Output("json" if json_output else "rich", color=color)).check(report)
     if not report.healthy:
         raise typer.Exit(EXIT_INDEX_UNAVAILABLE)
 

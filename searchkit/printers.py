@@ -88,6 +88,7 @@ class Output:
     format: str = "rich"
     fields: tuple[str, ...] | None = None
     color: str = "auto"  #: "auto", "always" or "never"
+    header: bool = True  #: whether CSV and TSV start with their column names
 
 
 def output(
@@ -99,12 +100,14 @@ def output(
     color: str = "auto",
     tabular: bool = True,
     tsv: bool = False,
+    no_header: bool = False,
+    columns: tuple[str, ...] = wire.HIT_FIELDS,
 ) -> Output:
     """The output the options ask for; ``UsageError`` for options that cannot go together.
 
-    ``tabular`` says whether the command prints a list of hits, which
-    ``--jsonl``, ``--csv`` and ``--fields`` are for; ``--tsv`` is the
-    research views' (a header row, then a row each).
+    ``tabular`` says whether the command prints a list (of hits, or a view's
+    rows), which ``--jsonl``, ``--csv``, ``--tsv`` and ``--fields`` are for;
+    ``columns`` are the fields ``--fields`` chooses among.
     """
     given = (("--json", json_output), ("--jsonl", jsonl), ("--csv", csv_output), ("--tsv", tsv))
     chosen = [name for name, on in given if on]
@@ -112,16 +115,18 @@ def output(
         raise UsageError(f"{' and '.join(chosen)} cannot be used together: choose one output format")
     picked = tuple(f.strip() for f in fields.split(",") if f.strip()) if fields is not None else None
     if picked is not None:
-        unknown = [f for f in picked if f not in wire.HIT_FIELDS]
+        unknown = [f for f in picked if f not in columns]
         if unknown or not picked:
-            raise UsageError(
-                f"unknown field(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(wire.HIT_FIELDS)}"
-            )
+            raise UsageError(f"unknown field {', '.join(unknown) or '(none given)'}: choose from {', '.join(columns)}")
     form = {"--json": "json", "--jsonl": "jsonl", "--csv": "csv", "--tsv": "tsv"}.get(chosen[0]) if chosen else None
     form = form or ("tsv" if picked else "rich")
     if not tabular and (form in ("jsonl", "csv", "tsv") or picked):
-        raise UsageError(f"{chosen[0] if chosen else '--fields'} is for lists of hits; this command prints one thing")
-    return Output(form, picked, color)
+        raise UsageError(
+            f"{chosen[0] if chosen else '--fields'} is for lists and tables; this command prints one thing"
+        )
+    if no_header and form not in ("csv", "tsv"):
+        raise UsageError("--no-header is for --csv, --tsv and --fields")
+    return Output(form, picked, color, not no_header)
 
 
 class Printer(Protocol):
@@ -145,7 +150,7 @@ def printer(chosen: Output, stream: IO[str] | None = None) -> Printer:
     if chosen.format == "rich":
         return RichPrinter(make_console(chosen.color, stream))
     return {"json": JsonPrinter, "jsonl": JsonlPrinter, "csv": CsvPrinter, "tsv": TsvPrinter}[chosen.format](
-        stream, chosen.fields
+        stream, chosen.fields, chosen.header
     )
 
 
@@ -310,7 +315,7 @@ class RichPrinter:
             rows.append(("source", f"{count:>7,}  {source}"))
         width = max(len(name) for name, _ in rows)
         for name, value in rows:
-            self.console.print(Text(f"{name:<{width}}  ", style="bold") + Text(safe_text(value, flat=True)))
+            self.console.print(Text.assemble((f"{name:<{width}}  ", "bold"), safe_text(value, flat=True)))
 
     def check(self, report: CheckReport) -> None:
         read = f"{report.files:,} files ({report.bytes / 1e6:.1f} MB)"
@@ -497,9 +502,14 @@ def _explanation_lines(hit: Hit) -> list[Text]:
 class _Machine:
     """What the machine formats share: a stream and the chosen hit fields."""
 
-    def __init__(self, stream: IO[str], fields: tuple[str, ...] | None = None) -> None:
+    def __init__(self, stream: IO[str], fields: tuple[str, ...] | None = None, header: bool = True) -> None:
         self.stream = stream
         self.fields = fields
+        self.header = header
+
+    def _row(self, record: dict) -> dict:
+        """A view's row (of ``--json``) with only the chosen ``--fields``."""
+        return {name: record.get(name) for name in self.fields} if self.fields else record
 
     def _json(self, document: object, indent: int | None = None) -> str:
         """JSON text; bidirectional controls are written as ``\\uXXXX`` escapes so
@@ -601,7 +611,8 @@ class JsonPrinter(_Machine):
         print(self._json(wire.watch_batch(batch)), file=self.stream, flush=True)
 
     def timeline(self, found: Timeline) -> None:
-        self._print(wire.timeline(found))
+        document = wire.timeline(found)
+        self._print(document | {"rows": [self._row(row) for row in document["rows"]]})
 
     def concordance(self, found: Concordance) -> None:
         """One document still, its ``lines`` written as they are found (``in_time``), what
@@ -611,7 +622,7 @@ class JsonPrinter(_Machine):
         written = 0
         for lines in in_time(found.lines):
             for line in lines:
-                item = self._json(wire.kwic_line(line), indent=self.indent).replace("\n", "\n    ")
+                item = self._json(self._row(wire.kwic_line(line)), indent=self.indent).replace("\n", "\n    ")
                 self.stream.write(("," if written else "") + "\n    " + item)
                 written += 1
             self.stream.flush()
@@ -620,7 +631,8 @@ class JsonPrinter(_Machine):
         self.stream.flush()
 
     def cooccurrence(self, found: Cooccurrence) -> None:
-        self._print(wire.cooccurrence(found))
+        document = wire.cooccurrence(found)
+        self._print(document | {"names": [self._row(name) for name in document["names"]]})
 
     def names(self, found: NameSpellings) -> None:
         self._print(wire.name_spellings(found))
@@ -632,6 +644,7 @@ class JsonlPrinter(_Rows, JsonPrinter):
     indent = None
 
     def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
+        columns = self.fields or columns
         for written in in_time(rows):
             for row in written:
                 print(self._json({name: row.get(name) for name in columns}), file=self.stream)
@@ -696,8 +709,10 @@ class CsvPrinter(_Table):
     """RFC 4180: a header row, then a row a hit, fields quoted where needed, CRLF line ends."""
 
     def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
+        columns = self.fields or columns
         writer = csv.writer(self.stream, lineterminator="\r\n")
-        writer.writerow(columns)
+        if self.header:
+            writer.writerow(columns)
         for written in in_time(rows):
             writer.writerows([self._cell(name, row.get(name)) for name in columns] for row in written)
             self.stream.flush()
@@ -707,24 +722,26 @@ class CsvPrinter(_Table):
     def results(self, result: SearchResult) -> None:
         if self._listed(result):
             return
-        columns, rows = self.rows(result)
-        writer = csv.writer(self.stream, lineterminator="\r\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        self._write(*self.rows(result))
 
     def alerts(self, found: list[Alert]) -> None:
-        columns, rows = self.alert_rows(found)
+        self._write(*self.alert_rows(found))
+
+    def _write(self, columns: tuple[str, ...], rows: list[list[str]]) -> None:
         writer = csv.writer(self.stream, lineterminator="\r\n")
-        writer.writerow(columns)
+        if self.header:
+            writer.writerow(columns)
         writer.writerows(rows)
 
 
 class TsvPrinter(_Table):
-    """The chosen ``--fields``, tab-separated, a line a hit, no header: for ``cut`` and ``awk``;
-    a view's table (``--tsv``) with its header row."""
+    """Tab-separated values, for ``cut`` and ``awk``: a header line (but with ``--no-header``),
+    then a line a hit or row; tabs and line breaks in a value are written as spaces."""
 
     def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
-        lines = chain([columns], ([self._cell(name, row.get(name)) for name in columns] for row in rows))
+        columns = self.fields or columns
+        cells = ([self._cell(name, row.get(name)) for name in columns] for row in rows)
+        lines = chain([columns], cells) if self.header else cells
         for written in in_time(lines):
             for line in written:
                 print("\t".join(safe_text(cell, flat=True) for cell in line), file=self.stream)
@@ -735,13 +752,13 @@ class TsvPrinter(_Table):
     def results(self, result: SearchResult) -> None:
         if self._listed(result):
             return
-        _, rows = self.rows(result)
-        for row in rows:
-            print("\t".join(safe_text(cell, flat=True) for cell in row), file=self.stream)
+        self._write(*self.rows(result))
 
     def alerts(self, found: list[Alert]) -> None:
-        _, rows = self.alert_rows(found)
-        for row in rows:
+        self._write(*self.alert_rows(found))
+
+    def _write(self, columns: tuple[str, ...], rows: list[list[str]]) -> None:
+        for row in [columns, *rows] if self.header else rows:
             print("\t".join(safe_text(cell, flat=True) for cell in row), file=self.stream)
 
 

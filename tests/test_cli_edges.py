@@ -9,6 +9,7 @@ a pseudo-terminal where a terminal is what the behaviour is about.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import shutil
@@ -308,3 +309,105 @@ def test_kwic_on_a_terminal_shows_ids_whole_and_gives_way_in_the_context(index_d
     (line,) = [line for line in lines if "Kremlin" in line]
     assert WIKINEWS_ID in line.split()  # whole, as `show` takes it
     assert len(line) <= columns  # on one line of the terminal
+
+
+# --- 3. a reader that goes away ------------------------------------------------------------
+
+#: Every command that writes to stdout, in each of its formats.
+WRITERS = [
+    ["search", "choïgou"],
+    ["search", "choïgou", "--json"],
+    ["search", "choïgou", "--jsonl"],
+    ["search", "choïgou", "--csv"],
+    ["search", "choïgou", "--tsv"],
+    ["search", "choïgou", "--fields", "id"],
+    ["search", "choïgou", "--facets", "month", "--tsv"],
+    ["similar", "long-1"],
+    ["similar", "long-1", "--csv"],
+    ["show", "long-1"],
+    ["show", "long-1", "--json"],
+    ["stats"],
+    ["stats", "--json"],
+    ["check"],
+    ["names", "choïgou"],
+    ["timeline", "choïgou"],
+    ["timeline", "choïgou", "--json"],
+    ["kwic", "choïgou"],
+    ["kwic", "choïgou", "--tsv"],
+    ["cooccur", "choïgou", "--min-articles", "1"],
+    ["cooccur", "choïgou", "--min-articles", "1", "--jsonl"],
+    ["export", "choïgou", "--format", "csv"],
+    ["watchlist", "list"],
+]
+
+
+@pytest.mark.parametrize("args", WRITERS, ids=" ".join)
+def test_a_reader_that_went_away_leaves_every_command_its_exit_code(index_dir, args):
+    """`searchkit ... | head -0`: 0 as with a reader that read it all, never 1 ("no hits") nor 120."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "searchkit", *args, "--index", str(index_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode == 0, done.stderr
+    assert "error" not in done.stderr and "Traceback" not in done.stderr
+
+
+# --- 4. one set of output options --------------------------------------------------------------
+
+LISTS_AND_TABLES = {
+    "search": ["choïgou"],
+    "similar": ["long-1"],
+    "alerts": [],
+    "timeline": ["choïgou"],
+    "kwic": ["choïgou"],
+    "cooccur": ["choïgou"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(LISTS_AND_TABLES))
+def test_every_list_and_table_takes_the_one_set_of_output_options(command):
+    shown = invoke(command, "--help", env={"COLUMNS": "200"}).stdout
+    for option in ("--json", "--jsonl", "--csv", "--tsv", "--fields", "--no-header", "--color"):
+        assert f" {option} " in shown, (command, option)
+
+
+@pytest.mark.parametrize("command", ["show", "stats", "check", "names"])
+def test_every_command_that_prints_one_thing_takes_json_and_color(command):
+    shown = invoke(command, "--help", env={"COLUMNS": "200"}).stdout
+    assert " --json " in shown and " --color " in shown, command
+
+
+def test_facets_as_tsv_are_the_facet_rows(index_dir):
+    done = invoke("search", "choïgou", "--facets", "month", "--tsv", "--index", str(index_dir))
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == ["facet\tvalue\tcount", "month\t2022-03\t12"]
+
+
+def test_fields_choose_a_views_columns_in_every_format(index_dir):
+    base = ["timeline", "choïgou", "--by", "month", "--index", str(index_dir), "--fields", "bucket,count"]
+    assert invoke(*base).stdout.splitlines()[:2] == ["bucket\tcount", "2022-03\t12"]
+    assert invoke(*base, "--csv").stdout.splitlines()[:2] == ["bucket,count", "2022-03,12"]
+    assert json.loads(invoke(*base, "--jsonl").stdout.splitlines()[0]) == {"bucket": "2022-03", "count": 12}
+    assert json.loads(invoke(*base, "--json").stdout)["rows"][0] == {"bucket": "2022-03", "count": 12}
+    kwic = invoke("kwic", "kremlin", "--index", str(index_dir), "--fields", "docname,keyword", "--json")
+    assert json.loads(kwic.stdout)["lines"] == [{"docname": WIKINEWS_ID, "keyword": "Kremlin"}]
+    wrong = invoke("cooccur", "choïgou", "--index", str(index_dir), "--fields", "nope")
+    assert wrong.exit_code == 2 and "choose from name, key, articles" in one_error_line(wrong.stderr)
+
+
+def test_fields_print_a_header_that_no_header_leaves_out(index_dir):
+    base = ["search", "choïgou", "--index", str(index_dir), "--fields", "id", "--sort", "date", "-n", "1"]
+    assert invoke(*base).stdout.splitlines() == ["id", "court"]
+    assert invoke(*base, "--no-header").stdout.splitlines() == ["court"]
+    assert invoke(*base, "--csv", "--no-header").stdout.splitlines() == ["court"]
+    misplaced = invoke(*base[:4], "--json", "--no-header")
+    assert misplaced.exit_code == 2 and "--no-header is for" in one_error_line(misplaced.stderr)
