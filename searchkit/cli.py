@@ -1179,14 +1179,15 @@ def watchlist_add(
 
 
 @watchlist_app.command("list")
-def watchlist_list(index_dir: IndexOption = None, json_output: JsonOption = False) -> None:
+@_table("WATCHLIST_COLUMNS")
+def watchlist_list(index_dir: IndexOption = None, chosen: Output = None) -> None:
     """List the saved searches."""
     from . import alerts
-    from .printers import Output, printer
+    from .printers import printer
 
     with _user_errors():
         entries = alerts.load(_index_dir(index_dir))
-        printer(Output("json" if json_output else "rich")).watchlist(entries)
+        printer(chosen).watchlist(entries)
 
 
 @watchlist_app.command("remove")

@@ -533,6 +533,9 @@ class _Rows:
         names = [wire.co_name(name, found.read) for name in found.names]
         self.table(wire.COOCCUR_COLUMNS, names, found.notes)
 
+    def watchlist(self, entries: list[WatchEntry]) -> None:
+        self.table(wire.WATCHLIST_COLUMNS, [wire.watch_entry(entry) for entry in entries], [])
+
     def _listed(self, result: SearchResult) -> bool:
         """With ``--facets``, prints the facet rows (instead of the hits) and says True;
         otherwise says on stderr when the hits written are not all the result's."""
@@ -604,7 +607,7 @@ class JsonPrinter(_Machine):
         self._print(wire.alerts(found, self.fields))
 
     def watchlist(self, entries: list[WatchEntry]) -> None:
-        self._print(wire.watchlist(entries))
+        self._print({"watchlist": [self._row(wire.watch_entry(entry)) for entry in entries]})
 
     def batch(self, batch: WatchBatch) -> None:
         """One line a batch, flushed: a script reads each as it comes."""
@@ -702,7 +705,7 @@ class _Table(_Rows, _Machine):
     def article(self, view: ArticleView) -> None:
         raise UsageError("this output is for lists of hits")
 
-    report = stats = watchlist = batch = article
+    report = stats = batch = article
 
 
 class CsvPrinter(_Table):

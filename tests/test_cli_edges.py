@@ -357,3 +357,13 @@ def test_fields_print_a_header_that_no_header_leaves_out(index_dir):
     assert invoke(*base, "--csv", "--no-header").stdout.splitlines() == ["court"]
     misplaced = invoke(*base[:4], "--json", "--no-header")
     assert misplaced.exit_code == 2 and "--no-header is for" in one_error_line(misplaced.stderr)
+
+
+def test_the_watchlist_lists_in_every_format(index_dir, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(index_dir, index)
+    assert invoke("watchlist", "add", "kremlin", "kremlin", "--source", "AFP", "--index", str(index)).exit_code == 0
+    listed = ["watchlist", "list", "--index", str(index)]
+    assert invoke(*listed, "--csv").stdout.splitlines()[0] == "name,query,since,until,source,created,checked"
+    assert invoke(*listed, "--fields", "name,source").stdout.splitlines() == ["name\tsource", "kremlin\tAFP"]
+    assert json.loads(invoke(*listed, "--jsonl", "--fields", "query").stdout) == {"query": "kremlin"}
