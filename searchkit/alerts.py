@@ -50,10 +50,11 @@ from . import generations as g
 from . import query as q
 from .atomic import write_atomically
 from .engine import Engine, default_engine
-from .errors import IndexUnavailable, QueryError, SearchkitError, UsageError
+from .errors import IndexUnavailable, NoIndex, QueryError, SearchkitError, UsageError
 from .lock import describe_os_error, file_lock, now
 from .models import Alert, Hit, Position, SearchResult, WatchEntry
 from .search import Searcher, SearchOptions
+from .wording import counted
 
 WATCHLIST_FILE = "watchlist.json"
 WATCHLIST_LOCK = ".watchlist.lock"
@@ -86,7 +87,7 @@ def _require_index(index_dir: Path) -> None:
     """``IndexUnavailable`` unless ``index_dir`` holds an index (usable or not):
     the watchlist lives in an index folder, as every other command needs one."""
     if not g.index_exists(index_dir):
-        raise IndexUnavailable(f"no index at {index_dir}: run `searchkit index` first (the watchlist lives in it)")
+        raise NoIndex(index_dir, ": the watchlist lives in an index")
 
 
 def watchlist_path(index_dir: Path) -> Path:
@@ -473,9 +474,7 @@ def _alert(
         alert.until = stamp_time(reached[0])
         more = result.total - len(result.hits)
         after_this = "" if replay else ": the next run starts with them"
-        result.notes.append(
-            f"{more:,} more new article{'s' if more != 1 else ''} not shown (--limit {limit}){after_this}"
-        )
+        result.notes.append(f"{counted(more, 'more new article')} not shown (--limit {limit}){after_this}")
     result.hits = _newest_first(result.hits)
     alert.result = result
     return alert, reached

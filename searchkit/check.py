@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from . import generations as g
 from .engine import Engine, default_engine
-from .errors import IndexUnavailable
+from .errors import IndexUnavailable, NoIndex
 from .models import CheckReport
 from .names.table import VARIANTS_FILE
 from .vocabulary import VOCABULARY_FILE
@@ -43,7 +43,7 @@ def check_index(
         report.problems.append(str(error))
         return report
     if generation is None:
-        raise IndexUnavailable(f"no index at {index_dir}: run `searchkit index` first")
+        raise NoIndex(index_dir)
     report.generation = generation.name
     if not generation.is_dir():
         report.problems.append(f"{g.CURRENT_FILE} names {generation.name}, which is missing")

@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
+import click
 import typer
 from typer.core import TyperGroup
 
@@ -44,7 +45,11 @@ if TYPE_CHECKING:
 class _OneLineUsageErrors(TyperGroup):
     """Reports usage errors that Click catches (unknown option, value out of
     range) in one ``searchkit:`` line, like every other error, instead of
-    Typer's usage box."""
+    Typer's usage box; and gives every command's help reflowed paragraphs."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _reflow_help(self)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
@@ -83,6 +88,21 @@ class _OneLineUsageErrors(TyperGroup):
         after_dashes = shlex.join(["searchkit", *before, *after, "--", query])
         with_not = shlex.join(["searchkit", *before, f"NOT {query[1:]}", *after])
         return f"to search without {word!r}: `{after_dashes}` or `{with_not}`"
+
+
+def _reflow_help(group: click.Group) -> None:
+    """Joins the lines of each paragraph of the help of ``group``'s commands (and
+    their subcommands): Typer's Rich help keeps a docstring's line breaks, which
+    then fall mid-phrase at any width but the source's.  A paragraph led by
+    ``\b`` keeps its lines, as Click's own help does, without the ``\b``."""
+    for command in group.commands.values():
+        if command.help:
+            paragraphs = inspect.cleandoc(command.help).split("\n\n")
+            command.help = "\n\n".join(
+                p.lstrip("\b\n") if p.startswith("\b") else " ".join(p.split()) for p in paragraphs
+            )
+        if isinstance(command, click.Group):
+            _reflow_help(command)
 
 
 app = typer.Typer(
@@ -132,31 +152,38 @@ def _options(
     pass
 
 
+#: Its lines fit in 78 columns (80, less the help's margins), so that no terminal folds them mid-phrase.
 QUERY_HELP = """\
 Search the index and print ranked, highlighted hits.
 
 \b
 Query language (accents, case and name spellings are folded everywhere):
-  choïgou poutine         every word (articles matching only some come after, marked partial)
+  choïgou poutine         every word (articles matching only some
+                          come after, marked partial)
   iran OR irak            either word (also OU)
   -gaza   NOT gaza        without the word (also SAUF)
   "conseil de sécurité"   exact phrase (also « ... »)
-  title:zelensky          in the title only; title:(kiev OR kyiv) for each word of a group
+  title:zelensky          in the title only;
+                          title:(kiev OR kyiv) for each word of a group
   ukrain*                 words starting with ukrain
   choigu~                 fuzzy: tolerates typos (choigu~1: one edit)
-  =Kiev                   that spelling only (accents and case folded): not Kyiv
-  date:2022-03            a year, month or day; date:2022-03-01..2022-06-30 for a range
+  =Kiev                   that spelling only (accents and case folded):
+                          not Kyiv
+  date:2022-03            a year, month or day;
+                          date:2022-03-01..2022-06-30 for a range
   source:wikinews         from that source
   poutine NEAR/5 macron   at most 5 words apart, either order (also w/5)
-  poutine PRE/5 macron    poutine at most 5 words before macron (also pre/5)
-  choïgou NEAR/s démission  same sentence; NEAR/p: same paragraph
+  poutine PRE/5 macron    poutine at most 5 words before macron (pre/5)
+  choïgou NEAR/s démission
+                          same sentence; NEAR/p: same paragraph
   "conseil de sécurité" NEAR/10 (russie OR chine)
-                          operands: words, phrases, prefixes, =names, OR groups
+                          operands: words, phrases, prefixes, =names,
+                          OR groups
   atleast3(ukraine)       named at least 3 times (all spellings counted)
   lead:inflation          in the title or the first paragraph
   ( ... )                 grouping
 
-Exit codes: 0 hits found, 1 no hits, 2 bad query or usage, 4 no usable index.
+Exit codes: 0 hits found, 1 no hits (or not that page), 2 bad query or usage, 4 no usable index.
 """
 
 
@@ -323,17 +350,18 @@ class Sort(StrEnum):
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-JsonlOption = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a hit, a line each.")]
-CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV (RFC 4180, UTF-8): a header, then a row a hit.")]
+JsonlOption = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a line: a hit, or a row.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV (RFC 4180, UTF-8): a header, then a row a line.")]
+TsvOption = Annotated[bool, typer.Option("--tsv", help="Print tab-separated values: a header, then a row a line.")]
 FieldsOption = Annotated[
     str | None,
     typer.Option(
         "--fields",
         metavar="LIST",
-        help="Comma-separated hit fields to print (id,title,date,source,url,score,...); "
-        "alone, one tab-separated line a hit.",
+        help="Comma-separated fields (columns) to print, in that order (an unknown one lists them); alone, as --tsv.",
     ),
 ]
+NoHeaderOption = Annotated[bool, typer.Option("--no-header", help="With --csv, --tsv or --fields: no header line.")]
 ColorOption = Annotated[Color, typer.Option("--color", help="Styled output: on a terminal only (auto), always, never.")]
 
 
@@ -372,10 +400,12 @@ def _with_options(receives: str, options: tuple[tuple[str, object, object, str],
     return decorate
 
 
-def _output(**given) -> Output:
+def _output(columns: str, **given) -> Output:
+    """The output asked for, ``--fields`` checked against ``searchkit.wire``'s tuple named ``columns``."""
+    from . import wire
     from .printers import output
 
-    return output(**given)
+    return output(columns=getattr(wire, columns), **given)
 
 
 def _filters(since: str | None, until: str | None, source: str | None, exact_names: bool = False) -> Filters:
@@ -385,40 +415,25 @@ def _filters(since: str | None, until: str | None, source: str | None, exact_nam
     return Filters(since, until, source, exact_names)
 
 
-#: The commands that list hits (``search``, ``similar``): ``--json``, ``--jsonl``, ``--csv``, ``--fields``, ``--color``.
-_listing = _with_options(
-    "chosen",
-    (
-        ("json_output", JsonOption, False, "json_output"),
-        ("jsonl_output", JsonlOption, False, "jsonl"),
-        ("csv_output", CsvOption, False, "csv_output"),
-        ("fields", FieldsOption, None, "fields"),
-        ("color", ColorOption, Color.auto, "color"),
-    ),
-    _output,
+#: The one set of output options, on every command that prints a list or a table.
+_OUTPUT_OPTIONS = (
+    ("json_output", JsonOption, False, "json_output"),
+    ("jsonl_output", JsonlOption, False, "jsonl"),
+    ("csv_output", CsvOption, False, "csv_output"),
+    ("tsv_output", TsvOption, False, "tsv"),
+    ("fields", FieldsOption, None, "fields"),
+    ("no_header", NoHeaderOption, False, "no_header"),
+    ("color", ColorOption, Color.auto, "color"),
 )
-#: The research views, which print a table: ``--json``, ``--jsonl``, ``--csv``, ``--tsv`` (rows), ``--color``.
-_table = _with_options(
-    "chosen",
-    (
-        ("json_output", JsonOption, False, "json_output"),
-        ("jsonl_output", Annotated[bool, typer.Option("--jsonl", help="Print one JSON object a row.")], False, "jsonl"),
-        (
-            "csv_output",
-            Annotated[bool, typer.Option("--csv", help="Print CSV (RFC 4180, UTF-8): a header, then a row each.")],
-            False,
-            "csv_output",
-        ),
-        (
-            "tsv_output",
-            Annotated[bool, typer.Option("--tsv", help="Print tab-separated rows, a header first.")],
-            False,
-            "tsv",
-        ),
-        ("color", ColorOption, Color.auto, "color"),
-    ),
-    _output,
-)
+
+
+def _table(columns: str):
+    """The output options, for a command whose rows have ``searchkit.wire``'s ``columns``."""
+    return _with_options("chosen", _OUTPUT_OPTIONS, functools.partial(_output, columns))
+
+
+#: The commands that list hits (``search``, ``similar``, ``alerts``).
+_listing = _table("HIT_FIELDS")
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -564,6 +579,7 @@ def _watch(
     """``index --watch``: batches until Ctrl-C or SIGTERM, which stop it cleanly (exit 0)."""
     from .printers import Output, printer
     from .watch import Watcher
+    from .wording import counted
 
     shown = printer(Output("jsonl")) if json_output else None if quiet else printer(Output("rich"), sys.stderr)
     watcher = Watcher(
@@ -592,7 +608,7 @@ def _watch(
         if isinstance(stop, BrokenPipeError):
             _silence(sys.stdout)
         why = {KeyboardInterrupt: "SIGINT", Terminated: "SIGTERM"}.get(type(stop), "the output's reader went away")
-        _err(f"stopped watching ({why}) after {watcher.batches} batch{'es' if watcher.batches != 1 else ''}")
+        _err(f"stopped watching ({why}) after {counted(watcher.batches, 'batch', 'batches')}")
         raise typer.Exit(EXIT_OK) from None
 
 
@@ -714,6 +730,8 @@ def search(
     with _user_errors():
         _check_dates(since, until)
         facet_names = check_facets(facets)
+        if facet_names and chosen.fields and chosen.format in ("jsonl", "csv", "tsv"):
+            raise UsageError("--fields chooses hit fields; with --facets, --jsonl, --csv and --tsv print facet rows")
         options = SearchOptions(
             limit=limit,
             offset=(page - 1) * limit,
@@ -730,7 +748,18 @@ def search(
         with Searcher(_ready_index(index_dir)) as searcher:
             result = searcher.search(query, options)
         printer(chosen).results(result)
+    if not result.hits and result.total and page > 1:
+        _err(_past_the_last_page(page, limit, result.total, result.total_estimated))
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)  # as grep: 0 with hits, 1 without
+
+
+def _past_the_last_page(page: int, limit: int, total: int, estimated: bool) -> str:
+    """Why ``--page`` showed nothing although articles match: which pages there are."""
+    from .wording import counted
+
+    pages = -(-total // limit)
+    about = "about " if estimated else ""
+    return f"page {page} of {about}{pages}: {about}{counted(total, 'article')}, {limit:,} a page (--page 1 to {pages})"
 
 
 @app.command()
@@ -740,9 +769,16 @@ def show(
     index_dir: IndexOption = None,
     json_output: JsonOption = False,
     color: ColorOption = Color.auto,
-    pager: Annotated[bool, typer.Option("--pager/--no-pager", help="Page long articles on a terminal.")] = True,
+    pager: Annotated[
+        bool,
+        typer.Option(
+            "--pager/--no-pager",
+            help="Page an article longer than the screen: $SEARCHKIT_PAGER, $PAGER or less (LESS=FRX if unset).",
+        ),
+    ] = True,
 ) -> None:
     """Print one article whole, with a query's matches highlighted."""
+    from .pager import page
     from .printers import RichPrinter, output, printer
     from .search import Searcher
 
@@ -751,9 +787,10 @@ def show(
         with Searcher(_ready_index(index_dir)) as searcher:
             view = searcher.show(article_id, query)
         shown = printer(chosen)
-        if isinstance(shown, RichPrinter) and pager and shown.console.is_terminal:
-            with shown.console.pager(styles=True):
+        if isinstance(shown, RichPrinter) and pager and sys.stdout.isatty():
+            with shown.console.capture() as captured:
                 shown.article(view)
+            page(captured.get(), shown.console.height)
         else:
             shown.article(view)
 
@@ -818,8 +855,15 @@ _filtered = _with_options(
 QueryArgument = Annotated[str, typer.Argument(help="The query (see `searchkit search --help`).", show_default=False)]
 
 
+def _complete_unit(incomplete: str) -> list[str]:
+    """The bucket units ``--by`` takes, for the shell's completion (the list is the library's)."""
+    from .views import UNITS
+
+    return [unit for unit in UNITS if unit.startswith(incomplete)]
+
+
 @app.command()
-@_table
+@_table("TIMELINE_COLUMNS")
 @_filtered
 def timeline(
     queries: Annotated[
@@ -828,7 +872,12 @@ def timeline(
     index_dir: IndexOption = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="UNIT", help="day, week, month or year (default: one giving 12-60 buckets)."),
+        typer.Option(
+            "--by",
+            metavar="UNIT",
+            help="day, week, month or year (default: one giving 12-60 buckets).",
+            autocompletion=_complete_unit,
+        ),
     ] = None,
     share: Annotated[
         bool, typer.Option("--share", help="Draw each count as a share of all the articles of its bucket.")
@@ -852,7 +901,7 @@ def timeline(
 
 
 @app.command()
-@_table
+@_table("KWIC_COLUMNS")
 @_filtered
 def kwic(
     query: QueryArgument,
@@ -888,7 +937,7 @@ def kwic(
 
 
 @app.command()
-@_table
+@_table("COOCCUR_COLUMNS")
 @_filtered
 def cooccur(
     query: QueryArgument,
@@ -1063,14 +1112,14 @@ def names(
 
 
 @app.command()
-def stats(index_dir: IndexOption = None, json_output: JsonOption = False) -> None:
+def stats(index_dir: IndexOption = None, json_output: JsonOption = False, color: ColorOption = Color.auto) -> None:
     """What the index holds: articles, dates, sources, size, segments, analysis settings."""
     from .printers import Output, printer
     from .stats import index_stats
 
     with _user_errors():
         facts = index_stats(_index_dir(index_dir))
-        printer(Output("json" if json_output else "rich")).stats(facts)
+        printer(Output("json" if json_output else "rich", color=color)).stats(facts)
 
 
 @app.command()
@@ -1080,6 +1129,7 @@ def check(
         bool, typer.Option("--deep", help="Also read every article and posting list, as a search would.")
     ] = False,
     json_output: JsonOption = False,
+    color: ColorOption = Color.auto,
 ) -> None:
     """Verify the index: every file against the checksum of its commit (exit 0 whole, 4 damaged)."""
     from .check import check_index
@@ -1088,7 +1138,7 @@ def check(
 
     with _user_errors(), _progress() as advance:
         report = check_index(_index_dir(index_dir), deep=deep, on_progress=advance)
-        printer(Output("json" if json_output else "rich")).check(report)
+        printer(Output("json" if json_output else "rich", color=color)).check(report)
     if not report.healthy:
         raise typer.Exit(EXIT_INDEX_UNAVAILABLE)
 
@@ -1129,14 +1179,15 @@ def watchlist_add(
 
 
 @watchlist_app.command("list")
-def watchlist_list(index_dir: IndexOption = None, json_output: JsonOption = False) -> None:
+@_table("WATCHLIST_COLUMNS")
+def watchlist_list(index_dir: IndexOption = None, chosen: Output = None) -> None:
     """List the saved searches."""
     from . import alerts
-    from .printers import Output, printer
+    from .printers import printer
 
     with _user_errors():
         entries = alerts.load(_index_dir(index_dir))
-        printer(Output("json" if json_output else "rich")).watchlist(entries)
+        printer(chosen).watchlist(entries)
 
 
 @watchlist_app.command("remove")
@@ -1237,14 +1288,13 @@ def _ready_index(index_dir: Path | None) -> Path:
 def _build_default(index_path: Path) -> None:
     """A first search builds ./index from ./corpus, saying so on stderr; when
     another process is building it, the search waits for that build instead."""
-    from .errors import IndexUnavailable
+    from .errors import NoIndex
     from .indexing import build_index
     from .lock import is_locked
+    from .wording import counted
 
     if not DEFAULT_CORPUS_DIR.is_dir():
-        raise IndexUnavailable(
-            f"no index at {index_path} and no ./{DEFAULT_CORPUS_DIR} to build one from: run `searchkit index PATH`"
-        )
+        raise NoIndex(index_path, f" and no ./{DEFAULT_CORPUS_DIR} to build one from")
     if is_locked(index_path):
         _err(f"{index_path}/ is being built by another process: waiting for it")
     else:
@@ -1253,7 +1303,7 @@ def _build_default(index_path: Path) -> None:
         [DEFAULT_CORPUS_DIR], index_path, only_if_missing=True, on_reject=lambda r: _err(f"rejected {r}")
     )
     if report.mode != "none":
-        _err(f"indexed {report.documents} articles in {report.seconds:.1f}s")
+        _err(f"indexed {counted(report.documents, 'article')} in {report.seconds:.1f}s")
 
 
 def main() -> None:

@@ -83,10 +83,30 @@ class NoResults(SearchkitError):
     exit_code = EXIT_NO_HITS
 
 
+class ArticleNotFound(NoResults):
+    """No article of the id asked for (``show``, ``similar``): nothing found, as grep's exit 1, not a usage error."""
+
+
 class IndexUnavailable(SearchkitError):
     """No usable index: missing, built by another analysis version, or damaged."""
 
     exit_code = EXIT_INDEX_UNAVAILABLE
+
+
+class NoIndex(IndexUnavailable):
+    """Nothing was ever built at the index folder: says which folder (``./index``,
+    not a bare ``index`` that reads as a word) and the two ways out."""
+
+    def __init__(self, index_dir: os.PathLike | str, why: str = "") -> None:
+        super().__init__(
+            f"no index at {shown_path(index_dir)}{why} (run `searchkit index CORPUS`, or pass --index FOLDER)"
+        )
+
+
+def shown_path(path: os.PathLike | str) -> str:
+    """``path`` as a message names it: a relative one led by ``./``, so that it reads as a place."""
+    text = os.fspath(path)
+    return text if os.path.isabs(text) or text.startswith(("./", "../", "~")) else f"./{text}"
 
 
 class ResourceShortage(IndexUnavailable):

@@ -59,6 +59,7 @@ from .models import (
     WatchEntry,
 )
 from .names.view import spelling_note
+from .wording import counted
 
 T = TypeVar("T")
 HIGHLIGHT_STYLE = "bold black on yellow"
@@ -87,6 +88,7 @@ class Output:
     format: str = "rich"
     fields: tuple[str, ...] | None = None
     color: str = "auto"  #: "auto", "always" or "never"
+    header: bool = True  #: whether CSV and TSV start with their column names
 
 
 def output(
@@ -98,12 +100,14 @@ def output(
     color: str = "auto",
     tabular: bool = True,
     tsv: bool = False,
+    no_header: bool = False,
+    columns: tuple[str, ...] = wire.HIT_FIELDS,
 ) -> Output:
     """The output the options ask for; ``UsageError`` for options that cannot go together.
 
-    ``tabular`` says whether the command prints a list of hits, which
-    ``--jsonl``, ``--csv`` and ``--fields`` are for; ``--tsv`` is the
-    research views' (a header row, then a row each).
+    ``tabular`` says whether the command prints a list (of hits, or a view's
+    rows), which ``--jsonl``, ``--csv``, ``--tsv`` and ``--fields`` are for;
+    ``columns`` are the fields ``--fields`` chooses among.
     """
     given = (("--json", json_output), ("--jsonl", jsonl), ("--csv", csv_output), ("--tsv", tsv))
     chosen = [name for name, on in given if on]
@@ -111,16 +115,18 @@ def output(
         raise UsageError(f"{' and '.join(chosen)} cannot be used together: choose one output format")
     picked = tuple(f.strip() for f in fields.split(",") if f.strip()) if fields is not None else None
     if picked is not None:
-        unknown = [f for f in picked if f not in wire.HIT_FIELDS]
+        unknown = [f for f in picked if f not in columns]
         if unknown or not picked:
-            raise UsageError(
-                f"unknown field(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(wire.HIT_FIELDS)}"
-            )
+            raise UsageError(f"unknown field {', '.join(unknown) or '(none given)'}: choose from {', '.join(columns)}")
     form = {"--json": "json", "--jsonl": "jsonl", "--csv": "csv", "--tsv": "tsv"}.get(chosen[0]) if chosen else None
     form = form or ("tsv" if picked else "rich")
     if not tabular and (form in ("jsonl", "csv", "tsv") or picked):
-        raise UsageError(f"{chosen[0] if chosen else '--fields'} is for lists of hits; this command prints one thing")
-    return Output(form, picked, color)
+        raise UsageError(
+            f"{chosen[0] if chosen else '--fields'} is for lists and tables; this command prints one thing"
+        )
+    if no_header and form not in ("csv", "tsv"):
+        raise UsageError("--no-header is for --csv, --tsv and --fields")
+    return Output(form, picked, color, not no_header)
 
 
 class Printer(Protocol):
@@ -144,7 +150,7 @@ def printer(chosen: Output, stream: IO[str] | None = None) -> Printer:
     if chosen.format == "rich":
         return RichPrinter(make_console(chosen.color, stream))
     return {"json": JsonPrinter, "jsonl": JsonlPrinter, "csv": CsvPrinter, "tsv": TsvPrinter}[chosen.format](
-        stream, chosen.fields
+        stream, chosen.fields, chosen.header
     )
 
 
@@ -153,8 +159,8 @@ def printer(chosen: Output, stream: IO[str] | None = None) -> Printer:
 
 def skipped_unknown(files: list[str], shown: int = 5) -> str:
     """``skipped 3 files of unknown type: a.docx, b.pdf, c.odt`` (the first ``shown`` named)."""
-    names = ", ".join(files[:shown]) + (f", and {len(files) - shown} more" if len(files) > shown else "")
-    return f"skipped {len(files)} file{'s' if len(files) != 1 else ''} of unknown type: {names}"
+    names = ", ".join(files[:shown]) + (f", and {len(files) - shown:,} more" if len(files) > shown else "")
+    return f"skipped {counted(len(files), 'file')} of unknown type: {names}"
 
 
 class _Console(Console):
@@ -174,33 +180,34 @@ def make_console(color: str = "auto", file: IO[str] | None = None) -> Console:
     output has no escape codes at all, not even bold.  Where ``NO_COLOR`` is
     not set, ``FORCE_COLOR`` (set and not empty) and ``CLICOLOR_FORCE`` (set
     and not 0) make "auto" style any output, as "always" does.
+
+    Only a terminal's lines are wrapped, to its width: a file, a pipe or a
+    log gets each line whole (``soft_wrap``), for ``grep`` and ``cut``; the
+    views that draw columns lay them out in ``LAYOUT_WIDTH`` there.
     """
     stream = file or sys.stdout
+    terminal = stream.isatty()
+    lines = {"width": None if terminal else LAYOUT_WIDTH, "soft_wrap": not terminal}
     if color == "auto" and not os.environ.get("NO_COLOR") and _forced_color():
         color = "always"
     if color == "always":
         # The option wins over NO_COLOR, and over a TERM=dumb that would make Rich drop every style.
         styled = {"file": stream, "force_terminal": True, "no_color": False, "highlight": False, "emoji": False}
-        console = _Console(**styled)
-        return console if console.color_system is not None else _Console(**styled, color_system="standard")
-    plain = color == "never" or os.environ.get("NO_COLOR") or not stream.isatty()
+        console = _Console(**styled, **lines)
+        return console if console.color_system is not None else _Console(**styled, **lines, color_system="standard")
+    plain = color == "never" or os.environ.get("NO_COLOR") or not terminal
     return _Console(
         file=stream,
         highlight=False,
         emoji=False,
         color_system=None if plain else "auto",
         force_terminal=None if not plain else False,
-        width=None if stream.isatty() else 100,
+        **lines,
     )
 
 
-class _Console(Console):
-    """A Rich console that lets a closed pipe (``| head``) end the command as any
-    printer's does (``BrokenPipeError``: exit 0), where Rich's own exits with 1."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
+#: The width the views (timeline, kwic) lay their columns out in where the output is not a terminal.
+LAYOUT_WIDTH = 100
 
 
 def _forced_color() -> bool:
@@ -273,24 +280,21 @@ class RichPrinter:
         body.append(safe_text(" · ".join(m for m in meta if m), flat=True), style="dim")
         body.append("\n\n")
         body.append_text(_highlighted(view.body, view.body_highlights))
-        self.console.print(Panel(body, border_style="dim", padding=(1, 2)))
+        # A box needs a width: a file or a pipe gets the article's lines whole, unboxed.
+        self.console.print(body if self.console.soft_wrap else Panel(body, border_style="dim", padding=(1, 2)))
 
     def report(self, report: IndexReport) -> None:
         if report.mode == "none":
             return
         self.console.print(
             Text(
-                f"{report.mode}: {report.added} added, {report.updated} updated, {report.removed} removed, "
-                f"{report.unchanged} unchanged"
-                + (f" (skipped {report.skipped} unchanged files)" if report.skipped else "")
-                + f", {len(report.rejected)} rejected"
-                + (f", {report.kept} kept ({_kept_why(report)})" if report.kept else "")
-                + (
-                    f", {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}"
-                    if report.warnings
-                    else ""
-                )
-                + f"; {report.documents} articles in {safe_text(report.index_dir, flat=True)} "
+                f"{report.mode}: {report.added:,} added, {report.updated:,} updated, {report.removed:,} removed, "
+                f"{report.unchanged:,} unchanged"
+                + (f" (skipped {counted(report.skipped, 'unchanged file')})" if report.skipped else "")
+                + f", {len(report.rejected):,} rejected"
+                + (f", {report.kept:,} kept ({_kept_why(report)})" if report.kept else "")
+                + (f", {counted(len(report.warnings), 'warning')}" if report.warnings else "")
+                + f"; {_articles(report.documents)} in {safe_text(report.index_dir, flat=True)} "
                 f"({report.index_bytes / 1e6:.1f} MB) in {report.seconds:.1f}s"
             )
         )
@@ -302,7 +306,7 @@ class RichPrinter:
             ("index", f"{stats.index} ({stats.generation})"),
             ("articles", f"{stats.documents:,} ({stats.dated:,} dated)"),
             ("dates", f"{stats.first_date or '—'} to {stats.last_date or '—'}"),
-            ("size", f"{stats.bytes / 1e6:.1f} MB in {stats.segments} segment(s)"),
+            ("size", f"{stats.bytes / 1e6:.1f} MB in {counted(stats.segments, 'segment')}"),
             ("built", f"{stats.created}, last updated {stats.updated}"),
             *(("corpus", path if os.path.exists(path) else f"{path} (missing)") for path in stats.corpus or ["—"]),
             ("analysis", f"version {stats.analysis.version}: {stats.analysis.stemmer}"),
@@ -311,7 +315,7 @@ class RichPrinter:
             rows.append(("source", f"{count:>7,}  {source}"))
         width = max(len(name) for name, _ in rows)
         for name, value in rows:
-            self.console.print(Text(f"{name:<{width}}  ", style="bold") + Text(safe_text(value, flat=True)))
+            self.console.print(Text.assemble((f"{name:<{width}}  ", "bold"), safe_text(value, flat=True)))
 
     def check(self, report: CheckReport) -> None:
         read = f"{report.files:,} files ({report.bytes / 1e6:.1f} MB)"
@@ -321,7 +325,8 @@ class RichPrinter:
         if report.healthy:
             self.console.print(Text(f"ok: {where}: read {read}; every one as committed", style="green"))
             return
-        self.console.print(Text(f"damaged: {where}: read {read}; {len(report.problems)} problem(s):", style="bold red"))
+        problems = counted(len(report.problems), "problem")
+        self.console.print(Text(f"damaged: {where}: read {read}; {problems}:", style="bold red"))
         for problem in report.problems:
             self.console.print(Text(f"  {safe_text(problem, flat=True)}"))
 
@@ -336,7 +341,7 @@ class RichPrinter:
                 head.append(f": {safe_text(alert.error, flat=True)}", style="red")
             elif result.hits:
                 count = result.total if result.total is not None else len(result.hits)
-                head.append(f": {count:,} new article{'s' if count != 1 else ''} for ")
+                head.append(f": {counted(count, 'new article')} for ")
                 head.append(safe_text(result.query or "", flat=True), style="bold")
                 head.append(f" ({since})", style="dim")
             else:
@@ -371,13 +376,13 @@ class RichPrinter:
 
     def batch(self, batch: WatchBatch) -> None:
         report = batch.report
-        files = f"{batch.files:,} file{'s' if batch.files != 1 else ''} read"
+        files = f"{counted(batch.files, 'file')} read"
         if batch.gone:
             files += f", {batch.gone:,} gone"
         self.console.print(
             Text(
-                f"{time.strftime('%H:%M:%S')} batch {batch.batch} ({files}): {report.added} added, "
-                f"{report.updated} updated, {report.removed} removed, {len(report.rejected)} rejected"
+                f"{time.strftime('%H:%M:%S')} batch {batch.batch} ({files}): {report.added:,} added, "
+                f"{report.updated:,} updated, {report.removed:,} removed, {len(report.rejected):,} rejected"
                 + (f", {report.kept:,} kept" if report.kept else "")
                 + f"; {report.documents:,} articles; {report.seconds:.2f}s"
             ),
@@ -392,7 +397,7 @@ def _kept_why(report: IndexReport) -> str:
         return "their files were not named this time"
     if not report.not_named:
         return "their files were not read whole"
-    return f"{report.not_named} of files not named this time, {whole} of files not read whole"
+    return f"{report.not_named:,} of files not named this time, {whole:,} of files not read whole"
 
 
 def spelling_lines(result: SearchResult) -> list[str]:
@@ -405,7 +410,7 @@ def _about(result: SearchResult) -> str:
 
 
 def _articles(count: int) -> str:
-    return f"{count:,} article{'s' if count != 1 else ''}"
+    return counted(count, "article")
 
 
 def _highlighted(text: str, spans: tuple[Span, ...], offset: int = 0, *, flat: bool = False) -> Text:
@@ -438,7 +443,8 @@ class _Hanging:
         width = max(options.max_width - indent, 20)
         first = True
         for part in self.parts:
-            for line in part.wrap(console, width, overflow="fold"):
+            overflow = "ignore" if options.no_wrap else "fold"  # unwrapped: nothing cut either
+            for line in part.wrap(console, width, overflow=overflow, no_wrap=options.no_wrap):
                 line.rstrip()
                 yield Text.assemble(self.rank if first else " " * indent, line, end="\n")
                 first = False
@@ -496,9 +502,14 @@ def _explanation_lines(hit: Hit) -> list[Text]:
 class _Machine:
     """What the machine formats share: a stream and the chosen hit fields."""
 
-    def __init__(self, stream: IO[str], fields: tuple[str, ...] | None = None) -> None:
+    def __init__(self, stream: IO[str], fields: tuple[str, ...] | None = None, header: bool = True) -> None:
         self.stream = stream
         self.fields = fields
+        self.header = header
+
+    def _row(self, record: dict) -> dict:
+        """A view's row (of ``--json``) with only the chosen ``--fields``."""
+        return {name: record.get(name) for name in self.fields} if self.fields else record
 
     def _json(self, document: object, indent: int | None = None) -> str:
         """JSON text; bidirectional controls are written as ``\\uXXXX`` escapes so
@@ -521,6 +532,9 @@ class _Rows:
     def cooccurrence(self, found: Cooccurrence) -> None:
         names = [wire.co_name(name, found.read) for name in found.names]
         self.table(wire.COOCCUR_COLUMNS, names, found.notes)
+
+    def watchlist(self, entries: list[WatchEntry]) -> None:
+        self.table(wire.WATCHLIST_COLUMNS, [wire.watch_entry(entry) for entry in entries], [])
 
     def _listed(self, result: SearchResult) -> bool:
         """With ``--facets``, prints the facet rows (instead of the hits) and says True;
@@ -593,14 +607,15 @@ class JsonPrinter(_Machine):
         self._print(wire.alerts(found, self.fields))
 
     def watchlist(self, entries: list[WatchEntry]) -> None:
-        self._print(wire.watchlist(entries))
+        self._print({"watchlist": [self._row(wire.watch_entry(entry)) for entry in entries]})
 
     def batch(self, batch: WatchBatch) -> None:
         """One line a batch, flushed: a script reads each as it comes."""
         print(self._json(wire.watch_batch(batch)), file=self.stream, flush=True)
 
     def timeline(self, found: Timeline) -> None:
-        self._print(wire.timeline(found))
+        document = wire.timeline(found)
+        self._print(document | {"rows": [self._row(row) for row in document["rows"]]})
 
     def concordance(self, found: Concordance) -> None:
         """One document still, its ``lines`` written as they are found (``in_time``), what
@@ -610,7 +625,7 @@ class JsonPrinter(_Machine):
         written = 0
         for lines in in_time(found.lines):
             for line in lines:
-                item = self._json(wire.kwic_line(line), indent=self.indent).replace("\n", "\n    ")
+                item = self._json(self._row(wire.kwic_line(line)), indent=self.indent).replace("\n", "\n    ")
                 self.stream.write(("," if written else "") + "\n    " + item)
                 written += 1
             self.stream.flush()
@@ -619,7 +634,8 @@ class JsonPrinter(_Machine):
         self.stream.flush()
 
     def cooccurrence(self, found: Cooccurrence) -> None:
-        self._print(wire.cooccurrence(found))
+        document = wire.cooccurrence(found)
+        self._print(document | {"names": [self._row(name) for name in document["names"]]})
 
     def names(self, found: NameSpellings) -> None:
         self._print(wire.name_spellings(found))
@@ -631,6 +647,7 @@ class JsonlPrinter(_Rows, JsonPrinter):
     indent = None
 
     def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
+        columns = self.fields or columns
         for written in in_time(rows):
             for row in written:
                 print(self._json({name: row.get(name) for name in columns}), file=self.stream)
@@ -674,8 +691,11 @@ class _Table(_Rows, _Machine):
         return columns, rows
 
     def _cell(self, name: str, value: object) -> str:
+        """A value as its cell: empty for null, ``true``/``false`` as JSON writes them (not Python's ``True``)."""
         if value is None:
             return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
         if name == "snippets":
             return " … ".join(s["text"] for s in value)
         if isinstance(value, (list, dict)):
@@ -685,15 +705,17 @@ class _Table(_Rows, _Machine):
     def article(self, view: ArticleView) -> None:
         raise UsageError("this output is for lists of hits")
 
-    report = stats = watchlist = batch = article
+    report = stats = batch = article
 
 
 class CsvPrinter(_Table):
     """RFC 4180: a header row, then a row a hit, fields quoted where needed, CRLF line ends."""
 
     def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
+        columns = self.fields or columns
         writer = csv.writer(self.stream, lineterminator="\r\n")
-        writer.writerow(columns)
+        if self.header:
+            writer.writerow(columns)
         for written in in_time(rows):
             writer.writerows([self._cell(name, row.get(name)) for name in columns] for row in written)
             self.stream.flush()
@@ -703,24 +725,26 @@ class CsvPrinter(_Table):
     def results(self, result: SearchResult) -> None:
         if self._listed(result):
             return
-        columns, rows = self.rows(result)
-        writer = csv.writer(self.stream, lineterminator="\r\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        self._write(*self.rows(result))
 
     def alerts(self, found: list[Alert]) -> None:
-        columns, rows = self.alert_rows(found)
+        self._write(*self.alert_rows(found))
+
+    def _write(self, columns: tuple[str, ...], rows: list[list[str]]) -> None:
         writer = csv.writer(self.stream, lineterminator="\r\n")
-        writer.writerow(columns)
+        if self.header:
+            writer.writerow(columns)
         writer.writerows(rows)
 
 
 class TsvPrinter(_Table):
-    """The chosen ``--fields``, tab-separated, a line a hit, no header: for ``cut`` and ``awk``;
-    a view's table (``--tsv``) with its header row."""
+    """Tab-separated values, for ``cut`` and ``awk``: a header line (but with ``--no-header``),
+    then a line a hit or row; tabs and line breaks in a value are written as spaces."""
 
     def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
-        lines = chain([columns], ([self._cell(name, row.get(name)) for name in columns] for row in rows))
+        columns = self.fields or columns
+        cells = ([self._cell(name, row.get(name)) for name in columns] for row in rows)
+        lines = chain([columns], cells) if self.header else cells
         for written in in_time(lines):
             for line in written:
                 print("\t".join(safe_text(cell, flat=True) for cell in line), file=self.stream)
@@ -731,13 +755,13 @@ class TsvPrinter(_Table):
     def results(self, result: SearchResult) -> None:
         if self._listed(result):
             return
-        _, rows = self.rows(result)
-        for row in rows:
-            print("\t".join(safe_text(cell, flat=True) for cell in row), file=self.stream)
+        self._write(*self.rows(result))
 
     def alerts(self, found: list[Alert]) -> None:
-        _, rows = self.alert_rows(found)
-        for row in rows:
+        self._write(*self.alert_rows(found))
+
+    def _write(self, columns: tuple[str, ...], rows: list[list[str]]) -> None:
+        for row in [columns, *rows] if self.header else rows:
             print("\t".join(safe_text(cell, flat=True) for cell in row), file=self.stream)
 
 
@@ -835,8 +859,7 @@ def concordance_tail(found: Concordance, noted: int = 0) -> Text:
     """What a concordance says after its lines: how many, from how many articles, and the
     notes past the first ``noted`` (the head's)."""
     out = Text(
-        f"{found.occurrences:,} occurrence{'s' if found.occurrences != 1 else ''} "
-        f"in {found.read:,} of {_articles(found.articles)}",
+        f"{counted(found.occurrences, 'occurrence')} in {found.read:,} of {_articles(found.articles)}",
         style="bold",
     )
     for note in found.notes[noted:]:
@@ -844,17 +867,24 @@ def concordance_tail(found: Concordance, noted: int = 0) -> Text:
     return out
 
 
+#: Characters of context either side below which a concordance drops its date column to keep them.
+MIN_CONTEXT = 10
+
+
 def concordance_row(lines: list[KwicLine], width: int) -> Callable[[KwicLine], Text]:
     """A line an occurrence: date and id, then the context either side of a centre
-    column of keywords, the columns fitted to ``lines``."""
-    id_width = min(16, max(len(line.id) for line in lines))
+    column of keywords, the columns fitted to ``lines`` and ``width``.  Ids are shown
+    whole, since they are pasted into ``show``: the context gives way on a narrow
+    terminal, and below ``MIN_CONTEXT`` the date column too."""
+    id_width = max(len(safe_text(line.id, flat=True)) for line in lines)
     keyword_width = min(30, max(len(line.keyword) for line in lines))
-    lead = 10 + 1 + id_width + 2
-    side = max(10, (width - lead - keyword_width - 2) // 2)
+    dated = width - (10 + 1 + id_width + 2) - keyword_width - 2 >= 2 * MIN_CONTEXT
+    lead = (10 + 1 if dated else 0) + id_width + 2
+    side = max(4, (width - lead - keyword_width - 2) // 2)
 
     def row(line: KwicLine) -> Text:
-        shown = Text((line.date or "no date").ljust(10) + " ", style="dim")
-        shown.append(safe_text(line.id, flat=True)[:id_width].ljust(id_width) + "  ", style="dim")
+        shown = Text((line.date or "no date").ljust(10) + " " if dated else "", style="dim")
+        shown.append(safe_text(line.id, flat=True).ljust(id_width) + "  ", style="dim")
         shown.append(_clipped(safe_text(line.pre, flat=True), side, left=True).rjust(side) + " ")
         shown.append(safe_text(line.keyword, flat=True).ljust(keyword_width), style=HIGHLIGHT_STYLE)
         shown.append(" " + _clipped(safe_text(line.post, flat=True), side))
@@ -932,7 +962,7 @@ def render_names(found: NameSpellings) -> Text:
             head += "this spelling only (=)"
         else:
             searched = len(word.spellings)
-            head += f"{searched} spelling{'s' if searched != 1 else ''} searched"
+            head += f"{counted(searched, 'spelling')} searched"
             if not word.name:
                 head += " (not written as a name: the word alone)"
         out.append(head, style="bold")

@@ -20,7 +20,7 @@ from pathlib import Path
 from . import generations as g
 from . import query as q
 from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
-from .errors import QueryError, UsageError
+from .errors import ArticleNotFound, QueryError, shown_path
 from .explain import explain_hit, query_parts
 from .highlight import make_snippets, matched_spans, merged, spans_at
 from .models import ArticleView, Hit, PartExplanation, Position, SearchResult, Suggestion
@@ -161,7 +161,7 @@ class Searcher:
     def _docnum(self, index: OpenIndex, article_id: str) -> int:
         docnum = index.docnum_of(article_id)
         if docnum is None:
-            raise UsageError(f"no article with id {article_id!r} in {self.index_dir}")
+            raise ArticleNotFound(f"no article with id {article_id!r} in {shown_path(self.index_dir)}")
         return docnum
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from . import generations as g
 from .analysis import FRENCH_STOP_WORDS
 from .engine import Engine, default_engine
-from .errors import IndexUnavailable
+from .errors import IndexUnavailable, NoIndex
 from .lock import is_locked
 from .models import AnalysisFacts, IndexStats
 from .recorded import recorded_paths
@@ -24,7 +24,7 @@ def live_generation(index_dir: Path, engine: Engine) -> Path:
     if generation is None:
         if is_locked(index_dir):
             raise IndexUnavailable(f"index {index_dir} is being built by another process: try again when it is done")
-        raise IndexUnavailable(f"no index at {index_dir}: run `searchkit index` first")
+        raise NoIndex(index_dir)
     return generation
 
 

@@ -164,12 +164,12 @@ def watch_batch(batch: m.WatchBatch) -> dict:
     return {"batch": batch.batch, "files": batch.files, "gone": batch.gone, **index_report(batch.report)}
 
 
+#: The fields of a saved search, in order.
+WATCHLIST_COLUMNS = ("name", "query", "since", "until", "source", "created", "checked")
+
+
 def watch_entry(entry: m.WatchEntry) -> dict:
-    return _fields(entry, "name", "query", "since", "until", "source", "created", "checked")
-
-
-def watchlist(entries: list[m.WatchEntry]) -> dict:
-    return {"watchlist": [watch_entry(e) for e in entries]}
+    return _fields(entry, *WATCHLIST_COLUMNS)
 
 
 def alert(found: m.Alert, fields: tuple[str, ...] | None = None) -> dict:

@@ -204,3 +204,56 @@ def one_error_line(stderr: str) -> str:
     assert lines[0].startswith("searchkit:"), stderr
     assert "Traceback" not in stderr
     return lines[0]
+
+
+def on_terminal(
+    *args: str, env: dict, rows: int = 24, columns: int = 80, keys: bytes = b"", timeout: float = 60
+) -> tuple[int, bytes]:
+    """``python -m searchkit ARGS`` on a pseudo-terminal ``rows`` by ``columns`` that is its
+    controlling terminal (a pager reads keys from /dev/tty); ``keys`` are typed once
+    something is shown.  Returns the exit code and every byte the terminal received."""
+    import fcntl
+    import select
+    import signal
+    import struct
+    import termios
+
+    pty = pytest.importorskip("pty")
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+    def child_setup() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # as helpers.spawn: Ctrl-C as in a terminal
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "searchkit", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, "TERM": "xterm", **env},
+        start_new_session=True,
+        preexec_fn=child_setup,
+    )
+    os.close(follower)
+    output = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([leader], [], [], 0.5)[0]:
+                if keys and output:
+                    os.write(leader, keys)
+                    keys = b""
+                continue
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: every process closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        return process.wait(timeout=10), bytes(output)
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()

@@ -421,7 +421,8 @@ def test_fields_prints_tab_separated_lines(news_index):
     expected = hit_ids(search_json(news_index, "mobilisation"))
     result = invoke("search", "mobilisation", "--index", str(news_index), "--fields", "id,title")
     assert result.exit_code == 0
-    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    header, *rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert header == ["id", "title"]
     assert [row[0] for row in rows] == expected
     assert all(len(row) == 2 and row[1] == BY_ID[row[0]]["title"] for row in rows)
 
@@ -618,7 +619,7 @@ def test_json_escapes_control_characters_but_keeps_the_text(hostile_index, comma
 
 def test_error_messages_are_made_safe_too(news_index):
     result = invoke("show", "\x1b[2J\u202e", "--index", str(news_index))
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     one_error_line(result.stderr)
     assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
 
@@ -665,9 +666,9 @@ def test_show_json_highlights_the_query_in_every_spelling(news_index):
     assert [h["text"] for h in spans] == [view["body"][h["start"] : h["end"]] for h in spans] == ["Choigou"]
 
 
-def test_show_unknown_id_is_exit_2_one_line(news_index):
+def test_show_unknown_id_is_exit_1_one_line(news_index):
     result = invoke("show", "no-such-id", "--index", str(news_index), "--no-pager")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     one_error_line(result.stderr)
     assert "no-such-id" in result.stderr and result.stdout == ""
 
@@ -689,9 +690,9 @@ def test_similar_finds_the_related_articles(news_index):
     assert {"choigou-1", "choigou-3"} & set(ids)
 
 
-def test_similar_unknown_id_is_exit_2(news_index):
+def test_similar_unknown_id_is_exit_1(news_index):
     result = invoke("similar", "no-such-id", "--index", str(news_index))
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     one_error_line(result.stderr)
 
 

@@ -12,7 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_CORPUS, article, run_cli
+from helpers import BUNDLED_CORPUS, article, on_terminal, run_cli
 
 ESC = "\x1b["
 
@@ -57,16 +57,18 @@ def test_forced_colour(seed_index, env, styled):
     assert ESC not in never.stdout
 
 
-def test_a_long_title_wraps_under_itself(make_index):
+def test_a_long_title_wraps_under_itself_on_a_terminal(make_index):
+    """(Off a terminal, lines are written whole: tests/test_cli_edges.py.)"""
     title = "Un titre très long " + " ".join(f"mot{i}" for i in range(40))
     indexed = make_index([article("1", "Le corps parle de zorglub et encore de zorglub.", title=title)])
-    done = run_cli("search", "zorglub", "--index", str(indexed.dir))
-    lines = done.stdout.splitlines()
+    code, shown = on_terminal("search", "zorglub", "--index", str(indexed.dir), env={"NO_COLOR": "1"})
+    assert code == 0
+    lines = shown.decode().replace("\r\n", "\n").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("  1. Un titre très long"))
     block = lines[start : lines.index("", start) if "" in lines[start:] else None]
     assert len(block) >= 4  # the title took two lines or more, then the facts and a snippet
     assert all(line.startswith("     ") and line[5] != " " for line in block[1:])
-    assert all(len(line) <= 100 for line in block)
+    assert all(len(line) <= 80 for line in block)
     assert " ".join(line.strip() for line in block).startswith("1. " + title)
 
 

@@ -254,9 +254,9 @@ SPAN = {"start": 20, "end": 27, "text": "Choïgou"}
 TITLE_SPAN = {"start": 0, "end": 7, "text": "Choïgou"}
 
 
-def printed(printer_class, show, fields=None, stream=None) -> str:
+def printed(printer_class, show, fields=None, stream=None, header=True) -> str:
     stream = stream or io.StringIO()
-    show(printer_class(stream, fields))
+    show(printer_class(stream, fields, header))
     if isinstance(stream, io.TextIOWrapper):
         stream.flush()
         return stream.buffer.getvalue().decode("ascii")
@@ -424,10 +424,10 @@ def test_csv_reads_back_as_the_hits():
             "https://exemple.fr/a1",
             "corpus.jsonl",
             "3.1416",
-            "False",
+            "false",
             "Le ministre Sergueï Choïgou a parlé.",
         ],
-        ["2", "b,2", tricky, "", "Le Monde", "", "corpus.jsonl", "1.5", "True", "Le ministre Sergueï Choïgou a parlé."],
+        ["2", "b,2", tricky, "", "Le Monde", "", "corpus.jsonl", "1.5", "true", "Le ministre Sergueï Choïgou a parlé."],
     ]
 
 
@@ -456,16 +456,18 @@ def test_csv_without_hits_is_the_header_alone():
 # --- TSV -------------------------------------------------------------------------------------------
 
 
-def test_tsv_is_the_fields_tab_separated_without_header():
+def test_tsv_is_the_fields_tab_separated_after_a_header_unless_none_is_asked():
     hits = [make_hit(1), make_hit(2, id="b2", title="Titre\tavec\ntabulation", date=None)]
-    text = printed(TsvPrinter, lambda p: p.results(result_of(*hits)), fields=("rank", "id", "title", "date"))
-    assert text == "1\ta1\tChoïgou limogé\t2022-03-01\n2\tb2\tTitre avec tabulation\t\n"
-    assert [len(line.split("\t")) for line in text.splitlines()] == [4, 4]
+    rows = "1\ta1\tChoïgou limogé\t2022-03-01\n2\tb2\tTitre avec tabulation\t\n"
+    fields = ("rank", "id", "title", "date")
+    text = printed(TsvPrinter, lambda p: p.results(result_of(*hits)), fields=fields)
+    assert text == "rank\tid\ttitle\tdate\n" + rows
+    assert printed(TsvPrinter, lambda p: p.results(result_of(*hits)), fields=fields, header=False) == rows
 
 
 def test_tsv_flattens_control_characters():
     hit = make_hit(title="a\x1b[2Jb\u202ec\rd")
-    text = printed(TsvPrinter, lambda p: p.results(result_of(hit)), fields=("title",))
+    text = printed(TsvPrinter, lambda p: p.results(result_of(hit)), fields=("title",), header=False)
     assert text == "a\ufffd[2Jb\ufffdc\ufffdd\n"
 
 

@@ -113,7 +113,9 @@ def test_first_search_waits_for_a_build_of_the_default_index_under_way(tmp_path,
     build = spawn("index", str(corpus), "--quiet", cwd=user_folder)
     try:
         wait_for(lambda: is_locked(user_folder / "index"), 60, "the build to take the lock")
-        done = run_cli("search", MARKER, "--fields", "id", "--limit", "100", cwd=user_folder, timeout=180)
+        done = run_cli(
+            "search", MARKER, "--fields", "id", "--no-header", "--limit", "100", cwd=user_folder, timeout=180
+        )
         finish(build, 180)
     finally:
         kill_group(build)
@@ -603,7 +605,7 @@ def test_an_index_on_a_read_only_file_system_answers_searches_and_refuses_writes
         if remount.returncode != 0:
             pytest.skip(f"cannot remount read-only: {remount.stderr.strip()}")
 
-        found = run_cli("search", "ministre", "--index", str(index_dir), "--fields", "id")
+        found = run_cli("search", "ministre", "--index", str(index_dir), "--fields", "id", "--no-header")
         update = run_cli("index", str(corpus), "--index", str(index_dir))
 
         assert found.returncode == 0, found.stderr
