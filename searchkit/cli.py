@@ -31,6 +31,7 @@ from .errors import (
     EXIT_OUTPUT_FAILED,
     EXIT_REJECTED,
     EXIT_TERMINATED,
+    NoResults,
     SearchkitError,
     Terminated,
     UsageError,
@@ -816,6 +817,29 @@ _filtered = _with_options(
     _filters,
 )
 QueryArgument = Annotated[str, typer.Argument(help="The query (see `searchkit search --help`).", show_default=False)]
+QueriesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--queries",
+        metavar="FILE",
+        help="A query set: named queries in a quanteda YAML dictionary (.yml) or `name: query` lines (.txt).",
+        show_default=False,
+    ),
+]
+
+
+def _queries(given: list[str] | None, query_set: Path | None) -> tuple[list[str], list[str] | None]:
+    """The queries to run and, from a query set, their names: the queries given, or the set's."""
+    if query_set is None:
+        if not given:
+            raise UsageError("give a query, or --queries FILE")
+        return list(given), None
+    if given:
+        raise UsageError("give queries or --queries FILE, not both")
+    from .querysets import load
+
+    named = load(query_set)
+    return [n.query for n in named], [n.name for n in named]
 
 
 @app.command()
@@ -823,9 +847,28 @@ QueryArgument = Annotated[str, typer.Argument(help="The query (see `searchkit se
 @_filtered
 def timeline(
     queries: Annotated[
-        list[str], typer.Argument(metavar="QUERY...", help="One or more queries (see `search --help`).")
-    ],
+        list[str] | None,
+        typer.Argument(metavar="[QUERY]...", help="One or more queries (see `search --help`).", show_default=False),
+    ] = None,
     index_dir: IndexOption = None,
+    query_set: QueriesOption = None,
+    date_range: Annotated[
+        str,
+        typer.Option(
+            "--range",
+            metavar="auto|all",
+            help="auto: lone outlying dates (a stray 1970) are left out of the chart, in a note; all: drawn.",
+        ),
+    ] = "auto",
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="FILE",
+            help="Also draw the chart to FILE.svg or FILE.png (needs matplotlib: searchkit[plot]).",
+            show_default=False,
+        ),
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option("--by", metavar="UNIT", help="day, week, month or year (default: one giving 12-60 buckets)."),
@@ -839,16 +882,39 @@ def timeline(
     """Coverage over time: matching articles per day, week, month or year, queries side by side.
 
     Empty buckets are shown; undated articles are counted apart. `searchkit timeline =Kiev =Kyiv --by month`
-    shows which spelling the paper used, month by month. Exit codes: 0 drawn, 1 no article matches, 2 usage.
+    shows which spelling the paper used, month by month; `--queries parties.yml` draws a series a named query.
+    With no matching article, --json/--csv/--tsv still print every bucket at zero. Exit codes: 0 drawn,
+    1 no article matches, 2 usage.
     """
-    from .timeline import TimelineOptions
+    from .printers import printer
+    from .search import Searcher
+    from .timeline import TimelineOptions, check_range
     from .timeline import timeline as count_over_time
     from .views import check_unit
 
     with _user_errors():
         check_unit(by)
-    options = TimelineOptions(unit=by, share=share, **asdict(filters))
-    _show_view(chosen, index_dir, lambda searcher: count_over_time(searcher, queries, options), "timeline")
+        check_range(date_range)
+        texts, names = _queries(queries, query_set)
+        if plot is not None:
+            from .plot import check_plot_path
+
+            check_plot_path(plot)
+        options = TimelineOptions(unit=by, share=share, range=date_range, **asdict(filters))
+        with Searcher(_ready_index(index_dir)) as searcher:
+            found = count_over_time(searcher, texts, options, names)
+        matched = any(series.total for series in found.series)
+        if not matched and chosen.format == "rich":
+            raise NoResults(found.notes[0])
+        if plot is not None:
+            from .plot import plot_timeline
+
+            plot_timeline(found, plot)
+        printer(chosen).timeline(found)
+        if plot is not None:
+            _err(f"drew {plot}")
+    if not matched:
+        raise typer.Exit(EXIT_NO_HITS)
 
 
 @app.command()

@@ -191,6 +191,13 @@ class Series:
     total: int  #: every matching article, dated or not (within --since/--until when given)
     #: for each word searching several spellings, the matching articles each brings
     spellings: tuple[SpellingCount, ...] = ()
+    name: str | None = None  #: its name in a query set (``--queries``)
+    trimmed: int = 0  #: dated matching articles outside the drawn range (``--range auto`` left out lone dates)
+
+    @property
+    def label(self) -> str:
+        """What the series is called: its name in a query set, else its query."""
+        return self.name or self.query
 
 
 @dataclass
@@ -203,6 +210,9 @@ class Timeline:
     articles: tuple[int, ...]  #: all articles in each bucket (within --source), what a share divides by
     share: bool = False  #: show shares (count / articles) rather than counts
     notes: list[str] = field(default_factory=list)
+    corpus: str = ""  #: what was counted in: sources, articles, dates (a plot's caption says it)
+    #: the stretches ``--range auto`` left out, each (first day, last day, dated matching articles)
+    trimmed: list[tuple[str, str, int]] = field(default_factory=list)
 
     def shares(self, series: Series) -> list[float | None]:
         """``series``' count over all articles, bucket by bucket (None for a bucket with none)."""

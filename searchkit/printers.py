@@ -52,6 +52,7 @@ from .models import (
     KwicLine,
     NameSpellings,
     SearchResult,
+    Series,
     Snippet,
     Span,
     Timeline,
@@ -779,11 +780,11 @@ def render_timeline(found: Timeline, width: int, unicode: bool = True) -> Text:
     bar_width = max(4, column_width - figure_width - 2)
     top = max((v or 0 for column in values for v in column), default=0) or 1
     what = "share of articles" if found.share else "articles"
-    queries = " and ".join(repr(safe_text(series.query, flat=True)) for series in found.series)
+    queries = " and ".join(repr(safe_text(series.label, flat=True)) for series in found.series)
     out = Text(f"{what.capitalize()} a {found.unit} for {queries}", style="bold")
     header = Text("\n" + " " * label_width)
     for series in found.series:
-        header.append(" " + safe_text(series.query, flat=True)[:column_width].ljust(column_width), style="bold")
+        header.append(" " + safe_text(series.label, flat=True)[:column_width].ljust(column_width), style="bold")
     header.rstrip()
     out.append_text(header)
     palette = ("cyan", "magenta", "green", "yellow", "blue", "red")
@@ -798,19 +799,32 @@ def render_timeline(found: Timeline, width: int, unicode: bool = True) -> Text:
         line.rstrip()
         out.append_text(line)
     for series in found.series:
-        peak = found.peak(series)
-        line = Text(f"\n{safe_text(series.query, flat=True)}: ", style="bold")
+        line = Text(f"\n{safe_text(series.label, flat=True)}: ", style="bold")
         line.append(f"{_articles(series.total)}")
-        if peak:
-            bucket, count = peak
-            share = count / found.articles[found.buckets.index(bucket)] if found.articles else 0
-            line.append(f", peak {bucket.label} ({count:,}, {_percent(share)} of its articles)")
+        if series.name:
+            line.append(f" ({safe_text(series.query, flat=True)})", style="dim")
+        line.append(peak_words(found, series))
         if series.undated:
             line.append(f", {series.undated:,} undated (not drawn)")
+        if series.trimmed:
+            line.append(f", {series.trimmed:,} outside the chart's range (not drawn)")
         out.append_text(line)
     for note in found.notes:
         out.append("\n" + safe_text(note, flat=True), style="dim")
     return out
+
+
+def peak_words(found: Timeline, series: Series) -> str:
+    """``, peak 2022-03: 120 articles, 9.8% of the query's 1,224 and 3.9% of all 3,080 that month``: what each
+    percentage is a share of, said in words (the peak by count, or by share of the bucket with ``--share``)."""
+    peak = found.peak(series)
+    if not peak:
+        return ""
+    bucket, count = peak
+    everything = found.articles[found.buckets.index(bucket)]
+    of_query = f"{_percent(count / series.total)} of the query's {series.total:,}" if series.total else ""
+    of_bucket = f"{_percent(count / everything)} of all {everything:,} articles that {found.unit}" if everything else ""
+    return f", peak {bucket.label}: {_articles(count)}, " + " and ".join(p for p in (of_query, of_bucket) if p)
 
 
 def _percent(value: float | None) -> str:

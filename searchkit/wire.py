@@ -191,7 +191,7 @@ def alerts(found: list[m.Alert], fields: tuple[str, ...] | None = None) -> dict:
 # --- research views: a table of rows each (--csv, --jsonl), inside one document (--json) -----
 
 #: The columns of each view's rows, in order.
-TIMELINE_COLUMNS = ("bucket", "start", "end", "query", "count", "articles", "share")
+TIMELINE_COLUMNS = ("bucket", "start", "end", "query", "count", "articles", "share", "name")
 KWIC_COLUMNS = ("docname", "date", "from", "to", "pre", "keyword", "post", "pattern", "field", "start", "end")
 COOCCUR_COLUMNS = ("name", "key", "articles", "share", "corpus_articles", "corpus_estimated", "lift", "spellings")
 FACET_COLUMNS = ("facet", "value", "count")
@@ -213,13 +213,14 @@ def timeline_rows(found: m.Timeline) -> list[dict]:
                     "count": series.counts[i],
                     "articles": found.articles[i],
                     "share": round(share[i], 6) if share[i] is not None else None,
+                    "name": series.name,
                 }
             )
     for series in found.series:
         if series.undated:
             rows.append(
                 {"bucket": "undated", "start": None, "end": None, "query": series.query, "count": series.undated}
-                | {"articles": None, "share": None}
+                | {"articles": None, "share": None, "name": series.name}
             )
     return rows
 
@@ -227,22 +228,41 @@ def timeline_rows(found: m.Timeline) -> list[dict]:
 def timeline(found: m.Timeline) -> dict:
     queries = []
     for series in found.series:
-        peak = found.peak(series)
         queries.append(
             {
                 "query": series.query,
+                "name": series.name,
                 "total": series.total,
                 "undated": series.undated,
+                "trimmed": series.trimmed,
                 "spellings": spellings(series.spellings),
-                "peak": {"bucket": peak[0].label, "count": peak[1]} if peak else None,
+                "peak": _peak(found, series),
             }
         )
     return {
         "unit": found.unit,
         "share": found.share,
+        "corpus": found.corpus,
         "queries": queries,
+        "trimmed": [{"first": a, "last": b, "articles": n} for a, b, n in found.trimmed],
         "notes": list(found.notes),
         "rows": timeline_rows(found),
+    }
+
+
+def _peak(found: m.Timeline, series: m.Series) -> dict | None:
+    """The peak bucket, its count, and that count as a share of the query's matching
+    articles (``of_query``) and of all the articles of the bucket (``of_bucket``)."""
+    peak = found.peak(series)
+    if not peak:
+        return None
+    bucket, count = peak
+    everything = found.articles[found.buckets.index(bucket)]
+    return {
+        "bucket": bucket.label,
+        "count": count,
+        "of_query": round(count / series.total, 6) if series.total else None,
+        "of_bucket": round(count / everything, 6) if everything else None,
     }
 
 

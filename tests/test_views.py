@@ -413,7 +413,7 @@ def test_timeline_drawn_for_people_and_as_tsv(news):
     ascii_only = run_cli("timeline", "=Kiev", "--index", str(news.dir), env={"PYTHONIOENCODING": "ascii"})
     assert "#" in ascii_only.stdout and "?" not in ascii_only.stdout
     tsv = run_cli("timeline", "=Kiev", "--by", "year", "--index", str(news.dir), "--tsv").stdout.splitlines()
-    assert tsv[0].split("\t") == ["bucket", "start", "end", "query", "count", "articles", "share"]
+    assert tsv[0].split("\t") == ["bucket", "start", "end", "query", "count", "articles", "share", "name"]
     assert tsv[1].split("\t")[:5] == ["2022", "2022-01-01", "2022-12-31", "=Kiev", str(len(having("Kiev", 0)))]
 
 
