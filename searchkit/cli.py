@@ -765,15 +765,25 @@ def similar(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="The article's id.", show_default=False)],
     index_dir: IndexOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits to show.")] = 10,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]]).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="DATE", help="Only articles on or before DATE.")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
     chosen: Output = None,
 ) -> None:
-    """List the articles most like article ID (by its most telling words)."""
+    """List the articles most like article ID (by its most telling words), each with the telling words it shares.
+
+    Exit codes: 0 listed, 1 none within the filters, 2 usage (an unknown ID), 4 no usable index."""
     from .printers import printer
     from .search import Searcher
 
     with _user_errors():
+        filters = _filters(since, until, source)
         with Searcher(_ready_index(index_dir)) as searcher:
-            result = searcher.similar(article_id, limit)
+            result = searcher.similar(article_id, limit, filters)
         printer(chosen).results(result)
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
 

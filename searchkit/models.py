@@ -77,6 +77,8 @@ class Hit:
     snippets: tuple[Snippet, ...]
     body_length: int
     explanation: tuple[PartExplanation, ...] = ()
+    #: for ``similar``: the telling words of the article it started from that this one holds too, most telling first
+    shared: tuple[str, ...] = ()
 
 
 @dataclass

@@ -464,6 +464,10 @@ def render_hit(hit: Hit) -> _Hanging:
         meta.append(" · partial match", style="italic")
     lines = [head, meta]
     lines.extend(_snippet_text(s, hit.body_length) for s in hit.snippets)
+    if hit.shared:
+        shared = Text("shares: ", style="dim italic")
+        shared.append(", ".join(safe_text(word, flat=True) for word in hit.shared), style="dim")
+        lines.append(shared)
     lines.extend(_explanation_lines(hit))
     return _Hanging(rank, lines)
 

@@ -55,6 +55,8 @@ def hit(found: m.Hit, fields: tuple[str, ...] | None = None) -> dict:
         "title_highlights": [span(found.title, s) for s in found.title_highlights],
         "snippets": [snippet(s) for s in found.snippets],
     }
+    if found.shared:
+        record["shared_words"] = list(found.shared)
     if found.explanation:
         record["explanation"] = [
             {

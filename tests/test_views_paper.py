@@ -119,3 +119,57 @@ def test_timeline_plot_bad_path_is_one_line_and_exit_2_before_any_work(paper, tm
     assert done.returncode == 2
     assert message in one_error_line(done.stderr)
     assert done.stdout == ""
+
+
+# --- similar --------------------------------------------------------------------------------
+
+SPY = "L’espion Litvinenko empoisonné au polonium à Londres ; le Kremlin nie, l’enquête accuse le FSB."
+SIMILAR = [
+    article("spy", SPY + " Les enquêteurs britanniques suivent la piste du polonium.", date="2022-02-01",
+            source="Le Monde"),
+    article("old", "Polonium et espion : le FSB et le Kremlin mis en cause pour Litvinenko.", date="2021-05-01",
+            source="Le Monde"),
+    article("new", "Litvinenko : l’enquête sur le polonium relancée à Londres, le FSB visé.", date="2022-09-01",
+            source="Libération"),
+    article("other", "Le Kremlin et le FSB renforcent la censure.", date="2022-10-01", source="Le Monde"),
+    article("far", "Football : la victoire à Londres.", date="2022-03-01", source="Le Monde"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def spies(tmp_path_factory):
+    from helpers import Indexed
+
+    return Indexed(tmp_path_factory.mktemp("similar"), SIMILAR)
+
+
+def test_similar_says_which_telling_words_each_hit_shares(spies):
+    found = cli_json("similar", "spy", "--index", str(spies.dir), "--json")
+    hits = {h["id"]: h for h in found["hits"]}
+    assert set(hits) >= {"old", "new", "other"} and "spy" not in hits
+    by_id = {a["id"]: f"{a['title']} {a['body']}".casefold() for a in SIMILAR}
+    for hit_id, hit in hits.items():
+        assert hit["shared_words"], hit_id
+        for word in hit["shared_words"]:  # each shared word is written in both articles
+            assert word.casefold() in by_id["spy"] and word.casefold() in by_id[hit_id], (hit_id, word)
+    assert {"Litvinenko", "polonium"} <= set(hits["new"]["shared_words"])
+    assert not {"Litvinenko", "polonium"} & set(hits["other"]["shared_words"])
+    assert any(note.startswith("the telling words of spy: ") and "Litvinenko" in note for note in found["notes"])
+    shown = run_cli("similar", "spy", "--index", str(spies.dir), "--color", "never").stdout
+    assert "shares: " in shown and "Litvinenko" in shown.split("shares: ", 1)[1]
+
+
+def test_similar_takes_since_until_and_source_as_search_does(spies):
+    def ids(*options: str) -> set[str]:
+        return {h["id"] for h in cli_json("similar", "spy", *options, "--index", str(spies.dir), "--json")["hits"]}
+
+    everything = ids()
+    assert {"old", "new"} <= everything
+    assert ids("--since", "2022") == everything - {"old"}
+    assert ids("--until", "2022-06") == {"old", "far"} & everything
+    assert ids("--source", "Libération") == {"new"}
+    none = run_cli("similar", "spy", "--since", "2030", "--index", str(spies.dir), "--json")
+    assert none.returncode == 1 and json.loads(none.stdout)["hits"] == []
+    bad = run_cli("similar", "spy", "--since", "2022-13", "--index", str(spies.dir))
+    assert bad.returncode == 2 and "No such option" not in bad.stderr
+    one_error_line(bad.stderr)
