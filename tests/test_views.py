@@ -77,10 +77,12 @@ def test_timeline_counts_each_month_empty_ones_and_undated_apart(news):
     assert found["queries"] == [
         {
             "query": "zorglub",
+            "name": None,
             "total": len(matching),
             "undated": undated,
+            "trimmed": 0,
             "spellings": [],
-            "peak": {"bucket": "2022-01", "count": 2},
+            "peak": {"bucket": "2022-01", "count": 2, "of_query": round(2 / len(matching), 6), "of_bucket": 1.0},
         }
     ]
 
