@@ -827,6 +827,10 @@ _filtered = _with_options(
     _filters,
 )
 QueryArgument = Annotated[str, typer.Argument(help="The query (see `searchkit search --help`).", show_default=False)]
+OptionalQueryArgument = Annotated[
+    str | None,
+    typer.Argument(help="The query (see `searchkit search --help`), or --queries FILE.", show_default=False),
+]
 QueriesOption = Annotated[
     Path | None,
     typer.Option(
@@ -931,7 +935,7 @@ def timeline(
 @_table
 @_filtered
 def kwic(
-    query: QueryArgument,
+    query: OptionalQueryArgument = None,
     index_dir: IndexOption = None,
     width: Annotated[
         int, typer.Option("--width", "-w", min=5, max=1000, help="Characters of context either side.")
@@ -940,34 +944,42 @@ def kwic(
     sort: Annotated[
         Sort, typer.Option("--sort", help="Articles by relevance, or by date (newest first).")
     ] = Sort.score,
+    query_set: QueriesOption = None,
     filters: Filters = None,
     chosen: Output = None,
 ) -> None:
     """Keyword in context: every occurrence of the query, a line each, aligned on the matched words.
 
     Every spelling of a name and every word of a phrase, as the article wrote them. --csv and --jsonl give
-    quanteda's kwic columns: docname (the article id), date, from, to (word positions), pre, keyword, post.
+    quanteda's kwic columns: docname (the article id), date, from, to (word positions), pre, keyword, post;
+    with --queries FILE, each line's pattern is its query's name, as quanteda names a dictionary key.
     Exit codes: 0 listed, 1 no article matches, 2 usage.
     """
-    from .kwic import KwicOptions, streamed
+    from .kwic import KwicOptions, streamed, streamed_set
     from .printers import printer
     from .search import Searcher
 
     options = KwicOptions(width=width, limit=limit, sort=sort.value, **asdict(filters))
+    with _user_errors():
+        texts, names = _queries([query] if query else None, query_set)
     # Lines are written as they are found; a bar on a terminal's stderr only when they go elsewhere.
     with (
         _user_errors(),
         _progress(shown=not sys.stdout.isatty()) as on_progress,
         Searcher(_ready_index(index_dir)) as searcher,
     ):
-        printer(chosen).concordance(streamed(searcher, query, options, on_progress))
+        if names is None:
+            printer(chosen).concordance(streamed(searcher, texts[0], options, on_progress))
+        else:
+            named = list(zip(names, texts, strict=True))
+            printer(chosen).concordance(streamed_set(searcher, named, options, on_progress))
 
 
 @app.command()
 @_table
 @_filtered
 def cooccur(
-    query: QueryArgument,
+    query: OptionalQueryArgument = None,
     index_dir: IndexOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Names to list; 0 for every one.")] = 30,
     min_articles: Annotated[
@@ -981,24 +993,62 @@ def cooccur(
             help="Read the names of at most this many matching articles, evenly spread; 0 for all of them.",
         ),
     ] = 1000,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort", metavar="count|lift", help="Names by matching articles, or by lift (of the 200 most named)."
+        ),
+    ] = "count",
+    edges: Annotated[
+        Path | None,
+        typer.Option(
+            "--edges",
+            metavar="FILE",
+            help="Also write the listed names' network (at most 100): FILE.csv (source,target,weight) or FILE.gexf.",
+            show_default=False,
+        ),
+    ] = None,
+    query_set: QueriesOption = None,
     filters: Filters = None,
     chosen: Output = None,
 ) -> None:
-    """Who is named alongside: the names most often found in the matching articles.
+    """Who is named alongside: the names most often found in the matching articles, as the press writes them.
 
-    Spellings of a name are grouped (Choïgou, Shoigu) and shown in the most frequent one; lift is how many
-    times more often the name is found in the matching articles than in the whole index.
-    Exit codes: 0 listed, 1 no article matches, 2 usage.
+    Marine Le Pen and New York are one name each; spellings of a name are grouped (Choïgou, Shoigu) and shown in
+    the most frequent one; a surname alone counts with the full name beside it (Macron, Emmanuel Macron). The
+    query's own name and the source's name (Le Monde) are left out. Lift is how many times more often the name is
+    found in the matching articles than in the whole index. Exit codes: 0 listed, 1 no article matches, 2 usage.
     """
-    from .cooccur import CooccurOptions
+    from .cooccur import CooccurOptions, check_sort, cooccur_set
     from .cooccur import cooccur as names_alongside
     from .printers import printer
     from .search import Searcher
 
-    options = CooccurOptions(limit=limit, min_articles=min_articles, sample=sample, **asdict(filters))
     with _user_errors():
+        check_sort(sort)
+        if edges is not None:
+            from .network import check_edges_path
+
+            check_edges_path(edges)
+            if query_set is not None:
+                raise UsageError("--edges draws one query's network: give one query, not --queries")
+        texts, names = _queries([query] if query else None, query_set)
+        options = CooccurOptions(
+            limit=limit, min_articles=min_articles, sample=sample, sort=sort, edges=edges is not None, **asdict(filters)
+        )
         with _progress() as on_progress, Searcher(_ready_index(index_dir)) as searcher:
-            found = names_alongside(searcher, query, options, on_progress)
+            if names is None:
+                found = names_alongside(searcher, texts[0], options, on_progress)
+            else:
+                many = cooccur_set(searcher, list(zip(names, texts, strict=True)), options, on_progress)
+        if names is not None:
+            printer(chosen).cooccurrences(many)
+            return
+        if edges is not None:
+            from .network import write_edges
+
+            written = write_edges(found, edges)
+            _err(f"wrote {written:,} edges between {len(found.names[:100]):,} names to {edges}")
         printer(chosen).cooccurrence(found)
 
 

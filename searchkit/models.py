@@ -281,6 +281,15 @@ class ExportedArticle:
 
 
 @dataclass(frozen=True)
+class Edge:
+    """Two names of a ``cooccur`` list named in the same matching articles."""
+
+    source: str  #: the name listed first
+    target: str
+    weight: int  #: matching articles read naming both
+
+
+@dataclass(frozen=True)
 class CoName:
     """A name found in articles matching a query: its spellings grouped by name key."""
 
@@ -308,6 +317,9 @@ class Cooccurrence:
     notes: list[str] = field(default_factory=list)
     #: for each word searching several spellings, the matching articles each brings
     spellings: list[SpellingCount] = field(default_factory=list)
+    sort: str = "count"  #: names ranked by matching articles ("count") or by lift ("lift")
+    name: str | None = None  #: the query's name in a query set (``--queries``)
+    edges: list[Edge] = field(default_factory=list)  #: the listed names' network, when asked for (``--edges``)
 
 
 @dataclass(frozen=True)

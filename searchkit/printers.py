@@ -136,6 +136,7 @@ class Printer(Protocol):
     def timeline(self, found: Timeline) -> None: ...
     def concordance(self, found: Concordance) -> None: ...
     def cooccurrence(self, found: Cooccurrence) -> None: ...
+    def cooccurrences(self, found: list[Cooccurrence]) -> None: ...
     def names(self, found: NameSpellings) -> None: ...
 
 
@@ -261,6 +262,12 @@ class RichPrinter:
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         self.console.print(render_cooccurrence(found))
+
+    def cooccurrences(self, found: list[Cooccurrence]) -> None:
+        for i, one in enumerate(found):
+            if i:
+                self.console.print()
+            self.console.print(render_cooccurrence(one))
 
     def names(self, found: NameSpellings) -> None:
         self.console.print(render_names(found), soft_wrap=True)
@@ -524,8 +531,11 @@ class _Rows:
         self.table(wire.KWIC_COLUMNS, (wire.kwic_line(line) for line in found.lines), found.notes)
 
     def cooccurrence(self, found: Cooccurrence) -> None:
-        names = [wire.co_name(name, found.read) for name in found.names]
-        self.table(wire.COOCCUR_COLUMNS, names, found.notes)
+        self.table(wire.COOCCUR_COLUMNS, wire.cooccurrence_rows(found), found.notes)
+
+    def cooccurrences(self, found: list[Cooccurrence]) -> None:
+        rows = [row for one in found for row in wire.cooccurrence_rows(one)]
+        self.table(wire.COOCCUR_COLUMNS, rows, [f"{one.name}: {note}" for one in found for note in one.notes])
 
     def _listed(self, result: SearchResult) -> bool:
         """With ``--facets``, prints the facet rows (instead of the hits) and says True;
@@ -625,6 +635,9 @@ class JsonPrinter(_Machine):
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         self._print(wire.cooccurrence(found))
+
+    def cooccurrences(self, found: list[Cooccurrence]) -> None:
+        self._print({"queries": [wire.cooccurrence(one) for one in found]})
 
     def names(self, found: NameSpellings) -> None:
         self._print(wire.name_spellings(found))
@@ -894,9 +907,12 @@ def _clipped(text: str, width: int, *, left: bool = False) -> str:
 
 def render_cooccurrence(found: Cooccurrence) -> Text:
     """A row a name: matching articles naming it, their share, articles of the whole index, lift, spellings."""
+    what = safe_text(found.query, flat=True)
+    what = f"{safe_text(found.name, flat=True)} ({what})" if found.name else repr(what)
     out = Text(
-        f"Names in the {_articles(found.articles)} for {safe_text(found.query, flat=True)!r} "
-        f"(of {found.corpus:,} in the index), named in at least {found.min_articles:,}",
+        f"Names in the {_articles(found.articles)} for {what} "
+        f"(of {found.corpus:,} in the index), named in at least {found.min_articles:,}"
+        + (", by lift" if found.sort == "lift" else ""),
         style="bold",
     )
     for note in found.notes:

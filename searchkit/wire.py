@@ -195,7 +195,10 @@ def alerts(found: list[m.Alert], fields: tuple[str, ...] | None = None) -> dict:
 #: The columns of each view's rows, in order.
 TIMELINE_COLUMNS = ("bucket", "start", "end", "query", "count", "articles", "share", "name")
 KWIC_COLUMNS = ("docname", "date", "from", "to", "pre", "keyword", "post", "pattern", "field", "start", "end")
-COOCCUR_COLUMNS = ("name", "key", "articles", "share", "corpus_articles", "corpus_estimated", "lift", "spellings")
+COOCCUR_COLUMNS = (
+    *("name", "key", "articles", "share", "corpus_articles", "corpus_estimated", "lift", "spellings"),
+    "query",  #: the query's name in a query set, else the query
+)
 FACET_COLUMNS = ("facet", "value", "count")
 
 
@@ -312,6 +315,11 @@ def co_name(name: m.CoName, read: int) -> dict:
     }
 
 
+def cooccurrence_rows(found: m.Cooccurrence) -> list[dict]:
+    """A row a name, labelled with its query's name (in a query set) or its query."""
+    return [co_name(n, found.read) | {"query": found.name or found.query} for n in found.names]
+
+
 def cooccurrence(found: m.Cooccurrence) -> dict:
     return {
         "query": found.query,
@@ -322,9 +330,20 @@ def cooccurrence(found: m.Cooccurrence) -> dict:
         "found": found.found,
         "limit": found.limit,
         "min_articles": found.min_articles,
+        "sort": found.sort,
+        "name": found.name,
         "notes": list(found.notes),
         "names": [co_name(n, found.read) for n in found.names],
+        **({"edges": [edge(e) for e in found.edges]} if found.edges else {}),
     }
+
+
+#: The columns of an edge list (``cooccur --edges FILE.csv``), as Gephi and igraph read them.
+EDGE_COLUMNS = ("source", "target", "weight")
+
+
+def edge(found: m.Edge) -> dict:
+    return {"source": found.source, "target": found.target, "weight": found.weight}
 
 
 def facets(found: list[m.Facet]) -> dict:
