@@ -1229,9 +1229,14 @@ app.add_typer(watchlist_app, name="watchlist")
 
 @watchlist_app.command("add")
 def watchlist_add(
-    name: Annotated[str, typer.Argument(help="A name for it (letters, digits, _ . -).", show_default=False)],
-    query: Annotated[str, typer.Argument(help="The query, as for `searchkit search`.", show_default=False)],
+    name: Annotated[
+        str | None, typer.Argument(help="A name for it (letters, digits, _ . -).", show_default=False)
+    ] = None,
+    query: Annotated[
+        str | None, typer.Argument(help="The query, as for `searchkit search`.", show_default=False)
+    ] = None,
     index_dir: IndexOption = None,
+    query_set: QueriesOption = None,
     since: Annotated[
         str | None, typer.Option("--since", metavar="DATE", help="Only articles dated on or after DATE.")
     ] = None,
@@ -1242,16 +1247,28 @@ def watchlist_add(
     replace: Annotated[bool, typer.Option("--replace", help="Replace a saved search of that name.")] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Save a search: `searchkit alerts` then prints the articles it finds among those indexed from now on."""
+    """Save a search: `searchkit alerts` then prints the articles it finds among those indexed from now on.
+
+    `watchlist add --queries FILE` saves each named query of a query set under its name (all or none)."""
     from . import alerts
     from .printers import Output, printer
 
     with _user_errors():
         _check_dates(since, until)
-        entry = alerts.add(
-            _index_dir(index_dir), name, query, since=since, until=until, source=source, replace_existing=replace
+        if query_set is not None:
+            if name is not None:
+                raise UsageError("give NAME QUERY or --queries FILE, not both")
+            from .querysets import load
+
+            named = [(n.name, n.query) for n in load(query_set)]
+        elif name is None or query is None:
+            raise UsageError("give NAME QUERY, or --queries FILE")
+        else:
+            named = [(name, query)]
+        entries = alerts.add_all(
+            _index_dir(index_dir), named, since=since, until=until, source=source, replace_existing=replace
         )
-        printer(Output("json" if json_output else "rich")).watchlist([entry])
+        printer(Output("json" if json_output else "rich")).watchlist(entries)
 
 
 @watchlist_app.command("list")
