@@ -11,6 +11,7 @@ interest.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -141,9 +142,14 @@ def _corpus(index, docs: set[int], dates: list[str | None], source: str | None) 
     """``Le Monde, 30,891 articles dated 2022-01-01 to 2022-12-31``: what the counts are of."""
     sources = Counter(index.column_values("source")[d] for d in docs)
     sources.pop(None, None)
-    named = [name for name, _ in sources.most_common(3)]
-    if len(sources) > 3:
-        named.append(f"{len(sources) - 3:,} more sources")
+    publications: Counter[str] = Counter()  # ``Le Monde (RSS politique)`` and ``Le Monde (RSS culture)``: Le Monde
+    for value, count in sources.items():
+        publications[re.split(r"\s*[(\[]", value)[0].strip() or value] += count
+    named = [name for name, _ in publications.most_common(3)]
+    if len(publications) > 3:
+        named.append(f"{len(publications) - 3:,} more")
+    if len(sources) > len(publications):
+        named[-1] += f" ({len(sources):,} sources)"
     days = [dates[d] for d in docs if dates[d]]
     span = f" dated {min(days)} to {max(days)}" if days else ""
     within = f" (--source {source})" if source else ""
