@@ -900,8 +900,6 @@ def timeline(
     With no matching article, --json/--csv/--tsv still print every bucket at zero. Exit codes: 0 drawn,
     1 no article matches, 2 usage.
     """
-    from .printers import printer
-    from .search import Searcher
     from .timeline import TimelineOptions, check_range
     from .timeline import timeline as count_over_time
     from .views import check_unit
@@ -914,19 +912,23 @@ def timeline(
             from .plot import check_plot_path
 
             check_plot_path(plot)
-        options = TimelineOptions(unit=by, share=share, range=date_range, **asdict(filters))
-        with Searcher(_ready_index(index_dir)) as searcher:
-            found = count_over_time(searcher, texts, options, names)
+    options = TimelineOptions(unit=by, share=share, range=date_range, **asdict(filters))
+    matched = True
+
+    def drawn(searcher):
+        nonlocal matched
+        found = count_over_time(searcher, texts, options, names)
         matched = any(series.total for series in found.series)
-        if not matched and chosen.format == "rich":
+        if not matched and chosen.format == "rich":  # for people, one line; a table of zeros for scripts
             raise NoResults(found.notes[0])
         if plot is not None:
             from .plot import plot_timeline
 
             plot_timeline(found, plot)
-        printer(chosen).timeline(found)
-        if plot is not None:
             _err(f"drew {plot}")
+        return found
+
+    _show_view(chosen, index_dir, drawn, "timeline")
     if not matched:
         raise typer.Exit(EXIT_NO_HITS)
 
