@@ -113,7 +113,7 @@ def _answer(answer) -> str:
         return f"{len(answer.names)} names, {len(answer.edges):,} edges"
     if hasattr(answer, "names"):
         return f"{len(answer.names)} of {answer.found:,} names"
-    if hasattr(answer, "similar_to"):
+    if getattr(answer, "similar_to", None) is not None:
         return f"{len(answer.hits)} hits, {sum(len(h.shared) for h in answer.hits)} shared words"
     return f"{len(answer.facets[1].counts)} months, {len(answer.facets[0].counts)} sources"
 

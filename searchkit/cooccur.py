@@ -61,7 +61,15 @@ from .models import CoName, Cooccurrence, Edge
 from .names.keys import name_key
 from .names.table import Variants
 from .names.view import spelling_note
-from .pressnames import FOREIGN_PARTICLES, FRENCH_PARTICLES, PARTICLE_KEYS, key_words, press_names
+from .pressnames import (
+    FOREIGN_PARTICLES,
+    FRENCH_PARTICLES,
+    PARTICLE_KEYS,
+    PressName,
+    decided,
+    key_words,
+    press_names,
+)
 from .search import Searcher
 from .views import Filters, Progress, matched
 
@@ -129,16 +137,17 @@ def cooccur(
         sources = _source_names(index, read)
         left_out: dict[str, list[str]] = {"query": [], "source": []}
         ranked = []
+        wanted = LIFT_CANDIDATES if options.sort == "lift" else options.limit
         for key in sorted(counted, key=lambda k: (-counted[k], k)):
-            if counted[key] < options.min_articles:
-                break
+            if counted[key] < options.min_articles or (wanted and len(ranked) > wanted):
+                break  # one more than wanted tells that the list was cut
             shown = written[key].most_common(1)[0][0]
             if _covered(key_words(key), own | own_names):
                 left_out["query"].append(shown)
-            elif _is_source(key, written[key], sources):
+            elif _is_source(key, sources):
                 left_out["source"].append(shown)
-            elif any(is_name(spelling) for form in written[key] for spelling in _folded_spellings(form)):
-                ranked.append(key)
+            elif " " in key or any(is_name(spelling) for spelling in _folded_spellings(shown)):
+                ranked.append(key)  # a name of several words passed the capitals' tests already
         # Each listed name is counted in the whole index: by lift, every candidate first.
         candidates = ranked[:LIFT_CANDIDATES] if options.sort == "lift" else ranked[: options.limit or None]
         names: list[CoName] = []
@@ -167,7 +176,7 @@ def cooccur(
         if folded:
             notes.append(f"a surname alone is counted with its full name: {', '.join(folded[:6])}")
         if options.sort == "lift" and len(ranked) > LIFT_CANDIDATES:
-            notes.append(f"lifts ranked among the {LIFT_CANDIDATES} names most often named, of {len(ranked):,}")
+            notes.append(f"lifts ranked among the {LIFT_CANDIDATES} names most often named (more were found)")
         if cut:
             notes.append(f"the first {len(names):,} names: --limit cut the list (--limit 0 lists them all)")
         if options.edges and len(names) > EDGE_NAMES:
@@ -229,17 +238,24 @@ def _names(
 ) -> tuple[dict[str, Counter[str]], list[frozenset[str]]]:
     """Each name key's spellings as written, counted; and for each article of ``docs``, the
     keys of the names it writes."""
-    written: dict[str, Counter[str]] = defaultdict(Counter)
-    wholes: list[frozenset[str]] = []
+    known: set[str] = set()  #: words written capitalised mid-sentence in the articles read: names
+    undecided: list[list[PressName]] = []
     for done, docnum in enumerate(sorted(docs), 1):
         if on_progress is not None:
             on_progress("reading names", done, len(docs))
         stored = index.stored(docnum)
-        whole: set[str] = set()
+        names: list[PressName] = []
         for field in ("title", "body"):
-            for found in press_names(stored.get(field) or "", is_name):
-                written[found.key][found.written] += 1
-                whole.add(found.key)
+            names += press_names(stored.get(field) or "", None, known)
+        undecided.append(names)
+    # A sentence-initial capital is a name when the articles read write it mid-sentence too (whatever their order).
+    written: dict[str, Counter[str]] = defaultdict(Counter)
+    wholes: list[frozenset[str]] = []
+    for names in undecided:
+        whole: set[str] = set()
+        for found in decided(names, known, is_name):
+            written[found.key][found.written] += 1
+            whole.add(found.key)
         wholes.append(frozenset(whole))
     return written, wholes
 
@@ -328,36 +344,31 @@ def _covered(words: tuple[str, ...], allowed: set[str]) -> bool:
     return bool(words) and all(w in allowed or all(p in allowed for p in w.split("-")) for w in words)
 
 
-def _letters(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", unidecode(text).lower())
-
-
-def _source_names(index: OpenIndex, docs: set[int]) -> list[tuple[frozenset[str], set[str]]]:
+def _source_names(index: OpenIndex, docs: set[int]) -> list[tuple[frozenset[str], frozenset[str]]]:
     """For each source of ``docs``: its publication's name keys (``Le Monde (RSS politique)`` →
-    {mond}), and its letters run together (``lemonde``, ``monde``) for a name written as a domain."""
+    {mond}), and its name keys run together, with and without an article (``lemond``, ``mond``),
+    for a name written as one word (``LeMonde``, a domain ``lemonde.fr``)."""
     values = Counter(index.column_values("source")[d] for d in docs)
     values.pop(None, None)
-    found = []
+    found = set()
     for value in values:
         publication = re.split(r"\s[(\[|–—:-]\s?|\s*[(\[|]", value)[0].strip() or value
         words = [w for w in re.split(r"[^\w]+", unidecode(publication).lower()) if w]
         if len(words) > 1 and words[-1] in _DOMAIN_ENDS:
             words = words[:-1]
         keys = frozenset(name_key(w) for w in words if w not in PARTICLE_KEYS)
-        joined = "".join(words)
-        together = {joined}
+        together = {"".join(name_key(w) for w in words), name_key("".join(words))}
         for article in ("le", "la", "les", "l", "the"):
-            if joined.startswith(article) and len(joined) > len(article) + 2:
-                together.add(joined[len(article) :])
-        found.append((keys, together))
-    return found
+            if words and words[0].startswith(article) and len(words[0]) > len(article) + 2:
+                together.add(name_key(words[0][len(article) :]) + "".join(name_key(w) for w in words[1:]))
+        found.add((keys, frozenset(together)))
+    return list(found)
 
 
-def _is_source(key: str, forms: Counter[str], sources: list[tuple[frozenset[str], set[str]]]) -> bool:
+def _is_source(key: str, sources: list[tuple[frozenset[str], frozenset[str]]]) -> bool:
     words = frozenset(key_words(key))
-    return any(
-        (keys and words == keys) or any(_letters(form) in together for form in forms) for keys, together in sources
-    )
+    joined = key.replace(" ", "").replace("-", "")
+    return any((keys and words == keys) or joined in together for keys, together in sources)
 
 
 def _co_name(

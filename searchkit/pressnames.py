@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from unidecode import unidecode
 
@@ -58,6 +59,7 @@ _SENTENCE_END = re.compile(r"(?:[.!?…:;\n]|«|—|–|\(|\"|“)[\s«»\"“�
 _ARTICLE_BEFORE = re.compile(r"(?:^|[\s(«“\"])(?:la|le|les|l[’']|du|au|aux|des|en|à)[ \u00a0\u202f]*$")
 #: A capitalised particle just before a name: ``Le Pen``, ``Al-Assad``.
 _LEAD = re.compile(r"(?:^|(?<=[\s(«“\"]))(?:([A-Z][a-z]{1,3})[ \u00a0\u202f]|([AE]l)-)$")
+_GAP_SPLIT = re.compile(r"[\s\u00a0\u202f-]+")
 _SPACE_RUN = re.compile(r"[\s\u00a0\u202f]+")
 #: A word's lower-case hyphenated tail (``Jong-un``) is part of it.
 _LOWER_TAIL = re.compile(r"-[a-zà-ÿ]{1,6}(?![\w-])")
@@ -69,6 +71,11 @@ class PressName:
     key: str  #: its words' name keys and its particles, folded, joined by spaces: ``marine le pen``
     start: int
     end: int
+    #: undecided (``press_names`` with no ``is_name``): the key of a sentence-initial first word
+    #: not seen mid-sentence in the text, and the name without that word (None: there is none)
+    doubtful: str | None = None
+    rest: PressName | None = None
+    doubtful_spellings: tuple[str, ...] = ()  #: the doubtful word's folded spellings, for ``is_name``
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -93,8 +100,15 @@ class _Word:
         return "-".join(self.keys)
 
 
+@lru_cache(maxsize=4096)
 def _fold(word: str) -> str:
     return unidecode(word).lower().strip(_APOSTROPHES + "-")
+
+
+@lru_cache(maxsize=4096)
+def _particles(gap: str) -> tuple[str, ...]:
+    """The particles of the text between two words of a name, folded: `` Le `` → (le,)."""
+    return tuple(bare for particle in _GAP_SPLIT.split(gap) if (bare := _fold(particle)))
 
 
 def _words(text: str) -> list[_Word]:
@@ -117,55 +131,96 @@ def _words(text: str) -> list[_Word]:
     return found
 
 
+_OPENERS = _SPACES + "«“\"'(—–-"
+
+
 def _sentence_initial(text: str, start: int) -> bool:
     before = text[max(0, start - 12) : start]
-    return not text[:start].strip(_SPACES + "«“\"'(—–-") or _SENTENCE_END.search(before) is not None
+    if _SENTENCE_END.search(before) is not None:
+        return True
+    return not before.strip(_OPENERS) and not text[:start].strip(_OPENERS)  # the text's first word
 
 
-def press_names(text: str, is_name: Callable[[str], bool]) -> list[PressName]:
+def press_names(text: str, is_name: Callable[[str], bool] | None, evidence: set[str] | None = None) -> list[PressName]:
     """The names of ``text`` in order, as the press writes them (see the module).
-    ``is_name(folded spelling)`` says whether the index holds a word as a name."""
+
+    ``is_name(folded spelling)`` says whether the index holds a word as a name:
+    a sentence-initial word not written mid-sentence in ``text`` is kept when it
+    does.  With ``is_name`` None, such a name is returned undecided
+    (``PressName.doubtful`` and ``rest``), for the caller to decide with the
+    evidence of many texts (``decided``), which ``evidence`` gathers: the keys of the
+    words ``text`` writes capitalised mid-sentence are added to it."""
+    words = _words(text)
+    initial = {w.start: _sentence_initial(text, w.start) for w in words}
     runs: list[list[_Word]] = []
-    for word in _words(text):
+    for word in words:
         if runs and _joins(text, text[runs[-1][-1].end : word.start], runs[-1][0].start):
             runs[-1].append(word)
         else:
             runs.append([word])
     # Mid-sentence capitals are evidence: a sentence-initial word written mid-sentence elsewhere is a name.
-    seen = {w.key for run in runs for w in run if not _sentence_initial(text, w.start)}
-    kept: list[tuple[list[_Word], int, bool]] = []  #: (words, start, whether an initial article leads)
+    seen = {w.key for w in words if not initial[w.start]}
+    if evidence is not None:
+        evidence |= seen
+    kept: list[tuple[list[_Word], _Word | None]] = []  #: (words, the doubtful first word)
     for run in runs:
-        while run and (
-            (len(run[0].keys) == 1 and run[0].keys[0] in TITLES)
-            or (
-                _sentence_initial(text, run[0].start)
-                and run[0].key not in seen
-                and not all(is_name(f) for f in run[0].folded)
-            )
-        ):
+        while run and len(run[0].keys) == 1 and run[0].keys[0] in TITLES:
             run = run[1:]
-        if not run:
-            continue
-        start, tentative = run[0].start, False
-        lead = _LEAD.search(text, max(0, start - 5), start)
-        if lead and (lead.group(1) in CAPITAL_PARTICLES or lead.group(2)):
-            tentative = lead.group(1) in _ARTICLES and _sentence_initial(text, lead.start())
-            start = lead.start()
-        kept.append((run, start, tentative))
+        doubtful = None
+        if run and initial[run[0].start] and run[0].key not in seen:
+            if is_name is None:
+                doubtful = run[0]
+            elif not all(is_name(f) for f in run[0].folded):
+                run = run[1:]
+        if run:
+            kept.append((run, doubtful))
+    placed = [(_placed(text, run), doubtful) for run, doubtful in kept]
     # ``Le Pen`` at the start of a sentence when ``Le Pen`` is written mid-sentence too; ``La Commission`` not.
-    suffixes = {
-        _suffix(_key(text, run, start), i)
-        for run, start, tentative in kept
-        if not tentative
-        for i in range(len(run) + 2)
-    }
+    suffixes = set()
+    for (_, _, tentative, key), _ in placed:
+        if not tentative:
+            parts = key.split(" ")
+            suffixes.update(" ".join(parts[i:]) for i in range(len(parts)))
     found = []
-    for run, start, tentative in kept:
-        if tentative and _key(text, run, start) not in suffixes:
-            start = run[0].start
-        written = _SPACE_RUN.sub(" ", text[start : run[-1].end])
-        found.append(PressName(written, _key(text, run, start), start, run[-1].end))
+    for (run, start, tentative, key), doubtful in placed:
+        name = _name(text, run, start, tentative, key, suffixes)
+        if doubtful is not None:
+            rest = _name(text, *_placed(text, run[1:]), suffixes) if len(run) > 1 else None
+            name = PressName(name.written, name.key, name.start, name.end, doubtful.key, rest, tuple(doubtful.folded))
+        found.append(name)
     return found
+
+
+def decided(names: list[PressName], known: set[str], is_name: Callable[[str], bool]) -> list[PressName]:
+    """``names`` from ``press_names(text, None)``, each doubtful first word kept when
+    ``known`` (the words seen capitalised mid-sentence in the texts read) holds it, or,
+    heading a longer name (``Emmanuel Macron`` opening a sentence), when the index holds
+    it as a name (``is_name(folded spelling)``): asked only then, it reads the index."""
+    found = []
+    for name in names:
+        if name.doubtful is None or name.doubtful in known:
+            found.append(name)
+        elif name.rest is not None:
+            found.append(name if all(is_name(f) for f in name.doubtful_spellings) else name.rest)
+    return found
+
+
+def _placed(text: str, run: list[_Word]) -> tuple[list[_Word], int, bool, str]:
+    """``run`` with where it starts (a capitalised particle before it included: ``Le Pen``),
+    whether that start is a sentence-initial article (``La Commission``), and its key."""
+    start, tentative = run[0].start, False
+    lead = _LEAD.search(text, max(0, start - 5), start)
+    if lead and (lead.group(1) in CAPITAL_PARTICLES or lead.group(2)):
+        tentative = lead.group(1) in _ARTICLES and _sentence_initial(text, lead.start())
+        start = lead.start()
+    return run, start, tentative, _key(text, run, start)
+
+
+def _name(text: str, run: list[_Word], start: int, tentative: bool, key: str, suffixes: set[str]) -> PressName:
+    if tentative and key not in suffixes:
+        start = run[0].start
+        key = _key(text, run, start)
+    return PressName(_SPACE_RUN.sub(" ", text[start : run[-1].end]), key, start, run[-1].end)
 
 
 def _suffix(key: str, i: int) -> str:
@@ -208,8 +263,8 @@ def _key(text: str, run: list[_Word], start: int) -> str:
     keys: list[str] = []
     at = start
     for word in run:
-        between = re.split(r"[\s\u00a0\u202f-]+", text[at : word.start])
-        keys.extend(bare for particle in between if (bare := _fold(particle)))
+        if word.start - at > 1:  # more than a space: particles
+            keys.extend(_particles(text[at : word.start]))
         keys.append(word.key)
         at = word.end
     return " ".join(keys)
