@@ -56,7 +56,7 @@ _SPACES = " \u00a0\u202f"
 #: What ends a sentence before a word (quotes and dashes skipped): the next capital is no evidence.
 _SENTENCE_END = re.compile(r"(?:[.!?…:;\n]|«|—|–|\(|\"|“)[\s«»\"“”'’()—–-]*$")
 #: A lower-case article just before a name: ``de`` after it does not join (``la Russie de Poutine``).
-_ARTICLE_BEFORE = re.compile(r"(?:^|[\s(«“\"])(?:la|le|les|l[’']|du|au|aux|des|en|à)[ \u00a0\u202f]*$")
+_ARTICLE_BEFORE = re.compile(r"(?:^|[\s(«“\"])(?:[Ll]a|[Ll]e|[Ll]es|[Ll][’']|[Dd]u|[Aa]ux?|[Dd]es)[ \u00a0\u202f]*$")
 #: A capitalised particle just before a name: ``Le Pen``, ``Al-Assad``.
 _LEAD = re.compile(r"(?:^|(?<=[\s(«“\"]))(?:([A-Z][a-z]{1,3})[ \u00a0\u202f]|([AE]l)-)$")
 _GAP_SPLIT = re.compile(r"[\s\u00a0\u202f-]+")

@@ -386,3 +386,27 @@ def test_plot_without_matplotlib_is_one_line_naming_the_extra(paper, tmp_path):
     assert done.returncode == 2
     assert "searchkit[plot]" in one_error_line(done.stderr)
     assert not (tmp_path / "c.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Selon Marine Le Pen, rien.", ["Marine Le Pen"]),
+        ("Il a vu Jean-Luc Mélenchon à New York.", ["Jean-Luc Mélenchon", "New York"]),
+        ("Il rend hommage à Charles de Gaulle, à Charles-de-Gaulle.", ["Charles de Gaulle", "Charles-de-Gaulle"]),
+        # "de" after an article does not join
+        ("Il dénonce la Russie de Poutine. La Chine de Xi.", ["Russie", "Poutine", "Chine", "Xi"]),
+        ("Il cite Ursula von der Leyen, Bachar al-Assad et Kim Jong-un.",
+         ["Ursula von der Leyen", "Bachar al-Assad", "Kim Jong-un"]),
+        ("M. Macron répond à Mme Le Pen.", ["Macron", "Le Pen"]),  # titles are not part of a name
+        ("Valéry Giscard d’Estaing parle.", ["Valéry Giscard d’Estaing"]),
+        ("Les États-Unis et la France.", ["États-Unis", "France"]),  # a sentence-initial article is not
+    ],
+)  # fmt: skip
+def test_press_names_reads_names_as_the_press_writes_them(text, names):
+    from searchkit.pressnames import press_names
+
+    found = press_names(text, lambda spelling: spelling not in ("selon", "il"))
+    assert [n.written for n in found] == names
+    # one key for the transliterations of a name, particles in
+    assert press_names("Sergueï Choïgou", lambda _: True)[0].key == press_names("Sergei Shoigu", lambda _: True)[0].key
