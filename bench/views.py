@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from warm import arguments, ready_index, timed
 
-from searchkit.cooccur import cooccur
+from searchkit.cooccur import CooccurOptions, cooccur
 from searchkit.kwic import KwicOptions, kwic
+from searchkit.querysets import load as load_query_set
 from searchkit.search import Searcher, SearchOptions
 from searchkit.timeline import TimelineOptions, timeline
+from searchkit.views import Filters
 
 FACETS = ("source", "month")
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -34,7 +37,10 @@ def main() -> None:
     def search(text: str, **options):
         return lambda: searcher.search(text, SearchOptions(limit=10, **options))
 
-    T, K = TimelineOptions, KwicOptions
+    T, K, C = TimelineOptions, KwicOptions, CooccurOptions
+    parties = load_query_set(Path(__file__).resolve().parent.parent / "examples" / "parties.yml")
+    party_texts, party_names = [n.query for n in parties], [n.name for n in parties]
+    first_id = searcher.search("Mélenchon Zemmour", SearchOptions(limit=1)).hits[0].id
     # (view, query, what it does, the view, the plain search it is compared with, target)
     cases = [
         ("timeline", "France", "default buckets", lambda: timeline(searcher, ["France"]), search("France"), "≤ 2×"),
@@ -62,6 +68,16 @@ def main() -> None:
         ("cooccur", "Poutine OR Kremlin", "30 names", lambda: cooccur(searcher, "Poutine OR Kremlin"),
          search("Poutine OR Kremlin"), "< 2 s"),
         ("cooccur", "Russie", "30 names", lambda: cooccur(searcher, "Russie"), search("Russie"), "< 2 s"),
+        ("cooccur", "Mélenchon", "30 names", lambda: cooccur(searcher, "Mélenchon"), search("Mélenchon"), "< 2 s"),
+        ("cooccur", "Mélenchon", "--sort lift (200 counted)", lambda: cooccur(searcher, "Mélenchon", C(sort="lift")),
+         search("Mélenchon"), "< 5 s"),
+        ("cooccur", "Mélenchon", "--edges (30 names)", lambda: cooccur(searcher, "Mélenchon", C(edges=True)),
+         search("Mélenchon"), "< 2 s"),
+        ("timeline", "examples/parties.yml", "6 named queries, by month",
+         lambda: timeline(searcher, party_texts, T(unit="month"), party_names), search("Macron"), "≤ 6×"),
+        ("similar", first_id, "10 hits, shared words", lambda: searcher.similar(first_id, 10), search("Macron"), "—"),
+        ("similar", first_id, "--since 2022-06", lambda: searcher.similar(first_id, 10, Filters(since="2022-06")),
+         search("Macron"), "—"),
     ]  # fmt: skip
     table = Table(title=f"Research views, warm, median of {args.repeat} ({args.corpus.name})")
     numbers = ("articles", "view ms", "search ms", "× search", "view cpu ms", "search cpu ms", "cpu × search")
@@ -93,8 +109,12 @@ def _answer(answer) -> str:
         return f"{len(answer.buckets)} {answer.unit}s"
     if hasattr(answer, "lines"):
         return f"{len(answer.lines):,} lines from {answer.read:,} articles"
+    if hasattr(answer, "names") and getattr(answer, "edges", None):
+        return f"{len(answer.names)} names, {len(answer.edges):,} edges"
     if hasattr(answer, "names"):
         return f"{len(answer.names)} of {answer.found:,} names"
+    if getattr(answer, "similar_to", None) is not None:
+        return f"{len(answer.hits)} hits, {sum(len(h.shared) for h in answer.hits)} shared words"
     return f"{len(answer.facets[1].counts)} months, {len(answer.facets[0].counts)} sources"
 
 

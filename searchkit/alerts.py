@@ -310,27 +310,44 @@ def add(
     ``UsageError`` for a bad name, a name taken (unless ``replace_existing``)
     or a full watchlist; ``QueryError`` for a query that cannot be parsed.
     """
-    check_name(name)
-    q.parse(query)
-    entry = WatchEntry(
-        name=name,
-        query=query,
-        since=since,
-        until=until,
-        source=source,
-        created=_dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds"),  # tells a re-added entry apart
-        mark=(_newest(index_dir, engine), None),
-    )
+    return add_all(
+        index_dir, [(name, query)], since=since, until=until, source=source,
+        replace_existing=replace_existing, engine=engine,
+    )[0]  # fmt: skip
+
+
+def add_all(
+    index_dir: Path,
+    named: list[tuple[str, str]],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    source: str | None = None,
+    replace_existing: bool = False,
+    engine: Engine | None = None,
+) -> list[WatchEntry]:
+    """Saves several searches, (name, query) each (a query set: ``watchlist add --queries``),
+    all or none: every name and query is checked before the watchlist is written once."""
+    for name, query in named:
+        check_name(name)
+        q.parse(query)
+    created = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")  # tells a re-added entry apart
+    mark = (_newest(index_dir, engine), None)
+    added = [WatchEntry(name, query, since, until, source, created, mark) for name, query in named]
     with _locked(index_dir):
         entries = load(index_dir)
-        taken = [e for e in entries if e.name == name]
+        held = {e.name for e in entries}
+        taken = [entry.name for entry in added if entry.name in held]
         if taken and not replace_existing:
-            raise UsageError(f"the watchlist already has {name!r}: remove it first, or add it with --replace")
-        if not taken and len(entries) >= MAX_ENTRIES:
+            raise UsageError(
+                f"the watchlist already has {', '.join(map(repr, taken))}: remove it first, or add it with --replace"
+            )
+        if len(held | {entry.name for entry in added}) > MAX_ENTRIES:
             raise UsageError(f"the watchlist holds {MAX_ENTRIES} searches, its most: remove some first")
-        entries = [entry if e.name == name else e for e in entries] if taken else [*entries, entry]
+        fresh = {entry.name: entry for entry in added}
+        entries = [fresh.pop(e.name, e) for e in entries] + list(fresh.values())
         _save(index_dir, entries)
-    return entry
+    return added
 
 
 def remove(index_dir: Path, names: Iterable[str]) -> list[WatchEntry]:

@@ -32,6 +32,7 @@ from .errors import (
     EXIT_OUTPUT_FAILED,
     EXIT_REJECTED,
     EXIT_TERMINATED,
+    NoResults,
     SearchkitError,
     Terminated,
     UsageError,
@@ -801,15 +802,25 @@ def similar(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="The article's id.", show_default=False)],
     index_dir: IndexOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits to show.")] = 10,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]]).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="DATE", help="Only articles on or before DATE.")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
     chosen: Output = None,
 ) -> None:
-    """List the articles most like article ID (by its most telling words)."""
+    """List the articles most like article ID (by its most telling words), each with the telling words it shares.
+
+    Exit codes: 0 listed, 1 none within the filters, 2 usage (an unknown ID), 4 no usable index."""
     from .printers import printer
     from .search import Searcher
 
     with _user_errors():
+        filters = _filters(since, until, source)
         with Searcher(_ready_index(index_dir)) as searcher:
-            result = searcher.similar(article_id, limit)
+            result = searcher.similar(article_id, limit, filters)
         printer(chosen).results(result)
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NO_HITS)
 
@@ -853,6 +864,33 @@ _filtered = _with_options(
     _filters,
 )
 QueryArgument = Annotated[str, typer.Argument(help="The query (see `searchkit search --help`).", show_default=False)]
+OptionalQueryArgument = Annotated[
+    str | None,
+    typer.Argument(help="The query (see `searchkit search --help`), or --queries FILE.", show_default=False),
+]
+QueriesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--queries",
+        metavar="FILE",
+        help="A query set: named queries in a quanteda YAML dictionary (.yml) or `name: query` lines (.txt).",
+        show_default=False,
+    ),
+]
+
+
+def _queries(given: list[str] | None, query_set: Path | None) -> tuple[list[str], list[str] | None]:
+    """The queries to run and, from a query set, their names: the queries given, or the set's."""
+    if query_set is None:
+        if not given:
+            raise UsageError("give a query, or --queries FILE")
+        return list(given), None
+    if given:
+        raise UsageError("give queries or --queries FILE, not both")
+    from .querysets import load
+
+    named = load(query_set)
+    return [n.query for n in named], [n.name for n in named]
 
 
 def _complete_unit(incomplete: str) -> list[str]:
@@ -867,9 +905,28 @@ def _complete_unit(incomplete: str) -> list[str]:
 @_filtered
 def timeline(
     queries: Annotated[
-        list[str], typer.Argument(metavar="QUERY...", help="One or more queries (see `search --help`).")
-    ],
+        list[str] | None,
+        typer.Argument(metavar="[QUERY]...", help="One or more queries (see `search --help`).", show_default=False),
+    ] = None,
     index_dir: IndexOption = None,
+    query_set: QueriesOption = None,
+    date_range: Annotated[
+        str,
+        typer.Option(
+            "--range",
+            metavar="auto|all",
+            help="auto: lone outlying dates (a stray 1970) are left out of the chart, in a note; all: drawn.",
+        ),
+    ] = "auto",
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="FILE",
+            help="Also draw the chart to FILE.svg or FILE.png (needs matplotlib: searchkit[plot]).",
+            show_default=False,
+        ),
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option(
@@ -888,23 +945,48 @@ def timeline(
     """Coverage over time: matching articles per day, week, month or year, queries side by side.
 
     Empty buckets are shown; undated articles are counted apart. `searchkit timeline =Kiev =Kyiv --by month`
-    shows which spelling the paper used, month by month. Exit codes: 0 drawn, 1 no article matches, 2 usage.
+    shows which spelling the paper used, month by month; `--queries parties.yml` draws a series a named query.
+    With no matching article, --json/--csv/--tsv still print every bucket at zero. Exit codes: 0 drawn,
+    1 no article matches, 2 usage.
     """
-    from .timeline import TimelineOptions
+    from .timeline import TimelineOptions, check_range
     from .timeline import timeline as count_over_time
     from .views import check_unit
 
     with _user_errors():
         check_unit(by)
-    options = TimelineOptions(unit=by, share=share, **asdict(filters))
-    _show_view(chosen, index_dir, lambda searcher: count_over_time(searcher, queries, options), "timeline")
+        check_range(date_range)
+        texts, names = _queries(queries, query_set)
+        if plot is not None:
+            from .plot import check_plot_path
+
+            check_plot_path(plot)
+    options = TimelineOptions(unit=by, share=share, range=date_range, **asdict(filters))
+    matched = True
+
+    def drawn(searcher):
+        nonlocal matched
+        found = count_over_time(searcher, texts, options, names)
+        matched = any(series.total for series in found.series)
+        if not matched and chosen.format == "rich":  # for people, one line; a table of zeros for scripts
+            raise NoResults(found.notes[0])
+        if plot is not None:
+            from .plot import plot_timeline
+
+            plot_timeline(found, plot)
+            _err(f"drew {plot}")
+        return found
+
+    _show_view(chosen, index_dir, drawn, "timeline")
+    if not matched:
+        raise typer.Exit(EXIT_NO_HITS)
 
 
 @app.command()
 @_table("KWIC_COLUMNS")
 @_filtered
 def kwic(
-    query: QueryArgument,
+    query: OptionalQueryArgument = None,
     index_dir: IndexOption = None,
     width: Annotated[
         int, typer.Option("--width", "-w", min=5, max=1000, help="Characters of context either side.")
@@ -913,34 +995,42 @@ def kwic(
     sort: Annotated[
         Sort, typer.Option("--sort", help="Articles by relevance, or by date (newest first).")
     ] = Sort.score,
+    query_set: QueriesOption = None,
     filters: Filters = None,
     chosen: Output = None,
 ) -> None:
     """Keyword in context: every occurrence of the query, a line each, aligned on the matched words.
 
     Every spelling of a name and every word of a phrase, as the article wrote them. --csv and --jsonl give
-    quanteda's kwic columns: docname (the article id), date, from, to (word positions), pre, keyword, post.
+    quanteda's kwic columns: docname (the article id), date, from, to (word positions), pre, keyword, post;
+    with --queries FILE, each line's pattern is its query's name, as quanteda names a dictionary key.
     Exit codes: 0 listed, 1 no article matches, 2 usage.
     """
-    from .kwic import KwicOptions, streamed
+    from .kwic import KwicOptions, streamed, streamed_set
     from .printers import printer
     from .search import Searcher
 
     options = KwicOptions(width=width, limit=limit, sort=sort.value, **asdict(filters))
+    with _user_errors():
+        texts, names = _queries([query] if query else None, query_set)
     # Lines are written as they are found; a bar on a terminal's stderr only when they go elsewhere.
     with (
         _user_errors(),
         _progress(shown=not sys.stdout.isatty()) as on_progress,
         Searcher(_ready_index(index_dir)) as searcher,
     ):
-        printer(chosen).concordance(streamed(searcher, query, options, on_progress))
+        if names is None:
+            printer(chosen).concordance(streamed(searcher, texts[0], options, on_progress))
+        else:
+            named = list(zip(names, texts, strict=True))
+            printer(chosen).concordance(streamed_set(searcher, named, options, on_progress))
 
 
 @app.command()
 @_table("COOCCUR_COLUMNS")
 @_filtered
 def cooccur(
-    query: QueryArgument,
+    query: OptionalQueryArgument = None,
     index_dir: IndexOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Names to list; 0 for every one.")] = 30,
     min_articles: Annotated[
@@ -954,24 +1044,62 @@ def cooccur(
             help="Read the names of at most this many matching articles, evenly spread; 0 for all of them.",
         ),
     ] = 1000,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort", metavar="count|lift", help="Names by matching articles, or by lift (of the 200 most named)."
+        ),
+    ] = "count",
+    edges: Annotated[
+        Path | None,
+        typer.Option(
+            "--edges",
+            metavar="FILE",
+            help="Also write the listed names' network (at most 100): FILE.csv (source,target,weight) or FILE.gexf.",
+            show_default=False,
+        ),
+    ] = None,
+    query_set: QueriesOption = None,
     filters: Filters = None,
     chosen: Output = None,
 ) -> None:
-    """Who is named alongside: the names most often found in the matching articles.
+    """Who is named alongside: the names most often found in the matching articles, as the press writes them.
 
-    Spellings of a name are grouped (Choïgou, Shoigu) and shown in the most frequent one; lift is how many
-    times more often the name is found in the matching articles than in the whole index.
-    Exit codes: 0 listed, 1 no article matches, 2 usage.
+    Marine Le Pen and New York are one name each; spellings of a name are grouped (Choïgou, Shoigu) and shown in
+    the most frequent one; a surname alone counts with the full name beside it (Macron, Emmanuel Macron). The
+    query's own name and the source's name (Le Monde) are left out. Lift is how many times more often the name is
+    found in the matching articles than in the whole index. Exit codes: 0 listed, 1 no article matches, 2 usage.
     """
-    from .cooccur import CooccurOptions
+    from .cooccur import CooccurOptions, check_sort, cooccur_set
     from .cooccur import cooccur as names_alongside
     from .printers import printer
     from .search import Searcher
 
-    options = CooccurOptions(limit=limit, min_articles=min_articles, sample=sample, **asdict(filters))
     with _user_errors():
+        check_sort(sort)
+        if edges is not None:
+            from .network import check_edges_path
+
+            check_edges_path(edges)
+            if query_set is not None:
+                raise UsageError("--edges draws one query's network: give one query, not --queries")
+        texts, names = _queries([query] if query else None, query_set)
+        options = CooccurOptions(
+            limit=limit, min_articles=min_articles, sample=sample, sort=sort, edges=edges is not None, **asdict(filters)
+        )
         with _progress() as on_progress, Searcher(_ready_index(index_dir)) as searcher:
-            found = names_alongside(searcher, query, options, on_progress)
+            if names is None:
+                found = names_alongside(searcher, texts[0], options, on_progress)
+            else:
+                many = cooccur_set(searcher, list(zip(names, texts, strict=True)), options, on_progress)
+        if names is not None:
+            printer(chosen).cooccurrences(many)
+            return
+        if edges is not None:
+            from .network import write_edges
+
+            written = write_edges(found, edges)
+            _err(f"wrote {written:,} edges between {len(found.names[:100]):,} names to {edges}")
         printer(chosen).cooccurrence(found)
 
 
@@ -1153,9 +1281,14 @@ app.add_typer(watchlist_app, name="watchlist")
 
 @watchlist_app.command("add")
 def watchlist_add(
-    name: Annotated[str, typer.Argument(help="A name for it (letters, digits, _ . -).", show_default=False)],
-    query: Annotated[str, typer.Argument(help="The query, as for `searchkit search`.", show_default=False)],
+    name: Annotated[
+        str | None, typer.Argument(help="A name for it (letters, digits, _ . -).", show_default=False)
+    ] = None,
+    query: Annotated[
+        str | None, typer.Argument(help="The query, as for `searchkit search`.", show_default=False)
+    ] = None,
     index_dir: IndexOption = None,
+    query_set: QueriesOption = None,
     since: Annotated[
         str | None, typer.Option("--since", metavar="DATE", help="Only articles dated on or after DATE.")
     ] = None,
@@ -1166,16 +1299,28 @@ def watchlist_add(
     replace: Annotated[bool, typer.Option("--replace", help="Replace a saved search of that name.")] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Save a search: `searchkit alerts` then prints the articles it finds among those indexed from now on."""
+    """Save a search: `searchkit alerts` then prints the articles it finds among those indexed from now on.
+
+    `watchlist add --queries FILE` saves each named query of a query set under its name (all or none)."""
     from . import alerts
     from .printers import Output, printer
 
     with _user_errors():
         _check_dates(since, until)
-        entry = alerts.add(
-            _index_dir(index_dir), name, query, since=since, until=until, source=source, replace_existing=replace
+        if query_set is not None:
+            if name is not None:
+                raise UsageError("give NAME QUERY or --queries FILE, not both")
+            from .querysets import load
+
+            named = [(n.name, n.query) for n in load(query_set)]
+        elif name is None or query is None:
+            raise UsageError("give NAME QUERY, or --queries FILE")
+        else:
+            named = [(name, query)]
+        entries = alerts.add_all(
+            _index_dir(index_dir), named, since=since, until=until, source=source, replace_existing=replace
         )
-        printer(Output("json" if json_output else "rich")).watchlist([entry])
+        printer(Output("json" if json_output else "rich")).watchlist(entries)
 
 
 @watchlist_app.command("list")

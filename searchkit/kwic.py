@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, islice
 
 from .analysis import SPELLING_MARK, WORD_PATTERN, WORDS, query_terms
 from .engine import OpenIndex
-from .errors import QueryError
+from .errors import NoResults, QueryError
 from .explain import Part, query_parts
 from .highlight import word_chars
 from .models import Concordance, KwicLine
@@ -241,3 +241,48 @@ def _after(text: str, end: int, width: int) -> str:
     if stop < len(text) and text[stop].isalnum():
         context = context.rsplit(" ", 1)[0] if " " in context else ""
     return _SPACES.sub(" ", context).strip()
+
+
+def streamed_set(
+    searcher: Searcher, named: list[tuple[str, str]], options: KwicOptions = KwicOptions(), on_progress=None
+) -> Concordance:
+    """The occurrences of each (name, query) of a query set, one query after the other, each line's
+    ``pattern`` its query's name (as quanteda's ``kwic`` names a dictionary key); ``--limit`` counts
+    a query's lines.  A query matching nothing is said in a note; ``NoResults`` when none matches."""
+    counts = []
+    with searcher.opened() as (index, variants):
+        for name, text in named:
+            try:
+                found, _ = matched(index, options.names(variants), text, options)
+                counts.append((name, text, len(found.docs)))
+            except NoResults:
+                counts.append((name, text, 0))
+    if not any(articles for _, _, articles in counts):
+        raise NoResults("no article matches " + " or ".join(repr(name) for name, _, _ in counts))
+    concordance = Concordance(
+        query="; ".join(f"{name}: {text}" for name, text, _ in counts),
+        articles=sum(articles for _, _, articles in counts),
+        read=0,
+        lines=[],
+        limit=options.limit,
+        complete=False,
+        sort=options.sort,
+        notes=[f"{name}: no article matches {text!r}" for name, text, articles in counts if not articles],
+    )
+
+    def lines() -> Iterator[KwicLine]:
+        complete = True
+        for name, text, articles in counts:
+            if not articles:
+                continue
+            one = streamed(searcher, text, options, on_progress)
+            for line in one.lines:
+                yield replace(line, pattern=name)
+            concordance.read += one.read
+            concordance.occurrences += one.occurrences
+            complete = complete and one.complete
+            concordance.notes += [f"{name}: {note}" for note in one.notes]
+        concordance.complete = complete
+
+    concordance.lines = lines()
+    return concordance

@@ -77,6 +77,8 @@ class Hit:
     snippets: tuple[Snippet, ...]
     body_length: int
     explanation: tuple[PartExplanation, ...] = ()
+    #: for ``similar``: the telling words of the article it started from that this one holds too, most telling first
+    shared: tuple[str, ...] = ()
 
 
 @dataclass
@@ -191,6 +193,13 @@ class Series:
     total: int  #: every matching article, dated or not (within --since/--until when given)
     #: for each word searching several spellings, the matching articles each brings
     spellings: tuple[SpellingCount, ...] = ()
+    name: str | None = None  #: its name in a query set (``--queries``)
+    trimmed: int = 0  #: dated matching articles outside the drawn range (``--range auto`` left out lone dates)
+
+    @property
+    def label(self) -> str:
+        """What the series is called: its name in a query set, else its query."""
+        return self.name or self.query
 
 
 @dataclass
@@ -203,6 +212,9 @@ class Timeline:
     articles: tuple[int, ...]  #: all articles in each bucket (within --source), what a share divides by
     share: bool = False  #: show shares (count / articles) rather than counts
     notes: list[str] = field(default_factory=list)
+    corpus: str = ""  #: what was counted in: sources, articles, dates (a plot's caption says it)
+    #: the stretches ``--range auto`` left out, each (first day, last day, dated matching articles)
+    trimmed: list[tuple[str, str, int]] = field(default_factory=list)
 
     def shares(self, series: Series) -> list[float | None]:
         """``series``' count over all articles, bucket by bucket (None for a bucket with none)."""
@@ -269,6 +281,15 @@ class ExportedArticle:
 
 
 @dataclass(frozen=True)
+class Edge:
+    """Two names of a ``cooccur`` list named in the same matching articles."""
+
+    source: str  #: the name listed first
+    target: str
+    weight: int  #: matching articles read naming both
+
+
+@dataclass(frozen=True)
 class CoName:
     """A name found in articles matching a query: its spellings grouped by name key."""
 
@@ -296,6 +317,9 @@ class Cooccurrence:
     notes: list[str] = field(default_factory=list)
     #: for each word searching several spellings, the matching articles each brings
     spellings: list[SpellingCount] = field(default_factory=list)
+    sort: str = "count"  #: names ranked by matching articles ("count") or by lift ("lift")
+    name: str | None = None  #: the query's name in a query set (``--queries``)
+    edges: list[Edge] = field(default_factory=list)  #: the listed names' network, when asked for (``--edges``)
 
 
 @dataclass(frozen=True)

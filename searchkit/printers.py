@@ -52,6 +52,7 @@ from .models import (
     KwicLine,
     NameSpellings,
     SearchResult,
+    Series,
     Snippet,
     Span,
     Timeline,
@@ -141,6 +142,7 @@ class Printer(Protocol):
     def timeline(self, found: Timeline) -> None: ...
     def concordance(self, found: Concordance) -> None: ...
     def cooccurrence(self, found: Cooccurrence) -> None: ...
+    def cooccurrences(self, found: list[Cooccurrence]) -> None: ...
     def names(self, found: NameSpellings) -> None: ...
 
 
@@ -267,6 +269,12 @@ class RichPrinter:
 
     def cooccurrence(self, found: Cooccurrence) -> None:
         self.console.print(render_cooccurrence(found))
+
+    def cooccurrences(self, found: list[Cooccurrence]) -> None:
+        for i, one in enumerate(found):
+            if i:
+                self.console.print()
+            self.console.print(render_cooccurrence(one))
 
     def names(self, found: NameSpellings) -> None:
         self.console.print(render_names(found), soft_wrap=True)
@@ -469,6 +477,10 @@ def render_hit(hit: Hit) -> _Hanging:
         meta.append(" · partial match", style="italic")
     lines = [head, meta]
     lines.extend(_snippet_text(s, hit.body_length) for s in hit.snippets)
+    if hit.shared:
+        shared = Text("shares: ", style="dim italic")
+        shared.append(", ".join(safe_text(word, flat=True) for word in hit.shared), style="dim")
+        lines.append(shared)
     lines.extend(_explanation_lines(hit))
     return _Hanging(rank, lines)
 
@@ -530,8 +542,11 @@ class _Rows:
         self.table(wire.KWIC_COLUMNS, (wire.kwic_line(line) for line in found.lines), found.notes)
 
     def cooccurrence(self, found: Cooccurrence) -> None:
-        names = [wire.co_name(name, found.read) for name in found.names]
-        self.table(wire.COOCCUR_COLUMNS, names, found.notes)
+        self.table(wire.COOCCUR_COLUMNS, wire.cooccurrence_rows(found), found.notes)
+
+    def cooccurrences(self, found: list[Cooccurrence]) -> None:
+        rows = [row for one in found for row in wire.cooccurrence_rows(one)]
+        self.table(wire.COOCCUR_COLUMNS, rows, [f"{one.name}: {note}" for one in found for note in one.notes])
 
     def watchlist(self, entries: list[WatchEntry]) -> None:
         self.table(wire.WATCHLIST_COLUMNS, [wire.watch_entry(entry) for entry in entries], [])
@@ -636,6 +651,9 @@ class JsonPrinter(_Machine):
     def cooccurrence(self, found: Cooccurrence) -> None:
         document = wire.cooccurrence(found)
         self._print(document | {"names": [self._row(name) for name in document["names"]]})
+
+    def cooccurrences(self, found: list[Cooccurrence]) -> None:
+        self._print({"queries": [wire.cooccurrence(one) for one in found]})
 
     def names(self, found: NameSpellings) -> None:
         self._print(wire.name_spellings(found))
@@ -803,11 +821,11 @@ def render_timeline(found: Timeline, width: int, unicode: bool = True) -> Text:
     bar_width = max(4, column_width - figure_width - 2)
     top = max((v or 0 for column in values for v in column), default=0) or 1
     what = "share of articles" if found.share else "articles"
-    queries = " and ".join(repr(safe_text(series.query, flat=True)) for series in found.series)
+    queries = " and ".join(repr(safe_text(series.label, flat=True)) for series in found.series)
     out = Text(f"{what.capitalize()} a {found.unit} for {queries}", style="bold")
     header = Text("\n" + " " * label_width)
     for series in found.series:
-        header.append(" " + safe_text(series.query, flat=True)[:column_width].ljust(column_width), style="bold")
+        header.append(" " + safe_text(series.label, flat=True)[:column_width].ljust(column_width), style="bold")
     header.rstrip()
     out.append_text(header)
     palette = ("cyan", "magenta", "green", "yellow", "blue", "red")
@@ -822,19 +840,32 @@ def render_timeline(found: Timeline, width: int, unicode: bool = True) -> Text:
         line.rstrip()
         out.append_text(line)
     for series in found.series:
-        peak = found.peak(series)
-        line = Text(f"\n{safe_text(series.query, flat=True)}: ", style="bold")
+        line = Text(f"\n{safe_text(series.label, flat=True)}: ", style="bold")
         line.append(f"{_articles(series.total)}")
-        if peak:
-            bucket, count = peak
-            share = count / found.articles[found.buckets.index(bucket)] if found.articles else 0
-            line.append(f", peak {bucket.label} ({count:,}, {_percent(share)} of its articles)")
+        if series.name:
+            line.append(f" ({safe_text(series.query, flat=True)})", style="dim")
+        line.append(peak_words(found, series))
         if series.undated:
             line.append(f", {series.undated:,} undated (not drawn)")
+        if series.trimmed:
+            line.append(f", {series.trimmed:,} outside the chart's range (not drawn)")
         out.append_text(line)
     for note in found.notes:
         out.append("\n" + safe_text(note, flat=True), style="dim")
     return out
+
+
+def peak_words(found: Timeline, series: Series) -> str:
+    """``, peak 2022-03: 120 articles, 9.8% of the query's 1,224 and 3.9% of all 3,080 that month``: what each
+    percentage is a share of, said in words (the peak by count, or by share of the bucket with ``--share``)."""
+    peak = found.peak(series)
+    if not peak:
+        return ""
+    bucket, count = peak
+    everything = found.articles[found.buckets.index(bucket)]
+    of_query = f"{_percent(count / series.total)} of the query's {series.total:,}" if series.total else ""
+    of_bucket = f"{_percent(count / everything)} of all {everything:,} articles that {found.unit}" if everything else ""
+    return f", peak {bucket.label}: {_articles(count)}, " + " and ".join(p for p in (of_query, of_bucket) if p)
 
 
 def _percent(value: float | None) -> str:
@@ -906,9 +937,12 @@ def _clipped(text: str, width: int, *, left: bool = False) -> str:
 
 def render_cooccurrence(found: Cooccurrence) -> Text:
     """A row a name: matching articles naming it, their share, articles of the whole index, lift, spellings."""
+    what = safe_text(found.query, flat=True)
+    what = f"{safe_text(found.name, flat=True)} ({what})" if found.name else repr(what)
     out = Text(
-        f"Names in the {_articles(found.articles)} for {safe_text(found.query, flat=True)!r} "
-        f"(of {found.corpus:,} in the index), named in at least {found.min_articles:,}",
+        f"Names in the {_articles(found.articles)} for {what} "
+        f"(of {found.corpus:,} in the index), named in at least {found.min_articles:,}"
+        + (", by lift" if found.sort == "lift" else ""),
         style="bold",
     )
     for note in found.notes:

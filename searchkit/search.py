@@ -12,13 +12,15 @@ and ``similar`` are the one-shot forms.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import generations as g
 from . import query as q
+from .analysis import SPELLING_MARK, WORDS
 from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
 from .errors import ArticleNotFound, QueryError, shown_path
 from .explain import explain_hit, query_parts
@@ -28,7 +30,7 @@ from .names.table import OWN_SPELLING, Variants
 from .names.view import spelling_counts
 from .stats import live_generation
 from .suggest import corrected_query
-from .views import facets
+from .views import Filters, facets
 
 #: Fewer hits than this with every word, and corrections are looked for.
 SUGGEST_BELOW = 3
@@ -144,13 +146,25 @@ class Searcher:
                 body_highlights=tuple(body),
             )
 
-    def similar(self, article_id: str, limit: int = 10) -> SearchResult:
-        """Articles about the same things as ``article_id``, by its most telling terms."""
+    def similar(self, article_id: str, limit: int = 10, filters: Filters | None = None) -> SearchResult:
+        """Articles about the same things as ``article_id``, by its most telling terms
+        (``SIMILAR_TERMS``), within ``filters`` (``since``, ``until``, ``source``); each
+        hit says which of those terms it shares (``Hit.shared``), most telling first."""
         with self._engine.reading(self.index_dir):
             index, _ = self._current()
-            similar = index.more_like(self._docnum(index, article_id), limit)
-            hits = [_hit(index, ranked, rank, False, set(), 1) for rank, ranked in enumerate(similar, 1)]
-            return SearchResult(query=None, total=len(hits), hits=hits, similar_to=article_id)
+            docnum = self._docnum(index, article_id)
+            restriction = index.restriction(filters.since, filters.until, filters.source) if filters else None
+            telling = index.key_terms(docnum, SIMILAR_TERMS)
+            similar = index.more_like(docnum, limit, restriction, telling)
+            written = _written_terms(index.stored(docnum), [term for term, _ in telling])
+            held = index.holding([term for term, _ in telling], [ranked.docnum for ranked in similar])
+            hits = []
+            for rank, ranked in enumerate(similar, 1):
+                hit = _hit(index, ranked, rank, False, held[ranked.docnum], 1)
+                shared = _words(written, [term for term, _ in telling if term in held[ranked.docnum]])
+                hits.append(replace(hit, shared=shared))
+            notes = [f"the telling words of {article_id}: {', '.join(_words(written, [t for t, _ in telling]))}"]
+            return SearchResult(query=None, total=len(hits), hits=hits, similar_to=article_id, notes=notes)
 
     def newest_indexed(self) -> int | None:
         """The newest ``indexed`` stamp of the index: when its latest articles were written."""
@@ -177,10 +191,33 @@ def show(index_dir: Path, article_id: str, text: str | None = None) -> ArticleVi
         return searcher.show(article_id, text)
 
 
-def similar(index_dir: Path, article_id: str, limit: int = 10) -> SearchResult:
-    """Articles about the same things as ``article_id``."""
+def similar(index_dir: Path, article_id: str, limit: int = 10, filters: Filters | None = None) -> SearchResult:
+    """Articles about the same things as ``article_id``, within ``filters``."""
     with Searcher(index_dir) as searcher:
-        return searcher.similar(article_id, limit)
+        return searcher.similar(article_id, limit, filters)
+
+
+#: ``similar`` looks for articles sharing the most telling of this many terms of the article.
+SIMILAR_TERMS = 25
+
+
+def _written_terms(stored: dict, terms: list[str]) -> dict[str, str]:
+    """Each of ``terms`` as the article writes it most often (``ukrain`` → ``Ukraine``)."""
+    seen: dict[str, Counter[str]] = {}
+    for field in ("title", "body"):
+        text = stored.get(field) or ""
+        for start, end, term in WORDS.find(text, set(terms)):
+            seen.setdefault(term, Counter())[text[start:end]] += 1
+    return {term: counts.most_common(1)[0][0] for term, counts in seen.items()}
+
+
+def _words(written: dict[str, str], terms: list[str]) -> tuple[str, ...]:
+    """``terms`` as written, once each (a name's spelling and its stem are one word), in order."""
+    shown: dict[str, str] = {}
+    for term in terms:
+        word = written.get(term, term.removeprefix(SPELLING_MARK))
+        shown.setdefault(word.casefold(), word)
+    return tuple(shown.values())
 
 
 def _search(

@@ -55,6 +55,8 @@ def hit(found: m.Hit, fields: tuple[str, ...] | None = None) -> dict:
         "title_highlights": [span(found.title, s) for s in found.title_highlights],
         "snippets": [snippet(s) for s in found.snippets],
     }
+    if found.shared:
+        record["shared_words"] = list(found.shared)
     if found.explanation:
         record["explanation"] = [
             {
@@ -191,9 +193,12 @@ def alerts(found: list[m.Alert], fields: tuple[str, ...] | None = None) -> dict:
 # --- research views: a table of rows each (--csv, --jsonl), inside one document (--json) -----
 
 #: The columns of each view's rows, in order.
-TIMELINE_COLUMNS = ("bucket", "start", "end", "query", "count", "articles", "share")
+TIMELINE_COLUMNS = ("bucket", "start", "end", "query", "count", "articles", "share", "name")
 KWIC_COLUMNS = ("docname", "date", "from", "to", "pre", "keyword", "post", "pattern", "field", "start", "end")
-COOCCUR_COLUMNS = ("name", "key", "articles", "share", "corpus_articles", "corpus_estimated", "lift", "spellings")
+COOCCUR_COLUMNS = (
+    *("name", "key", "articles", "share", "corpus_articles", "corpus_estimated", "lift", "spellings"),
+    "query",  #: the query's name in a query set, else the query
+)
 FACET_COLUMNS = ("facet", "value", "count")
 
 
@@ -213,13 +218,14 @@ def timeline_rows(found: m.Timeline) -> list[dict]:
                     "count": series.counts[i],
                     "articles": found.articles[i],
                     "share": round(share[i], 6) if share[i] is not None else None,
+                    "name": series.name,
                 }
             )
     for series in found.series:
         if series.undated:
             rows.append(
                 {"bucket": "undated", "start": None, "end": None, "query": series.query, "count": series.undated}
-                | {"articles": None, "share": None}
+                | {"articles": None, "share": None, "name": series.name}
             )
     return rows
 
@@ -227,22 +233,41 @@ def timeline_rows(found: m.Timeline) -> list[dict]:
 def timeline(found: m.Timeline) -> dict:
     queries = []
     for series in found.series:
-        peak = found.peak(series)
         queries.append(
             {
                 "query": series.query,
+                "name": series.name,
                 "total": series.total,
                 "undated": series.undated,
+                "trimmed": series.trimmed,
                 "spellings": spellings(series.spellings),
-                "peak": {"bucket": peak[0].label, "count": peak[1]} if peak else None,
+                "peak": _peak(found, series),
             }
         )
     return {
         "unit": found.unit,
         "share": found.share,
+        "corpus": found.corpus,
         "queries": queries,
+        "trimmed": [{"first": a, "last": b, "articles": n} for a, b, n in found.trimmed],
         "notes": list(found.notes),
         "rows": timeline_rows(found),
+    }
+
+
+def _peak(found: m.Timeline, series: m.Series) -> dict | None:
+    """The peak bucket, its count, and that count as a share of the query's matching
+    articles (``of_query``) and of all the articles of the bucket (``of_bucket``)."""
+    peak = found.peak(series)
+    if not peak:
+        return None
+    bucket, count = peak
+    everything = found.articles[found.buckets.index(bucket)]
+    return {
+        "bucket": bucket.label,
+        "count": count,
+        "of_query": round(count / series.total, 6) if series.total else None,
+        "of_bucket": round(count / everything, 6) if everything else None,
     }
 
 
@@ -290,6 +315,11 @@ def co_name(name: m.CoName, read: int) -> dict:
     }
 
 
+def cooccurrence_rows(found: m.Cooccurrence) -> list[dict]:
+    """A row a name, labelled with its query's name (in a query set) or its query."""
+    return [co_name(n, found.read) | {"query": found.name or found.query} for n in found.names]
+
+
 def cooccurrence(found: m.Cooccurrence) -> dict:
     return {
         "query": found.query,
@@ -300,9 +330,20 @@ def cooccurrence(found: m.Cooccurrence) -> dict:
         "found": found.found,
         "limit": found.limit,
         "min_articles": found.min_articles,
+        "sort": found.sort,
+        "name": found.name,
         "notes": list(found.notes),
         "names": [co_name(n, found.read) for n in found.names],
+        **({"edges": [edge(e) for e in found.edges]} if found.edges else {}),
     }
+
+
+#: The columns of an edge list (``cooccur --edges FILE.csv``), as Gephi and igraph read them.
+EDGE_COLUMNS = ("source", "target", "weight")
+
+
+def edge(found: m.Edge) -> dict:
+    return {"source": found.source, "target": found.target, "weight": found.weight}
 
 
 def facets(found: list[m.Facet]) -> dict:

@@ -786,9 +786,31 @@ class WhooshIndex:
         """Articles holding any of ``terms`` (stems or ``^spellings``) in any text field."""
         return wq.Or([wq.Term(fieldname, term) for term in terms for fieldname in TEXT_FIELDS])
 
-    def more_like(self, docnum: int, limit: int) -> list[Ranked]:
-        results = self._searcher.more_like(docnum, "body", top=limit, numterms=25)
+    def key_terms(self, docnum: int, count: int) -> list[tuple[str, float]]:
+        """The ``count`` most telling terms of the body of ``docnum`` (Whoosh's Bo1 model), most telling first."""
+        return [(term, weight) for term, weight in self._searcher.key_terms([docnum], "body", numterms=count)]
+
+    def more_like(
+        self, docnum: int, limit: int, restriction: Compiled | None = None, terms: list[tuple[str, float]] | None = None
+    ) -> list[Ranked]:
+        """The articles most like ``docnum`` by its telling ``terms`` (``key_terms``, 25 of them by default),
+        within ``restriction``; ``docnum`` itself left out."""
+        terms = terms if terms is not None else self.key_terms(docnum, 25)
+        allowed = self._allowed(restriction) if restriction is not None else None
+        if not terms or (allowed is not None and not allowed):
+            return []
+        query = wq.Or([wq.Term("body", term, boost=weight) for term, weight in terms])
+        results = self._searcher.search(query, limit=limit, filter=allowed, mask={docnum})
         return [Ranked(hit.docnum, hit.score or 0.0) for hit in results]
+
+    def holding(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]:
+        """For each of ``docnums``, which of ``terms`` its body holds: from the terms' posting lists."""
+        wanted = set(docnums)
+        found: dict[int, set[str]] = {docnum: set() for docnum in docnums}
+        for term in terms:
+            for docnum in self._docs(wq.Term("body", term)) & wanted:
+                found[docnum].add(term)
+        return found
 
     # stored articles
 
