@@ -30,6 +30,7 @@ from .readers.fields import NO_MAP, FieldMap
 from .readers.jsonl import MAX_LINE_BYTES, open_binary
 from .readers.jsonl import read_jsonl as _read_jsonl
 from .readers.native import MAX_NATIVE_BYTES, read_native
+from .signatures import file_key
 
 __all__ = [
     "DATE_YEARS",
@@ -130,17 +131,22 @@ def read_corpus(
     on_truncate: RejectHandler = ignore,
     on_warning: RejectHandler = ignore,
     fields: FieldMap = NO_MAP,
+    starts: dict[str, tuple[int, int]] | None = None,
+    on_end: Callable[[Path, int], None] | None = None,
 ) -> Iterator[Article]:
     """Every article under ``paths``; an id seen twice is rejected, the first kept.
 
     ``on_truncate`` hears of articles cut to ``MAX_BODY_CHARS``/``MAX_TITLE_CHARS``;
     ``on_warning`` of what was left out of an article read (a date that could
     not be read) or read with a guess (an encoding); ``fields`` names the keys
-    of records that hold each field.
+    of records that hold each field.  ``starts`` (file key → offset, lines)
+    says where to read JSON Lines files from, and ``on_end`` hears how many
+    lines each one read to its end held (``searchkit.signatures``).
     """
     seen: dict[str, str] = {}
     for path in corpus_files(paths):
-        for article in read_file(path, on_reject, on_truncate, on_warning, fields):
+        start = (starts or {}).get(file_key(path), (0, 0))
+        for article in read_file(path, on_reject, on_truncate, on_warning, fields, start, on_end):
             first = seen.get(article.id)
             if first is not None:
                 on_reject(Rejection(*split_origin(article.origin), f"duplicate id {article.id} (first in {first})"))
@@ -155,8 +161,10 @@ def read_file(
     on_truncate: RejectHandler = ignore,
     on_warning: RejectHandler = ignore,
     fields: FieldMap = NO_MAP,
+    start: tuple[int, int] = (0, 0),
+    on_end: Callable[[Path, int], None] | None = None,
 ) -> Iterator[Article]:
-    """The articles of one file, by its format."""
+    """The articles of one file, by its format (a JSON Lines file from ``start``, see ``read_corpus``)."""
     if not path.exists():
         on_reject(Rejection(str(path), None, "no such file or folder"))
     elif path.is_dir():
@@ -165,7 +173,7 @@ def read_file(
         # Opening a FIFO would block the run forever, holding the writer lock.
         on_reject(Rejection(str(path), None, "not a regular file (a pipe, socket or device is never read)"))
     else:
-        for article in read_path(path, Reading(on_reject, on_warning, fields)):
+        for article in read_path(path, Reading(on_reject, on_warning, fields, start, on_end)):
             yield _within_limits(article, on_truncate)
 
 

@@ -19,7 +19,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 
@@ -44,7 +44,17 @@ from .names.table import table_facts, variants_current, write_variants
 from .readers import estimate
 from .readers.fields import NO_MAP, FieldMap, find_fields, load_fields
 from .recorded import CORPUS_KEY, FIELDS_KEY, merged_paths, recorded_fields, recorded_paths
-from .signatures import FileRecord, Signature, file_key, read_record, settled, signature, write_record
+from .signatures import (
+    End,
+    FileRecord,
+    Signature,
+    file_key,
+    read_record,
+    settled,
+    signature,
+    tail_hash,
+    write_record,
+)
 from .vocabulary import vocabulary_current, write_vocabulary
 
 #: An update may remove at most this share of the index's articles (unless --allow-shrink).
@@ -159,11 +169,15 @@ def build_index(
         truncate, warn = noting("truncated", on_truncate), noting("warnings", on_warning)
         reading = paths if live is None or only is None else only
         scan = _scan(reading)
+        lines: dict[str, int] = {}  # JSON Lines file → lines it held, when read to its end
 
-        def read(chosen: list[Path]) -> Iterator[Article]:
+        def ended(path: Path, count: int) -> None:
+            lines[file_key(path)] = count
+
+        def read(chosen: list[Path], starts: dict[str, tuple[int, int]] | None = None) -> Iterator[Article]:
             if on_reading is not None:
                 on_reading(chosen)
-            return read_corpus(chosen, reject, truncate, warn, field_map)
+            return read_corpus(chosen, reject, truncate, warn, field_map, starts, ended)
 
         if live is None:
             held = None if rebuild or allow_shrink or outdated is None else _held_documents(engine, outdated)
@@ -185,7 +199,8 @@ def build_index(
                     pairs=pairs,
                     fields=field_map,
                 )
-                write_record(generation, commit, seen, _read_signatures(scan, report, {}))
+                signatures = _read_signatures(scan, report, {})
+                write_record(generation, commit, seen, signatures, _ends(signatures, lines, {}))
             except BaseException:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
@@ -209,7 +224,7 @@ def build_index(
                             engine,
                             generation,
                             scan,
-                            lambda chosen, files=files: read(_listed(chosen, files)),
+                            lambda chosen, starts, files=files: read(_listed(chosen, files), starts),
                             report,
                             on_progress,
                             optimize,
@@ -217,6 +232,7 @@ def build_index(
                             allow_shrink,
                             scope,
                             trusted,
+                            lines,
                         )
                     except _Untrusted:
                         continue
@@ -233,7 +249,7 @@ def build_index(
                     fields=field_map,
                 )
                 if result.stale:
-                    write_record(generation, commit, result.owners, result.signatures)
+                    write_record(generation, commit, result.owners, result.signatures, result.ends)
         report.index_bytes = g.folder_size(generation)
         report.unknown = scan.unknown
     report.seconds = time.perf_counter() - started
@@ -478,6 +494,20 @@ def _read_signatures(scan: _Scan, report: IndexReport, kept: dict[str, Signature
     return signatures
 
 
+def _ends(signatures: dict[str, Signature], lines: dict[str, int], kept: dict[str, End]) -> dict[str, End]:
+    """The ends of the next file record (``searchkit.signatures``): those ``kept``
+    from the record before, and those of the JSON Lines files of ``signatures``
+    read to their end this time, still as the scan found them."""
+    ends = {key: end for key, end in kept.items() if key in signatures}
+    for key, count in lines.items():
+        sig = signatures.get(key)
+        if sig is not None and signature(key) == sig:
+            tail = tail_hash(key, sig[0])
+            if tail is not None:
+                ends[key] = (sig[0], count, tail)
+    return ends
+
+
 def _rebuild(
     engine: Engine,
     generation: Path,
@@ -529,6 +559,7 @@ class _Updated:
     signatures: dict[str, Signature]  #: of the files that may be skipped next time
     stale: bool  #: whether the file record must be written anew
     pairs: PairChanges  #: the pairs of names of the articles written, less those of the articles removed
+    ends: dict[str, End] = field(default_factory=dict)  #: of the JSON Lines files an update may read from their end
 
 
 class _Stored:
@@ -592,7 +623,7 @@ def _update(
     engine: Engine,
     generation: Path,
     scan: _Scan,
-    read: Callable[[list[Path]], Iterable[Article]],
+    read: Callable[[list[Path], dict[str, tuple[int, int]]], Iterable[Article]],
     report: IndexReport,
     on_progress: ProgressHandler | None,
     optimize: bool,
@@ -600,10 +631,14 @@ def _update(
     allow_shrink: bool,
     scope: Callable[[str], bool] | None,
     trusted: bool,
+    lines: dict[str, int],
 ) -> _Updated:
     """Brings the live generation in line with the files of ``scan``, reading
     only those the file record (when ``trusted`` and valid) does not know
-    unchanged."""
+    unchanged, and of a JSON Lines file only appended to, its new end.  An
+    article there whose id the index holds (an edit sent as an append) makes
+    the update compare every file whole, as without the record: the first of
+    two articles with one id is kept, and that may be the earlier one."""
     writer = None  # opened at the first change
 
     def open_writer():
@@ -621,10 +656,21 @@ def _update(
         skipped = set() if record is None else {key for _, key, sig in keys if record.unchanged(key, sig)}
         chosen = [Path(path) for path, key, _ in keys if key not in skipped]
         read_keys = {key for _, key, _ in keys if key not in skipped}
+        appended: dict[str, End] = {}
+        if record is not None:
+            for path, key, sig in keys:
+                end = None if key in skipped else record.appended(path, sig)
+                if end is not None:
+                    appended[key] = end
         stored = _Stored(index, record, skipped, read_keys)
         report.skipped = len(skipped)
         report.unchanged = sum(len(record.ids.get(key, ())) for key in skipped) if record is not None else 0
         seen: dict[str, str] = {}
+        for key in appended:  # the articles before an appended end are as they were
+            held_here = record.ids.get(key, [])
+            seen.update(dict.fromkeys(held_here, key))
+            report.unchanged += len(held_here)
+        starts = {key: (end[0], end[1]) for key, end in appended.items()}
         pairs = PairChanges(index.commit_id())
 
         def forget(article_id: str) -> None:
@@ -635,8 +681,10 @@ def _update(
                 pairs.add(old.get("title") or "", old.get("body") or "", -1)
 
         try:
-            for done, article in enumerate(_noted(read(chosen), seen), 1):
+            for done, article in enumerate(_noted(read(chosen, starts), seen), 1):
                 previous = stored.hash(article.id)
+                if previous is not None and appended and file_key(article.origin_file) in appended:
+                    raise _Untrusted  # an id appended again: which one stands is the whole file's to say
                 if previous == article.content_hash.encode():
                     report.unchanged += 1
                 elif previous is None:
@@ -692,12 +740,15 @@ def _update(
             if key not in read_keys and key in still
         }
         signatures = _read_signatures(scan, report, kept)
+        ends = _ends(
+            signatures, lines, {} if record is None else {k: e for k, e in record.ends.items() if k not in read_keys}
+        )
         # A file read again with nothing new (one with a rejected line) leaves the record as it is.
         moved = record is None or any(record.owners.get(i) != key for i, key in seen.items())
-        stale = moved or writer is not None or signatures != record.signatures
+        stale = moved or writer is not None or signatures != record.signatures or ends != record.ends
     with engine.open(generation) as index:
         report.documents = index.doc_count()
-    return _Updated(owners, signatures, stale, pairs)
+    return _Updated(owners, signatures, stale, pairs, ends)
 
 
 def count_articles(paths: Iterable[Path]) -> int:

@@ -17,6 +17,13 @@ update skips a file whose signature is the recorded one.  What makes that safe:
   ``RACY_NS`` older than the scan (covering file systems with coarse clocks,
   FAT's two seconds the coarsest); a younger file, or one dated in the future
   (a clock ahead of this machine's), is read again by the next update;
+- *appends*: for a JSON Lines file read to its end, each line whole, the
+  record also keeps its *end*: the size read, the lines it held, and a hash
+  of its last ``TAIL_BYTES``.  A file grown since, same inode, with those
+  bytes unchanged where they were, was appended to (a feed adding articles, a
+  new gzip member): an update reads only the new end.  An edit before the end
+  that also grows the file is not told from an append; a rewrite (a new
+  inode, as editors and ``mv`` make) is read whole;
 - the record names the commit it was written for and is replaced atomically
   after it: a writer killed between its commit and its record, a record
   garbled, missing, of another format, or whose ids are not the index's
@@ -25,6 +32,7 @@ update skips a file whose signature is the recorded one.  What makes that safe:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -40,6 +48,11 @@ RECORD_FILE = "files.json"
 RECORD_FORMAT = 1
 #: A file changed less than this before it was scanned is read again by the next update.
 RACY_NS = 2_000_000_000
+#: The bytes before a JSON Lines file's recorded end that must be unchanged for a grown file to be an append.
+TAIL_BYTES = 4096
+
+#: size read, lines it held, hash of the ``TAIL_BYTES`` before that size
+End = tuple[int, int, str]
 
 
 def signature(path: str | Path) -> Signature | None:
@@ -58,6 +71,18 @@ def settled(sig: Signature, scanned_ns: int) -> bool:
     return max(sig[1], sig[2]) + RACY_NS <= scanned_ns
 
 
+def tail_hash(path: str | Path, size: int) -> str | None:
+    """The hash of the ``TAIL_BYTES`` of ``path`` before offset ``size``; None when unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            start = max(size - TAIL_BYTES, 0)
+            handle.seek(start)
+            tail = handle.read(size - start)
+    except OSError:
+        return None
+    return hashlib.blake2b(tail, digest_size=16).hexdigest() if len(tail) == size - start else None
+
+
 def file_key(path: str | Path) -> str:
     """How the record names a file: its absolute path, without resolving links
     (a stat a file is the cost to beat); a file named another way is read."""
@@ -71,9 +96,18 @@ class FileRecord:
     commit: int
     ids: dict[str, list[str]] = field(default_factory=dict)
     signatures: dict[str, Signature] = field(default_factory=dict)
+    ends: dict[str, End] = field(default_factory=dict)
 
     def unchanged(self, key: str, sig: Signature | None) -> bool:
         return sig is not None and self.signatures.get(key) == sig
+
+    def appended(self, path: str | Path, sig: Signature | None) -> End | None:
+        """Where to read ``path`` from, when it only grew since its recorded end (see the module's doc)."""
+        key = file_key(path)
+        before, end = self.signatures.get(key), self.ends.get(key)
+        if sig is None or before is None or end is None or sig[3] != before[3] or sig[0] <= end[0]:
+            return None
+        return end if tail_hash(path, end[0]) == end[2] else None
 
     @cached_property
     def owners(self) -> dict[str, str]:
@@ -97,6 +131,9 @@ def read_record(generation: Path, commit: int, documents: int) -> FileRecord | N
             record.ids[key] = ids
             if sig:
                 record.signatures[key] = tuple(sig)
+        for key, (size, lines, tail) in raw.get("ends", {}).items():
+            if isinstance(size, int) and isinstance(lines, int) and isinstance(tail, str):
+                record.ends[key] = (size, lines, tail)
     except (OSError, ValueError, TypeError, AttributeError):
         return None
     if sum(map(len, record.ids.values())) != documents:
@@ -104,13 +141,21 @@ def read_record(generation: Path, commit: int, documents: int) -> FileRecord | N
     return record
 
 
-def write_record(generation: Path, commit: int, owners: dict[str, str], signatures: dict[str, Signature]) -> None:
+def write_record(
+    generation: Path,
+    commit: int,
+    owners: dict[str, str],
+    signatures: dict[str, Signature],
+    ends: dict[str, End] | None = None,
+) -> None:
     """Replaces the generation's record, atomically, with the one of ``commit``:
     the files of ``owners`` (article id → file) and of ``signatures`` (those
-    that may be skipped, holding articles or not), ``[file, ids, *signature]`` each."""
+    that may be skipped, holding articles or not), ``[file, ids, *signature]``
+    each, and the ``ends`` of those an update may read from their end."""
     ids: dict[str, list[str]] = {key: [] for key in signatures}
     for article_id, key in owners.items():
         ids.setdefault(key, []).append(article_id)
     files = [[key, held, *signatures.get(key, ())] for key, held in ids.items()]
-    record = {"format": RECORD_FORMAT, "commit": commit, "files": files}
+    kept_ends = {key: list(end) for key, end in (ends or {}).items() if key in signatures}
+    record = {"format": RECORD_FORMAT, "commit": commit, "files": files, "ends": kept_ends}
     write_atomically(generation / RECORD_FILE, json.dumps(record).encode())

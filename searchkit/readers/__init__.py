@@ -36,11 +36,18 @@ from .fields import NO_MAP, FieldMap
 
 @dataclass(frozen=True)
 class Reading:
-    """What every reader is given: where to report, and how records name their fields."""
+    """What every reader is given: where to report, and how records name their fields.
+
+    A JSON Lines reader also takes ``start``, where an earlier read of the file
+    ended (byte offset, lines), to read only what was appended since; and tells
+    ``on_end`` how many lines the file held when it read it to its end, each
+    line whole (``searchkit.signatures``: the next update may start there)."""
 
     on_reject: RejectHandler
     on_warning: RejectHandler = ignore
     fields: FieldMap = NO_MAP
+    start: tuple[int, int] = (0, 0)
+    on_end: Callable[[Path, int], None] | None = None
 
     def whole(self, path: Path, limit: int) -> bytes | None:
         """The bytes of a file read whole (an export, a feed, a page), or None

@@ -6,6 +6,7 @@ import gzip
 import json
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -17,18 +18,23 @@ MAX_LINE_BYTES = 16 << 20  #: a longer JSON line is rejected, read past without 
 
 
 def read_jsonl(path: Path, reading: Reading) -> Iterator[Article]:
-    """Articles of a JSON Lines file, one object a line, gzip'd when named ``*.gz``.
+    """Articles of a JSON Lines file, one object a line, gzip'd when named ``*.gz``;
+    from ``reading.start`` on (an offset where an earlier read ended, at a line's
+    end or a gzip member's), for what was appended since.
 
     A damaged gzip stream ends the file at the damage; the lines before it are kept.
     """
     where = str(path)
     on_reject = reading.on_reject
     records = RecordReader(where, reading.fields, on_reject, reading.on_warning)
-    lineno = 0
-    any_line = False
+    offset, before = reading.start
+    lineno = before
+    any_line = offset > 0
+    whole_lines = True  #: whether the last line read ended with a newline
     try:
-        with open_binary(path) as handle:
-            for lineno, raw in enumerate(lines_of(handle), 1):
+        with open_binary(path, offset) as handle:
+            for lineno, raw in enumerate(lines_of(handle), before + 1):
+                whole_lines = raw is None or raw.endswith(b"\n")
                 if raw is None:
                     any_line = True
                     on_reject(Rejection(where, lineno, f"line too long: over {MAX_LINE_BYTES:,} bytes"))
@@ -48,16 +54,23 @@ def read_jsonl(path: Path, reading: Reading) -> Iterator[Article]:
         return
     if not any_line:
         on_reject(Rejection(where, None, "empty file"))
+    elif whole_lines and reading.on_end is not None:
+        reading.on_end(path, lineno)
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """A corpus file opened for reading bytes, decompressed when named ``*.gz``
-    or, named otherwise, when it starts as gzip does."""
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")
-    with open(path, "rb") as handle:
-        gzipped = handle.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+@contextmanager
+def open_binary(path: Path, offset: int = 0) -> Iterator[IO[bytes]]:
+    """A corpus file opened for reading bytes from ``offset``, decompressed when
+    named ``*.gz`` or, named otherwise, when it starts as gzip does (an offset
+    into a gzip file is where a member starts: appended members are read alone)."""
+    with open(path, "rb") as raw:
+        gzipped = path.name.lower().endswith(".gz") or raw.read(2) == b"\x1f\x8b"
+        raw.seek(offset)
+        if gzipped:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                yield unzipped
+        else:
+            yield raw
 
 
 def lines_of(handle) -> Iterator[bytes | None]:
