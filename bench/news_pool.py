@@ -97,8 +97,9 @@ def main() -> None:
     judged = read_judged(args.judged)
     args.sheet.write_text(sheet(queries, pooled, articles_of(args.corpus, wanted), judged), encoding="utf-8")
     new = sum(1 for q in queries for i in pooled[str(q["n"])]["articles"] if (q["n"], i) not in judged)
-    print(f"{len(queries)} queries, {sum(len(e['articles']) for e in pooled.values())} pooled (query, article)")
-    print(f"pairs, {len(wanted)} distinct articles; {new} not yet judged -> {args.sheet}; pool -> {args.pool}")
+    pairs = sum(len(e["articles"]) for e in pooled.values())
+    print(f"{len(queries)} queries, {pairs} pooled (query, article) pairs, {len(wanted)} distinct articles")
+    print(f"{new} pairs not yet judged -> {args.sheet}; pool -> {args.pool}")
 
 
 if __name__ == "__main__":
