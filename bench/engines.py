@@ -289,6 +289,78 @@ class Grep:
         return self.command(query)
 
 
+# --- tantivy -----------------------------------------------------------------------
+
+
+class Tantivy:
+    """tantivy-py: its ``default`` tokenizer (simple split, long tokens dropped, lower case)
+    plus ASCII folding, no stemming; BM25 over title (boost 2.0) and body, words OR'd."""
+
+    name = "tantivy OR"
+    folder = "tantivy"
+    TOKENIZER = "default_folded"
+
+    @classmethod
+    def analyzer(cls):
+        from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
+
+        builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40))
+        return builder.filter(Filter.lowercase()).filter(Filter.ascii_fold()).build()
+
+    @classmethod
+    def schema(cls):
+        from tantivy import SchemaBuilder
+
+        builder = SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        builder.add_text_field("title", stored=True, tokenizer_name=cls.TOKENIZER)
+        builder.add_text_field("body", stored=False, tokenizer_name=cls.TOKENIZER)
+        return builder.build()
+
+    def build(self, corpus: Path, workdir: Path, marks: Marks) -> BuildStats:
+        from tantivy import Document, Index
+
+        folder = workdir / self.folder
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        started = time.perf_counter()
+        index = Index(self.schema(), path=str(folder))
+        index.register_tokenizer(self.TOKENIZER, self.analyzer())
+        writer = index.writer(heap_size=256_000_000, num_threads=1)
+        count = 0
+        for article in marks.counted(articles(corpus)):
+            writer.add_document(Document(id=article.id, title=article.title, body=article.body))
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        return BuildStats(count, time.perf_counter() - started, folder_bytes(folder), marks=marks.marks)
+
+    def open(self, workdir: Path) -> None:
+        from tantivy import Index
+
+        self.index = Index.open(str(workdir / self.folder))
+        self.index.register_tokenizer(self.TOKENIZER, self.analyzer())
+        self.searcher = self.index.searcher()
+
+    @staticmethod
+    def text(query: str) -> str:
+        """The words, each quoted (the query language never fails on them); a quoted query stays a phrase."""
+        tokens = words(query)
+        if is_phrase(query):
+            return '"' + " ".join(tokens) + '"'
+        return " ".join(f'"{t}"' for t in tokens)
+
+    def search(self, query: str, limit: int, snippets: bool = True) -> list[tuple[str, str]]:
+        if not words(query):
+            return []
+        parsed = self.index.parse_query(self.text(query), ["title", "body"], field_boosts={"title": 2.0})
+        hits = self.searcher.search(parsed, limit).hits
+        return [(self.searcher.doc(address)["id"][0], "") for _score, address in hits]
+
+    def close(self) -> None:
+        pass
+
+
 def make(name: str):
     """The adapter for a name of ``--engines`` (``whoosh-and`` shares whoosh's index)."""
     factories = {
@@ -297,6 +369,7 @@ def make(name: str):
         "whoosh-and": lambda: Whoosh("and"),
         "fts5": Fts5,
         "grep": Grep,
+        "tantivy": Tantivy,
     }
     return factories[name]()
 
