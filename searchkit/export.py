@@ -20,7 +20,7 @@ from typing import IO
 
 from .analysis import SPELLING_MARK, WORDS
 from .engine import OpenIndex
-from .errors import OutputUnavailable
+from .errors import OutputUnavailable, UsageError
 from .models import ExportedArticle
 from .search import Searcher
 from .views import Filters, matched, ordered
@@ -81,6 +81,22 @@ def write_export(found: Export, form: str, stream: IO[str]) -> int:
         written += 1
     out.end()
     return written
+
+
+def check_output_path(option: str, path: Path, formats: dict[str, str]) -> Path:
+    """``path`` when ``option`` can write there, in one of ``formats`` (extension →
+    what it is) told by its extension; else a ``UsageError`` in one line, before any work."""
+    if path.suffix.lower() not in formats:
+        said = " or ".join(f"{extension} ({what})" for extension, what in formats.items())
+        raise UsageError(f"{option} {path}: the file's extension says the format, {said}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{option} {path}: no folder {folder}")
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a folder")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{option} {path}: cannot write in {folder}")
+    return path
 
 
 @contextmanager

@@ -18,23 +18,16 @@ from xml.sax.saxutils import quoteattr
 
 from . import wire
 from .cooccur import EDGE_NAMES
-from .errors import UsageError
+from .export import check_output_path
 from .models import Cooccurrence
 
 #: What ``--edges`` can write, by the file's extension.
-FORMATS = (".csv", ".gexf")
+FORMATS = {".csv": "an edge list", ".gexf": "Gephi"}
 
 
 def check_edges_path(path: Path) -> Path:
     """``path`` when an edge list can be written there; a ``UsageError`` in one line, before any work."""
-    if path.suffix.lower() not in FORMATS:
-        raise UsageError(f"--edges {path}: the file's extension says the format, .csv (an edge list) or .gexf (Gephi)")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"--edges {path}: no folder {folder}")
-    if path.is_dir():
-        raise UsageError(f"--edges {path} is a folder")
-    return path
+    return check_output_path("--edges", path, FORMATS)
 
 
 def write_edges(found: Cooccurrence, path: Path) -> int:

@@ -17,26 +17,18 @@ from contextlib import suppress
 from pathlib import Path
 
 from .errors import OutputUnavailable, UsageError
+from .export import check_output_path
 from .models import Timeline
 
 #: What ``--plot`` can write, by the file's extension.
-FORMATS = (".svg", ".png")
+FORMATS = {".svg": "a vector drawing", ".png": "a picture"}
 #: Pixels an inch for a PNG: sharp enough to print in a column.
 PNG_DPI = 200
 
 
 def check_plot_path(path: Path) -> Path:
     """``path`` when a plot can be written there: a ``UsageError`` in one line, before any work, otherwise."""
-    if path.suffix.lower() not in FORMATS:
-        raise UsageError(f"--plot {path}: the file's extension says the format, .svg or .png")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"--plot {path}: no folder {folder}")
-    if path.is_dir():
-        raise UsageError(f"--plot {path} is a folder")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"--plot {path}: cannot write in {folder}")
-    return path
+    return check_output_path("--plot", path, FORMATS)
 
 
 def _pyplot():
