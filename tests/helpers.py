@@ -77,6 +77,13 @@ def run_cli(
     )
 
 
+def cli_json(*args: str) -> dict:
+    """The JSON a successful ``python -m searchkit ARGS`` prints."""
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 MARKER = "zorglub"  #: a word only in every 97th generated article
 
 WORDS = (

@@ -12,7 +12,7 @@ from collections import Counter
 from itertools import islice
 
 import pytest
-from helpers import BUNDLED_CORPUS, article, one_error_line, run_cli
+from helpers import BUNDLED_CORPUS, article, cli_json, one_error_line, run_cli
 
 from searchkit import query as q
 from searchkit.analysis import SPELLING_MARK, WORDS
@@ -42,12 +42,6 @@ def news(tmp_path_factory):
     from helpers import Indexed
 
     return Indexed(tmp_path_factory.mktemp("views"), ARTICLES)
-
-
-def cli_json(*args: str) -> dict:
-    done = run_cli(*args)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def text_of(a: dict) -> str:

@@ -12,7 +12,7 @@ import os
 import re
 
 import pytest
-from helpers import article, one_error_line, run_cli
+from helpers import article, cli_json, one_error_line, run_cli
 
 # Twelve dated articles in 2022, four naming "zorglub"; one stray article dated 1970
 # (a bad date in a source) names it too; one undated.
@@ -37,12 +37,6 @@ def paper(tmp_path_factory):
     from helpers import Indexed
 
     return Indexed(tmp_path_factory.mktemp("paper"), ARTICLES)
-
-
-def cli_json(*args: str) -> dict:
-    done = run_cli(*args)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 # --- timeline -------------------------------------------------------------------------------
