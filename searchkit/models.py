@@ -77,6 +77,8 @@ class Hit:
     snippets: tuple[Snippet, ...]
     body_length: int
     explanation: tuple[PartExplanation, ...] = ()
+    #: the ids of the other articles of its group of near-duplicates, hidden from the list (``searchkit.duplicates``)
+    copies: tuple[str, ...] = ()
 
 
 @dataclass
@@ -96,6 +98,8 @@ class SearchResult:
     spellings: list[SpellingCount] = field(default_factory=list)
     #: sorted by indexing: the position of the last hit, after which a next page starts (None: no hit)
     reached: Position | None = None
+    #: ``total`` with each group of near-duplicates counted once; None when not collapsed or not counted
+    collapsed_total: int | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ def timeline(searcher: Searcher, queries: list[str], options: TimelineOptions = 
     check_unit(options.unit)
     with searcher.opened() as (index, variants):
         restriction = index.restriction(options.since, options.until, options.source)
-        matched = [matching(index, options.names(variants), text, restriction) for text in queries]
+        matched = [
+            options.applied(index, matching(index, options.names(variants), text, restriction)) for text in queries
+        ]
         if not any(m.docs for m in matched):
             raise NoResults(f"no article matches {_listed(queries)}")
         dates = index.column_values("date")
@@ -52,7 +54,9 @@ def timeline(searcher: Searcher, queries: list[str], options: TimelineOptions = 
             counted = tuple(counts.get(b.label, 0) for b in spans)
             series.append(Series(m.text, counted, undated, len(m.docs), tuple(m.spellings)))
             notes += [spelling_note(c) for c in m.spellings]
-        everything, _ = per_bucket(index.doc_set(None, index.restriction(None, None, options.source)), dates, unit)
+        everything, _ = per_bucket(
+            options.kept(index, index.doc_set(None, index.restriction(None, None, options.source))), dates, unit
+        )
         articles = tuple(everything.get(b.label, 0) for b in spans)
         return Timeline(unit, spans, series, articles, share=options.share, notes=notes)
 
