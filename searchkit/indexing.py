@@ -500,7 +500,7 @@ def _phase(on_phase: PhaseProgress | None, name: str) -> None:
 
 def _signed(article: Article) -> tuple[bytes, bytes | None]:
     """(content hash, near-duplicate signature) of an article written, for ``write_duplicates``."""
-    return article.content_hash.encode(), minhash(article.title, article.body)
+    return article.content_hash.encode(), minhash(article.body)
 
 
 def _read_signatures(scan: _Scan, report: IndexReport, kept: dict[str, Signature]) -> dict[str, Signature]:

@@ -193,16 +193,38 @@ def test_an_index_without_groups_is_searched_and_unique_says_how_to_get_them(cor
     assert cli_json("search", "zanzibar", "--index", str(index_dir))["collapsed_total"] == 2
 
 
+def test_pages_of_a_live_blog_with_new_headlines_are_one_group(tmp_path):
+    # A live blog's page keeps its lead and changes its headline through the day; the lead is what is compared.
+    lead = (
+        "Les forces russes maintiennent leur pression sur les régions de l'est et du sud de l'Ukraine, "
+        "particulièrement autour de Kharkiv, où des explosions ont été entendues dans la nuit, alors que Kiev "
+        "revendique plusieurs victoires."
+    )
+    pages = [
+        article("live-1", lead, title="Guerre en Ukraine, en direct : la piste de l'aéroport d'Odessa détruite",
+                date="2022-04-30"),
+        article("live-2", lead, title="Guerre en Ukraine, en direct : les combats se concentrent sur le Sud et "
+                "l'Est, Zelensky reçoit la présidente de la Chambre des représentants", date="2022-05-01"),
+    ]  # fmt: skip
+    path = write_jsonl(tmp_path / "corpus.jsonl", [*pages, *FILLER])
+    build_index([path], tmp_path / "index")
+    document = cli_json("search", "kharkiv", "--index", str(tmp_path / "index"))
+    assert [(hit["id"], hit["copies"]) for hit in document["hits"]] in (
+        [("live-1", ["live-2"])],
+        [("live-2", ["live-1"])],
+    )
+
+
 def test_short_articles_are_never_grouped_and_long_ones_cost_their_first_words():
     brief = "Le conseil municipal se réunira jeudi à Zanzibar."
     assert len(brief.split()) < MIN_WORDS
-    assert minhash("Brève", brief) is None  # two identical two-line briefs stay two hits
+    assert minhash(brief) is None  # two identical two-line briefs stay two hits
 
     words = [f"mot{i}" for i in range(MAX_WORDS + 500)]
     one = " ".join(words)
     other = " ".join(words[:MAX_WORDS] + ["autre"] * 500)
-    assert minhash("", one) == minhash("", other)  # what lies past MAX_WORDS is never read
-    assert minhash("", one) != minhash("", " ".join(words[1000:]))
+    assert minhash(one) == minhash(other)  # what lies past MAX_WORDS is never read
+    assert minhash(one) != minhash(" ".join(words[1000:]))
 
 
 def _on_terminal(*args: str, timeout: float = 120) -> tuple[int, str]:
