@@ -3,6 +3,7 @@
     python bench/duplicates.py cost [--corpus PATH] [--index DIR] [--out FILE.json]
     python bench/duplicates.py measure --index DIR [--corpus PATH] [--sample 80] [--seed 22] [--sheet SHEET.jsonl]
     python bench/duplicates.py precision --sheet bench/judged/duplicates-lemonde.jsonl
+    python bench/duplicates.py detector [--corpus PATH]
 
 ``cost`` builds an index of the corpus (default: Le Monde 2022 beside the
 repository) from nothing, timing each phase the build names (``on_phase``)
@@ -22,7 +23,9 @@ the pairs at or above the lowest threshold, each with both articles' titles,
 dates, lengths and text read from the corpus file itself, and empty
 ``verdict``/``kind``/``note`` for the reader.  ``precision`` reads a sheet
 filled in and prints precision for each threshold (see bench/judged/README.md,
-*Duplicates*).
+*Duplicates*).  ``detector`` times the detector alone, without a build: the
+signatures of every article of the corpus, then the grouping of them all (what
+an index build adds, less the SQLite file).
 """
 
 from __future__ import annotations
@@ -105,6 +108,34 @@ def cost(args: argparse.Namespace) -> dict:
     if args.out:
         args.out.write_text(json.dumps(found, indent=2) + "\n")
     return found
+
+
+def detector(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    signatures = [d.minhash(a.get("body") or "") for a in read_articles(args.corpus).values()]
+    signing = time.perf_counter() - started
+    signed = [s for s in signatures if s is not None]
+    matrix = np.frombuffer(b"".join(signed), dtype="<u2").reshape(len(signed), d.PERMUTATIONS)
+    started = time.perf_counter()
+    found = d.group(matrix)
+    grouping = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "corpus": str(args.corpus),
+                "articles": len(signatures),
+                "signed": len(signed),
+                "signing_seconds": round(signing, 1),
+                "signing_ms_an_article": round(signing / max(1, len(signatures)) * 1e3, 3),
+                "grouping_seconds": round(grouping, 1),
+                "compared": found.compared,
+                "pairs": len(found.pairs),
+                "groups": len(found.groups),
+                "largest": max((len(g) for g in found.groups), default=0),
+            },
+            indent=2,
+        )
+    )
 
 
 def _facts(path: Path) -> dict:
@@ -234,10 +265,12 @@ def main() -> None:
     measured.add_argument("--out", type=Path)
     judged = commands.add_parser("precision")
     judged.add_argument("--sheet", type=Path, required=True)
+    alone = commands.add_parser("detector")
+    alone.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
     if not getattr(args, "corpus", CORPUS).exists():
         sys.exit(f"no corpus at {args.corpus}")
-    {"cost": cost, "measure": measure, "precision": precision}[args.command](args)
+    {"cost": cost, "measure": measure, "precision": precision, "detector": detector}[args.command](args)
 
 
 if __name__ == "__main__":
