@@ -22,8 +22,8 @@ a judging sheet: a uniform random sample (``random.Random(seed).sample``) of
 the pairs at or above the lowest threshold, each with both articles' titles,
 dates, lengths and text read from the corpus file itself, and empty
 ``verdict``/``kind``/``note`` for the reader.  ``precision`` reads a sheet
-filled in and prints precision for each threshold (see bench/judged/README.md,
-*Duplicates*).  ``detector`` times the detector alone, without a build: the
+filled in and prints precision for each threshold (bench/judged/README.md,
+*Near-duplicate pairs*).  ``detector`` times the detector alone, without a build: the
 signatures of every article of the corpus, then the grouping of them all (what
 an index build adds, less the SQLite file).
 """

@@ -7,8 +7,8 @@ describes, like the vocabulary file (``searchkit.vocabulary``):
 - an article's body (lower-cased, split at spaces: the first ``MAX_WORDS``
   words) makes *shingles* of ``SHINGLE_WORDS`` words in a row.  Not its
   title: an update or a live blog's next page often keeps the text and
-  changes the headline, and on Le Monde the title in the shingles kept a
-  third of such pairs apart (bench/judged/README.md, *Duplicates*);
+  changes the headline, and on Le Monde the title in the shingles kept two
+  thirds of such pairs apart (bench/judged/README.md, *Near-duplicate pairs*);
 - its shingle set is summarised by a MinHash signature of ``PERMUTATIONS``
   values (one hash a shingle, spread over as many bins, empty bins filled
   from their neighbour: "densified one-permutation hashing", Shrivastava and
@@ -68,7 +68,7 @@ PERMUTATIONS = 128
 #: LSH: bands of rows; a pair agreeing on all the rows of one band is compared.
 BANDS, ROWS = 32, 4
 #: Estimated Jaccard similarity of two articles' shingles from which they are near-duplicates
-#: (measured on Le Monde 2022: bench/duplicates.py, bench/judged/duplicates-README.md).
+#: (measured on Le Monde 2022: bench/duplicates.py; bench/judged/README.md, *Near-duplicate pairs*).
 THRESHOLD = 0.8
 #: A band value shared by more articles pairs them with the first only.
 MAX_BUCKET = 50
