@@ -114,11 +114,6 @@ def minhash(body: str) -> bytes | None:
     return (bins & np.uint64(0xFFFF)).astype("<u2").tobytes()
 
 
-def similarity(a: bytes, b: bytes) -> float:
-    """The share of values two signatures agree on: their estimated Jaccard similarity."""
-    return float(np.mean(np.frombuffer(a, "<u2") == np.frombuffer(b, "<u2")))
-
-
 # --- writing ---------------------------------------------------------------------------------
 
 
