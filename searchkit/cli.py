@@ -450,6 +450,12 @@ WatchOption = Annotated[
 EveryOption = Annotated[
     float, typer.Option("--every", metavar="SECONDS", help="With --watch: at most one batch this often.")
 ]
+UniqueOption = Annotated[
+    bool,
+    typer.Option(
+        "--unique", help="Count each group of near-duplicates (wire copies, live-blog pages) once (README, Duplicates)."
+    ),
+]
 
 
 @app.command()
@@ -625,7 +631,8 @@ def _terminate_on_sigterm() -> None:
 
 
 def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
-    """Runs the indexer, with a progress bar on stderr when it is a terminal."""
+    """Runs the indexer, with a progress bar on stderr when it is a terminal: one a phase,
+    named (reading and writing articles, merging segments, vocabulary, names, duplicates)."""
     from .indexing import build_index
 
     if quiet or not sys.stderr.isatty():
@@ -643,6 +650,7 @@ def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
         Progress,
         TaskProgressColumn,
         TextColumn,
+        TimeElapsedColumn,
         TimeRemainingColumn,
     )
 
@@ -651,23 +659,36 @@ def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
 
     console = make_console(file=sys.stderr)
     columns = (
-        TextColumn("indexing"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
+        TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("index", total=None, rate="")
+        task = progress.add_task("reading and writing articles", total=None, rate="")
+        phases: dict[str, int] = {}
+        written = [0]
 
         def total(files: list[Path]) -> None:
             progress.update(task, total=count_articles(files) or None)
 
         def advance(done: int) -> None:
+            written[0] = done
             if done % 100 == 0:
                 speed = progress.tasks[0].speed
                 progress.update(task, completed=done, rate=f"{speed:,.0f} articles/s" if speed else "")
+
+        def phase(name: str, done: int, total: int | None) -> None:
+            """A line a phase after the articles are written, the one before it left as it ended."""
+            if name not in phases:
+                progress.update(task, completed=written[0])
+                for earlier in [task, *phases.values()]:
+                    progress.stop_task(earlier)
+                phases[name] = progress.add_task(name, total=total, rate="")
+            progress.update(phases[name], completed=done, total=total)
 
         return build_index(
             paths,
@@ -677,6 +698,7 @@ def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
             on_warning=lambda w: console.print(f"searchkit: warning: {w}", markup=False, highlight=False),
             on_progress=advance,
             on_reading=total,
+            on_phase=phase,
             **options,
         )
 
@@ -722,6 +744,15 @@ def search(
             "with --csv/--jsonl/--tsv, the counts are printed instead of the hits.",
         ),
     ] = None,
+    all_copies: Annotated[
+        bool,
+        typer.Option(
+            "--all-copies",
+            help="List every near-duplicate as a hit of its own. By default a group of them (wire copies, "
+            "live-blog pages) is shown once, at its best-ranked article, marked '+N copies'.",
+        ),
+    ] = False,
+    unique: UniqueOption = False,
     chosen: Output = None,
 ) -> None:
     from .printers import printer
@@ -745,6 +776,8 @@ def search(
             exact_count=exact_count,
             facets=facet_names,
             exact_names=exact_names,
+            collapse=not all_copies,
+            unique=unique,
         )
         with Searcher(_ready_index(index_dir)) as searcher:
             result = searcher.search(query, options)
@@ -939,6 +972,7 @@ def timeline(
     share: Annotated[
         bool, typer.Option("--share", help="Draw each count as a share of all the articles of its bucket.")
     ] = False,
+    unique: UniqueOption = False,
     filters: Filters = None,
     chosen: Output = None,
 ) -> None:
@@ -961,7 +995,7 @@ def timeline(
             from .plot import check_plot_path
 
             check_plot_path(plot)
-    options = TimelineOptions(unit=by, share=share, range=date_range, **asdict(filters))
+    options = TimelineOptions(unit=by, share=share, range=date_range, **(asdict(filters) | {"unique": unique}))
     matched = True
 
     def drawn(searcher):
@@ -1060,6 +1094,7 @@ def cooccur(
         ),
     ] = None,
     query_set: QueriesOption = None,
+    unique: UniqueOption = False,
     filters: Filters = None,
     chosen: Output = None,
 ) -> None:
@@ -1085,7 +1120,12 @@ def cooccur(
                 raise UsageError("--edges draws one query's network: give one query, not --queries")
         texts, names = _queries([query] if query else None, query_set)
         options = CooccurOptions(
-            limit=limit, min_articles=min_articles, sample=sample, sort=sort, edges=edges is not None, **asdict(filters)
+            limit=limit,
+            min_articles=min_articles,
+            sample=sample,
+            sort=sort,
+            edges=edges is not None,
+            **(asdict(filters) | {"unique": unique}),
         )
         with _progress() as on_progress, Searcher(_ready_index(index_dir)) as searcher:
             if names is None:

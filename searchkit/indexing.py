@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import generations as g
 from .corpus import Article, Rejection, corpus_file_names, corpus_files, read_corpus
+from .duplicates import PhaseProgress, duplicates_current, minhash, write_duplicates
 from .engine import Engine, OpenIndex, default_engine
 from .errors import (
     WRITE_ERRNOS,
@@ -77,6 +78,7 @@ def build_index(
     on_warning: Callable[[Rejection], None] | None = None,
     on_progress: ProgressHandler | None = None,
     on_reading: Callable[[list[Path]], None] | None = None,
+    on_phase: PhaseProgress | None = None,
     engine: Engine | None = None,
     only: Iterable[Path] | None = None,
     gone: Iterable[Path] = (),
@@ -107,6 +109,13 @@ def build_index(
 
     ``on_reading`` hears, before any is read, which files will be read (an
     update skips those unchanged since the last run), for a progress bar's total.
+    ``on_phase`` hears each phase after the reading and writing of articles
+    (``merging segments``, ``vocabulary``, ``names``, ``duplicates: ...``) as
+    (phase, done, total or None when it cannot be counted), as it starts and
+    as it goes on.
+
+    Near-duplicate articles are grouped after each commit (``searchkit.duplicates``):
+    the signatures of the articles written are computed as they are written.
 
     ``aliases`` is the user's alias file (``searchkit.names.aliases``); by default
     ``aliases.toml`` beside the corpus, when there is one.  A changed file is
@@ -185,8 +194,11 @@ def build_index(
             generation = g.new_generation(index_dir)
             try:
                 seen: dict[str, str] = {}
+                fresh: dict[str, tuple[bytes, bytes | None]] = {}
                 articles = _noted(read([Path(p) for p, _ in scan.files]), seen)
-                pairs = _rebuild(engine, generation, articles, report, on_progress, carried, indexing_stamp(newest))
+                pairs = _rebuild(
+                    engine, generation, articles, report, on_progress, carried, indexing_stamp(newest), fresh, on_phase
+                )
                 if held is not None:
                     _refuse_shrink(held, max(held - report.documents, 0), index_dir)
                 commit = _finish_generation(
@@ -198,6 +210,8 @@ def build_index(
                     aliases=alias_table,
                     pairs=pairs,
                     fields=field_map,
+                    fresh=fresh,
+                    on_phase=on_phase,
                 )
                 signatures = _read_signatures(scan, report, {})
                 write_record(generation, commit, seen, signatures, _ends(signatures, lines, {}))
@@ -233,6 +247,7 @@ def build_index(
                             scope,
                             trusted,
                             lines,
+                            on_phase,
                         )
                     except _Untrusted:
                         continue
@@ -247,6 +262,8 @@ def build_index(
                     aliases=alias_table,
                     pairs=result.pairs,
                     fields=field_map,
+                    fresh=result.fresh,
+                    on_phase=on_phase,
                 )
                 if result.stale:
                     write_record(generation, commit, result.owners, result.signatures, result.ends)
@@ -441,12 +458,16 @@ def _finish_generation(
     aliases: Aliases = NO_ALIASES,
     pairs: PairChanges | None = None,
     fields: FieldMap = NO_MAP,
+    fresh: dict[str, tuple[bytes, bytes | None]] | None = None,
+    on_phase: PhaseProgress | None = None,
 ) -> int:
     """Writes the build facts; the vocabulary file when the articles changed or
     it is stale; and, when the articles changed, it is stale, or the alias file
     changed, the name-variant table (learning again only when the articles
     changed or the table is stale, from the ``pairs`` of names the run added
-    and removed).  Returns the commit.
+    and removed); and the near-duplicate groups when the articles changed or
+    they are stale (from the ``fresh`` signatures of the articles written, and
+    those the file kept).  Returns the commit.
 
     ``newest_indexed`` is the newest stamp ever given in this index (``stamp``
     when this run wrote articles), so that a later one is above it even when
@@ -473,12 +494,29 @@ def _finish_generation(
     with engine.open(generation) as index:
         # The vocabulary first: the variant table reads the name spellings from it.
         if changed or not vocabulary_current(index):
+            _phase(on_phase, "vocabulary")
             write_vocabulary(index)
         if changed or not variants_current(index):
+            _phase(on_phase, "names")
             write_variants(index, aliases, changes=pairs)
         elif table_facts(index).get("aliases_digest") != aliases.digest:
+            _phase(on_phase, "names")
             write_variants(index, aliases, relearn=False)
+        if changed or not duplicates_current(index):
+            _phase(on_phase, "duplicates")
+            write_duplicates(index, fresh, on_phase)
     return facts["commit"]
+
+
+def _phase(on_phase: PhaseProgress | None, name: str) -> None:
+    """Tells ``on_phase`` that phase ``name`` starts, its progress not counted."""
+    if on_phase is not None:
+        on_phase(name, 0, None)
+
+
+def _signed(article: Article) -> tuple[bytes, bytes | None]:
+    """(content hash, near-duplicate signature) of an article written, for ``write_duplicates``."""
+    return article.content_hash.encode(), minhash(article.body)
 
 
 def _read_signatures(scan: _Scan, report: IndexReport, kept: dict[str, Signature]) -> dict[str, Signature]:
@@ -516,8 +554,11 @@ def _rebuild(
     on_progress: ProgressHandler | None,
     carried: dict[str, tuple[bytes, int]],
     stamp: int,
+    fresh: dict[str, tuple[bytes, bytes | None]],
+    on_phase: PhaseProgress | None = None,
 ) -> PairChanges:
-    """Writes ``articles`` into the new ``generation``; returns their pairs of names."""
+    """Writes ``articles`` into the new ``generation``; returns their pairs of
+    names, and puts their near-duplicate signatures in ``fresh``."""
     report.stamp = stamp
     pairs = PairChanges(None)
     articles = iter(articles)
@@ -529,9 +570,11 @@ def _rebuild(
             kept = before is not None and before[0] == article.content_hash.encode()
             writer.add(article, before[1] if kept else stamp)
             pairs.add(article.title, article.body)
+            fresh[article.id] = _signed(article)
             report.added += 1
             if on_progress is not None:
                 on_progress(report.added)
+        _phase(on_phase, "merging segments")
         writer.commit()
     except BaseException:
         writer.cancel()
@@ -559,6 +602,7 @@ class _Updated:
     signatures: dict[str, Signature]  #: of the files that may be skipped next time
     stale: bool  #: whether the file record must be written anew
     pairs: PairChanges  #: the pairs of names of the articles written, less those of the articles removed
+    fresh: dict[str, tuple[bytes, bytes | None]]  #: id → (content hash, signature) of the articles written
     ends: dict[str, End] = field(default_factory=dict)  #: of the JSON Lines files an update may read from their end
 
 
@@ -632,6 +676,7 @@ def _update(
     scope: Callable[[str], bool] | None,
     trusted: bool,
     lines: dict[str, int],
+    on_phase: PhaseProgress | None = None,
 ) -> _Updated:
     """Brings the live generation in line with the files of ``scan``, reading
     only those the file record (when ``trusted`` and valid) does not know
@@ -672,6 +717,7 @@ def _update(
             report.unchanged += len(held_here)
         starts = {key: (end[0], end[1]) for key, end in appended.items()}
         pairs = PairChanges(index.commit_id())
+        fresh: dict[str, tuple[bytes, bytes | None]] = {}
 
         def forget(article_id: str) -> None:
             """Subtracts the pairs of the stored article ``article_id``, about to be replaced or removed."""
@@ -690,11 +736,13 @@ def _update(
                 elif previous is None:
                     open_writer().add(article, report.stamp)
                     pairs.add(article.title, article.body)
+                    fresh[article.id] = _signed(article)
                     report.added += 1
                 else:
                     forget(article.id)
                     open_writer().replace(article, report.stamp)
                     pairs.add(article.title, article.body)
+                    fresh[article.id] = _signed(article)
                     report.updated += 1
                 if on_progress is not None:
                     on_progress(done)
@@ -716,6 +764,7 @@ def _update(
             if optimize:
                 open_writer()
             if writer is not None:
+                _phase(on_phase, "merging segments")
                 writer.commit(optimize=optimize)
         except BaseException:
             if writer is not None:
@@ -725,7 +774,9 @@ def _update(
             raise
         if record is not None and not chosen and writer is None:
             report.documents = held
-            return _Updated({}, {}, stale=False, pairs=pairs)  # nothing read, nothing written: the record holds
+            return _Updated(
+                {}, {}, stale=False, pairs=pairs, fresh=fresh
+            )  # nothing read, nothing written: the record holds
         if record is not None:
             owners = dict(record.owners)
         else:
@@ -748,7 +799,7 @@ def _update(
         stale = moved or writer is not None or signatures != record.signatures or ends != record.ends
     with engine.open(generation) as index:
         report.documents = index.doc_count()
-    return _Updated(owners, signatures, stale, pairs, ends)
+    return _Updated(owners, signatures, stale, pairs, fresh, ends)
 
 
 def count_articles(paths: Iterable[Path]) -> int:

@@ -79,6 +79,8 @@ class Hit:
     explanation: tuple[PartExplanation, ...] = ()
     #: for ``similar``: the telling words of the article it started from that this one holds too, most telling first
     shared: tuple[str, ...] = ()
+    #: the ids of the other articles of its group of near-duplicates, hidden from the list (``searchkit.duplicates``)
+    copies: tuple[str, ...] = ()
 
 
 @dataclass
@@ -98,6 +100,8 @@ class SearchResult:
     spellings: list[SpellingCount] = field(default_factory=list)
     #: sorted by indexing: the position of the last hit, after which a next page starts (None: no hit)
     reached: Position | None = None
+    #: ``total`` with each group of near-duplicates counted once; None when not collapsed or not counted
+    collapsed_total: int | None = None
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,8 @@ class RichPrinter:
     def results(self, result: SearchResult) -> None:
         shown = len(result.hits)
         counted = "Articles " if result.total is None else f"{_about(result)}{_articles(result.total)} "
+        if result.collapsed_total is not None and result.collapsed_total != result.total:
+            counted += f"({result.collapsed_total:,} after collapsing copies) "
         if result.similar_to is not None:
             summary = f"{counted}like article {safe_text(result.similar_to, flat=True)}"
         else:
@@ -475,6 +477,8 @@ def render_hit(hit: Hit) -> _Hanging:
     meta = Text(" · ".join(d for d in details if d), style="dim")
     if hit.partial:
         meta.append(" · partial match", style="italic")
+    if hit.copies:
+        meta.append(f" · +{len(hit.copies):,} cop{'ies' if len(hit.copies) > 1 else 'y'}", style="bold yellow")
     lines = [head, meta]
     lines.extend(_snippet_text(s, hit.body_length) for s in hit.snippets)
     if hit.shared:

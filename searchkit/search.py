@@ -21,6 +21,7 @@ from pathlib import Path
 from . import generations as g
 from . import query as q
 from .analysis import SPELLING_MARK, WORDS
+from .duplicates import Groups, groups_of, opened_groups
 from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
 from .errors import ArticleNotFound, QueryError, shown_path
 from .explain import explain_hit, query_parts
@@ -58,6 +59,10 @@ class SearchOptions:
     facets: tuple[str, ...] = ()  #: of ``views.FACETS``: counts over the whole result set
     #: search every name in the query's own spelling only (``--exact-names``), as ``=Name`` does for one word
     exact_names: bool = False
+    #: near-duplicates (``searchkit.duplicates``) shown once, at their best-ranked article, their copies named
+    collapse: bool = True
+    #: facets count each group of near-duplicates once (``--unique``)
+    unique: bool = False
 
 
 class Searcher:
@@ -126,7 +131,8 @@ class Searcher:
             restriction = index.restriction(options.since, options.until, options.source, filters)
             if options.indexed_after is not None or options.indexed_upto is not None:
                 restriction = index.indexed_between(options.indexed_after, options.indexed_upto, restriction)
-            return _search(index, variants, words, text, options, restriction)
+            groups = opened_groups(index) if options.collapse or options.unique else None
+            return _search(index, variants, words, text, options, restriction, groups)
 
     def show(self, article_id: str, text: str | None = None) -> ArticleView:
         """The whole article ``article_id``, with the matches of query ``text`` marked."""
@@ -221,16 +227,27 @@ def _words(written: dict[str, str], terms: list[str]) -> tuple[str, ...]:
 
 
 def _search(
-    index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction
+    index: OpenIndex,
+    variants: Variants,
+    node: q.Node,
+    text: str,
+    options: SearchOptions,
+    restriction,
+    groups: Groups | None = None,
 ) -> SearchResult:
-    found, total, strict_count = _ranked(index, variants, node, text, options, restriction)
+    wanted = options.offset + options.limit
+    found, total, strict_count = _ranked(index, variants, node, text, options, restriction, wanted)
     total, estimated = total if total is not None else (None, False)
+    # Not by indexing: alerts page through every new article, each page after the last hit of the one before.
+    collapsing = options.collapse and options.sort != "indexed" and groups is not None and bool(groups.of)
+    if collapsing:
+        found = _collapsed(index, variants, node, text, options, restriction, groups, found, wanted)
     positive = index.compile(node, variants, positive_only=True)
     terms = index.matched_terms(positive, operators=False)
     parts = query_parts(node, variants, index) if options.explain else []
     operators = positive if _holds_operator(node) else None
     hits = [
-        _hit(index, ranked, rank, partial, terms, options.snippets, parts, operators)
+        _hit(index, ranked, rank, partial, terms, options.snippets, parts, operators, groups if collapsing else None)
         for rank, (ranked, partial) in enumerate(
             found[options.offset : options.offset + options.limit], options.offset + 1
         )
@@ -254,15 +271,60 @@ def _search(
         alone = restriction is None and isinstance(node, q.Word)  # the word's spellings are the matches
         docs = None if alone else index.doc_set(index.compile(node, variants), restriction)
         result.spellings = spelling_counts(index, variants, node, docs)
+    every: set[int] | None = None  # every article the list holds, partial matches included when it has them
+
+    def listed() -> set[int]:
+        nonlocal every
+        if every is None:
+            relaxed = None if options.match_all else _relaxed(node, index, variants)
+            every = index.doc_set(relaxed if relaxed is not None else index.compile(node, variants), restriction)
+        return every
+
+    if collapsing and total and not estimated:
+        # Counted over the articles ``total`` counted: those with every word, or with some when it counted them.
+        strict = index.doc_set(index.compile(node, variants), restriction)
+        counted = strict if len(strict) == total else listed()
+        if len(counted) == total:
+            result.collapsed_total = groups.distinct(counted)
     if options.facets:
-        # Over every article the list holds, partial matches included when it has them.
-        relaxed = None if options.match_all else _relaxed(node, index, variants)
-        docs = index.doc_set(relaxed if relaxed is not None else index.compile(node, variants), restriction)
+        docs = listed()
+        if options.unique:
+            docs = groups_of(index).unique(docs, index.column_values("date"))
         result.facets = facets(index, docs, options.facets)
     return result
 
 
-def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction):
+def _collapsed(
+    index: OpenIndex,
+    variants: Variants,
+    node: q.Node,
+    text: str,
+    options: SearchOptions,
+    restriction,
+    groups: Groups,
+    found: list[tuple[Ranked, bool]],
+    wanted: int,
+) -> list[tuple[Ranked, bool]]:
+    """``found`` with each group of near-duplicates kept at its best-ranked article only;
+    more hits are ranked (four times as many each round) until ``wanted`` are left or none remain."""
+    fetched = wanted
+    while True:
+        seen: set[str | int] = set()
+        kept = []
+        for ranked, partial in found:
+            key = groups.key(ranked.docnum)
+            if key not in seen:
+                seen.add(key)
+                kept.append((ranked, partial))
+        if len(kept) >= wanted or len(found) < fetched:
+            return kept
+        fetched *= 4
+        found, _, _ = _ranked(index, variants, node, text, replace(options, count=False), restriction, fetched)
+
+
+def _ranked(
+    index: OpenIndex, variants: Variants, node: q.Node, text: str, options: SearchOptions, restriction, wanted: int
+):
     """The hits up to the requested page as (ranked document, partial) pairs,
     the total (with whether it is an estimate), and how many articles have
     every word (at least).
@@ -271,7 +333,6 @@ def _ranked(index: OpenIndex, variants: Variants, node: q.Node, text: str, optio
     spelling; then with every word, names in any spelling; then (unless
     ``match_all``) articles with only some of the words, marked partial.
     """
-    wanted = options.offset + options.limit
     strict = _runnable(index.compile(node, variants), text)
     tiers = [(strict, False)]
     exact = index.compile(node, variants, exact_names=True)
@@ -372,6 +433,7 @@ def _hit(
     snippets: int,
     parts: list | None = None,
     operators: Compiled | None = None,
+    groups: Groups | None = None,
 ) -> Hit:
     stored = _Stored(index.stored(ranked.docnum))
     explanation: list[PartExplanation] = (
@@ -388,6 +450,7 @@ def _hit(
         snippets=tuple(make_snippets(stored.body, body, snippets)),
         body_length=len(stored.body),
         explanation=tuple(explanation),
+        copies=tuple(groups.copies(ranked.docnum)) if groups is not None else (),
     )
 
 

@@ -56,7 +56,9 @@ def timeline(
     labels = names or [None] * len(queries)
     with searcher.opened() as (index, variants):
         restriction = index.restriction(options.since, options.until, options.source)
-        matched = [matching(index, options.names(variants), text, restriction) for text in queries]
+        matched = [
+            options.applied(index, matching(index, options.names(variants), text, restriction)) for text in queries
+        ]
         dates = index.column_values("date")
         everything_docs = index.doc_set(None, index.restriction(None, None, options.source))
         drawn_from = [d for m in matched for d in m.docs] or list(everything_docs)
@@ -90,7 +92,7 @@ def timeline(
                 f"left out of the chart: {count:,} article{'s' if count != 1 else ''} dated {span}, "
                 "lone dates apart from the rest (--range all draws them)"
             )
-        everything, _ = per_bucket(everything_docs, dates, unit)
+        everything, _ = per_bucket(options.kept(index, everything_docs), dates, unit)
         articles = tuple(everything.get(b.label, 0) for b in spans)
         corpus = _corpus(index, everything_docs, dates, options.source)
         return Timeline(unit, spans, series, articles, options.share, notes, corpus, trimmed)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from . import query as q
+from .duplicates import groups_of
 from .engine import Compiled, NameSpellings, OpenIndex
 from .errors import NoResults, QueryError, UsageError
 from .models import Bucket, Facet, FacetCount, SpellingCount
@@ -68,17 +69,27 @@ class Filters:
     until: str | None = None
     source: str | None = None
     exact_names: bool = False  #: every name in the query's own spelling only (``--exact-names``)
+    #: each group of near-duplicates counted once (``--unique``), at its earliest dated article
+    unique: bool = False
 
     def names(self, variants: NameSpellings) -> NameSpellings:
         """The spellings the filters let a query search: its own only with ``exact_names``."""
         return OWN_SPELLING if self.exact_names else variants
+
+    def kept(self, index: OpenIndex, docs: set[int]) -> set[int]:
+        """``docs``, each group of near-duplicates once with ``unique`` (``searchkit.duplicates``)."""
+        return groups_of(index).unique(docs, index.column_values("date")) if self.unique else docs
+
+    def applied(self, index: OpenIndex, found: Matching) -> Matching:
+        """``found`` with its articles ``kept``."""
+        return replace(found, docs=self.kept(index, found.docs)) if self.unique else found
 
 
 def matched(index: OpenIndex, variants: Variants, text: str, filters: Filters) -> tuple[Matching, Compiled | None]:
     """The articles query ``text`` matches within ``filters``, and the filters
     compiled; ``NoResults`` when it matches none."""
     restriction = index.restriction(filters.since, filters.until, filters.source)
-    found = matching(index, filters.names(variants), text, restriction)
+    found = filters.applied(index, matching(index, filters.names(variants), text, restriction))
     if not found.docs:
         raise NoResults(f"no article matches {text!r}")
     return found, restriction

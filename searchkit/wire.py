@@ -27,6 +27,7 @@ HIT_FIELDS = (
     "title_highlights",
     "snippets",
     "explanation",
+    "copies",
 )
 
 
@@ -57,6 +58,8 @@ def hit(found: m.Hit, fields: tuple[str, ...] | None = None) -> dict:
     }
     if found.shared:
         record["shared_words"] = list(found.shared)
+    if found.copies:  # the ids of its near-duplicates, hidden from the list
+        record["copies"] = list(found.copies)
     if found.explanation:
         record["explanation"] = [
             {
@@ -66,7 +69,7 @@ def hit(found: m.Hit, fields: tuple[str, ...] | None = None) -> dict:
             }
             for part in found.explanation
         ]
-    return {f: record.get(f) for f in fields} if fields else record
+    return {f: record.get(f, [] if f == "copies" else None) for f in fields} if fields else record
 
 
 def _word_match(match: m.WordMatch) -> dict:
@@ -83,8 +86,9 @@ def spellings(counts) -> list[dict]:
 
 
 def result(found: m.SearchResult, fields: tuple[str, ...] | None = None) -> dict:
-    """A ranked list: ``query`` for a search, ``similar_to`` for ``similar`` (the other null)."""
-    return {
+    """A ranked list: ``query`` for a search, ``similar_to`` for ``similar`` (the other null);
+    ``collapsed_total`` when near-duplicates were collapsed (``total`` counting each group once)."""
+    shown = {
         "query": found.query,
         "similar_to": found.similar_to,
         "total": found.total,
@@ -95,6 +99,9 @@ def result(found: m.SearchResult, fields: tuple[str, ...] | None = None) -> dict
         "spellings": spellings(found.spellings),
         "hits": [hit(h, fields) for h in found.hits],
     } | ({"facets": facets(found.facets)} if found.facets is not None else {})
+    if found.collapsed_total is not None:
+        shown["collapsed_total"] = found.collapsed_total
+    return shown
 
 
 def _facts(item: m.Hit | m.ArticleView) -> dict:

@@ -47,6 +47,7 @@ from helpers import (
 )
 from whoosh import index as whoosh_index
 
+from searchkit.duplicates import DUPLICATES_FILE, duplicates_current
 from searchkit.engine.whoosh_engine import PARALLEL_THRESHOLD
 from searchkit.generations import CURRENT_FILE, META_FILE, current_generation, read_meta
 from searchkit.lock import LOCK_FILE
@@ -528,13 +529,21 @@ def check_no_leftovers(index_dir: Path) -> None:
         name = entry.name
         if entry.is_dir():
             leftovers.append(name + "/")
-        elif name in tocs or name in ("MAIN_WRITELOCK", META_FILE, VARIANTS_FILE, VOCABULARY_FILE, RECORD_FILE):
+        elif name in tocs or name in (
+            "MAIN_WRITELOCK",
+            META_FILE,
+            VARIANTS_FILE,
+            VOCABULARY_FILE,
+            DUPLICATES_FILE,
+            RECORD_FILE,
+        ):
             continue
         elif name.split(".")[0] not in segments:  # a segment's files are named MAIN_<id>.<part>
             leftovers.append(name)
     assert leftovers == [], f"left in the live generation {live.name}: {leftovers}"
     with open_live(index_dir) as index:
         assert variants_current(index), "the name-variant table is not the live commit's"
+        assert duplicates_current(index), "the near-duplicate groups are not the live commit's"
     assert read_meta(live).get("updated")
 
 

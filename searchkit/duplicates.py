@@ -1,0 +1,367 @@
+"""Near-duplicate articles: wire copies, pages of one live blog, articles published again.
+
+Found at index time, after each commit, and written into the generation as a
+small SQLite file (``duplicates.sqlite``), stamped with the commit it
+describes, like the vocabulary file (``searchkit.vocabulary``):
+
+- an article's body (lower-cased, split at spaces: the first ``MAX_WORDS``
+  words) makes *shingles* of ``SHINGLE_WORDS`` words in a row.  Not its
+  title: an update or a live blog's next page often keeps the text and
+  changes the headline, and on Le Monde the title in the shingles kept two
+  thirds of such pairs apart (bench/judged/README.md, *Near-duplicate pairs*);
+- its shingle set is summarised by a MinHash signature of ``PERMUTATIONS``
+  values (one hash a shingle, spread over as many bins, empty bins filled
+  from their neighbour: "densified one-permutation hashing", Shrivastava and
+  Li 2014), each value cut to 16 bits (b-bit MinHash): the share of values
+  two signatures agree on estimates the Jaccard similarity of the two sets;
+- articles whose signatures agree on one of ``BANDS`` bands of ``ROWS``
+  values are compared (LSH banding); a pair agreeing on at least
+  ``THRESHOLD`` of the values is a near-duplicate pair;
+- *groups* are the connected components of those pairs; each group is named
+  by its *representative*, its earliest dated article (then the smallest id).
+
+Work is bounded: ``MAX_WORDS`` words an article, whatever its length; an
+article of fewer than ``MIN_WORDS`` words is not compared at all (a brief
+of two lines is like many others); a band value shared by more than
+``MAX_BUCKET`` articles (boilerplate) gives pairs with the first of them
+only, so the pairs compared grow with the articles, not with their square.
+
+Signatures are kept in the file with each article's content hash, so the
+next commit computes only those of the articles it wrote (an update) and
+reads the stored text of the others only when the file cannot be used (an
+index built before this file existed, a damaged file).  Groups are
+recomputed from every signature at each commit: an added, changed or
+removed article joins, leaves or splits its group.
+
+A file that is missing or stale (a writer killed between its commit and this
+file) is not trusted: searches do not collapse, ``--unique`` says to run
+``searchkit index``, which writes it again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import weakref
+import zlib
+from collections.abc import Callable, Iterable
+from contextlib import closing
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from .engine import OpenIndex
+from .errors import UsageError
+
+DUPLICATES_FILE = "duplicates.sqlite"
+#: Words of a shingle.
+SHINGLE_WORDS = 5
+#: Words of an article read at most: the work an article is bounded.
+MAX_WORDS = 2_000
+#: Articles whose body has fewer words are never grouped.
+MIN_WORDS = 25
+#: Values of a signature (16 bits each: 256 bytes an article).
+PERMUTATIONS = 128
+#: LSH: bands of rows; a pair agreeing on all the rows of one band is compared.
+BANDS, ROWS = 32, 4
+#: Estimated Jaccard similarity of two articles' shingles from which they are near-duplicates
+#: (measured on Le Monde 2022: bench/duplicates.py; bench/judged/README.md, *Near-duplicate pairs*).
+THRESHOLD = 0.8
+#: A band value shared by more articles pairs them with the first only.
+MAX_BUCKET = 50
+#: Bumped when signatures or grouping change: a file of another version is written anew.
+DUPLICATES_VERSION = 2
+
+#: Told how far a phase has gone: (phase, done, total or None).
+PhaseProgress = Callable[[str, int, int | None], None]
+
+_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
+_MULTIPLIER = np.uint64(0x100000001B3)  # combines the word hashes of a shingle
+_EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads every bit of ``x`` over the whole word."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)  # arrays wrap around silently
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def minhash(body: str) -> bytes | None:
+    """The MinHash signature of an article's body, ``PERMUTATIONS`` 16-bit values; None when it is too short."""
+    words = body.lower().encode().split()[:MAX_WORDS]
+    if len(words) < MIN_WORDS:
+        return None
+    hashed = np.fromiter(map(zlib.crc32, words), dtype=np.uint64, count=len(words))
+    count = len(words) - SHINGLE_WORDS + 1
+    shingles = np.zeros(count, dtype=np.uint64)
+    for k in range(SHINGLE_WORDS):
+        shingles = shingles * _MULTIPLIER + hashed[k : k + count]
+    shingles = _mix(shingles)
+    bins = np.full(PERMUTATIONS, _EMPTY, dtype=np.uint64)
+    np.minimum.at(bins, (shingles % np.uint64(PERMUTATIONS)).astype(np.intp), shingles // np.uint64(PERMUTATIONS))
+    empty = bins == _EMPTY
+    if empty.any():
+        # Each empty bin takes the value of the next bin to its right that has one, moved by the distance.
+        filled = np.flatnonzero(~empty)
+        at = np.flatnonzero(empty)
+        nearest = np.searchsorted(filled, at) % len(filled)
+        distance = (filled[nearest] - at) % PERMUTATIONS
+        bins[at] = _mix(bins[filled[nearest]] + distance.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    return (bins & np.uint64(0xFFFF)).astype("<u2").tobytes()
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Found:
+    """What one grouping found: pairs (i, j, similarity) over the signed articles, groups."""
+
+    compared: int = 0  #: candidate pairs compared
+    pairs: list[tuple[int, int, float]] = field(default_factory=list)  #: at or above ``THRESHOLD``
+    groups: list[list[int]] = field(default_factory=list)  #: of two articles or more
+
+
+def candidate_pairs(signatures: np.ndarray) -> np.ndarray:
+    """The pairs (i < j) of rows of ``signatures`` (one row of ``PERMUTATIONS`` values an article)
+    agreeing on all the rows of at least one band, an array of shape (pairs, 2)."""
+    found: set[tuple[int, int]] = set()
+    count = len(signatures)
+    if count < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    for band in range(BANDS):
+        keys = np.ascontiguousarray(signatures[:, band * ROWS : (band + 1) * ROWS]).view(np.uint64).ravel()
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        sizes = np.diff(np.r_[starts, count])
+        for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+            members = sorted(order[start : start + size].tolist())
+            if size <= MAX_BUCKET:
+                found.update(combinations(members, 2))
+            else:
+                found.update((members[0], other) for other in members[1:])
+    return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
+
+
+def group(signatures: np.ndarray, threshold: float = THRESHOLD) -> Found:
+    """The near-duplicate pairs and groups of the articles whose signatures are the rows of ``signatures``."""
+    candidates = candidate_pairs(signatures)
+    found = Found(compared=len(candidates))
+    for start in range(0, len(candidates), 100_000):
+        chunk = candidates[start : start + 100_000]
+        shares = (signatures[chunk[:, 0]] == signatures[chunk[:, 1]]).mean(axis=1)
+        kept = shares >= threshold
+        found.pairs += [(int(i), int(j), float(s)) for (i, j), s in zip(chunk[kept], shares[kept], strict=True)]
+    parent = list(range(len(signatures)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j, _ in found.pairs:
+        parent[root(j)] = root(i)
+    members: dict[int, list[int]] = {}
+    for k in sorted({k for i, j, _ in found.pairs for k in (i, j)}):
+        members.setdefault(root(k), []).append(k)
+    found.groups = [sorted(m) for m in members.values() if len(m) > 1]
+    return found
+
+
+def write_duplicates(
+    index: OpenIndex,
+    fresh: dict[str, tuple[bytes, bytes | None]] | None = None,
+    on_phase: PhaseProgress | None = None,
+) -> dict:
+    """Writes the duplicates file of ``index`` into its generation, stamped
+    with its commit; returns its facts.
+
+    ``fresh`` holds the signatures of the articles the commit wrote (id →
+    (content hash, signature)); the others come from the file the generation
+    had, when their content hash is the same, else from the stored text."""
+    started = time.perf_counter()
+    fresh = fresh or {}
+    path = index.generation / DUPLICATES_FILE
+    previous = _previous_signatures(path)
+    live = index.article_hashes()
+    signed: dict[str, bytes | None] = {}
+    missing: list[tuple[str, int, bytes]] = []
+    for article_id, (docnum, digest) in live.items():
+        if article_id in fresh and fresh[article_id][0] == digest:
+            signed[article_id] = fresh[article_id][1]
+        elif article_id in previous and previous[article_id][0] == digest:
+            signed[article_id] = previous[article_id][1]
+        else:
+            missing.append((article_id, docnum, digest))
+    digests = {article_id: digest for article_id, (_, digest) in live.items()}
+    for done, (article_id, docnum, _) in enumerate(missing, 1):
+        stored = index.stored(docnum)
+        signed[article_id] = minhash(stored.get("body") or "")
+        if on_phase is not None and (done % 500 == 0 or done == len(missing)):
+            on_phase("duplicates: reading stored articles", done, len(missing))
+    if on_phase is not None:
+        on_phase("duplicates: grouping", 0, None)
+    ids = sorted(i for i, s in signed.items() if s is not None)
+    matrix = (
+        np.frombuffer(b"".join(signed[i] for i in ids), dtype="<u2").reshape(len(ids), PERMUTATIONS)
+        if ids
+        else np.zeros((0, PERMUTATIONS), dtype="<u2")
+    )
+    found = group(matrix)
+    dates = index.column_values("date")
+    groups = []
+    for members in found.groups:
+        named = [ids[i] for i in members]
+        first = min(named, key=lambda i: (dates[live[i][0]] or "9999", i))
+        groups += [(article_id, first) for article_id in named]
+    facts = {
+        "version": DUPLICATES_VERSION,
+        "threshold": THRESHOLD,
+        "articles": len(live),
+        "signed": len(ids),
+        "computed_from_stored": len(missing),
+        "compared": found.compared,
+        "pairs": len(found.pairs),
+        "groups": len(found.groups),
+        "grouped": sum(len(m) for m in found.groups),
+        "largest": max((len(m) for m in found.groups), default=0),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    temp = index.generation / f".{DUPLICATES_FILE}.tmp"
+    temp.unlink(missing_ok=True)
+    with closing(sqlite3.connect(temp)) as db, db:
+        db.execute("CREATE TABLE signatures (id TEXT PRIMARY KEY, hash BLOB NOT NULL, sig BLOB) WITHOUT ROWID")
+        db.executemany("INSERT INTO signatures VALUES (?, ?, ?)", ((i, digests[i], s) for i, s in signed.items()))
+        db.execute("CREATE TABLE pairs (a TEXT, b TEXT, similarity REAL NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID")
+        db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((ids[i], ids[j], s) for i, j, s in found.pairs))
+        db.execute("CREATE TABLE groups (id TEXT PRIMARY KEY, grp TEXT NOT NULL) WITHOUT ROWID")
+        db.execute("CREATE INDEX groups_grp ON groups (grp)")
+        db.executemany("INSERT INTO groups VALUES (?, ?)", groups)
+        db.execute("CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+        db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
+        db.execute("CREATE TABLE stamp (commit_generation INTEGER NOT NULL)")
+        db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
+    temp.replace(path)
+    return facts
+
+
+def _previous_signatures(path: Path) -> dict[str, tuple[bytes, bytes | None]]:
+    """Id → (content hash, signature) of the file a generation had, whatever commit it was
+    written for (a signature is right for its content hash); empty when it cannot be read."""
+    if not path.is_file():
+        return {}
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            facts = dict(db.execute("SELECT name, value FROM facts"))
+            if json.loads(facts.get("version", "null")) != DUPLICATES_VERSION:
+                return {}
+            return {i: (h, s) for i, h, s in db.execute("SELECT id, hash, sig FROM signatures")}
+    except (sqlite3.Error, ValueError):
+        return {}
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+class Groups:
+    """The groups of near-duplicates of one open index at its commit, by document number.
+
+    ``usable`` is False when the file is missing, stale or unreadable: then no
+    article has a group."""
+
+    def __init__(self, index: OpenIndex) -> None:
+        self.of: dict[int, str] = {}  #: document number → its group's representative id
+        self.members: dict[str, list[int]] = {}  #: representative id → the group's document numbers
+        self.ids: dict[int, str] = {}  #: document number → article id, for the grouped articles
+        self.usable = False
+        self.facts: dict = {}
+        self.commit = index.commit_id()
+        path = index.generation / DUPLICATES_FILE
+        if not path.is_file():
+            return
+        try:
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+                stamp = db.execute("SELECT commit_generation FROM stamp").fetchone()
+                if stamp is None or stamp[0] != index.commit_id():
+                    return
+                rows = db.execute("SELECT id, grp FROM groups").fetchall()
+                self.facts = {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
+        except (sqlite3.Error, ValueError):
+            return
+        if self.facts.get("version") != DUPLICATES_VERSION:
+            return
+        for article_id, representative in rows:
+            docnum = index.docnum_of(article_id)
+            if docnum is None:
+                return  # the file names an article the index lacks: not trusted
+            self.of[docnum] = representative
+            self.ids[docnum] = article_id
+            self.members.setdefault(representative, []).append(docnum)
+        self.usable = True
+
+    def key(self, docnum: int) -> str | int:
+        """What two articles of one group share: its representative's id (an article alone: its number)."""
+        return self.of.get(docnum, docnum)
+
+    def copies(self, docnum: int) -> list[str]:
+        """The ids of the other articles of ``docnum``'s group, in id order."""
+        group = self.of.get(docnum)
+        if group is None:
+            return []
+        return sorted(self.ids[d] for d in self.members[group] if d != docnum)
+
+    def distinct(self, docs: Iterable[int]) -> int:
+        """How many groups ``docs`` fall in (an article alone is its own group)."""
+        return len({self.key(d) for d in docs})
+
+    def unique(self, docs: set[int], dates: list[str | None]) -> set[int]:
+        """``docs`` with each group counted once: of a group's articles among ``docs``, the
+        earliest dated (then the first indexed) stands for it."""
+        if not self.of:
+            return docs
+        chosen: dict[str | int, int] = {}
+        for docnum in docs:
+            key = self.of.get(docnum)
+            if key is None:
+                chosen[docnum] = docnum
+                continue
+            held = chosen.get(key)
+            if held is None or (dates[docnum] or "9999", docnum) < (dates[held] or "9999", held):
+                chosen[key] = docnum
+        return set(chosen.values())
+
+
+def duplicates_current(index: OpenIndex) -> bool:
+    """Whether the generation's duplicates file describes its current commit."""
+    return Groups(index).usable
+
+
+_OPENED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def opened_groups(index: OpenIndex) -> Groups:
+    """The groups of ``index``, read once for each open index (none when they cannot be trusted)."""
+    groups = _OPENED.get(index)
+    if groups is None or groups.commit != index.commit_id():
+        groups = _OPENED[index] = Groups(index)
+    return groups
+
+
+def groups_of(index: OpenIndex) -> Groups:
+    """The groups of ``index`` (``opened_groups``); a ``UsageError`` saying how to
+    make them when its generation has none it can trust (built before they were found, or
+    its last update stopped between its commit and its duplicates file)."""
+    groups = opened_groups(index)
+    if not groups.usable:
+        raise UsageError(
+            f"--unique: the index in {index.generation.parent} has no groups of near-duplicates for its latest "
+            "articles (built before searchkit found them, or its last update was stopped): "
+            "`searchkit index` finds them, without rebuilding"
+        )
+    return groups

@@ -1,0 +1,279 @@
+"""Near-duplicate articles (wire copies, pages of a live blog, articles published again), through the
+CLI on real indexes the tests write: one hit a group with its copies named, --all-copies, --unique in
+timeline, cooccur and facets, groups kept right by updates, an index built before groups existed,
+and the build's phases named on a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import article, generated_articles, run_cli, write_jsonl
+from typer.testing import CliRunner
+
+from searchkit.cli import app
+from searchkit.duplicates import DUPLICATES_FILE, MAX_WORDS, MIN_WORDS, minhash
+from searchkit.generations import current_generation
+from searchkit.indexing import build_index
+
+#: A wire story of about 130 words; its copies below are what a user would call the same article.
+STORY = (
+    "Le port de Zanzibar a rouvert lundi matin après trois jours de fermeture provoquée par une tempête "
+    "tropicale d'une violence rare dans l'océan Indien. Les autorités portuaires ont annoncé que les "
+    "ferries reliant l'archipel au continent reprendraient leurs rotations habituelles dès mardi, tandis "
+    "que les pêcheurs de Stone Town évaluaient les dégâts subis par leurs embarcations. Selon le ministère "
+    "des transports, plusieurs quais ont été endommagés et des conteneurs ont été emportés par les vagues. "
+    "Le gouvernement régional a débloqué une aide d'urgence pour les familles dont les maisons ont été "
+    "inondées dans les quartiers bas de la ville. Les touristes bloqués à l'aéroport ont pu embarquer sur "
+    "les premiers vols dimanche soir, a précisé la compagnie nationale. Les météorologues prévoient un "
+    "retour au calme pour la fin de la semaine, mais recommandent la prudence aux navigateurs."
+)
+UPDATE = " Mise à jour : un deuxième ferry a repris la mer dans l'après-midi."
+#: Shares the story's first sentence, and nothing else: another article, never grouped with it.
+OTHER = (
+    "Le port de Zanzibar a rouvert lundi matin après trois jours de fermeture provoquée par une tempête "
+    "tropicale d'une violence rare dans l'océan Indien. Mais c'est une autre histoire que racontent les "
+    "habitants de Pemba, l'île voisine, où la récolte de clous de girofle a été perdue pour la deuxième "
+    "année de suite. Les coopératives agricoles réclament une indemnisation et accusent les négociants "
+    "de profiter de la pénurie pour imposer leurs prix. Une délégation doit être reçue à Dodoma par le "
+    "ministre de l'agriculture à la fin du mois, et les syndicats menacent de bloquer les exportations "
+    "si aucune réponse ne leur est donnée avant la saison des pluies."
+)
+
+WIRE = [
+    article("wire-1", STORY, title="Zanzibar rouvre son port", date="2022-03-01", source="AFP"),
+    article("wire-2", STORY, title="Zanzibar rouvre son port après la tempête", date="2022-03-02",
+            source="Le Monde"),
+    article("wire-3", STORY + UPDATE, title="Zanzibar rouvre son port", date="2022-03-02", source="Libération"),
+    article("other", OTHER, title="À Pemba, la récolte perdue", date="2022-03-03", source="Le Monde"),
+]  # fmt: skip
+#: Dated apart from the wire story, in the months of the generated articles.
+FILLER = generated_articles(60)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def cli_json(*args: str) -> dict:
+    result = invoke(*args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> tuple[Path, Path]:
+    """(corpus file, index folder) of the wire story, its copies, another article and filler."""
+    path = write_jsonl(tmp_path / "corpus.jsonl", [*WIRE, *FILLER])
+    index_dir = tmp_path / "index"
+    build_index([path], index_dir)
+    return path, index_dir
+
+
+def test_search_shows_a_group_of_copies_once_with_the_copies_named(corpus):
+    _, index_dir = corpus
+    document = cli_json("search", "zanzibar", "--index", str(index_dir))
+    ids = [hit["id"] for hit in document["hits"]]
+    # The three copies are one hit; the article sharing one sentence stays apart.
+    assert sorted(ids) in (["other", "wire-1"], ["other", "wire-2"], ["other", "wire-3"]), ids
+    (wire,) = [hit for hit in document["hits"] if hit["id"].startswith("wire")]
+    assert sorted([wire["id"], *wire["copies"]]) == ["wire-1", "wire-2", "wire-3"]
+    assert "copies" not in next(hit for hit in document["hits"] if hit["id"] == "other")
+    assert document["total"] == 4 and document["collapsed_total"] == 2
+
+    shown = invoke("search", "zanzibar", "--index", str(index_dir), "--color", "never")
+    assert shown.exit_code == 0, shown.stderr
+    assert "4 articles (2 after collapsing copies) for 'zanzibar'" in shown.stdout
+    assert "+2 copies" in shown.stdout
+    assert shown.stdout.count("Zanzibar rouvre son port") == 1
+
+
+def test_all_copies_lists_each_article(corpus):
+    _, index_dir = corpus
+    document = cli_json("search", "zanzibar", "--index", str(index_dir), "--all-copies")
+    assert sorted(hit["id"] for hit in document["hits"]) == ["other", "wire-1", "wire-2", "wire-3"]
+    assert "collapsed_total" not in document
+    assert all("copies" not in hit for hit in document["hits"])
+
+
+def test_a_page_of_hits_is_filled_after_copies_are_collapsed(tmp_path):
+    # Ten copies ranked first would leave a page of three nearly empty without more hits ranked.
+    copies = [article(f"c{i}", STORY + " Zanzibar" * 5, date="2022-03-01") for i in range(10)]
+    others = [article(f"o{i}", f"Zanzibar, épisode {i}. " + FILLER[i]["body"], date="2022-03-02") for i in range(5)]
+    path = write_jsonl(tmp_path / "corpus.jsonl", copies + others)
+    build_index([path], tmp_path / "index")
+    document = cli_json("search", "zanzibar", "--index", str(tmp_path / "index"), "-n", "3")
+    assert len(document["hits"]) == 3
+    assert len(document["hits"][0]["copies"]) == 9
+    assert [hit["id"][0] for hit in document["hits"]] == ["c", "o", "o"]
+    assert document["total"] == 15 and document["collapsed_total"] == 6
+
+
+def test_unique_counts_each_group_once_in_timeline_facets_and_cooccur(corpus):
+    _, index_dir = corpus
+    index = ("--index", str(index_dir))
+    every = cli_json("timeline", "zanzibar", *index, "--by", "month")
+    unique = cli_json("timeline", "zanzibar", *index, "--by", "month", "--unique")
+    assert every["queries"][0]["total"] == 4
+    assert unique["queries"][0]["total"] == 2  # the story once, the other article once
+
+    facets = cli_json("search", "zanzibar", *index, "--facets", "source")["facets"]
+    counted = {row["value"]: row["count"] for row in facets["source"]}
+    assert counted == {"AFP": 1, "Le Monde": 2, "Libération": 1}
+    facets = cli_json("search", "zanzibar", *index, "--facets", "source", "--unique")["facets"]
+    counted = {row["value"]: row["count"] for row in facets["source"]}
+    # The group counted once, at its earliest article (the AFP dispatch of March 1st).
+    assert counted == {"AFP": 1, "Le Monde": 1}
+
+    names = cli_json("cooccur", "zanzibar", *index, "--min-articles", "1")
+    assert names["articles"] == 4
+    stone = {n["name"]: n["articles"] for n in names["names"]}
+    assert stone["Stone"] == 3
+    names = cli_json("cooccur", "zanzibar", *index, "--min-articles", "1", "--unique")
+    assert names["articles"] == 2
+    assert {n["name"]: n["articles"] for n in names["names"]}["Stone"] == 1
+
+
+def test_updates_keep_the_groups_right(corpus):
+    path, index_dir = corpus
+    index = ("--index", str(index_dir))
+
+    def group_of(query: str) -> list[str]:
+        (hit,) = [h for h in cli_json("search", query, *index, "--all")["hits"] if h["id"].startswith("wire")]
+        return sorted([hit["id"], *hit.get("copies", [])])
+
+    # an added copy joins the group
+    write_jsonl(path, [*WIRE, article("wire-4", STORY, date="2022-03-05"), *FILLER])
+    assert build_index([path], index_dir).added == 1
+    assert group_of("zanzibar port") == ["wire-1", "wire-2", "wire-3", "wire-4"]
+
+    # a copy rewritten into another article leaves it
+    rewritten = article("wire-2", OTHER.replace("Pemba", "Mafia"), date="2022-03-02")
+    write_jsonl(path, [WIRE[0], rewritten, *WIRE[2:], article("wire-4", STORY, date="2022-03-05"), *FILLER])
+    assert build_index([path], index_dir).updated == 1
+    assert group_of("stone town") == ["wire-1", "wire-3", "wire-4"]
+
+    # a removed copy leaves it; the last two stay together
+    write_jsonl(path, [WIRE[0], rewritten, WIRE[3], *FILLER, article("wire-4", STORY, date="2022-03-05")])
+    assert build_index([path], index_dir).removed == 1
+    assert group_of("stone town") == ["wire-1", "wire-4"]
+
+    # and once only one is left, nothing is collapsed
+    write_jsonl(path, [WIRE[0], rewritten, WIRE[3], *FILLER])
+    assert build_index([path], index_dir, allow_shrink=True).removed == 1
+    document = cli_json("search", "stone town", *index, "--all")
+    assert [hit["id"] for hit in document["hits"]] == ["wire-1"]
+    assert "copies" not in document["hits"][0]
+
+
+def test_an_index_without_groups_is_searched_and_unique_says_how_to_get_them(corpus):
+    path, index_dir = corpus
+    # As an index built before groups existed: no duplicates file.
+    (current_generation(index_dir) / DUPLICATES_FILE).unlink()
+    document = cli_json("search", "zanzibar", "--index", str(index_dir))
+    assert len(document["hits"]) == 4 and "collapsed_total" not in document
+
+    refused = run_cli("timeline", "zanzibar", "--index", str(index_dir), "--unique")
+    assert refused.returncode == 2
+    assert "searchkit index" in refused.stderr and "near-duplicates" in refused.stderr
+    assert refused.stdout == ""
+
+    # An update with nothing new writes the groups, from the stored articles; no rebuild.
+    report = build_index([path], index_dir)
+    assert (report.mode, report.added, report.updated) == ("update", 0, 0)
+    assert cli_json("timeline", "zanzibar", "--index", str(index_dir), "--unique")["queries"][0]["total"] == 2
+    assert cli_json("search", "zanzibar", "--index", str(index_dir))["collapsed_total"] == 2
+
+
+def test_pages_of_a_live_blog_with_new_headlines_are_one_group(tmp_path):
+    # A live blog's page keeps its lead and changes its headline through the day; the lead is what is compared.
+    lead = (
+        "Les forces russes maintiennent leur pression sur les régions de l'est et du sud de l'Ukraine, "
+        "particulièrement autour de Kharkiv, où des explosions ont été entendues dans la nuit, alors que Kiev "
+        "revendique plusieurs victoires."
+    )
+    pages = [
+        article("live-1", lead, title="Guerre en Ukraine, en direct : la piste de l'aéroport d'Odessa détruite",
+                date="2022-04-30"),
+        article("live-2", lead, title="Guerre en Ukraine, en direct : les combats se concentrent sur le Sud et "
+                "l'Est, Zelensky reçoit la présidente de la Chambre des représentants", date="2022-05-01"),
+    ]  # fmt: skip
+    path = write_jsonl(tmp_path / "corpus.jsonl", [*pages, *FILLER])
+    build_index([path], tmp_path / "index")
+    document = cli_json("search", "kharkiv", "--index", str(tmp_path / "index"))
+    assert [(hit["id"], hit["copies"]) for hit in document["hits"]] in (
+        [("live-1", ["live-2"])],
+        [("live-2", ["live-1"])],
+    )
+
+
+def test_short_articles_are_never_grouped_and_long_ones_cost_their_first_words():
+    brief = "Le conseil municipal se réunira jeudi à Zanzibar."
+    assert len(brief.split()) < MIN_WORDS
+    assert minhash(brief) is None  # two identical two-line briefs stay two hits
+
+    words = [f"mot{i}" for i in range(MAX_WORDS + 500)]
+    one = " ".join(words)
+    other = " ".join(words[:MAX_WORDS] + ["autre"] * 500)
+    assert minhash(one) == minhash(other)  # what lies past MAX_WORDS is never read
+    assert minhash(one) != minhash(" ".join(words[1000:]))
+
+
+def _on_terminal(*args: str, timeout: float = 120) -> tuple[int, str]:
+    """``python -m searchkit ARGS`` with stderr on a pseudo-terminal; (exit code, text written there)."""
+    pty = pytest.importorskip("pty")
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "searchkit", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            env={**os.environ, "COLUMNS": "150", "TERM": "xterm"},
+        )
+    finally:
+        os.close(follower)
+    written = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([leader], [], [], 0.5)[0]:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed its end of the terminal
+                break
+            if not chunk:
+                break
+            written += chunk
+        return process.wait(timeout=timeout), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", written.decode(errors="replace"))
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()
+
+
+def test_the_build_names_its_phases_on_a_terminal(tmp_path):
+    path = write_jsonl(tmp_path / "corpus.jsonl", [*WIRE, *FILLER])
+    code, shown = _on_terminal("index", str(path), "--index", str(tmp_path / "index"))
+    assert code == 0, shown
+    for phase in ("reading and writing articles", "merging segments", "vocabulary", "names", "duplicates"):
+        assert phase in shown, (phase, shown[-2000:])
+    # the last phase reached its end before the summary line
+    assert "rebuild: 64 added" in shown
+
+    # An update with nothing to write names no phase after the reading.
+    shutil.copy(path, tmp_path / "again.jsonl")
+    code, shown = _on_terminal("index", str(path), "--index", str(tmp_path / "index"))
+    assert code == 0, shown
+    assert "merging segments" not in shown and "duplicates" not in shown
