@@ -125,6 +125,13 @@ IndexOption = Annotated[
         show_default=False,
     ),
 ]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", metavar="DATE", help="Only articles dated on or after DATE (YYYY[-MM[-DD]]).")
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", metavar="DATE", help="Only articles dated on or before DATE.")
+]
+SourceOption = Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")]
 DEFAULT_INDEX_DIR = Path("index")
 DEFAULT_CORPUS_DIR = Path("corpus")
 
@@ -711,13 +718,9 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000, help="Hits to show.")] = 10,
     page: Annotated[int, typer.Option("--page", min=1, help="Page of --limit hits to show.")] = 1,
     match_all: Annotated[bool, typer.Option("--all", help="Require every word; no partial matches.")] = False,
-    since: Annotated[
-        str | None, typer.Option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]]).")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option("--until", metavar="DATE", help="Only articles on or before DATE.")
-    ] = None,
-    source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
     sort: Annotated[Sort, typer.Option("--sort", help="By relevance, or by date (newest first).")] = Sort.score,
     explain: Annotated[bool, typer.Option("--explain", help="Show why each hit matched.")] = False,
     exact_count: Annotated[
@@ -835,13 +838,9 @@ def similar(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="The article's id.", show_default=False)],
     index_dir: IndexOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits to show.")] = 10,
-    since: Annotated[
-        str | None, typer.Option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]]).")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option("--until", metavar="DATE", help="Only articles on or before DATE.")
-    ] = None,
-    source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
     chosen: Output = None,
 ) -> None:
     """List the articles most like article ID (by its most telling words), each with the telling words it shares.
@@ -863,27 +862,9 @@ def similar(
 _filtered = _with_options(
     "filters",
     (
-        (
-            "since",
-            Annotated[
-                str | None,
-                typer.Option("--since", metavar="DATE", help="Only articles on or after DATE (YYYY[-MM[-DD]])."),
-            ],
-            None,
-            "since",
-        ),
-        (
-            "until",
-            Annotated[str | None, typer.Option("--until", metavar="DATE", help="Only articles on or before DATE.")],
-            None,
-            "until",
-        ),
-        (
-            "source",
-            Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")],
-            None,
-            "source",
-        ),
+        ("since", SinceOption, None, "since"),
+        ("until", UntilOption, None, "until"),
+        ("source", SourceOption, None, "source"),
         (
             "exact_names",
             Annotated[
@@ -1329,13 +1310,9 @@ def watchlist_add(
     ] = None,
     index_dir: IndexOption = None,
     query_set: QueriesOption = None,
-    since: Annotated[
-        str | None, typer.Option("--since", metavar="DATE", help="Only articles dated on or after DATE.")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option("--until", metavar="DATE", help="Only articles dated on or before DATE.")
-    ] = None,
-    source: Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
     replace: Annotated[bool, typer.Option("--replace", help="Replace a saved search of that name.")] = False,
     json_output: JsonOption = False,
 ) -> None:
