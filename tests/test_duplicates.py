@@ -136,10 +136,10 @@ def test_unique_counts_each_group_once_in_timeline_facets_and_cooccur(corpus):
     names = cli_json("cooccur", "zanzibar", *index, "--min-articles", "1")
     assert names["articles"] == 4
     stone = {n["name"]: n["articles"] for n in names["names"]}
-    assert stone["Stone"] == 3
+    assert stone["Stone Town"] == 3
     names = cli_json("cooccur", "zanzibar", *index, "--min-articles", "1", "--unique")
     assert names["articles"] == 2
-    assert {n["name"]: n["articles"] for n in names["names"]}["Stone"] == 1
+    assert {n["name"]: n["articles"] for n in names["names"]}["Stone Town"] == 1
 
 
 def test_updates_keep_the_groups_right(corpus):
