@@ -617,12 +617,21 @@ class _Stored:
 
     MAX_LOOKUPS = 2_000
 
-    def __init__(self, index: OpenIndex, record: FileRecord | None, skipped: set[str], reading: set[str]) -> None:
+    def __init__(
+        self,
+        index: OpenIndex,
+        record: FileRecord | None,
+        skipped: set[str],
+        reading: set[str],
+        appended: Iterable[str] = (),
+    ) -> None:
         self.index = index
         self.record = record
         self.skipped = skipped
         self.lookups = 0
-        held = None if record is None else sum(len(record.ids.get(key, ())) for key in reading)
+        # of an appended file only the new end is read: its articles before it are not looked up
+        looked_up = reading.difference(appended)
+        held = None if record is None else sum(len(record.ids.get(key, ())) for key in looked_up)
         self.known = index.article_hashes() if held is None or held > self.MAX_LOOKUPS else None
         if record is not None and reading and len(record.owners) != index.doc_count():
             raise _Untrusted  # an article named twice
@@ -707,7 +716,7 @@ def _update(
                 end = None if key in skipped else record.appended(path, sig)
                 if end is not None:
                     appended[key] = end
-        stored = _Stored(index, record, skipped, read_keys)
+        stored = _Stored(index, record, skipped, read_keys, appended.keys())
         report.skipped = len(skipped)
         report.unchanged = sum(len(record.ids.get(key, ())) for key in skipped) if record is not None else 0
         seen: dict[str, str] = {}
