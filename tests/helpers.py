@@ -77,6 +77,15 @@ def run_cli(
     )
 
 
+def invoke(*args: str, env: dict | None = None):
+    """The CLI in process (Typer's CliRunner); stdout and stderr kept apart."""
+    from typer.testing import CliRunner
+
+    from searchkit.cli import app
+
+    return CliRunner().invoke(app, list(args), env=env)
+
+
 def cli_json(*args: str) -> dict:
     """The JSON a successful ``python -m searchkit ARGS`` prints."""
     done = run_cli(*args)

@@ -16,10 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_CORPUS, REPO, article, one_error_line, run_cli, write_jsonl
-from typer.testing import CliRunner
+from helpers import BUNDLED_CORPUS, REPO, article, invoke, one_error_line, run_cli, write_jsonl
 
-from searchkit.cli import app
 from searchkit.indexing import build_index
 
 SEED_ID = "347229279346511"
@@ -99,11 +97,6 @@ def hostile_index(tmp_path_factory) -> Path:
     rows = [article("hostile", HOSTILE_BODY, title=HOSTILE_TITLE, source="src\x1b[31m")]
     build_index([write_jsonl(root / "hostile.jsonl", rows)], index_dir)
     return index_dir
-
-
-def invoke(*args: str, env: dict | None = None):
-    """The CLI in process; stdout and stderr kept apart."""
-    return CliRunner().invoke(app, list(args), env=env)
 
 
 def search_json(index_dir: Path, query: str, *options: str) -> dict:

@@ -20,8 +20,7 @@ from pathlib import Path
 import click
 import pytest
 import typer
-from helpers import article, on_terminal, one_error_line, run_cli, write_jsonl
-from typer.testing import CliRunner
+from helpers import article, invoke, on_terminal, one_error_line, run_cli, write_jsonl
 
 from searchkit.cli import app
 from searchkit.indexing import build_index
@@ -147,10 +146,6 @@ def test_less_shows_the_styles_not_their_escape_codes(index_dir):
 
 
 # --- 5. words, numbers, values, pages, errors --------------------------------------------------
-
-
-def invoke(*args: str, env: dict | None = None):
-    return CliRunner().invoke(app, list(args), env=env)
 
 
 @pytest.mark.parametrize("command", ["show", "similar"])

@@ -12,7 +12,7 @@ import os
 import re
 
 import pytest
-from helpers import article, cli_json, one_error_line, run_cli
+from helpers import article, cli_json, invoke, one_error_line, run_cli
 
 # Twelve dated articles in 2022, four naming "zorglub"; one stray article dated 1970
 # (a bad date in a source) names it too; one undated.
@@ -363,9 +363,12 @@ def test_bad_query_sets_are_one_line_and_exit_2(politics, tmp_path, name, text, 
     if text is not None:
         path.write_text(text, encoding="utf-8")
     for command in ("timeline", "kwic", "cooccur"):
-        done = run_cli(command, "--queries", str(path), "--index", str(politics.dir))
-        assert done.returncode == 2, (command, done.stderr)
+        done = invoke(command, "--queries", str(path), "--index", str(politics.dir))
+        assert done.exit_code == 2, (command, done.stderr)
         assert message in one_error_line(done.stderr) and str(path) in done.stderr
+
+
+def test_a_view_needs_a_query_or_a_query_set(politics):
     neither = run_cli("timeline", "--index", str(politics.dir))
     assert neither.returncode == 2 and "--queries FILE" in one_error_line(neither.stderr)
 
