@@ -591,7 +591,13 @@ def fault_run(
 # --- the tests ------------------------------------------------------------------------------
 
 
-def test_update_killed_right_after_each_of_its_file_operations(world, tmp_path):
+#: The operations of an update are killed after in this many tests, one operation in so many each,
+#: so that the test workers share them.
+UPDATE_SHARES = 4
+
+
+@pytest.mark.parametrize("share", range(UPDATE_SHARES))
+def test_update_killed_right_after_each_of_its_file_operations(world, tmp_path, share):
     """SIGKILL right after each operation of an update in the index folder, one
     run each (an update's operations come in a fixed order)."""
     trace = world.update_trace
@@ -599,6 +605,8 @@ def test_update_killed_right_after_each_of_its_file_operations(world, tmp_path):
     assert 5 < committed < len(trace), trace  # operations before and after the commit
     failures = []
     for number, operation in enumerate(trace, 1):
+        if number % UPDATE_SHARES != share:
+            continue
         folder = tmp_path / f"after-{number}"
         folder.mkdir()
         try:
