@@ -223,11 +223,18 @@ def one_error_line(stderr: str) -> str:
 
 
 def on_terminal(
-    *args: str, env: dict, rows: int = 24, columns: int = 80, keys: bytes = b"", timeout: float = 60
+    *args: str,
+    env: dict | None = None,
+    rows: int = 24,
+    columns: int = 80,
+    keys: bytes = b"",
+    timeout: float = 60,
+    streams: tuple[str, ...] = ("stdout", "stderr"),
 ) -> tuple[int, bytes]:
     """``python -m searchkit ARGS`` on a pseudo-terminal ``rows`` by ``columns`` that is its
-    controlling terminal (a pager reads keys from /dev/tty); ``keys`` are typed once
-    something is shown.  Returns the exit code and every byte the terminal received."""
+    controlling terminal (a pager reads keys from /dev/tty), ``streams`` written there and the
+    other one to /dev/null; ``keys`` are typed once something is shown.  Returns the exit code
+    and every byte the terminal received."""
     import fcntl
     import select
     import signal
@@ -245,9 +252,9 @@ def on_terminal(
     process = subprocess.Popen(
         [sys.executable, "-m", "searchkit", *args],
         stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env={**os.environ, "TERM": "xterm", **env},
+        stdout=follower if "stdout" in streams else subprocess.DEVNULL,
+        stderr=follower if "stderr" in streams else subprocess.DEVNULL,
+        env={**os.environ, "TERM": "xterm", **(env or {})},
         start_new_session=True,
         preexec_fn=child_setup,
     )
@@ -260,6 +267,8 @@ def on_terminal(
                 if keys and output:
                     os.write(leader, keys)
                     keys = b""
+                elif process.poll() is not None:  # ended, and nothing more to read
+                    break
                 continue
             try:
                 chunk = os.read(leader, 65536)

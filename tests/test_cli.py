@@ -12,11 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_CORPUS, REPO, article, invoke, one_error_line, run_cli, write_jsonl
+from helpers import BUNDLED_CORPUS, REPO, article, invoke, on_terminal, one_error_line, run_cli, write_jsonl
 
 from searchkit.indexing import build_index
 
@@ -128,42 +127,6 @@ def run_cli_bytes(*args: str, env: dict | None = None) -> subprocess.CompletedPr
         stdin=subprocess.DEVNULL,
         timeout=120,
     )
-
-
-def run_on_terminal(*args: str, env: dict | None = None, timeout: float = 60) -> tuple[int, bytes]:
-    """``python -m searchkit ARGS`` with stdout on a pseudo-terminal; (exit code, bytes written)."""
-    pty = pytest.importorskip("pty")
-    import select
-
-    leader, follower = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "searchkit", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=follower,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-        )
-    finally:
-        os.close(follower)
-    output = bytearray()
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if not select.select([leader], [], [], 0.5)[0]:
-                continue
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed its end of the terminal
-                break
-            if not chunk:
-                break
-            output += chunk
-        return process.wait(timeout=timeout), bytes(output)
-    finally:
-        os.close(leader)
-        if process.poll() is None:
-            process.kill()
 
 
 # --- the README quick start -------------------------------------------------------
@@ -566,7 +529,7 @@ def test_color_always_styles_even_a_pipe(news_index):
     ids=["terminal", "NO_COLOR", "color-never"],
 )
 def test_color_on_a_terminal(news_index, options, env, styled):
-    code, output = run_on_terminal("search", "choigou", "--index", str(news_index), *options, env=env)
+    code, output = on_terminal("search", "choigou", "--index", str(news_index), *options, env=env, streams=("stdout",))
     assert code == 0
     assert b"choigou-1" in output
     assert (b"\x1b" in output) is styled

@@ -6,17 +6,12 @@ and the build's phases named on a terminal."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import select
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from helpers import article, generated_articles, run_cli, write_jsonl
+from helpers import article, generated_articles, on_terminal, run_cli, write_jsonl
 from typer.testing import CliRunner
 
 from searchkit.cli import app
@@ -227,40 +222,10 @@ def test_short_articles_are_never_grouped_and_long_ones_cost_their_first_words()
     assert minhash(one) != minhash(" ".join(words[1000:]))
 
 
-def _on_terminal(*args: str, timeout: float = 120) -> tuple[int, str]:
-    """``python -m searchkit ARGS`` with stderr on a pseudo-terminal; (exit code, text written there)."""
-    pty = pytest.importorskip("pty")
-    leader, follower = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "searchkit", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=follower,
-            env={**os.environ, "COLUMNS": "150", "TERM": "xterm"},
-        )
-    finally:
-        os.close(follower)
-    written = bytearray()
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if not select.select([leader], [], [], 0.5)[0]:
-                if process.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed its end of the terminal
-                break
-            if not chunk:
-                break
-            written += chunk
-        return process.wait(timeout=timeout), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", written.decode(errors="replace"))
-    finally:
-        os.close(leader)
-        if process.poll() is None:
-            process.kill()
+def _on_terminal(*args: str) -> tuple[int, str]:
+    """``python -m searchkit ARGS`` with stderr on a 150-column terminal; (exit code, its text unstyled)."""
+    code, written = on_terminal(*args, columns=150, timeout=120, streams=("stderr",), env={"COLUMNS": "150"})
+    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", written.decode(errors="replace"))
 
 
 def test_the_build_names_its_phases_on_a_terminal(tmp_path):
