@@ -41,7 +41,7 @@ from .lock import DEFAULT_LOCK_WAIT, check_wait, describe_os_error, now, writer_
 from .models import IndexReport
 from .names.aliases import NO_ALIASES, Aliases, find_aliases, load_aliases
 from .names.learning import PairChanges
-from .names.table import table_facts, variants_current, write_variants
+from .names.table import decided_by_other_rules, table_facts, variants_current, write_variants
 from .readers import estimate
 from .readers.fields import NO_MAP, FieldMap, find_fields, load_fields
 from .recorded import CORPUS_KEY, FIELDS_KEY, merged_paths, recorded_fields, recorded_paths
@@ -499,6 +499,9 @@ def _finish_generation(
         if changed or not variants_current(index):
             _phase(on_phase, "names")
             write_variants(index, aliases, changes=pairs)
+        elif decided_by_other_rules(index):
+            _phase(on_phase, "names")
+            write_variants(index, aliases, changes=PairChanges(index.commit_id()))
         elif table_facts(index).get("aliases_digest") != aliases.digest:
             _phase(on_phase, "names")
             write_variants(index, aliases, relearn=False)

@@ -10,9 +10,12 @@ transliteration rule stands.
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 
 from helpers import article, run_cli
 
+from searchkit.generations import current_generation
 from searchkit.search import Searcher, SearchOptions
 
 
@@ -227,6 +230,30 @@ def test_a_letter_typed_three_times_is_a_slip_wherever_it_is(make_index):
     assert ids(indexed, "Russsie") == {"slip", *(f"u{i}" for i in range(20))}
 
 
+def test_a_slip_in_three_articles_that_all_write_the_word_is_that_word(make_index):
+    slips = [article(f"slip{i}", f"L’invasion de l’Urkaine ; l’Ukraine résiste ({i}).") for i in range(3)]
+    indexed = make_index([*usual("Ukraine", 60), *slips])
+    assert ids(indexed, "Urkaine") == {f"slip{i}" for i in range(3)} | {f"u{i}" for i in range(60)}
+
+
+def test_a_slip_alone_in_its_article_is_the_word_written_among_its_names(make_index):
+    """Helskinki's one article never writes Helsinki, but its names are those of Helsinki's articles."""
+    indexed = make_index(
+        [
+            *(
+                article(f"h{i}", f"À Helsinki, Sauli Niinistö parle de la Finlande et de la Suède ({i}).")
+                for i in range(20)
+            ),
+            *china(10),
+            article("slip", "À Helskinki, Sauli Niinistö dit que la Finlande rejoindra l’OTAN avec la Suède."),
+        ]
+    )
+    assert ids(indexed, "Helskinki") == {"slip", *(f"h{i}" for i in range(20))}
+    spellings = names_json(indexed, "Helskinki")["words"][0]["spellings"]
+    helsinki = next(s for s in spellings if s["spelling"] == "helsinki")
+    assert "written among its names" in helsinki["links"][0]["evidence"]["reason"]
+
+
 # --- where a count comes from, and merging turned off -------------------------------------------
 
 
@@ -258,3 +285,21 @@ def test_names_all_lists_the_candidates_decided_apart(make_index):
     assert shown.returncode == 0, shown.stderr
     assert "decided apart (1)" in shown.stdout and "chine = sheen" in shown.stdout
     assert "decided apart" not in run_cli("names", "Sheen", "--index", str(indexed.dir)).stdout
+
+
+def test_a_table_decided_by_other_rules_is_decided_again_by_the_next_index_run(make_index):
+    """An upgrade of searchkit changes the decision: ``searchkit index`` over unchanged articles redecides."""
+    indexed = make_index(
+        [
+            *(article(f"p{i}", f"Vladimir Poutine a reçu des émissaires au Kremlin ({i}).") for i in range(3)),
+            article("en", "Vladimir Putin met the press in Moscow."),
+        ]
+    )
+    table = current_generation(indexed.dir) / "variants.sqlite"
+    with closing(sqlite3.connect(table)) as db, db:  # what an earlier version wrote: other merges
+        db.execute("UPDATE facts SET value = '1' WHERE name = 'decision_version'")
+        db.execute("DELETE FROM merged")
+    assert ids(indexed, "Putin") == {"en"}
+    done = run_cli("index", str(indexed.corpus), "--index", str(indexed.dir))
+    assert done.returncode == 0, done.stderr
+    assert ids(indexed, "Putin") == {"p0", "p1", "p2", "en"}

@@ -10,6 +10,8 @@ from searchkit.analysis import fold, word_analyzer
 from searchkit.names.keys import name_key
 
 SAME_NAME = [
+    ("Energodar", "Enerhodar"),  # the Russian g for the Ukrainian h
+    ("Dantzig", "Gdansk"),
     ("Yevgeny", "Evgueni"),
     ("Sievierodonetsk", "Severodonetsk"),
     ("Ouïghours", "Ouïgours"),
@@ -20,6 +22,8 @@ SAME_NAME = [
     ("Bélarus", "Biélorussie"),
     ("Mumbai", "Bombay"),
     ("Myanmar", "Birmanie"),
+    ("Rangoon", "Yangon"),
+    ("Kirghizstan", "Kirghizistan"),
 ]
 
 DIFFERENT_NAMES = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 from pathlib import Path
 
@@ -60,10 +61,16 @@ def corpus(tmp_path_factory) -> Path:
     return write_jsonl(tmp_path_factory.mktemp("scale") / "articles.jsonl", generated_articles(ARTICLES))
 
 
+@pytest.fixture(scope="module")
+def whole(corpus, tmp_path_factory) -> tuple[Path, dict]:
+    """The corpus rebuilt with the default writer memory, once: read by one test, copied by the other."""
+    index_dir = tmp_path_factory.mktemp("whole") / "index"
+    return index_dir, built(corpus, index_dir, None)
+
+
 @pytest.mark.skipif(PROCS < 2, reason="one core: no multiprocess writer")
-def test_small_writer_memory_gives_more_segments_with_the_same_hits_and_scores(corpus, tmp_path):
-    whole, bounded = tmp_path / "whole", tmp_path / "bounded"
-    default = built(corpus, whole, None)
+def test_small_writer_memory_gives_more_segments_with_the_same_hits_and_scores(corpus, whole, tmp_path):
+    (whole, default), bounded = whole, tmp_path / "bounded"
     small = built(corpus, bounded, SMALL_MB)
     assert default["segments"] == PROCS
     assert small["segments"] > 2 * PROCS
@@ -74,9 +81,9 @@ def test_small_writer_memory_gives_more_segments_with_the_same_hits_and_scores(c
 
 
 @pytest.mark.skipif(PROCS < 2, reason="one core: no multiprocess writer")
-def test_rebuild_killed_after_closing_segments_leaves_the_live_index_intact(corpus, tmp_path):
+def test_rebuild_killed_after_closing_segments_leaves_the_live_index_intact(corpus, whole, tmp_path):
     index_dir = tmp_path / "index"
-    built(corpus, index_dir, None)
+    shutil.copytree(whole[0], index_dir)
     live = (index_dir / CURRENT_FILE).read_text()
     expected = ranked(index_dir, MARKER)
     before = {p.name for p in index_dir.glob("gen-*")}

@@ -127,13 +127,14 @@ class Evidence:
     def telling(self, spelling: str, own: set[str]) -> list[tuple[str, float]]:
         """The ``CONTEXT_NAMES`` names near ``spelling`` that tell most: share of its articles
         times rarity in the index; ``own`` (the pair's spellings), one-off names and the most
-        frequent ones left out."""
+        frequent ones left out: beyond ``MAX_SHARE`` of the index, or (in a small one) in nearly
+        every article, whose rarity is nil (a negative weight would count as evidence)."""
         weighed = [
             (word, share * self.idf(SPELLING_MARK + word))
             for word, share in self.contexts(spelling).items()
             if word not in own and MIN_ARTICLES <= self.frequency(SPELLING_MARK + word) <= self._most
         ]
-        return sorted(weighed, key=lambda kv: (-kv[1], kv[0]))[:CONTEXT_NAMES]
+        return sorted([kv for kv in weighed if kv[1] > 0], key=lambda kv: (-kv[1], kv[0]))[:CONTEXT_NAMES]
 
     def similarity(self, rare: str, frequent: str) -> float | None:
         """How much of what is written around ``rare`` is written in the articles of

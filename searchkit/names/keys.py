@@ -15,23 +15,83 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 #: Names that no transliteration rule reaches: exonyms (a place whose French
-#: name changed spelling, Kiev → Kyiv, or whose English and French names differ
-#: in more than transliteration) and the romanisations of Mohammed, whose
-#: vowels differ (merging vowels would merge Khamenei and Khomeini).  Maps a
-#: folded spelling to a folded spelling of the other name; rules apply after.
+#: name changed spelling, Kiev → Kyiv, or whose English, local or historical
+#: name differs from the French in more than transliteration) and the
+#: romanisations of Mohammed, whose vowels differ (merging vowels would merge
+#: Khamenei and Khomeini).  Maps a folded spelling to a folded spelling of the
+#: other name; rules apply after.  Only places with one referent: not Moskva
+#: (the cruiser sunk in 2022), Stalingrad (the battle), Hollande or Canton, nor
+#: names mostly written in those of teams and institutions (Astana Qazaqstan,
+#: the London School of Economics, the Geneva Center for Security Policy).
 NAME_ALIASES = {
+    # Ukrainian places: the Russian spelling (g for the Ukrainian h, i for y) beside the Ukrainian
     "kiev": "kyiv",
     "kharkov": "kharkiv",
     "lougansk": "louhansk",
+    "lugansk": "louhansk",
     "nikolaiev": "mykolaiv",
     "tchernigov": "tchernihiv",
     "lvov": "lviv",
+    "lemberg": "lviv",
+    "energodar": "enerhodar",
+    "zaporojie": "zaporijia",
+    "zaporozhye": "zaporijia",
+    "dniepropetrovsk": "dnipro",
+    "dnipropetrovsk": "dnipro",
+    "artemovsk": "bakhmout",
+    "artiomovsk": "bakhmout",
+    "kirovograd": "kropyvnytskyi",
+    "kirovohrad": "kropyvnytskyi",
+    "rovno": "rivne",
+    "vinnitsa": "vinnytsia",
+    "krementchoug": "krementchouk",
+    "kremenchug": "krementchouk",
+    "slaviansk": "sloviansk",
+    "slavyansk": "sloviansk",
+    "oujgorod": "oujhorod",
+    "uzhgorod": "oujhorod",
+    "sebastopol": "sevastopol",
+    "crimea": "crimee",
+    # renamed, historical and local names of one place
+    "kichinev": "chisinau",
+    "dantzig": "gdansk",
+    "danzig": "gdansk",
+    "breslau": "wroclaw",
+    "rangoun": "yangon",
+    "rangoon": "yangon",
+    "bombay": "mumbai",
+    "madras": "chennai",
+    "calcutta": "kolkata",
+    "benares": "varanasi",
+    "nankin": "nanjing",
+    "makale": "mekele",
+    "ndjamena": "djamena",
+    "khouzestan": "khouzistan",
+    "swaziland": "eswatini",
+    "turkiye": "turquie",
+    "czechia": "tchequie",
+    "moldova": "moldavie",
+    "kyrgyzstan": "kirghizistan",
+    "kirghizstan": "kirghizistan",
+    "chechnya": "tchetchenie",
+    # English (or the country's own) names of places beside the French
     "moscow": "moscou",
     "beijing": "pekin",
     "belarus": "bielorussie",
     "myanmar": "birmanie",
-    "bombay": "mumbai",
     "bahrain": "bahrein",
+    "greenland": "groenland",
+    "tehran": "teheran",
+    "beirut": "beyrouth",
+    "damascus": "damas",
+    "algiers": "alger",
+    "punjab": "pendjab",
+    "kashmir": "cachemire",
+    "warsaw": "varsovie",
+    "warszawa": "varsovie",
+    "praha": "prague",
+    "koln": "cologne",
+    # romanisations of Mohammed
     "mohammad": "mohamed",
     "mohamad": "mohamed",
     "muhammad": "mohamed",

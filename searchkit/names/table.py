@@ -26,7 +26,7 @@ from ..analysis import SPELLING_MARK, fold, light_stem
 from ..engine import TEXT_FIELDS, OpenIndex
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from .aliases import NO_ALIASES, Aliases
-from .decision import Decision, Judge, propose
+from .decision import DECISION_VERSION, Decision, Judge, propose
 from .evidence import Evidence
 from .keys import name_key
 from .learning import Merge, PairChanges, contexts_of, gather, learn
@@ -73,6 +73,7 @@ def write_variants(
     if previous is None:
         learned = learn(index, spellings, pairs)
         facts = {
+            "decision_version": DECISION_VERSION,
             "learning_seconds": round(learned.seconds, 3),
             "gather_seconds": round(learned.gather_seconds, 3),
             "candidates": learned.candidates,
@@ -266,6 +267,12 @@ def table_facts(index: OpenIndex) -> dict:
         return {}
     finally:
         db.close()
+
+
+def decided_by_other_rules(index: OpenIndex) -> bool:
+    """Whether the generation's table was decided by other rules than these (written by an
+    earlier searchkit): its merges are decided again, from the pair counts it keeps."""
+    return table_facts(index).get("decision_version") != DECISION_VERSION
 
 
 def variants_current(index: OpenIndex) -> bool:
