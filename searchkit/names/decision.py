@@ -291,12 +291,13 @@ class Judge:
         given = self.given_name(a) or (proposed != "exonym" and self.given_name(b))
         if gendered(a, b, given):
             return out("a gender, language or demonym ending: another person or thing")
-        # a variant written beside the usual spelling (Kharkiv, "Kharkov en russe") in many of its articles
-        # (read only for a spelling in two articles or more: posting reads are the decision's cost)
         if given:
             return self._given_names(a, b, proposed, facts)
-        together = len(ev.articles(a) & ev.articles(b)) if ev.count(b) >= 2 else None
-        beside = proposed != "form" and together is not None and together >= 2 and together * 3 >= len(ev.articles(b))
+        # a variant written beside the usual spelling (Kharkiv, "Kharkov en russe") in many of its articles
+        # (read only for a spelling in two articles or more, proposed by a rule or the exonym table, since
+        # form alone never merges so: posting reads are the decision's cost)
+        together = len(ev.articles(a) & ev.articles(b)) if ev.count(b) >= 2 and proposed != "form" else None
+        beside = together is not None and together >= 2 and together * 3 >= len(ev.articles(b))
         first_a, first_b = self.first_names(a), self.first_names(b)
         total_a, total_b = sum(first_a.values()), sum(first_b.values())
         shared = {f: [first_a[f], n] for f, n in first_b.items() if f in first_a}
