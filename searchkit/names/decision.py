@@ -33,7 +33,9 @@ frequent); each pair is then judged on what the articles say
    transliterations (``Variants.spellings_before``: "Sergei Lavrov" finds
    Sergueï Lavrov).
 5. **First names**: the rarer spelling written after the first names written
-   before the other is one person (Mouammar Khadafi, Mouammar Kadhafi); after
+   before the other is one person (Mouammar Khadafi, Mouammar Kadhafi), a
+   common first name counting as little as it is common, unless a rule joins
+   the two and the rarer is written after no other (Andriy Iermak); after
    other first names, another (Ali Khamenei, Rouhollah Khomeini; Nicolas
    Kenedi, John Kennedy); a spelling written after first names beside one that
    never is, a person beside a place or a thing (Martin Sheen, Chine).
@@ -311,6 +313,17 @@ class Judge:
         if agreement is not None and agreement >= 0.5 and support >= 0.5:
             facts["agreement"] = round(agreement, 2)
             return merged("written after the same first names")
+        # two spellings a rule joins, the rarer written only after first names that most of the usual
+        # spelling's first names are, however common (Andriy Yermak, Andriy Iermak; Agnès Buzyn, Agnès
+        # Buzin): 11 of 13 right on Le Monde 2022, measured (wrong: Jean-Marc Rochette and Marc Rochet;
+        # the minister Oleksi Tchernychov and a soldier, Oleksi Chernychov)
+        if (
+            proposed != "form"
+            and total_b >= 2
+            and sum(first_b[f] for f in shared) == total_b
+            and 2 * sum(first_a[f] for f in shared) >= total_a
+        ):
+            return merged("a rule's spellings, written after the same first names only")
         if total_b >= 1 and not shared and not beside:
             if total_a:
                 return out("written after other first names: another person")
