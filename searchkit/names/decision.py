@@ -59,8 +59,8 @@ from dataclasses import dataclass, field
 
 from ..analysis import fold
 from .evidence import Evidence
-from .keys import NAME_ALIASES, edit_distance, name_key, rule_key, skeleton
-from .learning import Contexts, Merge
+from .keys import NAME_ALIASES, name_key, rule_key, skeleton
+from .learning import Contexts, Merge, edit_distance
 
 #: Context (``Evidence.similarity``) that joins two spellings with no other evidence...
 CONTEXT_FOR = 0.5
