@@ -31,7 +31,7 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from ..analysis import SPELLING_MARK, WORD_PATTERN, FoldFilter, word_analyzer
-from ..corpus import Article
+from ..articles import Article
 from ..errors import (
     FILES_EXHAUSTED,
     WRITE_ERRNOS,
