@@ -75,14 +75,12 @@ def rules_only(index_dir: Path) -> None:
     engine = default_engine()
     real = learning.learn
     learning_off = lambda index, spellings=None, pairs=None: learning.Learned([], 0, 0.0)  # noqa: E731
-    import searchkit.names.table as v
-
-    v.learn = learning_off
+    learning.learn = learning_off  # write_variants imports it when it runs
     try:
         with engine.open(current_generation(index_dir)) as index:
             write_variants(index)
     finally:
-        v.learn = real
+        learning.learn = real
 
 
 def learned_merges(index_dir: Path) -> list[dict]:

@@ -662,7 +662,7 @@ def _build(paths: list[Path], index_dir: Path, options: dict, quiet: bool):
     )
 
     from .indexing import count_articles
-    from .printers import make_console
+    from .printers.people import make_console
 
     console = make_console(file=sys.stderr)
     columns = (
@@ -816,7 +816,8 @@ def show(
 ) -> None:
     """Print one article whole, with a query's matches highlighted."""
     from .pager import page
-    from .printers import RichPrinter, output, printer
+    from .printers import output, printer
+    from .printers.people import RichPrinter
     from .search import Searcher
 
     with _user_errors():
@@ -1213,7 +1214,7 @@ def _progress(shown: bool = True) -> Iterator[Progress | None]:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .printers import make_console
+    from .printers.people import make_console
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     # Rich would send what is printed to sys.stdout meanwhile to the bar's stderr: the lines stay on stdout.

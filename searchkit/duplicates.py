@@ -36,6 +36,10 @@ removed article joins, leaves or splits its group.
 A file that is missing or stale (a writer killed between its commit and this
 file) is not trusted: searches do not collapse, ``--unique`` says to run
 ``searchkit index``, which writes it again.
+
+numpy is imported by the functions that write signatures and groups, not
+here: every search reads the groups (``Groups``, plain Python), and numpy's
+import would be the largest part of a search's cold start.
 """
 
 from __future__ import annotations
@@ -50,11 +54,13 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .engine import OpenIndex
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DUPLICATES_FILE = "duplicates.sqlite"
 #: Words of a shingle.
@@ -78,13 +84,14 @@ DUPLICATES_VERSION = 2
 #: Told how far a phase has gone: (phase, done, total or None).
 PhaseProgress = Callable[[str, int, int | None], None]
 
-_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
-_MULTIPLIER = np.uint64(0x100000001B3)  # combines the word hashes of a shingle
-_EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
+_MULTIPLIER = 0x100000001B3  # combines the word hashes of a shingle
+_EMPTY = 0xFFFFFFFFFFFFFFFF
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: spreads every bit of ``x`` over the whole word."""
+    import numpy as np
+
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)  # arrays wrap around silently
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return x ^ (x >> np.uint64(31))
@@ -95,15 +102,18 @@ def minhash(body: str) -> bytes | None:
     words = body.lower().encode().split()[:MAX_WORDS]
     if len(words) < MIN_WORDS:
         return None
+    import numpy as np
+
+    multiplier, unfilled = np.uint64(_MULTIPLIER), np.uint64(_EMPTY)
     hashed = np.fromiter(map(zlib.crc32, words), dtype=np.uint64, count=len(words))
     count = len(words) - SHINGLE_WORDS + 1
     shingles = np.zeros(count, dtype=np.uint64)
     for k in range(SHINGLE_WORDS):
-        shingles = shingles * _MULTIPLIER + hashed[k : k + count]
+        shingles = shingles * multiplier + hashed[k : k + count]
     shingles = _mix(shingles)
-    bins = np.full(PERMUTATIONS, _EMPTY, dtype=np.uint64)
+    bins = np.full(PERMUTATIONS, unfilled, dtype=np.uint64)
     np.minimum.at(bins, (shingles % np.uint64(PERMUTATIONS)).astype(np.intp), shingles // np.uint64(PERMUTATIONS))
-    empty = bins == _EMPTY
+    empty = bins == unfilled
     if empty.any():
         # Each empty bin takes the value of the next bin to its right that has one, moved by the distance.
         filled = np.flatnonzero(~empty)
@@ -129,6 +139,8 @@ class Found:
 def candidate_pairs(signatures: np.ndarray) -> np.ndarray:
     """The pairs (i < j) of rows of ``signatures`` (one row of ``PERMUTATIONS`` values an article)
     agreeing on all the rows of at least one band, an array of shape (pairs, 2)."""
+    import numpy as np
+
     found: set[tuple[int, int]] = set()
     count = len(signatures)
     if count < 2:
@@ -185,6 +197,8 @@ def write_duplicates(
     ``fresh`` holds the signatures of the articles the commit wrote (id →
     (content hash, signature)); the others come from the file the generation
     had, when their content hash is the same, else from the stored text."""
+    import numpy as np
+
     started = time.perf_counter()
     fresh = fresh or {}
     path = index.generation / DUPLICATES_FILE

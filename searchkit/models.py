@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .corpus import Rejection
+from .articles import Rejection
 
 #: A matched word: character offsets ``[start, end)`` into the stored title or body.
 Span = tuple[int, int]

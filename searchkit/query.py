@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from .analysis import WORD_PATTERN, fold
-from .corpus import is_valid_date
+from .dates import is_valid_date
 from .errors import QueryError
 
 FIELDS = ("title", "body", "lead", "date", "source", "id")

@@ -24,7 +24,6 @@ from .analysis import SPELLING_MARK, WORDS
 from .duplicates import Groups, groups_of, opened_groups
 from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
 from .errors import ArticleNotFound, QueryError, shown_path
-from .explain import explain_hit, query_parts
 from .highlight import make_snippets, matched_spans, merged, spans_at
 from .models import ArticleView, Hit, PartExplanation, Position, SearchResult, Suggestion
 from .names.table import OWN_SPELLING, Variants
@@ -244,7 +243,11 @@ def _search(
         found = _collapsed(index, variants, node, text, options, restriction, groups, found, wanted)
     positive = index.compile(node, variants, positive_only=True)
     terms = index.matched_terms(positive, operators=False)
-    parts = query_parts(node, variants, index) if options.explain else []
+    parts = []
+    if options.explain:
+        from .explain import query_parts  # its own import: only --explain needs it
+
+        parts = query_parts(node, variants, index)
     operators = positive if _holds_operator(node) else None
     hits = [
         _hit(index, ranked, rank, partial, terms, options.snippets, parts, operators, groups if collapsing else None)
@@ -436,9 +439,11 @@ def _hit(
     groups: Groups | None = None,
 ) -> Hit:
     stored = _Stored(index.stored(ranked.docnum))
-    explanation: list[PartExplanation] = (
-        explain_hit(parts, index, ranked.docnum, stored.title, stored.body) if parts else []
-    )
+    explanation: list[PartExplanation] = []
+    if parts:
+        from .explain import explain_hit
+
+        explanation = explain_hit(parts, index, ranked.docnum, stored.title, stored.body)
     title, body = _highlights(index, operators, ranked.docnum, stored, terms)
     return Hit(
         rank=rank,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from . import models as m
-from .corpus import Rejection
+from .articles import Rejection
 
 #: The fields of a hit, in order; ``--fields`` chooses among them.
 HIT_FIELDS = (

@@ -510,7 +510,7 @@ def check_no_leftovers(index_dir: Path) -> None:
     """(d): the live generation and at most its predecessor, and nothing of a
     killed writer in them or beside them; the previous commit's table of
     contents and segments stay, for searches still reading them
-    (``whoosh_engine.clean_files_but_previous``)."""
+    (``whoosh_writing.clean_files_but_previous``)."""
     live = current_generation(index_dir)
     generations = sorted(p.name for p in index_dir.glob("gen-*"))
     older = [g for g in generations if g < live.name]

@@ -17,7 +17,8 @@ from searchkit.analysis import fold
 from searchkit.errors import UsageError
 from searchkit.indexing import build_index
 from searchkit.names.aliases import find_aliases, load_aliases
-from searchkit.names.keys import edit_distance, skeleton
+from searchkit.names.keys import skeleton
+from searchkit.names.learning import edit_distance
 from searchkit.names.table import Variants, table_facts
 from searchkit.search import SearchOptions, search
 
@@ -254,7 +255,7 @@ def test_updates_learn_what_a_rebuild_of_the_same_corpus_learns(tmp_path: Path, 
     """Each update brings the pairs of names up to date from the articles it added,
     changed and removed, never reading the stored articles again, and learns what
     learning from scratch learns: merges created and removed by updates included."""
-    import searchkit.names.table
+    import searchkit.names.learning
 
     base = _articles()
     khadafi = [a for a in base if "Khadafi" in a["body"]]
@@ -275,7 +276,7 @@ def test_updates_learn_what_a_rebuild_of_the_same_corpus_learns(tmp_path: Path, 
             def no_second_pass(index):
                 raise AssertionError("an update read every stored article")
 
-            monkeypatch.setattr(searchkit.names.table, "gather", no_second_pass)
+            monkeypatch.setattr(searchkit.names.learning, "gather", no_second_pass)
         build_index([corpus], index_dir, allow_shrink=True)
         rebuilt = tmp_path / f"rebuilt-{number}"
         build_index([corpus], rebuilt)

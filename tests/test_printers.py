@@ -24,17 +24,9 @@ from searchkit.models import (
     Suggestion,
     WordMatch,
 )
-from searchkit.printers import (
-    CsvPrinter,
-    JsonlPrinter,
-    JsonPrinter,
-    Output,
-    RichPrinter,
-    TsvPrinter,
-    make_console,
-    output,
-    printer,
-)
+from searchkit.printers import Output, output, printer
+from searchkit.printers.people import RichPrinter, make_console
+from searchkit.printers.scripts import CsvPrinter, JsonlPrinter, JsonPrinter, TsvPrinter
 
 # --- hand-made values ------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from helpers import (
     write_jsonl,
 )
 
-from searchkit.engine import whoosh_engine
+from searchkit.engine import whoosh_writing
 from searchkit.engine.whoosh_engine import MAX_PROCS, PARALLEL_THRESHOLD, WRITER_MB_RANGE
 from searchkit.generations import CURRENT_FILE
 from searchkit.indexing import build_index
@@ -138,7 +138,7 @@ def test_updates_merge_their_own_small_segments_never_the_rebuilds(corpus, tmp_p
     rebuilt = built(corpus, index_dir, SMALL_MB)
     with open_live(index_dir) as index:
         segments = set(index.segments())
-    monkeypatch.setattr(whoosh_engine, "MERGE_BELOW", 30)
+    monkeypatch.setattr(whoosh_writing, "MERGE_BELOW", 30)
     articles = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
     grown = tmp_path / "grown.jsonl"
     for extra in range(1, 8):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..corpus import Article
+from ..articles import Article
 from ..models import Position
 
 if TYPE_CHECKING:

@@ -1,24 +1,23 @@
 """The Whoosh engine: a generation is a Whoosh index folder.
 
 Holds every Whoosh call of searchkit outside the analysis chain and the query
-compiler (``whoosh_query``): the schema, writers (one process, or Whoosh's
-multiprocess writer for large rebuilds), reading and scoring with BM25F,
-vocabulary statistics, and what damaged Whoosh files raise.
+compiler (``whoosh_query``): the schema, reading and scoring with BM25F,
+vocabulary statistics, and what damaged Whoosh files raise.  The writers are
+``whoosh_writing``'s, imported when an index is written: Whoosh's writers
+(multiprocessing under them) are no part of a search.
 """
 
 from __future__ import annotations
 
 import heapq
-import multiprocessing.queues
 import os
-import pickle
 import re
 import shutil
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
-from queue import Empty, Full
+from typing import TYPE_CHECKING
 
 from whoosh import collectors, fields, index, scoring
 from whoosh import query as wq
@@ -26,17 +25,14 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.matching import WrappingMatcher
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
-from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from ..analysis import SPELLING_MARK, WORD_PATTERN, FoldFilter, word_analyzer
-from ..corpus import Article
+from ..articles import Article
 from ..errors import (
     FILES_EXHAUSTED,
     WRITE_ERRNOS,
     IndexDamaged,
-    IndexUnavailable,
     ResourceShortage,
     SearchkitError,
     UsageError,
@@ -47,7 +43,6 @@ from ..generations import REPAIR, read_meta
 from ..lock import describe_os_error
 from ..models import Position
 from ..query import Node
-from ..sentences import encode as encode_structure
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from . import TEXT_FIELDS, Compiled, ContentCheck, Ranked, Satisfied
 from . import whoosh_checksums as wq_checksums
@@ -56,20 +51,17 @@ from . import whoosh_expansions as wq_expansions
 from . import whoosh_operators as wq_operators
 from . import whoosh_query as wq_compile
 
+if TYPE_CHECKING:
+    from .whoosh_writing import Writer
+
 INDEX_NAME = "MAIN"  #: Whoosh's name for the index in a folder, which its file names start with
 #: A rebuild of at least this many articles runs on several processes.
 PARALLEL_THRESHOLD = 2000
-#: An update's commit merges segments of fewer articles than this, never larger ones (see ``_merge_small``).
-MERGE_BELOW = 2000
 MAX_PROCS = 4
 #: Memory for the writers' posting buffers, all processes together, unless
 #: ``$SEARCHKIT_WRITER_MB`` says otherwise (see ``writer_mb``).
 WRITER_MB = 768
 WRITER_MB_RANGE = (16, 65536)
-#: A writer process of a rebuild closes its segment and starts the next when its
-#: buffer is this full, so it never spills to sorted runs that a final merge
-#: must read back; the margin keeps one long article from spilling.
-SEGMENT_FILL = 0.8
 # Segments are written as separate files, not Whoosh's default compound file:
 # opening a compound segment copies each of its parts into memory (BytesIO over
 # the mmap), which made every fresh `searchkit search` read the whole index.
@@ -116,36 +108,6 @@ def build_schema() -> fields.Schema:
         origin_file=fields.COLUMN(),
         structure=fields.COLUMN(),
     )
-
-
-def _document(article: Article, indexed: int) -> dict:
-    doc = {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "origin": article.origin,
-        "hash": article.content_hash.encode(),
-        "indexed": indexed,
-        "origin_file": article.origin_file.encode(),
-    }
-    if article.date:
-        doc["date"] = article.date
-        doc["day"] = wq_compile.day_number(article.date)
-    if article.source:
-        doc["source"] = article.source
-        doc["source_name"] = article.source.encode()
-    if article.url:
-        doc["url"] = article.url
-    return doc
-
-
-def _analysed(fields: dict) -> dict:
-    """``fields`` with the sentence and paragraph structure of the article, the costliest
-    step of an article outside Whoosh's own analysis: done where the document is written,
-    in a rebuild's writer processes, not in the parent that reads the corpus for them
-    (there it took 4.0 of 8.8 s on 3,000 Le Monde articles, the writers waiting)."""
-    fields[wq_operators.STRUCTURE_COLUMN] = encode_structure(fields["title"], fields["body"])
-    return fields
 
 
 # --- damage --------------------------------------------------------------------------
@@ -255,6 +217,8 @@ class WhooshEngine:
         """Removes what a writer killed mid-commit left: Whoosh's temporary
         folder, a half-written table of contents, segment files that no table
         of contents names.  Only under the writer lock."""
+        from .whoosh_writing import clean_files_but_previous
+
         for leftover in generation.iterdir():
             if leftover.is_dir() and leftover.name.endswith(".tmp"):
                 shutil.rmtree(leftover, ignore_errors=True)
@@ -263,103 +227,27 @@ class WhooshEngine:
         ix = index.open_dir(str(generation))
         clean_files_but_previous(ix.storage, ix.latest_generation(), ix._segments())
 
-    def create(self, generation: Path, parallel: bool) -> _Writer:
+    def create(self, generation: Path, parallel: bool) -> Writer:
+        from .whoosh_writing import ParallelWriter, Writer
+
         budget = writer_mb()
         ix = index.create_in(str(generation), build_schema())
         procs = min(os.cpu_count() or 1, MAX_PROCS) if parallel else 1
         if procs > 1:
             # Whoosh's multiprocess writer: each process analyses and writes its
-            # own segments (see ``_WriterTask``); they are left unmerged.
+            # own segments (see ``whoosh_writing.WriterTask``); they are left unmerged.
             per_process = {"limitmb": budget // procs, "compound": False}
-            return _Writer(_ParallelWriter(ix, procs=procs, multisegment=True, subargs=per_process, **per_process))
-        return _Writer(ix.writer(limitmb=budget, compound=False))
+            return Writer(ParallelWriter(ix, procs=procs, multisegment=True, subargs=per_process, **per_process))
+        return Writer(ix.writer(limitmb=budget, compound=False))
 
-    def writer(self, generation: Path) -> _Writer:
-        return _Writer(_InPlaceWriter(index.open_dir(str(generation)), limitmb=writer_mb(), compound=False))
+    def writer(self, generation: Path) -> Writer:
+        from .whoosh_writing import InPlaceWriter, Writer
+
+        return Writer(InPlaceWriter(index.open_dir(str(generation)), limitmb=writer_mb(), compound=False))
 
     def open(self, generation: Path) -> WhooshIndex:
         with reading(generation.parent):
             return WhooshIndex(generation)
-
-
-class _InPlaceWriter(SegmentWriter):
-    """Whoosh's writer of an update, which commits into the live generation,
-    leaving the previous commit's files for the searches reading it."""
-
-    def _commit_toc(self, segments) -> None:
-        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
-        clean_files_but_previous(self.storage, self.generation, segments)
-
-
-def clean_files_but_previous(storage, commit: int, segments) -> None:
-    """Whoosh's ``clean_files`` (the tables of contents and segment files of
-    other commits than ``commit`` are deleted), keeping the previous commit's.
-
-    Whoosh deletes them at each commit, but a search that listed the previous
-    table of contents an instant before opens it after, and a reader opens a
-    segment's column files (stored fields, lengths) only when it first needs
-    them: both found their files gone and reported the index damaged.  A
-    search that outlives two commits can still lose them, as one that
-    outlives two rebuilds loses its generation (``searchkit.generations``).
-    """
-    kept_commits = {commit, commit - 1}
-    kept_segments = {segment.segment_id() for segment in segments}
-    if storage.file_exists(TOC._filename(INDEX_NAME, commit - 1)):
-        with suppress(Exception):  # unreadable: nothing of it worth keeping
-            kept_segments |= {s.segment_id() for s in TOC.read(storage, INDEX_NAME, commit - 1).segments}
-    tocs, segment_files = TOC._pattern(INDEX_NAME), TOC._segment_pattern(INDEX_NAME)
-    for filename in list(storage):
-        toc, segment = tocs.match(filename), segment_files.match(filename)
-        if (toc and int(toc.group(1)) not in kept_commits) or (segment and segment.group(1) not in kept_segments):
-            with suppress(OSError):
-                storage.delete_file(filename)
-
-
-class _Writer:
-    """A Whoosh writer behind ``searchkit.engine.IndexWriter``."""
-
-    def __init__(self, writer) -> None:
-        self._writer = writer
-
-    def _fields(self, article: Article, indexed: int) -> dict:
-        fields = _document(article, indexed)
-        # a rebuild's writer processes analyse the documents they write (``_WriterTask``)
-        return fields if isinstance(self._writer, _ParallelWriter) else _analysed(fields)
-
-    def add(self, article: Article, indexed: int) -> None:
-        self._writer.add_document(**self._fields(article, indexed))
-
-    def replace(self, article: Article, indexed: int) -> None:
-        self._writer.update_document(**self._fields(article, indexed))
-
-    def delete(self, article_id: str) -> None:
-        self._writer.delete_by_term("id", article_id)
-
-    def commit(self, optimize: bool = False) -> None:
-        if optimize:
-            self._writer.commit(optimize=True)
-        else:
-            self._writer.commit(mergetype=_merge_small)
-        if isinstance(self._writer, _ParallelWriter):
-            self._writer.check_tasks()
-
-    def cancel(self) -> None:
-        with suppress(Exception):  # a writer that failed half-way may not cancel cleanly; its files go anyway
-            self._writer.cancel()
-
-
-def _merge_small(writer: SegmentWriter, segments: list) -> list:
-    """Whoosh's merge of small segments, over the segments of fewer than
-    ``MERGE_BELOW`` articles only; returns the segments left as they are.
-
-    Whoosh's own policy weighs every segment: with a rebuild's twenty-odd
-    segments its merge point falls past the largest, and the third
-    one-article update of a 100,000-article index rewrote all of it (minutes).
-    Here an update's commit merges at most ``MERGE_BELOW`` articles' worth of
-    segments; a merged segment that outgrows it is left alone from then on."""
-    small = [segment for segment in segments if segment.doc_count_all() < MERGE_BELOW]
-    kept = MERGE_SMALL(writer, small)
-    return [segment for segment in segments if segment not in small] + list(kept)
 
 
 def writer_mb() -> int:
@@ -376,147 +264,6 @@ def writer_mb() -> int:
     if not value.isdigit() or not low <= int(value) <= high:
         raise UsageError(f"SEARCHKIT_WRITER_MB must be a number of megabytes from {low} to {high:,}, not {value!r}")
     return int(value)
-
-
-# --- the multiprocess writer, in bounded segments, made stoppable ------------------------------
-
-
-class _WriterTask(SubWriterTask):
-    """A writer process of a rebuild, writing bounded segments, that fails quietly.
-
-    Whoosh's writer process keeps one segment, and past its memory spills
-    sorted runs that its commit merges back, reading every posting of every run
-    again: at 100,000 articles the last 7 of 17 minutes.  This one closes its
-    segment when the posting buffer is ``SEGMENT_FILL`` full and starts another,
-    so each segment is sorted in memory once and the cost of an article stays
-    flat as the corpus grows.  Its segments reach the table of contents only at
-    the parent's commit, so a killed rebuild leaves nothing live.
-
-    It exits with the error number of an ``OSError`` (a full disk) as its code,
-    which the parent reports in one line.
-    """
-
-    def run(self) -> None:
-        try:
-            self._write()
-        except OSError as error:
-            os._exit(error.errno if error.errno and error.errno < 256 else 1)
-        except BaseException:
-            os._exit(1)
-
-    def _write(self) -> None:
-        self._ix = self.storage.open_index(self.indexname)
-        self.writer = SegmentWriter(self._ix, _lk=False, **self.kwargs)
-        self.segments = []
-        while self.running:
-            job = self.jobqueue.get()
-            if job is None:
-                break
-            self._process_file(*job)
-        if not self.running:
-            self.writer.cancel()
-            return
-        if self.writer.docnum:
-            self.segments.append(self.writer._finalize_segment())
-        else:
-            self.writer._close_segment()
-        self.resultqueue.put(self.segments, timeout=5)
-
-    def _process_file(self, filename: str, doc_count: int) -> None:
-        tempstorage = self.writer.temp_storage()
-        with tempstorage.open_file(filename).raw_file() as jobs:
-            for _ in range(doc_count):
-                _, fields = pickle.load(jobs)
-                self.writer.add_document(**_analysed(fields))
-                pool = self.writer.pool
-                if pool.currentsize >= pool.limit * SEGMENT_FILL:
-                    self.segments.append(self.writer._finalize_segment())
-                    self.writer = SegmentWriter(self._ix, _lk=False, **self.kwargs)
-        tempstorage.delete_file(filename)
-
-
-class _WatchedQueue:
-    """The writers' job queue, whose ``put`` gives up when a writer process
-    died: the queue is bounded, and with its readers gone (a full disk ends
-    them) a plain ``put`` would wait for ever."""
-
-    def __init__(self, queue: multiprocessing.queues.Queue, check: Callable[[], None]) -> None:
-        self.queue = queue
-        self._check = check
-
-    def put(self, item) -> None:
-        while True:
-            try:
-                self.queue.put(item, timeout=0.5)
-                return
-            except Full:
-                self._check()
-
-    def __getattr__(self, name: str):
-        return getattr(self.queue, name)
-
-
-class _ParallelWriter(MpWriter):
-    """Whoosh's multiprocess writer, with writer processes that can be stopped.
-
-    Whoosh's own ``cancel`` only flags its copy of each process object, so a
-    cancelled or interrupted build left the processes blocked on their job
-    queue for ever, and the parent waiting for them at exit.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.jobqueue = _WatchedQueue(self.jobqueue, self.check_tasks)
-
-    def _new_task(self):
-        task = _WriterTask(
-            self.storage, self.indexname, self.jobqueue.queue, self.resultqueue, self.subargs, self.multisegment
-        )
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _commit(self, mergetype, optimize, merge) -> None:
-        """Whoosh's multisegment commit, taking every segment each writer process wrote."""
-        if self.docbuffer:
-            self._enqueue()
-        for _ in self.tasks:
-            self.jobqueue.put(None)
-        segments = self._merge_segments(mergetype, optimize, merge)
-        for task in self.tasks:
-            task.join()
-        self.check_tasks()
-        for _ in self.tasks:
-            with suppress(Empty):  # a lost result is caught by the rebuild's count of articles
-                segments.extend(self.resultqueue.get(timeout=5))
-        if self._added:
-            segments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(segments)
-        self._finish()
-
-    def cancel(self) -> None:
-        self.stop_tasks()
-        super().cancel()
-
-    def stop_tasks(self) -> None:
-        for task in self.tasks:
-            if task.is_alive():
-                task.kill()
-            task.join(5)
-        for channel in (self.jobqueue, self.resultqueue):
-            channel.cancel_join_thread()  # nothing will read what is left in it
-            channel.close()
-
-    def check_tasks(self) -> None:
-        """Raises the error of a writer process that failed (exited before it was told to)."""
-        failed = [task.exitcode for task in self.tasks if task.exitcode]
-        if failed:
-            code = failed[0]
-            if code in WRITE_ERRNOS:
-                raise OSError(code, os.strerror(code))
-            raise IndexUnavailable(f"a writer process failed (exit {code}); the live index was left as it was")
 
 
 # --- reading -------------------------------------------------------------------------------

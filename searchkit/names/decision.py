@@ -64,8 +64,8 @@ from dataclasses import dataclass, field
 
 from ..analysis import fold
 from .evidence import Evidence
-from .keys import NAME_ALIASES, edit_distance, name_key, rule_key, skeleton
-from .learning import Contexts, Merge
+from .keys import NAME_ALIASES, name_key, rule_key, skeleton
+from .learning import Contexts, Merge, edit_distance
 
 #: Bumped when the rules, the exonym table or the evidence change: a table written by
 #: other rules is decided again by the next ``index`` run, the articles unchanged.

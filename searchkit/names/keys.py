@@ -4,15 +4,13 @@ Rules, not a list of names, so names never seen before fold the same way
 (Choïgou, Choïgu, Shoigu → ``choigu``); a short exonym table supplements them
 for the few names no rule reaches.  A shared key only *proposes* that two
 spellings are one name: ``searchkit.names.decision`` decides it from the
-articles.  ``skeleton`` and ``edit_distance`` propose what the keys miss.
+articles.  ``skeleton`` and ``learning.edit_distance`` propose what the keys miss.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-from rapidfuzz.distance import OSA
 
 #: Names that no transliteration rule reaches: exonyms (a place whose French
 #: name changed spelling, Kiev → Kyiv, or whose English, local or historical
@@ -154,9 +152,3 @@ def skeleton(key: str) -> str:
     reduced = re.sub(r"[cqg]", "k", key).replace("z", "s")
     reduced = re.sub(r"[aeiouyhw]", "", reduced)
     return re.sub(r"(.)\1+", r"\1", reduced)
-
-
-def edit_distance(a: str, b: str, limit: int = 2) -> int:
-    """Optimal string alignment distance (a swap of two letters is one edit), capped at
-    ``limit + 1``: rapidfuzz's, in C, since candidate generation asks it of every pair."""
-    return OSA.distance(a, b, score_cutoff=limit)

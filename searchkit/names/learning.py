@@ -46,9 +46,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import OSA
+
 from ..analysis import _CAPITAL, FRENCH_STOP_WORDS, SPELLING_MARK, fold, light_stem
 from ..engine import OpenIndex
-from .keys import edit_distance, name_key, skeleton
+from .keys import name_key, skeleton
 
 #: A key shorter than this is never merged by learning: short names differ by one letter (Iran, Irak).
 MIN_KEY = 5
@@ -218,6 +220,14 @@ def _anchored(beside: dict[str, Counter], by_key: dict[str, set[str]], min_key: 
                 if _close(top, other, shape):
                     pairs.setdefault((top, other), {})[anchor] = [count, other_count, round(share, 2)]
     return pairs
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Optimal string alignment distance (a swap of two letters is one edit), capped at
+    ``limit + 1``: rapidfuzz's, in C, since candidate generation asks it of every pair.
+    Here, not in ``keys``, which every search imports: only learning and the decision
+    (index time) compare spellings this way."""
+    return OSA.distance(a, b, score_cutoff=limit)
 
 
 def _close(a: str, b: str, shape: str) -> bool:

@@ -12,6 +12,11 @@ with its *group* and how it joined it: ``learned`` from the corpus
 (``searchkit.names.aliases``); the file's splits, which win over everything; given
 names learned beside one surname (Viktor and Victor before Orban); and facts
 about the run (the alias file's digest, the learning step's cost).
+
+Writing the table (and deciding without one) needs the learning, the
+decision, the evidence and the alias file, which the functions doing it
+import: a search only reads the table, and those modules (rapidfuzz under
+them) would be a good part of its cold start.
 """
 
 from __future__ import annotations
@@ -21,15 +26,17 @@ import sqlite3
 import time
 from collections import Counter
 from contextlib import closing
+from typing import TYPE_CHECKING
 
 from ..analysis import SPELLING_MARK, fold, light_stem
 from ..engine import TEXT_FIELDS, OpenIndex
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
-from .aliases import NO_ALIASES, Aliases
-from .decision import DECISION_VERSION, Decision, Judge, propose
-from .evidence import Evidence
 from .keys import name_key
-from .learning import Merge, PairChanges, contexts_of, gather, learn
+
+if TYPE_CHECKING:
+    from .aliases import Aliases
+    from .decision import Decision, Judge
+    from .learning import Merge, PairChanges
 
 VARIANTS_FILE = "variants.sqlite"
 
@@ -43,11 +50,11 @@ def _spelling_groups(index: OpenIndex, known: list[str] | None = None) -> dict[s
 
 
 def write_variants(
-    index: OpenIndex, aliases: Aliases = NO_ALIASES, *, relearn: bool = True, changes: PairChanges | None = None
+    index: OpenIndex, aliases: Aliases | None = None, *, relearn: bool = True, changes: PairChanges | None = None
 ) -> int:
     """Writes the table for the name spellings that ``index`` holds, into its
     generation, with the merges learned from its articles and those of
-    ``aliases``; returns its row count.  Without ``relearn`` (the articles did
+    ``aliases`` (none by default); returns its row count.  Without ``relearn`` (the articles did
     not change, only the alias file), the merges learned before are kept.
 
     Learning reads the pairs of names of every article.  The table keeps their
@@ -60,7 +67,13 @@ def write_variants(
     commit and this table leaves a stamp that no longer matches, which readers
     detect (and the next ``index`` run repairs).
     """
+    from .aliases import NO_ALIASES
+    from .decision import DECISION_VERSION, Judge, propose
+    from .evidence import Evidence
+    from .learning import PairChanges, contexts_of, learn
+
     started = time.perf_counter()
+    aliases = NO_ALIASES if aliases is None else aliases
     counts = _spellings(index)
     spellings = sorted(counts)
     rows = _spelling_groups(index, spellings)
@@ -171,6 +184,8 @@ def _stem_counts(index: OpenIndex, spellings: list[str]) -> dict[str, int]:
 def _pairs(index: OpenIndex, changes: PairChanges | None) -> Counter:
     """The pair counts of the articles of ``index``: ``changes`` applied to the counts the
     table holds for the commit they apply to, or gathered from the stored articles."""
+    from .learning import gather
+
     if changes is not None and changes.since is None:
         return +changes.delta
     previous = None if changes is None else _previous_pairs(index, changes.since)
@@ -236,6 +251,9 @@ def _groups(links: list[tuple], aliases: Aliases) -> list[tuple[str, str, str]]:
 def _previous_learned(index: OpenIndex) -> tuple[list[Merge], list[Decision], dict] | None:
     """The merges learned when the generation's table was written, and the facts of that run;
     None when there is no table to take them from."""
+    from .decision import Decision
+    from .learning import Merge
+
     path = index.generation / VARIANTS_FILE
     if not path.is_file():
         return None
@@ -272,6 +290,8 @@ def table_facts(index: OpenIndex) -> dict:
 def decided_by_other_rules(index: OpenIndex) -> bool:
     """Whether the generation's table was decided by other rules than these (written by an
     earlier searchkit): its merges are decided again, from the pair counts it keeps."""
+    from .decision import DECISION_VERSION
+
     return table_facts(index).get("decision_version") != DECISION_VERSION
 
 
@@ -340,6 +360,10 @@ class Variants:
 
     def _decided_now(self, folded: str) -> set[str]:
         """Without a table: the spellings of ``folded``'s key decided with it, from the index."""
+        from .decision import Judge, propose
+        from .evidence import Evidence
+        from .learning import contexts_of, gather
+
         if self._fallback is None:
             counts = _spellings(self._index)
             evidence = Evidence(self._index)

@@ -1,162 +1,47 @@
-"""Printing what searchkit answers: one printer per output format, as ripgrep's printers.
-
-``Output`` is the one set of output options every command takes (``--json``,
-``--jsonl``, ``--csv``, ``--fields``, ``--color``), checked before any index is
-opened; ``printer(output)`` gives the printer for it.  Every printer prints
-the same values (``searchkit.models``), the machine formats through the JSON
-shapes of ``searchkit.wire``:
-
-- ``RichPrinter``: for people, styled on a terminal, plain text elsewhere;
-- ``JsonPrinter``: one JSON document;
-- ``JsonlPrinter``: one JSON object a line (a hit, a row);
-- ``CsvPrinter``: RFC 4180, UTF-8, a header row, then a row a hit;
-- ``TsvPrinter``: the ``--fields`` alone: one tab-separated line a hit, for ``cut`` and ``awk``.
-
-Article text is data, never markup: it goes into Rich ``Text`` objects (no
-markup parsing), and control characters, escape sequences and bidirectional
-overrides are replaced one for one by U+FFFD before display, so highlight
-offsets stay true and nothing in an article can style, move or rewrite the
-terminal.
-"""
+"""The printer for people (``--color``, no machine format): Rich, styled on a
+terminal, plain text elsewhere; and the renderings of each view.  Imported by
+``printers.printer`` when this format is chosen."""
 
 from __future__ import annotations
 
-import codecs
-import csv
 import errno
-import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from itertools import chain, islice
-from typing import IO, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from . import wire
-from .errors import UsageError
-from .models import (
-    Alert,
-    ArticleView,
-    CheckReport,
-    Concordance,
-    Cooccurrence,
-    Facet,
-    Hit,
-    IndexReport,
-    IndexStats,
-    KwicLine,
-    NameSpellings,
-    SearchResult,
-    Series,
-    Snippet,
-    Span,
-    Timeline,
-    WatchBatch,
-    WatchEntry,
-)
-from .names.view import spelling_note
-from .wording import counted
+from ..wording import counted
+from . import about, in_time, safe_text, takes_unicode
 
-T = TypeVar("T")
-HIGHLIGHT_STYLE = "bold black on yellow"
-#: The columns of ``--csv`` when ``--fields`` does not choose them.
-CSV_FIELDS = ("rank", "id", "title", "date", "source", "url", "origin", "score", "partial", "snippets")
-FORMATS = ("rich", "json", "jsonl", "csv", "tsv")
-
-_UNSAFE = {c: 0xFFFD for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A)}
-_UNSAFE.update({c: 0xFFFD for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
-_FLAT = {**_UNSAFE, 0x09: 0x20, 0x0A: 0x20}
-_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in _UNSAFE if c >= 0x7F}  # json escapes those below
-
-
-def safe_text(text: str, *, flat: bool = False) -> str:
-    """``text`` with every terminal control character replaced, one for one."""
-    return text.translate(_FLAT if flat else _UNSAFE)
-
-
-# --- the output options ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Output:
-    """How a command prints: a format of ``FORMATS``, hit fields, colour."""
-
-    format: str = "rich"
-    fields: tuple[str, ...] | None = None
-    color: str = "auto"  #: "auto", "always" or "never"
-    header: bool = True  #: whether CSV and TSV start with their column names
-
-
-def output(
-    *,
-    json_output: bool = False,
-    jsonl: bool = False,
-    csv_output: bool = False,
-    fields: str | None = None,
-    color: str = "auto",
-    tabular: bool = True,
-    tsv: bool = False,
-    no_header: bool = False,
-    columns: tuple[str, ...] = wire.HIT_FIELDS,
-) -> Output:
-    """The output the options ask for; ``UsageError`` for options that cannot go together.
-
-    ``tabular`` says whether the command prints a list (of hits, or a view's
-    rows), which ``--jsonl``, ``--csv``, ``--tsv`` and ``--fields`` are for;
-    ``columns`` are the fields ``--fields`` chooses among.
-    """
-    given = (("--json", json_output), ("--jsonl", jsonl), ("--csv", csv_output), ("--tsv", tsv))
-    chosen = [name for name, on in given if on]
-    if len(chosen) > 1:
-        raise UsageError(f"{' and '.join(chosen)} cannot be used together: choose one output format")
-    picked = tuple(f.strip() for f in fields.split(",") if f.strip()) if fields is not None else None
-    if picked is not None:
-        unknown = [f for f in picked if f not in columns]
-        if unknown or not picked:
-            raise UsageError(f"unknown field {', '.join(unknown) or '(none given)'}: choose from {', '.join(columns)}")
-    form = {"--json": "json", "--jsonl": "jsonl", "--csv": "csv", "--tsv": "tsv"}.get(chosen[0]) if chosen else None
-    form = form or ("tsv" if picked else "rich")
-    if not tabular and (form in ("jsonl", "csv", "tsv") or picked):
-        raise UsageError(
-            f"{chosen[0] if chosen else '--fields'} is for lists and tables; this command prints one thing"
-        )
-    if no_header and form not in ("csv", "tsv"):
-        raise UsageError("--no-header is for --csv, --tsv and --fields")
-    return Output(form, picked, color, not no_header)
-
-
-class Printer(Protocol):
-    def results(self, result: SearchResult) -> None: ...
-    def article(self, view: ArticleView) -> None: ...
-    def report(self, report: IndexReport) -> None: ...
-    def stats(self, stats: IndexStats) -> None: ...
-    def check(self, report: CheckReport) -> None: ...
-    def alerts(self, found: list[Alert]) -> None: ...
-    def watchlist(self, entries: list[WatchEntry]) -> None: ...
-    def batch(self, batch: WatchBatch) -> None: ...
-    def timeline(self, found: Timeline) -> None: ...
-    def concordance(self, found: Concordance) -> None: ...
-    def cooccurrence(self, found: Cooccurrence) -> None: ...
-    def cooccurrences(self, found: list[Cooccurrence]) -> None: ...
-    def names(self, found: NameSpellings) -> None: ...
-
-
-def printer(chosen: Output, stream: IO[str] | None = None) -> Printer:
-    """The printer for ``chosen``, writing to ``stream`` (stdout by default)."""
-    stream = stream or sys.stdout
-    if chosen.format == "rich":
-        return RichPrinter(make_console(chosen.color, stream))
-    return {"json": JsonPrinter, "jsonl": JsonlPrinter, "csv": CsvPrinter, "tsv": TsvPrinter}[chosen.format](
-        stream, chosen.fields, chosen.header
+if TYPE_CHECKING:
+    from ..models import (
+        Alert,
+        ArticleView,
+        CheckReport,
+        Concordance,
+        Cooccurrence,
+        Facet,
+        Hit,
+        IndexReport,
+        IndexStats,
+        KwicLine,
+        NameSpellings,
+        SearchResult,
+        Series,
+        Snippet,
+        Span,
+        Timeline,
+        WatchBatch,
+        WatchEntry,
     )
 
-
-# --- for people --------------------------------------------------------------------------
+HIGHLIGHT_STYLE = "bold black on yellow"
 
 
 def skipped_unknown(files: list[str], shown: int = 5) -> str:
@@ -228,7 +113,7 @@ class RichPrinter:
 
     def results(self, result: SearchResult) -> None:
         shown = len(result.hits)
-        counted = "Articles " if result.total is None else f"{_about(result)}{_articles(result.total)} "
+        counted = "Articles " if result.total is None else f"{about(result)}{_articles(result.total)} "
         if result.collapsed_total is not None and result.collapsed_total != result.total:
             counted += f"({result.collapsed_total:,} after collapsing copies) "
         if result.similar_to is not None:
@@ -255,7 +140,7 @@ class RichPrinter:
             self.console.print(render_facets(result.facets))
 
     def timeline(self, found: Timeline) -> None:
-        self.console.print(render_timeline(found, self.console.width, _takes_unicode(self.console.file)))
+        self.console.print(render_timeline(found, self.console.width, takes_unicode(self.console.file)))
 
     def concordance(self, found: Concordance) -> None:
         """The lines as they are found, in columns as wide as the first ``ALIGNED_LINES`` need."""
@@ -412,11 +297,9 @@ def _kept_why(report: IndexReport) -> str:
 
 def spelling_lines(result: SearchResult) -> list[str]:
     """Where the count comes from: "Sheen: 4 Sheen, 1,553 Chine" for each word searching several spellings."""
+    from ..names.view import spelling_note  # the query modules under it: only a search's result has spellings
+
     return [safe_text(spelling_note(found), flat=True) for found in result.spellings]
-
-
-def _about(result: SearchResult) -> str:
-    return "about " if result.total_estimated else ""
 
 
 def _articles(count: int) -> str:
@@ -512,290 +395,7 @@ def _explanation_lines(hit: Hit) -> list[Text]:
     return lines
 
 
-# --- for scripts ----------------------------------------------------------------------------
-
-
-class _Machine:
-    """What the machine formats share: a stream and the chosen hit fields."""
-
-    def __init__(self, stream: IO[str], fields: tuple[str, ...] | None = None, header: bool = True) -> None:
-        self.stream = stream
-        self.fields = fields
-        self.header = header
-
-    def _row(self, record: dict) -> dict:
-        """A view's row (of ``--json``) with only the chosen ``--fields``."""
-        return {name: record.get(name) for name in self.fields} if self.fields else record
-
-    def _json(self, document: object, indent: int | None = None) -> str:
-        """JSON text; bidirectional controls are written as ``\\uXXXX`` escapes so
-        that even raw JSON cannot reorder a terminal line, and every non-ASCII
-        character is escaped for a stream that cannot encode it (``LC_ALL=C``)."""
-        text = json.dumps(document, ensure_ascii=not _takes_unicode(self.stream), indent=indent)
-        return text.translate(_JSON_ESCAPES)
-
-
-class _Rows:
-    """The research views as a table, a row each (JSONL, CSV, TSV); what a
-    limit cut is said on stderr, so the table stays whole and parseable."""
-
-    def timeline(self, found: Timeline) -> None:
-        self.table(wire.TIMELINE_COLUMNS, wire.timeline_rows(found), found.notes)
-
-    def concordance(self, found: Concordance) -> None:
-        self.table(wire.KWIC_COLUMNS, (wire.kwic_line(line) for line in found.lines), found.notes)
-
-    def cooccurrence(self, found: Cooccurrence) -> None:
-        self.table(wire.COOCCUR_COLUMNS, wire.cooccurrence_rows(found), found.notes)
-
-    def cooccurrences(self, found: list[Cooccurrence]) -> None:
-        rows = [row for one in found for row in wire.cooccurrence_rows(one)]
-        self.table(wire.COOCCUR_COLUMNS, rows, [f"{one.name}: {note}" for one in found for note in one.notes])
-
-    def watchlist(self, entries: list[WatchEntry]) -> None:
-        self.table(wire.WATCHLIST_COLUMNS, [wire.watch_entry(entry) for entry in entries], [])
-
-    def _listed(self, result: SearchResult) -> bool:
-        """With ``--facets``, prints the facet rows (instead of the hits) and says True;
-        otherwise says on stderr when the hits written are not all the result's."""
-        if result.facets is not None:
-            self.table(wire.FACET_COLUMNS, wire.facet_rows(result.facets), [])
-            return True
-        written = result.offset + len(result.hits)
-        if result.total is not None and result.query is not None and written < result.total:
-            first = f"{result.offset + 1:,}–{written:,}" if result.hits else "none"
-            _note(
-                f"hits {first} of {_about(result)}{result.total:,} written: "
-                "--limit and --page choose which (at most 10,000 a page)"
-            )
-        return False
-
-    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
-        """A header (but for JSONL), then the ``rows`` written as they come (``in_time``: a
-        streamed view finds them as it reads), then the ``notes``, read once the rows are."""
-        raise NotImplementedError
-
-
-#: Seconds at most between two writes of a streamed view's lines, while they come.
-FLUSH_EVERY = 0.1
-
-
-def in_time(items: Iterable[T]) -> Iterator[list[T]]:
-    """``items`` in lists to write and flush: the first at once, then what came
-    in the last ``FLUSH_EVERY`` seconds.  ``| head -1`` gets its line as soon as
-    it is found; flushing each of 200,000 lines would cost a write each."""
-    written, last = [], None
-    for item in items:
-        written.append(item)
-        now = time.monotonic()
-        if last is None or now - last >= FLUSH_EVERY:
-            yield written
-            written, last = [], now
-    if written:
-        yield written
-
-
-def _note(note: str) -> None:
-    print(f"searchkit: note: {safe_text(note, flat=True)}", file=sys.stderr)
-
-
-class JsonPrinter(_Machine):
-    """One JSON document on the stream, and nothing else."""
-
-    indent: int | None = 2
-
-    def _print(self, document: dict) -> None:
-        print(self._json(document, indent=self.indent), file=self.stream)
-
-    def results(self, result: SearchResult) -> None:
-        self._print(wire.result(result, self.fields))
-
-    def article(self, view: ArticleView) -> None:
-        self._print(wire.article(view))
-
-    def report(self, report: IndexReport) -> None:
-        self._print(wire.index_report(report))
-
-    def stats(self, stats: IndexStats) -> None:
-        self._print(wire.index_stats(stats))
-
-    def check(self, report: CheckReport) -> None:
-        self._print(wire.check_report(report))
-
-    def alerts(self, found: list[Alert]) -> None:
-        self._print(wire.alerts(found, self.fields))
-
-    def watchlist(self, entries: list[WatchEntry]) -> None:
-        self._print({"watchlist": [self._row(wire.watch_entry(entry)) for entry in entries]})
-
-    def batch(self, batch: WatchBatch) -> None:
-        """One line a batch, flushed: a script reads each as it comes."""
-        print(self._json(wire.watch_batch(batch)), file=self.stream, flush=True)
-
-    def timeline(self, found: Timeline) -> None:
-        document = wire.timeline(found)
-        self._print(document | {"rows": [self._row(row) for row in document["rows"]]})
-
-    def concordance(self, found: Concordance) -> None:
-        """One document still, its ``lines`` written as they are found (``in_time``), what
-        follows them once they are all read: the same text ``json.dumps`` would give."""
-        head = self._json(wire.concordance_head(found), indent=self.indent)
-        self.stream.write(head[: -len("\n}")] + ',\n  "lines": [')
-        written = 0
-        for lines in in_time(found.lines):
-            for line in lines:
-                item = self._json(self._row(wire.kwic_line(line)), indent=self.indent).replace("\n", "\n    ")
-                self.stream.write(("," if written else "") + "\n    " + item)
-                written += 1
-            self.stream.flush()
-        tail = self._json(wire.concordance_tail(found), indent=self.indent)
-        self.stream.write(("\n  ]" if written else "]") + ",\n" + tail[len("{\n") :] + "\n")
-        self.stream.flush()
-
-    def cooccurrence(self, found: Cooccurrence) -> None:
-        document = wire.cooccurrence(found)
-        self._print(document | {"names": [self._row(name) for name in document["names"]]})
-
-    def cooccurrences(self, found: list[Cooccurrence]) -> None:
-        self._print({"queries": [wire.cooccurrence(one) for one in found]})
-
-    def names(self, found: NameSpellings) -> None:
-        self._print(wire.name_spellings(found))
-
-
-class JsonlPrinter(_Rows, JsonPrinter):
-    """One JSON object a line: a hit (or a row of a view) each for a list, the one object otherwise."""
-
-    indent = None
-
-    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
-        columns = self.fields or columns
-        for written in in_time(rows):
-            for row in written:
-                print(self._json({name: row.get(name) for name in columns}), file=self.stream)
-            self.stream.flush()
-        for note in notes:
-            _note(note)
-
-    def results(self, result: SearchResult) -> None:
-        if self._listed(result):
-            return
-        for hit in result.hits:
-            self._print(wire.hit(hit, self.fields))
-
-    def alerts(self, found: list[Alert]) -> None:
-        """A hit a line, each led by the name of the saved search that found it."""
-        for alert in found:
-            for hit in alert.result.hits:
-                self._print({"alert": alert.name, **wire.hit(hit, self.fields)})
-
-
-class _Table(_Rows, _Machine):
-    """A row a hit, of the chosen fields; nested values as JSON, snippets as their text."""
-
-    default_fields: tuple[str, ...] = CSV_FIELDS
-
-    def alert_rows(self, found: list[Alert]) -> tuple[tuple[str, ...], list[list[str]]]:
-        """The rows of every alert's hits, each led by the saved search's name."""
-        columns: tuple[str, ...] = self.fields or self.default_fields
-        rows = []
-        for alert in found:
-            _, hits = self.rows(alert.result)
-            rows.extend([alert.name, *row] for row in hits)
-        return ("alert", *columns), rows
-
-    def rows(self, result: SearchResult) -> tuple[tuple[str, ...], list[list[str]]]:
-        columns = self.fields or self.default_fields
-        rows = []
-        for hit in result.hits:
-            record = wire.hit(hit)
-            rows.append([self._cell(name, record.get(name)) for name in columns])
-        return columns, rows
-
-    def _cell(self, name: str, value: object) -> str:
-        """A value as its cell: empty for null, ``true``/``false`` as JSON writes them (not Python's ``True``)."""
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if name == "snippets":
-            return " … ".join(s["text"] for s in value)
-        if isinstance(value, (list, dict)):
-            return json.dumps(value, ensure_ascii=False)
-        return str(value)
-
-    def article(self, view: ArticleView) -> None:
-        raise UsageError("this output is for lists of hits")
-
-    report = stats = batch = article
-
-
-class CsvPrinter(_Table):
-    """RFC 4180: a header row, then a row a hit, fields quoted where needed, CRLF line ends."""
-
-    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
-        columns = self.fields or columns
-        writer = csv.writer(self.stream, lineterminator="\r\n")
-        if self.header:
-            writer.writerow(columns)
-        for written in in_time(rows):
-            writer.writerows([self._cell(name, row.get(name)) for name in columns] for row in written)
-            self.stream.flush()
-        for note in notes:
-            _note(note)
-
-    def results(self, result: SearchResult) -> None:
-        if self._listed(result):
-            return
-        self._write(*self.rows(result))
-
-    def alerts(self, found: list[Alert]) -> None:
-        self._write(*self.alert_rows(found))
-
-    def _write(self, columns: tuple[str, ...], rows: list[list[str]]) -> None:
-        writer = csv.writer(self.stream, lineterminator="\r\n")
-        if self.header:
-            writer.writerow(columns)
-        writer.writerows(rows)
-
-
-class TsvPrinter(_Table):
-    """Tab-separated values, for ``cut`` and ``awk``: a header line (but with ``--no-header``),
-    then a line a hit or row; tabs and line breaks in a value are written as spaces."""
-
-    def table(self, columns: tuple[str, ...], rows: Iterable[dict], notes: list[str]) -> None:
-        columns = self.fields or columns
-        cells = ([self._cell(name, row.get(name)) for name in columns] for row in rows)
-        lines = chain([columns], cells) if self.header else cells
-        for written in in_time(lines):
-            for line in written:
-                print("\t".join(safe_text(cell, flat=True) for cell in line), file=self.stream)
-            self.stream.flush()
-        for note in notes:
-            _note(note)
-
-    def results(self, result: SearchResult) -> None:
-        if self._listed(result):
-            return
-        self._write(*self.rows(result))
-
-    def alerts(self, found: list[Alert]) -> None:
-        self._write(*self.alert_rows(found))
-
-    def _write(self, columns: tuple[str, ...], rows: list[list[str]]) -> None:
-        for row in [columns, *rows] if self.header else rows:
-            print("\t".join(safe_text(cell, flat=True) for cell in row), file=self.stream)
-
-
-def _takes_unicode(stream: IO[str]) -> bool:
-    """Whether ``stream``'s encoding can write every character."""
-    try:
-        return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name.startswith("utf")
-    except LookupError:
-        return False
-
-
-# --- research views, for people -------------------------------------------------------------
+# --- research views -----------------------------------------------------------------------
 
 #: Facet values shown under the hits, each facet (``--json`` and ``--csv`` give them all).
 SHOWN_FACET_VALUES = 12
