@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import generations as g
 from . import query as q
+from . import ranking
 from .analysis import SPELLING_MARK, WORDS
 from .duplicates import Groups, groups_of, opened_groups
 from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
@@ -334,7 +335,9 @@ def _ranked(
 
     Hits come in tiers: articles with every word, names in the query's own
     spelling; then with every word, names in any spelling; then (unless
-    ``match_all``) articles with only some of the words, marked partial.
+    ``match_all``) articles with only some of the words, marked partial,
+    whose first hits by score are ranked again so that more of the query's
+    words, weighed by rarity, come before fewer (``ranking``).
     """
     strict = _runnable(index.compile(node, variants), text)
     tiers = [(strict, False)]
@@ -357,7 +360,12 @@ def _ranked(
     for query, partial in tiers:
         if len(found) >= wanted:
             break
-        ranked = index.ranked(query, wanted + len(seen), restriction, options.sort)
+        limit = wanted + len(seen)
+        if partial and options.sort == "score":
+            ranked = index.ranked(query, max(limit, ranking.DEPTH), restriction, options.sort)
+            ranked = ranking.reranked(ranked, ranking.parts_of(node, index, variants), index)[:limit]
+        else:
+            ranked = index.ranked(query, limit, restriction, options.sort)
         found.extend((r, partial) for r in ranked if r.docnum not in seen)
         seen.update(r.docnum for r in ranked)
         if partial and options.count:
