@@ -21,7 +21,6 @@ words out of what they require.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from . import query as q
@@ -47,12 +46,11 @@ def parts_of(node: q.Node, index: OpenIndex, variants: Variants) -> list[Part]:
     """The query's top-level words, phrases and OR groups searching every text field:
     those that partial matching may drop, the others being held by every hit."""
     children = node.children if isinstance(node, q.And) else (node,)
-    count = max(index.doc_count(), 1)
-    parts = [_part(child, index, variants, count) for child in children]
+    parts = [_part(child, index, variants) for child in children]
     return [part for part in parts if part is not None]
 
 
-def _part(node: q.Node, index: OpenIndex, variants: Variants, count: int) -> Part | None:
+def _part(node: q.Node, index: OpenIndex, variants: Variants) -> Part | None:
     if isinstance(node, q.Word) and node.field is None:
         groups = [_terms(node, index, variants)]
     elif isinstance(node, q.Phrase) and node.field is None:
@@ -64,7 +62,7 @@ def _part(node: q.Node, index: OpenIndex, variants: Variants, count: int) -> Par
     groups = [group for group in groups if group]
     if not groups:
         return None  # only stop words
-    weight = sum(_idf(max(index.doc_frequency(t) for t in group), count) for group in groups) / len(groups)
+    weight = sum(min(index.rarity(t) for t in group) for group in groups) / len(groups)
     return Part(tuple(groups), weight)
 
 
@@ -72,12 +70,6 @@ def _terms(node: q.Word | q.Phrase, index: OpenIndex, variants: Variants) -> fro
     """The index terms (stems, a name's spellings, a prefix's words) any of which gives ``node``."""
     compiled = index.compile(node, variants)
     return frozenset(index.matched_terms(compiled)) if compiled is not None else frozenset()
-
-
-def _idf(df: int, count: int) -> float:
-    """BM25's idf; the frequency counts title and body apart, so it may pass the count."""
-    df = min(df, count)
-    return math.log(1 + (count - df + 0.5) / (df + 0.5))
 
 
 def reranked(ranked: list[Ranked], parts: list[Part], index: OpenIndex) -> list[Ranked]:

@@ -665,6 +665,13 @@ class WhooshIndex:
         """How many articles hold ``term``, title and body counted apart."""
         return sum(self._reader.doc_frequency(fieldname, term) for fieldname in TEXT_FIELDS)
 
+    def rarity(self, term: str) -> float:
+        """BM25's idf of ``term`` as the scores weigh it, the smaller of its title and body ones:
+        from the statistics the scores come from, replaced and deleted articles included, so that
+        reranking by it after an update ranks as after a rebuild (an idf of live articles over
+        frequencies that count the deleted ones fell to nothing for a word in every article)."""
+        return min(self._searcher.idf(fieldname, term) for fieldname in TEXT_FIELDS)
+
     def spellings(self) -> Iterator[str]:
         """Every name spelling the index holds (``^``-marked terms, the mark removed), once a field."""
         for fieldname in TEXT_FIELDS:
