@@ -15,8 +15,9 @@ that a page's hits are the same however many were asked for; those below are
 scaled by the smallest factor of those above, which keeps the scores in order.
 
 Tried on issue 23's judged news set and PIAF and left out (bench/README.md,
-*Ranking changes*): a proximity bonus, and questions leaving their light
-words out of what they require.
+*Ranking changes*): a proximity bonus, questions leaving their light words
+out of what they require, and a bonus for the query's words in the lead
+(title or first paragraph).
 """
 
 from __future__ import annotations

@@ -68,7 +68,10 @@ WRITER_MB_RANGE = (16, 65536)
 
 #: BM25F as Whoosh implements it; titles are short, so their length matters
 #: less.  K1 below the usual 1.2 saturates repeated words sooner, which ranked
-#: the PIAF questions' passages better (nDCG@10 0.795 → 0.799).
+#: the PIAF questions' passages better (nDCG@10 0.795 → 0.799).  On issue 23's
+#: judged news set, B 0.6 and 0.9, K1 0.5, 1.0 and 1.2, title_B 0.2 and 0.7 and
+#: Robertson's idf in place of Whoosh's each lost on at least one half
+#: (bench/README.md, *Ranking changes*).
 WEIGHTING = scoring.BM25F(B=0.75, K1=0.75, title_B=0.4)
 
 _TOC_TEMP = re.compile(r"^_\w+_\d+\.toc\.")
