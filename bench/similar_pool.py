@@ -121,7 +121,8 @@ class Fts5MoreLikeThis:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
         rows = self.db.execute(
-            "SELECT id FROM docs WHERE docs MATCH ? AND rank MATCH 'bm25(0, 2.0, 1.0)' AND id != ? ORDER BY rank LIMIT ?",
+            "SELECT id FROM docs WHERE docs MATCH ? AND rank MATCH 'bm25(0, 2.0, 1.0)' AND id != ? "
+            "ORDER BY rank LIMIT ?",
             (match, article_id, limit),
         ).fetchall()
         return [r[0] for r in rows]
@@ -173,7 +174,8 @@ def main() -> None:
         entry = previous.get(str(n), {})
         if entry and entry["source"] != source:
             raise SystemExit(f"similar_pool: source {n} is {source}, the pool says {entry['source']}")
-        pooled[str(n)] = {"source": source, "title": articles[source]["title"][:80], "articles": entry.get("articles", {})}
+        title = articles[source]["title"][:80]
+        pooled[str(n)] = {"source": source, "title": title, "articles": entry.get("articles", {})}
     for engine in make_engines(args.engines.split(","), args.index, args.workdir, articles):
         for n, source in enumerate(drawn, 1):
             for rank, found in enumerate(engine.similar(source, args.depth), 1):
