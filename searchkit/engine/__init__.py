@@ -129,6 +129,11 @@ class OpenIndex(Protocol):
     def more_like(
         self, docnum: int, limit: int, restriction: Compiled | None = None, terms: list[tuple[str, float]] | None = None
     ) -> list[Ranked]: ...
+    def like(
+        self, words: list[tuple[tuple[str, ...], float]], limit: int, restriction: Compiled | None, left_out: set[int]
+    ) -> list[Ranked]:
+        """The articles that best match ``words`` (the terms of each, in any text field, and its weight)."""
+
     def holding(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]: ...
     def terms_held(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]:
         """For each of ``docnums``, which of ``terms`` its title or body holds, from postings read for those only."""

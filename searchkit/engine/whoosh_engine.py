@@ -563,6 +563,25 @@ class WhooshIndex:
         results = self._searcher.search(query, limit=limit, filter=allowed, mask={docnum})
         return [Ranked(hit.docnum, hit.score or 0.0) for hit in results]
 
+    def like(
+        self, words: list[tuple[tuple[str, ...], float]], limit: int, restriction: Compiled | None, left_out: set[int]
+    ) -> list[Ranked]:
+        """The articles that best match ``words`` (each: the terms it is searched by, in title
+        and body, and its weight), within ``restriction``, none of ``left_out``."""
+        allowed = self._allowed(restriction) if restriction is not None else None
+        if not words or (allowed is not None and not allowed):
+            return []
+        query = wq.Or(
+            [
+                wq.Term(fieldname, term, boost=weight)
+                for terms, weight in words
+                for term in terms
+                for fieldname in TEXT_FIELDS
+            ]
+        )
+        results = self._searcher.search(query, limit=limit, filter=allowed, mask=left_out)
+        return [Ranked(hit.docnum, hit.score or 0.0) for hit in results]
+
     def holding(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]:
         """For each of ``docnums``, which of ``terms`` its body holds: from the terms' posting lists."""
         wanted = set(docnums)
