@@ -16,6 +16,7 @@ and numbers.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -52,12 +53,22 @@ def telling_words(index: OpenIndex, variants: Variants, stored: dict, count: int
             if word is not None:
                 counted[word] += weight
     documents = max(index.doc_count(), 1)
-    weighed = []
-    for word, tf in counted.items():
-        df = max(index.doc_frequency(term) for term in word)
+    # A word's body frequency bounds its weight from above (its frequency adds the titles'):
+    # the titles are looked up only for the words that bound lets into the heaviest ``count``.
+    body = {word: [index.doc_frequency(term, ("body",)) for term in word] for word in counted}
+    bound = {word: counted[word] * math.log(1 + documents / max(max(body[word]), 1)) for word in counted}
+    weighed: list[Telling] = []
+    lightest: list[float] = []  # the heaviest ``count`` weights so far, lightest first (a heap)
+    for word in sorted(counted, key=lambda word: -bound[word]):
+        if len(lightest) == count and bound[word] < lightest[0]:
+            break
+        df = max(held + index.doc_frequency(term, ("title",)) for term, held in zip(word, body[word], strict=True))
         if df < 2:  # held by this article only (title and body count apart)
             continue
-        weighed.append(Telling(word, tf * math.log(1 + documents / df)))
+        weighed.append(Telling(word, counted[word] * math.log(1 + documents / df)))
+        heapq.heappush(lightest, weighed[-1].weight)
+        if len(lightest) > count:
+            heapq.heappop(lightest)
     weighed.sort(key=lambda t: (-t.weight, t.terms))
     return weighed[:count]
 
@@ -97,4 +108,4 @@ def _name_terms(folded: str, variants: Variants) -> tuple[str, ...]:
     capitalised but no name (a word opening a sentence), or too short to tell anything."""
     if len(folded) < 2 or folded.isdigit() or not variants.is_name(folded):
         return ()
-    return tuple(sorted(SPELLING_MARK + s for s in variants.spellings(folded)))
+    return tuple(sorted(SPELLING_MARK + s for s in variants.spellings(folded, held=True)))

@@ -680,9 +680,9 @@ class WhooshIndex:
     def commit_id(self) -> int:
         return self._commit
 
-    def doc_frequency(self, term: str) -> int:
-        """How many articles hold ``term``, title and body counted apart."""
-        return sum(self._reader.doc_frequency(fieldname, term) for fieldname in TEXT_FIELDS)
+    def doc_frequency(self, term: str, fields: tuple[str, ...] = TEXT_FIELDS) -> int:
+        """How many articles hold ``term`` in ``fields``, title and body counted apart."""
+        return sum(self._reader.doc_frequency(fieldname, term) for fieldname in fields)
 
     def spellings(self) -> Iterator[str]:
         """Every name spelling the index holds (``^``-marked terms, the mark removed), once a field."""
