@@ -165,10 +165,9 @@ class Searcher:
             stored = index.stored(docnum)
             telling = telling_words(index, variants, stored)
             left_out = {docnum} | _copies(index, docnum)
-            similar = index.like([(t.terms, t.weight) for t in telling], limit, restriction, left_out)
+            similar, held = _alike(index, [(t.terms, t.weight) for t in telling], limit, restriction, left_out)
             terms = [term for t in telling for term in t.terms]
             written = _written_terms(stored, terms)
-            held = index.terms_held(terms, [ranked.docnum for ranked in similar])
             hits = []
             for rank, ranked in enumerate(similar, 1):
                 hit = _hit(index, ranked, rank, False, held[ranked.docnum], 1)
@@ -206,6 +205,33 @@ def similar(index_dir: Path, article_id: str, limit: int = 10, filters: Filters 
     """Articles about the same things as ``article_id``, within ``filters``."""
     with Searcher(index_dir) as searcher:
         return searcher.similar(article_id, limit, filters)
+
+
+#: ``similar`` gathers its candidates by the heaviest of the telling words, this many of them:
+#: their posting lists are short; a common word's long one is only skipped through, for the
+#: candidates, when they are scored by every telling word (``OpenIndex.like_scores``).
+GATHER_WORDS = 8
+#: How many candidates are gathered (at least the hits asked for).
+CANDIDATES = 100
+
+
+def _alike(
+    index: OpenIndex,
+    words: list[tuple[tuple[str, ...], float]],
+    limit: int,
+    restriction: Compiled | None,
+    left_out: set[int],
+) -> tuple[list[Ranked], dict[int, set[str]]]:
+    """The ``limit`` articles that best match ``words`` (as ``OpenIndex.like`` ranks them), and the
+    terms each holds: candidates gathered by the heaviest words, then scored by all of them.  When
+    the heaviest words find fewer than ``limit`` (a narrow filter), every word gathers."""
+    wanted = max(CANDIDATES, limit)
+    gathered = index.like(words[:GATHER_WORDS], wanted, restriction, left_out)
+    if len(gathered) < limit and len(words) > GATHER_WORDS:
+        gathered = index.like(words, wanted, restriction, left_out)
+    scored = index.like_scores(words, [ranked.docnum for ranked in gathered])
+    best = sorted(scored, key=lambda docnum: (-scored[docnum][0], docnum))[:limit]
+    return [Ranked(docnum, scored[docnum][0]) for docnum in best], {docnum: scored[docnum][1] for docnum in best}
 
 
 def _copies(index: OpenIndex, docnum: int) -> set[int]:

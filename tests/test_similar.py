@@ -91,3 +91,19 @@ def test_each_hit_says_which_telling_words_it_shares_as_written(make_index):
     hits = similar(index.dir, "source", 3).hits
     assert hits[0].id == "other"
     assert "béluga" in [word.casefold() for word in hits[0].shared] and "Seine" in hits[0].shared
+
+
+def test_articles_sharing_only_lesser_words_come_when_the_heaviest_find_too_few(make_index, monkeypatch):
+    # candidates are gathered by the heaviest telling words; when they find fewer than asked, every word gathers
+    monkeypatch.setattr("searchkit.search.GATHER_WORDS", 1)
+    index = make_index(
+        [
+            article(
+                "source", "Le sarrasin breton manque. Les crêpiers de Quimper attendent.", title="Pénurie de sarrasin"
+            ),
+            article("buckwheat", "Le sarrasin manque encore.", title="Sarrasin"),
+            article("crepes", "Les crêpiers de Quimper ouvrent leurs portes.", title="Quimper en fête"),
+            *FILLER,
+        ]
+    )
+    assert ids(index, "source")[:2] == ["buckwheat", "crepes"]

@@ -125,16 +125,17 @@ class OpenIndex(Protocol):
     def capped(self, query: Compiled | None) -> list[str]: ...
     def part_score(self, query: Compiled, docnum: int) -> float: ...
     def term_query(self, *terms: str) -> Compiled: ...
-    def key_terms(self, docnum: int, count: int) -> list[tuple[str, float]]: ...
-    def more_like(
-        self, docnum: int, limit: int, restriction: Compiled | None = None, terms: list[tuple[str, float]] | None = None
-    ) -> list[Ranked]: ...
     def like(
         self, words: list[tuple[tuple[str, ...], float]], limit: int, restriction: Compiled | None, left_out: set[int]
     ) -> list[Ranked]:
         """The articles that best match ``words`` (the terms of each, in any text field, and its weight)."""
 
-    def holding(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]: ...
+    def like_scores(
+        self, words: list[tuple[tuple[str, ...], float]], docnums: list[int]
+    ) -> dict[int, tuple[float, set[str]]]:
+        """For each of ``docnums``, the score ``like`` gives it and the terms of ``words`` it holds,
+        from postings read for those only."""
+
     def terms_held(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]:
         """For each of ``docnums``, which of ``terms`` its title or body holds, from postings read for those only."""
 
