@@ -171,9 +171,16 @@ class Searcher:
             hits = []
             for rank, ranked in enumerate(similar, 1):
                 hit = _hit(index, ranked, rank, False, held[ranked.docnum], 1)
-                shared = _words(written, [term for term in terms if term in held[ranked.docnum]])
-                hits.append(replace(hit, shared=shared))
-            notes = [f"the telling words of {article_id}: {', '.join(_words(written, terms))}"]
+                own = [term for term in terms if term in held[ranked.docnum]]
+                # a name's other spelling (Shoigu for Choïgou) is shown as the hit writes it
+                unwritten = [term for term in own if term not in written]
+                as_written = (
+                    {**_written_terms(index.stored(ranked.docnum), unwritten), **written} if unwritten else written
+                )
+                hits.append(replace(hit, shared=_words(as_written, own)))
+            # a name's word: the spellings the article writes (not the others it is searched by)
+            shown = _words(written, [term for term in terms if term in written])
+            notes = [f"the telling words of {article_id}: {', '.join(shown)}"]
             return SearchResult(query=None, total=len(hits), hits=hits, similar_to=article_id, notes=notes)
 
     def newest_indexed(self) -> int | None:

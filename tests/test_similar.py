@@ -93,6 +93,19 @@ def test_each_hit_says_which_telling_words_it_shares_as_written(make_index):
     assert "béluga" in [word.casefold() for word in hits[0].shared] and "Seine" in hits[0].shared
 
 
+def test_a_name_shared_in_its_other_spelling_is_shown_as_the_hit_writes_it(make_index):
+    index = make_index(
+        [
+            article("source", "Sergueï Choïgou a promis des renforts. Choïgou a parlé.", title="Choïgou promet"),
+            article("shoigu", "Sergei Shoigu promised reinforcements.", title="Shoigu at the front"),
+            *FILLER,
+        ]
+    )
+    found = similar(index.dir, "source", 3)
+    assert found.hits[0].id == "shoigu" and "Shoigu" in found.hits[0].shared
+    assert "shoigu" not in found.notes[0]  # the source's words as it writes them: Choïgou
+
+
 def test_articles_sharing_only_lesser_words_come_when_the_heaviest_find_too_few(make_index, monkeypatch):
     # candidates are gathered by the heaviest telling words; when they find fewer than asked, every word gathers
     monkeypatch.setattr("searchkit.search.GATHER_WORDS", 1)
