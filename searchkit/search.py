@@ -31,6 +31,7 @@ from .names.table import OWN_SPELLING, Variants
 from .names.view import spelling_counts
 from .stats import live_generation
 from .suggest import corrected_query
+from .telling import telling_words
 from .views import Filters, facets
 
 #: Fewer hits than this with every word, and corrections are looked for.
@@ -153,23 +154,33 @@ class Searcher:
             )
 
     def similar(self, article_id: str, limit: int = 10, filters: Filters | None = None) -> SearchResult:
-        """Articles about the same things as ``article_id``, by its most telling terms
-        (``SIMILAR_TERMS``), within ``filters`` (``since``, ``until``, ``source``); each
-        hit says which of those terms it shares (``Hit.shared``), most telling first."""
+        """Articles about the same things as ``article_id``, by its most telling words
+        (``searchkit.telling``: a name's spellings one word, title and lead weighing more),
+        within ``filters`` (``since``, ``until``, ``source``); its near-duplicates left out.
+        Each hit says which of those words it shares (``Hit.shared``), most telling first."""
         with self._engine.reading(self.index_dir):
-            index, _ = self._current()
+            index, variants = self._current()
             docnum = self._docnum(index, article_id)
             restriction = index.restriction(filters.since, filters.until, filters.source) if filters else None
-            telling = index.key_terms(docnum, SIMILAR_TERMS)
-            similar = index.more_like(docnum, limit, restriction, telling)
-            written = _written_terms(index.stored(docnum), [term for term, _ in telling])
-            held = index.holding([term for term, _ in telling], [ranked.docnum for ranked in similar])
+            stored = index.stored(docnum)
+            telling = telling_words(index, variants, stored)
+            left_out = {docnum} | _copies(index, docnum)
+            similar, held = _alike(index, [(t.terms, t.weight) for t in telling], limit, restriction, left_out)
+            terms = [term for t in telling for term in t.terms]
+            written = _written_terms(stored, terms)
             hits = []
             for rank, ranked in enumerate(similar, 1):
                 hit = _hit(index, ranked, rank, False, held[ranked.docnum], 1)
-                shared = _words(written, [term for term, _ in telling if term in held[ranked.docnum]])
-                hits.append(replace(hit, shared=shared))
-            notes = [f"the telling words of {article_id}: {', '.join(_words(written, [t for t, _ in telling]))}"]
+                own = [term for term in terms if term in held[ranked.docnum]]
+                # a name's other spelling (Shoigu for Choïgou) is shown as the hit writes it
+                unwritten = [term for term in own if term not in written]
+                as_written = (
+                    {**_written_terms(index.stored(ranked.docnum), unwritten), **written} if unwritten else written
+                )
+                hits.append(replace(hit, shared=_words(as_written, own)))
+            # a name's word: the spellings the article writes (not the others it is searched by)
+            shown = _words(written, [term for term in terms if term in written])
+            notes = [f"the telling words of {article_id}: {', '.join(shown)}"]
             return SearchResult(query=None, total=len(hits), hits=hits, similar_to=article_id, notes=notes)
 
     def newest_indexed(self) -> int | None:
@@ -203,8 +214,38 @@ def similar(index_dir: Path, article_id: str, limit: int = 10, filters: Filters 
         return searcher.similar(article_id, limit, filters)
 
 
-#: ``similar`` looks for articles sharing the most telling of this many terms of the article.
-SIMILAR_TERMS = 25
+#: ``similar`` gathers its candidates by the heaviest of the telling words, this many of them:
+#: their posting lists are short; a common word's long one is only skipped through, for the
+#: candidates, when they are scored by every telling word (``OpenIndex.like_scores``).
+GATHER_WORDS = 8
+#: How many candidates are gathered (at least the hits asked for).
+CANDIDATES = 100
+
+
+def _alike(
+    index: OpenIndex,
+    words: list[tuple[tuple[str, ...], float]],
+    limit: int,
+    restriction: Compiled | None,
+    left_out: set[int],
+) -> tuple[list[Ranked], dict[int, set[str]]]:
+    """The ``limit`` articles that best match ``words`` (as ``OpenIndex.like`` ranks them), and the
+    terms each holds: candidates gathered by the heaviest words, then scored by all of them.  When
+    the heaviest words find fewer than ``limit`` (a narrow filter), every word gathers."""
+    wanted = max(CANDIDATES, limit)
+    gathered = index.like(words[:GATHER_WORDS], wanted, restriction, left_out)
+    if len(gathered) < limit and len(words) > GATHER_WORDS:
+        gathered = index.like(words, wanted, restriction, left_out)
+    scored = index.like_scores(words, [ranked.docnum for ranked in gathered])
+    best = sorted(scored, key=lambda docnum: (-scored[docnum][0], docnum))[:limit]
+    return [Ranked(docnum, scored[docnum][0]) for docnum in best], {docnum: scored[docnum][1] for docnum in best}
+
+
+def _copies(index: OpenIndex, docnum: int) -> set[int]:
+    """The near-duplicates of article ``docnum`` (``searchkit.duplicates``), when the index has its groups."""
+    groups = opened_groups(index)
+    key = groups.of.get(docnum) if groups.usable else None
+    return set(groups.members.get(key, ())) - {docnum} if key is not None else set()
 
 
 def _written_terms(stored: dict, terms: list[str]) -> dict[str, str]:

@@ -125,11 +125,17 @@ class OpenIndex(Protocol):
     def capped(self, query: Compiled | None) -> list[str]: ...
     def part_score(self, query: Compiled, docnum: int) -> float: ...
     def term_query(self, *terms: str) -> Compiled: ...
-    def key_terms(self, docnum: int, count: int) -> list[tuple[str, float]]: ...
-    def more_like(
-        self, docnum: int, limit: int, restriction: Compiled | None = None, terms: list[tuple[str, float]] | None = None
-    ) -> list[Ranked]: ...
-    def holding(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]: ...
+    def like(
+        self, words: list[tuple[tuple[str, ...], float]], limit: int, restriction: Compiled | None, left_out: set[int]
+    ) -> list[Ranked]:
+        """The articles that best match ``words`` (the terms of each, in any text field, and its weight)."""
+
+    def like_scores(
+        self, words: list[tuple[tuple[str, ...], float]], docnums: list[int]
+    ) -> dict[int, tuple[float, set[str]]]:
+        """For each of ``docnums``, the score ``like`` gives it and the terms of ``words`` it holds,
+        from postings read for those only."""
+
     def terms_held(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]:
         """For each of ``docnums``, which of ``terms`` its title or body holds, from postings read for those only."""
 
@@ -146,7 +152,9 @@ class OpenIndex(Protocol):
 
     # vocabulary, for suggestions and the name-variant table
     def commit_id(self) -> int: ...
-    def doc_frequency(self, term: str) -> int: ...
+    def doc_frequency(self, term: str, fields: tuple[str, ...] = TEXT_FIELDS) -> int:
+        """How many articles hold ``term`` in ``fields``, each field counted apart."""
+
     def rarity(self, term: str) -> float:
         """The idf the scores give ``term`` (the smaller of its title and body ones)."""
 

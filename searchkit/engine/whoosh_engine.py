@@ -13,7 +13,7 @@ import heapq
 import os
 import re
 import shutil
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,8 +24,8 @@ from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
-from whoosh.matching import WrappingMatcher
-from whoosh.reading import SegmentReader
+from whoosh.matching import Matcher, WrappingMatcher
+from whoosh.reading import SegmentReader, TermNotFound
 
 from ..analysis import SPELLING_MARK, WORD_PATTERN, FoldFilter, word_analyzer
 from ..articles import Article
@@ -549,31 +549,74 @@ class WhooshIndex:
         """Articles holding any of ``terms`` (stems or ``^spellings``) in any text field."""
         return wq.Or([wq.Term(fieldname, term) for term in terms for fieldname in TEXT_FIELDS])
 
-    def key_terms(self, docnum: int, count: int) -> list[tuple[str, float]]:
-        """The ``count`` most telling terms of the body of ``docnum`` (Whoosh's Bo1 model), most telling first."""
-        return [(term, weight) for term, weight in self._searcher.key_terms([docnum], "body", numterms=count)]
-
-    def more_like(
-        self, docnum: int, limit: int, restriction: Compiled | None = None, terms: list[tuple[str, float]] | None = None
+    def like(
+        self, words: list[tuple[tuple[str, ...], float]], limit: int, restriction: Compiled | None, left_out: set[int]
     ) -> list[Ranked]:
-        """The articles most like ``docnum`` by its telling ``terms`` (``key_terms``, 25 of them by default),
-        within ``restriction``; ``docnum`` itself left out."""
-        terms = terms if terms is not None else self.key_terms(docnum, 25)
+        """The articles that best match ``words`` (each: the terms it is searched by, in title
+        and body, and its weight), within ``restriction``, none of ``left_out``: each term's BM25F
+        score times its word's weight, summed as an OR of them sums it, read straight from the
+        posting lists (Whoosh's own search of the OR keeps block-quality books on each posting,
+        which cost more than they skip here)."""
         allowed = self._allowed(restriction) if restriction is not None else None
-        if not terms or (allowed is not None and not allowed):
+        if not words or (allowed is not None and not allowed):
             return []
-        query = wq.Or([wq.Term("body", term, boost=weight) for term, weight in terms])
-        results = self._searcher.search(query, limit=limit, filter=allowed, mask={docnum})
-        return [Ranked(hit.docnum, hit.score or 0.0) for hit in results]
+        scores: dict[int, float] = {}
+        for terms, weight in words:
+            for term in terms:
+                for fieldname in TEXT_FIELDS:
+                    for offset, _, matcher, score in self._scored_postings(fieldname, term):
+                        while matcher.is_active():
+                            docnum = offset + matcher.id()
+                            if docnum not in left_out and (allowed is None or docnum in allowed):
+                                scores[docnum] = scores.get(docnum, 0.0) + weight * score()
+                            matcher.next()
+        best = heapq.nsmallest(limit, scores, key=lambda docnum: (-scores[docnum], docnum))
+        return [Ranked(docnum, scores[docnum]) for docnum in best]
 
-    def holding(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]:
-        """For each of ``docnums``, which of ``terms`` its body holds: from the terms' posting lists."""
-        wanted = set(docnums)
-        found: dict[int, set[str]] = {docnum: set() for docnum in docnums}
-        for term in terms:
-            for docnum in self._docs(wq.Term("body", term)) & wanted:
-                found[docnum].add(term)
+    def like_scores(
+        self, words: list[tuple[tuple[str, ...], float]], docnums: list[int]
+    ) -> dict[int, tuple[float, set[str]]]:
+        """For each of ``docnums``, the score ``like`` gives it for ``words`` and which of their
+        terms it holds, from each term's posting list skipped to those articles only: a long list
+        of a common word costs its blocks that hold them, not a walk over the whole index."""
+        found: dict[int, tuple[float, set[str]]] = {docnum: (0.0, set()) for docnum in docnums}
+        wanted = sorted(found)
+        for terms, weight in words:
+            for term in terms:
+                for fieldname in TEXT_FIELDS:
+                    for offset, length, matcher, score in self._scored_postings(fieldname, term):
+                        for docnum in wanted[bisect_left(wanted, offset) : bisect_left(wanted, offset + length)]:
+                            if matcher.id() < docnum - offset:
+                                matcher.skip_to(docnum - offset)
+                                if not matcher.is_active():
+                                    break
+                            if matcher.id() == docnum - offset:
+                                total, held = found[docnum]
+                                held.add(term)
+                                found[docnum] = (total + weight * score(), held)
         return found
+
+    def _scored_postings(self, fieldname: str, term: str) -> Iterator[tuple[int, int, Matcher, Callable[[], float]]]:
+        """For each segment holding ``term`` in ``fieldname``: its first document number, its
+        length, the term's postings in it and a function giving the BM25F score (``WEIGHTING``,
+        the term's idf and the field's mean length taken over the whole index) of the posting the
+        matcher is at, the score Whoosh's search gives it; a segment's term looked up once."""
+        idf = self._searcher.idf(fieldname, term)
+        mean_length = self._searcher.avg_field_length(fieldname) or 1
+        b = WEIGHTING._field_B.get(fieldname, WEIGHTING.B)
+        for segment, offset in self._reader.leaf_readers():
+            try:
+                matcher = segment.postings(fieldname, term)
+            except TermNotFound:
+                continue
+            if not matcher.is_active():
+                continue
+
+            def score(matcher: Matcher = matcher, segment: SegmentReader = segment) -> float:
+                length = segment.doc_field_length(matcher.id(), fieldname, 1)
+                return scoring.bm25(idf, matcher.weight(), length, mean_length, b, WEIGHTING.K1)
+
+            yield offset, segment.doc_count_all(), matcher, score
 
     def terms_held(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]:
         """For each of ``docnums``, which of ``terms`` its title or body holds: each term's posting
@@ -664,9 +707,9 @@ class WhooshIndex:
     def commit_id(self) -> int:
         return self._commit
 
-    def doc_frequency(self, term: str) -> int:
-        """How many articles hold ``term``, title and body counted apart."""
-        return sum(self._reader.doc_frequency(fieldname, term) for fieldname in TEXT_FIELDS)
+    def doc_frequency(self, term: str, fields: tuple[str, ...] = TEXT_FIELDS) -> int:
+        """How many articles hold ``term`` in ``fields``, title and body counted apart."""
+        return sum(self._reader.doc_frequency(fieldname, term) for fieldname in fields)
 
     def rarity(self, term: str) -> float:
         """BM25's idf of ``term`` as the scores weigh it, the smaller of its title and body ones:

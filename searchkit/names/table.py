@@ -343,22 +343,23 @@ class Variants:
         self._known: dict[str, set[str]] = {}  # a query compiles a word several times
         self._fallback: tuple[dict[str, str], Judge] | None = None
 
-    def spellings(self, folded: str) -> set[str]:
-        """``folded`` and the spellings searched with it."""
+    def spellings(self, folded: str, held: bool = False) -> set[str]:
+        """``folded`` and the spellings searched with it; ``held``: a live article is known to
+        hold ``folded`` (a word of an indexed article), so the index is not asked whether one does."""
         if folded not in self._known:
-            self._known[folded] = self._lookup(folded)
+            self._known[folded] = self._lookup(folded, held)
         return set(self._known[folded])
 
-    def _lookup(self, folded: str) -> set[str]:
+    def _lookup(self, folded: str, held: bool) -> set[str]:
         if self._db is None:
-            return self._decided_now(folded)
+            return self._decided_now(folded, held)
         found = self.merged(folded)
-        if found == {folded} and not self._held(folded):
+        if found == {folded} and not (held or self._held(folded)):
             # a spelling the corpus does not hold: the spellings of its key that are names
             found |= self.rule_variants(folded)
         return found - self.split_from(folded)
 
-    def _decided_now(self, folded: str) -> set[str]:
+    def _decided_now(self, folded: str, held: bool) -> set[str]:
         """Without a table: the spellings of ``folded``'s key decided with it, from the index."""
         from .decision import Judge, propose
         from .evidence import Evidence
@@ -373,7 +374,7 @@ class Variants:
         groups, judge = self._fallback
         live = [s for s in groups.get(name_key(folded), "").split() if judge.evidence.articles(s)]
         if folded not in live:
-            return {folded} | (set() if self._held(folded) else {s for s in live if self.is_name(s)})
+            return {folded} | (set() if held or self._held(folded) else {s for s in live if self.is_name(s)})
         decisions = [judge.decide(a, b, how) for a, b, how in propose(live, judge.evidence)]
         if not decisions:
             return {folded}
