@@ -20,28 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
-from collections import defaultdict
 from pathlib import Path
 
+from news_eval import dcg, read_grades
 from similar_pool import CORPUS, make_engines, read_corpus, sources
 
 HERE = Path(__file__).parent
 DEPTH = 5
-
-
-def read_grades(path: Path) -> dict[int, dict[str, int]]:
-    grades: dict[int, dict[str, int]] = defaultdict(dict)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            grades[row["n"]][row["id"]] = row["grade"]
-    return dict(grades)
-
-
-def dcg(gains: list[int]) -> float:
-    return sum(gain / math.log2(rank + 2) for rank, gain in enumerate(gains))
 
 
 def ndcg(ranked: list[str], grades: dict[str, int]) -> float | None:

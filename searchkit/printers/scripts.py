@@ -225,6 +225,18 @@ class _Table(_Rows, _Machine):
             return json.dumps(value, ensure_ascii=False)
         return str(value)
 
+    def results(self, result: SearchResult) -> None:
+        if self._listed(result):
+            return
+        self._write(*self.rows(result))
+
+    def alerts(self, found: list[Alert]) -> None:
+        self._write(*self.alert_rows(found))
+
+    def _write(self, columns: tuple[str, ...], rows: list[list[str]]) -> None:
+        """Writes ``columns`` (but with ``--no-header``) and ``rows`` in the printer's format."""
+        raise NotImplementedError
+
     def article(self, view: ArticleView) -> None:
         raise UsageError("this output is for lists of hits")
 
@@ -244,14 +256,6 @@ class CsvPrinter(_Table):
             self.stream.flush()
         for note in notes:
             _note(note)
-
-    def results(self, result: SearchResult) -> None:
-        if self._listed(result):
-            return
-        self._write(*self.rows(result))
-
-    def alerts(self, found: list[Alert]) -> None:
-        self._write(*self.alert_rows(found))
 
     def _write(self, columns: tuple[str, ...], rows: list[list[str]]) -> None:
         writer = csv.writer(self.stream, lineterminator="\r\n")
@@ -274,14 +278,6 @@ class TsvPrinter(_Table):
             self.stream.flush()
         for note in notes:
             _note(note)
-
-    def results(self, result: SearchResult) -> None:
-        if self._listed(result):
-            return
-        self._write(*self.rows(result))
-
-    def alerts(self, found: list[Alert]) -> None:
-        self._write(*self.alert_rows(found))
 
     def _write(self, columns: tuple[str, ...], rows: list[list[str]]) -> None:
         for row in [columns, *rows] if self.header else rows:
