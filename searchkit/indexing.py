@@ -214,7 +214,7 @@ def build_index(
                     on_phase=on_phase,
                 )
                 signatures = _read_signatures(scan, report, {})
-                write_record(generation, commit, seen, signatures, _ends(signatures, lines, {}))
+                write_record(generation, commit, seen, signatures, _ends(scan, lines, {}))
             except BaseException:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
@@ -535,17 +535,19 @@ def _read_signatures(scan: _Scan, report: IndexReport, kept: dict[str, Signature
     return signatures
 
 
-def _ends(signatures: dict[str, Signature], lines: dict[str, int], kept: dict[str, End]) -> dict[str, End]:
+def _ends(scan: _Scan, lines: dict[str, int], kept: dict[str, End]) -> dict[str, End]:
     """The ends of the next file record (``searchkit.signatures``): those ``kept``
-    from the record before, and those of the JSON Lines files of ``signatures``
-    read to their end this time, still as the scan found them."""
-    ends = {key: end for key, end in kept.items() if key in signatures}
+    from the record before, of files still there, and those of the JSON Lines
+    files of ``scan`` read to their end this time, still as the scan found them
+    (settled or not: an end is checked by content, not by the ``stat``)."""
+    scanned = {file_key(path): sig for path, sig in scan.files if sig is not None}
+    ends = {key: end for key, end in kept.items() if key in scanned}
     for key, count in lines.items():
-        sig = signatures.get(key)
+        sig = scanned.get(key)
         if sig is not None and signature(key) == sig:
             tail = tail_hash(key, sig[0])
             if tail is not None:
-                ends[key] = (sig[0], count, tail)
+                ends[key] = (sig[0], count, tail, sig[3])
     return ends
 
 
@@ -804,7 +806,7 @@ def _update(
         }
         signatures = _read_signatures(scan, report, kept)
         ends = _ends(
-            signatures, lines, {} if record is None else {k: e for k, e in record.ends.items() if k not in read_keys}
+            scan, lines, {} if record is None else {k: e for k, e in record.ends.items() if k not in read_keys}
         )
         # A file read again with nothing new (one with a rejected line) leaves the record as it is.
         moved = record is None or any(record.owners.get(i) != key for i, key in seen.items())

@@ -18,12 +18,16 @@ update skips a file whose signature is the recorded one.  What makes that safe:
   FAT's two seconds the coarsest); a younger file, or one dated in the future
   (a clock ahead of this machine's), is read again by the next update;
 - *appends*: for a JSON Lines file read to its end, each line whole, the
-  record also keeps its *end*: the size read, the lines it held, and a hash
-  of its last ``TAIL_BYTES``.  A file grown since, same inode, with those
-  bytes unchanged where they were, was appended to (a feed adding articles, a
-  new gzip member): an update reads only the new end.  An edit before the end
-  that also grows the file is not told from an append; a rewrite (a new
-  inode, as editors and ``mv`` make) is read whole;
+  record also keeps its *end*: the size read, the lines it held, a hash of
+  its last ``TAIL_BYTES``, and its inode.  A file grown since, same inode,
+  with those bytes unchanged where they were, was appended to (a feed adding
+  articles, a new gzip member): an update reads only the new end.  An edit
+  before the end that also grows the file is not told from an append; a
+  rewrite (a new inode, as editors and ``mv`` make) is read whole.  An end is
+  kept for a racy file too, if it did not change while it was read: it is
+  checked by those bytes, not by the ``stat`` a racy file cannot be trusted
+  for (a cron job appending, then indexing at once, read its whole file at
+  every run before);
 - the record names the commit it was written for and is replaced atomically
   after it: a writer killed between its commit and its record, a record
   garbled, missing, of another format, or whose ids are not the index's
@@ -45,14 +49,14 @@ from .atomic import write_atomically
 Signature = tuple[int, int, int, int]
 
 RECORD_FILE = "files.json"
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
 #: A file changed less than this before it was scanned is read again by the next update.
 RACY_NS = 2_000_000_000
 #: The bytes before a JSON Lines file's recorded end that must be unchanged for a grown file to be an append.
 TAIL_BYTES = 4096
 
-#: size read, lines it held, hash of the ``TAIL_BYTES`` before that size
-End = tuple[int, int, str]
+#: size read, lines it held, hash of the ``TAIL_BYTES`` before that size, inode
+End = tuple[int, int, str, int]
 
 
 def signature(path: str | Path) -> Signature | None:
@@ -104,8 +108,8 @@ class FileRecord:
     def appended(self, path: str | Path, sig: Signature | None) -> End | None:
         """Where to read ``path`` from, when it only grew since its recorded end (see the module's doc)."""
         key = file_key(path)
-        before, end = self.signatures.get(key), self.ends.get(key)
-        if sig is None or before is None or end is None or sig[3] != before[3] or sig[0] <= end[0]:
+        end = self.ends.get(key)
+        if sig is None or end is None or sig[3] != end[3] or sig[0] <= end[0]:
             return None
         return end if tail_hash(path, end[0]) == end[2] else None
 
@@ -131,9 +135,9 @@ def read_record(generation: Path, commit: int, documents: int) -> FileRecord | N
             record.ids[key] = ids
             if sig:
                 record.signatures[key] = tuple(sig)
-        for key, (size, lines, tail) in raw.get("ends", {}).items():
-            if isinstance(size, int) and isinstance(lines, int) and isinstance(tail, str):
-                record.ends[key] = (size, lines, tail)
+        for key, (size, lines, tail, inode) in raw.get("ends", {}).items():
+            if all(isinstance(n, int) for n in (size, lines, inode)) and isinstance(tail, str):
+                record.ends[key] = (size, lines, tail, inode)
     except (OSError, ValueError, TypeError, AttributeError):
         return None
     if sum(map(len, record.ids.values())) != documents:
@@ -156,6 +160,6 @@ def write_record(
     for article_id, key in owners.items():
         ids.setdefault(key, []).append(article_id)
     files = [[key, held, *signatures.get(key, ())] for key, held in ids.items()]
-    kept_ends = {key: list(end) for key, end in (ends or {}).items() if key in signatures}
+    kept_ends = {key: list(end) for key, end in (ends or {}).items() if key in ids}
     record = {"format": RECORD_FORMAT, "commit": commit, "files": files, "ends": kept_ends}
     write_atomically(generation / RECORD_FILE, json.dumps(record).encode())
