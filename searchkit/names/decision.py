@@ -19,8 +19,8 @@ frequent); each pair is then judged on what the articles say
    do not write it, the form alone joins other names as often as not (Marais
    and Marlis, Merkel and Markel: 13 of 40 right, measured); there a slip is
    the word only when written among its names (9, at the strong threshold:
-   Helskinki beside Niinistö and the Finlande of Helsinki's articles; 24 of
-   26 right on Le Monde 2022, measured), or with a letter typed three times
+   Helskinki beside Niinistö and the Finlande of Helsinki's articles; 23 of
+   25 right on Le Monde 2022, measured), or with a letter typed three times
    (Russsie).
 3. **Gender, feminine, language and demonym endings** (François/Françoise,
    Laurent/Laurence, Robert/Roberto, Zelensky/Zelenska, Conflans/Conflanais)
