@@ -18,13 +18,12 @@ code on ``PYTHONPATH``) on the 30 sources of ``similar_pool.sources``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 
 from news_eval import dcg, read_grades
-from similar_pool import CORPUS, make_engines, read_corpus, sources
+from similar_pool import engine_arguments, make_engines, read_corpus, sources
 
 HERE = Path(__file__).parent
 DEPTH = 5
@@ -57,12 +56,7 @@ def score(runs: dict[int, list[str]], grades: dict[int, dict[str, int]]) -> dict
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engines", default="searchkit,fts5")
-    parser.add_argument("--index", type=Path, default=Path("/tmp/lm/index"))
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/rank-work"))
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--judged", type=Path, default=HERE / "judged" / "similar.jsonl")
+    parser = engine_arguments(__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures and each engine's hits here")
     args = parser.parse_args()
     articles = read_corpus(args.corpus)

@@ -153,16 +153,22 @@ def excerpt(article: dict, length: int) -> str:
     return " ".join(article["body"][:length].split())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def engine_arguments(description: str) -> argparse.ArgumentParser:
+    """The options of both ``similar`` scripts: the engines, their indexes, the corpus, the judged file."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--engines", default="searchkit,fts5")
     parser.add_argument("--index", type=Path, default=Path("/tmp/lm/index"))
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/rank-work"))
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--judged", type=Path, default=HERE / "judged" / "similar.jsonl")
+    return parser
+
+
+def main() -> None:
+    parser = engine_arguments(__doc__.splitlines()[0])
     parser.add_argument("--depth", type=int, default=5)
     parser.add_argument("--pool", type=Path, default=HERE / "judged" / "similar-pool.json")
     parser.add_argument("--sheet", type=Path, default=Path("/tmp/sim-work/similar-sheet.md"))
-    parser.add_argument("--judged", type=Path, default=HERE / "judged" / "similar.jsonl")
     args = parser.parse_args()
     if not args.corpus.exists():
         raise SystemExit(f"similar_pool: no corpus at {args.corpus} (--corpus PATH)")

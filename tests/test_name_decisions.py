@@ -37,6 +37,12 @@ def names_json(indexed, query: str) -> dict:
     return json.loads(done.stdout)
 
 
+def merged_reason(indexed, query: str, spelling: str) -> str:
+    """Why the query's word searches ``spelling`` too, as ``searchkit names --all`` says."""
+    spellings = names_json(indexed, query)["words"][0]["spellings"]
+    return next(s for s in spellings if s["spelling"] == spelling)["links"][0]["evidence"]["reason"]
+
+
 def rejected_reasons(indexed, query: str) -> dict[str, str]:
     """Spelling decided apart from the query's word → the reason given."""
     word = names_json(indexed, query)["words"][0]
@@ -137,9 +143,7 @@ def test_spellings_after_the_same_first_names_are_one_name(make_index):
     )
     assert ids(indexed, "Poutine") == {"p0", "p1", "p2", "en"}
     assert ids(indexed, "Putin") == {"p0", "p1", "p2", "en"}
-    source = names_json(indexed, "Putin")["words"][0]["spellings"]
-    poutine = next(s for s in source if s["spelling"] == "poutine")
-    assert poutine["links"][0]["evidence"]["reason"] == "written after the same first names"
+    assert merged_reason(indexed, "Putin", "poutine") == "written after the same first names"
 
 
 def andriys(n: int) -> list[dict]:
@@ -209,9 +213,7 @@ def test_a_one_letter_slip_in_articles_that_write_the_word_is_that_word(make_ind
         [*usual("Washington", 20), article("slip", "À Washngton, la Maison Blanche ; Washington dément.")]
     )
     assert ids(indexed, "Washngton") == {"slip", *(f"u{i}" for i in range(20))}
-    spellings = names_json(indexed, "Washngton")["words"][0]["spellings"]
-    washington = next(s for s in spellings if s["spelling"] == "washington")
-    assert "slip" in washington["links"][0]["evidence"]["reason"]
+    assert "slip" in merged_reason(indexed, "Washngton", "washington")
 
 
 def test_a_slip_of_a_given_name_is_a_given_name(make_index):
@@ -264,9 +266,7 @@ def test_a_slip_alone_in_its_article_is_the_word_written_among_its_names(make_in
         ]
     )
     assert ids(indexed, "Helskinki") == {"slip", *(f"h{i}" for i in range(20))}
-    spellings = names_json(indexed, "Helskinki")["words"][0]["spellings"]
-    helsinki = next(s for s in spellings if s["spelling"] == "helsinki")
-    assert "written among its names" in helsinki["links"][0]["evidence"]["reason"]
+    assert "written among its names" in merged_reason(indexed, "Helskinki", "helsinki")
 
 
 # --- where a count comes from, and merging turned off -------------------------------------------

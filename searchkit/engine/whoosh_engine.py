@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -577,24 +577,37 @@ class WhooshIndex:
         self, words: list[tuple[tuple[str, ...], float]], docnums: list[int]
     ) -> dict[int, tuple[float, set[str]]]:
         """For each of ``docnums``, the score ``like`` gives it for ``words`` and which of their
-        terms it holds, from each term's posting list skipped to those articles only: a long list
-        of a common word costs its blocks that hold them, not a walk over the whole index."""
+        terms it holds (``_postings_at``: a long list of a common word costs its blocks that hold
+        them, not a walk over the whole index)."""
         found: dict[int, tuple[float, set[str]]] = {docnum: (0.0, set()) for docnum in docnums}
-        wanted = sorted(found)
         for terms, weight in words:
-            for term in terms:
-                for fieldname in TEXT_FIELDS:
-                    for offset, length, matcher, score in self._scored_postings(fieldname, term):
-                        for docnum in wanted[bisect_left(wanted, offset) : bisect_left(wanted, offset + length)]:
-                            if matcher.id() < docnum - offset:
-                                matcher.skip_to(docnum - offset)
-                                if not matcher.is_active():
-                                    break
-                            if matcher.id() == docnum - offset:
-                                total, held = found[docnum]
-                                held.add(term)
-                                found[docnum] = (total + weight * score(), held)
+            for docnum, term, score in self._postings_at(terms, docnums):
+                total, held = found[docnum]
+                held.add(term)
+                found[docnum] = (total + weight * score(), held)
         return found
+
+    def terms_held(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]:
+        """For each of ``docnums``, which of ``terms`` its title or body holds, for reranking a few hits."""
+        found: dict[int, set[str]] = {docnum: set() for docnum in docnums}
+        for docnum, term, _ in self._postings_at(terms, docnums):
+            found[docnum].add(term)
+        return found
+
+    def _postings_at(self, terms: Iterable[str], docnums: list[int]) -> Iterator[tuple[int, str, Callable[[], float]]]:
+        """(document, term, its score there) for each of ``docnums`` whose title or body holds
+        each of ``terms``: each term's posting list skipped to those articles only."""
+        wanted = sorted(docnums)
+        for term in terms:
+            for fieldname in TEXT_FIELDS:
+                for offset, length, matcher, score in self._scored_postings(fieldname, term):
+                    for docnum in wanted[bisect_left(wanted, offset) : bisect_left(wanted, offset + length)]:
+                        if matcher.id() < docnum - offset:
+                            matcher.skip_to(docnum - offset)
+                            if not matcher.is_active():
+                                break
+                        if matcher.id() == docnum - offset:
+                            yield docnum, term, score
 
     def _scored_postings(self, fieldname: str, term: str) -> Iterator[tuple[int, int, Matcher, Callable[[], float]]]:
         """For each segment holding ``term`` in ``fieldname``: its first document number, its
@@ -617,25 +630,6 @@ class WhooshIndex:
                 return scoring.bm25(idf, matcher.weight(), length, mean_length, b, WEIGHTING.K1)
 
             yield offset, segment.doc_count_all(), matcher, score
-
-    def terms_held(self, terms: list[str], docnums: list[int]) -> dict[int, set[str]]:
-        """For each of ``docnums``, which of ``terms`` its title or body holds: each term's posting
-        list skipped to those articles only (``holding`` reads whole lists), for reranking a few hits."""
-        found: dict[int, set[str]] = {docnum: set() for docnum in docnums}
-        wanted = sorted(found)
-        for fieldname in TEXT_FIELDS:
-            for term in terms:
-                if (fieldname, term) not in self._reader:
-                    continue
-                matcher = self._reader.postings(fieldname, term)
-                for docnum in wanted:
-                    if matcher.is_active() and matcher.id() < docnum:
-                        matcher.skip_to(docnum)
-                    if not matcher.is_active():
-                        break
-                    if matcher.id() == docnum:
-                        found[docnum].add(term)
-        return found
 
     # stored articles
 
