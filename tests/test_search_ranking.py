@@ -3,10 +3,14 @@ more of them, weighed by rarity, before fewer."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from helpers import article
+from helpers import article, write_jsonl
 
 from searchkit import ranking
+from searchkit.indexing import build_index
+from searchkit.search import SearchOptions, search
 
 FILLER = "Le préfet a annoncé le limogeage du directeur après une enquête administrative sur la gestion du service."
 
@@ -55,3 +59,30 @@ def test_articles_holding_every_word_keep_their_order_and_come_first(press):
     hits = press.search("limogeage enquête").hits
     assert not any(hit.partial for hit in hits[:6])
     assert {hit.id for hit in hits[:6]} == {f"autre{i}" for i in range(6)}
+
+
+@pytest.fixture(scope="module")
+def titled(tmp_path_factory) -> Path:
+    """Articles whose bodies all hold "alpha" and "beta" (a word in every body weighs little),
+    a few of whose titles hold them too (a rare title word weighs much): the top of "alpha beta"
+    is the articles with both in their titles, ordered by their bodies."""
+    articles = []
+    for i in range(420):
+        title = " ".join(w for w, every in (("alpha", 7), ("beta", 5)) if i % every == 0) or "autre"
+        body = "alpha " * (1 + i % 4) + "beta " * (1 + i % 3) + "gamma delta " * (i % 11)
+        articles.append(article(f"d{i:03d}", body, title=title))
+    root = tmp_path_factory.mktemp("titled")
+    write_jsonl(root / "corpus.jsonl", articles)
+    build_index([root / "corpus.jsonl"], root / "index")
+    return root / "index"
+
+
+@pytest.mark.parametrize("query", ["alpha beta", "alpha OR beta", "beta alpha gamma", "alpha", "gamma OR delta"])
+def test_the_first_page_is_the_top_of_the_whole_ranking(titled, query):
+    """Pruning by score bounds (what cannot reach the top N is not scored) never changes the
+    top N: each page, and its scores, are those of the ranking of every match."""
+    whole = [(hit.id, round(hit.score, 9)) for hit in search(titled, query, SearchOptions(limit=420)).hits]
+    assert len(whole) > 20
+    for limit in (3, 5, 10):
+        page = [(hit.id, round(hit.score, 9)) for hit in search(titled, query, SearchOptions(limit=limit)).hits]
+        assert page == whole[:limit], (query, limit)

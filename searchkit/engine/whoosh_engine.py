@@ -24,7 +24,7 @@ from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
-from whoosh.matching import Matcher, WrappingMatcher
+from whoosh.matching import AndMaybeMatcher, Matcher, ReadTooFar, WrappingMatcher
 from whoosh.reading import SegmentReader, TermNotFound
 
 from ..analysis import SPELLING_MARK, WORD_PATTERN, FoldFilter, word_analyzer
@@ -286,26 +286,62 @@ class _TopCollector(collectors.TopCollector):
 
     def set_subsearcher(self, subsearcher, offset) -> None:
         super().set_subsearcher(subsearcher, offset)
-        self.matcher = _StructuralReplace(self.matcher)
+        self.matcher = _ExactReplace(_fixed(self.matcher))
 
 
-class _StructuralReplace(WrappingMatcher):
-    """A matcher whose ``replace`` never drops a part by its quality.
+class _ExactReplace(WrappingMatcher):
+    """A matcher whose ``replace`` drops the parts that cannot reach the top N, exactly.
 
     Whoosh's collector replaces the query's matcher as the lowest score of its
-    top N rises, turning a union whose one side cannot reach it into an
-    "and maybe", and so on down the tree.  Those quality replacements lose
-    articles that belong in the top N: ``réforme des retraites --limit 40``
-    left out the 12th hit of ``--limit 20``, and the top 10 of ``élection
-    présidentielle`` missed one.  Skipping blocks by quality (which kept every
-    hit in the same trials) is kept; the replacements that only drop finished
-    parts are kept too."""
+    top N rises: a union whose one side cannot reach it on its own becomes an
+    "and maybe" that walks the other side and only looks the first up, and so
+    on down the tree (MaxScore's idea).  ``France OR pays OR monde`` then scores
+    a few thousand of its 83,000 articles at 100,000.  Two things made that
+    inexact: Whoosh's "and maybe" skipped its optional side to the article asked
+    for, not to the one its required side reached, so an article holding both
+    scored as holding one (``réforme des retraites --limit 40`` lost its 12th
+    hit; ``_AndMaybe`` skips right); and a matcher that cannot bound its score
+    (spans, operators) has no quality to compare: a tree holding one is
+    replaced by structure only (parts that are finished)."""
 
     def replace(self, minquality=0):
-        replaced = self.child.replace(0)
+        bounded = minquality if self.child.supports_block_quality() else 0
+        replaced = _fixed(self.child.replace(bounded))
         if replaced is self.child:
             return self
-        return _StructuralReplace(replaced) if replaced.is_active() else replaced
+        return _ExactReplace(replaced) if replaced.is_active() else replaced
+
+
+class _AndMaybe(AndMaybeMatcher):
+    """Whoosh's "and maybe", its optional side brought to where the required side
+    lands after a skip (to an article, or past blocks by quality)."""
+
+    def skip_to(self, id):
+        if not self.a.is_active():
+            raise ReadTooFar
+        return self.a.skip_to(id) or self._catch_up()
+
+    def skip_to_quality(self, minquality):
+        skipped = super().skip_to_quality(minquality)
+        self._catch_up()
+        return skipped
+
+    def _catch_up(self) -> bool:
+        if self.a.is_active() and self.b.is_active() and self.b.id() < self.a.id():
+            return bool(self.b.skip_to(self.a.id()))
+        return False
+
+
+def _fixed(matcher: Matcher) -> Matcher:
+    """``matcher``, each Whoosh "and maybe" in its tree made an ``_AndMaybe`` (in place: the
+    tree's parents hold them), its optional side caught up: the parents that Whoosh's
+    replacement built have already skipped it (an "and maybe" is where its required side is)."""
+    if type(matcher) is AndMaybeMatcher:
+        matcher.__class__ = _AndMaybe
+        matcher._catch_up()
+    for child in matcher.children():
+        _fixed(child)
+    return matcher
 
 
 def _verify_postings(segment: SegmentReader, where: str, problems: list[str]) -> int:
