@@ -13,9 +13,10 @@ import json
 import sqlite3
 from contextlib import closing
 
-from helpers import article, run_cli
+from helpers import article, run_cli, write_jsonl
 
 from searchkit.generations import current_generation
+from searchkit.indexing import build_index
 from searchkit.search import Searcher, SearchOptions
 
 
@@ -318,3 +319,71 @@ def test_a_table_decided_by_other_rules_is_decided_again_by_the_next_index_run(m
     done = run_cli("index", str(indexed.corpus), "--index", str(indexed.dir))
     assert done.returncode == 0, done.stderr
     assert ids(indexed, "Putin") == {"p0", "p1", "p2", "en"}
+
+
+# --- an update decides again what its articles touch ---------------------------------------------
+
+
+def merged_groups(index_dir) -> set[frozenset[str]]:
+    """The groups of spellings the index's table searches together."""
+    with closing(sqlite3.connect(current_generation(index_dir) / "variants.sqlite")) as db:
+        groups: dict[str, set[str]] = {}
+        for key, group in db.execute("SELECT key, grp FROM merged"):
+            groups.setdefault(group, set()).add(key)
+    return {frozenset(g) for g in groups.values()}
+
+
+def table_facts_of(index_dir) -> dict:
+    with closing(sqlite3.connect(current_generation(index_dir) / "variants.sqlite")) as db:
+        return {name: json.loads(value) for name, value in db.execute("SELECT name, value FROM facts")}
+
+
+def decided_corpus() -> list[dict]:
+    """Seventy-five articles with pairs to decide either way: Kadhafi and Khadafi (one man, learned),
+    Poutine and Putin, Kiev and Kyiv, Chine and Sheen."""
+    return [
+        *(article(f"p{i}", f"Vladimir Poutine a reçu des émissaires à Kiev ({i}).") for i in range(4)),
+        article("en", "Vladimir Putin met the press in Kyiv."),
+        *china(30),
+        *usual("Washington", 30),
+        *(article(f"k{i}", f"Le dirigeant libyen Mouammar Kadhafi à Tripoli ({i}).") for i in range(6)),
+        *(article(f"kh{i}", f"Selon la presse, Mouammar Khadafi a quitté Tripoli ({i}).") for i in range(2)),
+        article("s1", "Martin Sheen à Hollywood."),
+        article("s2", "Martin Sheen et Charlie Sheen."),
+    ]
+
+
+def rebuilt_alike(tmp_path, corpus) -> set[frozenset[str]]:
+    """The groups a fresh build of ``corpus`` gives."""
+    build_index([corpus], tmp_path / "rebuilt", rebuild=True)
+    return merged_groups(tmp_path / "rebuilt")
+
+
+def test_an_update_decides_again_only_the_pairs_its_articles_write_and_merges_as_a_rebuild(make_index, tmp_path):
+    """A one-article append to a large archive must not weigh every pair of the table again."""
+    articles = decided_corpus()
+    indexed = make_index(articles)
+    before = table_facts_of(indexed.dir)
+    assert before["decided_again"] == before["decisions"] >= 3  # a build decides every pair
+    slip = article("slip", "À Washngton, la Maison Blanche ; Washington dément.")
+    write_jsonl(indexed.corpus, [*articles, slip])
+    done = run_cli("index", str(indexed.corpus), "--index", str(indexed.dir))
+    assert done.returncode == 0, done.stderr
+    after = table_facts_of(indexed.dir)
+    assert after["drift"] == 1 and 1 <= after["decided_again"] < after["decisions"]
+    assert ids(indexed, "Washngton") == {"slip", *(f"u{i}" for i in range(30))}
+    assert ids(indexed, "Khadafi") == {*(f"k{i}" for i in range(6)), "kh0", "kh1"}  # carried, as decided
+    assert "s1" not in ids(indexed, "Chine")
+    assert merged_groups(indexed.dir) == rebuilt_alike(tmp_path, indexed.corpus)
+
+
+def test_an_update_past_the_drift_share_decides_every_pair_again(make_index):
+    """Five articles in eighty move the index's rarities and names: nothing is carried."""
+    articles = decided_corpus()
+    indexed = make_index(articles)
+    more = [article(f"n{i}", f"Mouammar Khadafi et Washington ({i}).") for i in range(5)]
+    write_jsonl(indexed.corpus, [*articles, *more])
+    done = run_cli("index", str(indexed.corpus), "--index", str(indexed.dir))
+    assert done.returncode == 0, done.stderr
+    facts = table_facts_of(indexed.dir)
+    assert facts["drift"] == 0 and facts["decided_again"] == facts["decisions"]

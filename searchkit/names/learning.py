@@ -134,10 +134,17 @@ class PairChanges:
 
     since: int | None
     delta: Counter = field(default_factory=Counter)
+    #: the names (folded) the articles added and removed write: an update decides again only
+    #: the pairs they touch (``searchkit.names.table``); not gathered for a rebuild
+    written: set[str] = field(default_factory=set)
+    articles: int = 0  #: how many articles were added or removed (a replaced one counts twice)
 
     def add(self, title: str, body: str, sign: int = 1) -> None:
         for pair, count in pairs_in(title, body).items():
             self.delta[pair] += sign * count
+        self.articles += 1
+        if self.since is not None:
+            self.written.update(fold(name) for text in (title, body) for name in _NAME.findall(text))
 
 
 _UPPER = _CAPITAL.pattern
@@ -148,6 +155,10 @@ _PAIR = re.compile(
     rf"(?<!{_LETTER})({_UPPER}{_LETTER}+)"
     rf"(?=[ \u00a0\u202f]+(?:(?:{_PARTICLES_RE})[ \u00a0\u202f\-‑]+)?({_UPPER}{_LETTER}+)(?!{_LETTER}))"
 )
+
+
+#: A capitalised word: a name's spelling, as the analysis marks it (``NameSpellingFilter``).
+_NAME = re.compile(rf"(?<!{_LETTER}){_UPPER}{_LETTER}*")
 
 
 @dataclass(frozen=True)
@@ -162,6 +173,24 @@ class Merge:
     surname: str | None = None  #: for given names: the name key of the surname they were seen beside
 
 
+class Kept:
+    """What an update keeps of the merges learned before it: those of the candidate pairs
+    of keys that no added or removed article writes (``PairChanges.written``), the rest
+    of the corpus having moved by less than the table allows (``searchkit.names.table``)."""
+
+    def __init__(self, merges: list[Merge], touched: set[str]) -> None:
+        self._touched = touched
+        self._merges: dict[tuple[str, str, bool], list[Merge]] = {}
+        for merge in merges:
+            self._merges.setdefault((merge.key_a, merge.key_b, merge.surname is not None), []).append(merge)
+
+    def untouched(self, *keys: str) -> bool:
+        return self._touched.isdisjoint(keys)
+
+    def merges(self, key_a: str, key_b: str, given: bool) -> list[Merge]:
+        return self._merges.get((key_a, key_b, given), [])
+
+
 @dataclass
 class Learned:
     merges: list[Merge]
@@ -170,11 +199,21 @@ class Learned:
     gather_seconds: float = 0.0
 
 
-def learn(index: OpenIndex, spellings: list[str] | None = None, pairs: Counter | None = None) -> Learned:
-    """The merges the articles of ``index`` support (see the module's doc); ``pairs``
-    are their pairs of names when known (else gathered from the stored articles)."""
+def learn(
+    index: OpenIndex,
+    spellings: list[str] | None = None,
+    pairs: Counter | None = None,
+    *,
+    contexts: Contexts | None = None,
+    kept: Kept | None = None,
+) -> Learned:
+    """The merges the articles of ``index`` support (see the module's doc), from their
+    ``contexts`` (else from their ``pairs`` of names, else gathered from the stored
+    articles).  ``kept``: what an update keeps of the merges learned before, for the
+    candidates no changed article touches."""
     started = time.perf_counter()
-    contexts = contexts_of(gather(index) if pairs is None else pairs)
+    if contexts is None:
+        contexts = contexts_of(gather(index) if pairs is None else pairs)
     gathered = time.perf_counter()
     by_key: dict[str, set[str]] = {}
     for spelling in spellings if spellings is not None else index.spellings():
@@ -186,11 +225,17 @@ def learn(index: OpenIndex, spellings: list[str] | None = None, pairs: Counter |
     for (a, b), shared in sorted(surnames.items()):
         if (b, a) in surnames and b < a:
             continue  # as often one as the other: judged once
+        if kept is not None and kept.untouched(a, b):
+            merges += kept.merges(a, b, given=False)
+            continue
         merge = judge.surname(a, b, shared)
         if merge is not None:
             merges.append(merge)
     given = _anchored(contexts.before, by_key, 4)
     for (a, b), shared in sorted(given.items()):
+        if kept is not None and kept.untouched(a, b, *shared):
+            merges += kept.merges(a, b, given=True)
+            continue
         merges += judge.given_names(a, b, shared)
     return Learned(merges, len(surnames) + len(given), time.perf_counter() - started, gathered - started)
 

@@ -63,6 +63,10 @@ def write_variants(
     stored articles again; without them, or when the table holds the counts of
     another commit than the one they apply to, they are gathered from the index.
 
+    An update decides again only the pairs of spellings its articles write (``_Carried``):
+    the others keep their decision until the articles changed reach ``DRIFT_SHARE`` of
+    the index.  One article appended to 100,000 decides some ten pairs, not 20,611.
+
     The table is stamped with the index's commit: a writer killed between its
     commit and this table leaves a stamp that no longer matches, which readers
     detect (and the next ``index`` run repairs).
@@ -84,18 +88,29 @@ def write_variants(
     evidence.know_spellings(counts)
     evidence.know_frequencies(_stem_counts(index, spellings))
     if previous is None:
-        learned = learn(index, spellings, pairs)
+        carried = _carried(index, changes)
+        gathering = time.perf_counter()
+        contexts = contexts_of(pairs)
+        gathered = time.perf_counter() - gathering
+        learned = learn(index, spellings, contexts=contexts, kept=carried and carried.learned)
+        judge = Judge(evidence, contexts)
+        deciding = time.perf_counter()
+        decisions = [
+            (carried and carried.decision(a, b, how)) or judge.decide(a, b, how)
+            for a, b, how in propose(spellings, evidence)
+        ]
+        merges = [m for m in learned.merges if judge.keeps(m)]
         facts = {
             "decision_version": DECISION_VERSION,
-            "learning_seconds": round(learned.seconds, 3),
-            "gather_seconds": round(learned.gather_seconds, 3),
+            "learning_seconds": round(gathered + learned.seconds, 3),
+            "gather_seconds": round(gathered, 3),
             "candidates": learned.candidates,
+            "decision_seconds": round(time.perf_counter() - deciding, 3),
+            "decisions": len(decisions),
+            # articles added or removed since every pair was last decided
+            "drift": 0 if carried is None else carried.drift,
+            "decided_again": len(decisions) if carried is None else carried.decided_again,
         }
-        judge = Judge(evidence, contexts_of(pairs))
-        deciding = time.perf_counter()
-        decisions = [judge.decide(a, b, how) for a, b, how in propose(spellings, evidence)]
-        merges = [m for m in learned.merges if judge.keeps(m)]
-        facts |= {"decision_seconds": round(time.perf_counter() - deciding, 3), "decisions": len(decisions)}
     else:
         merges, decisions, facts = previous
     links = _links(merges, decisions, aliases)
@@ -195,6 +210,60 @@ def _pairs(index: OpenIndex, changes: PairChanges | None) -> Counter:
     return +previous
 
 
+class _Carried:
+    """What an update keeps of the table before it: the decisions and learned merges
+    of the pairs no article it added or removed writes (``PairChanges.written``: the
+    spellings, or another spelling of their keys).  The rest reads the index as a
+    whole (rarities, the first names' status) and moves with it: every pair is
+    decided again once the articles changed since then reach ``DRIFT_SHARE`` of
+    the index."""
+
+    def __init__(self, decisions: list[Decision], merges: list[Merge], written: set[str], drift: int) -> None:
+        from .learning import Kept
+
+        self.drift = drift
+        self.decided_again = 0
+        self._written = written
+        self._keys = {name_key(s) for s in written}
+        self._decisions = {(d.a, d.b, d.proposed): d for d in decisions}
+        self.learned = Kept(merges, self._keys)
+
+    def decision(self, a: str, b: str, proposed: str) -> Decision | None:
+        """The decision taken before on this pair, if it still stands; else None (and counted)."""
+        kept = self._decisions.get((a, b, proposed))
+        touched = {a, b} & self._written or {name_key(a), name_key(b)} & self._keys
+        if kept is None or touched:
+            self.decided_again += 1
+            return None
+        return kept
+
+
+#: Articles added or removed since every pair was decided, as a share of the index, beyond which
+#: an update decides every pair again rather than only those its articles touch.
+DRIFT_SHARE = 0.05
+
+
+def _carried(index: OpenIndex, changes: PairChanges | None) -> _Carried | None:
+    """What an update may keep of the table of the commit it applies to: None for a
+    rebuild, without a table of that commit decided by these rules, or past the drift."""
+    if changes is None or changes.since is None:
+        return None
+    previous = _previous_learned(index, changes.since)
+    if previous is None:
+        return None
+    merges, decisions, facts = previous
+    drift = facts.get("drift", 0) + changes.articles
+    if facts.get("decision_version") != _decision_version() or drift > DRIFT_SHARE * index.doc_count():
+        return None
+    return _Carried(decisions, merges, changes.written, drift)
+
+
+def _decision_version() -> int:
+    from .decision import DECISION_VERSION
+
+    return DECISION_VERSION
+
+
 def _previous_pairs(index: OpenIndex, commit: int) -> Counter | None:
     """The pair counts of the generation's table when it was written for ``commit``; else None."""
     path = index.generation / VARIANTS_FILE
@@ -248,9 +317,9 @@ def _groups(links: list[tuple], aliases: Aliases) -> list[tuple[str, str, str]]:
     return [(key, root(key), source[key]) for key in parent if key in source]
 
 
-def _previous_learned(index: OpenIndex) -> tuple[list[Merge], list[Decision], dict] | None:
-    """The merges learned when the generation's table was written, and the facts of that run;
-    None when there is no table to take them from."""
+def _previous_learned(index: OpenIndex, commit: int | None = None) -> tuple[list[Merge], list[Decision], dict] | None:
+    """The merges learned when the generation's table was written (for ``commit``, when
+    given), its decisions and the facts of that run; None when there is no such table."""
     from .decision import Decision
     from .learning import Merge
 
@@ -258,18 +327,20 @@ def _previous_learned(index: OpenIndex) -> tuple[list[Merge], list[Decision], di
     if not path.is_file():
         return None
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            if commit is not None and db.execute("SELECT commit_generation FROM stamp").fetchone() != (commit,):
+                return None
             rows = db.execute(
                 "SELECT spelling_a, spelling_b, surname, evidence FROM links WHERE source = 'learned'"
             ).fetchall()
             facts = {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
             decided = db.execute("SELECT a, b, proposed, merged, reason, evidence FROM decisions").fetchall()
-        db.close()
     except sqlite3.Error:
         return None
     merges = [Merge(a, b, name_key(a), name_key(b), json.loads(e), surname=s) for a, b, s, e in rows]
     decisions = [Decision(a, b, how, bool(m), r, json.loads(e)) for a, b, how, m, r, e in decided]
-    kept = ("learning_seconds", "gather_seconds", "candidates", "decision_seconds", "decisions")
+    kept = ("learning_seconds", "gather_seconds", "candidates", "decision_seconds", "decisions", "drift")
+    kept += ("decided_again", "decision_version")
     return merges, decisions, {k: v for k, v in facts.items() if k in kept}
 
 
