@@ -62,6 +62,7 @@ FORMS: list[tuple[str, str, dict]] = [
     ("two words", "guerre Ukraine", {}),
     ("phrase", '"conseil de sécurité"', {}),
     ("OR", "Macron OR Poutine", {}),
+    ("OR of frequent words", "France OR pays OR monde", {}),
     ("NOT", "guerre -Ukraine", {}),
     ("prefix", "ukrain*", {}),
     ("short prefix", "de*", {}),
