@@ -270,6 +270,35 @@ def test_a_slip_alone_in_its_article_is_the_word_written_among_its_names(make_in
     assert "written among its names" in merged_reason(indexed, "Helskinki", "helsinki")
 
 
+def test_a_spelling_written_inside_another_hyphenated_name_stays_apart(make_index):
+    """La Roche-Chalais, a village, is not Calais, though its one article names the same people."""
+    calais = "À Calais, Natacha Bouchart reçoit Gérald Darmanin et le préfet du Pas-de-Calais"
+    indexed = make_index(
+        [
+            *(article(f"c{i}", f"{calais} ({i}).") for i in range(20)),
+            article("village", "À La Roche-Chalais, Natacha Bouchart parle de Gérald Darmanin."),
+            *china(10),
+        ]
+    )
+    assert ids(indexed, "Chalais") == {"village"}
+    assert "inside another name" in rejected_reasons(indexed, "Chalais")["calais"]
+
+
+def test_a_hyphenated_name_written_as_the_usual_one_is_that_name(make_index):
+    """Charm El-Cheickh is Charm El-Cheikh: the hyphen joins the same word to both."""
+    indexed = make_index(
+        [
+            *(
+                article(f"c{i}", f"À Charm El-Cheikh, Abdel Fattah Al-Sissi reçoit la COP27 ({i}).")
+                for i in range(20)
+            ),
+            article("slip", "À Charm El-Cheickh, Abdel Fattah Al-Sissi ouvre la COP27."),
+            *china(10),
+        ]
+    )
+    assert ids(indexed, "Cheickh") == {"slip", *(f"c{i}" for i in range(20))}
+
+
 # --- where a count comes from, and merging turned off -------------------------------------------
 
 

@@ -54,6 +54,13 @@ frequent); each pair is then judged on what the articles say
    name around the rarer one that another article holds), a rule's proposal
    stands in a small corpus only.
 
+10. **Inside another name**: a merge stands unless the rarer spelling is
+    written inside a hyphenated name in half its uses, joined to words never
+    written next to the other (La Roche-Chalais beside Calais and the
+    Pas-de-Calais; Lamotte-Beuvron beside Rénelle Lamote). Charm El-Cheickh
+    beside Charm El-Cheikh, Moët Henessy-Louis Vuitton beside Moët Hennessy
+    Louis Vuitton, are one name. The exonym table's pairs are left alone.
+
 The user's alias file wins over everything (``searchkit.names.table``).
 """
 
@@ -69,7 +76,7 @@ from .learning import Contexts, Merge, edit_distance
 
 #: Bumped when the rules, the exonym table or the evidence change: a table written by
 #: other rules is decided again by the next ``index`` run, the articles unchanged.
-DECISION_VERSION = 2
+DECISION_VERSION = 3
 #: Context (``Evidence.similarity``) that joins two spellings with no other evidence...
 CONTEXT_FOR = 0.5
 #: ...and what one resting on a single article, or two frequent spellings used apart, need.
@@ -103,6 +110,9 @@ TYPO_RATIO = 20
 SLIP_ARTICLES = 3
 #: ...or in at most this many, written among the usual spelling's names (``CONTEXT_STRONG``).
 SLIP_ALONE_ARTICLES = 2
+#: A spelling written inside a hyphenated name in at least this share of its uses (La Roche-Chalais,
+#: Lamotte-Beuvron), joined to words never written next to the other spelling, is part of another name.
+COMPOUND_SHARE = 0.5
 #: A letter three times in a row: a slip, whatever the articles say.
 _TRIPLED = re.compile(r"(.)\1\1")
 #: Keys shorter than this are never paired by form (a skeleton, an edit): Iran, Irak.
@@ -265,13 +275,35 @@ class Judge:
         if merge.surname is not None:
             before = merge.evidence.get("before_surname") or [0, 0]
             return min(before) >= 2
-        return True
+        return self._inside_another_name(merge.a, merge.b) is None
 
     def _uses(self, first: str) -> int:
         """How often the given name ``first`` is written before a name."""
         return max(sum(self._contexts.after.get(first, {}).values()), 1)
 
     def decide(self, a: str, b: str, proposed: str) -> Decision:
+        decision = self._weigh(a, b, proposed)
+        if not decision.merged or proposed == "exonym":
+            return decision
+        # 10: read only for a merge (the sampled articles' text), since few pairs are merged
+        inside = self._inside_another_name(a, b)
+        if inside is None:
+            return decision
+        share, partners = inside
+        facts = decision.evidence | {"compound": [round(share, 2), partners[:5]]}
+        reason = f"{b} is mostly written inside another name (joined to {', '.join(partners[:3])})"
+        return Decision(a, b, proposed, False, reason, facts)
+
+    def _inside_another_name(self, a: str, b: str) -> tuple[float, list[str]] | None:
+        """(share of its uses, words joined to it) when ``b`` is mostly written inside a
+        hyphenated name whose other words are never written next to ``a``; else None."""
+        share, partners, _ = self.evidence.compounds(b)
+        if share < COMPOUND_SHARE:
+            return None
+        _, joined_a, beside_a = self.evidence.compounds(a)
+        return None if partners & (joined_a | beside_a) else (share, sorted(partners))
+
+    def _weigh(self, a: str, b: str, proposed: str) -> Decision:
         ev = self.evidence
         facts: dict = {"articles": [ev.count(a), ev.count(b)]}
 

@@ -44,6 +44,10 @@ MIN_SHARED = 2
 MIN_WORD = 4
 
 _WORD = re.compile(r"[^\W\d_]+")
+#: What joins the words of a hyphenated name: a hyphen, a non-breaking one.
+_HYPHENS = frozenset({"-", "\u2011"})
+#: What separates two words of one name: those, spaces, a dash between spaces (Moët Hennessy - Louis Vuitton).
+_JOIN = re.compile("[ \u00a0\\-\u2011\u2013]{1,3}")
 
 
 class Evidence:
@@ -58,6 +62,7 @@ class Evidence:
         self._profiles: dict[tuple[str, int], dict[str, float]] = {}
         self._stem_spellings: dict[str, list[str]] = {}
         self._tokens: dict[int, tuple[list[str], list[str]]] = {}
+        self._compounds: dict[str, tuple[float, set[str]]] = {}
 
     def know_spellings(self, counts: dict[str, int]) -> None:
         """Every name spelling of the index with its article count (title and body counted
@@ -105,9 +110,7 @@ class Evidence:
         (at most ``sample``, spread evenly) whose windows around the spelling hold it."""
         key = (spelling, sample)
         if key not in self._profiles:
-            docs = sorted(self.articles(spelling))
-            step = max(len(docs) / sample, 1.0)
-            sampled = [docs[int(i * step)] for i in range(min(sample, len(docs)))]
+            sampled = self._sampled(spelling, sample)
             seen: Counter = Counter()
             for docnum in sampled:
                 seen.update(_window_words(*self._words(docnum), spelling))
@@ -123,6 +126,38 @@ class Evidence:
             words = _WORD.findall(f"{stored.get('title') or ''}\n{stored.get('body') or ''}")
             self._tokens[docnum] = (words, [fold(w) for w in words])
         return self._tokens[docnum]
+
+    def compounds(self, spelling: str) -> tuple[float, set[str], set[str]]:
+        """The share of ``spelling``'s uses (in the articles ``contexts`` samples) written
+        inside a hyphenated name (La Roche-Chalais, Lamotte-Beuvron), the words (folded)
+        it is joined to there, and the words written next to it anywhere (Moët Hennessy
+        Louis Vuitton)."""
+        if spelling not in self._compounds:
+            uses = joined = 0
+            partners: set[str] = set()
+            neighbours: set[str] = set()
+            for docnum in self._sampled(spelling):
+                stored = self._index.stored(docnum)
+                text = f"{stored.get('title') or ''}\n{stored.get('body') or ''}"
+                words = list(_WORD.finditer(text))
+                for i, word in enumerate(words):
+                    if not word.group()[:1].isupper() or fold(word.group()) != spelling:
+                        continue
+                    uses += 1
+                    beside = _beside(text, words, i)
+                    neighbours.update(fold(w) for w, _ in beside)
+                    hyphened = [fold(w) for w, gap in beside if gap in _HYPHENS]
+                    if hyphened:
+                        joined += 1
+                        partners.update(hyphened)
+            self._compounds[spelling] = (joined / uses if uses else 0.0, partners, neighbours)
+        return self._compounds[spelling]
+
+    def _sampled(self, spelling: str, sample: int = SAMPLE) -> list[int]:
+        """At most ``sample`` of the articles writing ``spelling``, spread evenly over them."""
+        docs = sorted(self.articles(spelling))
+        step = max(len(docs) / sample, 1.0)
+        return [docs[int(i * step)] for i in range(min(sample, len(docs)))]
 
     def telling(self, spelling: str, own: set[str]) -> list[tuple[str, float]]:
         """The ``CONTEXT_NAMES`` names near ``spelling`` that tell most: share of its articles
@@ -164,4 +199,16 @@ def _window_words(words: list[str], folded: list[str], spelling: str) -> set[str
                 f = folded[j]
                 if j != i and words[j][:1].isupper() and len(f) >= MIN_WORD and f not in FRENCH_STOP_WORDS:
                     found.add(f)
+    return found
+
+
+def _beside(text: str, words: list[re.Match], i: int) -> list[tuple[str, str]]:
+    """The words of ``text`` right before and after its word ``words[i]`` (across a space
+    or a hyphen, not a stop), each with what separates them."""
+    found = []
+    for before, after in ((i - 1, i), (i, i + 1)):
+        if before >= 0 and after < len(words):
+            gap = text[words[before].end() : words[after].start()]
+            if _JOIN.fullmatch(gap):
+                found.append((words[before if after == i else after].group(), gap))
     return found
