@@ -42,7 +42,10 @@ frequent); each pair is then judged on what the articles say
 6. **Named together**: a variant written beside the usual spelling in many of
    its articles ("Kharkiv (Kharkov en russe)") is one name, as is a one-letter
    misspelling in articles that also write the usual spelling.
-7. **The exonym table** names one place: its pairs stand unless 1-6 say otherwise.
+7. **The exonym table** names one place: its pairs stand unless 1-6 say
+   otherwise, or the foreign spelling is written before one same name in
+   most of its articles, which makes it part of another name: a team (Bahrain
+   Victorious), a newspaper (The Kashmir Walla).
 8. **No rule, no merge**: two spellings only a skeleton or an edit joins are
    merged by first names alone, or as a slip (2) (measured: their context joined a town and a
    person, a vaccine and a programme, as often as a typo and its word).
@@ -76,7 +79,7 @@ from .learning import Contexts, Merge, edit_distance
 
 #: Bumped when the rules, the exonym table or the evidence change: a table written by
 #: other rules is decided again by the next ``index`` run, the articles unchanged.
-DECISION_VERSION = 3
+DECISION_VERSION = 4
 #: Context (``Evidence.similarity``) that joins two spellings with no other evidence...
 CONTEXT_FOR = 0.5
 #: ...and what one resting on a single article, or two frequent spellings used apart, need.
@@ -375,6 +378,10 @@ class Judge:
             and edit_distance(a, b, 1) <= 1
         )
         if proposed == "exonym":  # the table names one place; other languages write it among other names
+            followed = max(self._contexts.after_spelling.get(b, {}).values(), default=0)
+            if followed * 2 >= ev.count(b):  # Bahrain Victorious, The Kashmir Walla, the Moscow Times
+                facts["followed"] = followed
+                return out(f"{b} is written before one same name in most of its articles: part of another name")
             return merged("the exonym table names one place, and nothing says otherwise")
         if slip and _TRIPLED.search(b):  # Russsie, Occcident: no word has a letter three times
             return merged("a letter typed three times, in a word twenty times as frequent")
