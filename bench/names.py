@@ -74,7 +74,7 @@ def rules_only(index_dir: Path) -> None:
     """Rewrites the index's table with no learned merge: the rules (and built-in exonyms) alone."""
     engine = default_engine()
     real = learning.learn
-    learning_off = lambda index, spellings=None, pairs=None: learning.Learned([], 0, 0.0)  # noqa: E731
+    learning_off = lambda index, spellings=None, pairs=None, **_: learning.Learned([], 0, 0.0)  # noqa: E731
     learning.learn = learning_off  # write_variants imports it when it runs
     try:
         with engine.open(current_generation(index_dir)) as index:
@@ -97,22 +97,27 @@ def learned_merges(index_dir: Path) -> list[dict]:
 
 def judged_table() -> Table:
     """The precision of merged groups judged by reading the articles (bench/judged/*.jsonl):
-    strict (one entity), and counting one given name of different people as right."""
+    strict (one entity), and counting as right one name of several bearers: a given name of
+    different people, or a spelling of a name several bear (``kind`` "same_name")."""
     table = Table(title="Merged groups judged by reading the articles (bench/judged/README.md)")
-    for column in ("sheet", "groups", "same", "given name", "different", "strict precision", "with given names"):
+    columns = ("sheet", "groups", "same", "given name", "same name", "different", "strict precision", "one name")
+    for column in columns:
         table.add_column(column, justify="left" if column == "sheet" else "right")
     for sheet in sorted((BENCH / "judged").glob("names-*.jsonl")):
-        verdicts = [json.loads(line)["verdict"] for line in sheet.read_text().splitlines() if line.strip()]
+        rows = [json.loads(line) for line in sheet.read_text().splitlines() if line.strip()]
+        verdicts = [row["verdict"] for row in rows]
         same, given = verdicts.count("same"), verdicts.count("given_name")
+        named = sum(row.get("kind") == "same_name" for row in rows)
         total = len(verdicts)
         table.add_row(
             sheet.stem,
             str(total),
             str(same),
             str(given),
-            str(verdicts.count("different")),
+            str(named),
+            str(verdicts.count("different") - named),
             f"{same / total:.3f}",
-            f"{(same + given) / total:.3f}",
+            f"{(same + given + named) / total:.3f}",
         )
     return table
 
