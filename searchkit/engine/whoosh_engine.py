@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -787,8 +788,12 @@ class WhooshIndex:
     # when articles were indexed
 
     def newest_indexed(self) -> int | None:
-        """The latest ``indexed`` stamp of the live documents, None when there are none."""
-        return max((stamp for (stamp,) in self.live_values("indexed") if stamp), default=None)
+        """The latest ``indexed`` stamp the index holds, None when it holds none: from the
+        field's terms (one a commit; reading every article's took 0.5 s at 100,000), so an
+        article since replaced or removed may hold it, which only raises the next stamp."""
+        field = self._ix.schema["indexed"]
+        last = deque(field.sortable_terms(self._reader, "indexed"), maxlen=1)  # in order: the last is the latest
+        return field.from_bytes(last[0]) if last else None
 
     def indexed_between(self, after: Position | None, upto: int | None, restriction: Compiled | None) -> Compiled:
         """``restriction`` (if any) and the articles indexed past position
