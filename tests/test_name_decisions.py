@@ -13,6 +13,7 @@ import json
 import sqlite3
 from contextlib import closing
 
+import pytest
 from helpers import article, run_cli, write_jsonl
 
 from searchkit.generations import current_generation
@@ -254,33 +255,53 @@ def test_a_slip_in_three_articles_that_all_write_the_word_is_that_word(make_inde
     assert ids(indexed, "Urkaine") == {f"slip{i}" for i in range(3)} | {f"u{i}" for i in range(60)}
 
 
-def test_a_slip_alone_in_its_article_is_the_word_written_among_its_names(make_index):
-    """Helskinki's one article never writes Helsinki, but its names are those of Helsinki's articles."""
-    indexed = make_index(
-        [
-            *(
-                article(f"h{i}", f"À Helsinki, Sauli Niinistö parle de la Finlande et de la Suède ({i}).")
-                for i in range(20)
-            ),
-            *china(10),
-            article("slip", "À Helskinki, Sauli Niinistö dit que la Finlande rejoindra l’OTAN avec la Suède."),
-        ]
-    )
-    assert ids(indexed, "Helskinki") == {"slip", *(f"h{i}" for i in range(20))}
-    assert "written among its names" in merged_reason(indexed, "Helskinki", "helsinki")
+def among_its_names(usual: str, other: str, prefix: str) -> list[dict]:
+    """Twenty articles writing ``usual`` (numbered ``prefix0``…), ten about China, and one,
+    ``other``, that names the same people under another spelling."""
+    return [
+        *(article(f"{prefix}{i}", f"{usual} ({i}).") for i in range(20)),
+        *china(10),
+        article("other", other),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("usual", "other", "slip", "word", "reason"),
+    [
+        # Helskinki's one article never writes Helsinki, but its names are those of Helsinki's articles
+        (
+            "À Helsinki, Sauli Niinistö parle de la Finlande et de la Suède",
+            "À Helskinki, Sauli Niinistö dit que la Finlande rejoindra l’OTAN avec la Suède.",
+            "Helskinki",
+            "helsinki",
+            "written among its names",
+        ),
+        # inside a hyphenated name joined to the same word: Charm El-Cheickh is Charm El-Cheikh
+        (
+            "À Charm El-Cheikh, Abdel Fattah Al-Sissi reçoit la COP27",
+            "À Charm El-Cheickh, Abdel Fattah Al-Sissi ouvre la COP27.",
+            "Cheickh",
+            "cheikh",
+            "written after the same first names",
+        ),
+    ],
+)
+def test_a_slip_alone_in_its_article_is_the_word_its_names_point_at(make_index, usual, other, slip, word, reason):
+    indexed = make_index(among_its_names(usual, other, "u"))
+    assert ids(indexed, slip) == {"other", *(f"u{i}" for i in range(20))}
+    assert reason in merged_reason(indexed, slip, word)
 
 
 def test_a_spelling_written_inside_another_hyphenated_name_stays_apart(make_index):
     """La Roche-Chalais, a village, is not Calais, though its one article names the same people."""
-    calais = "À Calais, Natacha Bouchart reçoit Gérald Darmanin et le préfet du Pas-de-Calais"
     indexed = make_index(
-        [
-            *(article(f"c{i}", f"{calais} ({i}).") for i in range(20)),
-            article("village", "À La Roche-Chalais, Natacha Bouchart parle de Gérald Darmanin."),
-            *china(10),
-        ]
+        among_its_names(
+            "À Calais, Natacha Bouchart reçoit Gérald Darmanin et le préfet du Pas-de-Calais",
+            "À La Roche-Chalais, Natacha Bouchart parle de Gérald Darmanin.",
+            "c",
+        )
     )
-    assert ids(indexed, "Chalais") == {"village"}
+    assert ids(indexed, "Chalais") == {"other"}
     assert "inside another name" in rejected_reasons(indexed, "Chalais")["calais"]
 
 
@@ -297,21 +318,6 @@ def test_an_exonym_written_before_one_same_name_is_part_of_that_name(make_index)
     assert ids(indexed, "Bahreïn") == {"kyiv", *(f"b{i}" for i in range(10))}
     assert "part of another name" in rejected_reasons(indexed, "Bahreïn")["bahrain"]
     assert "kyiv" in ids(indexed, "Kiev")  # the table's pair stands where nothing says otherwise
-
-
-def test_a_hyphenated_name_written_as_the_usual_one_is_that_name(make_index):
-    """Charm El-Cheickh is Charm El-Cheikh: the hyphen joins the same word to both."""
-    indexed = make_index(
-        [
-            *(
-                article(f"c{i}", f"À Charm El-Cheikh, Abdel Fattah Al-Sissi reçoit la COP27 ({i}).")
-                for i in range(20)
-            ),
-            article("slip", "À Charm El-Cheickh, Abdel Fattah Al-Sissi ouvre la COP27."),
-            *china(10),
-        ]
-    )
-    assert ids(indexed, "Cheickh") == {"slip", *(f"c{i}" for i in range(20))}
 
 
 # --- where a count comes from, and merging turned off -------------------------------------------
