@@ -378,8 +378,9 @@ class Judge:
             and edit_distance(a, b, 1) <= 1
         )
         if proposed == "exonym":  # the table names one place; other languages write it among other names
+            # the one name most often written after it, as often as half its articles are
             followed = max(self._contexts.after_spelling.get(b, {}).values(), default=0)
-            if followed * 2 >= ev.count(b):  # Bahrain Victorious, The Kashmir Walla, the Moscow Times
+            if followed * 2 >= ev.count(b):  # Bahrain Victorious, The Kashmir Walla
                 facts["followed"] = followed
                 return out(f"{b} is written before one same name in most of its articles: part of another name")
             return merged("the exonym table names one place, and nothing says otherwise")

@@ -62,7 +62,7 @@ class Evidence:
         self._profiles: dict[tuple[str, int], dict[str, float]] = {}
         self._stem_spellings: dict[str, list[str]] = {}
         self._tokens: dict[int, tuple[list[str], list[str]]] = {}
-        self._compounds: dict[str, tuple[float, set[str]]] = {}
+        self._compounds: dict[str, tuple[float, set[str], set[str]]] = {}
 
     def know_spellings(self, counts: dict[str, int]) -> None:
         """Every name spelling of the index with its article count (title and body counted
@@ -210,5 +210,6 @@ def _beside(text: str, words: list[re.Match], i: int) -> list[tuple[str, str]]:
         if before >= 0 and after < len(words):
             gap = text[words[before].end() : words[after].start()]
             if _JOIN.fullmatch(gap):
-                found.append((words[before if after == i else after].group(), gap))
+                other = words[before] if after == i else words[after]
+                found.append((other.group(), gap))
     return found
