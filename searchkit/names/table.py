@@ -246,6 +246,8 @@ DRIFT_SHARE = 0.05
 def _carried(index: OpenIndex, changes: PairChanges | None) -> _Carried | None:
     """What an update may keep of the table of the commit it applies to: None for a
     rebuild, without a table of that commit decided by these rules, or past the drift."""
+    from .decision import DECISION_VERSION
+
     if changes is None or changes.since is None:
         return None
     previous = _previous_learned(index, changes.since)
@@ -253,15 +255,9 @@ def _carried(index: OpenIndex, changes: PairChanges | None) -> _Carried | None:
         return None
     merges, decisions, facts = previous
     drift = facts.get("drift", 0) + changes.articles
-    if facts.get("decision_version") != _decision_version() or drift > DRIFT_SHARE * index.doc_count():
+    if facts.get("decision_version") != DECISION_VERSION or drift > DRIFT_SHARE * index.doc_count():
         return None
     return _Carried(decisions, merges, changes.written, drift)
-
-
-def _decision_version() -> int:
-    from .decision import DECISION_VERSION
-
-    return DECISION_VERSION
 
 
 def _previous_pairs(index: OpenIndex, commit: int) -> Counter | None:
