@@ -178,6 +178,69 @@ def test_a_rules_spelling_after_the_first_name_of_a_minority_stays_apart(make_in
     assert ids(indexed, "Melnik") == {"k0", "k1"}
 
 
+def writers(first: str, surname: str, prefix: str, n: int) -> list[dict]:
+    """``n`` articles about the writer ``first surname``, among the same names: Gallimard, Paris."""
+    return [
+        article(f"{prefix}{i}", f"{first} {surname} publie chez Gallimard un roman lu à Paris ({i}).") for i in range(n)
+    ]
+
+
+def test_a_typo_of_a_name_several_people_bear_stays_apart(make_index):
+    """Morrison names Scott, Jim and Toni: Toni Morisson's article is not every Morrison's."""
+    indexed = make_index(
+        [
+            *writers("Scott", "Morrison", "s", 6),
+            *writers("Jim", "Morrison", "j", 3),
+            *writers("Toni", "Morrison", "t", 2),
+            article("typo", "Toni Morisson publie chez Gallimard un roman lu à Paris."),
+        ]
+    )
+    assert ids(indexed, "Morisson") == {"typo"}
+    assert "typo" not in ids(indexed, "Morrison")
+    assert "several people" in rejected_reasons(indexed, "Morisson")["morrison"]
+
+
+@pytest.mark.parametrize(
+    ("firsts", "typo"),
+    [
+        ([("Naftali", 8), ("David", 2)], "Naftali Benett"),  # mostly one person's name
+        ([("Stan", 5), ("Stanislas", 2)], "Stanislas Benett"),  # one first name, written short and long
+    ],
+)
+def test_a_typo_of_one_persons_name_is_that_name(make_index, firsts, typo):
+    people = [a for n, (first, count) in enumerate(firsts) for a in writers(first, "Bennett", f"b{n}-", count)]
+    indexed = make_index([*people, article("typo", f"{typo} publie chez Gallimard un roman lu à Paris.")])
+    assert ids(indexed, "Benett") == {"typo", *(a["id"] for a in people)}
+
+
+def test_a_spelling_after_a_name_never_written_before_a_persons_name_stays_apart(make_index):
+    """Colette Llaurens (her first name in no other article) among Camille Laurens's names."""
+    indexed = make_index(
+        [*writers("Camille", "Laurens", "c", 6), article("typo", "Colette Llaurens publie chez Gallimard à Paris.")]
+    )
+    assert ids(indexed, "Llaurens") == {"typo"}
+    assert "another person" in rejected_reasons(indexed, "Llaurens")["laurens"]
+
+
+def test_a_spelling_that_names_other_people_too_stays_apart(make_index):
+    """Alliot is once a typo of Louis Aliot, but mostly Christophe and Pascal Alliot, whom Aliot never names."""
+    def deputies(first: str, surname: str, prefix: str, n: int) -> list[dict]:
+        said = "a parlé à Perpignan avec Marine Le Pen et Jordan Bardella"
+        return [article(f"{prefix}{i}", f"{first} {surname} {said} ({i}).") for i in range(n)]
+
+    indexed = make_index(
+        [
+            *deputies("Louis", "Aliot", "a", 8),
+            *deputies("Christophe", "Alliot", "c", 2),
+            *deputies("Pascal", "Alliot", "p", 2),
+            *deputies("Louis", "Alliot", "typo", 1),
+            *china(60),
+        ]
+    )
+    assert ids(indexed, "Alliot") == {"c0", "c1", "p0", "p1", "typo0"}
+    assert "other people" in rejected_reasons(indexed, "Alliot")["aliot"]
+
+
 def test_a_variant_named_beside_the_usual_spelling_is_one_name(make_index):
     indexed = make_index(
         [
