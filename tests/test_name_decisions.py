@@ -200,6 +200,20 @@ def test_a_typo_of_a_name_several_people_bear_stays_apart(make_index):
     assert "several people" in rejected_reasons(indexed, "Morisson")["morrison"]
 
 
+def test_a_spelling_of_a_name_two_people_bear_goes_with_its_own_person(make_index):
+    """Hamdane is mostly Firas, once Mohamed; Hamdan mostly Mohamed: two people, not one's spellings."""
+    indexed = make_index(
+        [
+            *writers("Mohamed", "Hamdan", "mh", 5),
+            *writers("Firas", "Hamdan", "fh", 1),
+            *writers("Firas", "Hamdane", "fe", 3),
+            *writers("Mohamed", "Hamdane", "me", 1),
+        ]
+    )
+    assert ids(indexed, "Hamdane") == {"fe0", "fe1", "fe2", "me0"}
+    assert "several people" in rejected_reasons(indexed, "Hamdane")["hamdan"]
+
+
 @pytest.mark.parametrize(
     ("firsts", "typo"),
     [
@@ -298,6 +312,15 @@ def test_a_one_letter_neighbour_in_other_articles_stays_apart(make_index):
     indexed = make_index([*usual("Marais", 20), article("other", "La chanteuse Marlis a chanté à Berlin.")])
     assert ids(indexed, "Marlis") == {"other"}
     assert "other" not in ids(indexed, "Marais")
+
+
+def test_a_slip_beside_a_name_never_beside_the_word_is_that_names(make_index):
+    """Millan is one letter off Milan, in an article that writes Milan, but Romain Millan is a person."""
+    indexed = make_index(
+        [*usual("Milan", 20), article("other", "Le chercheur Romain Millan a parlé de Milan et de la Scala.")]
+    )
+    assert ids(indexed, "Millan") == {"other"}
+    assert "never beside" in rejected_reasons(indexed, "Millan")["milan"]
 
 
 def test_an_ending_is_no_slip(make_index):

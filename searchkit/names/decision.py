@@ -21,7 +21,10 @@ frequent); each pair is then judged on what the articles say
    the word only when written among its names (9, at the strong threshold:
    Helskinki beside Niinistö and the Finlande of Helsinki's articles; 23 of
    25 right on Le Monde 2022, measured), or with a letter typed three times
-   (Russsie).
+   (Russsie).  A slip written right beside a name never written beside the
+   word is that name's (Romain Millan beside Milan, Zhou Jianping beside Xi
+   Jinping, Pyongang du Sud beside Pyongyang: 4 of 126 slips on Le Monde
+   2022, all judged wrong by reading).
 3. **Gender, feminine, language and demonym endings** (François/Françoise,
    Laurent/Laurence, Robert/Roberto, Zelensky/Zelenska, Conflans/Conflanais)
    name other people or things.
@@ -344,6 +347,19 @@ class Judge:
         written = self._contexts.written.get(key)
         return written.most_common(1)[0][0] if written else key
 
+    def _beside_others(self, a: str, b: str) -> list[str]:
+        """The names written right before or after ``b`` (titles left out), as written, when
+        none is ever written beside ``a``: Romain Millan beside Milan, Zhou Jianping beside Xi
+        Jinping, Pyongang du Sud beside Pyongyang."""
+        beside_b, beside_a = self._beside(b), self._beside(a)
+        return [] if not beside_b or beside_b & beside_a else [self._shown(k) for k in sorted(beside_b)[:3]]
+
+    def _beside(self, spelling: str) -> set[str]:
+        """The keys of the names written right before or after ``spelling``, titles left out."""
+        contexts = self._contexts
+        found = set(contexts.before_spelling.get(spelling, ())) | set(contexts.after_spelling.get(spelling, ()))
+        return {k for k in found if k not in TITLES and len(k) >= 2}
+
     def _before(self, spelling: str) -> set[str]:
         """The keys of the names written just before ``spelling``, titles left out."""
         before = self._contexts.before_spelling.get(spelling, {})
@@ -359,14 +375,20 @@ class Judge:
         return uses > BEARER_OTHER and uses >= PERSON_SHARE * self.evidence.count(a)
 
     def _several_bearers(self, a: str, b: str) -> tuple[str, float] | None:
-        """(``b``'s first name, its share of ``a``'s first names' uses) when ``a`` names several
-        people and ``b`` follows a first name most of ``a``'s uses do not; else None."""
+        """(``b``'s usual first name, its share of ``a``'s first names' uses) when ``a`` names
+        several people and ``b``'s usual first name is not the one most of ``a``'s uses follow
+        (Firas Hamdane, beside a Hamdan written after Mohamed five times in six); else None."""
         first_a, first_b = self.first_names(a), self.first_names(b)
         total = sum(first_a.values())
         if not first_b or total < BEARER_USES:
             return None
-        share, first = max((sum(n for g, n in first_a.items() if _one_first_name(f, g)) / total, f) for f in first_b)
-        others = (n for g, n in first_a.items() if not any(_one_first_name(f, g) for f in first_b))
+
+        def uses_in_a(first: str) -> int:
+            return sum(n for g, n in first_a.items() if _one_first_name(first, g))
+
+        first = max(first_b, key=lambda f: (first_b[f], uses_in_a(f), f))
+        share = uses_in_a(first) / total
+        others = (n for g, n in first_a.items() if not _one_first_name(first, g))
         return (first, share) if share < BEARER_SHARE and max(others, default=0) >= BEARER_OTHER else None
 
     def _names_others(self, a: str, b: str) -> list[str]:
@@ -401,13 +423,20 @@ class Judge:
         def merged(reason: str) -> Decision:
             return Decision(a, b, proposed, True, reason, facts)
 
+        def slipped(reason: str) -> Decision:  # a slip's form, unless its neighbours are another name's
+            beside = self._beside_others(a, b)
+            if beside:
+                facts["beside"] = beside
+                return out(f"a slip's form, but written beside {', '.join(beside)}, never beside {a}: another name")
+            return merged(reason)
+
         for spelling in (a, b):
             if ev.lower_uses(spelling) > ev.count(spelling):
                 facts["lower_case"] = [spelling, ev.lower_uses(spelling)]
                 return out(f"{spelling} is mostly an ordinary word ({ev.lower_uses(spelling)} articles in lower case)")
         slip = self._slip(a, b)
         if slip and ev.articles(b) <= ev.articles(a) and not self.given_name(a):
-            return merged("a one-letter slip inside the word, in articles that also write it")
+            return slipped("a one-letter slip inside the word, in articles that also write it")
         # the usual spelling tells a given name (Mohamed, Muhammed); a foreign spelling of a place is
         # often written before other names (the Moscow Times), and is no given name for that
         given = self.given_name(a) or (proposed != "exonym" and self.given_name(b))
@@ -470,12 +499,12 @@ class Judge:
                 return out(f"{b} is written before one same name in most of its articles: part of another name")
             return merged("the exonym table names one place, and nothing says otherwise")
         if slip and _TRIPLED.search(b):  # Russsie, Occcident: no word has a letter three times
-            return merged("a letter typed three times, in a word twenty times as frequent")
+            return slipped("a letter typed three times, in a word twenty times as frequent")
         if slip and ev.count(b) <= SLIP_ALONE_ARTICLES:
             similarity = ev.similarity(b, a)
             facts["context"] = None if similarity is None else round(similarity, 3)
             if similarity is not None and similarity >= CONTEXT_STRONG:
-                return merged("a one-letter slip inside the word, written among its names")
+                return slipped("a one-letter slip inside the word, written among its names")
         if proposed == "form":  # no rule joins them: only first names do (a skeleton or an edit joins too much)
             return out("no rule joins them, and no first name")
         if together is None:
