@@ -27,7 +27,7 @@ from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
 from .errors import ArticleNotFound, QueryError, shown_path
 from .highlight import make_snippets, matched_spans, merged, spans_at
 from .models import ArticleView, Hit, PartExplanation, Position, SearchResult, Suggestion
-from .names.table import OWN_SPELLING, Variants
+from .names.table import OwnSpelling, Variants
 from .names.view import spelling_counts
 from .stats import live_generation
 from .suggest import corrected_query
@@ -122,7 +122,7 @@ class Searcher:
         with self._engine.reading(self.index_dir):
             index, variants = self._current()
             if options.exact_names:
-                variants = OWN_SPELLING
+                variants = OwnSpelling(variants)
             # Top-level filters restrict, as --since does, so they neither score
             # nor expand inside the scored query; a query of filters alone (or
             # of filters and stop words) is still searched as it is.

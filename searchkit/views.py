@@ -20,7 +20,7 @@ from .duplicates import groups_of
 from .engine import Compiled, NameSpellings, OpenIndex
 from .errors import NoResults, QueryError, UsageError
 from .models import Bucket, Facet, FacetCount, SpellingCount
-from .names.table import OWN_SPELLING, Variants
+from .names.table import OwnSpelling, Variants
 from .names.view import spelling_counts
 
 #: Sizes of a bucket of time, finest first.
@@ -72,9 +72,9 @@ class Filters:
     #: each group of near-duplicates counted once (``--unique``), at its earliest dated article
     unique: bool = False
 
-    def names(self, variants: NameSpellings) -> NameSpellings:
+    def names(self, variants: Variants) -> NameSpellings:
         """The spellings the filters let a query search: its own only with ``exact_names``."""
-        return OWN_SPELLING if self.exact_names else variants
+        return OwnSpelling(variants) if self.exact_names else variants
 
     def kept(self, index: OpenIndex, docs: set[int]) -> set[int]:
         """``docs``, each group of near-duplicates once with ``unique`` (``searchkit.duplicates``)."""

@@ -79,6 +79,33 @@ def test_masculine_and_feminine_given_names_stay_apart(make_index):
     assert "gender" in rejected_reasons(indexed, "François")["francoise"]
 
 
+def test_names_decided_apart_are_not_joined_again_by_their_stem(make_index):
+    """Adrien and Adrienne share a stem (a feminine e): searched by spelling, each finds its own people."""
+    indexed = make_index(
+        [
+            *(article(f"m{i}", f"Adrien Quatennens et Adrien Taquet ont parlé ({i}).") for i in range(3)),
+            *(article(f"f{i}", f"Adrienne Rich et Adrienne Lecouvreur étaient là ({i}).") for i in range(2)),
+            article("word", "Un adrienne en minuscules, qui n’est pas un nom."),
+        ]
+    )
+    assert ids(indexed, "Adrienne") == {"f0", "f1"}
+    assert ids(indexed, "Adrien") == {"m0", "m1", "m2"}
+    assert ids(indexed, '"Adrienne Rich"') == {"f0", "f1"}
+    assert "gender" in rejected_reasons(indexed, "Adrien")["adrienne"]
+
+
+def test_exact_names_search_a_names_spelling_not_its_stem(make_index):
+    """Prigojine and Prigojin are one man (merged); --exact-names reads the query's spelling only."""
+    indexed = make_index(
+        [
+            *(article(f"e{i}", f"Evgueni Prigojine dirige Wagner ({i}).") for i in range(3)),
+            article("n", "Evgueni Prigojin dirige Wagner."),
+        ]
+    )
+    assert ids(indexed, "Prigojine") == {"e0", "e1", "e2", "n"}
+    assert ids(indexed, "Prigojine", exact_names=True) == {"e0", "e1", "e2"}
+
+
 def test_two_people_with_other_first_names_stay_apart(make_index):
     indexed = make_index(
         [

@@ -74,6 +74,10 @@ class NameSpellings(Protocol):
 
     def spellings(self, folded: str) -> set[str]: ...
     def spellings_before(self, folded: str, surname: str) -> set[str]: ...
+    def by_spelling(self, folded: str) -> bool:
+        """Whether a name is searched by its spellings only, not by its stem, which also
+        stands for names decided apart from it (Adrien for Adrienne)."""
+        ...
 
 
 class IndexWriter(Protocol):

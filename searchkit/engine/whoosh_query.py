@@ -215,21 +215,20 @@ def _name_query(fieldname: str, stem: str, folded: str, others: set[str], exact_
     """A name: its word, a small bonus for the exact spelling, and its other spellings.
 
     Spellings sharing the word's stem (Prigojine for Prigojin) are left out:
-    the word already matches them, and they would outweigh the exact one.
+    the word already matches them, and they would outweigh the exact one.  A
+    name searched by its spellings (``stem`` its spelling term) has no stem.
     With ``exact_only``, the exact spelling alone, for the first tier of hits.
     """
     boost = _field_boost(fieldname)
-    exact = wq.Term(fieldname, SPELLING_MARK + folded, boost=boost)
+    spelling = SPELLING_MARK + folded
     if exact_only:
-        return exact
-    terms = [
-        wq.Term(fieldname, stem, boost=boost),
-        wq.Term(fieldname, SPELLING_MARK + folded, boost=EXACT_BONUS * boost),
-    ]
+        return wq.Term(fieldname, spelling, boost=boost)
+    terms = [] if stem == spelling else [wq.Term(fieldname, stem, boost=boost)]
+    terms.append(wq.Term(fieldname, spelling, boost=(1 + EXACT_BONUS if stem == spelling else EXACT_BONUS) * boost))
     terms += [
         wq.Term(fieldname, SPELLING_MARK + other, boost=VARIANT_WEIGHT * boost)
         for other in sorted(others)
-        if light_stem(other) != stem
+        if stem == spelling or light_stem(other) != stem
     ]
     return wq.Or(terms)
 
@@ -248,6 +247,11 @@ def _text_query(text: str, field: str | None, variants: NameSpellings, exact_nam
     words, folded = _query_words(text)
     if not words:
         return None  # only stop words
+    # a name whose stem stands for other names too (Adrien, Adrienne) is searched by its spelling
+    words = [
+        (SPELLING_MARK + word if variants.by_spelling(word) else stem, pos)
+        for (stem, pos), (word, _) in zip(words, folded, strict=True)
+    ]
     alternatives = _name_alternatives(folded, variants)
     parts = []
     for fieldname in [field] if field else TEXT_FIELDS:

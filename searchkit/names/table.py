@@ -408,6 +408,7 @@ class Variants:
         self._index = index
         self._db = _open_table(index)
         self._known: dict[str, set[str]] = {}  # a query compiles a word several times
+        self._spelled: dict[str, bool] = {}
         self._fallback: tuple[dict[str, str], Judge] | None = None
 
     def spellings(self, folded: str, held: bool = False) -> set[str]:
@@ -460,6 +461,28 @@ class Variants:
         if row is None:
             return {folded}
         return {k for (k,) in self._db.execute("SELECT key FROM merged WHERE grp = ?", (row[0],))}
+
+    def by_spelling(self, folded: str) -> bool:
+        """Whether ``folded``'s stem also stands for a name decided apart from it (Adrien and
+        Adrienne, Hamdan and Hamdane: a gender ending, another person), so that a search
+        for it reads its spellings, not its stem, lest it count the other's articles."""
+        if folded not in self._spelled:
+            self._spelled[folded] = self._stem_apart(folded)
+        return self._spelled[folded]
+
+    def _stem_apart(self, folded: str) -> bool:
+        if self._db is None or not self.is_name(folded):
+            return False
+        stem, searched = light_stem(folded), self.spellings(folded)
+        decided = self._db.execute(
+            "SELECT a, b FROM decisions WHERE merged = 0 AND (a = ? OR b = ?)", (folded, folded)
+        ).fetchall()
+        return any(
+            light_stem(other) == stem and other not in searched and self.is_name(other)
+            for pair in decided
+            for other in pair
+            if other != folded
+        )
 
     def spellings_before(self, folded: str, surname: str) -> set[str]:
         """The spellings of the given name ``folded`` learned beside ``surname``
@@ -566,8 +589,12 @@ class Variants:
             self._db.close()
 
 
-class _OwnSpelling:
-    """Names searched in the query's own spelling only: merging turned off (``--exact-names``)."""
+class OwnSpelling:
+    """Names searched in the query's own spelling only, by neither their merges nor their
+    stem: merging turned off (``--exact-names``), as ``=Name`` does for one word."""
+
+    def __init__(self, variants: Variants) -> None:
+        self._variants = variants
 
     def spellings(self, folded: str) -> set[str]:
         return {folded}
@@ -575,8 +602,8 @@ class _OwnSpelling:
     def spellings_before(self, folded: str, surname: str) -> set[str]:
         return {folded}
 
+    def by_spelling(self, folded: str) -> bool:
+        return self._variants.is_name(folded)
+
     def sources(self, folded: str, surname: str | None = None) -> dict[str, tuple[str, list[dict]]]:
         return {folded: ("query", [])}
-
-
-OWN_SPELLING = _OwnSpelling()
