@@ -99,7 +99,7 @@ from .learning import Contexts, Merge, edit_distance
 
 #: Bumped when the rules, the exonym table or the evidence change: a table written by
 #: other rules is decided again by the next ``index`` run, the articles unchanged.
-DECISION_VERSION = 5
+DECISION_VERSION = 6
 #: Context (``Evidence.similarity``) that joins two spellings with no other evidence...
 CONTEXT_FOR = 0.5
 #: ...and what one resting on a single article, or two frequent spellings used apart, need.
