@@ -80,18 +80,23 @@ def test_masculine_and_feminine_given_names_stay_apart(make_index):
 
 
 def test_names_decided_apart_are_not_joined_again_by_their_stem(make_index):
-    """Adrien and Adrienne share a stem (a feminine e): searched by spelling, each finds its own people."""
+    """Adrien and Adrienne share a stem (a feminine e), decided apart: each finds its own people."""
     indexed = make_index(
         [
             *(article(f"m{i}", f"Adrien Quatennens et Adrien Taquet ont parlé ({i}).") for i in range(3)),
             *(article(f"f{i}", f"Adrienne Rich et Adrienne Lecouvreur étaient là ({i}).") for i in range(2)),
-            article("word", "Un adrienne en minuscules, qui n’est pas un nom."),
+            *(article(f"y{i}", f"Le New Yorker publie une enquête ({i}).") for i in range(2)),
+            *(article(f"n{i}", f"À New York, les enquêtes ont repris ({i}).") for i in range(3)),
         ]
     )
     assert ids(indexed, "Adrienne") == {"f0", "f1"}
     assert ids(indexed, "Adrien") == {"m0", "m1", "m2"}
     assert ids(indexed, '"Adrienne Rich"') == {"f0", "f1"}
     assert "gender" in rejected_reasons(indexed, "Adrien")["adrienne"]
+    # never proposed as one name, but one stem: Yorker (the magazine) is not York
+    assert ids(indexed, "Yorker") == {"y0", "y1"}
+    # the stem still reads the ordinary uses of a word: enquêtes for enquête
+    assert ids(indexed, "enquête") == {"y0", "y1", "n0", "n1", "n2"}
 
 
 def test_exact_names_search_a_names_spelling_not_its_stem(make_index):

@@ -211,24 +211,35 @@ def _name_alternatives(words: list[tuple[str, int]], variants: NameSpellings) ->
     return alternatives if any(alternatives.values()) else None
 
 
-def _name_query(fieldname: str, stem: str, folded: str, others: set[str], exact_only: bool) -> wq.Query:
+def _name_query(
+    fieldname: str, stem: str, folded: str, others: set[str], apart: set[str] | None, exact_only: bool
+) -> wq.Query:
     """A name: its word, a small bonus for the exact spelling, and its other spellings.
 
     Spellings sharing the word's stem (Prigojine for Prigojin) are left out:
-    the word already matches them, and they would outweigh the exact one.  A
-    name searched by its spellings (``stem`` its spelling term) has no stem.
+    the word already matches them, and they would outweigh the exact one.  The
+    word matches no article that its stem finds only through names decided
+    apart from it (``apart``: Adrien for Adrienne), and none at all when
+    ``apart`` is None (the spelling alone, as ``--exact-names`` asks).
     With ``exact_only``, the exact spelling alone, for the first tier of hits.
     """
     boost = _field_boost(fieldname)
-    spelling = SPELLING_MARK + folded
+    spelling = wq.Term(fieldname, SPELLING_MARK + folded, boost=boost)
     if exact_only:
-        return wq.Term(fieldname, spelling, boost=boost)
-    terms = [] if stem == spelling else [wq.Term(fieldname, stem, boost=boost)]
-    terms.append(wq.Term(fieldname, spelling, boost=(1 + EXACT_BONUS if stem == spelling else EXACT_BONUS) * boost))
+        return spelling
+    if apart is None:
+        spelling.boost = (1 + EXACT_BONUS) * boost
+        terms: list[wq.Query] = [spelling]
+    else:
+        word: wq.Query = wq.Term(fieldname, stem, boost=boost)
+        if apart:
+            word = wq.AndNot(word, wq.Or([wq.Term(fieldname, SPELLING_MARK + a) for a in sorted(apart)]))
+        spelling.boost = EXACT_BONUS * boost
+        terms = [word, spelling]
     terms += [
         wq.Term(fieldname, SPELLING_MARK + other, boost=VARIANT_WEIGHT * boost)
         for other in sorted(others)
-        if stem == spelling or light_stem(other) != stem
+        if apart is None or light_stem(other) != stem
     ]
     return wq.Or(terms)
 
@@ -247,19 +258,22 @@ def _text_query(text: str, field: str | None, variants: NameSpellings, exact_nam
     words, folded = _query_words(text)
     if not words:
         return None  # only stop words
-    # a name whose stem stands for other names too (Adrien, Adrienne) is searched by its spelling
-    words = [
-        (SPELLING_MARK + word if variants.by_spelling(word) else stem, pos)
-        for (stem, pos), (word, _) in zip(words, folded, strict=True)
-    ]
+    # a name whose stem stands for names decided apart from it (Adrien, Adrienne): in a phrase, its spelling
+    apart = {word: variants.stem_apart(word) for word, _ in folded}
+    if len(words) > 1:
+        words = [
+            (stem if apart[word] == set() else SPELLING_MARK + word, pos)
+            for (stem, pos), (word, _) in zip(words, folded, strict=True)
+        ]
     alternatives = _name_alternatives(folded, variants)
     parts = []
     for fieldname in [field] if field else TEXT_FIELDS:
-        if alternatives is None:
-            parts.append(_words_query(fieldname, words, _field_boost(fieldname)))
-        elif len(words) == 1:
+        if len(words) == 1 and (alternatives is not None or apart[folded[0][0]] != set()):
             word = folded[0][0]
-            parts.append(_name_query(fieldname, words[0][0], word, alternatives[word], exact_names))
+            others = alternatives[word] if alternatives else set()
+            parts.append(_name_query(fieldname, words[0][0], word, others, apart[word], exact_names))
+        elif alternatives is None:
+            parts.append(_words_query(fieldname, words, _field_boost(fieldname)))
         else:
             parts.append(_words_query(fieldname, words, _field_boost(fieldname)))
             if not exact_names:

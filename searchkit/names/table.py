@@ -392,6 +392,10 @@ def _open_table(index: OpenIndex) -> sqlite3.Connection | None:
     return None
 
 
+#: Shorter words are not read for the names sharing their stem: a prefix of so few letters begins too many.
+MIN_STEM_APART = 3
+
+
 class Variants:
     """Looks up the spellings a query word searches, in one open index: those the
     decision merged with it (``searchkit.names.decision``), learned, or named together
@@ -408,7 +412,7 @@ class Variants:
         self._index = index
         self._db = _open_table(index)
         self._known: dict[str, set[str]] = {}  # a query compiles a word several times
-        self._spelled: dict[str, bool] = {}
+        self._apart: dict[str, set[str]] = {}
         self._fallback: tuple[dict[str, str], Judge] | None = None
 
     def spellings(self, folded: str, held: bool = False) -> set[str]:
@@ -462,27 +466,24 @@ class Variants:
             return {folded}
         return {k for (k,) in self._db.execute("SELECT key FROM merged WHERE grp = ?", (row[0],))}
 
-    def by_spelling(self, folded: str) -> bool:
-        """Whether ``folded``'s stem also stands for a name decided apart from it (Adrien and
-        Adrienne, Hamdan and Hamdane: a gender ending, another person), so that a search
-        for it reads its spellings, not its stem, lest it count the other's articles."""
-        if folded not in self._spelled:
-            self._spelled[folded] = self._stem_apart(folded)
-        return self._spelled[folded]
+    def stem_apart(self, folded: str) -> set[str]:
+        """The other names that share ``folded``'s stem and are not searched with it (Adrien
+        and Adrienne, a gender ending; York and Yorker; George and Georges): a search for a
+        name counts its own spellings and the word's ordinary uses, not theirs."""
+        if folded not in self._apart:
+            self._apart[folded] = self._stem_apart(folded)
+        return set(self._apart[folded])
 
-    def _stem_apart(self, folded: str) -> bool:
-        if self._db is None or not self.is_name(folded):
-            return False
-        stem, searched = light_stem(folded), self.spellings(folded)
-        decided = self._db.execute(
-            "SELECT a, b FROM decisions WHERE merged = 0 AND (a = ? OR b = ?)", (folded, folded)
-        ).fetchall()
-        return any(
-            light_stem(other) == stem and other not in searched and self.is_name(other)
-            for pair in decided
-            for other in pair
-            if other != folded
-        )
+    def _stem_apart(self, folded: str) -> set[str]:
+        if len(folded) < MIN_STEM_APART or not self.is_name(folded):
+            return set()
+        mates = self._stem_spellings(light_stem(folded))
+        return {other for other in mates - self.spellings(folded) if self.is_name(other)}
+
+    def _stem_spellings(self, stem: str) -> set[str]:
+        """The name spellings of the index whose stem is ``stem`` (Yorker and York: ``york``)."""
+        # a light stem drops at most a few letters: longer spellings of the prefix cannot share it
+        return {s for s in self._index.spellings(stem) if len(s) <= len(stem) + 4 and light_stem(s) == stem}
 
     def spellings_before(self, folded: str, surname: str) -> set[str]:
         """The spellings of the given name ``folded`` learned beside ``surname``
@@ -576,13 +577,18 @@ class Variants:
     def is_name(self, spelling: str) -> bool:
         """Whether the index holds ``spelling`` as a name: capitalised in at least as many
         articles as the word itself is written in lower case (the table's answer for every
-        candidate spelling, ``Evidence.is_name``); else, against the word's stem."""
+        candidate spelling, ``Evidence.is_name``; else counted the same way from the index)."""
         if self._db is not None:
             row = self._db.execute("SELECT name FROM names WHERE spelling = ?", (spelling,)).fetchone()
             if row is not None:
                 return bool(row[0])
         capitalised = self._index.doc_frequency(SPELLING_MARK + spelling)
-        return capitalised > 0 and 2 * capitalised >= self._index.doc_frequency(light_stem(spelling))
+        if capitalised == 0:
+            return False
+        # its own lower-case uses: the stem's articles less those of the spellings sharing it (as the table)
+        stem = light_stem(spelling)
+        spelt = sum(self._index.doc_frequency(SPELLING_MARK + s) for s in self._stem_spellings(stem) | {spelling})
+        return capitalised >= self._index.doc_frequency(stem) - spelt
 
     def close(self) -> None:
         if self._db is not None:
@@ -602,8 +608,8 @@ class OwnSpelling:
     def spellings_before(self, folded: str, surname: str) -> set[str]:
         return {folded}
 
-    def by_spelling(self, folded: str) -> bool:
-        return self._variants.is_name(folded)
+    def stem_apart(self, folded: str) -> set[str] | None:
+        return None if self._variants.is_name(folded) else set()
 
     def sources(self, folded: str, surname: str | None = None) -> dict[str, tuple[str, list[dict]]]:
         return {folded: ("query", [])}
