@@ -72,9 +72,9 @@ class Filters:
     #: each group of near-duplicates counted once (``--unique``), at its earliest dated article
     unique: bool = False
 
-    def names(self, variants: Variants) -> NameSpellings:
+    def names(self, variants: Variants | OwnSpelling) -> NameSpellings:
         """The spellings the filters let a query search: its own only with ``exact_names``."""
-        return OwnSpelling(variants) if self.exact_names else variants
+        return OwnSpelling(variants) if self.exact_names and isinstance(variants, Variants) else variants
 
     def kept(self, index: OpenIndex, docs: set[int]) -> set[int]:
         """``docs``, each group of near-duplicates once with ``unique`` (``searchkit.duplicates``)."""
