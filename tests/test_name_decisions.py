@@ -270,6 +270,7 @@ def test_a_spelling_after_a_name_never_written_before_a_persons_name_stays_apart
 
 def test_a_spelling_that_names_other_people_too_stays_apart(make_index):
     """Alliot is once a typo of Louis Aliot, but mostly Christophe and Pascal Alliot, whom Aliot never names."""
+
     def deputies(first: str, surname: str, prefix: str, n: int) -> list[dict]:
         said = "a parlé à Perpignan avec Marine Le Pen et Jordan Bardella"
         return [article(f"{prefix}{i}", f"{first} {surname} {said} ({i}).") for i in range(n)]
