@@ -82,7 +82,7 @@ def main() -> None:
             if light_stem(pair[0]) == light_stem(pair[1])
             for one in pair
         }
-        apart = sorted(s for s in decided if variants.stem_apart(s))
+        apart = sorted(s for s in decided if variants.stem_apart(s) != set())
         rows = {
             "uniform sample of names": measure(index, sample),
             "names beside a stem-mate decided apart": measure(index, apart),
@@ -97,7 +97,7 @@ def main() -> None:
             f"{label}: {c['names']:,}", f"{c['changed']:,}", f"{c['beyond'][0]:,}", f"{c['beyond'][1]:,}",
             f"{c['swamped'][0]:,}", f"{c['swamped'][1]:,}", f"{c['lost']:,}",
         )  # fmt: skip
-    Console(width=160).print(table)
+    Console(width=200).print(table)
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1) + "\n")
 

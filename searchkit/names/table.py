@@ -412,7 +412,7 @@ class Variants:
         self._index = index
         self._db = _open_table(index)
         self._known: dict[str, set[str]] = {}  # a query compiles a word several times
-        self._apart: dict[str, set[str]] = {}
+        self._apart: dict[str, set[str] | None] = {}
         self._fallback: tuple[dict[str, str], Judge] | None = None
 
     def spellings(self, folded: str, held: bool = False) -> set[str]:
@@ -466,19 +466,30 @@ class Variants:
             return {folded}
         return {k for (k,) in self._db.execute("SELECT key FROM merged WHERE grp = ?", (row[0],))}
 
-    def stem_apart(self, folded: str) -> set[str]:
+    def stem_apart(self, folded: str) -> set[str] | None:
         """The other names that share ``folded``'s stem and are not searched with it (Adrien
         and Adrienne, a gender ending; York and Yorker; George and Georges): a search for a
-        name counts its own spellings and the word's ordinary uses, not theirs."""
+        name counts its own spellings and the word's ordinary uses, not theirs.  None when
+        the word has no ordinary uses (every article of its stem writes one of those names):
+        its spellings alone are searched, fewer postings to read than the stem's."""
         if folded not in self._apart:
             self._apart[folded] = self._stem_apart(folded)
-        return set(self._apart[folded])
+        apart = self._apart[folded]
+        return None if apart is None else set(apart)
 
-    def _stem_apart(self, folded: str) -> set[str]:
+    def _stem_apart(self, folded: str) -> set[str] | None:
         if len(folded) < MIN_STEM_APART or not self.is_name(folded):
             return set()
-        mates = self._stem_spellings(light_stem(folded))
-        return {other for other in mates - self.spellings(folded) if self.is_name(other)}
+        stem = light_stem(folded)
+        mates = self._stem_spellings(stem)
+        apart = {other for other in mates - self.spellings(folded) if self.is_name(other)}
+        return None if apart and self._lower_uses(stem, mates | {folded}) == 0 else apart
+
+    def _lower_uses(self, stem: str, spellings: set[str]) -> int:
+        """About how many articles write ``stem`` in lower case: its articles less those of
+        the capitalised ``spellings`` sharing it (as ``Evidence.lower_uses``)."""
+        spelt = sum(self._index.doc_frequency(SPELLING_MARK + s) for s in spellings)
+        return max(self._index.doc_frequency(stem) - spelt, 0)
 
     def _stem_spellings(self, stem: str) -> set[str]:
         """The name spellings of the index whose stem is ``stem`` (Yorker and York: ``york``)."""
@@ -585,10 +596,8 @@ class Variants:
         capitalised = self._index.doc_frequency(SPELLING_MARK + spelling)
         if capitalised == 0:
             return False
-        # its own lower-case uses: the stem's articles less those of the spellings sharing it (as the table)
         stem = light_stem(spelling)
-        spelt = sum(self._index.doc_frequency(SPELLING_MARK + s) for s in self._stem_spellings(stem) | {spelling})
-        return capitalised >= self._index.doc_frequency(stem) - spelt
+        return capitalised >= self._lower_uses(stem, self._stem_spellings(stem) | {spelling})
 
     def close(self) -> None:
         if self._db is not None:
