@@ -82,7 +82,7 @@ def main() -> None:
             if light_stem(pair[0]) == light_stem(pair[1])
             for one in pair
         }
-        apart = sorted(s for s in decided if variants.stem_apart(s) != set())
+        apart = sorted(s for s in decided if variants.is_name(s))
         rows = {
             "uniform sample of names": measure(index, sample),
             "names beside a stem-mate decided apart": measure(index, apart),

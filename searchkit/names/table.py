@@ -394,6 +394,9 @@ def _open_table(index: OpenIndex) -> sqlite3.Connection | None:
 
 #: Shorter words are not read for the names sharing their stem: a prefix of so few letters begins too many.
 MIN_STEM_APART = 3
+#: The other names sharing a name's stem are left out of its search when they would add at least this
+#: share of its own articles (Adrien to Adrienne); below it the stem is read whole, as it is faster.
+STEM_APART_SHARE = 0.1
 
 
 class Variants:
@@ -480,9 +483,14 @@ class Variants:
     def _stem_apart(self, folded: str) -> set[str] | None:
         if len(folded) < MIN_STEM_APART or not self.is_name(folded):
             return set()
-        stem = light_stem(folded)
+        stem, searched = light_stem(folded), self.spellings(folded)
         mates = self._stem_spellings(stem)
-        apart = {other for other in mates - self.spellings(folded) if self.is_name(other)}
+        apart = {other for other in mates - searched if self.is_name(other)}
+        frequency = self._index.doc_frequency
+        if sum(frequency(SPELLING_MARK + s) for s in apart) < STEM_APART_SHARE * sum(
+            frequency(SPELLING_MARK + s) for s in searched
+        ):
+            return set()  # a few articles more (France, Frances): not worth reading the others' postings
         return None if apart and self._lower_uses(stem, mates | {folded}) == 0 else apart
 
     def _lower_uses(self, stem: str, spellings: set[str]) -> int:
