@@ -99,6 +99,17 @@ def test_names_decided_apart_are_not_joined_again_by_their_stem(make_index):
     assert ids(indexed, "enquête") == {"y0", "y1", "n0", "n1", "n2"}
 
 
+def test_a_name_and_its_plural_are_one_name(make_index):
+    """Kennedys is Kennedy's plural: the stem joins them, as it joins a word's."""
+    indexed = make_index(
+        [
+            *(article(f"k{i}", f"John Kennedy a parlé à Dallas ({i}).") for i in range(3)),
+            *(article(f"p{i}", f"Les Kennedys sont à Boston ({i}).") for i in range(2)),
+        ]
+    )
+    assert ids(indexed, "Kennedys") == ids(indexed, "Kennedy") == {"k0", "k1", "k2", "p0", "p1"}
+
+
 def test_exact_names_search_a_names_spelling_not_its_stem(make_index):
     """Prigojine and Prigojin are one man (merged); --exact-names reads the query's spelling only."""
     indexed = make_index(

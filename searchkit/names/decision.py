@@ -96,6 +96,7 @@ from ..analysis import fold
 from .evidence import Evidence
 from .keys import NAME_ALIASES, name_key, rule_key, skeleton
 from .learning import Contexts, Merge, edit_distance
+from .reasons import NO_EVIDENCE, NO_FIRST_NAME
 
 #: Bumped when the rules, the exonym table or the evidence change: a table written by
 #: other rules is decided again by the next ``index`` run, the articles unchanged.
@@ -506,7 +507,7 @@ class Judge:
             if similarity is not None and similarity >= CONTEXT_STRONG:
                 return slipped("a one-letter slip inside the word, written among its names")
         if proposed == "form":  # no rule joins them: only first names do (a skeleton or an edit joins too much)
-            return out("no rule joins them, and no first name")
+            return out(NO_FIRST_NAME)
         if together is None:
             together = len(ev.articles(a) & ev.articles(b))
         facts["together"] = together
@@ -517,7 +518,7 @@ class Judge:
         if similarity is None:  # no name around the rarer one that another article holds
             if ev.total < SMALL_CORPUS:
                 return merged("no evidence either way in a small corpus: the rule stands")
-            return out("no evidence for it")
+            return out(NO_EVIDENCE)
         facts["context"] = round(similarity, 3)
         apart = min(ev.count(a), ev.count(b)) >= FREQUENT and together * 20 < min(ev.count(a), ev.count(b))
         needed = CONTEXT_STRONG if apart or len(ev.articles(b)) <= 1 else CONTEXT_FOR

@@ -32,6 +32,7 @@ from ..analysis import SPELLING_MARK, fold, light_stem
 from ..engine import TEXT_FIELDS, OpenIndex
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from .keys import name_key
+from .reasons import WANT_OF_EVIDENCE
 
 if TYPE_CHECKING:
     from .aliases import Aliases
@@ -485,13 +486,26 @@ class Variants:
             return set()
         stem, searched = light_stem(folded), self.spellings(folded)
         mates = self._stem_spellings(stem)
-        apart = {other for other in mates - searched if self.is_name(other)}
+        apart = {other for other in mates - searched if self.is_name(other) and not self._plural(folded, other)}
         frequency = self._index.doc_frequency
         if sum(frequency(SPELLING_MARK + s) for s in apart) < STEM_APART_SHARE * sum(
             frequency(SPELLING_MARK + s) for s in searched
         ):
             return set()  # a few articles more (France, Frances): not worth reading the others' postings
         return None if apart and self._lower_uses(stem, mates | {folded}) == 0 else apart
+
+    def _plural(self, one: str, other: str) -> bool:
+        """Whether ``one`` and ``other`` are a name and its plural (Kennedy, Kennedys; Museum,
+        Museums), which its stem joins unless the decision found evidence against them."""
+        if one + "s" != other and other + "s" != one:
+            return False
+        if self._db is None:
+            return True
+        rows = self._db.execute(
+            "SELECT reason FROM decisions WHERE merged = 0 AND ((a = ? AND b = ?) OR (a = ? AND b = ?))",
+            (one, other, other, one),
+        ).fetchall()
+        return all(reason in WANT_OF_EVIDENCE for (reason,) in rows)
 
     def _lower_uses(self, stem: str, spellings: set[str]) -> int:
         """About how many articles write ``stem`` in lower case: its articles less those of
