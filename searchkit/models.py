@@ -393,6 +393,9 @@ class NameWord:
     spellings: tuple[NameSpelling, ...]
     #: with ``names --all``: the candidates decided apart, each ``{"spellings", "proposed", "reason", "evidence"}``
     rejected: tuple[dict, ...] = ()
+    #: the other names sharing the word's stem that its search leaves out, each (spelling as written, articles)
+    stem_left_out: tuple[tuple[str, int], ...] = ()
+    stem_read: bool = True  #: whether the stem is searched, for the word's ordinary uses
 
 
 @dataclass

@@ -364,8 +364,10 @@ def facet_rows(found: list[m.Facet]) -> list[dict]:
 
 def name_spellings(found: m.NameSpellings) -> dict:
     """``{"query", "exact", "words": [{"word", "name", "spellings": [{"spelling", "written",
-    "articles", "source", "links"}]}]}``; ``links`` lists, for alias and learned spellings,
-    the merges that brought them with their evidence."""
+    "articles", "source", "links"}], "rejected", "stem": {"read", "left_out": [{"written",
+    "articles"}]}}]}``; ``links`` lists, for alias and learned spellings, the merges that
+    brought them with their evidence; ``stem``, whether the word's stem is searched (for its
+    ordinary uses) and the other names sharing it that are not."""
     return {
         "query": found.query,
         "exact": found.exact,
@@ -384,6 +386,7 @@ def name_spellings(found: m.NameSpellings) -> dict:
                     for s in w.spellings
                 ],
                 "rejected": list(w.rejected),
+                "stem": {"read": w.stem_read, "left_out": [{"written": n, "articles": a} for n, a in w.stem_left_out]},
             }
             for w in found.words
         ],

@@ -93,6 +93,9 @@ def test_names_decided_apart_are_not_joined_again_by_their_stem(make_index):
     assert ids(indexed, "Adrien") == {"m0", "m1", "m2"}
     assert ids(indexed, '"Adrienne Rich"') == {"f0", "f1"}
     assert "gender" in rejected_reasons(indexed, "Adrien")["adrienne"]
+    # names says so: Adrienne is never a word, so its spelling alone is searched
+    stem = names_json(indexed, "Adrienne")["words"][0]["stem"]
+    assert stem == {"read": False, "left_out": [{"written": "Adrien", "articles": 3}]}
     # never proposed as one name, but one stem: Yorker (the magazine) is not York
     assert ids(indexed, "Yorker") == {"y0", "y1"}
     # the stem still reads the ordinary uses of a word: enquêtes for enquête

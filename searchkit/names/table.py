@@ -416,7 +416,7 @@ class Variants:
         self._index = index
         self._db = _open_table(index)
         self._known: dict[str, set[str]] = {}  # a query compiles a word several times
-        self._apart: dict[str, set[str] | None] = {}
+        self._apart: dict[str, tuple[frozenset[str], bool]] = {}
         self._fallback: tuple[dict[str, str], Judge] | None = None
 
     def spellings(self, folded: str, held: bool = False) -> set[str]:
@@ -472,18 +472,25 @@ class Variants:
 
     def stem_apart(self, folded: str) -> set[str] | None:
         """The other names that share ``folded``'s stem and are not searched with it (Adrien
-        and Adrienne, a gender ending; York and Yorker; George and Georges): a search for a
-        name counts its own spellings and the word's ordinary uses, not theirs.  None when
-        the word has no ordinary uses (every article of its stem writes one of those names):
-        its spellings alone are searched, fewer postings to read than the stem's."""
+        and Adrienne, a gender ending; York and Yorker): a search for a name counts its own
+        spellings and the word's ordinary uses, not theirs.  None when the word has no
+        ordinary uses (every article of its stem writes one of those names): its spellings
+        alone are searched, fewer postings to read than the stem's."""
         if folded not in self._apart:
             self._apart[folded] = self._stem_apart(folded)
-        apart = self._apart[folded]
-        return None if apart is None else set(apart)
+        left_out, read = self._apart[folded]
+        return set(left_out) if read else None
 
-    def _stem_apart(self, folded: str) -> set[str] | None:
+    def stem_left_out(self, folded: str) -> set[str]:
+        """The names sharing ``folded``'s stem that a search for it leaves out (``searchkit names``)."""
+        if folded not in self._apart:
+            self._apart[folded] = self._stem_apart(folded)
+        return set(self._apart[folded][0])
+
+    def _stem_apart(self, folded: str) -> tuple[frozenset[str], bool]:
+        """(the names sharing the stem left out, whether the stem is read for the word's ordinary uses)."""
         if len(folded) < MIN_STEM_APART or not self.is_name(folded):
-            return set()
+            return frozenset(), True
         stem, searched = light_stem(folded), self.spellings(folded)
         mates = self._stem_spellings(stem)
         apart = {other for other in mates - searched if self.is_name(other) and not self._plural(folded, other)}
@@ -491,8 +498,8 @@ class Variants:
         if sum(frequency(SPELLING_MARK + s) for s in apart) < STEM_APART_SHARE * sum(
             frequency(SPELLING_MARK + s) for s in searched
         ):
-            return set()  # a few articles more (France, Frances): not worth reading the others' postings
-        return None if apart and self._lower_uses(stem, mates | {folded}) == 0 else apart
+            return frozenset(), True  # a few articles more (France, Frances): not worth reading the others' postings
+        return frozenset(apart), not apart or self._lower_uses(stem, mates | {folded}) > 0
 
     def _plural(self, one: str, other: str) -> bool:
         """Whether ``one`` and ``other`` are a name and its plural (Kennedy, Kennedys; Museum,

@@ -37,8 +37,16 @@ def name_spellings(searcher, text: str, rejected: bool = False) -> NameSpellings
                 )
             rows.sort(key=lambda r: (r.source != "query", -r.articles, r.spelling))
             apart = tuple(d for d in variants.decisions(word) if not d["merged"]) if rejected else ()
-            words.append(NameWord(word, variants.is_name(word), tuple(rows), apart))
+            left_out = () if exact else tuple(_counted(index, s) for s in sorted(variants.stem_left_out(word)))
+            read = not exact and variants.stem_apart(word) is not None
+            words.append(NameWord(word, variants.is_name(word), tuple(rows), apart, left_out, read))
     return NameSpellings(text, exact, words)
+
+
+def _counted(index: OpenIndex, spelling: str) -> tuple[str, int]:
+    """(``spelling`` as the articles write it, how many hold it)."""
+    docs = index.doc_set(index.term_query(SPELLING_MARK + spelling))
+    return written_form(index, docs, spelling) or spelling, len(docs)
 
 
 def written_form(index, docs: set[int], spelling: str) -> str | None:

@@ -611,6 +611,13 @@ def render_names(found: NameSpellings) -> Text:
             out.append(spelling.source, style=NAME_SOURCE_STYLES.get(spelling.source, ""))
             for link in spelling.links:
                 out.append("\n" + " " * (width + 14) + safe_text(_link_text(link), flat=True), style="dim")
+        if word.stem_left_out:
+            others = ", ".join(f"{safe_text(name, flat=True)} {n:,}" for name, n in word.stem_left_out)
+            if word.stem_read:
+                said = f"its stem searched for its ordinary uses, not for the other names sharing it: {others}"
+            else:
+                said = f"not its stem, which other names share: {others}"
+            out.append(f"\n  {said}", style="dim")
         if word.rejected:
             out.append(f"\n  decided apart ({len(word.rejected)}):", style="bold")
             for decision in word.rejected:
