@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 from helpers import article
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from searchkit.analysis import fold, word_analyzer
+from searchkit.analysis import fold, light_stem, word_analyzer
 from searchkit.names.keys import name_key
+from searchkit.names.table import stemmed_from
 
 SAME_NAME = [
     ("Energodar", "Enerhodar"),  # the Russian g for the Ukrainian h
@@ -85,3 +88,18 @@ def test_word_cache_gives_what_the_filter_chain_gives():
     for options in ({}, {"mode": "query"}, {"removestops": False}):
         assert tokens(analyzer, **options) == tokens(analyzer.chain, **options)
         assert tokens(analyzer, **options) == tokens(analyzer, **options)  # the second time from the cache
+
+
+@given(st.text(alphabet="abcdeilnorstuxy", min_size=1, max_size=12))
+@settings(max_examples=400, deadline=None)
+def test_every_word_is_among_the_words_its_stem_comes_from(word):
+    """A name's stem-mates are looked up as ``stemmed_from(stem)``: it must hold every word
+    ``light_stem`` turns into that stem, or a search would count another name's articles."""
+    assert word in stemmed_from(light_stem(word))
+
+
+@pytest.mark.parametrize(
+    ("word", "stem"), [("adrienne", "adrien"), ("yorker", "york"), ("generaux", "general"), ("iraniennes", "iranien")]
+)
+def test_the_words_of_a_stem_include_its_feminine_plural_and_infinitive(word, stem):
+    assert light_stem(word) == stem and word in stemmed_from(stem)

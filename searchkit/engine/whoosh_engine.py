@@ -749,11 +749,10 @@ class WhooshIndex:
         frequencies that count the deleted ones fell to nothing for a word in every article)."""
         return min(self._searcher.idf(fieldname, term) for fieldname in TEXT_FIELDS)
 
-    def spellings(self, prefix: str = "") -> Iterator[str]:
-        """Every name spelling the index holds that starts with ``prefix`` (``^``-marked terms,
-        the mark removed), once a field."""
+    def spellings(self) -> Iterator[str]:
+        """Every name spelling the index holds (``^``-marked terms, the mark removed), once a field."""
         for fieldname in TEXT_FIELDS:
-            for term in self._reader.expand_prefix(fieldname, SPELLING_MARK + prefix):
+            for term in self._reader.expand_prefix(fieldname, SPELLING_MARK):
                 yield term.decode("utf-8")[len(SPELLING_MARK) :]
 
     def neighbours(self, term: str, maxdist: int, prefix: int) -> set[str]:
