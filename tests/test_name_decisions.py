@@ -570,3 +570,17 @@ def test_an_update_past_the_drift_share_decides_every_pair_again(make_index):
     assert done.returncode == 0, done.stderr
     facts = table_facts_of(indexed.dir)
     assert facts["drift"] == 0 and facts["decided_again"] == facts["decisions"]
+
+
+def test_a_spelling_whose_articles_were_all_removed_searches_its_rule_variants(make_index):
+    """Choïgou's one article removed by an update: the archive no longer holds that spelling,
+    so a search for it finds the spellings the rules give it (Choïgu), as in any archive."""
+    articles = [
+        article("ou", "Sergueï Choïgou a parlé à Moscou."),
+        *(article(f"u{i}", f"Le ministre Choïgu a parlé à Moscou ({i}).") for i in range(3)),
+    ]
+    indexed = make_index(articles)
+    write_jsonl(indexed.corpus, articles[1:])
+    done = run_cli("index", str(indexed.corpus), "--index", str(indexed.dir))
+    assert done.returncode == 0, done.stderr
+    assert ids(indexed, "Choïgou") == {"u0", "u1", "u2"}

@@ -679,6 +679,9 @@ class WhooshIndex:
     def doc_count(self) -> int:
         return self._reader.doc_count()
 
+    def doc_count_all(self) -> int:
+        return self._reader.doc_count_all()
+
     def article_hashes(self) -> dict[str, tuple[int, bytes]]:
         """Article id → (document number, content hash) for every live document, read from columns."""
         return {article_id: (docnum, digest) for docnum, (article_id, digest) in self._live_docs("id", "hash")}

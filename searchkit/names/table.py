@@ -475,8 +475,16 @@ class Variants:
         return members if folded in members else {folded}
 
     def _held(self, folded: str) -> bool:
-        """Whether a live article holds ``folded``, as a name or as a word."""
-        return bool(self._index.doc_set(self._index.term_query(SPELLING_MARK + folded, light_stem(folded))))
+        """Whether a live article holds ``folded``, as a name or as a word.  Its postings are
+        read only when no more articles hold it in a field than were ever deleted (reading
+        them took 200 ms for France at 100,000 articles, on every first query)."""
+        terms = (SPELLING_MARK + folded, light_stem(folded))
+        most = max(self._index.doc_frequency(term, (fieldname,)) for term in terms for fieldname in TEXT_FIELDS)
+        if most == 0:
+            return False
+        if most > self._index.doc_count_all() - self._index.doc_count():
+            return True  # some holder of it was never deleted
+        return bool(self._index.doc_set(self._index.term_query(*terms)))
 
     def merged(self, folded: str) -> set[str]:
         """``folded`` and the spellings merged with it (decided, learned or by the alias file)."""
