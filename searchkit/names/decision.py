@@ -73,7 +73,7 @@ frequent); each pair is then judged on what the articles say
     Amstrong beside Neil, Louis and Jesse Armstrong; Naftali Benett beside a
     Bennett written after Naftali in 59% of its first names.  The typo is the
     name's, but a search for the usual spelling counts several people, and the
-    rarer spelling one of them (measured on Le Monde 2022: 10 groups taken
+    rarer spelling one of them (measured on Le Monde 2022: 15 groups taken
     apart among the judged, all judged wrong by reading).  First names one the
     start of the other count as one (Stan and Stanislas Wawrinka).  Nor does
     one stand for a rarer spelling written after a word never written before

@@ -501,16 +501,17 @@ class Variants:
         spellings and the word's ordinary uses, not theirs.  None when the word has no
         ordinary uses (every article of its stem writes one of those names): its spellings
         alone are searched, fewer postings to read than the stem's."""
-        if folded not in self._apart:
-            self._apart[folded] = self._stem_apart(folded)
-        left_out, read = self._apart[folded]
+        left_out, read = self._stem(folded)
         return set(left_out) if read else None
 
     def stem_left_out(self, folded: str) -> set[str]:
         """The names sharing ``folded``'s stem that a search for it leaves out (``searchkit names``)."""
+        return set(self._stem(folded)[0])
+
+    def _stem(self, folded: str) -> tuple[frozenset[str], bool]:
         if folded not in self._apart:
             self._apart[folded] = self._stem_apart(folded)
-        return set(self._apart[folded][0])
+        return self._apart[folded]
 
     def _stem_apart(self, folded: str) -> tuple[frozenset[str], bool]:
         """(the names sharing the stem left out, whether the stem is read for the word's ordinary uses)."""
