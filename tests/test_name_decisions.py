@@ -388,6 +388,17 @@ def test_a_slip_in_three_articles_that_all_write_the_word_is_that_word(make_inde
     assert ids(indexed, "Urkaine") == {f"slip{i}" for i in range(3)} | {f"u{i}" for i in range(60)}
 
 
+def test_a_slip_with_no_names_around_it_is_listed_apart_with_no_context(make_index):
+    """Nothing beside Helskinki to compare with Helsinki's articles: apart, and ``names --all`` says so."""
+    indexed = make_index(
+        among_its_names("À Helsinki, Sauli Niinistö parle de la Finlande", "Il neige à Helskinki.", "u")
+    )
+    assert ids(indexed, "Helskinki") == {"other"}
+    shown = run_cli("names", "Helskinki", "--all", "--index", str(indexed.dir))
+    assert shown.returncode == 0, shown.stderr
+    assert "helsinki = helskinki" in shown.stdout and "no context to compare" in shown.stdout
+
+
 def among_its_names(usual: str, other: str, prefix: str) -> list[dict]:
     """Twenty articles writing ``usual`` (numbered ``prefix0``…), ten about China, and one,
     ``other``, that names the same people under another spelling."""

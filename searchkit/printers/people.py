@@ -648,8 +648,9 @@ def _link_text(link: dict) -> str:
         details.append(f"first names {shared} (agreement {evidence.get('agreement', 0):.0%})")
     if evidence.get("reason") or link.get("reason"):
         details.insert(0, evidence.get("reason") or link.get("reason"))
-    if "context" in evidence:
-        details.append(f"context {evidence['context']:.0%}")
+    if "context" in evidence:  # None: no name around the rarer spelling that another article holds
+        context = evidence["context"]
+        details.append("no context to compare" if context is None else f"context {context:.0%}")
     if evidence.get("titles"):
         details.append("titles " + ", ".join(f"{t} {x}/{y}" for t, (x, y) in evidence["titles"].items()))
     if evidence.get("before_surname"):
