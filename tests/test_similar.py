@@ -120,3 +120,20 @@ def test_articles_sharing_only_lesser_words_come_when_the_heaviest_find_too_few(
         ]
     )
     assert ids(index, "source")[:2] == ["buckwheat", "crepes"]
+
+
+def test_of_two_articles_alike_the_one_written_at_the_time_of_the_story_comes_first(make_index):
+    """The same words a year apart: the sale's follow-up of the next week before last year's bid."""
+    story = "Le tribunal de commerce examine la vente du journal La Provence à l’armateur Rodolphe Saadé."
+    index = make_index(
+        [
+            article("source", story, title="La Provence vendue", date="2022-06-20"),
+            article("last-year", story, title="La Provence à vendre", date="2021-06-20"),
+            article("next-week", story, title="La Provence à vendre", date="2022-06-27"),
+            article("undated", story, title="La Provence à vendre"),
+            *FILLER,
+        ]
+    )
+    found = ids(index, "source", limit=3)
+    assert found[0] == "next-week" and set(found) == {"next-week", "last-year", "undated"}
+    assert [hit.id for hit in similar(index.dir, "undated", 2).hits] != []  # an undated article has no time to favour

@@ -476,6 +476,15 @@ class WhooshIndex:
 
     def _ids_of(self, docnums: list[int]) -> dict[int, str]:
         """The ids of a few documents, from each segment's id column."""
+        return self._column_of("id", docnums)
+
+    def dates_of(self, docnums: list[int]) -> dict[int, str | None]:
+        """The dates of a few documents (``2022-03-05``), None where one has none: from each
+        segment's date column, a value a document, where ``column_values`` reads the whole column."""
+        return {docnum: value or None for docnum, value in self._column_of("date", docnums).items()}
+
+    def _column_of(self, name: str, docnums: list[int]) -> dict[int, str]:
+        """Column ``name`` of a few documents ("" where a segment has no such column)."""
         leaves = self._reader.leaf_readers()
         starts = [offset for _, offset in leaves]
         columns: dict[int, object] = {}
@@ -484,8 +493,9 @@ class WhooshIndex:
             at = bisect_right(starts, docnum) - 1
             segment, offset = leaves[at]
             if at not in columns:
-                columns[at] = segment.column_reader("id")
-            found[docnum] = columns[at][docnum - offset]
+                columns[at] = segment.column_reader(name) if segment.has_column(name) else None
+            value = columns[at][docnum - offset] if columns[at] is not None else ""
+            found[docnum] = value.decode("utf-8") if isinstance(value, bytes) else value
         return found
 
     def count(self, query: Compiled, restriction: Compiled | None = None) -> int:
