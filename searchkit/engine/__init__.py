@@ -150,6 +150,7 @@ class OpenIndex(Protocol):
     def docnum_of(self, article_id: str) -> int | None: ...
     def dates_of(self, docnums: list[int]) -> dict[int, str | None]:
         """The date of each of a few documents (``2022-03-05``), None where one has none."""
+
     def doc_count(self) -> int: ...
     def doc_count_all(self) -> int:
         """The documents numbered, deleted ones too (their terms still counted by ``doc_frequency``)."""
