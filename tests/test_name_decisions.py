@@ -16,6 +16,7 @@ from contextlib import closing
 import pytest
 from helpers import article, run_cli, write_jsonl
 
+from searchkit.analysis import fold
 from searchkit.generations import current_generation
 from searchkit.indexing import build_index
 from searchkit.search import Searcher, SearchOptions
@@ -386,6 +387,52 @@ def test_a_slip_in_three_articles_that_all_write_the_word_is_that_word(make_inde
     slips = [article(f"slip{i}", f"L’invasion de l’Urkaine ; l’Ukraine résiste ({i}).") for i in range(3)]
     indexed = make_index([*usual("Ukraine", 60), *slips])
     assert ids(indexed, "Urkaine") == {f"slip{i}" for i in range(3)} | {f"u{i}" for i in range(60)}
+
+
+def ukraine_at_war(n: int) -> list[dict]:
+    """Articles writing Ukraine in its set phrase (la guerre en Ukraine) and in others."""
+    return [
+        article(f"u{i}", f"La guerre en Ukraine dure ({i})." if i % 2 else f"Le président visite l’Ukraine ({i}).")
+        for i in range(n)
+    ]
+
+
+def test_a_slip_alone_in_its_article_written_in_the_word_s_set_phrase_is_the_word(make_index):
+    """Urkraine's one article names no one Ukraine's articles name, but writes "la guerre en Urkraine"."""
+    slip = article("slip", "Les prix négociés par Carrefour avant la guerre en Urkraine, selon l’Insee.")
+    indexed = make_index([*ukraine_at_war(30), *china(10), slip])
+    assert ids(indexed, "Urkraine") == {"slip", *(f"u{i}" for i in range(30))}
+    assert "written in its phrases" in merged_reason(indexed, "Urkraine", "ukraine")
+
+
+def test_a_slip_alone_in_phrases_the_word_is_never_written_in_stays_apart(make_index):
+    other = article("other", "Le sculpteur Urkraine expose ses bronzes chez Carrefour, selon l’Insee.")
+    indexed = make_index([*ukraine_at_war(30), *china(10), other])
+    assert ids(indexed, "Urkraine") == {"other"}
+    assert "ukraine" in rejected_reasons(indexed, "Urkraine")
+
+
+@pytest.mark.parametrize(
+    ("usual_name", "other_name", "ending"),
+    [
+        ("Rochette", "Rochet", "feminine doubled t"),  # Thoré-la-Rochette, Marc Rochet
+        ("LGBTphobies", "LGBTphobes", "a field and its adjective"),
+    ],
+)
+def test_a_feminine_or_adjective_ending_of_a_name_is_another_name(make_index, usual_name, other_name, ending):
+    indexed = make_index(
+        [
+            *(article(f"u{i}", f"On parle de {usual_name} à Lyon ({i}).") for i in range(6)),
+            *(article(f"o{i}", f"On parle de {other_name} à Lyon ({i}).") for i in range(2)),
+        ]
+    )
+    assert ids(indexed, other_name) == {"o0", "o1"}, ending
+    assert "ending" in rejected_reasons(indexed, other_name)[fold(usual_name)]
+
+
+def test_a_slip_of_a_country_s_ending_is_still_a_slip(make_index):
+    indexed = make_index([*usual("Mauritanie", 20), article("slip", "En Mauritane, Nouakchott ; la Mauritanie vote.")])
+    assert ids(indexed, "Mauritane") == {"slip", *(f"u{i}" for i in range(20))}
 
 
 def test_a_slip_with_no_names_around_it_is_listed_apart_with_no_context(make_index):

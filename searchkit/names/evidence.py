@@ -42,8 +42,14 @@ LIFT = 3.0
 MIN_SHARED = 2
 #: Shortest context word: shorter ones (ans, été, dit) tell nothing about a name.
 MIN_WORD = 4
+#: Articles of the usual spelling read for its phrases (``phrase_share``), spread evenly.
+PHRASE_SAMPLE = 20
+#: Words read each side of a use for the nearest telling word of its phrase (``guerre en l’Ukraine``).
+PHRASE_REACH = 3
 
 _WORD = re.compile(r"[^\W\d_]+")
+#: What ends a phrase between two words: a sentence's end, a clause's.
+_PHRASE_BREAK = re.compile(r"[.!?;:\n]")
 #: What joins the words of a hyphenated name: a hyphen, a non-breaking one.
 _HYPHENS = frozenset({"-", "\u2011"})
 #: What separates two words of one name: those, spaces, a dash between spaces (Moët Hennessy - Louis Vuitton).
@@ -152,6 +158,47 @@ class Evidence:
                         partners.update(hyphened)
             self._compounds[spelling] = (joined / uses if uses else 0.0, partners, neighbours)
         return self._compounds[spelling]
+
+    def phrase_share(self, rare: str, frequent: str) -> float | None:
+        """The largest share of ``frequent``'s articles (``PHRASE_SAMPLE`` read) that write it in one
+        of the phrases ``rare`` is written in: the words from the nearest telling word before or
+        after it (``guerre en`` Urkraine, Rassemblemant ``national``).  A slip is written in its
+        word's set phrases; another name one letter away is not.  None when ``rare`` is written
+        in no such phrase."""
+        wanted = set().union(*(self._phrases(docnum, rare) for docnum in self.articles(rare)))
+        if not wanted:
+            return None
+        sampled = self._sampled(frequent, PHRASE_SAMPLE)
+        seen: Counter = Counter()
+        for docnum in sampled:
+            seen.update(self._phrases(docnum, frequent) & wanted)
+        return max(seen.values(), default=0) / len(sampled) if sampled else None
+
+    def _phrases(self, docnum: int, spelling: str) -> set[tuple[str, ...]]:
+        """The phrases of the capitalised uses of ``spelling`` in article ``docnum``: the folded
+        words from the nearest telling word (``MIN_WORD`` letters, not a stop word) within
+        ``PHRASE_REACH`` words, up to the use, with the side (``<`` before, ``>`` after)."""
+        stored = self._index.stored(docnum)
+        text = f"{stored.get('title') or ''}\n{stored.get('body') or ''}"
+        words = list(_WORD.finditer(text))
+        found: set[tuple[str, ...]] = set()
+        for i, word in enumerate(words):
+            if not word.group()[:1].isupper() or fold(word.group()) != spelling:
+                continue
+            for side, step in (("<", -1), (">", 1)):
+                phrase = [side]
+                at, near = i, i + step
+                while 0 <= near < len(words) and abs(near - i) <= PHRASE_REACH:
+                    gap = text[min(words[at].end(), words[near].end()) : max(words[at].start(), words[near].start())]
+                    if _PHRASE_BREAK.search(gap):
+                        break
+                    folded = fold(words[near].group())
+                    phrase.append(folded)
+                    if len(folded) >= MIN_WORD and folded not in FRENCH_STOP_WORDS:
+                        found.add(tuple(phrase))
+                        break
+                    at, near = near, near + step
+        return found
 
     def _sampled(self, spelling: str, sample: int = SAMPLE) -> list[int]:
         """At most ``sample`` of the articles writing ``spelling``, spread evenly over them."""
