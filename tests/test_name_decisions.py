@@ -403,6 +403,8 @@ def test_a_slip_alone_in_its_article_written_in_the_word_s_set_phrase_is_the_wor
     indexed = make_index([*ukraine_at_war(30), *china(10), slip])
     assert ids(indexed, "Urkraine") == {"slip", *(f"u{i}" for i in range(30))}
     assert "written in its phrases" in merged_reason(indexed, "Urkraine", "ukraine")
+    shown = run_cli("names", "Urkraine", "--index", str(indexed.dir)).stdout
+    assert "written in its phrases" in shown and "phrase 50%" in shown  # la guerre en Ukraine: half its articles
 
 
 def test_a_slip_alone_in_phrases_the_word_is_never_written_in_stays_apart(make_index):

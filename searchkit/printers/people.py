@@ -651,6 +651,8 @@ def _link_text(link: dict) -> str:
     if "context" in evidence:  # None: no name around the rarer spelling that another article holds
         context = evidence["context"]
         details.append("no context to compare" if context is None else f"context {context:.0%}")
+    if evidence.get("phrase") is not None:  # the share of the usual spelling's articles writing the slip's phrase
+        details.append(f"phrase {evidence['phrase']:.0%}")
     if evidence.get("titles"):
         details.append("titles " + ", ".join(f"{t} {x}/{y}" for t, (x, y) in evidence["titles"].items()))
     if evidence.get("before_surname"):
