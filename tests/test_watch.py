@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import threading
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,19 @@ class Watching:
 
     def __init__(self, corpus: Path, index: Path, *extra: str) -> None:
         self.index = index
-        self.proc = spawn("index", str(corpus), "--index", str(index), "--watch", "--every", "0.2", "--json", *extra)
+        # PYTHONFAULTHANDLER: a watcher that does not stop is made to say where it is (``stop``)
+        self.proc = spawn(
+            "index",
+            str(corpus),
+            "--index",
+            str(index),
+            "--watch",
+            "--every",
+            "0.2",
+            "--json",
+            *extra,
+            env={"PYTHONFAULTHANDLER": "1"},
+        )
         self.batches: list[dict] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -43,9 +57,14 @@ class Watching:
         self.proc.send_signal(signum)
         try:
             self.proc.wait(60)
-        except Exception:
+        except subprocess.TimeoutExpired:
+            # SIGABRT makes the faulthandler print every thread's stack: where the watcher was stuck
+            self.proc.send_signal(signal.SIGABRT)
+            with suppress(subprocess.TimeoutExpired):
+                self.proc.wait(10)
             kill_group(self.proc)
-            raise
+            self.proc.wait(10)
+            pytest.fail(f"the watcher did not stop within 60 s of signal {signum}:\n{self.proc.stderr.read()[-6000:]}")
         self._reader.join(10)
         return self.proc.returncode, self.proc.stderr.read()
 
