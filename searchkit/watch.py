@@ -52,6 +52,8 @@ MAX_BATCH_FILES = 1000  #: files read in one batch at most; the rest go in the n
 MAX_BATCH_BYTES = 256 << 20  #: bytes read in one batch at most (a larger file goes alone)
 RESCAN_SECONDS = 60.0  #: a full scan this often, for events the file system did not report
 MAX_RETRY_DELAY = 60.0
+#: Seconds a stopping watcher gives the file system observer to stop; its threads are daemons.
+OBSERVER_STOP_SECONDS = 5.0
 
 _EVENT_TYPES = {"created", "modified", "deleted", "moved", "closed"}  # not opened, closed_no_write, attrib
 
@@ -101,6 +103,18 @@ def _observer(roots: list[Path], changes: _Changes):
         observer.stop()
         return None
     return observer
+
+
+def _stop_observer(observer) -> None:
+    """Stops watchdog's observer, waiting ``OBSERVER_STOP_SECONDS`` at most: its ``stop``
+    runs in the caller's thread and joins its inotify reader with no timeout (watchdog
+    7.1), and a watcher told to stop by a signal must stop.  What is left of it is
+    daemon threads, which end with the process."""
+    stopping = threading.Thread(target=observer.stop, name="observer-stop", daemon=True)
+    stopping.start()
+    stopping.join(OBSERVER_STOP_SECONDS)
+    if not stopping.is_alive():
+        observer.join(OBSERVER_STOP_SECONDS)
 
 
 @dataclass
@@ -175,8 +189,7 @@ class Watcher:
             self._loop(stop, changes)
         finally:
             if observer is not None:
-                observer.stop()
-                observer.join(5)
+                _stop_observer(observer)
 
     def _loop(self, stop: threading.Event, changes: _Changes) -> None:
         dirty: set[Path] = set()

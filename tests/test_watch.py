@@ -206,3 +206,31 @@ def test_polling_reads_only_what_changed(corpus, tmp_path):
         stop.set()
         thread.join(30)
     assert not thread.is_alive()
+
+
+class _StuckObserver:
+    """A file system observer whose ``stop`` never returns, as watchdog's can wait on its reader thread."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        threading.Event().wait()
+
+    def join(self, timeout: float | None = None) -> None:
+        raise AssertionError("joined an observer whose stop never returned")
+
+
+def test_a_stopping_watcher_does_not_wait_for_a_stuck_observer(corpus, tmp_path, monkeypatch):
+    stuck = _StuckObserver()
+    monkeypatch.setattr("searchkit.watch._observer", lambda roots, changes: stuck)
+    monkeypatch.setattr("searchkit.watch.OBSERVER_STOP_SECONDS", 0.5, raising=False)
+    stop = threading.Event()
+    stop.set()  # the first update, then stop at once
+    watcher = Watcher([corpus], tmp_path / "index", every=0.1)
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    thread.join(DEADLINE)
+    assert stuck.stopping.is_set() and not thread.is_alive()
+    assert watcher.batches == 1
