@@ -230,8 +230,9 @@ def propose(spellings: list[str], evidence: Evidence) -> list[tuple[str, str, st
 
 
 def gendered(a: str, b: str, given: bool, slip: bool = False) -> bool:
-    """Whether ``a`` and ``b`` differ by an ending that makes another person or thing; ``slip``:
-    ``b`` may be a one-letter slip of ``a``, which a dropped letter of a country's ending is."""
+    """Whether ``a`` and ``b`` differ by an ending that makes another person or thing.  With
+    ``slip`` (``b`` could be a one-letter slip of ``a``), a country's ending is no such ending:
+    Tunise is Tunisie with a letter dropped, not the Tunisians' adjective."""
     common = 0
     while common < min(len(a), len(b)) and a[common] == b[common]:
         common += 1
