@@ -159,7 +159,7 @@ MAX_SHAPE = 20
 _DEMONYM_ENDINGS = {("", e) for e in ("ais", "aise", "ois", "oise", "ien", "ienne", "iens")}
 _DEMONYM_ENDINGS |= {("e", "ais"), ("e", "ois"), ("e", "ien"), ("es", "s"), ("s", "ais"), ("ie", "ien")}
 #: A country or a field, and its people or adjective (Russie, Russe; LGBTphobies, LGBTphobes),
-#: unless the shorter is a one-letter slip (Tunise for Tunisie).
+#: unless the shorter is a one-letter slip (Mauritane for Mauritanie).
 _COUNTRY_ENDINGS = {("ie", "e"), ("ies", "es")}
 #: A feminine doubled n, t or l (Syrien, Syrienne; Rochet, Rochette; Michel, Michelle); a plural s
 #: is no evidence: Donbas, Donbass.
@@ -231,8 +231,8 @@ def propose(spellings: list[str], evidence: Evidence) -> list[tuple[str, str, st
 
 def gendered(a: str, b: str, given: bool, slip: bool = False) -> bool:
     """Whether ``a`` and ``b`` differ by an ending that makes another person or thing.  With
-    ``slip`` (``b`` could be a one-letter slip of ``a``), a country's ending is no such ending:
-    Tunise is Tunisie with a letter dropped, not the Tunisians' adjective."""
+    ``slip`` (``b`` could be a one-letter slip of ``a``), a country's ending (Russie, Russe) is
+    not one: Mauritane is Mauritanie with a letter dropped."""
     common = 0
     while common < min(len(a), len(b)) and a[common] == b[common]:
         common += 1
