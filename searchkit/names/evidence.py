@@ -128,8 +128,7 @@ class Evidence:
         if docnum not in self._tokens:
             if len(self._tokens) >= TOKENS_KEPT:
                 self._tokens.pop(next(iter(self._tokens)))
-            stored = self._index.stored(docnum)
-            words = _WORD.findall(f"{stored.get('title') or ''}\n{stored.get('body') or ''}")
+            words = _WORD.findall(self._text(docnum))
             self._tokens[docnum] = (words, [fold(w) for w in words])
         return self._tokens[docnum]
 
@@ -143,12 +142,8 @@ class Evidence:
             partners: set[str] = set()
             neighbours: set[str] = set()
             for docnum in self._sampled(spelling):
-                stored = self._index.stored(docnum)
-                text = f"{stored.get('title') or ''}\n{stored.get('body') or ''}"
-                words = list(_WORD.finditer(text))
-                for i, word in enumerate(words):
-                    if not word.group()[:1].isupper() or fold(word.group()) != spelling:
-                        continue
+                text, words, written = self._uses(docnum, spelling)
+                for i in written:
                     uses += 1
                     beside = _beside(text, words, i)
                     neighbours.update(fold(w) for w, _ in beside)
@@ -178,13 +173,9 @@ class Evidence:
         """The phrases of the capitalised uses of ``spelling`` in article ``docnum``: the folded
         words from the nearest telling word (``MIN_WORD`` letters, not a stop word) within
         ``PHRASE_REACH`` words, up to the use, with the side (``<`` before, ``>`` after)."""
-        stored = self._index.stored(docnum)
-        text = f"{stored.get('title') or ''}\n{stored.get('body') or ''}"
-        words = list(_WORD.finditer(text))
+        text, words, written = self._uses(docnum, spelling)
         found: set[tuple[str, ...]] = set()
-        for i, word in enumerate(words):
-            if not word.group()[:1].isupper() or fold(word.group()) != spelling:
-                continue
+        for i in written:
             for side, step in (("<", -1), (">", 1)):
                 phrase = [side]
                 at, near = i, i + step
@@ -199,6 +190,17 @@ class Evidence:
                         break
                     at, near = near, near + step
         return found
+
+    def _text(self, docnum: int) -> str:
+        stored = self._index.stored(docnum)
+        return f"{stored.get('title') or ''}\n{stored.get('body') or ''}"
+
+    def _uses(self, docnum: int, spelling: str) -> tuple[str, list[re.Match], list[int]]:
+        """Article ``docnum``'s text, its words, and where among them ``spelling`` is written capitalised."""
+        text = self._text(docnum)
+        words = list(_WORD.finditer(text))
+        written = [i for i, word in enumerate(words) if word.group()[:1].isupper() and fold(word.group()) == spelling]
+        return text, words, written
 
     def _sampled(self, spelling: str, sample: int = SAMPLE) -> list[int]:
         """At most ``sample`` of the articles writing ``spelling``, spread evenly over them."""
