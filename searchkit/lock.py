@@ -38,21 +38,32 @@ MAX_LOCK_WAIT = 86_400.0
 
 _held: set[int] = set()  # descriptors of the locks this process holds
 _PR_SET_PDEATHSIG = 1
+#: libc's ``prctl``, looked up by the parent when it takes a lock: a child must call it
+#: before anything else, and must not ``dlopen`` between the fork and it, since a loader
+#: lock that another of the parent's threads held at the fork is never released there.
+_prctl = None
+
+
+def _look_up_prctl() -> None:
+    global _prctl
+    if _prctl is None:
+        with contextlib.suppress(OSError, AttributeError):
+            _prctl = ctypes.CDLL(None, use_errno=True).prctl
 
 
 def _after_fork_in_child() -> None:
     if not _held:
         return
     parent = os.getppid()
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
     for fd in _held:
         with contextlib.suppress(OSError):
             os.close(fd)
     _held.clear()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        os._exit(1)
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -115,6 +126,7 @@ def file_lock(path: Path, wait: float, what: str, *, create_folder: bool = False
                 if time.monotonic() >= deadline:
                     raise IndexLocked(f"{what} is locked by {_holder(fd)}; waited {wait:g}s") from None
                 time.sleep(0.05)
+        _look_up_prctl()
         _held.add(fd)
         yield fd
     finally:

@@ -520,6 +520,41 @@ def test_a_killed_parallel_rebuild_leaves_no_process_and_no_lock(tmp_path, sig):
         assert build.returncode == 143
 
 
+#: A parent that takes the writer lock and forks a child, which would sleep for ever; a thread
+#: of the parent loads libraries all the while, as Whoosh's queue threads run beside a fork.
+FORK_UNDER_THE_LOCK = """
+import ctypes, os, sys, threading, time
+from pathlib import Path
+from searchkit.lock import writer_lock
+
+def load():
+    while True:
+        ctypes.CDLL(None).getpid
+
+threading.Thread(target=load, daemon=True).start()
+with writer_lock(Path(sys.argv[1])):
+    child = os.fork()
+    if child == 0:
+        time.sleep(600)
+        os._exit(0)
+    print(child, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_child_forked_under_the_lock_dies_with_its_parent_and_leaves_the_lock_free(tmp_path):
+    parent = spawn("-c", FORK_UNDER_THE_LOCK, str(tmp_path / "index"), command=())
+    try:
+        child = int(parent.stdout.readline())
+        assert child in session_processes(parent.pid)
+        os.kill(parent.pid, signal.SIGKILL)
+        finish(parent, 30)  # the child holds the pipes until it dies
+        wait_for(lambda: not session_processes(parent.pid), 10, "the forked child to die with its parent")
+    finally:
+        kill_group(parent)
+    assert not is_locked(tmp_path / "index")
+
+
 # --- 7. nothing blocks for ever -----------------------------------------------------------------
 
 
