@@ -450,6 +450,26 @@ def test_web_archive_is_one_article_an_html_response(tmp_path, name):
     assert {a.origin for a in articles} == {str(path)}
 
 
+def test_a_web_archive_record_warcio_cannot_parse_is_one_line_and_the_rest_is_indexed(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    page = (FIXTURES / "page.html").read_bytes()
+    good = _warc_record("response", "https://echodelouest.example/a", _http("200 OK", "text/html", page), 1, "x")
+    # a response with no WARC-Target-URI, which warcio fails on
+    broken = good.replace(b"WARC-Target-URI: https://echodelouest.example/a\r\n", b"")
+    (corpus / "crawl.warc").write_bytes(good + broken)
+    write_jsonl(corpus / "news.jsonl", [article("1", "Le gazole et le colza.")])
+    index_dir = tmp_path / "index"
+
+    done = run_cli("index", str(corpus), "--index", str(index_dir), "--json")
+
+    assert done.returncode == 3, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "crawl.warc" in line]
+    assert "unreadable web archive" in line and "warcio cannot parse" in line
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert json.loads(done.stdout)["documents"] == 2  # the page before the broken record, and the JSON Lines
+
+
 def test_without_the_web_extra_such_a_file_is_one_line_naming_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "trafilatura", None)  # as if not installed: importing it fails
     page = fixture("page.html", tmp_path)

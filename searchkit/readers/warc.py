@@ -20,14 +20,13 @@ from .webpage import MAX_PAGE_BYTES, page_article
 
 def read_warc(path: Path, reading: Reading) -> Iterator[Article]:
     """The articles of the HTML responses of a web archive."""
-    from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     where = str(path)
     pages = 0
     try:
         with open(path, "rb") as handle:
-            for record in ArchiveIterator(handle):
+            for record in _records(handle):
                 if not _is_html_page(record):
                     continue
                 pages += 1
@@ -44,6 +43,23 @@ def read_warc(path: Path, reading: Reading) -> Iterator[Article]:
         return
     if not pages:
         reading.on_reject(Rejection(where, None, "no HTML page in this web archive"))
+
+
+def _records(handle) -> Iterator:
+    """warcio's records of an open archive.  A record it cannot parse fails inside warcio with
+    whatever error its code meets (a response without its ``WARC-Target-URI``: AttributeError),
+    which ends the file as an unreadable archive (``ValueError``), the pages before it kept."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    records = iter(ArchiveIterator(handle))
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except (AttributeError, TypeError, KeyError, IndexError) as error:
+            raise ValueError(f"a record warcio cannot parse ({type(error).__name__}: {error})") from None
+        yield record
 
 
 def _is_html_page(record) -> bool:
