@@ -165,7 +165,10 @@ def read_file(
     on_end: Callable[[Path, int], None] | None = None,
 ) -> Iterator[Article]:
     """The articles of one file, by its format (a JSON Lines file from ``start``, see ``read_corpus``)."""
-    if not path.exists():
+    if not _utf8_name(str(path)):
+        reason = "its name is not UTF-8, and each article keeps the name of its file: rename it"
+        on_reject(Rejection(_shown_name(str(path)), None, reason))
+    elif not path.exists():
         on_reject(Rejection(str(path), None, "no such file or folder"))
     elif path.is_dir():
         on_reject(Rejection(str(path), None, "unreadable: it is a directory (a folder)"))
@@ -175,6 +178,21 @@ def read_file(
     else:
         for article in read_path(path, Reading(on_reject, on_warning, fields, start, on_end)):
             yield _within_limits(article, on_truncate)
+
+
+def _utf8_name(name: str) -> bool:
+    """Whether ``name`` is text: a file name of other bytes (Latin-1, say) holds lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown_name(name: str) -> str:
+    """``name`` as one line can show it: its bytes that are not UTF-8 and its control characters escaped."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def read_jsonl(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -468,6 +469,25 @@ def test_a_web_archive_record_warcio_cannot_parse_is_one_line_and_the_rest_is_in
     assert "unreadable web archive" in line and "warcio cannot parse" in line
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     assert json.loads(done.stdout)["documents"] == 2  # the page before the broken record, and the JSON Lines
+
+
+def test_a_file_name_that_is_not_utf8_is_one_line_and_the_rest_is_indexed(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_jsonl(corpus / "news.jsonl", [article("1", "Le gazole et le colza.")])
+    (Path(os.fsdecode(bytes(corpus))) / os.fsdecode(b"d\xe9p\xeache\n.txt")).write_text(
+        "Un titre\n\n2\n\nUn corps.\n", encoding="utf-8"
+    )
+    index_dir = tmp_path / "index"
+
+    for _ in range(2):  # the build, then an update that finds the file again
+        done = run_cli("index", str(corpus), "--index", str(index_dir), "--json")
+
+        assert done.returncode == 3, done.stderr
+        assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+        (line,) = [line for line in done.stderr.splitlines() if "not UTF-8" in line]
+        assert "d\\xe9p\\xeache\\n.txt" in line
+        assert json.loads(done.stdout)["documents"] == 1
 
 
 def test_without_the_web_extra_such_a_file_is_one_line_naming_it(tmp_path, monkeypatch):
