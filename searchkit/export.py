@@ -55,7 +55,8 @@ def exporting(searcher: Searcher, text: str, options: ExportOptions = ExportOpti
         terms = index.matched_terms(index.compile(found.node, variants, positive_only=True), operators=False)
     names = {term for term in terms if term.startswith(SPELLING_MARK)}
     articles = _read(searcher, index, ordered(index, found, restriction, options.sort), names)
-    yield Export(text, len(found.docs), islice(articles, options.limit or None))
+    # a limit beyond any count is all (and islice takes none above sys.maxsize)
+    yield Export(text, len(found.docs), islice(articles, min(options.limit, len(found.docs)) or None))
 
 
 def _read(searcher: Searcher, index: OpenIndex, numbers: Iterator[int], names: set[str]) -> Iterator[ExportedArticle]:

@@ -73,6 +73,7 @@ def test_jsonl_holds_every_matching_article_whole_with_the_spellings_it_used(new
 def test_the_query_filters_limit_and_sort_apply(news):
     assert [r["id"] for r in jsonl(news, "Choïgou", sort="date")] == ["k2", "k1", "k5", "k3"], "newest first"
     assert [r["id"] for r in jsonl(news, "Choïgou", sort="date", limit=2)] == ["k2", "k1"]
+    assert len(jsonl(news, "Choïgou", limit=2**63)) == 4, "a limit beyond any count is all"
     assert {r["id"] for r in jsonl(news, "Choïgou", since="2022-01-01")} == {"k1", "k2"}
     assert {r["id"] for r in jsonl(news, "Choïgou", source="monde")} == {"k1"}
     assert {r["id"] for r in jsonl(news, "Choïgou", exact_names=True)} == {"k1", "k2", "k3"}
