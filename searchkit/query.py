@@ -69,7 +69,7 @@ MAX_DISTANCE = 1000
 _SPACE = re.compile(r"[\s\u00a0\u202f]+")
 _OPERATORS = {"OR": "OR", "OU": "OR", "AND": "AND", "ET": "AND", "NOT": "NOT", "SAUF": "NOT"}
 _QUOTES = {'"': '"', "«": "»", "“": "”"}
-_FUZZY = re.compile(r"^(.*?)~(\d?)$")
+_FUZZY = re.compile(r"^(.*?)~(\d*)$")
 _FIELD = re.compile(r"^([A-Za-z]+):(.*)$", re.S)
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _WORD = re.compile(WORD_PATTERN)
@@ -226,6 +226,11 @@ def _tokens(text: str) -> list[_Token]:
                 if field not in FIELDS:
                     raise QueryError(f"unknown field {match.group(1)!r} (fields: {', '.join(FIELDS)})", start + 1)
                 rest = match.group(2)
+                if _FIELD.match(rest) or (_ATLEAST.match(rest) and i < n and text[i] == "("):
+                    # title:title:macron, title:atleast2(macron): else searched as words, finding nothing
+                    if ":" in rest:
+                        raise QueryError(f"{field}:{rest}: one field at a time", start + 1)
+                    raise QueryError(f"{field}:{rest}(…): the field goes inside: {rest}({field}:…)", start + 1)
                 if rest:
                     tokens.append(_Token("word", rest, start + len(field) + 2, field))
                 elif i < n and text[i] in _QUOTES:
@@ -475,6 +480,12 @@ class _Parser:
         text = token.text
         if text.startswith("="):
             return self.exact(token)
+        if "*" in text.rstrip("*"):
+            raise QueryError(f"{text!r}: * stands only at the end of a word (ukrain*)", token.column)
+        if "~" in text and not _FUZZY.match(text):
+            raise QueryError(
+                f"{text!r}: ~ ends a fuzzy word, a distance of 0 to 2 after it (kiev~, kiev~1)", token.column
+            )
         if text.endswith("*"):
             stem = text.rstrip("*")
             if len(fold(stem)) < 2:
@@ -508,6 +519,8 @@ class _Parser:
             raise QueryError(f"{token.text!r}: = needs a word right after it (=Kiev)", token.column)
         if any(char in text for char in "*~="):
             raise QueryError(f"{token.text!r}: a =spelling cannot also be a prefix or fuzzy", token.column)
+        if _FIELD.match(text):
+            raise QueryError(f"{token.text!r}: the field comes first: {text.replace(':', ':=', 1)}", token.column)
         self.count("word", token, len(words))
         # The text starts one character after the token's: past the "=".
         return Word(text, token.field, "exact", start=token.column)

@@ -113,6 +113,16 @@ def test_decomposed_accents_parse_like_composed_ones():
         ("NOT", 1, "NOT needs a word"),
         ("a*", 1, "too short"),
         ("~", 1, "needs a word"),
+        ("ukr*ne", 1, "* stands only at the end of a word"),
+        ("iran a*b", 6, "* stands only at the end of a word"),
+        ("*:x", 1, "* stands only at the end of a word"),
+        ("kiev~-1", 1, "~ ends a fuzzy word"),
+        ("kiev~1.5", 1, "~ ends a fuzzy word"),
+        ("a~b", 1, "~ ends a fuzzy word"),
+        ("title:atleast1(macron)", 1, "the field goes inside: atleast1(title:…)"),
+        ("iran lead:atleast2(a b)", 6, "the field goes inside: atleast2(lead:…)"),
+        ("title:title:macron", 1, "title:title:macron: one field at a time"),
+        ("=title:macron", 1, "the field comes first: title:=macron"),
     ],
 )
 def test_malformed_query_says_what_and_where(query, column, says):
@@ -122,6 +132,11 @@ def test_malformed_query_says_what_and_where(query, column, says):
     assert says in str(raised.value)
     assert f"at column {column}" in str(raised.value)
     assert isinstance(raised.value, SearchkitError) and raised.value.exit_code == 2
+
+
+def test_a_fuzzy_distance_of_several_digits_is_the_largest_one_as_a_single_digit_is():
+    assert parse("kiev~99") == parse("kiev~9") == parse("kiev~2")
+    assert parse("kiev~0").distance == 0
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\u00a0"])
