@@ -328,9 +328,9 @@ def add_all(
 ) -> list[WatchEntry]:
     """Saves several searches, (name, query) each (a query set: ``watchlist add --queries``),
     all or none: every name and query is checked before the watchlist is written once."""
-    for name, query in named:
+    for name, _ in named:
         check_name(name)
-        q.parse(query)
+    _searchable(index_dir, engine, [query for _, query in named])
     created = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")  # tells a re-added entry apart
     mark = (_newest(index_dir, engine), None)
     added = [WatchEntry(name, query, since, until, source, created, mark) for name, query in named]
@@ -361,6 +361,29 @@ def remove(index_dir: Path, names: Iterable[str]) -> list[WatchEntry]:
         removed = [e for e in entries if e.name in names]
         _save(index_dir, [e for e in entries if e.name not in names])
     return removed
+
+
+#: What checking a saved search runs: the query compiled and one hit looked for, nothing counted.
+_CHECK = SearchOptions(limit=1, count=False, suggest=False)
+
+
+def _searchable(index_dir: Path, engine: Engine | None, queries: list[str]) -> None:
+    """``QueryError`` for a query that ``search`` refuses, so that no alert of it fails later:
+    each is parsed, then searched in the index (``le la``, only stop words, is refused there),
+    when there is one to ask."""
+    for query in queries:
+        q.parse(query)
+    engine = engine or default_engine()
+    try:
+        if g.check_live(index_dir, engine) is None:
+            return
+        with Searcher(index_dir, engine) as searcher:
+            for query in queries:
+                searcher.search(query, _CHECK)
+    except QueryError:
+        raise
+    except SearchkitError:
+        return  # a damaged index: the query is checked at its first alert
 
 
 def _newest(index_dir: Path, engine: Engine | None) -> int:
@@ -467,7 +490,12 @@ def _alert(
         return alert, None  # an index of no article
     whole = (newest, None)
     if after is not None and _order(after) >= _order(whole):
-        return alert, whole  # nothing indexed since
+        try:  # nothing indexed since; a query that cannot run (a hand-edited watchlist) says so now
+            searcher.search(entry.query, _CHECK)
+        except QueryError as error:
+            alert.error = str(error)
+            return alert, None
+        return alert, whole
     options = SearchOptions(
         limit=limit,
         match_all=True,

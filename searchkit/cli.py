@@ -32,6 +32,7 @@ from .errors import (
     EXIT_OUTPUT_FAILED,
     EXIT_REJECTED,
     EXIT_TERMINATED,
+    EXIT_USAGE,
     NoResults,
     SearchkitError,
     Terminated,
@@ -1387,8 +1388,9 @@ def alerts_command(
 ) -> None:
     """Print what each saved search finds among the articles indexed (added or changed) since its last run.
 
-    Exit codes: 0 something new, 1 nothing new, 2 usage, 4 no usable index. Each search's high-water
-    mark is saved after its alerts are printed: an alert may repeat after a crash, never be lost.
+    Exit codes: 0 something new, 1 nothing new, 2 usage (a saved search that cannot run, after the others),
+    4 no usable index. Each search's high-water mark is saved after its alerts are printed: an alert may
+    repeat after a crash, never be lost.
     """
     from . import alerts
     from .printers import printer
@@ -1405,10 +1407,10 @@ def alerts_command(
         sys.stdout.flush()  # printed, and handed to the reader, before the marks move
         if since is None:
             run.save()
-        for alert in run.alerts:
-            if alert.error:
-                _err(f"error: saved search {alert.name}: {alert.error}")
-    raise typer.Exit(EXIT_OK if run.news else EXIT_NO_HITS)
+        failed = [alert for alert in run.alerts if alert.error]
+        for alert in failed:
+            _err(f"error: saved search {alert.name}: {alert.error}")
+    raise typer.Exit(EXIT_USAGE if failed else EXIT_OK if run.news else EXIT_NO_HITS)
 
 
 def _check_dates(since: str | None, until: str | None) -> None:

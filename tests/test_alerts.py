@@ -332,3 +332,30 @@ def test_a_watchlist_written_before_marks_held_an_id_reads_as_whole_stamps(archi
     assert archive.new_ids() == {"ru": ["p3"]}
     saved = json.loads(path.read_text())["entries"][0]
     assert isinstance(saved["mark"], int) and saved["mark_id"] is None
+
+
+def test_a_query_search_refuses_is_never_saved(archive):
+    refused = archive.cli("watchlist", "add", "stop", "le la")
+
+    assert refused.returncode == 2
+    assert "only stop words" in one_error_line(refused.stderr)
+    assert json.loads(archive.cli("watchlist", "list", "--json").stdout) == {"watchlist": []}
+
+
+def test_a_saved_search_that_cannot_run_is_an_error_even_when_nothing_is_new(archive):
+    archive.cli("watchlist", "add", "ru", "poutine")
+    archive.cli("watchlist", "add", "stop", "conseil")
+    path = archive.index / alerts.WATCHLIST_FILE
+    document = json.loads(path.read_text())
+    document["entries"][1]["query"] = "le la"  # edited by hand
+    path.write_text(json.dumps(document))
+    archive.put(article("p2", PUTIN, date="2024-01-02"))
+
+    for news in (True, False):  # an article new for "ru", then nothing new at all
+        done = archive.cli("alerts", "--json")
+
+        assert done.returncode == 2, done.stderr
+        assert one_error_line(done.stderr).startswith("searchkit: error: saved search stop: ")
+        assert "only stop words" in done.stderr
+        ru = json.loads(done.stdout)["alerts"][0]
+        assert [h["id"] for h in ru["hits"]] == (["p2"] if news else [])
