@@ -117,10 +117,20 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def _named_path(text: str) -> Path:
+    """A path given on the command line; an empty one is an error, not the current folder
+    (``Path("")`` is ``.``: ``--index ''`` wrote an index into the folder the user stood in)."""
+    if not text.strip():
+        raise typer.BadParameter("an empty path names no file or folder")
+    return Path(text)
+
+
 IndexOption = Annotated[
     Path | None,
     typer.Option(
         "--index",
+        parser=_named_path,
         envvar="SEARCHKIT_INDEX",
         help="Index folder (default: ./index).",
         show_default=False,
@@ -471,6 +481,7 @@ def index(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
+            parser=_named_path,
             help="Corpus files or folders: .txt native articles, .jsonl(.gz), .json, .csv/.tsv, Europresse .html "
             "exports, saved web pages (.html), .warc(.gz), RSS/Atom feeds (.rss, .atom, .xml); added to those the "
             "index recorded (default: the recorded ones; ./corpus for a new ./index).",
@@ -847,7 +858,7 @@ def similar(
 ) -> None:
     """List the articles most like article ID (by its most telling words), each with the telling words it shares.
 
-    Exit codes: 0 listed, 1 none within the filters, 2 usage (an unknown ID), 4 no usable index."""
+    Exit codes: 0 listed, 1 none within the filters or no article of that ID, 2 usage, 4 no usable index."""
     from .printers import printer
     from .search import Searcher
 

@@ -362,3 +362,19 @@ def test_the_watchlist_lists_in_every_format(index_dir, tmp_path):
     assert invoke(*listed, "--csv").stdout.splitlines()[0] == "name,query,since,until,source,created,checked"
     assert invoke(*listed, "--fields", "name,source").stdout.splitlines() == ["name\tsource", "kremlin\tAFP"]
     assert json.loads(invoke(*listed, "--jsonl", "--fields", "query").stdout) == {"query": "kremlin"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["index", "corpus", "--index", ""], ["index", "", "--index", "ix"], ["search", "poutine", "--index", ""]],
+    ids=["index --index ''", "index ''", "search --index ''"],
+)
+def test_an_empty_path_is_a_usage_error_never_the_current_folder(tmp_path, args):
+    (tmp_path / "corpus").mkdir()
+    write_jsonl(tmp_path / "corpus" / "news.jsonl", [article("1", "Le mot Poutine.")])
+
+    done = run_cli(*args, cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert "an empty path names no file or folder" in one_error_line(done.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
