@@ -25,6 +25,7 @@ from .articles import (
     split_origin,
 )
 from .dates import DATE_YEARS, day_of, is_valid_date
+from .generations import CURRENT_FILE, is_index_part
 from .readers import Reading, is_corpus_name, is_unknown_name, read_path
 from .readers.fields import NO_MAP, FieldMap
 from .readers.jsonl import MAX_LINE_BYTES, open_binary
@@ -107,8 +108,12 @@ def _walk(folder: str, resolved: str, on_unknown: UnknownHandler | None) -> Iter
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError:
         return  # as os.walk: a folder that cannot be listed is passed over
+    # an index kept in the corpus folder (or written into it): its files are no articles
+    holds_index = any(entry.name == CURRENT_FILE for entry in entries)
     folders = []
     for entry in entries:
+        if holds_index and is_index_part(entry.name):
+            continue
         try:
             is_folder = entry.is_dir()
         except OSError:

@@ -88,6 +88,11 @@ def _read_small(path: Path, limit: int = 4096) -> bytes:
         os.close(fd)
 
 
+def is_index_part(name: str) -> bool:
+    """Whether an index folder's entry ``name`` is one of searchkit's (``CURRENT``, a generation)."""
+    return name == CURRENT_FILE or _GENERATION_NAME.fullmatch(name) is not None
+
+
 def index_exists(index_dir: Path) -> bool:
     """Whether ``index_dir`` has a live generation (usable or not)."""
     try:

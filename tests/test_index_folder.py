@@ -378,3 +378,18 @@ def test_kwic_finds_damage_before_it_prints_anything(built):
     assert done.returncode == 4
     assert done.stdout == ""
     assert "checksum" in one_error_line(done.stderr)
+
+
+@pytest.mark.parametrize("inside", [".", "index"], ids=["the corpus folder itself", "a folder of the corpus"])
+def test_an_index_kept_in_its_corpus_folder_is_not_read_as_articles(tmp_path, inside):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_jsonl(corpus / "news.jsonl", ARTICLES)
+    index_dir = corpus / inside
+
+    for _ in range(2):  # the build, then an update that walks the folder with the index in it
+        done = run_cli("index", str(corpus), "--index", str(index_dir), "--json")
+
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert report["documents"] == 20 and report["skipped"] == 0
