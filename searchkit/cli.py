@@ -1431,6 +1431,8 @@ def _check_dates(since: str | None, until: str | None) -> None:
     for name, value in (("--since", since), ("--until", until)):
         if value is not None:
             try:
+                if ".." in value:  # one end of a range, not a range (date:2022..2023 in a query)
+                    raise UsageError(value)
                 parse_date_range(value)
             except SearchkitError:
                 raise UsageError(f"{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD") from None

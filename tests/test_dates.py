@@ -158,6 +158,9 @@ def test_views_count_the_articles_of_a_date_filter(dated):
         (["gouvernement date:.."], "start or an end"),
         (["gouvernement", "--since", "2022-02-30"], "--since"),
         (["gouvernement", "--since", "2023", "--until", "2022"], "comes after"),
+        (["gouvernement", "--since", "2022..2023"], "--since '2022..2023' is not a date"),
+        (["gouvernement", "--until", "..2023"], "--until '..2023' is not a date"),
+        (["gouvernement", "--since", "2022.."], "--since '2022..' is not a date"),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else None,
 )
