@@ -190,8 +190,14 @@ class _Token:
     text: str
     column: int  #: 1-based
     field: str | None = None
-    #: for "near": (distance or None, unit, ordered); for "atleast": (count,)
+    #: for "near": (distance or None, unit, ordered); for "atleast": (count,); for "op": (OR, AND or NOT,)
     value: tuple = ()
+
+
+def _is_operator(token: _Token, operator: str) -> bool:
+    """Whether ``token`` is ``operator`` in any of its spellings (OU for OR, SAUF for NOT), which
+    the token keeps as written, for the errors to quote."""
+    return token.kind == "op" and token.value == (operator,)
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -249,7 +255,7 @@ def _tokens(text: str) -> list[_Token]:
                         start + 1,
                     )
             elif word in _OPERATORS:
-                tokens.append(_Token("op", _OPERATORS[word], start + 1))
+                tokens.append(_Token("op", word, start + 1, value=(_OPERATORS[word],)))
             elif (proximity := _PROXIMITY.match(word)) and (proximity.group(1) or proximity.group(2) in _UNITS):
                 tokens.append(_Token("near", word, start + 1, value=_proximity(word, proximity, start + 1)))
             elif (atleast := _ATLEAST.match(word)) and i < n and text[i] == "(":
@@ -350,22 +356,18 @@ class _Parser:
 
     def or_expr(self) -> Node:
         children = [self.and_expr()]
-        while (token := self.peek()) is not None and token.kind == "op" and token.text == "OR":
+        while (token := self.peek()) is not None and _is_operator(token, "OR"):
             self.take()
             children.append(self.and_expr())
         return children[0] if len(children) == 1 else Or(tuple(children))
 
     def and_expr(self) -> Node:
         children: list[Node] = []
-        while (
-            (token := self.peek()) is not None
-            and token.kind != "close"
-            and not (token.kind == "op" and token.text == "OR")
-        ):
-            if token.kind == "op" and token.text == "AND":
+        while (token := self.peek()) is not None and token.kind != "close" and not _is_operator(token, "OR"):
+            if _is_operator(token, "AND"):
                 self.take()
                 if not children:
-                    raise QueryError("AND needs a word before it", token.column)
+                    raise QueryError(f"{token.text} needs a word before it", token.column)
                 continue
             children.append(self.near_expr())
         if not children:
@@ -410,7 +412,7 @@ class _Parser:
 
     def unary(self) -> Node:
         token = self.take()
-        if token.kind == "minus" or (token.kind == "op" and token.text == "NOT"):
+        if token.kind == "minus" or _is_operator(token, "NOT"):
             if self.peek() is None:
                 raise QueryError(f"{token.text} needs a word after it", token.column)
             self.nest(token)
