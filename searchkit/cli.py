@@ -1431,7 +1431,7 @@ def _check_dates(since: str | None, until: str | None) -> None:
     for name, value in (("--since", since), ("--until", until)):
         if value is not None:
             try:
-                if ".." in value:  # one end of a range, not a range (date:2022..2023 in a query)
+                if ".." in value or not value.strip():  # one end of a range, not a range, nor nothing
                     raise UsageError(value)
                 parse_date_range(value)
             except SearchkitError:

@@ -161,6 +161,7 @@ def test_views_count_the_articles_of_a_date_filter(dated):
         (["gouvernement", "--since", "2022..2023"], "--since '2022..2023' is not a date"),
         (["gouvernement", "--until", "..2023"], "--until '..2023' is not a date"),
         (["gouvernement", "--since", "2022.."], "--since '2022..' is not a date"),
+        (["gouvernement", "--since", ""], "--since '' is not a date"),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else None,
 )
