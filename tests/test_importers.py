@@ -344,6 +344,24 @@ def test_atom_feed(tmp_path):
     assert entry.body.startswith("Vingt-trois ans après le naufrage")
 
 
+def test_an_empty_feed_entry_is_rejected_naming_its_id_only_when_it_has_one(tmp_path):
+    path = tmp_path / "feed.atom"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Echo</title>'
+        "<entry><id>urn:echo:7</id></entry><entry></entry>"
+        "<entry><id>urn:echo:9</id><title>Un titre</title><summary>Un texte.</summary></entry></feed>",
+        encoding="utf-8",
+    )
+
+    articles, rejections, _ = read(path)
+
+    assert [a.id for a in articles] == ["urn:echo:9"]
+    assert [r.reason for r in rejections] == [
+        "entry 1 (urn:echo:7): no title and no text",
+        "entry 2: no title and no text",
+    ]
+
+
 def test_an_xml_file_that_is_no_feed_is_rejected(tmp_path):
     path = tmp_path / "corpus.xml"
     path.write_text('<?xml version="1.0"?><TEI><text>Bonjour</text></TEI>', encoding="utf-8")

@@ -53,9 +53,11 @@ def _article(entry, number: int, source: str | None, where: str, reading: Readin
     # Asked for a key it lacks, feedparser answers with another, and warns: ask for those it has.
     dated = "published" if "published" in entry else "updated" if "updated" in entry else None
     raw_date = entry[dated] if dated else None
-    article_id = derived_id(entry.get("id") or link or f"{title}\x1f{raw_date}")
+    named = entry.get("id") or link
+    article_id = derived_id(named or f"{title}\x1f{raw_date}")
     if not title and not body:
-        reading.on_reject(Rejection(where, None, f"entry {number} ({article_id}): no title and no text"))
+        which = f"entry {number} ({article_id})" if named else f"entry {number}"
+        reading.on_reject(Rejection(where, None, f"{which}: no title and no text"))
         return None
     day = parse_day(raw_date) if raw_date else None
     parsed = entry.get(f"{dated}_parsed") if dated else None
