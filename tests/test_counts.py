@@ -11,8 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import MARKER, generated_articles, write_jsonl
+from helpers import MARKER, generated_articles, open_live, write_jsonl
 from typer.testing import CliRunner
+from whoosh import query as wq
 
 from searchkit.cli import app
 from searchkit.engine import whoosh_counts
@@ -102,3 +103,20 @@ def test_with_the_real_budget_a_small_archive_is_counted_exactly(archive):
     for query in ("gouvernement", "grève OR syndicat", "gouv*"):
         assert counted(archive, query) == counted(archive, query, exact_count=True)
         assert counted(archive, query)[1] is False
+
+
+def test_a_word_less_the_names_decided_apart_is_counted_by_posting_sets(archive):
+    """A name's stem less the names decided apart from it (Sainte less Saint) is an AndNot:
+    counted by set operations, as its words are, not by Whoosh's matcher over every article."""
+    with open_live(archive) as index:
+        searcher = index._searcher
+        (_, common), (_, other) = searcher.reader().most_frequent_terms("body", 2)
+        query = wq.AndNot(wq.Term("body", common), wq.Term("body", other))
+
+        found = whoosh_counts.matching(query, searcher)
+
+        assert found == set(searcher.docs_for_query(query)) and found
+        reader = searcher.reader()
+        assert whoosh_counts.postings_cost(query, reader) == sum(
+            reader.doc_frequency("body", term) for term in (common, other)
+        )

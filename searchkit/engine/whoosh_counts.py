@@ -98,6 +98,9 @@ def matching(query: wq.Query, searcher, windows: Windows | None = None) -> set[i
         if any(s is None for s in sets):
             return None
         return set().union(*sets)
+    if isinstance(query, wq.AndNot):  # a name's stem less the names decided apart from it (Adrien, Adrienne)
+        kept, excluded = matching(query.a, searcher, windows), matching(query.b, searcher, windows)
+        return None if kept is None or excluded is None else kept - excluded
     if windows is not None:
         return _within(query.matcher(searcher, searcher.boolean_context()), windows)
     return wq_operators.operator_docs(query, searcher)
@@ -135,8 +138,9 @@ def postings_cost(query: wq.Query, reader, positions: bool = False) -> int | Non
         return sum(reader.doc_frequency(*term) for term in _terms(query, reader))
     if isinstance(query, wq.Not):
         return postings_cost(query.query, reader, positions)
-    if isinstance(query, wq.And | wq.Or):
-        costs = [postings_cost(sub, reader, positions) for sub in query.subqueries]
+    if isinstance(query, wq.And | wq.Or | wq.AndNot):
+        parts = (query.a, query.b) if isinstance(query, wq.AndNot) else query.subqueries
+        costs = [postings_cost(sub, reader, positions) for sub in parts]
         return None if None in costs else sum(costs)
     return sum(reader.doc_frequency(*term) for term in query.iter_all_terms()) if positions else None
 
