@@ -51,13 +51,22 @@ def _look_up_prctl() -> None:
             _prctl = ctypes.CDLL(None, use_errno=True).prctl
 
 
+#: The pid of the process about to fork, read there: a child reading its parent's pid itself
+#: would read that of whoever adopted it, had the parent died since the fork.
+_forking = 0
+
+
+def _before_fork() -> None:
+    global _forking
+    _forking = os.getpid()
+
+
 def _after_fork_in_child() -> None:
     if not _held:
         return
-    parent = os.getppid()
     if _prctl is not None:
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above took effect
+    if os.getppid() != _forking:  # the parent died before the line above took effect
         os._exit(1)
     for fd in _held:
         with contextlib.suppress(OSError):
@@ -66,7 +75,7 @@ def _after_fork_in_child() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 def check_wait(wait: float) -> float:

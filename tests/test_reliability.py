@@ -522,9 +522,15 @@ def test_a_killed_parallel_rebuild_leaves_no_process_and_no_lock(tmp_path, sig):
 
 #: A parent that takes the writer lock and forks a child, which would sleep for ever; a thread
 #: of the parent loads libraries all the while, as Whoosh's queue threads run beside a fork.
+#: With a delay, a hook registered before searchkit's (hooks run in that order) holds the child
+#: that long after the fork, before searchkit's hook runs: the parent is killed meanwhile.
 FORK_UNDER_THE_LOCK = """
 import ctypes, os, sys, threading, time
 from pathlib import Path
+
+delay = float(sys.argv[2])
+if delay:
+    os.register_at_fork(after_in_child=lambda: time.sleep(delay))
 from searchkit.lock import writer_lock
 
 def load():
@@ -542,8 +548,9 @@ with writer_lock(Path(sys.argv[1])):
 """
 
 
-def test_a_child_forked_under_the_lock_dies_with_its_parent_and_leaves_the_lock_free(tmp_path):
-    parent = spawn("-c", FORK_UNDER_THE_LOCK, str(tmp_path / "index"), command=())
+@pytest.mark.parametrize("delay", ["0", "2"], ids=["at once", "killed before the child's hook ran"])
+def test_a_child_forked_under_the_lock_dies_with_its_parent_and_leaves_the_lock_free(tmp_path, delay):
+    parent = spawn("-c", FORK_UNDER_THE_LOCK, str(tmp_path / "index"), delay, command=())
     try:
         child = int(parent.stdout.readline())
         assert child in session_processes(parent.pid)
