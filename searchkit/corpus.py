@@ -31,6 +31,7 @@ from .readers.fields import NO_MAP, FieldMap
 from .readers.jsonl import MAX_LINE_BYTES, open_binary
 from .readers.jsonl import read_jsonl as _read_jsonl
 from .readers.native import MAX_NATIVE_BYTES, read_native
+from .readers.records import encodable
 from .signatures import file_key
 
 __all__ = [
@@ -170,7 +171,7 @@ def read_file(
     on_end: Callable[[Path, int], None] | None = None,
 ) -> Iterator[Article]:
     """The articles of one file, by its format (a JSON Lines file from ``start``, see ``read_corpus``)."""
-    if not _utf8_name(str(path)):
+    if not encodable(str(path)):
         reason = "its name is not UTF-8, and each article keeps the name of its file: rename it"
         on_reject(Rejection(_shown_name(str(path)), None, reason))
     elif not path.exists():
@@ -183,15 +184,6 @@ def read_file(
     else:
         for article in read_path(path, Reading(on_reject, on_warning, fields, start, on_end)):
             yield _within_limits(article, on_truncate)
-
-
-def _utf8_name(name: str) -> bool:
-    """Whether ``name`` is text: a file name of other bytes (Latin-1, say) holds lone surrogates."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _shown_name(name: str) -> str:

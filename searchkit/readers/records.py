@@ -97,7 +97,7 @@ class RecordReader:
             if value is not None and not isinstance(value, str):
                 reject(f"{name} must be a string, got {_shown(value)}")
                 return None
-            if value and not _encodable(value):
+            if value and not encodable(value):
                 reject(f"{name} holds a lone surrogate (\\ud800-\\udfff), which is no character")
                 return None
             # A blank field is an absent one.
@@ -148,7 +148,7 @@ def json_id(value: object) -> tuple[str, str | None]:
     text = str(value)
     if not text.strip():
         return "", "missing id: the id is blank"
-    if not _encodable(text):
+    if not encodable(text):
         return "", "id holds a lone surrogate (\\ud800-\\udfff), which is no character"
     if len(text) > MAX_ID_CHARS:
         return "", f"id too long: over {MAX_ID_CHARS} characters"
@@ -175,7 +175,9 @@ def _shown(value: object) -> str:
     return shown if len(shown) <= 40 else f"a {type(value).__name__}"
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """Whether ``text`` is text: one read with ``surrogateescape`` (bytes that are not UTF-8,
+    a Latin-1 file name) holds lone surrogates, which no UTF-8 file or index can take."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
