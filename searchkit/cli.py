@@ -1429,13 +1429,16 @@ def _check_dates(since: str | None, until: str | None) -> None:
     from .query import parse_date_range
 
     for name, value in (("--since", since), ("--until", until)):
-        if value is not None:
-            try:
-                if ".." in value or not value.strip():  # one end of a range, not a range, nor nothing
-                    raise UsageError(value)
-                parse_date_range(value)
-            except SearchkitError:
-                raise UsageError(f"{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD") from None
+        if value is None:
+            continue
+        try:
+            parse_date_range(value)
+            # one end of a range: not a range itself (date:2022..2023 in a query), nor nothing
+            dated = ".." not in value and bool(value.strip())
+        except SearchkitError:
+            dated = False
+        if not dated:
+            raise UsageError(f"{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
     if since and until:
         try:
             parse_date_range(f"{since}..{until}")
