@@ -142,7 +142,19 @@ SinceOption = Annotated[
 UntilOption = Annotated[
     str | None, typer.Option("--until", metavar="DATE", help="Only articles dated on or before DATE.")
 ]
-SourceOption = Annotated[str | None, typer.Option("--source", help="Only articles whose source has these words.")]
+
+
+def _source_words(text: str) -> str:
+    """``--source``'s words; an empty value is an error, as a blank one is, not a filter left out."""
+    if not text.strip():
+        raise typer.BadParameter(f"{text!r} has no word to look for")
+    return text
+
+
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", parser=_source_words, help="Only articles whose source has these words."),
+]
 DEFAULT_INDEX_DIR = Path("index")
 DEFAULT_CORPUS_DIR = Path("corpus")
 

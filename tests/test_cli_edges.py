@@ -378,3 +378,12 @@ def test_an_empty_path_is_a_usage_error_never_the_current_folder(tmp_path, args)
     assert done.returncode == 2
     assert "an empty path names no file or folder" in one_error_line(done.stderr)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
+
+
+@pytest.mark.parametrize("command", ["search", "similar", "timeline"])
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_source_is_a_usage_error_never_a_filter_left_out(index_dir, command, value):
+    first = "choïgou" if command != "similar" else "1"
+    done = invoke(command, first, "--source", value, "--index", str(index_dir))
+    assert done.exit_code == 2
+    assert "has no word to look for" in one_error_line(done.stderr)
