@@ -139,10 +139,12 @@ class Searcher:
 
     def show(self, article_id: str, text: str | None = None) -> ArticleView:
         """The whole article ``article_id``, with the matches of query ``text`` marked."""
-        node = q.parse(text) if text else None
+        node = q.parse(text) if text is not None else None  # "" is an empty query, as in search
         with self._engine.reading(self.index_dir):
             index, variants = self._current()
             docnum = self._docnum(index, article_id)
+            if node is not None:  # a query search refuses (only stop words) is refused here too
+                _runnable(index.compile(node, variants), text)
             positive = index.compile(node, variants, positive_only=True) if node else None
             terms = index.matched_terms(positive, operators=False)
             stored = _Stored(index.stored(docnum))

@@ -387,3 +387,15 @@ def test_an_empty_source_is_a_usage_error_never_a_filter_left_out(index_dir, com
     done = invoke(command, first, "--source", value, "--index", str(index_dir))
     assert done.exit_code == 2
     assert "has no word to look for" in one_error_line(done.stderr)
+
+
+@pytest.mark.parametrize("query", ["", "le la", "  "])
+def test_show_refuses_the_queries_search_refuses(index_dir, query):
+    article_id = json.loads(invoke("search", "choïgou", "--json", "--index", str(index_dir)).stdout)["hits"][0]["id"]
+    assert invoke("search", query, "--index", str(index_dir)).exit_code == 2
+
+    done = invoke("show", article_id, "-q", query, "--index", str(index_dir))
+
+    assert done.exit_code == 2
+    assert "bad query" in one_error_line(done.stderr)
+    assert invoke("show", article_id, "-q", "NOT choïgou", "--index", str(index_dir)).exit_code == 0, "as search"
