@@ -330,9 +330,8 @@ def add_all(
     all or none: every name and query is checked before the watchlist is written once."""
     for name, _ in named:
         check_name(name)
-    _searchable(index_dir, engine, [query for _, query in named])
+    mark = (_checked_mark(index_dir, engine, [query for _, query in named]), None)
     created = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")  # tells a re-added entry apart
-    mark = (_newest(index_dir, engine), None)
     added = [WatchEntry(name, query, since, until, source, created, mark) for name, query in named]
     with _locked(index_dir):
         entries = load(index_dir)
@@ -367,36 +366,25 @@ def remove(index_dir: Path, names: Iterable[str]) -> list[WatchEntry]:
 _CHECK = SearchOptions(limit=1, count=False, suggest=False)
 
 
-def _searchable(index_dir: Path, engine: Engine | None, queries: list[str]) -> None:
-    """``QueryError`` for a query that ``search`` refuses, so that no alert of it fails later:
-    each is parsed, then searched in the index (``le la``, only stop words, is refused there),
-    when there is one to ask."""
+def _checked_mark(index_dir: Path, engine: Engine | None, queries: list[str]) -> int:
+    """The mark of new entries: the index's newest stamp (or now, when a damaged index cannot
+    tell), read in the one opening of the index that checks their queries: ``QueryError`` for
+    one that ``search`` refuses (``le la``, only stop words), so that no alert of it fails later."""
     for query in queries:
         q.parse(query)
     engine = engine or default_engine()
     try:
-        if g.check_live(index_dir, engine) is None:
-            return
-        with Searcher(index_dir, engine) as searcher:
-            for query in queries:
-                searcher.search(query, _CHECK)
-    except QueryError:
-        raise
-    except SearchkitError:
-        return  # a damaged index: the query is checked at its first alert
-
-
-def _newest(index_dir: Path, engine: Engine | None) -> int:
-    """The mark of a new entry: the index's newest stamp (or now, when a damaged index cannot tell)."""
-    engine = engine or default_engine()
-    try:
         if g.check_live(index_dir, engine) is not None:
             with Searcher(index_dir, engine) as searcher:
+                for query in queries:
+                    searcher.search(query, _CHECK)
                 newest = searcher.newest_indexed()
                 if newest is not None:
                     return newest
+    except QueryError:
+        raise
     except SearchkitError:
-        pass
+        pass  # a damaged index: the queries are checked at their first alert
     return time.time_ns()
 
 
