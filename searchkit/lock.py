@@ -54,11 +54,24 @@ def _look_up_prctl() -> None:
 #: The pid of the process about to fork, read there: a child reading its parent's pid itself
 #: would read that of whoever adopted it, had the parent died since the fork.
 _forking = 0
+#: The forking thread's signal mask before the fork, Ctrl-C blocked around it (``_before_fork``).
+_mask: set[signal.Signals] = set()
 
 
 def _before_fork() -> None:
-    global _forking
+    """Ctrl-C reaches the whole process group: a child forked under a lock must not take it
+    before it ignores it (``threading``'s own after-fork hook runs first, and a KeyboardInterrupt
+    there printed a traceback), so it is blocked across the fork: the parent gets it just after,
+    the child drops it when it starts ignoring it."""
+    global _forking, _mask
     _forking = os.getpid()
+    if _held:
+        _mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _after_fork_in_parent() -> None:
+    if _held:
+        signal.pthread_sigmask(signal.SIG_SETMASK, _mask)
 
 
 def _after_fork_in_child() -> None:
@@ -72,10 +85,11 @@ def _after_fork_in_child() -> None:
         with contextlib.suppress(OSError):
             os.close(fd)
     _held.clear()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C pending since the fork is dropped here
+    signal.pthread_sigmask(signal.SIG_SETMASK, _mask)
 
 
-os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
 
 
 def check_wait(wait: float) -> float:

@@ -541,16 +541,19 @@ threading.Thread(target=load, daemon=True).start()
 with writer_lock(Path(sys.argv[1])):
     child = os.fork()
     if child == 0:
-        time.sleep(600)
+        time.sleep(float(sys.argv[3]))
         os._exit(0)
     print(child, flush=True)
-    time.sleep(600)
+    try:
+        time.sleep(600)
+    except KeyboardInterrupt:
+        print("child exited", os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]), flush=True)
 """
 
 
 @pytest.mark.parametrize("delay", ["0", "2"], ids=["at once", "killed before the child's hook ran"])
 def test_a_child_forked_under_the_lock_dies_with_its_parent_and_leaves_the_lock_free(tmp_path, delay):
-    parent = spawn("-c", FORK_UNDER_THE_LOCK, str(tmp_path / "index"), delay, command=())
+    parent = spawn("-c", FORK_UNDER_THE_LOCK, str(tmp_path / "index"), delay, "600", command=())
     try:
         child = int(parent.stdout.readline())
         assert child in session_processes(parent.pid)
@@ -560,6 +563,20 @@ def test_a_child_forked_under_the_lock_dies_with_its_parent_and_leaves_the_lock_
     finally:
         kill_group(parent)
     assert not is_locked(tmp_path / "index")
+
+
+def test_ctrl_c_while_a_child_forked_under_the_lock_starts_reaches_the_parent_alone(tmp_path):
+    # Ctrl-C reaches the whole group while the child is still in the hooks that run before searchkit's
+    parent = spawn("-c", FORK_UNDER_THE_LOCK, str(tmp_path / "index"), "2", "1", command=())
+    try:
+        int(parent.stdout.readline())
+        time.sleep(0.5)  # the child is in the first hook, for 2 s
+        os.killpg(parent.pid, signal.SIGINT)
+        stdout, stderr = finish(parent, 30)
+    finally:
+        kill_group(parent)
+    assert stdout.split() == ["child", "exited", "0"], stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
 
 
 # --- 7. nothing blocks for ever -----------------------------------------------------------------
