@@ -1109,7 +1109,8 @@ def cooccur(
     Marine Le Pen and New York are one name each; spellings of a name are grouped (Choïgou, Shoigu) and shown in
     the most frequent one; a surname alone counts with the full name beside it (Macron, Emmanuel Macron). The
     query's own name and the source's name (Le Monde) are left out. Lift is how many times more often the name is
-    found in the matching articles than in the whole index. Exit codes: 0 listed, 1 no article matches, 2 usage.
+    found in the matching articles than in the whole index. Exit codes: 0 listed, 1 no article matches or no name
+    in them reaches --min-articles, 2 usage.
     """
     from .cooccur import CooccurOptions, check_sort, cooccur_set
     from .cooccur import cooccur as names_alongside
@@ -1147,6 +1148,9 @@ def cooccur(
             written = write_edges(found, edges)
             _err(f"wrote {written:,} edges between {len(found.names[:100]):,} names to {edges}")
         printer(chosen).cooccurrence(found)
+    if not found.names:
+        _err(f"no name is named in at least {found.min_articles:,} of the articles read")
+        raise typer.Exit(EXIT_NO_HITS)
 
 
 class ExportFormat(StrEnum):
@@ -1256,7 +1260,12 @@ def _progress(shown: bool = True) -> Iterator[Progress | None]:
 
 @app.command()
 def names(
-    query: Annotated[str, typer.Argument(help="A name, or several words (Viktor Orban); =Kiev for one spelling.")],
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='A query as search reads it: a name, words, a phrase ("Viktor Orban"); =Kiev for one spelling.'
+        ),
+    ],
     index_dir: IndexOption = None,
     every: Annotated[
         bool, typer.Option("--all", help="Also list the candidate spellings decided apart, with the reason.")
@@ -1519,3 +1528,16 @@ def main() -> None:
     except KeyboardInterrupt:  # before a command's own handling began (parsing its options)
         _err("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except SystemExit as leaving:
+        if leaving.code == 1 and _reader_left_click():
+            _silence(sys.stdout)
+            sys.exit(0)
+        raise
+
+
+def _reader_left_click() -> bool:
+    """Whether Click met the closed pipe itself (``searchkit --help | head -1``): it exits 1
+    for it, where a command's own output (``_user_errors``) keeps the command's code."""
+    raw = getattr(getattr(sys.stdout, "buffer", None), "raw", None)
+    failure = getattr(raw, "failure", None)
+    return isinstance(failure, BrokenPipeError) and not raw.silenced

@@ -396,6 +396,7 @@ class NameWord:
     #: the other names sharing the word's stem that its search leaves out, each (spelling as written, articles)
     stem_left_out: tuple[tuple[str, int], ...] = ()
     stem_read: bool = True  #: whether the stem is searched, for the word's ordinary uses
+    exact: bool = False  #: ``=Spelling``: that spelling only
 
 
 @dataclass
@@ -403,7 +404,7 @@ class NameSpellings:
     """What ``searchkit names`` answers: the spellings of each word of a query."""
 
     query: str
-    exact: bool  #: ``=Spelling``: that spelling only
+    exact: bool  #: every word ``=Spelling``: that spelling only
     words: list[NameWord]
 
 

@@ -363,7 +363,7 @@ def facet_rows(found: list[m.Facet]) -> list[dict]:
 
 
 def name_spellings(found: m.NameSpellings) -> dict:
-    """``{"query", "exact", "words": [{"word", "name", "spellings": [{"spelling", "written",
+    """``{"query", "exact", "words": [{"word", "exact", "name", "spellings": [{"spelling", "written",
     "articles", "source", "links"}], "rejected", "stem": {"read", "left_out": [{"written",
     "articles"}]}}]}``; ``links`` lists, for alias and learned spellings, the merges that
     brought them with their evidence; ``stem``, whether the word's stem is searched (for its
@@ -374,6 +374,7 @@ def name_spellings(found: m.NameSpellings) -> dict:
         "words": [
             {
                 "word": w.word,
+                "exact": w.exact,
                 "name": w.name,
                 "spellings": [
                     {

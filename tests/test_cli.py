@@ -190,6 +190,13 @@ def test_a_reader_that_went_away_keeps_the_exit_code_of_the_search(news_index, o
     assert (nothing.returncode, nothing.stderr) == (1, "")
 
 
+@pytest.mark.parametrize("args", [["--help"], ["search", "--help"], ["cooccur", "--help"]], ids=" ".join)
+def test_help_whose_reader_went_away_exits_0(args):
+    """`searchkit --help | head -1`: Click's own handling of the closed pipe exited 1."""
+    done = run_with_closed_stdout(*args)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
 def test_a_watcher_whose_reader_went_away_stops_cleanly(tmp_path):
     corpus = write_jsonl(tmp_path / "news.jsonl", NEWS[:1])
     done = run_with_closed_stdout("index", str(corpus), "--index", str(tmp_path / "index"), "--watch", "--json")

@@ -264,7 +264,13 @@ def test_a_mapped_field_is_read_from_its_key_first(tmp_path):
 
 @pytest.mark.parametrize(
     ("option", "message"),
-    [("body", "is not FIELD=KEY"), ("author=byline", "unknown field 'author'"), ("body=", "is not FIELD=KEY")],
+    [
+        ("body", "is not FIELD=KEY"),
+        ("author=byline", "unknown field 'author'"),
+        ("body=", "is not FIELD=KEY"),
+        ("", "maps no field"),
+        (" , ", "maps no field"),
+    ],
 )
 def test_a_bad_map_option_is_a_usage_error(option, message):
     with pytest.raises(UsageError, match=message):

@@ -206,6 +206,29 @@ def test_names_lists_each_spelling_with_its_source_and_evidence(learned: Path) -
     assert nothing.returncode == 1
 
 
+def _listed(index: Path, query: str) -> dict[str, set[str]]:
+    found = json.loads(run_cli("names", query, "--index", str(index), "--json").stdout)
+    return {w["word"]: {s["spelling"] for s in w["spellings"]} for w in found["words"]}
+
+
+def test_names_reads_its_query_as_search_does(learned: Path) -> None:
+    """Operators are not names, words under NOT are listed as what they exclude, and a given
+    name gets the spellings learned beside a surname only in a phrase, as in a search."""
+    assert _listed(learned, "NOT Kadhafi") == _listed(learned, "Kadhafi")
+    assert _listed(learned, "Kadhafi OR Choïgou") == _listed(learned, "Kadhafi") | _listed(learned, "Choïgou")
+    assert "victor" in _listed(learned, '"Viktor Orban"')["viktor"]
+    assert "victor" not in _listed(learned, "Viktor Orban")["viktor"]
+    assert _ids(learned, "Viktor Orban") == _ids(learned, "Viktor") & _ids(learned, "Orban")
+    mixed = json.loads(run_cli("names", "=Khadafi Kadhafi", "--index", str(learned), "--json").stdout)
+    assert [(w["word"], w["exact"], len(w["spellings"])) for w in mixed["words"]] == [
+        ("khadafi", True, 1),
+        ("kadhafi", False, 2),
+    ]
+    for query, says in [("ukrain*", "prefixes and fuzzy words"), ("le la", "no name to look up"), ("(kadhafi", "")]:
+        refused = run_cli("names", query, "--index", str(learned))
+        assert refused.returncode == 2 and says in refused.stderr, refused.stderr
+
+
 def test_exact_spelling_searches_one_spelling_only(learned: Path) -> None:
     assert _ids(learned, "=Khadafi") == {"9", "10", "11"}
     found = json.loads(run_cli("names", "=Khadafi", "--index", str(learned), "--json").stdout)

@@ -283,6 +283,16 @@ def test_cooccur_reads_an_even_sample_of_many_matching_articles_and_says_so(news
     assert {n["name"] for n in sampled["names"]} < {n["name"] for n in whole["names"]}
 
 
+def test_cooccur_with_no_name_reaching_the_threshold_exits_1_and_says_so(news):
+    """A script reading the table must tell "nothing listed" from a list: exit 1, not 0 and an empty table."""
+    whole = cli_json("cooccur", "zorglub", "--min-articles", "1", "--index", str(news.dir), "--json")
+    beyond = max(n["articles"] for n in whole["names"]) + 1
+    done = run_cli("cooccur", "zorglub", "--min-articles", str(beyond), "--index", str(news.dir), "--json")
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["names"] == []
+    assert done.stderr == f"searchkit: no name is named in at least {beyond} of the articles read\n"
+
+
 def test_cooccur_estimates_the_index_counts_of_frequent_names(make_index, monkeypatch):
     from searchkit import cooccur as co
     from searchkit.engine import whoosh_counts

@@ -18,29 +18,46 @@ from ..models import NameSpelling, NameSpellings, NameWord, SpellingCount
 
 
 def name_spellings(searcher, text: str, rejected: bool = False) -> NameSpellings:
-    """The spellings each word of ``text`` searches in the index ``searcher`` has open; with
-    ``rejected``, also the candidates decided apart from it, with the reason."""
-    folded = [t.folded for t in query_terms(text.lstrip("="))]
-    if not folded:
-        raise QueryError(f"no word to look up in {text!r}")
-    exact = text.startswith("=")
+    """The spellings each word of the query ``text`` searches in the index ``searcher`` has
+    open; with ``rejected``, also the candidates decided apart from it, with the reason.
+
+    ``text`` is read as ``search`` reads it, so that what this lists is what a search for it
+    looks up: ``Viktor Orban`` is two words, each in its own spellings; the phrase ``"Viktor
+    Orban"`` also gets the given name's spellings written beside that surname; ``=Kiev`` one
+    spelling; a word under ``NOT`` the spellings it excludes; operators are not words.
+    Prefixes and fuzzy words search no name spellings and are left out."""
     words = []
+    every = list(q.leaves(q.parse(text), negated=True))
+    leaves = [leaf for leaf in every if getattr(leaf, "kind", "word") in _NAMED]
     with searcher.opened() as (index, variants):
-        for i, word in enumerate(folded):
-            surname = folded[i + 1] if i + 1 < len(folded) else None
-            sources = {word: ("query", [])} if exact else variants.sources(word, surname)
-            rows = []
-            for spelling, (source, links) in sources.items():
-                docs = index.doc_set(index.term_query(SPELLING_MARK + spelling))
-                rows.append(
-                    NameSpelling(spelling, written_form(index, docs, spelling), len(docs), source, tuple(links))
-                )
-            rows.sort(key=lambda r: (r.source != "query", -r.articles, r.spelling))
-            apart = tuple(d for d in variants.decisions(word) if not d["merged"]) if rejected else ()
-            left_out = () if exact else tuple(_counted(index, s) for s in sorted(variants.stem_left_out(word)))
-            read = not exact and variants.stem_apart(word) is not None
-            words.append(NameWord(word, variants.is_name(word), tuple(rows), apart, left_out, read))
-    return NameSpellings(text, exact, words)
+        for leaf in leaves:
+            exact = getattr(leaf, "kind", "word") == "exact"
+            folded = [t.folded for t in query_terms(leaf.text)]
+            for i, word in enumerate(folded):
+                surname = folded[i + 1] if i + 1 < len(folded) else None
+                words.append(_name_word(index, variants, word, surname, exact, rejected))
+    if not words:
+        why = " (prefixes and fuzzy words search no name spellings)" if len(leaves) < len(every) else ""
+        raise QueryError(f"no name to look up in {text!r}{why}")
+    return NameSpellings(text, all(w.exact for w in words), words)
+
+
+#: The kinds of query words that search a name's spellings (or, ``=Kiev``, one of them).
+_NAMED = ("word", "exact")
+
+
+def _name_word(index: OpenIndex, variants, word: str, surname: str | None, exact: bool, rejected: bool) -> NameWord:
+    """What one folded query word searches: its spellings (beside ``surname`` in a phrase)."""
+    sources = {word: ("query", [])} if exact else variants.sources(word, surname)
+    rows = []
+    for spelling, (source, links) in sources.items():
+        docs = index.doc_set(index.term_query(SPELLING_MARK + spelling))
+        rows.append(NameSpelling(spelling, written_form(index, docs, spelling), len(docs), source, tuple(links)))
+    rows.sort(key=lambda r: (r.source != "query", -r.articles, r.spelling))
+    apart = tuple(d for d in variants.decisions(word) if not d["merged"]) if rejected else ()
+    left_out = () if exact else tuple(_counted(index, s) for s in sorted(variants.stem_left_out(word)))
+    read = not exact and variants.stem_apart(word) is not None
+    return NameWord(word, variants.is_name(word), tuple(rows), apart, left_out, read, exact)
 
 
 def _counted(index: OpenIndex, spelling: str) -> tuple[str, int]:

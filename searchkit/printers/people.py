@@ -596,7 +596,7 @@ def render_names(found: NameSpellings) -> Text:
         if i:
             out.append("\n\n")
         head = f"{safe_text(word.word, flat=True)}: "
-        if found.exact:
+        if word.exact:
             head += "this spelling only (=)"
         else:
             searched = len(word.spellings)

@@ -79,6 +79,8 @@ def parse_map(text: str) -> FieldMap:
         if not equals or not key:
             raise UsageError(f"--map {text!r}: {entry!r} is not FIELD=KEY (body=text,date=publish_date)")
         mapped[_field_name(name, "--map")] = key
+    if not mapped:  # `--map "$MAP"` with MAP unset would otherwise read with the defaults, unsaid
+        raise UsageError(f"--map {text!r} maps no field: give FIELD=KEY,... (body=text,date=publish_date)")
     return FieldMap(mapped)
 
 
