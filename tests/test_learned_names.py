@@ -251,8 +251,8 @@ def test_explain_names_the_source_of_a_variant(learned: Path) -> None:
 
 def _learned_tables(index_dir: Path) -> dict[str, list]:
     """The rows of the live variant table's learning: its tables but the run's facts, its stamp,
-    the spellings of each key (which keep those of removed articles until Whoosh merges their
-    segment) and the evidence's counts; the pairs merged and the links."""
+    the spellings of each key and the key of each spelling (which keep those of removed articles
+    until Whoosh merges their segment) and the evidence's counts; the pairs merged and the links."""
     import sqlite3
 
     from searchkit.generations import current_generation
@@ -264,7 +264,7 @@ def _learned_tables(index_dir: Path) -> dict[str, list]:
         found = {
             name: sorted(db.execute(f"SELECT * FROM {name}").fetchall())
             for name in tables
-            if name not in ("facts", "stamp", "variants", "decisions", "links")
+            if name not in ("facts", "stamp", "variants", "keys", "decisions", "links")
         }
         # what was merged; the evidence's counts hold removed articles until Whoosh merges their segment
         found["merged pairs"] = sorted(db.execute("SELECT a, b, proposed FROM decisions WHERE merged").fetchall())

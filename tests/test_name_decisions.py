@@ -618,6 +618,90 @@ def test_an_update_decides_again_only_the_pairs_its_articles_write_and_merges_as
     assert ids(indexed, "Khadafi") == {*(f"k{i}" for i in range(6)), "kh0", "kh1"}  # carried, as decided
     assert "s1" not in ids(indexed, "Chine")
     assert merged_groups(indexed.dir) == rebuilt_alike(tmp_path, indexed.corpus)
+    # the pairs proposed, those of the keys the article wrote among them, are the rebuild's
+    assert proposed_pairs(indexed.dir) == proposed_pairs(tmp_path / "rebuilt")
+
+
+def test_an_update_computes_again_the_keys_a_table_kept_from_other_rules(make_index):
+    """An update takes the keys of the spellings from the table before it, unless that table's
+    keys were computed by other rules (an earlier searchkit): a stale key would split a name."""
+    articles = decided_corpus()
+    indexed = make_index(articles)
+    table = current_generation(indexed.dir) / "variants.sqlite"
+    with closing(sqlite3.connect(table)) as db, db:
+        (key,) = db.execute("SELECT key FROM keys WHERE spelling = 'kyiv'").fetchone()
+        db.execute("UPDATE keys SET key = 'zzz', shape = 'zzz' WHERE spelling = 'kyiv'")
+        db.execute("UPDATE facts SET value = '\"other rules\"' WHERE name = 'key_rules'")
+    write_jsonl(indexed.corpus, [*articles, article("new", "Vladimir Poutine à Moscou.")])
+    done = run_cli("index", str(indexed.corpus), "--index", str(indexed.dir))
+    assert done.returncode == 0, done.stderr
+    with closing(sqlite3.connect(table)) as db:
+        assert db.execute("SELECT key FROM keys WHERE spelling = 'kyiv'").fetchone() == (key,)
+    assert "en" in ids(indexed, "Kiev")
+
+
+def proposed_pairs(index_dir) -> list[tuple[str, str, str]]:
+    with closing(sqlite3.connect(current_generation(index_dir) / "variants.sqlite")) as db:
+        return db.execute("SELECT a, b, proposed FROM decisions").fetchall()
+
+
+class _Counts:
+    """The one thing proposing reads of the evidence: how many articles write each spelling."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self._counts = counts
+
+    def count(self, spelling: str) -> int:
+        return self._counts.get(spelling, 0)
+
+
+def test_an_update_proposes_for_the_keys_it_touches_the_pairs_a_full_pass_proposes():
+    """``propose_touching`` looks up the shapes of the touched keys alone; whatever the keys
+    touched, it must give the pairs of ``propose`` that hold them, in the same order: rule and
+    exonym spellings, one skeleton, one deletion, and shapes shared by more keys than
+    ``MAX_SHAPE``, which pair none: a skeleton, and a deletion that one key with a doubled
+    vowel holds twice (twenty keys, twenty-one entries)."""
+    import itertools
+    import random
+
+    from searchkit.names.decision import MAX_SHAPE, propose, propose_touching
+    from searchkit.names.keys import name_key, skeleton
+
+    rng = random.Random(19)
+    letters = "abdeiklmnorstuvz"
+    spellings = {"kiev", "kyiv", "chernobyl", "tchernobyl", "choigou", "shoigu", "poutine", "putin"}
+    for _ in range(60):
+        stem = "".join(rng.choice(letters) for _ in range(rng.randint(5, 9)))
+        spellings |= {stem, stem + "ov", stem + "ev"}
+        for _ in range(4):  # one-letter slips: a letter changed, doubled, dropped
+            i = rng.randrange(len(stem))
+            spellings |= {stem[:i] + rng.choice(letters) + stem[i + 1 :], stem[:i] + stem[i] + stem[i:]}
+            spellings.add(stem[:i] + stem[i + 1 :])
+    one_shape = ["k" + a + "l" + b + "m" + c + "n" for a, b, c in itertools.product("aeo", repeat=3)]
+    assert len({skeleton(name_key(s)) for s in one_shape}) == 1 and len(one_shape) > MAX_SHAPE
+    deletion = "tarimelo"
+    inserted = {deletion[:i] + c + deletion[i:] for i in range(1, len(deletion)) for c in "bdt"}
+    inserted = sorted(s for s in inserted if name_key(s) == s and "aa" not in s)[: MAX_SHAPE - 1]
+    crowded = [*inserted, "taarimelo"]  # taarimelo's deletions of its first and second a are both tarimelo
+    assert [name_key(s) for s in crowded] == crowded
+    assert (
+        len(crowded) == MAX_SHAPE
+        and sum(sum(s[:i] + s[i + 1 :] == deletion for i in range(len(s))) for s in crowded) == MAX_SHAPE + 1
+    )
+    spellings = sorted(spellings | set(one_shape) | set(crowded))
+    counts = _Counts({s: rng.choice([1, 2, 3, 15, 40, 400]) for s in spellings})
+    full = propose(spellings, counts)
+    assert {"rule", "exonym", "form"} <= {how for _, _, how in full}
+
+    def holding(keys: set[str]) -> list[tuple[str, str, str]]:
+        return [p for p in full if {name_key(p[0]), name_key(p[1])} & keys]
+
+    keys = sorted({name_key(s) for s in spellings})
+    for touched in [{"taarimelo"}, {crowded[0]}, {one_shape[0]}, *({k} for k in keys)]:
+        assert propose_touching(touched, spellings, counts) == holding(touched), touched
+    for _ in range(20):
+        touched = set(rng.sample(keys, rng.randint(2, 12)))
+        assert propose_touching(touched, spellings, counts) == holding(touched)
 
 
 def test_an_update_past_the_drift_share_decides_every_pair_again(make_index):

@@ -93,6 +93,8 @@ The user's alias file wins over everything (``searchkit.names.table``).
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..analysis import fold
@@ -191,18 +193,9 @@ def propose(spellings: list[str], evidence: Evidence) -> list[tuple[str, str, st
     """Pairs (frequent, rare, how) worth deciding: each spelling of a name key beside the key's
     most frequent, and spellings of other keys close in form (same consonant skeleton within
     two edits, or one edit on long keys) beside a spelling three times as frequent."""
-    by_key: dict[str, list[str]] = {}
-    for spelling in spellings:
-        if spelling.isalpha() and (len(spelling) >= MIN_SPELLING or spelling in EXONYMS):
-            by_key.setdefault(name_key(spelling), []).append(spelling)
-    pairs = []
-    heads: dict[str, str] = {}
-    for key, group in sorted(by_key.items()):
-        head = max(group, key=lambda s: (evidence.count(s), s))
-        heads[key] = head
-        for other in sorted(group):
-            if other != head:
-                pairs.append((head, other, "rule" if rule_key(other) == rule_key(head) else "exonym"))
+    by_key = _proposed_groups(spellings)
+    heads = {key: _head(by_key[key], evidence) for key in sorted(by_key)}
+    pairs = [pair for key, head in heads.items() for pair in _key_pairs(head, by_key[key])]
     close: set[tuple[str, str]] = set()
     by_shape: dict[str, list[str]] = {}
     for key in heads:
@@ -220,10 +213,100 @@ def propose(spellings: list[str], evidence: Evidence) -> list[tuple[str, str, st
     for keys in by_deletion.values():
         if 2 <= len(keys) <= MAX_SHAPE:
             close.update((one, two) for i, one in enumerate(keys) for two in keys[i + 1 :] if one != two)
+    return pairs + _form_pairs(close, heads.__getitem__, evidence)
+
+
+def propose_touching(touched: set[str], spellings: list[str], evidence: Evidence) -> list[tuple[str, str, str]]:
+    """The pairs of ``propose`` that hold a spelling of a key of ``touched``, in its order,
+    without reading the shapes of every key: what an update that wrote those keys decides
+    again (``searchkit.names.table``), the other pairs keeping their decision.
+
+    The shapes of the other keys are looked up for the touched ones alone: the keys of the
+    touched one's skeleton, and those one deletion away, found by rapidfuzz in C.  A shape
+    shared by more than ``MAX_SHAPE`` keys pairs none of them, as in ``propose``; that a
+    touched key took a shape of other keys past that bound is left to the next full pass."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Indel
+
+    by_key = _proposed_groups(spellings)
+    heads: dict[str, str] = {}
+
+    def head(key: str) -> str:
+        if key not in heads:
+            heads[key] = _head(by_key[key], evidence)
+        return heads[key]
+
+    touched = sorted(k for k in touched if k in by_key)
+    pairs = [pair for key in touched for pair in _key_pairs(head(key), by_key[key])]
+    formed = [key for key in by_key if len(key) >= MIN_FORM_KEY]
+    close: set[tuple[str, str]] = set()
+    shapes = {skeleton(key) for key in touched if len(key) >= MIN_FORM_KEY}
+    by_shape: dict[str, list[str]] = {}
+    for key in formed:
+        shape = skeleton(key)
+        if shape in shapes:
+            by_shape.setdefault(shape, []).append(key)
+    by_length: dict[int, list[str]] = {}
+    for key in formed:
+        by_length.setdefault(len(key), []).append(key)
+    held = set(formed)
+    for key in touched:
+        if len(key) < MIN_FORM_KEY:
+            continue
+        same_shape = by_shape[skeleton(key)]
+        if 2 <= len(same_shape) <= MAX_SHAPE:
+            close.update((min(key, other), max(key, other)) for other in same_shape if other != key)
+        for deletion in {key[:i] + key[i + 1 :] for i in range(len(key))} | {key}:
+            # the keys sharing this deletion, as often as it is one of theirs (a doubled letter: twice)
+            longer = process.extract(
+                deletion, by_length.get(len(deletion) + 1, []), scorer=Indel.distance, score_cutoff=1, limit=None
+            )
+            sharing = Counter({other: _deletions_to(other, deletion) for other, _, _ in longer})
+            if deletion in held:
+                sharing[deletion] += 1
+            if 2 <= sum(sharing.values()) <= MAX_SHAPE:
+                close.update((min(key, other), max(key, other)) for other in sharing if other != key)
+    return pairs + _form_pairs(close, head, evidence)
+
+
+def _deletions_to(key: str, deletion: str) -> int:
+    """How many of the one-letter deletions of ``key`` are ``deletion``."""
+    return sum(key[:i] + key[i + 1 :] == deletion for i in range(len(key)))
+
+
+def _proposed_groups(spellings: list[str]) -> dict[str, list[str]]:
+    """Name key → its spellings worth proposing: words of letters, long enough or exonyms."""
+    by_key: dict[str, list[str]] = {}
+    for spelling in spellings:
+        if spelling.isalpha() and (len(spelling) >= MIN_SPELLING or spelling in EXONYMS):
+            by_key.setdefault(name_key(spelling), []).append(spelling)
+    return by_key
+
+
+def _head(group: list[str], evidence: Evidence) -> str:
+    """A key's most frequent spelling, which its other spellings are paired with."""
+    return max(group, key=lambda s: (evidence.count(s), s))
+
+
+def _key_pairs(head: str, group: list[str]) -> list[tuple[str, str, str]]:
+    """Each spelling of a key beside its ``head``: a rule joins them, or the exonym table."""
+    return [
+        (head, other, "rule" if rule_key(other) == rule_key(head) else "exonym")
+        for other in sorted(group)
+        if other != head
+    ]
+
+
+def _form_pairs(
+    close: set[tuple[str, str]], head: Callable[[str], str], evidence: Evidence
+) -> list[tuple[str, str, str]]:
+    """The keys of ``close`` (two edits at most) as pairs of their heads, the more frequent
+    first, when it is ``FORM_RATIO`` times as frequent."""
+    pairs = []
     for one, two in sorted(close):
         if edit_distance(one, two, 2) > 2:
             continue
-        a, b = sorted((heads[one], heads[two]), key=lambda s: (-evidence.count(s), s))
+        a, b = sorted((head(one), head(two)), key=lambda s: (-evidence.count(s), s))
         if evidence.count(a) >= FORM_RATIO * evidence.count(b):
             pairs.append((a, b, "form"))
     return pairs

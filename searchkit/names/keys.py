@@ -134,7 +134,26 @@ def name_key(folded: str) -> str:
     applied to a folded word, and only ever compared with other keys;
     ``NAME_ALIASES`` supplements them for the few names no rule can reach.
     """
-    return rule_key(NAME_ALIASES.get(folded, folded))
+    known = _KNOWN.get(folded)
+    return known if known is not None else rule_key(NAME_ALIASES.get(folded, folded))
+
+
+#: Keys computed before, by these rules (``know_keys``): the rules cost some twenty regular
+#: expressions a spelling, and an update meets the same 100,000 spellings again.
+_KNOWN: dict[str, str] = {}
+
+
+#: The skeletons of keys computed before (``know_keys``).
+_SHAPES: dict[str, str] = {}
+
+
+def know_keys(known: list[tuple[str, str, str]]) -> None:
+    """Takes the keys and skeletons of ``known`` (spelling, its key, the key's skeleton) as
+    computed: they were, by rules of the same ``key_rules`` digest (``searchkit.names.table``
+    keeps them with the table)."""
+    for spelling, key, shape in known:
+        _KNOWN[spelling] = key
+        _SHAPES[key] = shape
 
 
 @lru_cache(maxsize=200_000)
@@ -147,8 +166,22 @@ def rule_key(folded: str) -> str:
     return key
 
 
+@lru_cache(maxsize=1)
+def key_rules() -> str:
+    """What the keys and skeletons of spellings depend on: keys kept with a table of another
+    digest are computed again."""
+    import hashlib
+
+    rules = [(pattern.pattern, replacement) for pattern, replacement in _NAME_RULES]
+    shape = (skeleton.__code__.co_code, skeleton.__code__.co_consts)
+    return hashlib.sha256(repr((rules, sorted(NAME_ALIASES.items()), shape)).encode()).hexdigest()[:16]
+
+
 def skeleton(key: str) -> str:
     """A name key's consonants, read coarsely: ``kadhafi`` and ``gadafi`` → ``kdf``, ``zavahiri`` → ``svr``."""
+    known = _SHAPES.get(key)
+    if known is not None:
+        return known
     reduced = re.sub(r"[cqg]", "k", key).replace("z", "s")
     reduced = re.sub(r"[aeiouyhw]", "", reduced)
     return re.sub(r"(.)\1+", r"\1", reduced)

@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING
 from ..analysis import SPELLING_MARK, fold, light_stem
 from ..engine import TEXT_FIELDS, OpenIndex
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
-from .keys import name_key
+from .keys import key_rules, know_keys, name_key, skeleton
 from .reasons import WANT_OF_EVIDENCE
 
 if TYPE_CHECKING:
     from .aliases import Aliases
     from .decision import Decision, Judge
+    from .evidence import Evidence
     from .learning import Merge, PairChanges
 
 VARIANTS_FILE = "variants.sqlite"
@@ -81,6 +82,7 @@ def write_variants(
     aliases = NO_ALIASES if aliases is None else aliases
     counts = _spellings(index)
     spellings = sorted(counts)
+    know_keys(_previous_keys(index))
     rows = _spelling_groups(index, spellings)
     previous = None if relearn else _previous_learned(index)
     # Not relearning, the table is current: its counts are carried over as they are.
@@ -96,10 +98,8 @@ def write_variants(
         learned = learn(index, spellings, contexts=contexts, kept=carried and carried.learned)
         judge = Judge(evidence, contexts)
         deciding = time.perf_counter()
-        decisions = [
-            (carried and carried.decision(a, b, how)) or judge.decide(a, b, how)
-            for a, b, how in propose(spellings, evidence)
-        ]
+        proposed = propose(spellings, evidence) if carried is None else carried.proposals(spellings, evidence)
+        decisions = [(carried and carried.decision(a, b, how)) or judge.decide(a, b, how) for a, b, how in proposed]
         merges = [m for m in learned.merges if judge.keeps(m)]
         facts = {
             "decision_version": DECISION_VERSION,
@@ -117,6 +117,7 @@ def write_variants(
     links = _links(merges, decisions, aliases)
     groups = _groups(links, aliases)
     facts |= {
+        "key_rules": key_rules(),
         "aliases_path": aliases.path,
         "aliases_digest": aliases.digest,
         "merges": len(merges),
@@ -158,6 +159,12 @@ def write_variants(
             "WITHOUT ROWID"
         )
         db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((a, b, n) for (a, b), n in pairs.items()))
+        db.execute(
+            "CREATE TABLE keys (spelling TEXT PRIMARY KEY, key TEXT NOT NULL, shape TEXT NOT NULL) WITHOUT ROWID"
+        )
+        db.executemany(
+            "INSERT INTO keys VALUES (?, ?, ?)", ((s, k, skeleton(k)) for s in spellings for k in [name_key(s)])
+        )
         db.execute("CREATE TABLE stamp (commit_generation INTEGER NOT NULL)")
         db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
     temp.replace(index.generation / VARIANTS_FILE)
@@ -232,11 +239,29 @@ class _Carried:
     def decision(self, a: str, b: str, proposed: str) -> Decision | None:
         """The decision taken before on this pair, if it still stands; else None (and counted)."""
         kept = self._decisions.get((a, b, proposed))
-        touched = {a, b} & self._written or {name_key(a), name_key(b)} & self._keys
-        if kept is None or touched:
+        if kept is None or self._touches(a, b):
             self.decided_again += 1
             return None
         return kept
+
+    def proposals(self, spellings: list[str], evidence: Evidence) -> list[tuple[str, str, str]]:
+        """The pairs to decide: those proposed before that the update does not touch, and
+        those ``propose`` makes of the keys it touches (``propose_touching``), in its order."""
+        from .decision import propose_touching
+
+        kept = [(d.a, d.b, d.proposed) for d in self._decisions.values() if not self._touches(d.a, d.b)]
+        return sorted(kept + propose_touching(self._keys, spellings, evidence), key=_proposal_order)
+
+    def _touches(self, a: str, b: str) -> bool:
+        return bool({name_key(a), name_key(b)} & self._keys)
+
+
+def _proposal_order(pair: tuple[str, str, str]) -> tuple:
+    """Where ``propose`` puts a pair: a key's spellings by key, then pairs of keys close in form by keys."""
+    a, b, proposed = pair
+    if proposed == "form":
+        return (1, *sorted((name_key(a), name_key(b))))
+    return (0, name_key(a), b)
 
 
 #: Articles added or removed since every pair was decided, as a share of the index, beyond which
@@ -259,6 +284,22 @@ def _carried(index: OpenIndex, changes: PairChanges | None) -> _Carried | None:
     if facts.get("decision_version") != DECISION_VERSION or drift > DRIFT_SHARE * index.doc_count():
         return None
     return _Carried(decisions, merges, changes.written, drift)
+
+
+def _previous_keys(index: OpenIndex) -> list[tuple[str, str, str]]:
+    """(spelling, key, the key's skeleton) of every spelling of the generation's table, of
+    whatever commit, when computed by these rules (``key_rules``); else none."""
+    path = index.generation / VARIANTS_FILE
+    if not path.is_file():
+        return []
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            rules = db.execute("SELECT value FROM facts WHERE name = 'key_rules'").fetchone()
+            if rules is None or json.loads(rules[0]) != key_rules():
+                return []
+            return db.execute("SELECT spelling, key, shape FROM keys").fetchall()
+    except sqlite3.Error:  # damaged, or written before the keys were kept
+        return []
 
 
 def _previous_pairs(index: OpenIndex, commit: int) -> Counter | None:
