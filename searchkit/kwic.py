@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from itertools import chain, islice
 
 from .analysis import SPELLING_MARK, WORD_PATTERN, WORDS, query_terms
-from .engine import OpenIndex
+from .engine import OpenIndex, spellings_in_turn
 from .errors import NoResults, QueryError
 from .explain import Part, query_parts
 from .highlight import word_chars
@@ -153,8 +153,9 @@ class _Pattern:
         self.words: list[tuple[int, frozenset[str]]] = []  #: (relative position, terms), for a phrase
         if part.kind == "phrase":
             words = query_terms(part.text)
-            for word in words:
-                spellings = {SPELLING_MARK + s for s in variants.spellings(word.folded) | {word.folded}}
+            searched = spellings_in_turn([word.folded for word in words], variants)
+            for word, found in zip(words, searched, strict=True):
+                spellings = {SPELLING_MARK + s for s in found | {word.folded}}
                 self.words.append((word.pos - words[0].pos, frozenset({word.stem} | spellings)))
 
 

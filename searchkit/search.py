@@ -23,7 +23,7 @@ from pathlib import Path
 from . import generations as g
 from . import query as q
 from . import ranking
-from .analysis import SPELLING_MARK, WORDS
+from .analysis import SPELLING_MARK, WORDS, query_terms
 from .duplicates import Groups, groups_of, opened_groups
 from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
 from .errors import ArticleNotFound, QueryError, shown_path
@@ -349,7 +349,8 @@ def _search(
         last, _ = found[options.offset + len(hits) - 1]
         result.reached = (index.column_values("indexed")[last.docnum] or 0, hits[-1].id)
     if options.count and not estimated and total:
-        alone = restriction is None and isinstance(node, q.Word)  # the word's spellings are the matches
+        # one word alone: its spellings' articles are the matches (not so for Jean-Marc, a phrase)
+        alone = restriction is None and isinstance(node, q.Word) and len(query_terms(node.text)) == 1
         docs = None if alone else index.doc_set(index.compile(node, variants), restriction)
         result.spellings = spelling_counts(index, variants, node, docs)
     every: set[int] | None = None  # every article the list holds, partial matches included when it has them

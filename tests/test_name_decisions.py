@@ -80,6 +80,36 @@ def test_masculine_and_feminine_given_names_stay_apart(make_index):
     assert "gender" in rejected_reasons(indexed, "François")["francoise"]
 
 
+def test_a_given_name_in_a_phrase_searches_its_transliterations_not_its_feminine(make_index):
+    """Beside a surname a given name is one person's: "Sergei Lavrov" finds Sergueï Lavrov, and
+    shows where it matched and where its count comes from; "François Martin" is not Françoise
+    Martin, nor "Michel Mercier" Michèle Mercier."""
+    indexed = make_index(
+        [
+            *(article(f"ru{i}", f"Le ministre Sergueï Lavrov est à Pékin ({i}).") for i in range(3)),
+            article("en", "Foreign minister Sergei Lavrov met the press."),
+            *(article(f"m{i}", f"Le maire François Martin a parlé ({i}).") for i in range(2)),
+            article("f", "La chanteuse Françoise Martin a parlé."),
+            *(article(f"mm{i}", f"Le sénateur Michel Mercier a voté ({i}).") for i in range(2)),
+            article("mf", "L’actrice Michèle Mercier a tourné."),
+        ]
+    )
+    assert ids(indexed, '"Sergei Lavrov"') == {"ru0", "ru1", "ru2", "en"}
+    assert ids(indexed, '"François Martin"') == {"m0", "m1"}
+    assert ids(indexed, '"Michel Mercier"') == {"mm0", "mm1"}
+    found = json.loads(run_cli("search", '"Sergei Lavrov"', "--index", str(indexed.dir), "--json").stdout)
+    assert found["spellings"] == [{"word": "sergei", "articles": {"Sergueï": 3, "Sergei": 1}}]
+    for hit in found["hits"]:
+        text = hit["snippets"][0]["text"]
+        highlighted = {text[h["start"] : h["end"]] for h in hit["snippets"][0]["highlights"]}
+        assert highlighted & {"Sergueï", "Sergei"} and "Lavrov" in highlighted, (hit["id"], highlighted)
+    lines = run_cli("kwic", '"Sergei Lavrov"', "--index", str(indexed.dir), "--json")
+    assert sorted(line["keyword"] for line in json.loads(lines.stdout)["lines"]) == [
+        "Sergei Lavrov",
+        *["Sergueï Lavrov"] * 3,
+    ]
+
+
 def test_names_decided_apart_are_not_joined_again_by_their_stem(make_index):
     """Adrien and Adrienne share a stem (a feminine e), decided apart: each finds its own people."""
     indexed = make_index(

@@ -82,6 +82,17 @@ class NameSpellings(Protocol):
         ...
 
 
+def spellings_in_turn(words: list[str], variants: NameSpellings) -> list[set[str]]:
+    """The spellings each of ``words`` (folded, the words of one query word or phrase, in
+    order) searches: a word followed by another, a given name before its surname, also those
+    written beside that surname (Sergueï in "Sergei Lavrov").  What the query matches, and
+    what the views that show where it matched and where its count comes from look for."""
+    return [
+        variants.spellings_before(word, words[i + 1]) if i + 1 < len(words) else variants.spellings(word)
+        for i, word in enumerate(words)
+    ]
+
+
 class IndexWriter(Protocol):
     """Adds, replaces and deletes articles of one generation; nothing is seen before ``commit``.
 

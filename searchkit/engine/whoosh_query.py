@@ -19,7 +19,7 @@ from whoosh.query.spans import Span, SpanNear2, SpanOr, SpanQuery
 from ..analysis import SPELLING_MARK, fold, light_stem, query_terms, strip_elision
 from ..errors import QueryError
 from ..query import MAX_WORDS, AtLeast, Filter, Near, Node, Not, Or, Phrase, Word, parse_date_range
-from . import TEXT_FIELDS, NameSpellings
+from . import TEXT_FIELDS, NameSpellings, spellings_in_turn
 from .whoosh_expansions import Capped, CappedFuzzyTerm, CappedPrefix, Expansions, broad_note
 from .whoosh_operators import AtLeastOperator, LeadOperator, NearOperator, Operator
 
@@ -52,6 +52,12 @@ class _SpanOr(SpanOr):
 
     def estimate_size(self, ixreader) -> int:
         return sum(q.estimate_size(ixreader) for q in self.subqs)
+
+    def children(self):
+        """Its sub-queries: Whoosh's SpanOr gives none, so ``leaves()`` (the terms a view
+        highlights, ``matched_terms``) lost the spellings of a name in a phrase (Sergueï in
+        "Sergei Lavrov")."""
+        return iter(self.subqs)
 
     def matcher(self, searcher, context=None):
         return _SpanUnion([q.matcher(searcher, context) for q in self.subqs])
@@ -203,10 +209,9 @@ def _name_alternatives(words: list[tuple[str, int]], variants: NameSpellings) ->
 
     A word followed by another (a given name before its surname) also gets the
     spellings learned beside that surname: Victor in ``Viktor Orban``."""
+    folded = [word for word, _ in words]
     alternatives = {
-        word: (variants.spellings_before(word, words[i + 1][0]) if i + 1 < len(words) else variants.spellings(word))
-        - {word}
-        for i, (word, _) in enumerate(words)
+        word: found - {word} for word, found in zip(folded, spellings_in_turn(folded, variants), strict=True)
     }
     return alternatives if any(alternatives.values()) else None
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from ..analysis import SPELLING_MARK, fold, light_stem
 from ..engine import TEXT_FIELDS, OpenIndex
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
+from .endings import gendered
 from .keys import key_rules, know_keys, name_key, skeleton
 from .reasons import WANT_OF_EVIDENCE
 
@@ -611,11 +612,14 @@ class Variants:
     def spellings_before(self, folded: str, surname: str) -> set[str]:
         """The spellings of the given name ``folded`` learned beside ``surname``
         (Victor for Viktor before Orban), besides its own, and its transliterations
-        (Sergei for Sergueï before Choïgou): beside a surname, one person's."""
+        (Sergei for Sergueï before Choïgou): beside a surname, one person's.  Not
+        those a gender or language ending makes another name of: Françoise
+        Martin is not François Martin, nor Jeanne Marc Jean Marc."""
         found = self.spellings(folded)
         if self._db is None:
             return found
-        found |= self.rule_variants(folded) - self.split_from(folded)
+        variants = {v for v in self.rule_variants(folded) if not gendered(folded, v, given=True)}
+        found |= variants - self.split_from(folded)
         rows = self._db.execute(
             "SELECT key_a, key_b FROM links WHERE surname = ? AND (key_a = ? OR key_b = ?)",
             (name_key(surname), folded, folded),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .. import query as q
 from ..analysis import SPELLING_MARK, WORDS, query_terms
 from ..engine import NameSpellings as Spellings
-from ..engine import OpenIndex
+from ..engine import OpenIndex, spellings_in_turn
 from ..errors import QueryError
 from ..models import NameSpelling, NameSpellings, NameWord, SpellingCount
 
@@ -80,16 +80,16 @@ def written_form(index, docs: set[int], spelling: str) -> str | None:
 
 
 def spelling_counts(index: OpenIndex, variants: Spellings, node: q.Node, docs: set[int] | None) -> list[SpellingCount]:
-    """Where a count comes from: for each word of ``node`` that searches several spellings,
-    how many of the articles ``docs`` hold each ("1,580 articles: 4 Sheen, 1,553 Chine");
-    ``docs`` None when ``node`` is that word alone, unrestricted: every article holding a
-    spelling matches, and the matching set need not be read."""
+    """Where a count comes from: for each word of ``node`` (in a phrase too) that searches
+    several spellings, how many of the articles ``docs`` hold each ("1,580 articles: 4 Sheen,
+    1,553 Chine"); ``docs`` None when ``node`` is that one word alone, unrestricted: every
+    article holding a spelling matches, and the matching set need not be read."""
     found = []
     for leaf in q.leaves(node):
-        if not isinstance(leaf, q.Word) or leaf.kind != "word" or docs == set():
+        if (isinstance(leaf, q.Word) and leaf.kind != "word") or docs == set():
             continue
-        for term in query_terms(leaf.text):
-            spellings = variants.spellings(term.folded)
+        words = [term.folded for term in query_terms(leaf.text)]
+        for word, spellings in zip(words, spellings_in_turn(words, variants), strict=True):
             if len(spellings) < 2:
                 continue
             counts = []
@@ -99,7 +99,7 @@ def spelling_counts(index: OpenIndex, variants: Spellings, node: q.Node, docs: s
                 if holding:
                     counts.append((written_form(index, holding, spelling) or spelling, len(holding)))
             counts.sort(key=lambda c: (-c[1], c[0]))
-            found.append(SpellingCount(term.folded, tuple(counts)))
+            found.append(SpellingCount(word, tuple(counts)))
     return found
 
 
