@@ -104,10 +104,18 @@ def ordered(index: OpenIndex, found: Matching, restriction: Compiled | None, sor
         dates = index.column_values("date")
         yield from sorted(found.docs, key=lambda d: (dates[d] or "", -d), reverse=True)
         return
-    ranked = index.ranked(found.query, min(FIRST_BATCH, len(found.docs)), restriction)
-    yield from (hit.docnum for hit in ranked)
+    ranked = [hit.docnum for hit in index.ranked(found.query, min(FIRST_BATCH, len(found.docs)), restriction)]
+    yield from ranked
     if len(ranked) < len(found.docs):
-        yield from (hit.docnum for hit in index.ranked(found.query, len(found.docs), restriction)[len(ranked) :])
+        # The whole ranking need not begin as the first one did (ties, and the reranking of a
+        # first page, fall otherwise at another depth): what the first gave is skipped by
+        # number, not by position, or an export wrote some articles twice and others never.
+        given = set(ranked)
+        for hit in index.ranked(found.query, len(found.docs), restriction):
+            if hit.docnum not in given:
+                given.add(hit.docnum)
+                yield hit.docnum
+        yield from sorted(found.docs - given)  # every matching article, whatever the ranking held
 
 
 def check_unit(unit: str | None) -> str | None:

@@ -210,3 +210,29 @@ def test_cli_export_stops_at_once_when_its_reader_goes_away(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert json.loads(first)["id"]
     assert proc.returncode == 0 and b"Traceback" not in err, err
+
+
+class _RankingByDepth:
+    """An index whose ranking depends on how many hits are asked for, as ties and the
+    reranking of a first page make a real one do: the first 64 by one order, all by another."""
+
+    def __init__(self, docs: list[int]) -> None:
+        self.docs = docs
+
+    def ranked(self, query, limit: int, restriction):
+        from types import SimpleNamespace
+
+        order = self.docs if limit < len(self.docs) else list(reversed(self.docs))
+        return [SimpleNamespace(docnum=d) for d in order[:limit]]
+
+
+def test_every_matching_article_is_given_once_in_score_order_whatever_the_rankings_depth():
+    """`export` and `kwic` by score read a first page ranked, then the whole ranking: an article
+    of the first page ranked elsewhere in the whole one was written twice, and another never."""
+    from searchkit.views import FIRST_BATCH, Matching, ordered
+
+    docs = list(range(FIRST_BATCH * 3))
+    found = Matching("x", None, None, set(docs))
+    given = list(ordered(_RankingByDepth(docs), found, None, "score"))
+    assert given[:FIRST_BATCH] == docs[:FIRST_BATCH]
+    assert sorted(given) == docs
