@@ -151,8 +151,8 @@ class _Pattern:
         self.field = part.field
         self.terms = part.terms
         self.words: list[tuple[int, frozenset[str]]] = []  #: (relative position, terms), for a phrase
-        if part.kind == "phrase":
-            words = query_terms(part.text)
+        words = query_terms(part.text) if part.kind in ("phrase", "word") else []
+        if part.kind == "phrase" or len(words) > 1:  # Jean-Marc, Kim Jong-un: a phrase, as search reads them
             searched = spellings_in_turn([word.folded for word in words], variants)
             for word, found in zip(words, searched, strict=True):
                 spellings = {SPELLING_MARK + s for s in found | {word.folded}}

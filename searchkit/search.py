@@ -349,8 +349,11 @@ def _search(
         last, _ = found[options.offset + len(hits) - 1]
         result.reached = (index.column_values("indexed")[last.docnum] or 0, hits[-1].id)
     if options.count and not estimated and total:
-        # one word alone: its spellings' articles are the matches (not so for Jean-Marc, a phrase)
-        alone = restriction is None and isinstance(node, q.Word) and len(query_terms(node.text)) == 1
+        # one word alone, in any field: its spellings' articles are the matches (not so for
+        # Jean-Marc, a phrase, nor for title:Zelensky)
+        alone = (
+            restriction is None and isinstance(node, q.Word) and node.field is None and len(query_terms(node.text)) == 1
+        )
         docs = None if alone else index.doc_set(index.compile(node, variants), restriction)
         result.spellings = spelling_counts(index, variants, node, docs)
     every: set[int] | None = None  # every article the list holds, partial matches included when it has them

@@ -83,7 +83,7 @@ def test_masculine_and_feminine_given_names_stay_apart(make_index):
 def test_a_given_name_in_a_phrase_searches_its_transliterations_not_its_feminine(make_index):
     """Beside a surname a given name is one person's: "Sergei Lavrov" finds Sergueï Lavrov, and
     shows where it matched and where its count comes from; "François Martin" is not Françoise
-    Martin, nor "Michel Mercier" Michèle Mercier."""
+    Martin, nor "Michel Mercier" Michèle Mercier, nor "Michel Escobar" Mishelle Escobar."""
     indexed = make_index(
         [
             *(article(f"ru{i}", f"Le ministre Sergueï Lavrov est à Pékin ({i}).") for i in range(3)),
@@ -92,8 +92,11 @@ def test_a_given_name_in_a_phrase_searches_its_transliterations_not_its_feminine
             article("f", "La chanteuse Françoise Martin a parlé."),
             *(article(f"mm{i}", f"Le sénateur Michel Mercier a voté ({i}).") for i in range(2)),
             article("mf", "L’actrice Michèle Mercier a tourné."),
+            article("me", "Le juge Michel Escobar a tranché."),
+            article("mi", "La députée Paola Mishelle Escobar a voté."),  # feminine, transliterated
         ]
     )
+    assert ids(indexed, '"Michel Escobar"') == {"me"}
     assert ids(indexed, '"Sergei Lavrov"') == {"ru0", "ru1", "ru2", "en"}
     assert ids(indexed, '"François Martin"') == {"m0", "m1"}
     assert ids(indexed, '"Michel Mercier"') == {"mm0", "mm1"}
@@ -564,6 +567,22 @@ def test_search_says_how_many_articles_each_spelling_brings(make_index):
     assert document["spellings"] == [{"word": "poutine", "articles": {"Poutine": 3, "Putin": 1}}]
     plain = json.loads(run_cli("search", "Poutine", "--exact-names", "--index", str(indexed.dir), "--json").stdout)
     assert plain["total"] == 3 and plain["spellings"] == []
+
+
+def test_where_a_count_comes_from_follows_a_field_and_a_hyphenated_name(make_index):
+    """title:Poutine counted where the whole index's Poutine came from, not its own matches."""
+    indexed = make_index(
+        [
+            article("t", "Le Kremlin a parlé.", title="Poutine à Moscou"),
+            *(article(f"p{i}", f"Vladimir Poutine a reçu des émissaires au Kremlin ({i}).") for i in range(3)),
+            article("en", "Vladimir Putin met the press in Moscow."),
+        ]
+    )
+    with Searcher(indexed.dir) as searcher:
+        titled = searcher.search("title:Poutine", SearchOptions())
+        hyphenated = searcher.search("Vladimir-Poutine", SearchOptions())
+    assert titled.total == 1 and [dict(c.counts) for c in titled.spellings] == [{"Poutine": 1}]
+    assert hyphenated.total == 4 and [dict(c.counts) for c in hyphenated.spellings] == [{"Poutine": 3, "Putin": 1}]
 
 
 def test_names_all_lists_the_candidates_decided_apart(make_index):

@@ -207,6 +207,23 @@ def test_kwic_phrase_is_one_keyword_and_stray_words_are_not(news):
     ]
 
 
+def test_kwic_reads_a_hyphenated_name_as_one_keyword_as_search_does(make_index):
+    """`kwic Jean-Marc` listed every Jean and every Marc (and a pair of jeans), where the search
+    it shows reads Jean-Marc as a phrase."""
+    indexed = make_index(
+        [
+            article("jm", "Jean-Marc Ayrault a parlé, puis Jean-Marc Ayrault est parti."),
+            article("two", "Jean Dupont et Marc Martin ; un ingénieur en jean. Jean-Marc Ayrault aussi."),
+        ]
+    )
+    found = cli_json("kwic", "Jean-Marc", "--index", str(indexed.dir), "--json")
+    assert sorted((line["docname"], line["keyword"]) for line in found["lines"]) == [
+        ("jm", "Jean-Marc"),
+        ("jm", "Jean-Marc"),
+        ("two", "Jean-Marc"),
+    ]
+
+
 def test_kwic_limit_says_what_it_cut_and_csv_reads_back_as_the_jsonl(news):
     base = ("kwic", "zorglub", "--limit", "3", "--sort", "date", "--index", str(news.dir))
     as_json = cli_json(*base, "--json")

@@ -166,6 +166,19 @@ def rule_key(folded: str) -> str:
     return key
 
 
+#: The rules from ``_NAME_RULES`` on that rewrite a name's ending (doubled consonants, a silent
+#: final h or e): ``spelled_alike`` stops before them.
+_ENDING_RULES = 3
+
+
+def spelled_alike(folded: str) -> str:
+    """``folded`` transliterated as ``rule_key`` does, its ending left as written: Mishelle
+    reads michelle, which an ending tells from Michel (``endings.gendered``)."""
+    for pattern, replacement in _NAME_RULES[:-_ENDING_RULES]:
+        folded = pattern.sub(replacement, folded)
+    return folded
+
+
 @lru_cache(maxsize=1)
 def key_rules() -> str:
     """What the keys and skeletons of spellings depend on: keys kept with a table of another

@@ -32,7 +32,7 @@ from ..analysis import SPELLING_MARK, fold, light_stem
 from ..engine import TEXT_FIELDS, OpenIndex
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from .endings import gendered
-from .keys import key_rules, know_keys, name_key, skeleton
+from .keys import key_rules, know_keys, name_key, skeleton, spelled_alike
 from .reasons import WANT_OF_EVIDENCE
 
 if TYPE_CHECKING:
@@ -613,12 +613,18 @@ class Variants:
         """The spellings of the given name ``folded`` learned beside ``surname``
         (Victor for Viktor before Orban), besides its own, and its transliterations
         (Sergei for Sergueï before Choïgou): beside a surname, one person's.  Not
-        those a gender or language ending makes another name of: Françoise
-        Martin is not François Martin, nor Jeanne Marc Jean Marc."""
+        those a gender or language ending makes another name of, as written or
+        transliterated: Françoise Martin is not François Martin, nor Mishelle
+        Escobar Michel Escobar."""
         found = self.spellings(folded)
         if self._db is None:
             return found
-        variants = {v for v in self.rule_variants(folded) if not gendered(folded, v, given=True)}
+        alike = spelled_alike(folded)
+        variants = {
+            v
+            for v in self.rule_variants(folded)
+            if not (gendered(folded, v, given=True) or gendered(alike, spelled_alike(v), given=True))
+        }
         found |= variants - self.split_from(folded)
         rows = self._db.execute(
             "SELECT key_a, key_b FROM links WHERE surname = ? AND (key_a = ? OR key_b = ?)",
