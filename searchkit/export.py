@@ -16,15 +16,19 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from .analysis import SPELLING_MARK, WORDS
+from . import query as q
+from .analysis import SPELLING_MARK, WORDS, query_terms
 from .engine import OpenIndex
 from .errors import OutputUnavailable, UsageError
 from .models import ExportedArticle
 from .search import Searcher
 from .views import Filters, matched, ordered
 from .writers import writer
+
+if TYPE_CHECKING:
+    from .names.table import OwnSpelling, Variants
 
 #: The formats ``searchkit export`` writes (``searchkit.writers``).
 FORMATS = ("jsonl", "csv", "iramuteq", "txm")
@@ -53,10 +57,22 @@ def exporting(searcher: Searcher, text: str, options: ExportOptions = ExportOpti
         variants = options.names(variants)
         found, restriction = matched(index, variants, text, options)
         terms = index.matched_terms(index.compile(found.node, variants, positive_only=True), operators=False)
-    names = {term for term in terms if term.startswith(SPELLING_MARK)}
+    names = {term for term in terms if term.startswith(SPELLING_MARK)} | _names_written(found.node, variants)
     articles = _read(searcher, index, ordered(index, found, restriction, options.sort), names)
     # a limit beyond any count is all (and islice takes none above sys.maxsize)
     yield Export(text, len(found.docs), islice(articles, min(options.limit, len(found.docs)) or None))
+
+
+def _names_written(node: q.Node, variants: Variants | OwnSpelling) -> set[str]:
+    """The ``^spelling`` terms of the query's own words that are names: a name no other
+    spelling joins is searched by its stem alone (Lavrov, Mélenchon), which names none."""
+    return {
+        SPELLING_MARK + term.folded
+        for leaf in q.leaves(node)
+        if getattr(leaf, "kind", "word") in ("word", "exact")
+        for term in query_terms(leaf.text)
+        if variants.is_name(term.folded)
+    }
 
 
 def _read(searcher: Searcher, index: OpenIndex, numbers: Iterator[int], names: set[str]) -> Iterator[ExportedArticle]:

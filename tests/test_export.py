@@ -68,6 +68,10 @@ def test_jsonl_holds_every_matching_article_whole_with_the_spellings_it_used(new
     assert records["k2"]["matched"] == ["Shoigu", "Choïgou"], "as written, each once, in order of first use"
     assert records["k5"]["matched"] == ["Shoigu"]
     assert list(records["k1"]) == ["id", "title", "date", "source", "url", "matched", "body"]
+    # a name no other spelling joins is searched by its stem, which names none: Moscou still is one
+    assert [r["matched"] for r in jsonl(news, "Moscou")] == [["Moscou"]]
+    assert [r["matched"] for r in jsonl(news, "Moscou NEAR/3 Shoigu")] == [["Moscou", "Shoigu"]]  # the title first
+    assert [r["matched"] for r in jsonl(news, "football")] == [[]], "an ordinary word: no name"
 
 
 def test_the_query_filters_limit_and_sort_apply(news):

@@ -743,5 +743,8 @@ class OwnSpelling:
     def stem_apart(self, folded: str) -> set[str] | None:
         return None if self._variants.is_name(folded) else set()
 
+    def is_name(self, spelling: str) -> bool:
+        return self._variants.is_name(spelling)
+
     def sources(self, folded: str, surname: str | None = None) -> dict[str, tuple[str, list[dict]]]:
         return {folded: ("query", [])}
