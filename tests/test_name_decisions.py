@@ -102,6 +102,8 @@ def test_a_given_name_in_a_phrase_searches_its_transliterations_not_its_feminine
     assert ids(indexed, '"Michel Mercier"') == {"mm0", "mm1"}
     found = json.loads(run_cli("search", '"Sergei Lavrov"', "--index", str(indexed.dir), "--json").stdout)
     assert found["spellings"] == [{"word": "sergei", "articles": {"Sergueï": 3, "Sergei": 1}}]
+    twice = json.loads(run_cli("search", '"Sergei Lavrov" OR Sergei', "--index", str(indexed.dir), "--json").stdout)
+    assert twice["spellings"] == found["spellings"], "a word written twice is listed once"
     for hit in found["hits"]:
         text = hit["snippets"][0]["text"]
         highlighted = {text[h["start"] : h["end"]] for h in hit["snippets"][0]["highlights"]}

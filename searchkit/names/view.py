@@ -84,22 +84,25 @@ def spelling_counts(index: OpenIndex, variants: Spellings, node: q.Node, docs: s
     several spellings, how many of the articles ``docs`` hold each ("1,580 articles: 4 Sheen,
     1,553 Chine"); ``docs`` None when ``node`` is that one word alone, unrestricted: every
     article holding a spelling matches, and the matching set need not be read."""
-    found = []
+    searched: dict[str, set[str]] = {}  # a word written twice ("Sergueï Choïgou" OR "Sergueï Lavrov"): once
     for leaf in q.leaves(node):
         if (isinstance(leaf, q.Word) and leaf.kind != "word") or docs == set():
             continue
         words = [term.folded for term in query_terms(leaf.text)]
         for word, spellings in zip(words, spellings_in_turn(words, variants), strict=True):
-            if len(spellings) < 2:
-                continue
-            counts = []
-            for spelling in spellings:
-                holding = index.doc_set(index.term_query(SPELLING_MARK + spelling))
-                holding = holding if docs is None else holding & docs
-                if holding:
-                    counts.append((written_form(index, holding, spelling) or spelling, len(holding)))
-            counts.sort(key=lambda c: (-c[1], c[0]))
-            found.append(SpellingCount(word, tuple(counts)))
+            searched.setdefault(word, set()).update(spellings)
+    found = []
+    for word, spellings in searched.items():
+        if len(spellings) < 2:
+            continue
+        counts = []
+        for spelling in spellings:
+            holding = index.doc_set(index.term_query(SPELLING_MARK + spelling))
+            holding = holding if docs is None else holding & docs
+            if holding:
+                counts.append((written_form(index, holding, spelling) or spelling, len(holding)))
+        counts.sort(key=lambda c: (-c[1], c[0]))
+        found.append(SpellingCount(word, tuple(counts)))
     return found
 
 
