@@ -587,6 +587,21 @@ def test_where_a_count_comes_from_follows_a_field_and_a_hyphenated_name(make_ind
     assert hyphenated.total == 4 and [dict(c.counts) for c in hyphenated.spellings] == [{"Poutine": 3, "Putin": 1}]
 
 
+def test_a_variant_named_beside_the_usual_spelling_shows_how_often(make_index):
+    """The evidence of "named together" is how many articles write both: it said "together 0"."""
+    indexed = make_index(
+        [
+            *(article(f"k{i}", f"À Kiev, les sirènes ont retenti ({i}).") for i in range(6)),
+            *(article(f"b{i}", f"À Kiev (Kyiv en ukrainien), le métro est fermé ({i}).") for i in range(3)),
+        ]
+    )
+    (word,) = names_json(indexed, "Kyiv")["words"]
+    kiev = next(s for s in word["spellings"] if s["spelling"] == "kiev")
+    (link,) = kiev["links"]
+    assert "named together" in link["evidence"]["reason"] and link["evidence"]["together"] == 3
+    assert "together 3" in run_cli("names", "Kyiv", "--index", str(indexed.dir)).stdout
+
+
 def test_names_all_lists_the_candidates_decided_apart(make_index):
     indexed = make_index(
         [*china(6), article("s1", "Martin Sheen à Hollywood."), article("s2", "Martin Sheen et Charlie Sheen.")]

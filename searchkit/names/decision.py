@@ -512,6 +512,8 @@ class Judge:
         # form alone never merges so: posting reads are the decision's cost)
         together = len(ev.articles(a) & ev.articles(b)) if ev.count(b) >= 2 and proposed != "form" else None
         beside = together is not None and together >= 2 and together * 3 >= len(ev.articles(b))
+        if together is not None:  # the evidence of "named together", which merges before the count below
+            facts["together"] = together
         first_a, first_b = self.first_names(a), self.first_names(b)
         total_a, total_b = sum(first_a.values()), sum(first_b.values())
         shared = {f: [first_a[f], n] for f, n in first_b.items() if f in first_a}

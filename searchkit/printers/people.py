@@ -660,5 +660,6 @@ def _link_text(link: dict) -> str:
         details.append(f"before {evidence.get('surname')} {x}/{y}")
     if "articles" in evidence:
         x, y = evidence["articles"]
-        details.append(f"articles {x}/{y}, together {evidence.get('together', 0)}")
+        together = evidence.get("together")
+        details.append(f"articles {x}/{y}" + ("" if together is None else f", together {together}"))
     return text + ("; " + "; ".join(details) if details else "")
