@@ -27,6 +27,8 @@ class SpellingCount:
 
     word: str  #: the query word, folded
     counts: tuple[tuple[str, int], ...]  #: (spelling as the articles write it, articles), most first
+    #: the articles holding any of the spellings, counted for a word searched alone (else None)
+    held: int | None = None
 
 
 @dataclass(frozen=True)

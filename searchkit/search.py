@@ -356,6 +356,12 @@ def _search(
         )
         docs = None if alone else index.doc_set(index.compile(node, variants), restriction)
         result.spellings = spelling_counts(index, variants, node, docs)
+        for counted in result.spellings:
+            if counted.held is not None and counted.held < total:
+                result.notes.append(
+                    f"{total - counted.held:,} of the {total:,} articles hold none of these spellings as a name: "
+                    f"they match the word itself ({counted.word} in lower case, or a form of its stem)"
+                )
     every: set[int] | None = None  # every article the list holds, partial matches included when it has them
 
     def listed() -> set[int]:

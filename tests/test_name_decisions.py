@@ -572,17 +572,23 @@ def test_search_says_how_many_articles_each_spelling_brings(make_index):
 
 
 def test_where_a_count_comes_from_follows_a_field_and_a_hyphenated_name(make_index):
-    """title:Poutine counted where the whole index's Poutine came from, not its own matches."""
+    """title:Poutine counted where the whole index's Poutine came from, not its own matches; and
+    the articles a name's count holds through the word in lower case were counted under no spelling."""
     indexed = make_index(
         [
             article("t", "Le Kremlin a parlé.", title="Poutine à Moscou"),
             *(article(f"p{i}", f"Vladimir Poutine a reçu des émissaires au Kremlin ({i}).") for i in range(3)),
             article("en", "Vladimir Putin met the press in Moscow."),
+            article("dish", "Au Québec, une poutine au fromage."),
         ]
     )
     with Searcher(indexed.dir) as searcher:
         titled = searcher.search("title:Poutine", SearchOptions())
         hyphenated = searcher.search("Vladimir-Poutine", SearchOptions())
+        alone = searcher.search("Poutine", SearchOptions())
+    # the articles that match the word but none of its spellings as a name are said, not left to guess
+    assert alone.total == 6 and [dict(c.counts) for c in alone.spellings] == [{"Poutine": 4, "Putin": 1}]
+    assert "1 of the 6 articles hold none of these spellings as a name" in " ".join(alone.notes)
     assert titled.total == 1 and [dict(c.counts) for c in titled.spellings] == [{"Poutine": 1}]
     assert hyphenated.total == 4 and [dict(c.counts) for c in hyphenated.spellings] == [{"Poutine": 3, "Putin": 1}]
 

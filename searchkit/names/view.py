@@ -96,13 +96,15 @@ def spelling_counts(index: OpenIndex, variants: Spellings, node: q.Node, docs: s
         if len(spellings) < 2:
             continue
         counts = []
+        held: set[int] = set()
         for spelling in spellings:
             holding = index.doc_set(index.term_query(SPELLING_MARK + spelling))
             holding = holding if docs is None else holding & docs
             if holding:
                 counts.append((written_form(index, holding, spelling) or spelling, len(holding)))
+                held |= holding
         counts.sort(key=lambda c: (-c[1], c[0]))
-        found.append(SpellingCount(word, tuple(counts)))
+        found.append(SpellingCount(word, tuple(counts), len(held) if docs is None else None))
     return found
 
 
