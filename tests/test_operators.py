@@ -213,6 +213,24 @@ def test_atleast_counts_name_variants_together(index):
     assert ids(index, "atleast2(choïgou OR démission)") == {"n4", "n5", "n6", "n7", "n8"}
 
 
+def test_atleast_counts_two_spellings_written_side_by_side_as_two(make_index):
+    """Kiev (Kyiv en ukrainien) names the city twice: the union of the spellings merged
+    touching mentions into one, so atleast2(Kiev) missed it."""
+    indexed = make_index(
+        [
+            *(article(f"k{i}", f"À Kiev, les sirènes ont retenti ({i}).") for i in range(6)),
+            *(article(f"b{i}", f"À Kiev (Kyiv en ukrainien), le métro est fermé ({i}).") for i in range(3)),
+            article("one", "Kiev reste calme ce matin."),
+        ]
+    )
+    assert set(indexed.ids("atleast2(Kiev)")) == {"b0", "b1", "b2"}
+    assert set(indexed.ids("atleast3(Kiev)")) == set()
+    lines = json.loads(run_cli("kwic", "atleast2(Kiev)", "--index", str(indexed.dir), "--json").stdout)["lines"]
+    assert sorted((line["docname"], line["keyword"]) for line in lines) == [
+        (f"b{i}", spelling) for i in range(3) for spelling in ("Kiev", "Kyiv")
+    ]
+
+
 def test_lead_is_the_title_or_the_first_paragraph(index):
     expected = {
         x["id"]

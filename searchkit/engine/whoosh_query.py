@@ -64,7 +64,7 @@ class _SpanOr(SpanOr):
 
 
 class _SpanUnion(wm.Matcher):
-    """The articles of any of its matchers, and their spans merged as SpanOr merges them.
+    """The articles of any of its matchers, and their spans.
 
     Whoosh's SpanOr matcher reads the positions of every article it lands on,
     to match only those with spans, which an OR's always has; an operator's
@@ -122,9 +122,16 @@ class _SpanUnion(wm.Matcher):
             self.next()
 
     def spans(self) -> list[Span]:
-        spans = sorted({s for m in self._here() for s in m.spans()})
-        Span.merge(spans)
-        return spans
+        """The spans of its matchers, those that overlap merged.  Not those that touch, as
+        Whoosh's ``Span.merge`` does: two spellings written side by side ("Kiev (Kyiv en
+        ukrainien)") are two mentions, and ``atleast2(Kiev)`` counted them as one."""
+        merged: list[Span] = []
+        for span in sorted({s for m in self._here() for s in m.spans()}):
+            if merged and span.start <= merged[-1].end:
+                merged[-1] = merged[-1].to(span)
+            else:
+                merged.append(span)
+        return merged
 
     def weight(self) -> float:
         return sum(m.weight() for m in self._here())
