@@ -100,7 +100,7 @@ NAME_ALIASES = {
 # spell the same foreign sounds differently; each rule maps both spellings to
 # one: English sh and French ch, English ch and French tch, English zh and
 # French j, English j and French dj, English u and French ou, y and i, and so on.
-_NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+_LETTER_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
         (r"x", "ks"),  # Alexeï, Aleksei
@@ -119,11 +119,18 @@ _NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^ie", "e"),  # Yevgeny, Evgueni (a Russian initial Е)
         (r"(?<=[^aeiou])ie(?=[^aeiou])", "e"),  # Sievierodonetsk, Severodonetsk
         (r"ck|q", "k"),
+    )
+)
+#: The rules, applied last, that rewrite a name's ending: ``spelled_alike`` leaves them out.
+_ENDING_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
         (r"([^aeiou])\1+", r"\1"),  # doubled consonants: Raïssi, Zelenskyy; doubled vowels stay: Shaanxi
         (r"(?<=[aeiou])h$", ""),  # silent final h: Jeddah, Djedda
         (r"(?<=...[^aeiou])e$", ""),  # silent final e: Poutine, Putin
     )
 )
+_NAME_RULES = _LETTER_RULES + _ENDING_RULES
 
 
 @lru_cache(maxsize=200_000)
@@ -166,15 +173,10 @@ def rule_key(folded: str) -> str:
     return key
 
 
-#: The rules from ``_NAME_RULES`` on that rewrite a name's ending (doubled consonants, a silent
-#: final h or e): ``spelled_alike`` stops before them.
-_ENDING_RULES = 3
-
-
 def spelled_alike(folded: str) -> str:
     """``folded`` transliterated as ``rule_key`` does, its ending left as written: Mishelle
     reads michelle, which an ending tells from Michel (``endings.gendered``)."""
-    for pattern, replacement in _NAME_RULES[:-_ENDING_RULES]:
+    for pattern, replacement in _LETTER_RULES:
         folded = pattern.sub(replacement, folded)
     return folded
 
