@@ -69,7 +69,7 @@ def _names_written(node: q.Node, variants: Variants | OwnSpelling) -> set[str]:
     return {
         SPELLING_MARK + term.folded
         for leaf in q.leaves(node)
-        if getattr(leaf, "kind", "word") in ("word", "exact")
+        if q.searches_names(leaf)
         for term in query_terms(leaf.text)
         if variants.is_name(term.folded)
     }

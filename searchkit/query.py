@@ -176,6 +176,12 @@ def replace_field(node: Word | Phrase, field: str | None = None) -> Word | Phras
     return dataclasses.replace(node, field=field)
 
 
+def searches_names(leaf: Word | Phrase) -> bool:
+    """Whether the word or phrase ``leaf`` searches names in their spellings (or, ``=Kiev``,
+    in one): not a prefix nor a fuzzy word, whose expansions are words of the index."""
+    return isinstance(leaf, Phrase) or leaf.kind in ("word", "exact")
+
+
 def is_operator(node: Node) -> bool:
     """Whether ``node`` is a constraint partial matching never drops: a proximity, a count, ``lead:``."""
     return isinstance(node, (Near, AtLeast)) or (isinstance(node, Word | Phrase) and node.field == "lead")

@@ -227,12 +227,11 @@ def propose_touching(touched: set[str], spellings: list[str], evidence: Evidence
     close: set[tuple[str, str]] = set()
     shapes = {skeleton(key) for key in touched if len(key) >= MIN_FORM_KEY}
     by_shape: dict[str, list[str]] = {}
+    by_length: dict[int, list[str]] = {}
     for key in formed:
         shape = skeleton(key)
         if shape in shapes:
             by_shape.setdefault(shape, []).append(key)
-    by_length: dict[int, list[str]] = {}
-    for key in formed:
         by_length.setdefault(len(key), []).append(key)
     held = set(formed)
     for key in touched:

@@ -28,10 +28,10 @@ def name_spellings(searcher, text: str, rejected: bool = False) -> NameSpellings
     Prefixes and fuzzy words search no name spellings and are left out."""
     words = []
     every = list(q.leaves(q.parse(text), negated=True))
-    leaves = [leaf for leaf in every if getattr(leaf, "kind", "word") in _NAMED]
+    leaves = [leaf for leaf in every if q.searches_names(leaf)]
     with searcher.opened() as (index, variants):
         for leaf in leaves:
-            exact = getattr(leaf, "kind", "word") == "exact"
+            exact = isinstance(leaf, q.Word) and leaf.kind == "exact"
             folded = [t.folded for t in query_terms(leaf.text)]
             for i, word in enumerate(folded):
                 surname = folded[i + 1] if i + 1 < len(folded) else None
@@ -40,10 +40,6 @@ def name_spellings(searcher, text: str, rejected: bool = False) -> NameSpellings
         why = " (prefixes and fuzzy words search no name spellings)" if len(leaves) < len(every) else ""
         raise QueryError(f"no name to look up in {text!r}{why}")
     return NameSpellings(text, all(w.exact for w in words), words)
-
-
-#: The kinds of query words that search a name's spellings (or, ``=Kiev``, one of them).
-_NAMED = ("word", "exact")
 
 
 def _name_word(index: OpenIndex, variants, word: str, surname: str | None, exact: bool, rejected: bool) -> NameWord:
