@@ -87,7 +87,7 @@ def explain_hit(parts: list[Part], index: OpenIndex, docnum: int, title: str, bo
     explanations = []
     for part in parts:
         if part.kind == "operator":
-            matches = _satisfied(index.operator_matches(part.query, [docnum])[docnum], title, body)
+            matches = _satisfied(index.positional_matches(part.query, [docnum])[docnum], title, body)
         else:
             matches = _classify(part, title, body)
         score = index.part_score(part.query, docnum)

@@ -56,7 +56,7 @@ def exporting(searcher: Searcher, text: str, options: ExportOptions = ExportOpti
     with searcher.opened() as (index, variants):
         variants = options.names(variants)
         found, restriction = matched(index, variants, text, options)
-        terms = index.matched_terms(index.compile(found.node, variants, positive_only=True), operators=False)
+        terms = index.matched_terms(index.compile(found.node, variants, positive_only=True))
     names = {term for term in terms if term.startswith(SPELLING_MARK)} | _names_written(found.node, variants)
     articles = _read(searcher, index, ordered(index, found, restriction, options.sort), names)
     # a limit beyond any count is all (and islice takes none above sys.maxsize)

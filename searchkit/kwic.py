@@ -104,7 +104,7 @@ def _lines(
     wanted = options.limit or None
     for batch in _batches(ordered(index, found, restriction, options.sort)):
         # an operator's occurrences are those that satisfied it, read for a batch of articles at once
-        satisfied = [index.operator_matches(part.query, batch) for part in operators]
+        satisfied = [index.positional_matches(part.query, batch) for part in operators]
         for docnum in batch:
             for part, where in zip(operators, satisfied, strict=True):
                 part.satisfied = [s for one in where[docnum] for s in one.spans]

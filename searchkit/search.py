@@ -25,7 +25,7 @@ from . import query as q
 from . import ranking
 from .analysis import SPELLING_MARK, WORDS, query_terms
 from .duplicates import Groups, groups_of, opened_groups
-from .engine import Compiled, Engine, OpenIndex, Ranked, default_engine
+from .engine import Compiled, Engine, OpenIndex, Ranked, Satisfied, default_engine
 from .errors import ArticleNotFound, QueryError, shown_path
 from .highlight import make_snippets, matched_spans, merged, spans_at
 from .models import ArticleView, Hit, PartExplanation, Position, SearchResult, Suggestion
@@ -146,9 +146,10 @@ class Searcher:
             if node is not None:  # a query search refuses (only stop words) is refused here too
                 _runnable(index.compile(node, variants), text)
             positive = index.compile(node, variants, positive_only=True) if node else None
-            terms = index.matched_terms(positive, operators=False)
+            terms = index.matched_terms(positive, positional=False)
             stored = _Stored(index.stored(docnum))
-            title, body = _highlights(index, positive, docnum, stored, terms)
+            satisfied = index.positional_matches(positive, [docnum])[docnum] if positive is not None else []
+            title, body = _highlights(stored, terms, satisfied)
             return ArticleView(
                 **stored.facts(),
                 title=stored.title,
@@ -320,18 +321,18 @@ def _search(
     if collapsing:
         found = _collapsed(index, variants, node, text, options, restriction, groups, found, wanted)
     positive = index.compile(node, variants, positive_only=True)
-    terms = index.matched_terms(positive, operators=False)
+    terms = index.matched_terms(positive, positional=False)
     parts = []
     if options.explain:
         from .explain import query_parts  # its own import: only --explain needs it
 
         parts = query_parts(node, variants, index)
-    operators = positive if _holds_operator(node) else None
+    shown = found[options.offset : options.offset + options.limit]
+    # where the phrases and operators matched, read for the page's articles at once
+    satisfied = index.positional_matches(positive, [ranked.docnum for ranked, _ in shown]) if positive else {}
     hits = [
-        _hit(index, ranked, rank, partial, terms, options.snippets, parts, operators, groups if collapsing else None)
-        for rank, (ranked, partial) in enumerate(
-            found[options.offset : options.offset + options.limit], options.offset + 1
-        )
+        _hit(index, ranked, rank, partial, terms, options.snippets, parts, satisfied, groups if collapsing else None)
+        for rank, (ranked, partial) in enumerate(shown, options.offset + 1)
     ]
     suggestions = []
     if options.suggest and strict_count < SUGGEST_BELOW:
@@ -497,12 +498,6 @@ def _constrains(node: q.Node) -> bool:
     return field_word or q.is_operator(node) or isinstance(node, q.Filter)
 
 
-def _holds_operator(node: q.Node) -> bool:
-    if isinstance(node, (q.And, q.Or)):
-        return any(_holds_operator(c) for c in node.children)
-    return q.is_operator(node)
-
-
 class _Stored:
     """An article as the index stores it: the one place its fields are read."""
 
@@ -530,7 +525,7 @@ def _hit(
     terms: set[str],
     snippets: int,
     parts: list | None = None,
-    operators: Compiled | None = None,
+    satisfied: dict[int, list[Satisfied]] | None = None,
     groups: Groups | None = None,
 ) -> Hit:
     stored = _Stored(index.stored(ranked.docnum))
@@ -539,7 +534,7 @@ def _hit(
         from .explain import explain_hit
 
         explanation = explain_hit(parts, index, ranked.docnum, stored.title, stored.body)
-    title, body = _highlights(index, operators, ranked.docnum, stored, terms)
+    title, body = _highlights(stored, terms, (satisfied or {}).get(ranked.docnum, []))
     return Hit(
         rank=rank,
         **stored.facts(),
@@ -554,11 +549,11 @@ def _hit(
     )
 
 
-def _highlights(index: OpenIndex, operators: Compiled | None, docnum: int, stored: _Stored, terms: set[str]):
-    """The highlighted words of the title and of the body: those giving one of
-    ``terms``, and the occurrences that satisfied an operator of ``operators``."""
+def _highlights(stored: _Stored, terms: set[str], satisfied: list[Satisfied]):
+    """The highlighted words of the title and of the body: those giving one of ``terms``,
+    and the occurrences that satisfied a phrase or an operator (``satisfied``): a phrase's
+    words elsewhere in the article are not what it matched (François alone, for "François Martin")."""
     title, body = matched_spans(stored.title, terms), matched_spans(stored.body, terms)
-    satisfied = index.operator_matches(operators, [docnum])[docnum] if operators is not None else []
     if satisfied:
         spans = [s for found in satisfied for s in found.spans]
         title = merged(title + spans_at(stored.title, [(a, b) for f, a, b in spans if f == "title"]))
@@ -569,7 +564,7 @@ def _highlights(index: OpenIndex, operators: Compiled | None, docnum: int, store
 def _suggestions(
     text: str, node: q.Node, index: OpenIndex, variants: Variants, restriction, current: int
 ) -> list[Suggestion]:
-    corrected = corrected_query(text, node, index)
+    corrected = corrected_query(text, node, index, variants)
     if corrected is None:
         return []
     try:

@@ -9,7 +9,7 @@ from helpers import article, write_jsonl
 
 from searchkit.errors import IndexUnavailable, QueryError
 from searchkit.indexing import build_index
-from searchkit.search import SearchOptions, search
+from searchkit.search import SearchOptions, search, show
 
 
 @pytest.fixture
@@ -152,6 +152,35 @@ def test_no_hit_snippet_is_the_lead(make_index):
     hit = indexed.search("kremlin").hits[0]
     assert hit.snippets[0].start == 0 and hit.snippets[0].highlights == ()
     assert hit.title_highlights == ((0, 7),)
+
+
+def test_a_phrase_is_highlighted_where_it_matched_not_its_words_elsewhere(make_index):
+    """The François of François Busnel is no match of "François Martin": it was highlighted,
+    because a snippet marked every word of the phrase wherever it stood."""
+    indexed = make_index(
+        [
+            article(
+                "martin",
+                "François Busnel reçoit ce soir. Plus tard, Francois Martin, le maire, et Martine Aubry.",
+                title="François Martin répond",
+            ),
+            article("other", "Le ministre François Dupont a salué Jean Martin.", title="Autre chose"),
+        ]
+    )
+    (hit,) = indexed.search('"François Martin"').hits
+    assert [hit.title[a:b] for a, b in hit.title_highlights] == ["François Martin"]
+    assert [s.text[a - s.start : b - s.start] for s in hit.snippets for a, b in s.highlights] == ["Francois Martin"]
+    # a word searched on its own as well is highlighted wherever it stands
+    (hit,) = [h for h in indexed.search('"François Martin" françois').hits if h.id == "martin"]
+    marked = [s.text[a - s.start : b - s.start] for s in hit.snippets for a, b in s.highlights]
+    assert marked == ["François", "Francois Martin"]
+
+
+def test_a_phrase_of_names_is_highlighted_in_the_spelling_each_article_used(news):
+    (hit,) = [h for h in news.search('"Sergei Shoigu"').hits if h.id == "kyiv"]
+    assert [s.text[a - s.start : b - s.start] for s in hit.snippets for a, b in s.highlights] == ["Sergueï Choïgou"]
+    shown = show(news.dir, "kyiv", '"Sergei Shoigu"')
+    assert [shown.body[a:b] for a, b in shown.body_highlights] == ["Sergueï Choïgou"]
 
 
 def test_only_stop_words_is_an_error_not_everything(news):

@@ -50,7 +50,7 @@ class Ranked:
 
 @dataclass(frozen=True)
 class Satisfied:
-    """Where an operator (``NEAR``, ``atleastN``, ``lead:``) was satisfied in one
+    """Where an operator (``NEAR``, ``atleastN``, ``lead:``) or a phrase was satisfied in one
     article, as word positions of a field (counted from 0, stop words too)."""
 
     #: (field, first position, last position) of each operand occurrence that satisfied it
@@ -134,10 +134,10 @@ class OpenIndex(Protocol):
     ) -> tuple[int, bool]: ...
     def doc_set(self, query: Compiled | None, restriction: Compiled | None = None) -> set[int]: ...
     def column_values(self, name: str) -> list: ...
-    def matched_terms(self, query: Compiled | None, operators: bool = True) -> set[str]: ...
-    def operator_matches(self, query: Compiled | None, docnums: list[int]) -> dict[int, list[Satisfied]]:
-        """For each of ``docnums``, where each operator of ``query`` was satisfied in it: asked for
-        many articles at once, an engine reads the operands' postings once for them all."""
+    def matched_terms(self, query: Compiled | None, positional: bool = True) -> set[str]: ...
+    def positional_matches(self, query: Compiled | None, docnums: list[int]) -> dict[int, list[Satisfied]]:
+        """For each of ``docnums``, where each operator and each phrase of ``query`` was satisfied
+        in it: asked for many articles at once, an engine reads the postings once for them all."""
 
     def capped(self, query: Compiled | None) -> list[str]: ...
     def part_score(self, query: Compiled, docnum: int) -> float: ...

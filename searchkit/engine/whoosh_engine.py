@@ -571,13 +571,13 @@ class WhooshIndex:
             self._columns[name] = values
         return self._columns[name]
 
-    def matched_terms(self, query: Compiled | None, operators: bool = True) -> set[str]:
-        return wq_compile.matched_terms(query, self._reader, operators)
+    def matched_terms(self, query: Compiled | None, positional: bool = True) -> set[str]:
+        return wq_compile.matched_terms(query, self._reader, positional)
 
-    def operator_matches(self, query: Compiled | None, docnums: list[int]) -> dict[int, list[Satisfied]]:
-        """For each of ``docnums``, where each operator of ``query`` (``NEAR``, ``atleastN``, ``lead:``) was
-        satisfied in it."""
-        return wq_operators.operator_matches(query, self._searcher, docnums)
+    def positional_matches(self, query: Compiled | None, docnums: list[int]) -> dict[int, list[Satisfied]]:
+        """For each of ``docnums``, where each operator of ``query`` (``NEAR``, ``atleastN``, ``lead:``)
+        and each of its phrases was satisfied in it."""
+        return wq_operators.positional_matches(query, self._searcher, docnums)
 
     def capped(self, query: Compiled | None) -> list[str]:
         """What the query's prefixes and fuzzy words left out, as notes for the reader."""

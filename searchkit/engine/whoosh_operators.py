@@ -21,7 +21,7 @@ from whoosh import matching as wm
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
-from whoosh.query.spans import Span
+from whoosh.query.spans import Span, SpanQuery
 
 from ..sentences import Structure
 from . import Satisfied
@@ -68,34 +68,43 @@ class Operator(wq.Query):
         return _OperatorMatcher(candidates, checks)
 
     def satisfied_in(self, searcher, docnums: list[int]) -> dict[int, Satisfied]:
-        """Where the operator was satisfied in each of ``docnums`` (ascending) that it matches.
+        """Where the operator was satisfied in each of ``docnums`` (ascending) that it matches."""
 
-        Only those documents are checked, each segment's in one walk forward
-        through its candidates: a matcher from the start would check every
-        article before them, and a matcher a document would open and skip
-        through the operands' postings again for each (a prefix's hundred
-        words: a third of a second an article)."""
-        found: dict[int, Satisfied] = {}
-        leaves = searcher.leaf_searchers()
-        for at, (leaf, offset) in enumerate(leaves):
-            end = leaves[at + 1][1] if at + 1 < len(leaves) else None
-            local = [d - offset for d in docnums if d >= offset and (end is None or d < end)]
-            if not local:
-                continue
-            candidates = self.candidates(leaf, leaf.context(weighting=_UNSCORED), local[0])
-            if candidates is None:
-                continue
-            matcher = candidates.matcher
-            for docnum in local:
-                if matcher.is_active() and matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                if not matcher.is_active():
-                    break
-                if matcher.id() == docnum:
-                    satisfied = candidates.satisfied()
-                    if satisfied.spans:
-                        found[docnum + offset] = satisfied
-        return found
+        def open_at(leaf, first: int):
+            candidates = self.candidates(leaf, leaf.context(weighting=_UNSCORED), first)
+            return None if candidates is None else (candidates.matcher, candidates.satisfied)
+
+        return _satisfied_each(searcher, docnums, open_at)
+
+
+def _satisfied_each(searcher, docnums: list[int], open_at) -> dict[int, Satisfied]:
+    """What each of ``docnums`` (ascending) satisfied, for those a matcher lands on:
+    ``open_at(segment searcher, first docnum)`` gives a segment's matcher and what reads
+    where the document it is on satisfied the query (None: no match in the segment).
+
+    Only those documents are checked, each segment's in one walk forward: a
+    matcher from the start would check every article before them, and a
+    matcher a document would open and skip through the postings again for
+    each (a prefix's hundred words: a third of a second an article)."""
+    found: dict[int, Satisfied] = {}
+    leaves = searcher.leaf_searchers()
+    for at, (leaf, offset) in enumerate(leaves):
+        end = leaves[at + 1][1] if at + 1 < len(leaves) else None
+        local = [d - offset for d in docnums if d >= offset and (end is None or d < end)]
+        opened = open_at(leaf, local[0]) if local else None
+        if opened is None:
+            continue
+        matcher, read = opened
+        for docnum in local:
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+            if matcher.id() == docnum:
+                satisfied = read()
+                if satisfied.spans:
+                    found[docnum + offset] = satisfied
+    return found
 
 
 class _Unscored(scoring.WeightingModel):
@@ -429,13 +438,39 @@ class _FieldedCandidates(_Candidates):
         return Satisfied(tuple(self.found()))
 
 
-def operator_matches(query: wq.Query | None, searcher, docnums: list[int]) -> dict[int, list[Satisfied]]:
-    """For each of ``docnums``, where each operator of ``query`` was satisfied
-    in it (those it matches; none listed for a document none matches)."""
+def positional_matches(query: wq.Query | None, searcher, docnums: list[int]) -> dict[int, list[Satisfied]]:
+    """For each of ``docnums``, where each operator and each phrase of ``query`` was
+    satisfied in it (those it matches; none listed for a document none matches)."""
     ordered = sorted(set(docnums))
     found: dict[int, list[Satisfied]] = {docnum: [] for docnum in ordered}
-    for leaf in query.leaves() if query is not None else ():
-        if isinstance(leaf, Operator):
-            for docnum, satisfied in leaf.satisfied_in(searcher, ordered).items():
-                found[docnum].append(satisfied)
+    for part in positional_parts(query):
+        if isinstance(part, Operator):
+            where_each = part.satisfied_in(searcher, ordered)
+        else:
+            where_each = _phrase_in(part, searcher, ordered)
+        for docnum, where in where_each.items():
+            found[docnum].append(where)
     return found
+
+
+def positional_parts(query: wq.Query | None):
+    """The operators and phrases of ``query``, not what is inside them: which of
+    their words' occurrences matched is a matter of position, not of the words."""
+    if query is None:
+        return
+    if isinstance(query, (Operator, SpanQuery)):
+        yield query
+    elif not query.is_leaf():
+        for child in query.children():
+            yield from positional_parts(child)
+
+
+def _phrase_in(phrase: SpanQuery, searcher, docnums: list[int]) -> dict[int, Satisfied]:
+    """Where ``phrase`` (one field's) occurs in each of ``docnums`` (ascending) that holds it."""
+    fieldname = next(phrase.leaves()).field()
+
+    def open_at(leaf, first: int):
+        matcher = phrase.matcher(leaf, leaf.context(weighting=_UNSCORED))
+        return matcher, lambda: Satisfied(tuple((fieldname, s.start, s.end) for s in matcher.spans()))
+
+    return _satisfied_each(searcher, docnums, open_at)

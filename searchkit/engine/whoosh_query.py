@@ -427,11 +427,11 @@ def _compile(node: Node, variants: NameSpellings, positive_only: bool, exact_nam
     return kept[0] if len(kept) == 1 else wq.And(kept)
 
 
-def matched_terms(query: wq.Query | None, reader, operators: bool = True) -> set[str]:
+def matched_terms(query: wq.Query | None, reader, positional: bool = True) -> set[str]:
     """The terms of the index that ``query`` can match, prefixes and fuzzy
-    words expanded; the terms to highlight.  With ``operators`` False, the
-    words of proximities, counts and ``lead:`` are left out: which of their
-    occurrences satisfied them is a matter of position (``operator_matches``).
+    words expanded; the terms to highlight.  With ``positional`` False, the
+    words of phrases, proximities, counts and ``lead:`` are left out: which of
+    their occurrences matched is a matter of position (``positional_matches``).
 
     Whoosh's ``Query.existing_terms`` is not used: its loop variable shadows its
     ``fieldname`` argument, so it skips every field after the first.
@@ -439,11 +439,22 @@ def matched_terms(query: wq.Query | None, reader, operators: bool = True) -> set
     if query is None:
         return set()
     found = set()
-    for leaf in _leaves(query) if operators else query.leaves():
+    for leaf in _leaves(query) if positional else _unpositioned_leaves(query):
         for fieldname, text in leaf.expanded_terms(reader, phrases=True):
             if (fieldname, text) in reader:
                 found.add(text.decode("utf-8") if isinstance(text, bytes) else text)
     return found
+
+
+def _unpositioned_leaves(query: wq.Query):
+    """The leaves of ``query`` outside its phrases and operators."""
+    if isinstance(query, (Operator, SpanQuery)):
+        return
+    if query.is_leaf():
+        yield query
+    else:
+        for child in query.children():
+            yield from _unpositioned_leaves(child)
 
 
 # --- operators: proximity, same sentence or paragraph, mention counts, the lead ------------------
