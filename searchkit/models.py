@@ -386,6 +386,8 @@ class NameSpelling:
     articles: int
     source: str  #: query, rule, alias or learned
     links: tuple[dict, ...] = ()  #: for alias and learned: the merges that brought it, with their evidence
+    #: in a phrase: how many of the articles the phrase matches hold the spelling (None for a word alone)
+    in_phrase: int | None = None
 
 
 @dataclass(frozen=True)
@@ -399,6 +401,10 @@ class NameWord:
     stem_left_out: tuple[tuple[str, int], ...] = ()
     stem_read: bool = True  #: whether the stem is searched, for the word's ordinary uses
     exact: bool = False  #: ``=Spelling``: that spelling only
+    matched: int = 0  #: the articles the word (or its phrase) matches
+    #: of those, how many hold none of its spellings as a name: the word in lower case, or a form
+    #: of its stem (``@zelenskiy_official``, the dish for Poutine); 0 for a word in a phrase
+    unnamed: int = 0
 
 
 @dataclass

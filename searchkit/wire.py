@@ -363,11 +363,14 @@ def facet_rows(found: list[m.Facet]) -> list[dict]:
 
 
 def name_spellings(found: m.NameSpellings) -> dict:
-    """``{"query", "exact", "words": [{"word", "exact", "name", "spellings": [{"spelling", "written",
-    "articles", "source", "links"}], "rejected", "stem": {"read", "left_out": [{"written",
-    "articles"}]}}]}``; ``links`` lists, for alias and learned spellings, the merges that
-    brought them with their evidence; ``stem``, whether the word's stem is searched (for its
-    ordinary uses) and the other names sharing it that are not."""
+    """``{"query", "exact", "words": [{"word", "exact", "name", "matched", "unnamed", "spellings":
+    [{"spelling", "written", "articles", "in_phrase", "source", "links"}], "rejected", "stem":
+    {"read", "left_out": [{"written", "articles"}]}}]}``; ``matched``, the articles the word (or
+    its phrase) matches, ``unnamed`` how many of them hold none of its spellings as a name;
+    ``in_phrase``, for a word of a phrase, the phrase's articles holding the spelling (else
+    null); ``links`` lists, for alias and learned spellings, the merges that brought them with
+    their evidence; ``stem``, whether the word's stem is searched (for its ordinary uses) and the
+    other names sharing it that are not."""
     return {
         "query": found.query,
         "exact": found.exact,
@@ -376,11 +379,14 @@ def name_spellings(found: m.NameSpellings) -> dict:
                 "word": w.word,
                 "exact": w.exact,
                 "name": w.name,
+                "matched": w.matched,
+                "unnamed": w.unnamed,
                 "spellings": [
                     {
                         "spelling": s.spelling,
                         "written": s.written,
                         "articles": s.articles,
+                        "in_phrase": s.in_phrase,
                         "source": s.source,
                         "links": list(s.links),
                     }

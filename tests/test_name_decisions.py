@@ -800,3 +800,43 @@ def test_a_spelling_whose_articles_were_all_removed_searches_its_rule_variants(m
     done = run_cli("index", str(indexed.corpus), "--index", str(indexed.dir))
     assert done.returncode == 0, done.stderr
     assert ids(indexed, "Choïgou") == {"u0", "u1", "u2"}
+
+
+def test_names_counts_a_phrase_s_spellings_in_the_articles_it_matches(make_index):
+    """``names '"Jean Marc"'`` listed Jeann (a singer's surname) with its 3 articles, none of which
+    the phrase matches: in a phrase, each spelling is counted in the phrase's articles."""
+    indexed = make_index(
+        [
+            *(article(f"jm{i}", f"Jean Marc a présenté son film ({i}).") for i in range(3)),
+            *(article(f"jd{i}", f"Jean Dupont a répondu ({i}).") for i in range(2)),
+            *(article(f"mj{i}", f"La chanteuse Merryn Jeann jouera ce soir ({i}).") for i in range(2)),
+        ]
+    )
+    (jean, marc) = names_json(indexed, '"Jean Marc"')["words"]
+    by_spelling = {s["spelling"]: s for s in jean["spellings"]}
+    assert jean["matched"] == marc["matched"] == len(ids(indexed, '"Jean Marc"')) == 3
+    assert (by_spelling["jean"]["articles"], by_spelling["jean"]["in_phrase"]) == (5, 3)
+    assert (by_spelling["jeann"]["articles"], by_spelling["jeann"]["in_phrase"]) == (2, 0)
+    shown = run_cli("names", '"Jean Marc"', "--index", str(indexed.dir)).stdout
+    assert "counted in the 3 articles the phrase matches" in shown
+    alone = {s["spelling"]: s for s in names_json(indexed, "Jean")["words"][0]["spellings"]}
+    assert alone["jean"]["in_phrase"] is None and "jeann" not in alone
+
+
+def test_names_says_how_many_articles_hold_the_word_but_none_of_its_spellings_as_a_name(make_index):
+    """``names Zelenskiy`` said no article held it, while search found 2 (``@zelenskiy_official``)."""
+    indexed = make_index(
+        [
+            *(article(f"z{i}", f"Un message de Volodymyr Zelensky ({i}).") for i in range(3)),
+            *(article(f"i{i}", f"Une publication partagée par @zelenskiy_official ({i}).") for i in range(2)),
+            *(article(f"p{i}", f"Vladimir Poutine a parlé ({i}).") for i in range(3)),
+            article("plat", "La poutine est un plat québécois."),
+        ]
+    )
+    (word,) = names_json(indexed, "Zelenskiy")["words"]
+    assert (word["matched"], word["unnamed"]) == (len(ids(indexed, "Zelenskiy")), 2) == (2, 2)
+    (word,) = names_json(indexed, "Poutine")["words"]
+    assert (word["matched"], word["unnamed"]) == (len(ids(indexed, "Poutine")), 1) == (4, 1)
+    shown = run_cli("names", "Poutine", "--index", str(indexed.dir)).stdout
+    assert "1 of the 4 articles it matches holds none of these spellings as a name" in shown
+

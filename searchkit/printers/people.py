@@ -603,14 +603,24 @@ def render_names(found: NameSpellings) -> Text:
             head += f"{counted(searched, 'spelling')} searched"
             if not word.name:
                 head += " (not written as a name: the word alone)"
+        in_phrase = any(s.in_phrase is not None for s in word.spellings)
+        if in_phrase:
+            head += f", counted in the {counted(word.matched, 'article')} the phrase matches"
         out.append(head, style="bold")
         width = max(len(safe_text(s.written or s.spelling, flat=True)) for s in word.spellings)
         for spelling in word.spellings:
             shown = safe_text(spelling.written or spelling.spelling, flat=True)
-            out.append(f"\n  {shown:<{width}}  {spelling.articles:>7,}  ")
+            articles = spelling.in_phrase if spelling.in_phrase is not None else spelling.articles
+            out.append(f"\n  {shown:<{width}}  {articles:>7,}  ")
             out.append(spelling.source, style=NAME_SOURCE_STYLES.get(spelling.source, ""))
             for link in spelling.links:
                 out.append("\n" + " " * (width + 14) + safe_text(_link_text(link), flat=True), style="dim")
+        if word.unnamed:
+            hold = "holds" if word.unnamed == 1 else "hold"
+            said = (
+                f"{word.unnamed:,} of the {counted(word.matched, 'article')} it matches {hold} none of these spellings"
+            )
+            out.append(f"\n  {said} as a name: the word in lower case, or a form of its stem", style="dim")
         if word.stem_left_out:
             others = ", ".join(f"{safe_text(name, flat=True)} {n:,}" for name, n in word.stem_left_out)
             if word.stem_read:
