@@ -20,6 +20,8 @@ from . import query as q
 from .analysis import FRENCH_STOP_WORDS, SPELLING_MARK, WORD_PATTERN, fold, query_terms, strip_elision
 from .engine import TEXT_FIELDS, OpenIndex
 from .highlight import matched_words
+from .names.keys import key_edits
+from .names.table import SHAPED_EDITS, OwnSpelling, Variants
 from .query import MAX_WORD_LETTERS
 
 _WORD = re.compile(WORD_PATTERN)
@@ -33,11 +35,16 @@ WELL_KNOWN = 5
 MAX_LOOKUPS = 5
 
 
-def corrected_query(text: str, node: q.Node, index: OpenIndex) -> str | None:
+def corrected_query(
+    text: str, node: q.Node, index: OpenIndex, names: Variants | OwnSpelling | None = None
+) -> str | None:
     """``text`` (parsed as ``node``) with its misspelt words replaced, or None
     when nothing is to correct.
 
-    Plain words are corrected, in phrases and in ``title:``/``body:`` too;
+    A word the index does not hold at all may also be another transliteration
+    of a name it does (Gaddafi for Kadhafi): ``names``, the index's name table,
+    gives those of the same shape (``Variants.shaped_like``).  Plain words are
+    corrected, in phrases and in ``title:``/``body:`` too;
     prefixes and fuzzy words are left alone.  Words longer than
     ``MAX_WORD_LETTERS``, and words after the first ``MAX_LOOKUPS`` that
     needed a lookup, are left as they are.
@@ -52,7 +59,7 @@ def corrected_query(text: str, node: q.Node, index: OpenIndex) -> str | None:
             word = strip_elision(match.group())  # l’Ukrane: correct Ukrane, keep the l’
             if fold(word) in FRENCH_STOP_WORDS:
                 continue
-            better = _correction(word, index, lookups)
+            better = _correction(word, index, lookups, names)
             if better is not None:
                 start = leaf.start + match.end() - len(word)
                 replacements.append((start, leaf.start + match.end(), better))
@@ -65,7 +72,7 @@ def corrected_query(text: str, node: q.Node, index: OpenIndex) -> str | None:
     return "".join(pieces) + text[last:]
 
 
-def _correction(word: str, index: OpenIndex, lookups: list[int]) -> str | None:
+def _correction(word: str, index: OpenIndex, lookups: list[int], names: Variants | OwnSpelling | None) -> str | None:
     """The better spelling of ``word``, if any; ``lookups`` holds how many
     lookups by edit distance are left, and is decremented by one made."""
     terms = query_terms(word)
@@ -85,7 +92,32 @@ def _correction(word: str, index: OpenIndex, lookups: list[int]) -> str | None:
         frequency = index.doc_frequency(candidate)
         if frequency > best_frequency:
             best, best_frequency = candidate, frequency
+    if current == 0 and names is not None and word[:1].isupper():
+        best = _name_meant(folded, index, names, best) or best
     return _surface_form(index, best) if best is not None else None
+
+
+def _name_meant(folded: str, index: OpenIndex, names: Variants | OwnSpelling, best: str | None) -> str | None:
+    """The ``^spelling`` of the name that ``folded``, a name no article holds, may be another
+    transliteration of: of the names of its shape (``Variants.shaped_like``), the one whose key is
+    nearest, then the most frequent, when it is no farther than ``best`` (Gaddafi: Kadhafi rather
+    than Gaïdaï; Macrom: still Macron).  None when a spelling of it is found (its rule variants
+    find the articles), or when ``best`` is one of those names."""
+    if any(index.doc_frequency(SPELLING_MARK + s) for s in names.spellings(folded)):
+        return None
+    shaped = names.shaped_like(folded)
+    best_folded = best.removeprefix(SPELLING_MARK) if best is not None else None
+    if not shaped or best_folded in shaped:
+        return None
+
+    def nearness(term: str, edits: int) -> tuple[int, int]:
+        return edits, -index.doc_frequency(term)
+
+    nearest = min(sorted(shaped), key=lambda s: nearness(SPELLING_MARK + s, shaped[s]))
+    kept = best is not None and nearness(best, key_edits(folded, best_folded, SHAPED_EDITS)) < nearness(
+        SPELLING_MARK + nearest, shaped[nearest]
+    )
+    return None if kept else SPELLING_MARK + nearest
 
 
 def _surface_form(index: OpenIndex, term: str) -> str | None:

@@ -840,3 +840,23 @@ def test_names_says_how_many_articles_hold_the_word_but_none_of_its_spellings_as
     shown = run_cli("names", "Poutine", "--index", str(indexed.dir)).stdout
     assert "1 of the 4 articles it matches holds none of these spellings as a name" in shown
 
+
+def test_a_name_no_article_holds_suggests_the_transliteration_the_articles_use(make_index):
+    """``search Gaddafi`` suggested Gaïdaï (one edit nearer) rather than Kadhafi: a capitalised
+    word no article holds suggests the name of its consonant shape whose key is nearest."""
+    indexed = make_index(
+        [
+            *(article(f"k{i}", f"Mouammar Kadhafi a parlé à Tripoli ({i}).") for i in range(6)),
+            *(article(f"g{i}", f"Le cinéaste Leonid Gaïdaï a tourné une comédie ({i}).") for i in range(2)),
+            *(article(f"m{i}", f"Emmanuel Macron a répondu sur l’économie ({i}).") for i in range(4)),
+            article("e", "Le magazine Economy Today paraît à Londres."),
+        ]
+    )
+
+    def suggested(query: str) -> list[str]:
+        return [s.query for s in indexed.search(query).suggestions]
+
+    assert suggested("Gaddafi") == suggested("Qaddafi") == ["Kadhafi"]
+    assert suggested("Macrom") == ["Macron"]  # a nearer name of another shape is still the one suggested
+    assert suggested("econommie") == ["économie"]  # in lower case, a word's slip: not the name Economy
+    assert suggested("Gaïdaï") == suggested("Kadhafi") == []

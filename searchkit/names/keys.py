@@ -192,6 +192,14 @@ def key_rules() -> str:
     return hashlib.sha256(repr((rules, sorted(NAME_ALIASES.items()), shape)).encode()).hexdigest()[:16]
 
 
+def key_edits(one: str, other: str, most: int) -> int:
+    """How many edits (Levenshtein) apart the name keys of spellings ``one`` and ``other`` lie,
+    counted up to ``most`` (``most + 1``: farther)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein.distance(name_key(one), name_key(other), score_cutoff=most)
+
+
 def skeleton(key: str) -> str:
     """A name key's consonants, read coarsely: ``kadhafi`` and ``gadafi`` → ``kdf``, ``zavahiri`` → ``svr``."""
     known = _SHAPES.get(key)

@@ -32,7 +32,7 @@ from ..analysis import SPELLING_MARK, fold, light_stem
 from ..engine import TEXT_FIELDS, OpenIndex
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from .endings import gendered
-from .keys import key_rules, know_keys, name_key, skeleton, spelled_alike
+from .keys import key_edits, key_rules, know_keys, name_key, skeleton, spelled_alike
 from .reasons import WANT_OF_EVIDENCE
 
 if TYPE_CHECKING:
@@ -453,6 +453,11 @@ def stemmed_from(stem: str) -> set[str]:
     return {word for word in found if light_stem(word) == stem}
 
 
+#: How far, in edits, the key of a name another spelling may have meant lies from its own (``shaped_like``):
+#: Gaddafi's key ``gadafi`` is two from Kadhafi's.
+SHAPED_EDITS = 2
+
+
 #: The other names sharing a name's stem are left out of its search when they would add at least this
 #: share of its own articles (Adrien to Adrienne); below it the stem is read whole, as it is faster.
 STEM_APART_SHARE = 0.1
@@ -707,6 +712,20 @@ class Variants:
                 found.update(row[0].split())
         return found
 
+    def shaped_like(self, folded: str) -> dict[str, int]:
+        """The names of the index whose key has the skeleton of ``folded``'s and lies at most
+        ``SHAPED_EDITS`` edits from it, with those edits: what a spelling the corpus does not hold
+        may have meant, another transliteration no rule joins (Gaddafi: Kadhafi, Qaddafi).  Read
+        from the keys the table keeps (none without them)."""
+        if self._db is None:
+            return {}
+        try:
+            rows = self._db.execute("SELECT spelling FROM keys WHERE shape = ?", (skeleton(name_key(folded)),))
+            edits = {spelling: key_edits(folded, spelling, SHAPED_EDITS) for (spelling,) in rows}
+        except sqlite3.Error:  # a table written before the keys were kept
+            return {}
+        return {spelling: n for spelling, n in edits.items() if n <= SHAPED_EDITS and self.is_name(spelling)}
+
     def is_name(self, spelling: str) -> bool:
         """Whether the index holds ``spelling`` as a name: capitalised in at least as many
         articles as the word itself is written in lower case (the table's answer for every
@@ -745,6 +764,10 @@ class OwnSpelling:
 
     def is_name(self, spelling: str) -> bool:
         return self._variants.is_name(spelling)
+
+    def shaped_like(self, folded: str) -> dict[str, int]:
+        """What ``folded`` may have meant: a suggestion, not a merge, so merging off keeps it."""
+        return self._variants.shaped_like(folded)
 
     def sources(self, folded: str, surname: str | None = None) -> dict[str, tuple[str, list[dict]]]:
         return {folded: ("query", [])}
