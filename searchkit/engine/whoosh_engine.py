@@ -739,12 +739,15 @@ class WhooshIndex:
     def _live_docs(self, *names: str) -> Iterator[tuple[int, tuple]]:
         # Segment by segment: Whoosh 2.7.4's multi-segment column reader skips
         # segments that lack the column but keeps their offsets, pairing
-        # documents with other documents' values.
+        # documents with other documents' values.  Each column is read whole, in
+        # one pass: a value at a time, seeking for each, took 0.5 s at 100,000.
         for segment, offset in self._reader.leaf_readers():
-            columns = [segment.column_reader(name) if segment.has_column(name) else None for name in names]
-            for docnum in range(segment.doc_count_all()):
-                if not segment.is_deleted(docnum):
-                    yield offset + docnum, tuple(column[docnum] if column is not None else None for column in columns)
+            count = segment.doc_count_all()
+            columns = [list(segment.column_reader(n)) if segment.has_column(n) else [None] * count for n in names]
+            deletions = segment.has_deletions()
+            for docnum, values in enumerate(zip(*columns, strict=True)):
+                if not (deletions and segment.is_deleted(docnum)):
+                    yield offset + docnum, values
 
     # vocabulary
 
