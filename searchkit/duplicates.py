@@ -45,6 +45,7 @@ import would be the largest part of a search's cold start.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import time
 import weakref
@@ -163,27 +164,80 @@ def candidate_pairs(signatures: np.ndarray) -> np.ndarray:
 def group(signatures: np.ndarray, threshold: float = THRESHOLD) -> Found:
     """The near-duplicate pairs and groups of the articles whose signatures are the rows of ``signatures``."""
     candidates = candidate_pairs(signatures)
-    found = Found(compared=len(candidates))
+    found = Found(compared=len(candidates), pairs=_compared(signatures, candidates, threshold))
+    found.groups = _components(found.pairs)
+    return found
+
+
+def group_touching(
+    signatures: np.ndarray, rows: list[int], kept: list[tuple[int, int, float]], threshold: float = THRESHOLD
+) -> Found:
+    """``group`` after an update: the pairs ``kept`` (between rows whose signatures did not
+    change, found before), and the pairs of ``rows`` (the articles written since) with every
+    row, found by their bands alone.  A band value shared by more than ``MAX_BUCKET`` articles
+    pairs a new article with its first holder only, as ``candidate_pairs`` does; a pair found
+    before in a band that has grown past it since is kept."""
+    import numpy as np
+
+    count = len(signatures)
+    found: set[tuple[int, int]] = set()
+    if rows and count > 1:
+        bands = np.ascontiguousarray(signatures).view(np.uint64).reshape(count, BANDS)
+        for row in rows:
+            for band in range(BANDS):
+                holders = np.flatnonzero(bands[:, band] == bands[row, band]).tolist()
+                if len(holders) < 2:
+                    continue
+                others = holders if len(holders) <= MAX_BUCKET or row == holders[0] else holders[:1]
+                found.update((min(row, other), max(row, other)) for other in others if other != row)
+    candidates = np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
+    pairs = sorted(set(kept) | set(_compared(signatures, candidates, threshold)))
+    return Found(compared=len(candidates), pairs=pairs, groups=_components(pairs))
+
+
+def _compared(signatures: np.ndarray, candidates: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
+    """The ``candidates`` (pairs of rows) whose signatures agree on at least ``threshold`` of their values."""
+    pairs = []
     for start in range(0, len(candidates), 100_000):
         chunk = candidates[start : start + 100_000]
         shares = (signatures[chunk[:, 0]] == signatures[chunk[:, 1]]).mean(axis=1)
         kept = shares >= threshold
-        found.pairs += [(int(i), int(j), float(s)) for (i, j), s in zip(chunk[kept], shares[kept], strict=True)]
-    parent = list(range(len(signatures)))
+        pairs += [(int(i), int(j), float(s)) for (i, j), s in zip(chunk[kept], shares[kept], strict=True)]
+    return pairs
+
+
+def _components(pairs: list[tuple[int, int, float]]) -> list[list[int]]:
+    """The connected components of ``pairs``, of two rows or more, each sorted."""
+    parent: dict[int, int] = {}
 
     def root(i: int) -> int:
+        parent.setdefault(i, i)
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    for i, j, _ in found.pairs:
+    for i, j, _ in pairs:
         parent[root(j)] = root(i)
     members: dict[int, list[int]] = {}
-    for k in sorted({k for i, j, _ in found.pairs for k in (i, j)}):
+    for k in sorted(parent):
         members.setdefault(root(k), []).append(k)
-    found.groups = [sorted(m) for m in members.values() if len(m) > 1]
-    return found
+    return [m for m in members.values() if len(m) > 1]
+
+
+#: At most this many articles written by an update are paired by looking up each one's bands
+#: among all the signatures (``group_touching``); more are grouped again from every band.
+MAX_TOUCHING = 64
+
+
+@dataclass
+class _Previous:
+    """What the duplicates file a generation had holds: signatures by id (right for their
+    content hash, whatever commit the file was written for) and the pairs found among them."""
+
+    signatures: dict[str, tuple[bytes, bytes | None]] = field(default_factory=dict)
+    pairs: list[tuple[str, str, float]] = field(default_factory=list)
+    usable: bool = False  #: readable, and of this version: updated in place
 
 
 def write_duplicates(
@@ -196,21 +250,23 @@ def write_duplicates(
 
     ``fresh`` holds the signatures of the articles the commit wrote (id →
     (content hash, signature)); the others come from the file the generation
-    had, when their content hash is the same, else from the stored text."""
+    had, when their content hash is the same, else from the stored text.  An
+    update of a few articles pairs only those (``group_touching``), and the
+    file is then changed in a copy, not written again whole."""
     import numpy as np
 
     started = time.perf_counter()
     fresh = fresh or {}
     path = index.generation / DUPLICATES_FILE
-    previous = _previous_signatures(path)
+    previous = _previous(path)
     live = index.article_hashes()
     signed: dict[str, bytes | None] = {}
     missing: list[tuple[str, int, bytes]] = []
     for article_id, (docnum, digest) in live.items():
         if article_id in fresh and fresh[article_id][0] == digest:
             signed[article_id] = fresh[article_id][1]
-        elif article_id in previous and previous[article_id][0] == digest:
-            signed[article_id] = previous[article_id][1]
+        elif article_id in previous.signatures and previous.signatures[article_id][0] == digest:
+            signed[article_id] = previous.signatures[article_id][1]
         else:
             missing.append((article_id, docnum, digest))
     digests = {article_id: digest for article_id, (_, digest) in live.items()}
@@ -227,7 +283,15 @@ def write_duplicates(
         if ids
         else np.zeros((0, PERMUTATIONS), dtype="<u2")
     )
-    found = group(matrix)
+    # what the file holds for an article that is gone, or whose content changed, is out of date
+    stale = {i for i, (digest, _) in previous.signatures.items() if digests.get(i) != digest}
+    written = [row for row, i in enumerate(ids) if i not in previous.signatures or i in stale]
+    if previous.usable and len(written) <= MAX_TOUCHING:
+        rows = {article_id: row for row, article_id in enumerate(ids)}
+        kept = [(rows[a], rows[b], s) for a, b, s in previous.pairs if a in rows and b in rows and not {a, b} & stale]
+        found = group_touching(matrix, written, [(min(i, j), max(i, j), s) for i, j, s in kept])
+    else:
+        found = group(matrix)
     dates = index.column_values("date")
     groups = []
     for members in found.groups:
@@ -249,35 +313,50 @@ def write_duplicates(
     }
     temp = index.generation / f".{DUPLICATES_FILE}.tmp"
     temp.unlink(missing_ok=True)
+    if previous.usable:
+        shutil.copyfile(path, temp)
     with closing(sqlite3.connect(temp)) as db, db:
-        db.execute("CREATE TABLE signatures (id TEXT PRIMARY KEY, hash BLOB NOT NULL, sig BLOB) WITHOUT ROWID")
-        db.executemany("INSERT INTO signatures VALUES (?, ?, ?)", ((i, digests[i], s) for i, s in signed.items()))
-        db.execute("CREATE TABLE pairs (a TEXT, b TEXT, similarity REAL NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID")
+        if previous.usable:
+            # the signatures of the articles gone or changed out, those written in; the rest is small
+            db.executemany("DELETE FROM signatures WHERE id = ?", ((i,) for i in sorted(stale)))
+            news = sorted(i for i in signed if i not in previous.signatures or i in stale)
+            db.executemany("INSERT INTO signatures VALUES (?, ?, ?)", ((i, digests[i], signed[i]) for i in news))
+            for table in ("pairs", "groups", "facts", "stamp"):
+                db.execute(f"DELETE FROM {table}")
+        else:
+            db.execute("CREATE TABLE signatures (id TEXT PRIMARY KEY, hash BLOB NOT NULL, sig BLOB) WITHOUT ROWID")
+            db.executemany("INSERT INTO signatures VALUES (?, ?, ?)", ((i, digests[i], s) for i, s in signed.items()))
+            db.execute(
+                "CREATE TABLE pairs (a TEXT, b TEXT, similarity REAL NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID"
+            )
+            db.execute("CREATE TABLE groups (id TEXT PRIMARY KEY, grp TEXT NOT NULL) WITHOUT ROWID")
+            db.execute("CREATE INDEX groups_grp ON groups (grp)")
+            db.execute("CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+            db.execute("CREATE TABLE stamp (commit_generation INTEGER NOT NULL)")
         db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((ids[i], ids[j], s) for i, j, s in found.pairs))
-        db.execute("CREATE TABLE groups (id TEXT PRIMARY KEY, grp TEXT NOT NULL) WITHOUT ROWID")
-        db.execute("CREATE INDEX groups_grp ON groups (grp)")
         db.executemany("INSERT INTO groups VALUES (?, ?)", groups)
-        db.execute("CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
         db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
-        db.execute("CREATE TABLE stamp (commit_generation INTEGER NOT NULL)")
         db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
     temp.replace(path)
     return facts
 
 
-def _previous_signatures(path: Path) -> dict[str, tuple[bytes, bytes | None]]:
-    """Id → (content hash, signature) of the file a generation had, whatever commit it was
-    written for (a signature is right for its content hash); empty when it cannot be read."""
+def _previous(path: Path) -> _Previous:
+    """The file a generation had (``_Previous``); empty when it cannot be read whole."""
     if not path.is_file():
-        return {}
+        return _Previous()
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             facts = dict(db.execute("SELECT name, value FROM facts"))
             if json.loads(facts.get("version", "null")) != DUPLICATES_VERSION:
-                return {}
-            return {i: (h, s) for i, h, s in db.execute("SELECT id, hash, sig FROM signatures")}
+                return _Previous()
+            signatures = {i: (h, s) for i, h, s in db.execute("SELECT id, hash, sig FROM signatures")}
+            pairs = db.execute("SELECT a, b, similarity FROM pairs").fetchall()
+            db.execute("SELECT count(*) FROM groups").fetchone()
+            db.execute("SELECT count(*) FROM stamp").fetchone()
     except (sqlite3.Error, ValueError):
-        return {}
+        return _Previous()
+    return _Previous(signatures, pairs, usable=True)
 
 
 # --- reading ---------------------------------------------------------------------------------

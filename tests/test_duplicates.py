@@ -15,7 +15,7 @@ from helpers import article, generated_articles, on_terminal, run_cli, write_jso
 from typer.testing import CliRunner
 
 from searchkit.cli import app
-from searchkit.duplicates import DUPLICATES_FILE, MAX_WORDS, MIN_WORDS, minhash
+from searchkit.duplicates import DUPLICATES_FILE, MAX_BUCKET, MAX_WORDS, MIN_WORDS, group, group_touching, minhash
 from searchkit.generations import current_generation
 from searchkit.indexing import build_index
 
@@ -220,6 +220,42 @@ def test_short_articles_are_never_grouped_and_long_ones_cost_their_first_words()
     other = " ".join(words[:MAX_WORDS] + ["autre"] * 500)
     assert minhash(one) == minhash(other)  # what lies past MAX_WORDS is never read
     assert minhash(one) != minhash(" ".join(words[1000:]))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_an_update_pairs_the_articles_it_wrote_as_grouping_everything_again_does(seed):
+    """An update of a few articles looks up their bands alone and keeps the pairs found before
+    among the others: the pairs and groups are those of grouping every signature again."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(seed)
+    texts = [" ".join(f"mot{rng.randrange(5000)}" for _ in range(200)) for _ in range(400)]
+    for _ in range(60):  # copies, some edited a little, some of copies: groups of two and more
+        words = rng.choice(texts).split()
+        for _ in range(rng.randrange(4)):
+            words[rng.randrange(len(words))] = f"autre{rng.randrange(100)}"
+        texts.append(" ".join(words))
+    rng.shuffle(texts)
+    matrix = np.frombuffer(b"".join(minhash(t) for t in texts), dtype="<u2").reshape(len(texts), -1)
+    whole = group(matrix)
+    assert len(whole.pairs) >= 40 and any(len(g) > 2 for g in whole.groups)
+    written = rng.sample(range(len(texts)), 30)
+    kept = [p for p in whole.pairs if p[0] not in written and p[1] not in written]
+    touching = group_touching(matrix, written, kept)
+    assert touching.pairs == whole.pairs and touching.groups == whole.groups
+    assert touching.compared < whole.compared
+
+
+def test_a_band_shared_by_many_articles_pairs_a_new_one_with_its_first_holder_only():
+    import numpy as np
+
+    rows = np.zeros((MAX_BUCKET + 5, 128), dtype="<u2")  # every band shared by all: boilerplate
+    rows[:, 4:] = np.arange(len(rows), dtype="<u2")[:, None]  # agreeing on one band of 32 only
+    found = group_touching(rows, [len(rows) - 1], [])
+    assert found.compared == 1  # the new article against the band's first holder, not the 54 others
+    assert group_touching(rows, [0], []).compared == len(rows) - 1  # the first holder pairs with all
 
 
 def _on_terminal(*args: str) -> tuple[int, str]:
