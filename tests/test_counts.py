@@ -120,3 +120,25 @@ def test_a_word_less_the_names_decided_apart_is_counted_by_posting_sets(archive)
         assert whoosh_counts.postings_cost(query, reader) == sum(
             reader.doc_frequency("body", term) for term in (common, other)
         )
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"conseil municipal" gouvernement', f'"conseil municipal" gouvernement -{MARKER}', "Jean-Marc grève syndicat"],
+)
+def test_a_phrase_beside_words_is_checked_only_where_the_words_are_and_matches_as_whoosh_does(archive, query):
+    """The articles of a phrase AND words: the words' articles by posting sets, the phrase's
+    positions read in those alone, segment by segment; the same articles as Whoosh's matcher."""
+    from searchkit.names.table import Variants
+    from searchkit.query import parse
+
+    with open_live(archive) as index:
+        searcher = index._searcher
+        assert len(searcher.leaf_searchers()) > 1, "the archive is written in several segments"
+        variants = Variants(index)
+        compiled = index.compile(parse(query), variants)
+        variants.close()
+        found = whoosh_counts.matching(compiled, searcher)
+        assert found is not None and found == set(searcher.docs_for_query(compiled))
+        if "Jean" not in query:
+            assert found

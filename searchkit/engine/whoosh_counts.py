@@ -26,7 +26,7 @@ samples them: the search has checked their positions already
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from whoosh import query as wq
@@ -90,6 +90,11 @@ def matching(query: wq.Query, searcher, windows: Windows | None = None) -> set[i
         kept = [sub for sub in query.subqueries if not isinstance(sub, wq.Not)]
         sets = [matching(sub, searcher, windows) for sub in kept]
         excluded = [matching(sub.query, searcher, windows) for sub in query.subqueries if isinstance(sub, wq.Not)]
+        known = [s for s in sets if s is not None]
+        if windows is None and known and len(known) < len(sets):
+            # a phrase beside words: its positions checked only in the articles holding the words
+            candidates = set.intersection(*known)
+            sets = [_among(sub, searcher, candidates) if s is None else s for sub, s in zip(kept, sets, strict=True)]
         if not sets or any(s is None for s in sets + excluded):
             return None
         return set.intersection(*sets).difference(*excluded)
@@ -158,6 +163,28 @@ def _terms(query: wq.NumericRange | Capped, reader) -> list[tuple[str, bytes | s
     # A date range is a few dozen terms (days at its ends, blocks of days between).
     tiers = query._compile_query(reader).leaves()  # as bytes: simplify() decodes the tiers wrong
     return sorted({term for tier in tiers for term in tier.expanded_terms(reader)})
+
+
+def _among(query: wq.Query, searcher, candidates: set[int]) -> set[int]:
+    """The documents of ``candidates`` that ``query`` matches, its matcher moved from one to
+    the next: a phrase's positions are read where it lands, not in every article holding its words."""
+    found: set[int] = set()
+    ordered = sorted(candidates)
+    leaves = searcher.leaf_searchers()
+    for at, (leaf, offset) in enumerate(leaves):
+        end = leaves[at + 1][1] if at + 1 < len(leaves) else searcher.reader().doc_count_all()
+        local = ordered[bisect_left(ordered, offset) : bisect_left(ordered, end)]
+        if not local:
+            continue
+        matcher = query.matcher(leaf, leaf.boolean_context())
+        for docnum in (d - offset for d in local):
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+            if matcher.id() == docnum:
+                found.add(docnum + offset)
+    return found
 
 
 def _within(matcher, windows: Windows) -> set[int]:
