@@ -26,7 +26,7 @@ samples them: the search has checked their positions already
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from whoosh import query as wq
@@ -168,23 +168,11 @@ def _terms(query: wq.NumericRange | Capped, reader) -> list[tuple[str, bytes | s
 def _among(query: wq.Query, searcher, candidates: set[int]) -> set[int]:
     """The documents of ``candidates`` that ``query`` matches, its matcher moved from one to
     the next: a phrase's positions are read where it lands, not in every article holding its words."""
-    found: set[int] = set()
-    ordered = sorted(candidates)
-    leaves = searcher.leaf_searchers()
-    for at, (leaf, offset) in enumerate(leaves):
-        end = leaves[at + 1][1] if at + 1 < len(leaves) else searcher.reader().doc_count_all()
-        local = ordered[bisect_left(ordered, offset) : bisect_left(ordered, end)]
-        if not local:
-            continue
-        matcher = query.matcher(leaf, leaf.boolean_context())
-        for docnum in (d - offset for d in local):
-            if matcher.is_active() and matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-            if matcher.id() == docnum:
-                found.add(docnum + offset)
-    return found
+
+    def open_at(leaf, first: int):
+        return query.matcher(leaf, leaf.boolean_context()), None
+
+    return {docnum for docnum, _ in wq_operators.landings(searcher, sorted(candidates), open_at)}
 
 
 def _within(matcher, windows: Windows) -> set[int]:

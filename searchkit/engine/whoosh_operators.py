@@ -16,6 +16,8 @@ from __future__ import annotations
 import threading
 import weakref
 from bisect import bisect_left
+from collections.abc import Iterator
+from typing import Any
 
 from whoosh import matching as wm
 from whoosh import query as wq
@@ -78,33 +80,40 @@ class Operator(wq.Query):
 
 
 def _satisfied_each(searcher, docnums: list[int], open_at) -> dict[int, Satisfied]:
-    """What each of ``docnums`` (ascending) satisfied, for those a matcher lands on:
-    ``open_at(segment searcher, first docnum)`` gives a segment's matcher and what reads
-    where the document it is on satisfied the query (None: no match in the segment).
+    """Where each of ``docnums`` (ascending) that a matcher lands on satisfied the query:
+    ``open_at`` gives a segment's matcher and what reads that (``landings``)."""
+    found: dict[int, Satisfied] = {}
+    for docnum, read in landings(searcher, docnums, open_at):
+        satisfied = read()
+        if satisfied.spans:
+            found[docnum] = satisfied
+    return found
+
+
+def landings(searcher, docnums: list[int], open_at) -> Iterator[tuple[int, Any]]:
+    """Each of ``docnums`` (ascending) that a query's matcher lands on, with what
+    ``open_at(segment searcher, first docnum in it)`` gave beside the segment's matcher
+    (``(matcher, anything)``, or None: nothing there to match).
 
     Only those documents are checked, each segment's in one walk forward: a
     matcher from the start would check every article before them, and a
     matcher a document would open and skip through the postings again for
     each (a prefix's hundred words: a third of a second an article)."""
-    found: dict[int, Satisfied] = {}
     leaves = searcher.leaf_searchers()
     for at, (leaf, offset) in enumerate(leaves):
-        end = leaves[at + 1][1] if at + 1 < len(leaves) else None
-        local = [d - offset for d in docnums if d >= offset and (end is None or d < end)]
-        opened = open_at(leaf, local[0]) if local else None
+        end = leaves[at + 1][1] if at + 1 < len(leaves) else searcher.reader().doc_count_all()
+        local = docnums[bisect_left(docnums, offset) : bisect_left(docnums, end)]
+        opened = open_at(leaf, local[0] - offset) if local else None
         if opened is None:
             continue
-        matcher, read = opened
+        matcher, beside = opened
         for docnum in local:
-            if matcher.is_active() and matcher.id() < docnum:
-                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() < docnum - offset:
+                matcher.skip_to(docnum - offset)
             if not matcher.is_active():
                 break
-            if matcher.id() == docnum:
-                satisfied = read()
-                if satisfied.spans:
-                    found[docnum + offset] = satisfied
-    return found
+            if matcher.id() == docnum - offset:
+                yield docnum, beside
 
 
 class _Unscored(scoring.WeightingModel):
@@ -454,15 +463,20 @@ def positional_matches(query: wq.Query | None, searcher, docnums: list[int]) -> 
 
 
 def positional_parts(query: wq.Query | None):
-    """The operators and phrases of ``query``, not what is inside them: which of
-    their words' occurrences matched is a matter of position, not of the words."""
+    """The operators and phrases of ``query``, not what is inside them."""
     if query is None:
         return
-    if isinstance(query, (Operator, SpanQuery)):
+    if positional(query):
         yield query
     elif not query.is_leaf():
         for child in query.children():
             yield from positional_parts(child)
+
+
+def positional(query: wq.Query) -> bool:
+    """Whether ``query`` is an operator or a phrase: which of its words' occurrences
+    matched is a matter of position, not of the words."""
+    return isinstance(query, (Operator, SpanQuery))
 
 
 def _phrase_in(phrase: SpanQuery, searcher, docnums: list[int]) -> dict[int, Satisfied]:

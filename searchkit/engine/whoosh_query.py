@@ -21,7 +21,7 @@ from ..errors import QueryError
 from ..query import MAX_WORDS, AtLeast, Filter, Near, Node, Not, Or, Phrase, Word, parse_date_range
 from . import TEXT_FIELDS, NameSpellings, spellings_in_turn
 from .whoosh_expansions import Capped, CappedFuzzyTerm, CappedPrefix, Expansions, broad_note
-from .whoosh_operators import AtLeastOperator, LeadOperator, NearOperator, Operator
+from .whoosh_operators import AtLeastOperator, LeadOperator, NearOperator, Operator, positional
 
 #: A title word counts like a body word, and more in effect: BM25F scores a
 #: word in a short field higher.  A boost of 2 lowered PIAF nDCG@10 from 0.795
@@ -448,7 +448,7 @@ def matched_terms(query: wq.Query | None, reader, positional: bool = True) -> se
 
 def _unpositioned_leaves(query: wq.Query):
     """The leaves of ``query`` outside its phrases and operators."""
-    if isinstance(query, (Operator, SpanQuery)):
+    if positional(query):
         return
     if query.is_leaf():
         yield query
