@@ -29,9 +29,12 @@ only, so the pairs compared grow with the articles, not with their square.
 Signatures are kept in the file with each article's content hash, so the
 next commit computes only those of the articles it wrote (an update) and
 reads the stored text of the others only when the file cannot be used (an
-index built before this file existed, a damaged file).  Groups are
-recomputed from every signature at each commit: an added, changed or
-removed article joins, leaves or splits its group.
+index built before this file existed, a damaged file).  Groups are made
+again at each commit, so that an added, changed or removed article joins,
+leaves or splits its group: from every signature after a build or a large
+update; after an update of a few articles (``MAX_TOUCHING``), from the pairs
+found before among the articles it left alone and the pairs of those it wrote,
+looked up by their bands, the file changed in a copy rather than written whole.
 
 A file that is missing or stale (a writer killed between its commit and this
 file) is not trusted: searches do not collapse, ``--unique`` says to run
