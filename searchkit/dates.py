@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from email.utils import parsedate_tz
 
 #: The years an article may be dated: a date outside them (9999-12-31, 0001-01-01)
 #: is a placeholder or a typo, and weeks and months at the ends of the calendar
@@ -122,6 +121,8 @@ def _rfc822_day(text: str) -> str | None:
     parse needs a month name and a year of four digits, else it is not one."""
     if not re.search(r"\d{4}", text) or not re.search(r"[A-Za-z]{3}", text):
         return None
+    from email.utils import parsedate_tz  # here: the email package is 3.5 ms of every search's start
+
     parts = parsedate_tz(text)
     if parts is None:
         return None
