@@ -41,9 +41,9 @@ def corrected_query(
     """``text`` (parsed as ``node``) with its misspelt words replaced, or None
     when nothing is to correct.
 
-    A word the index does not hold at all may also be another transliteration
-    of a name it does (Gaddafi for Kadhafi): ``names``, the index's name table,
-    gives those of the same shape (``Variants.shaped_like``).  Plain words are
+    A capitalised word the index does not hold at all may also be another
+    transliteration of a name it does (Gaddafi for Kadhafi): ``names``, the
+    index's name table, gives those of the same shape (``Variants.shaped_like``).  Plain words are
     corrected, in phrases and in ``title:``/``body:`` too;
     prefixes and fuzzy words are left alone.  Words longer than
     ``MAX_WORD_LETTERS``, and words after the first ``MAX_LOOKUPS`` that
