@@ -37,8 +37,7 @@ def name_spellings(searcher, text: str, rejected: bool = False) -> NameSpellings
             matched = index.doc_set(compiled) if compiled is not None else set()
             for i, word in enumerate(folded):
                 surname = folded[i + 1] if i + 1 < len(folded) else None
-                phrase = matched if len(folded) > 1 else None
-                words.append(_name_word(index, variants, word, surname, exact, rejected, matched, phrase))
+                words.append(_name_word(index, variants, word, surname, exact, rejected, matched, len(folded) > 1))
     if not words:
         why = " (prefixes and fuzzy words search no name spellings)" if len(leaves) < len(every) else ""
         raise QueryError(f"no name to look up in {text!r}{why}")
@@ -53,26 +52,24 @@ def _name_word(
     exact: bool,
     rejected: bool,
     matched: set[int],
-    phrase: set[int] | None,
+    in_phrase: bool,
 ) -> NameWord:
     """What one folded query word searches: its spellings (beside ``surname`` in a phrase), each
-    counted in the whole index and, in a phrase, in the articles the phrase matches (``phrase``);
-    ``matched``, the articles the word or phrase matches, tells what its spellings leave unexplained."""
+    counted in the whole index and, in a phrase, in the articles the phrase matches; ``matched``,
+    the articles the word or its phrase matches, also tells what a word's spellings leave unexplained."""
     sources = {word: ("query", [])} if exact else variants.sources(word, surname)
     rows = []
     named: set[int] = set()
     for spelling, (source, links) in sources.items():
         docs = index.doc_set(index.term_query(SPELLING_MARK + spelling))
         named |= docs
-        in_phrase = len(docs & phrase) if phrase is not None else None
-        rows.append(
-            NameSpelling(spelling, written_form(index, docs, spelling), len(docs), source, tuple(links), in_phrase)
-        )
+        written, within = written_form(index, docs, spelling), len(docs & matched) if in_phrase else None
+        rows.append(NameSpelling(spelling, written, len(docs), source, tuple(links), within))
     rows.sort(key=lambda r: (r.source != "query", -(r.articles if r.in_phrase is None else r.in_phrase), r.spelling))
     apart = tuple(d for d in variants.decisions(word) if not d["merged"]) if rejected else ()
     left_out = () if exact else tuple(_counted(index, s) for s in sorted(variants.stem_left_out(word)))
     read = not exact and variants.stem_apart(word) is not None
-    unnamed = len(matched - named) if phrase is None else 0
+    unnamed = 0 if in_phrase else len(matched - named)
     return NameWord(word, variants.is_name(word), tuple(rows), apart, left_out, read, exact, len(matched), unnamed)
 
 
