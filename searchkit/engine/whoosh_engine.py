@@ -74,8 +74,9 @@ WRITER_MB_RANGE = (16, 65536)
 #: Robertson's idf in place of Whoosh's each lost on at least one half
 #: (bench/README.md, *Ranking changes*).
 WEIGHTING = scoring.BM25F(B=0.75, K1=0.75, title_B=0.4)
-#: The sets of articles made by Whoosh's matchers (phrases) that an open index keeps, the last ones asked for.
-KEPT_DOC_SETS = 4
+#: The sets of articles an open index keeps, the last ones asked for (``WhooshIndex._docs``): a few
+#: megabytes each at 100,000 articles, tens at a million.
+KEPT_DOC_SETS = 2
 
 _TOC_TEMP = re.compile(r"^_\w+_\d+\.toc\.")
 _WHOOSH_CODE = str(Path(index.__file__).parent)
@@ -399,7 +400,7 @@ class WhooshIndex:
         wq_expansions.attach_vocabulary(self._reader, self._vocabulary)
         self._columns: dict[str, list[str | None]] = {}  #: column name → value by document number
         self._restricted: tuple[Compiled, set[int]] | None = None  #: the last restriction and its documents
-        self._doc_sets: dict[Compiled, frozenset[int]] = {}  #: the last sets Whoosh's matchers made (``_docs``)
+        self._doc_sets: dict[Compiled, frozenset[int]] = {}  #: the last sets of articles made (``_docs``)
 
     def close(self) -> None:
         self._vocabulary.close()
@@ -540,27 +541,29 @@ class WhooshIndex:
         count.  Whoosh's own ``filter=`` walks the range's matchers instead,
         most of a date-filtered search's time."""
         if self._restricted is None or self._restricted[0] is not restriction:
-            self._restricted = (restriction, self._docs(restriction))
+            self._restricted = (restriction, self._read_docs(restriction))
         return self._restricted[1]
 
     def _docs(self, query: Compiled) -> set[int]:
-        """By posting-set operations where it can; else by Whoosh's matchers, whose last
+        """By posting-set operations where it can, else by Whoosh's matchers; the last
         ``KEPT_DOC_SETS`` sets are kept: a search asks for its query's articles to count
-        them, to count each spelling's and to list the partial matches, and a phrase
-        of frequent words read again each time took 0.65 s at 100,000 articles."""
-        found = wq_counts.matching(query, self._searcher)
-        if found is not None:
-            return found
+        them, to count each spelling's and to list the partial matches, and reading them
+        again took 0.11 s each for ``guerre Ukraine`` at 100,000 articles, 0.65 s for a
+        phrase of frequent words."""
         try:
             kept = self._doc_sets.pop(query, None)
         except TypeError:  # a query Whoosh cannot hash
-            return set(self._searcher.docs_for_query(query))
+            return self._read_docs(query)
         if kept is None:
-            kept = frozenset(self._searcher.docs_for_query(query))
+            kept = frozenset(self._read_docs(query))
         self._doc_sets[query] = kept  # the most recent last
         while len(self._doc_sets) > KEPT_DOC_SETS:
             del self._doc_sets[next(iter(self._doc_sets))]
         return set(kept)
+
+    def _read_docs(self, query: Compiled) -> set[int]:
+        found = wq_counts.matching(query, self._searcher)
+        return found if found is not None else set(self._searcher.docs_for_query(query))
 
     def column_values(self, name: str) -> list[str | None]:
         """Column ``name`` (``date``, ``source`` or ``indexed``, the stamp) of every
