@@ -464,3 +464,29 @@ def test_searcher_sees_a_commit_made_meanwhile(tmp_path):
         build_index([corpus], index_dir)
         assert [h.id for h in searcher.search("football").hits] == ["a4"]
         assert searcher.search("Choïgou").total == 3
+
+
+# --- ranking by Whoosh's matchers, pruned -------------------------------------------------------
+
+
+def test_the_top_of_an_or_of_three_words_is_the_top_of_every_article_scored(tmp_path):
+    """Whoosh bounds an OR of three parts or more, in a segment of at most 5,000 articles, by
+    its largest part's bound, though it scores the sum: once the top held articles of the first
+    segment, the pruning dropped better ones of an appended segment, which no part alone lifts
+    into the top (a name's stem and spellings together do)."""
+    from whoosh import query as wq
+
+    first = [
+        article(f"old{i}", f"Le Kremlin {'et la Douma ' * (i % 7 + 20)} : alpha beta gamma, dit-on ({i}).")
+        for i in range(40)
+    ]
+    build_index([write_jsonl(tmp_path / "old.jsonl", first)], tmp_path / "index")
+    fresh = [article(f"new{i}", f"Au Kremlin : alpha beta gamma {'ici ' * i}({i}).") for i in range(3)]
+    build_index([write_jsonl(tmp_path / "new.jsonl", fresh)], tmp_path / "index")
+    with open_live(tmp_path / "index") as index:
+        assert len(index._searcher.leaf_searchers()) > 1, "the appended articles are a segment of their own"
+        words = wq.Or([wq.Term("body", w) for w in ("alpha", "beta", "gamma")])
+        query = wq.And([words, wq.Term("body", "kremlin")])
+        every = [hit.docnum for hit in index._searcher.search(query, limit=None)]
+        top = [index.stored(r.docnum)["id"] for r in index.ranked(query, 3)]
+        assert top == [index.stored(docnum)["id"] for docnum in every[:3]] == ["new0", "new1", "new2"]
