@@ -490,3 +490,33 @@ def test_the_top_of_an_or_of_three_words_is_the_top_of_every_article_scored(tmp_
         every = [hit.docnum for hit in index._searcher.search(query, limit=None)]
         top = [index.stored(r.docnum)["id"] for r in index.ranked(query, 3)]
         assert top == [index.stored(docnum)["id"] for docnum in every[:3]] == ["new0", "new1", "new2"]
+
+
+@pytest.mark.parametrize("text", ["alpha OR beta OR gamma", "Choïgou", "kremlin OR douma"])
+def test_an_or_of_terms_summed_from_the_postings_ranks_as_whoosh_scores_every_article(tmp_path, text):
+    """An OR of terms (several words, a name and its spellings) is ranked by summing each
+    term's BM25F score read from the posting lists: the same articles, scores and order (ties
+    by document number) as Whoosh's search of every article, within a restriction too."""
+    first = [
+        article(f"old{i}", f"Le Kremlin {'et la Douma ' * (i % 5)}: alpha, {'beta ' * (i % 3)}dit Choïgou.",
+                date=f"2021-0{i % 9 + 1}-01")
+        for i in range(30)
+    ]  # fmt: skip
+    build_index([write_jsonl(tmp_path / "old.jsonl", first)], tmp_path / "index")
+    fresh = [article(f"new{i}", f"Au Kremlin, gamma et Shoigu ({i}).", date="2022-01-01") for i in range(3)]
+    build_index([write_jsonl(tmp_path / "new.jsonl", fresh)], tmp_path / "index")
+    with open_live(tmp_path / "index") as index:
+        variants = Variants(index)
+        query = index.compile(parse(text), variants)
+        variants.close()
+        for restriction in (None, index.restriction("2021-03-01", None, None)):
+            allowed = None if restriction is None else index.doc_set(restriction)
+            every = [
+                (hit.docnum, hit.score)
+                for hit in index._searcher.search(query, limit=None)
+                if allowed is None or hit.docnum in allowed
+            ]
+            every.sort(key=lambda hit: (-round(hit[1], 9), hit[0]))
+            ranked = [(r.docnum, r.score) for r in index.ranked(query, 7, restriction)]
+            assert [d for d, _ in ranked] == [d for d, _ in every[:7]] and len(ranked) == 7
+            assert all(abs(a - b) < 1e-9 for (_, a), (_, b) in zip(ranked, every, strict=False))
