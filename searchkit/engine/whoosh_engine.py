@@ -342,7 +342,7 @@ class _ArrayUnion(ArrayUnionMatcher):
     articles), bounded by the sum of its parts' bounds, as its scores are their sum: Whoosh's
     took the largest, so the pruning dropped articles that no part alone lifts into the top,
     a name's stem and spellings together do (the 11 articles appended last to the 100,000,
-    `Poutine` in title and body, were missing from the top 12 of ``Poutine Kremlin``)."""
+    `Poutine` in title and body, were missing from the top 12 of ``Poutine``'s ranked list)."""
 
     def max_quality(self):
         return sum(m.max_quality() for m in self._submatchers) * self._boost
