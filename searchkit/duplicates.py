@@ -288,7 +288,9 @@ def write_duplicates(
     )
     # what the file holds for an article that is gone, or whose content changed, is out of date
     stale = {i for i, (digest, _) in previous.signatures.items() if digests.get(i) != digest}
-    written = [row for row, i in enumerate(ids) if i not in previous.signatures or i in stale]
+    # the articles whose signatures the file lacks: added, or their content changed
+    news = {i for i in signed if i not in previous.signatures or i in stale}
+    written = [row for row, i in enumerate(ids) if i in news]
     if previous.usable and len(written) <= MAX_TOUCHING:
         rows = {article_id: row for row, article_id in enumerate(ids)}
         kept = [(rows[a], rows[b], s) for a, b, s in previous.pairs if a in rows and b in rows and not {a, b} & stale]
@@ -322,8 +324,9 @@ def write_duplicates(
         if previous.usable:
             # the signatures of the articles gone or changed out, those written in; the rest is small
             db.executemany("DELETE FROM signatures WHERE id = ?", ((i,) for i in sorted(stale)))
-            news = sorted(i for i in signed if i not in previous.signatures or i in stale)
-            db.executemany("INSERT INTO signatures VALUES (?, ?, ?)", ((i, digests[i], signed[i]) for i in news))
+            db.executemany(
+                "INSERT INTO signatures VALUES (?, ?, ?)", ((i, digests[i], signed[i]) for i in sorted(news))
+            )
             for table in ("pairs", "groups", "facts", "stamp"):
                 db.execute(f"DELETE FROM {table}")
         else:

@@ -148,7 +148,7 @@ class Searcher:
             positive = index.compile(node, variants, positive_only=True) if node else None
             terms = index.matched_terms(positive, positional=False)
             stored = _Stored(index.stored(docnum))
-            satisfied = index.positional_matches(positive, [docnum])[docnum] if positive is not None else []
+            satisfied = index.positional_matches(positive, [docnum])[docnum]
             title, body = _highlights(stored, terms, satisfied)
             return ArticleView(
                 **stored.facts(),
@@ -329,7 +329,7 @@ def _search(
         parts = query_parts(node, variants, index)
     shown = found[options.offset : options.offset + options.limit]
     # where the phrases and operators matched, read for the page's articles at once
-    satisfied = index.positional_matches(positive, [ranked.docnum for ranked, _ in shown]) if positive else {}
+    satisfied = index.positional_matches(positive, [ranked.docnum for ranked, _ in shown])
     hits = [
         _hit(index, ranked, rank, partial, terms, options.snippets, parts, satisfied, groups if collapsing else None)
         for rank, (ranked, partial) in enumerate(shown, options.offset + 1)
