@@ -53,7 +53,7 @@ import sqlite3
 import time
 import weakref
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -415,9 +415,11 @@ class Groups:
             return []
         return sorted(self.ids[d] for d in self.members[group] if d != docnum)
 
-    def distinct(self, docs: Iterable[int]) -> int:
-        """How many groups ``docs`` fall in (an article alone is its own group)."""
-        return len({self.key(d) for d in docs})
+    def distinct(self, docs: set[int]) -> int:
+        """How many groups ``docs`` fall in (an article alone is its own group): its
+        grouped articles found by one set operation, 83,000 keys not looked up one by one."""
+        grouped = self.of.keys() & docs
+        return len(docs) - len(grouped) + len({self.of[d] for d in grouped})
 
     def unique(self, docs: set[int], dates: list[str | None]) -> set[int]:
         """``docs`` with each group counted once: of a group's articles among ``docs``, the

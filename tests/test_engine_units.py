@@ -520,3 +520,77 @@ def test_an_or_of_terms_summed_from_the_postings_ranks_as_whoosh_scores_every_ar
             ranked = [(r.docnum, r.score) for r in index.ranked(query, 7, restriction)]
             assert [d for d, _ in ranked] == [d for d, _ in every[:7]] and len(ranked) == 7
             assert all(abs(a - b) < 1e-9 for (_, a), (_, b) in zip(ranked, every, strict=False))
+
+
+# --- posting lists read a block at a time ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def postings_index(tmp_path_factory):
+    """1,300 articles, then some replaced and removed (deletions in the first segment): a word
+    in every article (blocks of one-byte gaps), one in every 7th, one every 300th (gaps of two
+    bytes), their counts varying."""
+    root = tmp_path_factory.mktemp("postings")
+
+    def body(i: int, edited: bool = False) -> str:
+        words = ["alpha " * (i % 4 + 1)]
+        words += ["beta " * (i % 3 + 1)] if i % 7 == 0 else []
+        words += ["gamma"] if i % 300 == 0 else []
+        words += ["remplissage " * (i % 11)] + (["delta alpha"] if edited else [])
+        return "".join(words) + f" ({i})."
+
+    corpus = root / "c.jsonl"
+    write_jsonl(corpus, [article(f"a{i:04}", body(i)) for i in range(1300)])
+    build_index([corpus], root / "index")
+    kept = [i for i in range(1300) if i % 50 != 3]
+    write_jsonl(corpus, [article(f"a{i:04}", body(i, edited=i % 33 == 0)) for i in kept])
+    build_index([corpus], root / "index")
+    return root / "index"
+
+
+def test_postings_read_a_block_at_a_time_are_whooshs_own(postings_index):
+    """Each block's ids and weights, read from the start of its stream where the layout allows
+    (one-byte gaps after the block's first document), are those Whoosh unpickles; the blocks of
+    other layouts (wider gaps, three postings or fewer) are unpickled whole."""
+    from itertools import accumulate
+
+    from searchkit.engine.whoosh_postings import _ids_and_weights
+
+    paths = Counter()
+    with open_live(postings_index) as index:
+        for segment, _ in index._reader.leaf_readers():
+            for fieldname, term in segment.all_terms():
+                matcher = segment.postings(fieldname, term)
+                matcher = getattr(matcher, "child", matcher)
+                while hasattr(matcher, "_read_data") and matcher.is_active():
+                    ids, weights = _ids_and_weights(matcher)
+                    matcher._read_data()
+                    whole_ids, whole_weights = matcher._data[:2]
+                    assert list(accumulate(ids)) == list(accumulate(whole_ids))
+                    assert weights == whole_weights or list(weights) == list(whole_weights)
+                    short = len(whole_ids) > 3 and max(whole_ids[1:]) < 256
+                    paths[short, isinstance(ids, list)] += 1  # the start read alone makes a list
+                    matcher._next_block()
+    assert set(paths) == {(True, True), (False, False)}
+    assert paths[False, False] >= 10 and paths[True, True] >= 10
+
+
+@pytest.mark.parametrize("text", ["alpha OR beta OR gamma", "beta OR delta", "alpha OR gamma"])
+def test_sums_and_counts_read_from_blocks_leave_out_deleted_articles(postings_index, text):
+    """Ranked by the sum read from the postings, and counted from them: the same articles,
+    scores and order as Whoosh's search of every live article, none of those replaced or removed."""
+    from searchkit.engine.whoosh_postings import live_ids
+
+    with open_live(postings_index) as index:
+        assert any(segment.has_deletions() for segment, _ in index._reader.leaf_readers())
+        variants = Variants(index)
+        query = index.compile(parse(text), variants)
+        every = sorted((-hit.score, hit.docnum) for hit in index._searcher.search(query, limit=None))
+        ranked = index.ranked(query, 25)
+        assert [r.docnum for r in ranked] == [d for _, d in every[:25]]
+        assert all(abs(r.score + s) < 1e-9 for r, (s, _) in zip(ranked, every, strict=False))
+        assert index.count(query) == len(every)
+        for word in text.split(" OR "):
+            held = {hit.docnum for hit in index._searcher.search(index.compile(parse(word), variants), limit=None)}
+            assert live_ids(index._reader, "body", word) == held
+        variants.close()

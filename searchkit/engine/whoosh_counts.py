@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from whoosh import query as wq
 
 from . import whoosh_operators as wq_operators
+from . import whoosh_postings as wq_postings
 from .whoosh_expansions import Capped
 
 #: A count that would read more postings than this is estimated from a sample (README, "Limits").
@@ -76,8 +77,9 @@ def matching(query: wq.Query, searcher, windows: Windows | None = None) -> set[i
     if isinstance(query, wq.Term):
         if (query.fieldname, query.text) not in reader:
             return set()
-        postings = reader.postings(query.fieldname, query.text)
-        return set(postings.all_ids()) if windows is None else _within(postings, windows)
+        if windows is None:
+            return wq_postings.live_ids(reader, query.fieldname, query.text)
+        return _within(reader.postings(query.fieldname, query.text), windows)
     if isinstance(query, wq.Every):
         return {d for d in reader.all_doc_ids() if windows is None or windows.holds(d)}
     if isinstance(query, wq.NumericRange | Capped):

@@ -51,6 +51,7 @@ from . import whoosh_checksums as wq_checksums
 from . import whoosh_counts as wq_counts
 from . import whoosh_expansions as wq_expansions
 from . import whoosh_operators as wq_operators
+from . import whoosh_postings as wq_postings
 from . import whoosh_query as wq_compile
 
 if TYPE_CHECKING:
@@ -384,8 +385,13 @@ def _summed_terms(query: Compiled) -> list[tuple[str, str, float]] | None:
 
 
 def _best(scores: dict[int, float], limit: int) -> list[Ranked]:
-    """The ``limit`` best of ``scores``, the same score by document number, as Whoosh ranks them."""
-    return [Ranked(docnum, scores[docnum]) for docnum in heapq.nsmallest(limit, scores, key=lambda d: (-scores[d], d))]
+    """The ``limit`` best of ``scores``, the same score by document number, as Whoosh ranks them:
+    the ``limit``-th best score found among the bare scores, then only those at or above it sorted."""
+    if limit <= 0 or not scores:
+        return []
+    floor = heapq.nlargest(limit, scores.values())[-1]
+    top = sorted((-score, docnum) for docnum, score in scores.items() if score >= floor)
+    return [Ranked(docnum, -score) for score, docnum in top[:limit]]
 
 
 def _verify_postings(segment: SegmentReader, where: str, problems: list[str]) -> int:
@@ -441,6 +447,7 @@ class WhooshIndex:
         self._columns: dict[str, list[str | None]] = {}  #: column name → value by document number
         self._restricted: tuple[Compiled, set[int]] | None = None  #: the last restriction and its documents
         self._doc_sets: dict[Compiled, frozenset[int]] = {}  #: the last sets of articles made (``_docs``)
+        self._lengths: dict[tuple[int, str], bytes] = {}  #: (segment's offset, field) → its coded lengths
 
     def close(self) -> None:
         self._vocabulary.close()
@@ -676,14 +683,28 @@ class WhooshIndex:
         times its weight, within ``allowed``: an OR of the terms as Whoosh scores it, read straight
         from the posting lists."""
         scores: dict[int, float] = {}
+        k1_plus = WEIGHTING.K1 + 1
         for fieldname, term, weight in terms:
-            for offset, _, matcher, score in self._scored_postings(fieldname, term):
-                while matcher.is_active():
-                    docnum = offset + matcher.id()
-                    if allowed is None or docnum in allowed:
-                        scores[docnum] = scores.get(docnum, 0.0) + weight * score()
-                    matcher.next()
+            idf = self._searcher.idf(fieldname, term)
+            b = WEIGHTING._field_B.get(fieldname, WEIGHTING.B)
+            norms = wq_postings.bm25_norms(WEIGHTING.K1, b, self._searcher.avg_field_length(fieldname) or 1)
+            for segment, offset in self._reader.leaf_readers():
+                lengths = self._field_lengths(segment, offset, fieldname)
+                for ids, weights in wq_postings.blocks(segment, fieldname, term):
+                    for docid, tf in zip(ids, weights, strict=True):
+                        docnum = offset + docid
+                        if allowed is None or docnum in allowed:
+                            # scoring.bm25, its length part looked up by the length's code
+                            score = idf * ((tf * k1_plus) / (tf + norms[lengths[docid]]))
+                            scores[docnum] = scores.get(docnum, 0.0) + weight * score
         return scores
+
+    def _field_lengths(self, segment: SegmentReader, offset: int, fieldname: str) -> bytes:
+        """The coded lengths of ``fieldname`` in the segment starting at ``offset``, read once."""
+        key = (offset, fieldname)
+        if key not in self._lengths:
+            self._lengths[key] = wq_postings.field_lengths(segment, fieldname)
+        return self._lengths[key]
 
     def like_scores(
         self, words: list[tuple[tuple[str, ...], float]], docnums: list[int]
