@@ -492,11 +492,15 @@ def test_the_top_of_an_or_of_three_words_is_the_top_of_every_article_scored(tmp_
         assert top == [index.stored(docnum)["id"] for docnum in every[:3]] == ["new0", "new1", "new2"]
 
 
-@pytest.mark.parametrize("text", ["alpha OR beta OR gamma", "Choïgou", "kremlin OR douma"])
+@pytest.mark.parametrize(
+    "text", ["alpha OR beta OR gamma", "Choïgou", "kremlin OR douma", "kremlin beta", "kremlin -douma -gamma",
+             "(alpha OR douma) Choïgou -beta"]
+)  # fmt: skip
 def test_an_or_of_terms_summed_from_the_postings_ranks_as_whoosh_scores_every_article(tmp_path, text):
-    """An OR of terms (several words, a name and its spellings) is ranked by summing each
-    term's BM25F score read from the posting lists: the same articles, scores and order (ties
-    by document number) as Whoosh's search of every article, within a restriction too."""
+    """An OR of terms (several words, a name and its spellings), or an AND of them beside NOTs,
+    is ranked by summing each term's BM25F score read from the posting lists: the same articles,
+    scores and order (ties by document number) as Whoosh's search of every article, within a
+    restriction too."""
     first = [
         article(f"old{i}", f"Le Kremlin {'et la Douma ' * (i % 5)}: alpha, {'beta ' * (i % 3)}dit Choïgou.",
                 date=f"2021-0{i % 9 + 1}-01")
@@ -518,7 +522,7 @@ def test_an_or_of_terms_summed_from_the_postings_ranks_as_whoosh_scores_every_ar
             ]
             every.sort(key=lambda hit: (-round(hit[1], 9), hit[0]))
             ranked = [(r.docnum, r.score) for r in index.ranked(query, 7, restriction)]
-            assert [d for d, _ in ranked] == [d for d, _ in every[:7]] and len(ranked) == 7
+            assert [d for d, _ in ranked] == [d for d, _ in every[:7]] and len(ranked) == min(7, len(every)) > 1
             assert all(abs(a - b) < 1e-9 for (_, a), (_, b) in zip(ranked, every, strict=False))
 
 
@@ -575,7 +579,7 @@ def test_postings_read_a_block_at_a_time_are_whooshs_own(postings_index):
     assert paths[False, False] >= 10 and paths[True, True] >= 10
 
 
-@pytest.mark.parametrize("text", ["alpha OR beta OR gamma", "beta OR delta", "alpha OR gamma"])
+@pytest.mark.parametrize("text", ["alpha OR beta OR gamma", "beta OR delta", "alpha OR gamma", "alpha beta -delta"])
 def test_sums_and_counts_read_from_blocks_leave_out_deleted_articles(postings_index, text):
     """Ranked by the sum read from the postings, and counted from them: the same articles,
     scores and order as Whoosh's search of every live article, none of those replaced or removed."""
@@ -590,7 +594,7 @@ def test_sums_and_counts_read_from_blocks_leave_out_deleted_articles(postings_in
         assert [r.docnum for r in ranked] == [d for _, d in every[:25]]
         assert all(abs(r.score + s) < 1e-9 for r, (s, _) in zip(ranked, every, strict=False))
         assert index.count(query) == len(every)
-        for word in text.split(" OR "):
+        for word in text.replace(" OR ", " ").replace("-", "").split():
             held = {hit.docnum for hit in index._searcher.search(index.compile(parse(word), variants), limit=None)}
             assert live_ids(index._reader, "body", word) == held
         variants.close()

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from whoosh import collectors, fields, index, scoring
 from whoosh import query as wq
@@ -364,24 +364,38 @@ def _fixed(matcher: Matcher) -> Matcher:
     return matcher
 
 
-def _summed_terms(query: Compiled) -> list[tuple[str, str, float]] | None:
-    """(field, term, boost) of each term of ``query`` when it is an OR of terms, ORs nested as
-    a name's spellings are: its score is then the sum of theirs.  Ranked that way, by reading
+class _Summed(NamedTuple):
+    """How to rank a query by summing its terms' scores (``_summed_terms``)."""
+
+    terms: list[tuple[str, str, float]]  #: (field, term, boost)
+    constrained: bool  #: whether it asks more than holding one of the terms (an AND, a NOT)
+    excluded: int  #: its NOTs, each of which Whoosh scores 1 (an ``InverseMatcher``'s weight) where it holds
+
+
+def _summed_terms(query: Compiled) -> _Summed | None:
+    """The terms of ``query`` when its score is the sum of theirs: an OR of terms (ORs nested
+    as a name's spellings are), or an AND of such ORs beside NOTs.  Ranked that way, by reading
     every posting once, rather than by Whoosh's matchers, whose pruning of the parts that cannot
-    reach the top removes little from an OR of words of like weight (``France OR pays OR monde``
-    at 100,000: 1.4 s, summed 0.7 s; a name and its spellings, ``Zelensky``: 168 → 41 ms).
-    A word alone (one term in title and body) is left to Whoosh, whose pruning skips most of it."""
+    reach the top removes little from words of like weight (``France OR pays OR monde`` at
+    100,000: 1.4 s, summed 0.7 s; a name and its spellings, ``Zelensky``: 168 → 41 ms; ``guerre
+    Ukraine``, its articles already found by posting sets to count them: 180 → 60 ms)."""
     if type(query) is wq.Term:
-        return [(query.fieldname, query.text, query.boost)]
-    if type(query) is not wq.Or or query.boost != 1.0 or query.scale is not None or query.minmatch:
+        return _Summed([(query.fieldname, query.text, query.boost)], False, 0)
+    if type(query) not in (wq.Or, wq.And) or query.boost != 1.0:
         return None
-    found = []
+    if type(query) is wq.Or and (query.scale is not None or query.minmatch):
+        return None
+    terms, constrained, excluded = [], type(query) is wq.And, 0
     for child in query.subqueries:
-        terms = _summed_terms(child)
-        if terms is None:
+        if constrained and type(child) is wq.Not:
+            excluded += 1
+            continue
+        summed = _summed_terms(child)
+        if summed is None:
             return None
-        found += terms
-    return found
+        terms += summed.terms
+        constrained, excluded = constrained or summed.constrained, excluded + summed.excluded
+    return _Summed(terms, constrained, excluded) if terms else None
 
 
 def _best(scores: dict[int, float], limit: int) -> list[Ranked]:
@@ -482,9 +496,13 @@ class WhooshIndex:
         allowed = self._allowed(restriction) if restriction is not None else None
         if allowed is not None and not allowed:
             return []  # Whoosh takes an empty filter for none
-        terms = _summed_terms(query)
-        if terms is not None and len({text for _, text, _ in terms}) > 1:
-            return _best(self._summed(terms, allowed), limit)
+        summed = _summed_terms(query)
+        if summed is not None and (summed.constrained or len({text for _, text, _ in summed.terms}) > 1):
+            # A word alone (one term in title and body) is left to Whoosh, whose pruning skips most of it.
+            if summed.constrained:
+                allowed = self._docs(query) if allowed is None else self._docs(query) & allowed
+            best = _best(self._summed(summed.terms, allowed), limit)
+            return [Ranked(r.docnum, r.score + summed.excluded) for r in best] if summed.excluded else best
         if limit >= self._searcher.doc_count():
             results = self._searcher.search(query, limit=limit, filter=allowed)
         else:
