@@ -598,3 +598,17 @@ def test_sums_and_counts_read_from_blocks_leave_out_deleted_articles(postings_in
             held = {hit.docnum for hit in index._searcher.search(index.compile(parse(word), variants), limit=None)}
             assert live_ids(index._reader, "body", word) == held
         variants.close()
+
+
+def test_postings_within_stretches_are_those_of_the_whole_list_there(postings_index):
+    """A sample's count reads a word's postings only within its stretches of ids, skipping the
+    blocks between them: the same articles as the whole list cut to the stretches."""
+    from searchkit.engine.whoosh_postings import live_ids
+
+    with open_live(postings_index) as index:
+        size = index.doc_count_all()
+        for word in ("alpha", "beta", "gamma"):
+            every = live_ids(index._reader, "body", word)
+            for spans in ([(0, 5)], [(100, 130), (700, 701), (size - 40, size)], [(300, 301), (600, 900)]):
+                inside = {d for d in every if any(start <= d < end for start, end in spans)}
+                assert live_ids(index._reader, "body", word, spans) == inside

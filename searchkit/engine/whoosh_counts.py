@@ -77,9 +77,7 @@ def matching(query: wq.Query, searcher, windows: Windows | None = None) -> set[i
     if isinstance(query, wq.Term):
         if (query.fieldname, query.text) not in reader:
             return set()
-        if windows is None:
-            return wq_postings.live_ids(reader, query.fieldname, query.text)
-        return _within(reader.postings(query.fieldname, query.text), windows)
+        return wq_postings.live_ids(reader, query.fieldname, query.text, list(windows or ()))
     if isinstance(query, wq.Every):
         return {d for d in reader.all_doc_ids() if windows is None or windows.holds(d)}
     if isinstance(query, wq.NumericRange | Capped):

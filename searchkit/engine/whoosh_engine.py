@@ -461,7 +461,6 @@ class WhooshIndex:
         self._columns: dict[str, list[str | None]] = {}  #: column name → value by document number
         self._restricted: tuple[Compiled, set[int]] | None = None  #: the last restriction and its documents
         self._doc_sets: dict[Compiled, frozenset[int]] = {}  #: the last sets of articles made (``_docs``)
-        self._lengths: dict[tuple[int, str], bytes] = {}  #: (segment's offset, field) → its coded lengths
 
     def close(self) -> None:
         self._vocabulary.close()
@@ -701,28 +700,13 @@ class WhooshIndex:
         times its weight, within ``allowed``: an OR of the terms as Whoosh scores it, read straight
         from the posting lists."""
         scores: dict[int, float] = {}
-        k1_plus = WEIGHTING.K1 + 1
         for fieldname, term, weight in terms:
-            idf = self._searcher.idf(fieldname, term)
             b = WEIGHTING._field_B.get(fieldname, WEIGHTING.B)
-            norms = wq_postings.bm25_norms(WEIGHTING.K1, b, self._searcher.avg_field_length(fieldname) or 1)
+            mean_length = self._searcher.avg_field_length(fieldname) or 1
+            bm25 = wq_postings.BM25.of(self._searcher.idf(fieldname, term), WEIGHTING.K1, b, mean_length)
             for segment, offset in self._reader.leaf_readers():
-                lengths = self._field_lengths(segment, offset, fieldname)
-                for ids, weights in wq_postings.blocks(segment, fieldname, term):
-                    for docid, tf in zip(ids, weights, strict=True):
-                        docnum = offset + docid
-                        if allowed is None or docnum in allowed:
-                            # scoring.bm25, its length part looked up by the length's code
-                            score = idf * ((tf * k1_plus) / (tf + norms[lengths[docid]]))
-                            scores[docnum] = scores.get(docnum, 0.0) + weight * score
+                wq_postings.add_scores(scores, segment, offset, fieldname, term, bm25, weight, allowed)
         return scores
-
-    def _field_lengths(self, segment: SegmentReader, offset: int, fieldname: str) -> bytes:
-        """The coded lengths of ``fieldname`` in the segment starting at ``offset``, read once."""
-        key = (offset, fieldname)
-        if key not in self._lengths:
-            self._lengths[key] = wq_postings.field_lengths(segment, fieldname)
-        return self._lengths[key]
 
     def like_scores(
         self, words: list[tuple[tuple[str, ...], float]], docnums: list[int]

@@ -24,6 +24,7 @@ from whoosh import query as wq
 
 from ..analysis import SPELLING_MARK
 from ..vocabulary import Vocabulary, near
+from .whoosh_postings import BM25, add_scores, blocks
 
 #: A prefix (``de*``) or a fuzzy word searches at most this many words of the
 #: index in each field: those in the most articles.  ``de*`` starts thousands
@@ -150,17 +151,6 @@ def _alike(searcher, groups: list[tuple[str, tuple, float]]) -> wm.Matcher:
     return _Alike(None, key, score, array("i", docnums)) if docnums else wm.NullMatcher()
 
 
-def _raw_postings(reader, fieldname: str, texts: tuple):
-    """(word as bytes, its postings in segment ``reader``) for each of
-    ``texts`` the segment holds, deleted articles included: the caller drops
-    them once, after reading every word."""
-    for text in texts:
-        btext = text.encode("utf-8")
-        if (fieldname, btext) in reader:
-            postings = reader.postings(fieldname, btext)
-            yield btext, postings.child if isinstance(postings, wm.FilterMatcher) else postings
-
-
 def _articles(reader, key: tuple) -> array:
     """The sorted live articles of segment ``reader`` holding any word of
     ``key`` ((field, words) pairs), read once for the last ``KEPT_ARTICLE_SETS`` keys."""
@@ -171,12 +161,10 @@ def _articles(reader, key: tuple) -> array:
             return kept[key]
     found: set[int] = set()
     for fieldname, texts in key:
-        for _, postings in _raw_postings(reader, fieldname, texts):
-            while postings.is_active():
-                postings._read_ids()
-                found.update(postings._ids)
-                postings._next_block()
-    articles = array("i", sorted(d for d in found if not reader.is_deleted(d)))
+        for text in texts:
+            for ids, _ in blocks(reader, fieldname, text):
+                found.update(ids)
+    articles = array("i", sorted(found))
     with _CHOSEN_LOCK:
         kept[key] = articles
         while len(kept) > KEPT_ARTICLE_SETS:
@@ -262,10 +250,8 @@ def _scored_union(searcher, groups: list[tuple[str, tuple, float]], weighting) -
     Whoosh's own Or of 50 frequent words walks a tree of 50 matchers an
     article at a time, asking the whole tree at each step whether a block may
     be skipped: 20 s for ``de*`` on 30,000 articles.  Here each word's
-    postings are read a block at a time (the block arrays of Whoosh's
-    ``whoosh3`` codec, the only one searchkit writes) and their scores summed
-    in one dictionary, with each article's field length looked up once for
-    the reader's life.
+    postings are read a block at a time (``whoosh_postings``) and their
+    scores summed in one dictionary.
     ``searcher`` is a segment's (a search) or the whole index's (an
     explanation).
     """
@@ -273,25 +259,13 @@ def _scored_union(searcher, groups: list[tuple[str, tuple, float]], weighting) -
     scores: dict[int, float] = {}
     for segment, offset in segments:
         reader = segment.reader()
-        found: dict[int, float] = {}
         for fieldname, texts, boost in groups:
-            lengths = _field_lengths(reader, fieldname)
-            for btext, postings in _raw_postings(reader, fieldname, texts):
-                scorer = weighting.scorer(segment, fieldname, btext)
-                idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-                k1_1, b_1 = k1 + 1, 1 - b
-                while postings.is_active():
-                    postings._read_ids()
-                    postings._read_weights()
-                    for docnum, tf in zip(postings._ids, postings._weights, strict=True):
-                        length = lengths[docnum]
-                        if not length:
-                            length = lengths[docnum] = reader.doc_field_length(docnum, fieldname, 1)
-                        # whoosh.scoring.bm25, inlined: a call per posting was a tenth of the time
-                        score = boost * (idf * ((tf * k1_1) / (tf + k1 * (b_1 + b * length / avgfl))))
-                        found[docnum] = found.get(docnum, 0.0) + score
-                    postings._next_block()
-        scores.update((offset + d, score) for d, score in found.items() if not reader.is_deleted(d))
+            for text in texts:
+                if (fieldname, text) not in reader:
+                    continue  # chosen on the whole index
+                scorer = weighting.scorer(segment, fieldname, text)
+                bm25 = BM25.of(scorer.idf, scorer.K1, scorer.B, scorer.avgfl)
+                add_scores(scores, reader, offset, fieldname, text, bm25, boost)
     if not scores:
         return wm.NullMatcher()
     docnums = sorted(scores)
@@ -308,16 +282,6 @@ class Expansions(wq.Or):
 
     def matcher(self, searcher, context=None):
         return _union_matcher(searcher, self.parts(), self.boost, context.weighting if context else searcher.weighting)
-
-
-def _field_lengths(reader, fieldname: str) -> array:
-    """Document number → its length in ``fieldname`` in the segment ``reader``,
-    0 where not yet looked up; kept as long as the reader."""
-    with _CHOSEN_LOCK:
-        per_field = _LENGTHS.setdefault(reader, {})
-        if fieldname not in per_field:
-            per_field[fieldname] = array("i", [0]) * reader.doc_count_all()
-        return per_field[fieldname]
 
 
 class _ScoredList(wm.ListMatcher):
@@ -347,8 +311,6 @@ class _ScoredList(wm.ListMatcher):
 #: Reader → the words chosen for each capped query; forgotten with the reader.
 _CHOSEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CHOSEN_LOCK = threading.Lock()
-#: Segment reader → field → its articles' lengths, as far as looked up (``_field_lengths``).
-_LENGTHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Segment reader → (field, words) pairs → the articles holding any, for the last ``KEPT_ARTICLE_SETS``.
 _ARTICLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Reader → the vocabulary file of its generation (``attach_vocabulary``); forgotten with the reader.

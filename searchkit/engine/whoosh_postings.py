@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import pickle
 import struct
+import threading
+import weakref
 import zlib
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import accumulate, repeat
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
@@ -32,8 +36,12 @@ from whoosh.util.numeric import byte_to_length
 Block = tuple[Sequence[int], Sequence[float]]  #: the ids of a block's postings (in its segment) and their weights
 
 
-def blocks(segment: SegmentReader, fieldname: str, text: str) -> Iterator[Block]:
-    """The live postings of ``text`` in ``fieldname`` of one segment, a block at a time."""
+def blocks(
+    segment: SegmentReader, fieldname: str, text: str, wanted: Callable[[int], int | None] | None = None
+) -> Iterator[Block]:
+    """The live postings of ``text`` in ``fieldname`` of one segment, a block at a time; with
+    ``wanted``, only the blocks holding an id at or past ``wanted(the last id read past)``, the
+    others skipped undecoded, until it says None (a sample's stretches of ids)."""
     try:
         matcher = segment.postings(fieldname, text)
     except TermNotFound:
@@ -41,16 +49,25 @@ def blocks(segment: SegmentReader, fieldname: str, text: str) -> Iterator[Block]
     deleted: frozenset[int] = frozenset()
     if isinstance(matcher, FilterMatcher):  # the segment's deletions, left out below
         matcher, deleted = matcher.child, frozenset(matcher._ids)
-    for ids, weights in _raw_blocks(matcher):
+    for ids, weights in _raw_blocks(matcher, wanted):
         if deleted:
             kept = [(d, w) for d, w in zip(ids, weights, strict=True) if d not in deleted]
             ids, weights = [d for d, _ in kept], [w for _, w in kept]
         yield ids, weights
 
 
-def _raw_blocks(matcher: Matcher) -> Iterator[Block]:
+def _raw_blocks(matcher: Matcher, wanted: Callable[[int], int | None] | None) -> Iterator[Block]:
     if isinstance(matcher, W3LeafMatcher):
+        last = -1
         while matcher.is_active():
+            if wanted is not None:
+                first = wanted(last)
+                if first is None:
+                    return
+                last = matcher._maxid
+                if last < first:
+                    matcher._next_block()
+                    continue
             coded, weights = _ids_and_weights(matcher)
             ids = coded if matcher._byteids else list(accumulate(coded))
             yield ids, _weights(weights, len(ids))
@@ -121,25 +138,85 @@ def _weights(stored: Sequence[float] | float | None, count: int) -> Sequence[flo
     return stored
 
 
-def live_ids(reader: IndexReader, fieldname: str, text: str) -> set[int]:
-    """The live documents (index-wide numbers) whose ``fieldname`` holds ``text``."""
+def live_ids(reader: IndexReader, fieldname: str, text: str, spans: Sequence[tuple[int, int]] = ()) -> set[int]:
+    """The live documents (index-wide numbers) whose ``fieldname`` holds ``text``; with
+    ``spans`` (sorted ``[start, end)`` stretches of them), only those within, the blocks
+    between the stretches not read."""
     found: set[int] = set()
+    starts = [start for start, _ in spans]
     for segment, offset in reader.leaf_readers():
-        for ids, _ in blocks(segment, fieldname, text):
-            found.update(map(offset.__add__, ids) if offset else ids)
+
+        def wanted(last: int, offset: int = offset) -> int | None:
+            """The first id (in the segment) past ``last`` within a stretch; None past the last."""
+            docnum = offset + last + 1
+            at = bisect_right(starts, docnum) - 1
+            if at >= 0 and docnum < spans[at][1]:
+                return last + 1
+            return starts[at + 1] - offset if at + 1 < len(starts) else None
+
+        for ids, _ in blocks(segment, fieldname, text, wanted if spans else None):
+            docnums = map(offset.__add__, ids) if offset else ids
+            found.update(docnums if not spans else (d for d in docnums if _inside(d, starts, spans)))
     return found
+
+
+def _inside(docnum: int, starts: list[int], spans: Sequence[tuple[int, int]]) -> bool:
+    at = bisect_right(starts, docnum) - 1
+    return at >= 0 and docnum < spans[at][1]
 
 
 def field_lengths(segment: SegmentReader, fieldname: str) -> bytes:
     """Each document's length in ``fieldname`` as the segment's length column codes it, a
-    byte a document (``byte_to_length`` decodes it; 0 where the field is empty)."""
+    byte a document (``byte_to_length`` decodes it; 0 where the field is empty), read once
+    for the reader's life."""
+    with _LOCK:
+        kept = _LENGTHS.setdefault(segment, {})
+        if fieldname in kept:
+            return kept[fieldname]
     column = segment._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    if column is None:
-        return bytes(segment.doc_count_all())
-    return column._dbfile.get(column._basepos, column._count).ljust(segment.doc_count_all(), b"\0")
+    size = segment.doc_count_all()
+    lengths = column._dbfile.get(column._basepos, column._count).ljust(size, b"\0") if column else bytes(size)
+    with _LOCK:
+        kept[fieldname] = lengths
+    return lengths
 
 
-def bm25_norms(k1: float, b: float, mean_length: float) -> list[float]:
-    """BM25's length part ``K1 * ((1 - B) + B * fl / avgfl)`` for each of the 256 coded lengths:
-    the same double Whoosh's ``scoring.bm25`` computes for the length the byte decodes to."""
-    return [k1 * ((1 - b) + b * byte_to_length(code) / mean_length) for code in range(256)]
+@dataclass(frozen=True)
+class BM25:
+    """BM25 of one term in one field, as Whoosh's ``scoring.bm25`` computes it: its length part
+    ``K1 * ((1 - B) + B * fl / avgfl)`` worked out for each of the 256 coded lengths, the same
+    double Whoosh computes for the length the byte decodes to."""
+
+    idf: float
+    k1: float
+    norms: tuple[float, ...]
+
+    @classmethod
+    def of(cls, idf: float, k1: float, b: float, mean_length: float) -> BM25:
+        return cls(idf, k1, tuple(k1 * ((1 - b) + b * byte_to_length(code) / mean_length) for code in range(256)))
+
+
+def add_scores(
+    scores: dict[int, float],
+    segment: SegmentReader,
+    offset: int,
+    fieldname: str,
+    text: str,
+    bm25: BM25,
+    weight: float = 1.0,
+    allowed: set[int] | None = None,
+) -> None:
+    """Adds ``weight`` times the ``bm25`` score of each live posting of ``text`` in one segment
+    to ``scores`` (document numbered from ``offset`` → score), only for the documents ``allowed``."""
+    lengths, norms, idf, k1_plus = field_lengths(segment, fieldname), bm25.norms, bm25.idf, bm25.k1 + 1
+    for ids, weights in blocks(segment, fieldname, text):
+        for docid, tf in zip(ids, weights, strict=True):
+            docnum = offset + docid
+            if allowed is None or docnum in allowed:
+                score = idf * ((tf * k1_plus) / (tf + norms[lengths[docid]]))
+                scores[docnum] = scores.get(docnum, 0.0) + weight * score
+
+
+#: Segment reader → field → its coded lengths (``field_lengths``); forgotten with the reader.
+_LENGTHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
