@@ -5,9 +5,10 @@ Whoosh's matcher hands out one posting a call (``id()``, ``weight()``,
 ``all_ids()`` is a generator over those calls: some 2 µs of Python a posting,
 0.3 s to score ``France OR pays OR monde`` (153,000 postings) at 100,000
 articles, and as much again to count it.  A count and an OR of terms ranked by
-summing their scores read every posting anyway, so here each block is decoded
-whole (its pickled ids, delta-coded, summed by ``itertools.accumulate``) and a
-field's lengths are read once a segment, one byte a document.
+summing their scores read every posting anyway, so here a block's ids and
+weights are decoded at once (``_ids_and_weights``: most often from the start
+of its stream alone; the ids delta-coded, summed by ``itertools.accumulate``)
+and a field's lengths are read once a segment, one byte a document.
 
 This leans on the block layout of Whoosh 2.7.4's W3 codec (pinned in
 pyproject.toml): ``W3LeafMatcher``'s block walk and the one-byte length
