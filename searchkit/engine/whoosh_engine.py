@@ -377,7 +377,7 @@ def _summed_terms(query: Compiled) -> _Summed | None:
     as a name's spellings are), or an AND of such ORs beside NOTs.  Ranked that way, by reading
     every posting once (``whoosh_postings``), rather than by Whoosh's matchers, whose pruning of
     the parts that cannot reach the top removes little from words of like weight (at 100,000
-    articles, warm: ``France OR pays OR monde`` 1.4 s → 0.1 s; a name and its spellings,
+    articles, warm: ``France OR pays OR monde`` 0.8–1.2 s → 0.1 s; a name and its spellings,
     ``Zelensky``, 168 → 41 ms; ``guerre Ukraine``, its articles already found by posting sets to
     count them, 133 → 34 ms)."""
     if type(query) is wq.Term:
