@@ -101,7 +101,7 @@ def write_variants(
         deciding = time.perf_counter()
         proposed = propose(spellings, evidence) if carried is None else carried.proposals(spellings, evidence)
         decisions = [(carried and carried.decision(a, b, how)) or judge.decide(a, b, how) for a, b, how in proposed]
-        merges = [m for m in learned.merges if judge.keeps(m)]
+        merges = [m for m in learned.merges if (carried and carried.kept(m)) or judge.keeps(m)]
         facts = {
             "decision_version": DECISION_VERSION,
             "learning_seconds": round(gathered + learned.seconds, 3),
@@ -235,6 +235,7 @@ class _Carried:
         self._written = written
         self._keys = {name_key(s) for s in written}
         self._decisions = {(d.a, d.b, d.proposed): d for d in decisions}
+        self._merges = {id(merge) for merge in merges}
         self.learned = Kept(merges, self._keys)
 
     def decision(self, a: str, b: str, proposed: str) -> Decision | None:
@@ -244,6 +245,12 @@ class _Carried:
             self.decided_again += 1
             return None
         return kept
+
+    def kept(self, merge: Merge) -> bool:
+        """Whether ``merge`` is one learned and kept before (``Judge.keeps``) that the update
+        hands on untouched: kept again without reading its articles (its compounds: 0.35 s
+        of a one-article append at 100,000)."""
+        return id(merge) in self._merges
 
     def proposals(self, spellings: list[str], evidence: Evidence) -> list[tuple[str, str, str]]:
         """The pairs to decide: those proposed before that the update does not touch, and
