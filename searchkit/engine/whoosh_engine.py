@@ -501,7 +501,10 @@ class WhooshIndex:
             # A word alone (one term in title and body) is left to Whoosh, whose pruning skips most of it.
             if summed.constrained:
                 allowed = self._docs(query) if allowed is None else self._docs(query) & allowed
-            best = _best(self._summed(summed.terms, allowed), limit)
+            scores = self._summed(summed.terms, allowed)
+            if allowed is None:  # the articles it matches, which its count asks for next: read once
+                self._keep_docs(query, frozenset(scores))
+            best = _best(scores, limit)
             return [Ranked(r.docnum, r.score + summed.excluded) for r in best] if summed.excluded else best
         if limit >= self._searcher.doc_count():
             results = self._searcher.search(query, limit=limit, filter=allowed)
@@ -624,10 +627,15 @@ class WhooshIndex:
             return self._read_docs(query)
         if kept is None:
             kept = frozenset(self._read_docs(query))
-        self._doc_sets[query] = kept  # the most recent last
+        self._keep_docs(query, kept)
+        return set(kept)
+
+    def _keep_docs(self, query: Compiled, docs: frozenset[int]) -> None:
+        """Keeps ``docs`` as the articles ``query`` matches, the most recent last (``_docs``)."""
+        self._doc_sets.pop(query, None)
+        self._doc_sets[query] = docs
         while len(self._doc_sets) > KEPT_DOC_SETS:
             del self._doc_sets[next(iter(self._doc_sets))]
-        return set(kept)
 
     def _read_docs(self, query: Compiled) -> set[int]:
         found = wq_counts.matching(query, self._searcher)
