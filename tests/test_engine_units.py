@@ -494,7 +494,7 @@ def test_the_top_of_an_or_of_three_words_is_the_top_of_every_article_scored(tmp_
 
 @pytest.mark.parametrize(
     "text", ["alpha OR beta OR gamma", "Choïgou", "kremlin OR douma", "kremlin beta", "kremlin -douma -gamma",
-             "(alpha OR douma) Choïgou -beta"]
+             "(alpha OR douma) Choïgou -beta", "id:old3 OR douma", "kremlin -id:old4"]
 )  # fmt: skip
 def test_an_or_of_terms_summed_from_the_postings_ranks_as_whoosh_scores_every_article(tmp_path, text):
     """An OR of terms (several words, a name and its spellings), or an AND of them beside NOTs,

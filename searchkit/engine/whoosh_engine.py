@@ -381,6 +381,8 @@ def _summed_terms(query: Compiled) -> _Summed | None:
     ``Zelensky``, 168 → 41 ms; ``guerre Ukraine``, its articles already found by posting sets to
     count them, 133 → 34 ms)."""
     if type(query) is wq.Term:
+        if query.fieldname not in TEXT_FIELDS:
+            return None  # Whoosh scores an id's or a source's term by its weight, not by BM25F
         return _Summed([(query.fieldname, query.text, query.boost)], False, 0)
     if type(query) not in (wq.Or, wq.And) or query.boost != 1.0:
         return None
