@@ -17,6 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -407,7 +408,7 @@ def _best(scores: dict[int, float], limit: int) -> list[Ranked]:
     if limit <= 0 or not scores:
         return []
     floor = heapq.nlargest(limit, scores.values())[-1]
-    top = sorted((-score, docnum) for docnum, score in scores.items() if score >= floor)
+    top = sorted((-scores[docnum], docnum) for docnum in compress(scores, map(floor.__le__, scores.values())))
     return [Ranked(docnum, -score) for score, docnum in top[:limit]]
 
 
@@ -594,10 +595,19 @@ class WhooshIndex:
         """How many articles ``query`` matches, and whether that is an estimate:
         exact unless it would read more than ``budget`` postings (``whoosh_counts``)."""
         allowed = self._allowed(restriction) if restriction is not None else None
+        kept = self._kept_docs(query)
+        if kept is not None:  # its articles, read whole already (a ranking by sums): the exact count costs nothing
+            return len(kept if allowed is None else kept & allowed), False
         estimate = wq_counts.estimated(query, self._searcher, allowed, budget)
         if estimate is not None:
             return estimate, True
         return self.count(query, restriction), False
+
+    def _kept_docs(self, query: Compiled) -> frozenset[int] | None:
+        try:
+            return self._doc_sets.get(query)
+        except TypeError:  # a query Whoosh cannot hash
+            return None
 
     def doc_set(self, query: Compiled | None, restriction: Compiled | None = None) -> set[int]:
         """The numbers of the live documents ``query`` matches (every live
