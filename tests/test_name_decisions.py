@@ -694,6 +694,29 @@ def test_an_update_decides_again_only_the_pairs_its_articles_write_and_merges_as
     assert proposed_pairs(indexed.dir) == proposed_pairs(tmp_path / "rebuilt")
 
 
+def test_an_update_hands_on_the_learned_merges_it_does_not_touch_without_judging_them_again(make_index, monkeypatch):
+    """Judging whether a learned merge stands reads its spellings' articles: an update hands on
+    those whose spellings no article it added writes, as it hands on their decisions, and judges
+    again those it touches."""
+    from searchkit.names.decision import Judge
+
+    articles = decided_corpus()
+    indexed = make_index(articles)
+    judged: list[tuple[str, str]] = []
+    keeps = Judge.keeps
+    monkeypatch.setattr(Judge, "keeps", lambda judge, merge: judged.append((merge.a, merge.b)) or keeps(judge, merge))
+    slip = article("slip", "À Washngton, la Maison Blanche ; Washington dément.")
+    write_jsonl(indexed.corpus, [*articles, slip])
+    build_index([indexed.corpus], indexed.dir)
+    assert ("kadhafi", "khadafi") not in judged
+    assert ids(indexed, "Khadafi") == {*(f"k{i}" for i in range(6)), "kh0", "kh1"}  # handed on, still merged
+    touching = article("kh2", "Mouammar Khadafi et ses fils, selon Tripoli.")
+    write_jsonl(indexed.corpus, [*articles, slip, touching])
+    build_index([indexed.corpus], indexed.dir)
+    assert ("kadhafi", "khadafi") in judged
+    assert ids(indexed, "Kadhafi") == {*(f"k{i}" for i in range(6)), "kh0", "kh1", "kh2"}
+
+
 def test_an_update_computes_again_the_keys_a_table_kept_from_other_rules(make_index):
     """An update takes the keys of the spellings from the table before it, unless that table's
     keys were computed by other rules (an earlier searchkit): a stale key would split a name."""
