@@ -633,10 +633,7 @@ class WhooshIndex:
         them, to count each spelling's and to list the partial matches, and reading them
         again took 0.11 s each for ``guerre Ukraine`` at 100,000 articles, 0.65 s for a
         phrase of frequent words."""
-        try:
-            kept = self._doc_sets.pop(query, None)
-        except TypeError:  # a query Whoosh cannot hash
-            return self._read_docs(query)
+        kept = self._kept_docs(query)
         if kept is None:
             kept = frozenset(self._read_docs(query))
         self._keep_docs(query, kept)
@@ -644,7 +641,10 @@ class WhooshIndex:
 
     def _keep_docs(self, query: Compiled, docs: frozenset[int]) -> None:
         """Keeps ``docs`` as the articles ``query`` matches, the most recent last (``_docs``)."""
-        self._doc_sets.pop(query, None)
+        try:
+            self._doc_sets.pop(query, None)
+        except TypeError:  # a query Whoosh cannot hash is not kept
+            return
         self._doc_sets[query] = docs
         while len(self._doc_sets) > KEPT_DOC_SETS:
             del self._doc_sets[next(iter(self._doc_sets))]
@@ -722,12 +722,17 @@ class WhooshIndex:
         from the posting lists."""
         scores: dict[int, float] = {}
         for fieldname, term, weight in terms:
-            b = WEIGHTING._field_B.get(fieldname, WEIGHTING.B)
-            mean_length = self._searcher.avg_field_length(fieldname) or 1
-            bm25 = wq_postings.BM25.of(self._searcher.idf(fieldname, term), WEIGHTING.K1, b, mean_length)
+            bm25 = self._bm25(fieldname, term)
             for segment, offset in self._reader.leaf_readers():
                 wq_postings.add_scores(scores, segment, offset, fieldname, term, bm25, weight, allowed)
         return scores
+
+    def _bm25(self, fieldname: str, term: str) -> wq_postings.BM25:
+        """The BM25F of ``term`` in ``fieldname`` as Whoosh's search scores it (``WEIGHTING``, the
+        term's idf and the field's mean length taken over the whole index)."""
+        b = WEIGHTING._field_B.get(fieldname, WEIGHTING.B)
+        mean_length = self._searcher.avg_field_length(fieldname) or 1
+        return wq_postings.BM25.of(self._searcher.idf(fieldname, term), WEIGHTING.K1, b, mean_length)
 
     def like_scores(
         self, words: list[tuple[tuple[str, ...], float]], docnums: list[int]
@@ -767,12 +772,9 @@ class WhooshIndex:
 
     def _scored_postings(self, fieldname: str, term: str) -> Iterator[tuple[int, int, Matcher, Callable[[], float]]]:
         """For each segment holding ``term`` in ``fieldname``: its first document number, its
-        length, the term's postings in it and a function giving the BM25F score (``WEIGHTING``,
-        the term's idf and the field's mean length taken over the whole index) of the posting the
-        matcher is at, the score Whoosh's search gives it; a segment's term looked up once."""
-        idf = self._searcher.idf(fieldname, term)
-        mean_length = self._searcher.avg_field_length(fieldname) or 1
-        b = WEIGHTING._field_B.get(fieldname, WEIGHTING.B)
+        length, the term's postings in it and a function giving the score Whoosh's search gives
+        the posting the matcher is at (``_bm25``); a segment's term looked up once."""
+        bm25 = self._bm25(fieldname, term)
         for segment, offset in self._reader.leaf_readers():
             try:
                 matcher = segment.postings(fieldname, term)
@@ -780,10 +782,10 @@ class WhooshIndex:
                 continue
             if not matcher.is_active():
                 continue
+            lengths = wq_postings.field_lengths(segment, fieldname)
 
-            def score(matcher: Matcher = matcher, segment: SegmentReader = segment) -> float:
-                length = segment.doc_field_length(matcher.id(), fieldname, 1)
-                return scoring.bm25(idf, matcher.weight(), length, mean_length, b, WEIGHTING.K1)
+            def score(matcher: Matcher = matcher, lengths: bytes = lengths) -> float:
+                return bm25.score(matcher.weight(), lengths[matcher.id()])
 
             yield offset, segment.doc_count_all(), matcher, score
 

@@ -196,6 +196,10 @@ class BM25:
     def of(cls, idf: float, k1: float, b: float, mean_length: float) -> BM25:
         return cls(idf, k1, tuple(k1 * ((1 - b) + b * byte_to_length(code) / mean_length) for code in range(256)))
 
+    def score(self, tf: float, length_code: int) -> float:
+        """The score of a posting of weight ``tf`` in a document whose length codes to ``length_code``."""
+        return self.idf * ((tf * (self.k1 + 1)) / (tf + self.norms[length_code]))
+
 
 def add_scores(
     scores: dict[int, float],
@@ -214,7 +218,7 @@ def add_scores(
         for docid, tf in zip(ids, weights, strict=True):
             docnum = offset + docid
             if allowed is None or docnum in allowed:
-                score = idf * ((tf * k1_plus) / (tf + norms[lengths[docid]]))
+                score = idf * ((tf * k1_plus) / (tf + norms[lengths[docid]]))  # BM25.score, inlined: a call a posting
                 scores[docnum] = scores.get(docnum, 0.0) + weight * score
 
 
