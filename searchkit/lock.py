@@ -10,6 +10,10 @@ lock too, and a child outliving a killed parent would wedge the index for
 every later run.  Children forked while a lock is held therefore drop their
 copy of it at once, die with their parent (``PR_SET_PDEATHSIG``), and ignore
 Ctrl-C, which the parent alone handles (it stops them itself).
+
+The parent forks through ``forking``: Python runs signal handlers wherever the
+main thread checks for them, fork hooks included, and drops what a hook
+raises, so a Ctrl-C that landed in one was lost and the build ran on to exit 0.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ import re
 import signal
 import socket
 import stat
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import IndexLocked, IndexUnavailable, UsageError
@@ -75,6 +80,9 @@ def _after_fork_in_parent() -> None:
 
 
 def _after_fork_in_child() -> None:
+    for signum, handler in _deferred.items():  # the child handles signals as its parent did
+        signal.signal(signum, handler)
+    _deferred.clear()
     if not _held:
         return
     if _prctl is not None:
@@ -90,6 +98,32 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
+
+#: The handlers of the signals that stop a writer, while ``forking`` holds them back.
+_deferred: dict[int, Callable | int | None] = {}
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def forking() -> Iterator[None]:
+    """Ctrl-C and SIGTERM noted while the block forks, and raised again once it is done,
+    in the caller's code, where the writer's own handling stops the build.  Only the main
+    thread runs Python's signal handlers (and may change them): a fork from another thread
+    has none to lose."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    try:
+        for signum in _STOPPING:
+            _deferred[signum] = signal.signal(signum, lambda signum, _frame: noted.append(signum))
+        yield
+    finally:
+        for signum, handler in _deferred.items():
+            signal.signal(signum, handler)
+        _deferred.clear()
+        for signum in dict.fromkeys(noted):
+            signal.raise_signal(signum)
 
 
 def check_wait(wait: float) -> float:

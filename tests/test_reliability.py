@@ -627,6 +627,53 @@ def test_ctrl_c_during_a_parallel_rebuild_exits_130_in_one_line(tmp_path, delay)
     assert document_count(index_dir) == 2400
 
 
+#: ``python -m searchkit ARGS`` with a signal raised while the first writer process is forked,
+#: from a hook that runs before searchkit's own (hooks run in the reverse order of their making).
+SIGNAL_DURING_A_FORK = """
+import os, runpy, signal, sys
+import searchkit.lock
+sig, forks = int(sys.argv[1]), []
+def signal_the_first_fork():
+    if not forks:
+        forks.append(1)
+        signal.raise_signal(sig)
+os.register_at_fork(before=signal_the_first_fork)
+sys.argv = ["searchkit", *sys.argv[2:]]
+runpy.run_module("searchkit", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_a_writer_process_is_forked_stops_the_rebuild(tmp_path, sig, code):
+    # Python drops what a fork hook raises: the signal's exception was lost there, the rebuild ran on to exit 0
+    corpus = write_jsonl(tmp_path / "big.jsonl", generated_articles(2400))
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    before = current_generation(index_dir)
+    build = spawn(
+        "-c",
+        SIGNAL_DURING_A_FORK,
+        str(int(sig)),
+        "index",
+        str(corpus),
+        "--index",
+        str(index_dir),
+        "--rebuild",
+        "--quiet",
+        command=(),
+    )
+    try:
+        _, stderr = finish(build, 60)
+        wait_for(lambda: not session_processes(build.pid), 10, "every process of the rebuild to end")
+    finally:
+        kill_group(build)
+    assert build.returncode == code, stderr
+    assert one_error_line(stderr).startswith("searchkit: ")
+    assert not is_locked(index_dir)
+    assert current_generation(index_dir) == before
+    assert document_count(index_dir) == 2400
+
+
 # --- 8. damaged places: one line, not a traceback -------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from ..articles import Article
 from ..errors import WRITE_ERRNOS, IndexUnavailable
+from ..lock import forking
 from ..sentences import encode as encode_structure
 from . import whoosh_operators as wq_operators
 from . import whoosh_query as wq_compile
@@ -240,7 +241,8 @@ class ParallelWriter(MpWriter):
             self.storage, self.indexname, self.jobqueue.queue, self.resultqueue, self.subargs, self.multisegment
         )
         self.tasks.append(task)
-        task.start()
+        with forking():
+            task.start()
         return task
 
     def _commit(self, mergetype, optimize, merge) -> None:
