@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -492,11 +493,31 @@ def test_the_top_of_an_or_of_three_words_is_the_top_of_every_article_scored(tmp_
         assert top == [index.stored(docnum)["id"] for docnum in every[:3]] == ["new0", "new1", "new2"]
 
 
+@pytest.fixture(params=["dictionary", "arrays"])
+def summing(request, monkeypatch) -> Callable[..., None]:
+    """Sums kept in a dictionary (few postings) or in numpy's arrays (many), whichever the
+    test's postings number: what holds below holds both ways.  Gives the check that they were."""
+    from searchkit.engine import whoosh_postings
+
+    arrays = request.param == "arrays"
+    beyond = 0 if arrays else 10**12
+    monkeypatch.setattr(whoosh_postings, "DENSE_POSTINGS", beyond)
+    monkeypatch.setattr(whoosh_postings, "DENSE_POSTINGS_IMPORTED", beyond)
+    added: list[int] = []
+    add = whoosh_postings.DenseScores.add
+    monkeypatch.setattr(whoosh_postings.DenseScores, "add", lambda self, *args: added.append(1) or add(self, *args))
+
+    def check(summed: bool = True) -> None:
+        assert bool(added) == (arrays and summed), f"summed in {'arrays' if added else 'a dictionary'}"
+
+    return check
+
+
 @pytest.mark.parametrize(
     "text", ["alpha OR beta OR gamma", "Choïgou", "kremlin OR douma", "kremlin beta", "kremlin -douma -gamma",
              "(alpha OR douma) Choïgou -beta", "id:old3 OR douma", "kremlin -id:old4"]
 )  # fmt: skip
-def test_an_or_of_terms_summed_from_the_postings_ranks_as_whoosh_scores_every_article(tmp_path, text):
+def test_an_or_of_terms_summed_from_the_postings_ranks_as_whoosh_scores_every_article(tmp_path, text, summing):
     """An OR of terms (several words, a name and its spellings), or an AND of them beside NOTs,
     is ranked by summing each term's BM25F score read from the posting lists: the same articles,
     scores and order (ties by document number) as Whoosh's search of every article, within a
@@ -524,6 +545,7 @@ def test_an_or_of_terms_summed_from_the_postings_ranks_as_whoosh_scores_every_ar
             ranked = [(r.docnum, r.score) for r in index.ranked(query, 7, restriction)]
             assert [d for d, _ in ranked] == [d for d, _ in every[:7]] and len(ranked) == min(7, len(every)) > 1
             assert all(abs(a - b) < 1e-9 for (_, a), (_, b) in zip(ranked, every, strict=False))
+    summing(summed=not text.startswith("id:"))  # Whoosh scores an id's term by its weight
 
 
 # --- posting lists read a block at a time ---------------------------------------------------------
@@ -580,7 +602,7 @@ def test_postings_read_a_block_at_a_time_are_whooshs_own(postings_index):
 
 
 @pytest.mark.parametrize("text", ["alpha OR beta OR gamma", "beta OR delta", "alpha OR gamma", "alpha beta -delta"])
-def test_sums_and_counts_read_from_blocks_leave_out_deleted_articles(postings_index, text):
+def test_sums_and_counts_read_from_blocks_leave_out_deleted_articles(postings_index, text, summing):
     """Ranked by the sum read from the postings, and counted from them: the same articles,
     scores and order as Whoosh's search of every live article, none of those replaced or removed."""
     from searchkit.engine.whoosh_postings import live_ids
@@ -598,6 +620,33 @@ def test_sums_and_counts_read_from_blocks_leave_out_deleted_articles(postings_in
             held = {hit.docnum for hit in index._searcher.search(index.compile(parse(word), variants), limit=None)}
             assert live_ids(index._reader, "body", word) == held
         variants.close()
+    summing()
+
+
+@pytest.mark.parametrize("text", ["alph* OR gamma", "rempl*", "del* beta", "alpha OR beta -gamma"])
+def test_sums_kept_in_arrays_rank_as_those_kept_in_a_dictionary(postings_index, monkeypatch, text):
+    """Prefixes, ORs and ``similar``'s sums, within a restriction and leaving articles out: the same
+    articles and the very same scores whichever way the sums are kept."""
+    from searchkit.engine import whoosh_postings
+
+    found = {}
+    for way, beyond in (("dictionary", 10**12), ("arrays", 0)):
+        monkeypatch.setattr(whoosh_postings, "DENSE_POSTINGS", beyond)
+        monkeypatch.setattr(whoosh_postings, "DENSE_POSTINGS_IMPORTED", beyond)
+        with open_live(postings_index) as index:
+            variants = Variants(index)
+            query = index.compile(parse(text), variants)
+            within = index.compile(parse("remplissage OR gamma"), variants)
+            variants.close()
+            words = [(("alpha",), 1.0), (("beta", "delta"), 2.5)]
+            found[way] = (
+                [(r.docnum, r.score) for r in index.ranked(query, 60)],
+                index.count_about(query),
+                [(r.docnum, r.score) for r in index.like(words, 60, within, left_out=set(range(0, 1300, 3)))],
+            )
+    assert found["dictionary"] == found["arrays"]
+    ranked, (count, estimated), like = found["arrays"]
+    assert len(like) == 60 and count >= len(ranked) > 1 and not estimated
 
 
 def test_postings_within_stretches_are_those_of_the_whole_list_there(postings_index):

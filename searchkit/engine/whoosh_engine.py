@@ -17,7 +17,6 @@ from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -402,16 +401,6 @@ def _summed_terms(query: Compiled) -> _Summed | None:
     return _Summed(terms, constrained, excluded) if terms else None
 
 
-def _best(scores: dict[int, float], limit: int) -> list[Ranked]:
-    """The ``limit`` best of ``scores``, the same score by document number, as Whoosh ranks them:
-    the ``limit``-th best score found among the bare scores, then only those at or above it sorted."""
-    if limit <= 0 or not scores:
-        return []
-    floor = heapq.nlargest(limit, scores.values())[-1]
-    top = sorted((-scores[docnum], docnum) for docnum in compress(scores, map(floor.__le__, scores.values())))
-    return [Ranked(docnum, -score) for score, docnum in top[:limit]]
-
-
 def _verify_postings(segment: SegmentReader, where: str, problems: list[str]) -> int:
     """Reads every posting list of a segment, checking each against its term's
     document frequency and the segment's documents; returns how many postings."""
@@ -506,8 +495,8 @@ class WhooshIndex:
                 allowed = self._docs(query) if allowed is None else self._docs(query) & allowed
             scores = self._summed(summed.terms, allowed)
             if allowed is None:  # the articles it matches, which its count asks for next: read once
-                self._keep_docs(query, frozenset(scores))
-            best = _best(scores, limit)
+                self._keep_docs(query, scores.docs())
+            best = [Ranked(docnum, score) for docnum, score in scores.best(limit)]
             return [Ranked(r.docnum, r.score + summed.excluded) for r in best] if summed.excluded else best
         if limit >= self._searcher.doc_count():
             results = self._searcher.search(query, limit=limit, filter=allowed)
@@ -712,19 +701,21 @@ class WhooshIndex:
             return []
         terms = [(fieldname, term, weight) for terms, weight in words for term in terms for fieldname in TEXT_FIELDS]
         scores = self._summed(terms, allowed)
-        for docnum in left_out:
-            scores.pop(docnum, None)
-        return _best(scores, limit)
+        scores.drop(left_out)
+        return [Ranked(docnum, score) for docnum, score in scores.best(limit)]
 
-    def _summed(self, terms: list[tuple[str, str, float]], allowed: set[int] | None) -> dict[int, float]:
+    def _summed(
+        self, terms: list[tuple[str, str, float]], allowed: set[int] | None
+    ) -> wq_postings.Scores | wq_postings.DenseScores:
         """Each article's sum of the BM25F scores of ``terms`` (field, term, weight) it holds, each
         times its weight, within ``allowed``: an OR of the terms as Whoosh scores it, read straight
         from the posting lists."""
-        scores: dict[int, float] = {}
+        postings = sum(self._searcher.doc_frequency(fieldname, term) for fieldname, term, _ in terms)
+        scores = wq_postings.scores_for(postings, self._reader.doc_count_all(), allowed)
         for fieldname, term, weight in terms:
             bm25 = self._bm25(fieldname, term)
             for segment, offset in self._reader.leaf_readers():
-                wq_postings.add_scores(scores, segment, offset, fieldname, term, bm25, weight, allowed)
+                scores.add(segment, offset, fieldname, term, bm25, weight)
         return scores
 
     def _bm25(self, fieldname: str, term: str) -> wq_postings.BM25:

@@ -24,7 +24,7 @@ from whoosh import query as wq
 
 from ..analysis import SPELLING_MARK
 from ..vocabulary import Vocabulary, near
-from .whoosh_postings import BM25, add_scores, blocks
+from .whoosh_postings import BM25, blocks, scores_for
 
 #: A prefix (``de*``) or a fuzzy word searches at most this many words of the
 #: index in each field: those in the most articles.  ``de*`` starts thousands
@@ -256,7 +256,8 @@ def _scored_union(searcher, groups: list[tuple[str, tuple, float]], weighting) -
     explanation).
     """
     segments = [(searcher, 0)] if searcher.is_atomic() else searcher.subsearchers
-    scores: dict[int, float] = {}
+    postings = sum(searcher.doc_frequency(fieldname, text) for fieldname, texts, _ in groups for text in texts)
+    scores = scores_for(postings, searcher.doc_count_all())
     for segment, offset in segments:
         reader = segment.reader()
         for fieldname, texts, boost in groups:
@@ -265,11 +266,9 @@ def _scored_union(searcher, groups: list[tuple[str, tuple, float]], weighting) -
                     continue  # chosen on the whole index
                 scorer = weighting.scorer(segment, fieldname, text)
                 bm25 = BM25.of(scorer.idf, scorer.K1, scorer.B, scorer.avgfl)
-                add_scores(scores, reader, offset, fieldname, text, bm25, boost)
-    if not scores:
-        return wm.NullMatcher()
-    docnums = sorted(scores)
-    return _ScoredList(docnums, [scores[d] for d in docnums])
+                scores.add(reader, offset, fieldname, text, bm25, boost)
+    docnums, summed = scores.listed()
+    return _ScoredList(docnums, summed) if docnums else wm.NullMatcher()
 
 
 class Expansions(wq.Or):
