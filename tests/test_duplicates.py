@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -186,6 +188,39 @@ def test_an_index_without_groups_is_searched_and_unique_says_how_to_get_them(cor
     assert (report.mode, report.added, report.updated) == ("update", 0, 0)
     assert cli_json("timeline", "zanzibar", "--index", str(index_dir), "--unique")["queries"][0]["total"] == 2
     assert cli_json("search", "zanzibar", "--index", str(index_dir))["collapsed_total"] == 2
+
+
+def _groups_table(index_dir: Path, *statements: str) -> None:
+    with closing(sqlite3.connect(current_generation(index_dir) / DUPLICATES_FILE)) as db, db:
+        for statement in statements:
+            db.execute(statement)
+
+
+def test_a_groups_file_written_before_the_article_numbers_were_kept_is_read_then_written_again(corpus):
+    path, index_dir = corpus
+    _groups_table(
+        index_dir,
+        "CREATE TABLE old (id TEXT PRIMARY KEY, grp TEXT NOT NULL) WITHOUT ROWID",
+        "INSERT INTO old SELECT id, grp FROM groups",
+        "DROP TABLE groups",
+        "ALTER TABLE old RENAME TO groups",
+    )
+    assert cli_json("search", "zanzibar", "--index", str(index_dir))["collapsed_total"] == 2
+
+    build_index([path], index_dir)  # an update with nothing new: the groups keep their numbers now
+    with closing(sqlite3.connect(current_generation(index_dir) / DUPLICATES_FILE)) as db:
+        assert db.execute("SELECT count(docnum) FROM groups").fetchone() == (3,)
+    assert cli_json("search", "zanzibar", "--index", str(index_dir))["collapsed_total"] == 2
+
+
+def test_groups_whose_article_numbers_do_not_name_their_articles_are_not_trusted(corpus):
+    _, index_dir = corpus
+    _groups_table(index_dir, "UPDATE groups SET docnum = docnum + 1 WHERE id = 'wire-3'")
+
+    document = cli_json("search", "zanzibar", "--index", str(index_dir))
+    assert len(document["hits"]) == 4 and "collapsed_total" not in document
+    refused = run_cli("timeline", "zanzibar", "--index", str(index_dir), "--unique")
+    assert refused.returncode == 2 and "searchkit index" in refused.stderr
 
 
 def test_pages_of_a_live_blog_with_new_headlines_are_one_group(tmp_path):

@@ -159,6 +159,9 @@ class OpenIndex(Protocol):
     # stored articles
     def stored(self, docnum: int) -> dict: ...
     def docnum_of(self, article_id: str) -> int | None: ...
+    def ids_of(self, docnums: list[int]) -> dict[int, str]:
+        """The ids of a few documents, by number: as many look-ups as documents, not as ids in every segment."""
+
     def dates_of(self, docnums: list[int]) -> dict[int, str | None]:
         """The date of each of a few documents (``2022-03-05``), None where one has none."""
 

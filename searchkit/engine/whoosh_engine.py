@@ -521,7 +521,7 @@ class WhooshIndex:
             return []
         last = dates[top[-1]] or ""
         within = [docnum for docnum in docnums if (dates[docnum] or "") >= last]
-        ids = self._ids_of(within)
+        ids = self.ids_of(within)
         within.sort(key=ids.__getitem__)
         within.sort(key=lambda docnum: dates[docnum] or "", reverse=True)  # stable: the same date stays by id
         return within[:limit]
@@ -537,11 +537,11 @@ class WhooshIndex:
             return []
         last = stamps[top[-1]] or 0
         within = [docnum for docnum in docnums if (stamps[docnum] or 0) <= last]
-        ids = self._ids_of(within)
+        ids = self.ids_of(within)
         within.sort(key=lambda docnum: (stamps[docnum] or 0, ids[docnum]))
         return within[:limit]
 
-    def _ids_of(self, docnums: list[int]) -> dict[int, str]:
+    def ids_of(self, docnums: list[int]) -> dict[int, str]:
         """The ids of a few documents, from each segment's id column."""
         return self._column_of("id", docnums)
 
