@@ -419,6 +419,35 @@ def test_corrected_query_keeps_an_elided_article(war_dir):
         assert corrected_query(text, parse(text), index) == '"guerre en l\'Ukraine"'
 
 
+#: Rare words some articles hold beside common ones close in form: a slip, a name, a word of its own.
+HELD = (
+    [article(f"c{i}", f"L’Allemagne et le renard : il croyait à la bonne foi ({i}).") for i in range(30)]
+    + [article("slip", "Des ventes en Allmagne, en Autriche et en Suisse.")]
+    + [article("poet", "Ronsard et Barne lisaient ; Lise les côtoyait.")]
+)
+
+
+@pytest.fixture(scope="module")
+def held_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("held")
+    build_index([write_jsonl(root / "held.jsonl", HELD)], root / "index")
+    return root / "index"
+
+
+@pytest.mark.parametrize(
+    "text, corrected",
+    [
+        ("Allmagne", "Allemagne"),  # a slip: one edit, a name for a name
+        ("Ronsard", None),  # two edits from renard
+        ("côtoyait", None),  # two edits from croyait
+        ("Barne", None),  # a name is not bonne
+    ],
+)
+def test_a_word_some_articles_hold_is_corrected_only_as_a_slip(held_dir, text, corrected):
+    with open_live(held_dir) as index:
+        assert corrected_query(text, parse(text), index) == corrected
+
+
 # --- the Searcher ------------------------------------------------------------------------------------
 
 
