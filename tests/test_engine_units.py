@@ -381,11 +381,15 @@ WAR = [
 ]
 
 
+def _index_of(tmp_path_factory, name: str, articles: list[dict]) -> Path:
+    root = tmp_path_factory.mktemp(name)
+    build_index([write_jsonl(root / f"{name}.jsonl", articles)], root / "index")
+    return root / "index"
+
+
 @pytest.fixture(scope="module")
 def war_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("war")
-    build_index([write_jsonl(root / "war.jsonl", WAR)], root / "index")
-    return root / "index"
+    return _index_of(tmp_path_factory, "war", WAR)
 
 
 @pytest.mark.parametrize(
@@ -429,9 +433,7 @@ HELD = (
 
 @pytest.fixture(scope="module")
 def held_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("held")
-    build_index([write_jsonl(root / "held.jsonl", HELD)], root / "index")
-    return root / "index"
+    return _index_of(tmp_path_factory, "held", HELD)
 
 
 @pytest.mark.parametrize(
