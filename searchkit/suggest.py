@@ -2,7 +2,8 @@
 
 A word is corrected when the index holds it in no article, or when it holds
 it in a few and a word one or two edits away is far more common: then only by
-a word one edit from it as the articles write it, a name by a name (``_slip_of``).  The correction is shown as the
+a word one edit from it as the articles write it, a name by a name
+(``_slip_of``).  The correction is shown as the
 articles write it (``Choïgou``, not the folded ``choigou``): the surface form
 is read back from an article that holds the corrected term.  Corrections are
 made on the query's syntax tree, whose words know where they stand in the
