@@ -710,10 +710,10 @@ class WhooshIndex:
         """Each article's sum of the BM25F scores of ``terms`` (field, term, weight) it holds, each
         times its weight, within ``allowed``: an OR of the terms as Whoosh scores it, read straight
         from the posting lists."""
-        postings = sum(self._searcher.doc_frequency(fieldname, term) for fieldname, term, _ in terms)
-        scores = wq_postings.scores_for(postings, self._reader.doc_count_all(), allowed)
-        for fieldname, term, weight in terms:
-            bm25 = self._bm25(fieldname, term)
+        size = self._reader.doc_count_all()
+        scored = [(fieldname, term, weight, self._bm25(fieldname, term)) for fieldname, term, weight in terms]
+        scores = wq_postings.scores_for(sum(bm25.postings(size) for *_, bm25 in scored), size, allowed)
+        for fieldname, term, weight, bm25 in scored:
             for segment, offset in self._reader.leaf_readers():
                 scores.add(segment, offset, fieldname, term, bm25, weight)
         return scores

@@ -251,13 +251,13 @@ def _scored_union(searcher, groups: list[tuple[str, tuple, float]], weighting) -
     article at a time, asking the whole tree at each step whether a block may
     be skipped: 20 s for ``de*`` on 30,000 articles.  Here each word's
     postings are read a block at a time (``whoosh_postings``) and their
-    scores summed in one dictionary.
+    scores summed at once (``scores_for``: the way chosen by the postings of
+    the whole index).
     ``searcher`` is a segment's (a search) or the whole index's (an
     explanation).
     """
     segments = [(searcher, 0)] if searcher.is_atomic() else searcher.subsearchers
-    postings = sum(searcher.doc_frequency(fieldname, text) for fieldname, texts, _ in groups for text in texts)
-    scores = scores_for(postings, searcher.doc_count_all())
+    scored = []
     for segment, offset in segments:
         reader = segment.reader()
         for fieldname, texts, boost in groups:
@@ -266,7 +266,12 @@ def _scored_union(searcher, groups: list[tuple[str, tuple, float]], weighting) -
                     continue  # chosen on the whole index
                 scorer = weighting.scorer(segment, fieldname, text)
                 bm25 = BM25.of(scorer.idf, scorer.K1, scorer.B, scorer.avgfl)
-                scores.add(reader, offset, fieldname, text, bm25, boost)
+                scored.append((reader, offset, fieldname, text, bm25, boost))
+    whole = searcher.get_parent().doc_count_all()
+    postings = {(fieldname, text): bm25.postings(whole) for _, _, fieldname, text, bm25, _ in scored}
+    scores = scores_for(sum(postings.values()), searcher.doc_count_all())
+    for part in scored:
+        scores.add(*part)
     docnums, summed = scores.listed()
     return _ScoredList(docnums, summed) if docnums else wm.NullMatcher()
 

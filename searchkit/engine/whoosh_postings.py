@@ -19,6 +19,7 @@ through its public interface.
 from __future__ import annotations
 
 import heapq
+import math
 import pickle
 import struct
 import sys
@@ -198,6 +199,13 @@ class BM25:
     def of(cls, idf: float, k1: float, b: float, mean_length: float) -> BM25:
         return cls(idf, k1, tuple(k1 * ((1 - b) + b * byte_to_length(code) / mean_length) for code in range(256)))
 
+    def postings(self, doc_count: int) -> float:
+        """How many postings the term has, from its idf (Whoosh's ``log(N / (df + 1)) + 1``, N the
+        ``doc_count`` documents numbered): enough to choose how to sum them (``scores_for``) without
+        looking the term up in every segment again, a sixth of the sums of ``similar``'s 16 terms
+        at 300,000 articles."""
+        return doc_count / math.exp(self.idf - 1) - 1
+
     def score(self, tf: float, length_code: int) -> float:
         """The score of a posting of weight ``tf`` in a document whose length codes to ``length_code``."""
         return self.idf * ((tf * (self.k1 + 1)) / (tf + self.norms[length_code]))
@@ -322,8 +330,8 @@ DENSE_POSTINGS = 300_000
 DENSE_POSTINGS_IMPORTED = 5_000
 
 
-def scores_for(postings: int, size: int, allowed: set[int] | None = None) -> Scores | DenseScores:
-    """The way to sum ``postings`` postings of an index of ``size`` documents."""
+def scores_for(postings: float, size: int, allowed: set[int] | None = None) -> Scores | DenseScores:
+    """The way to sum ``postings`` postings (about) into the scores of ``size`` documents."""
     dense = DENSE_POSTINGS_IMPORTED if "numpy" in sys.modules else DENSE_POSTINGS
     return DenseScores(size, allowed) if postings >= dense else Scores(allowed)
 
