@@ -297,7 +297,7 @@ def write_duplicates(
         found = group_touching(matrix, written, [(min(i, j), max(i, j), s) for i, j, s in kept])
     else:
         found = group(matrix)
-    dates = index.column_values("date")
+    dates = index.dates_of([live[ids[i]][0] for members in found.groups for i in members])
     groups = []
     for members in found.groups:
         named = [ids[i] for i in members]

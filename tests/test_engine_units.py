@@ -692,3 +692,27 @@ def test_postings_within_stretches_are_those_of_the_whole_list_there(postings_in
             for spans in ([(0, 5)], [(100, 130), (700, 701), (size - 40, size)], [(300, 301), (600, 900)]):
                 inside = {d for d in every if any(start <= d < end for start, end in spans)}
                 assert live_ids(index._reader, "body", word, spans) == inside
+
+
+def test_columns_read_whole_are_the_values_whoosh_reads_one_by_one(tmp_path):
+    """Columns are read a segment at a time in one read (``_whole_column``): the
+    same values as Whoosh's reader, through segments with deletions and articles
+    without a date or a source."""
+    from searchkit.engine.whoosh_engine import _whole_column
+
+    corpus = write_jsonl(tmp_path / "news.jsonl", NEWS)
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    write_jsonl(
+        corpus, [NEWS[0], article("a2", "Un autre texte.", title="Changé"), *NEWS[2:], article("a5", "Sans date.")]
+    )
+    build_index([corpus], index_dir)
+    with open_live(index_dir) as index:
+        segments = index._reader.leaf_readers()
+        assert len(segments) == 2 and any(segment.has_deletions() for segment, _ in segments)
+        for segment, _ in segments:
+            for name in ("id", "hash", "date", "source_name", "origin_file", "structure", "indexed"):
+                if segment.has_column(name):
+                    assert _whole_column(segment, name) == list(segment.column_reader(name)), name
+        assert index.column_values("date").count(None) == 3  # a2 as changed and as it was (deleted), a5
+        assert sorted(index.article_hashes()) == ["a1", "a2", "a3", "a4", "a5"]
