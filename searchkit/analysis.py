@@ -220,6 +220,7 @@ class PerWordCache(Analyzer):
         self._expression = chain.items[0].expression
         self._cache: dict[tuple[str, str, bool], tuple] = {}
         self._spellings: dict[str, tuple] = {}  #: word → its name spellings, for ``spellings``
+        self._indexed: dict[str, tuple[str, ...]] = {}  #: word → the terms it is indexed under, for ``positions``
 
     def __getstate__(self) -> dict:
         return {"chain": self.chain}
@@ -262,6 +263,24 @@ class PerWordCache(Analyzer):
             for term, start, end, _, _ in self._analysed(match.group(), "index", True):
                 if term in terms:
                     found.append((position, match.start() + start, match.start() + end, term))
+        return found
+
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """Each term of ``text`` as the index writes it, with its positions, in the
+        order of its first use: what Whoosh's positions format builds from the
+        tokens of ``__call__`` (``whoosh_engine.WordPositions``), without a token a word."""
+        found: dict[str, list[int]] = {}
+        indexed = self._indexed
+        for position, word in enumerate(self._expression.findall(text)):
+            terms = indexed.get(word)
+            if terms is None:
+                if len(indexed) > self.MAX_WORDS:
+                    indexed.clear()
+                terms = indexed[word] = tuple(
+                    t for t, _, _, _, stopped in self._analysed(word, "index", True) if not stopped
+                )
+            for term in terms:
+                found.setdefault(term, []).append(position)
         return found
 
     def spellings(self, text: str) -> list[tuple[int, int, str]]:

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import article, open_live, write_jsonl
+from helpers import BUNDLED_CORPUS, article, open_live, write_jsonl
 
+from searchkit.engine import TEXT_FIELDS
 from searchkit.explain import explain_hit, query_parts
 from searchkit.highlight import make_snippets
 from searchkit.indexing import build_index
@@ -692,6 +693,42 @@ def test_postings_within_stretches_are_those_of_the_whole_list_there(postings_in
             for spans in ([(0, 5)], [(100, 130), (700, 701), (size - 40, size)], [(300, 301), (600, 900)]):
                 inside = {d for d in every if any(start <= d < end for start, end in spans)}
                 assert live_ids(index._reader, "body", word, spans) == inside
+
+
+def _segment_files(folder: Path, schema, writer_class) -> dict[str, bytes]:
+    """The files of one segment written by ``writer_class`` from the bundled samples and
+    seed article, by their name less the segment's (random) id."""
+    from whoosh import index as whoosh_index
+
+    from searchkit.corpus import read_corpus
+    from searchkit.engine.whoosh_writing import _analysed, _document
+
+    folder.mkdir()
+    writer = writer_class(whoosh_index.create_in(str(folder), schema), compound=False)
+    for item in read_corpus([BUNDLED_CORPUS / "samples.jsonl", BUNDLED_CORPUS / "347229279346511.txt"], print):
+        writer.add_document(**_analysed(_document(item, 1)))
+    segment = writer._finalize_segment().segment_id()
+    return {p.name.replace(segment, "S"): p.read_bytes() for p in folder.iterdir() if p.name.startswith(segment)}
+
+
+def test_the_writers_shortcuts_write_the_segment_whoosh_writes(tmp_path):
+    """searchkit's writers ask the analyzer for each article's terms and positions at
+    once (``WordPositions``) and read each article's field lengths once, not once
+    a posting: the segment they write is Whoosh's own, byte for byte."""
+    from whoosh import formats
+    from whoosh.writing import SegmentWriter
+
+    from searchkit.engine.whoosh_engine import WordPositions, build_schema
+    from searchkit.engine.whoosh_writing import TermCountingWriter
+
+    whoosh_schema = build_schema()
+    for name in TEXT_FIELDS:
+        assert type(whoosh_schema[name].format) is WordPositions
+        whoosh_schema[name].format = formats.Positions(field_boost=whoosh_schema[name].format.field_boost)
+    ours = _segment_files(tmp_path / "ours", build_schema(), TermCountingWriter)
+    whoosh_s = _segment_files(tmp_path / "whoosh", whoosh_schema, SegmentWriter)
+    assert ours.keys() == whoosh_s.keys() and "S.pst" in ours
+    assert [name for name in ours if ours[name] != whoosh_s[name]] == []
 
 
 def test_columns_read_whole_are_the_values_whoosh_reads_one_by_one(tmp_path):

@@ -130,3 +130,53 @@ def test_an_update_keeps_the_vocabulary_a_fresh_reading_gives(tmp_path):
             assert write_vocabulary(index) == index.segment_count()
         assert kept == _words(generation), f"step {number}"
     assert ("body", "kharkiv", 2) in kept and not any(term == "kherson" for _, term, _ in kept)
+
+
+def test_the_vocabulary_takes_the_counts_the_writer_made_and_they_are_the_index_s(tmp_path, monkeypatch):
+    """A build's writer counts each segment's terms as it writes them; the vocabulary
+    file takes those counts, not a second reading of the segment, and they are
+    the counts reading the segment back gives."""
+    from searchkit.engine import whoosh_engine
+
+    taken = []
+
+    def spied(path: Path):
+        rows = read_term_counts(path)
+        taken.append(rows is not None)
+        return rows
+
+    read_term_counts = whoosh_engine.read_term_counts
+    monkeypatch.setattr(whoosh_engine, "read_term_counts", spied)
+    index_dir = tmp_path / "index"
+    build_index([write_jsonl(tmp_path / "news.jsonl", [*NEWS, LATER])], index_dir)
+    generation = current_generation(index_dir)
+    assert taken == [True]  # one segment, its counts taken from the writer
+    assert not list(generation.glob(".*.terms*"))  # and their file gone
+    counted = _words(generation)
+    with open_live(index_dir) as index:
+        (generation / VOCABULARY_FILE).unlink()
+        assert write_vocabulary(index) == 1
+    assert taken == [True, False]  # read back through Whoosh this time
+    assert _words(generation) == counted
+    assert ("body", "^choigou", 2) in counted and ("body", "^kharkiv", 1) in counted
+
+
+@pytest.mark.parametrize("left", [b"", b"\x00garbled", b"\xe3\x03\x00\x00\x00"])
+def test_term_counts_that_cannot_be_read_are_not_trusted_and_leftovers_go(tmp_path, left):
+    """Counts cut short or garbled (a writer killed as it wrote them) are not
+    taken: the segment is read instead; an update removes a half-written file."""
+    corpus = write_jsonl(tmp_path / "news.jsonl", NEWS)
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    generation = current_generation(index_dir)
+    expected = _words(generation)
+    with open_live(index_dir) as index:
+        (segment,) = index.segments()
+        (generation / f".{segment}.terms").write_bytes(left)
+        (generation / VOCABULARY_FILE).unlink()
+        write_vocabulary(index)
+    assert _words(generation) == expected
+    assert not (generation / f".{segment}.terms").exists()
+    (generation / f".{segment}.terms.tmp").write_bytes(left)
+    build_index([corpus], index_dir)
+    assert not list(generation.glob(".*.terms*"))

@@ -9,10 +9,12 @@ import Whoosh's writers and multiprocessing: ``WhooshEngine.create`` and
 
 from __future__ import annotations
 
+import marshal
 import multiprocessing.queues
 import os
 import pickle
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from queue import Empty, Full
 
@@ -24,9 +26,10 @@ from ..articles import Article
 from ..errors import WRITE_ERRNOS, IndexUnavailable
 from ..lock import forking
 from ..sentences import encode as encode_structure
+from . import TEXT_FIELDS
 from . import whoosh_operators as wq_operators
 from . import whoosh_query as wq_compile
-from .whoosh_engine import INDEX_NAME
+from .whoosh_engine import INDEX_NAME, term_counts_file
 
 #: An update's commit merges segments of fewer articles than this, never larger ones (see ``_merge_small``).
 MERGE_BELOW = 2000
@@ -66,7 +69,70 @@ def _analysed(fields: dict) -> dict:
     return fields
 
 
-class InPlaceWriter(SegmentWriter):
+class _Lengths:
+    """The field lengths of the documents of a segment being flushed, read once a
+    document and field: Whoosh's flush asks its per-document reader for them once
+    a posting, a seek and a read each time (12% of a writer process's time)."""
+
+    def __init__(self, reader) -> None:
+        self._reader = reader
+        self._fields: dict[str, list] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0):
+        lengths = self._fields.get(fieldname)
+        if lengths is None:
+            read = self._reader.doc_field_length
+            lengths = [read(d, fieldname, default) for d in range(self._reader.doc_count_all())]
+            self._fields[fieldname] = lengths
+        return lengths[docnum]
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+class _Flushing(SegmentWriter):
+    """Whoosh's segment writer, flushing with ``_Lengths``; with ``count_terms``, it
+    also leaves beside each segment it writes the segment's text terms with their
+    article counts, which the vocabulary file takes instead of reading them back
+    through Whoosh (``whoosh_engine.WhooshIndex.vocabulary``)."""
+
+    count_terms = False
+
+    def _flush_segment(self) -> None:
+        # Whoosh's ``_flush_segment``, its postings counted on the way and its lengths read once
+        self.perdocwriter.close()
+        lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
+        postings = self.pool.iter_postings()
+        counts: Counter = Counter()
+        if self.count_terms:
+            postings = _counted(postings, counts)
+        self.fieldwriter.add_postings(self.schema, lengths, postings)
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
+        if self.count_terms:
+            write_term_counts(self.storage, self.get_segment().segment_id(), counts)
+
+
+def _counted(postings: Iterator[tuple], counts: Counter) -> Iterator[tuple]:
+    """``postings`` as they pass, the articles of each term counted into ``counts`` (a
+    posting an article and term; the schema asks Whoosh for no spelling-graph words)."""
+    for posting in postings:
+        counts[posting[0], posting[1]] += 1
+        yield posting
+
+
+def write_term_counts(storage, segment: str, counts: Counter) -> None:
+    """Leaves ``counts`` ((field, term) → articles, in the postings' order: by field,
+    then term) beside ``segment``, whole or not at all (``whoosh_engine.read_term_counts``)."""
+    path = os.path.join(storage.folder, term_counts_file(segment))
+    with open(path + ".tmp", "wb") as out:
+        rows = [(field, term.decode("utf-8"), n) for (field, term), n in counts.items() if field in TEXT_FIELDS]
+        marshal.dump(rows, out)
+    os.replace(path + ".tmp", path)
+
+
+class InPlaceWriter(_Flushing):
     """Whoosh's writer of an update, which commits into the live generation,
     leaving the previous commit's files for the searches reading it."""
 
@@ -149,6 +215,10 @@ def _merge_small(writer: SegmentWriter, segments: list) -> list:
 # --- the multiprocess writer, in bounded segments, made stoppable ------------------------------
 
 
+class TermCountingWriter(_Flushing):
+    count_terms = True
+
+
 class WriterTask(SubWriterTask):
     """A writer process of a rebuild, writing bounded segments, that fails quietly.
 
@@ -174,7 +244,7 @@ class WriterTask(SubWriterTask):
 
     def _write(self) -> None:
         self._ix = self.storage.open_index(self.indexname)
-        self.writer = SegmentWriter(self._ix, _lk=False, **self.kwargs)
+        self.writer = TermCountingWriter(self._ix, _lk=False, **self.kwargs)
         self.segments = []
         while self.running:
             job = self.jobqueue.get()
@@ -199,7 +269,7 @@ class WriterTask(SubWriterTask):
                 pool = self.writer.pool
                 if pool.currentsize >= pool.limit * SEGMENT_FILL:
                     self.segments.append(self.writer._finalize_segment())
-                    self.writer = SegmentWriter(self._ix, _lk=False, **self.kwargs)
+                    self.writer = TermCountingWriter(self._ix, _lk=False, **self.kwargs)
         tempstorage.delete_file(filename)
 
 
