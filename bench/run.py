@@ -129,6 +129,9 @@ def build_in_child(name: str, corpus: Path, workdir: Path, mark_every: int = 0) 
 
 
 def percentile(values: list[float], p: int) -> float:
+    """The ``p``-th percentile of ``values``; a single value is its own (``--repeat 1``)."""
+    if len(values) < 2:
+        return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 

@@ -135,7 +135,7 @@ def read_term_counts(path: Path) -> list[tuple[str, str, int]] | None:
     try:
         with open(path, "rb") as counts:
             rows = marshal.load(counts)
-    except (OSError, EOFError, ValueError, TypeError):
+    except (OSError, EOFError, ValueError, TypeError, MemoryError):  # cut short, garbled
         return None
     finally:
         path.unlink(missing_ok=True)
