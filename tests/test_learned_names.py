@@ -311,3 +311,60 @@ def test_updates_learn_what_a_rebuild_of_the_same_corpus_learns(tmp_path: Path, 
         learned_here.append("victor" in _spellings(index_dir, "Viktor", "Orban"))
     # the merges were created and removed by updates, not carried over
     assert learned_here == [False, True, True, True, True, False, False, False]
+
+
+def _whole_table(index_dir: Path) -> dict[str, list]:
+    """Every row of every table of the live variant table, in its stored order, but the
+    run's timings: what a user's ``names`` and searches may read."""
+    import sqlite3
+
+    from searchkit.generations import current_generation
+    from searchkit.names.table import VARIANTS_FILE
+
+    timings = {"learning_seconds", "gather_seconds", "decision_seconds", "write_seconds"}
+    db = sqlite3.connect(current_generation(index_dir) / VARIANTS_FILE)
+    try:
+        tables = sorted(name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        found = {name: db.execute(f"SELECT * FROM {name}").fetchall() for name in tables}
+    finally:
+        db.close()
+    found["facts"] = [row for row in found["facts"] if row[0] not in timings]
+    return found
+
+
+def test_an_update_changes_the_table_in_a_copy_into_the_table_written_whole(tmp_path: Path, monkeypatch) -> None:
+    """An update rewrites only the rows of the spellings and pairs its articles added and
+    removed, in a copy of the table: after each update (articles added, changed, removed,
+    an alias file's merge and split), the table is row for row the one written whole."""
+    import sqlite3
+
+    import searchkit.names.table
+
+    base = _articles()
+    khadafi = [a for a in base if "Khadafi" in a["body"]]
+    changed = {**base[0], "body": "Mouammar Khadafi, dit aussi Mouammar Kadhafi, à Syrte. Zinédine Zidane."}
+    steps = [[a for a in base if a not in khadafi], base, [changed, *base[1:]], base[5:], base[5:]]
+    patched, whole = tmp_path / "patched", tmp_path / "whole"
+    corpus = tmp_path / "corpus.jsonl"
+    aliases = tmp_path / "aliases.toml"
+    patches, written = [], []
+    patch = searchkit.names.table._patch
+
+    def counted(*args) -> None:
+        patches.append(True)
+        patch(*args)
+
+    def refused(*args) -> None:
+        raise sqlite3.OperationalError("written whole for the comparison")
+
+    for number, articles in enumerate(steps):
+        write_jsonl(corpus, articles)
+        if number == len(steps) - 1:
+            aliases.write_text('merge = [["Petkov", "Peskov"]]\nsplit = [["Khamenei", "Khomeini"]]\n')
+        for index_dir, how in ((patched, counted), (whole, refused)):
+            monkeypatch.setattr(searchkit.names.table, "_patch", how)
+            build_index([corpus], index_dir, allow_shrink=True, aliases=aliases if aliases.exists() else None)
+        assert _whole_table(patched) == _whole_table(whole), f"step {number}"
+        written.append({spelling for spelling, _, _ in _whole_table(patched)["keys"]})
+    assert len(patches) == len(steps) - 1  # every update but the first build was a patch
+    assert "khadafi" in written[1] - written[0] and "zidane" in written[2] - written[1]  # spellings came

@@ -22,6 +22,7 @@ them) would be a good part of its cold start.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import time
 from collections import Counter
@@ -83,11 +84,13 @@ def write_variants(
     aliases = NO_ALIASES if aliases is None else aliases
     counts = _spellings(index)
     spellings = sorted(counts)
-    know_keys(_previous_keys(index))
+    keys_before = _previous_keys(index)
+    know_keys(keys_before)
     rows = _spelling_groups(index, spellings)
     previous = None if relearn else _previous_learned(index)
     # Not relearning, the table is current: its counts are carried over as they are.
-    pairs = _pairs(index, changes if relearn else PairChanges(index.commit_id()))
+    pair_changes = changes if relearn else PairChanges(index.commit_id())
+    pairs, pairs_kept = _pairs(index, pair_changes)
     evidence = Evidence(index)
     evidence.know_spellings(counts)
     evidence.know_frequencies(_stem_counts(index, spellings))
@@ -126,50 +129,103 @@ def write_variants(
     }
     temp = index.generation / f".{VARIANTS_FILE}.tmp"
     temp.unlink(missing_ok=True)
+    if pairs_kept and keys_before:
+        # The table the pairs and keys were read from, changed in a copy: the spellings and pairs an
+        # update adds or removes are few beside the 91,000 and 93,000 rows of 100,000 articles.
+        try:
+            shutil.copyfile(index.generation / VARIANTS_FILE, temp)
+            with closing(sqlite3.connect(temp)) as db, db:
+                _patch(db, rows, spellings, keys_before, pairs, pair_changes.delta)
+                for table in _REWRITTEN:
+                    db.execute(f"DELETE FROM {table}")
+                _write_rest(db, groups, links, aliases, decisions, evidence, facts, index.commit_id())
+        except (OSError, sqlite3.Error):
+            temp.unlink(missing_ok=True)  # a table of another layout, or damaged: written whole below
+        else:
+            temp.replace(index.generation / VARIANTS_FILE)
+            return len(rows)
     with closing(sqlite3.connect(temp)) as db, db:
-        db.execute("CREATE TABLE variants (key TEXT PRIMARY KEY, spellings TEXT NOT NULL) WITHOUT ROWID")
+        db.executescript(_SCHEMA)
         db.executemany("INSERT INTO variants VALUES (?, ?)", rows.items())
-        db.execute("CREATE TABLE merged (key TEXT PRIMARY KEY, grp TEXT NOT NULL, source TEXT NOT NULL) WITHOUT ROWID")
-        db.execute("CREATE INDEX merged_grp ON merged (grp)")
-        db.executemany("INSERT INTO merged VALUES (?, ?, ?)", groups)
-        db.execute(
-            "CREATE TABLE links (key_a TEXT, key_b TEXT, spelling_a TEXT, spelling_b TEXT, source TEXT, "
-            "surname TEXT, evidence TEXT)"
-        )
-        db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?)", links)
-        db.execute("CREATE TABLE splits (spelling TEXT, other TEXT, PRIMARY KEY (spelling, other)) WITHOUT ROWID")
-        db.executemany(
-            "INSERT OR IGNORE INTO splits VALUES (?, ?)",
-            [(a, b) for entry in aliases.splits for a in entry for b in entry if a != b],
-        )
-        db.execute("CREATE TABLE decisions (a TEXT, b TEXT, proposed TEXT, merged INTEGER, reason TEXT, evidence TEXT)")
-        db.execute("CREATE INDEX decisions_a ON decisions (a)")
-        db.execute("CREATE INDEX decisions_b ON decisions (b)")
-        db.executemany(
-            "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
-            [(d.a, d.b, d.proposed, int(d.merged), d.reason, json.dumps(d.evidence)) for d in decisions],
-        )
-        # whether each candidate spelling is a name, counted against its own lower-case uses
-        db.execute("CREATE TABLE names (spelling TEXT PRIMARY KEY, name INTEGER NOT NULL) WITHOUT ROWID")
-        candidates = sorted({s for d in decisions for s in (d.a, d.b)})
-        db.executemany("INSERT INTO names VALUES (?, ?)", ((s, int(evidence.is_name(s))) for s in candidates))
-        db.execute("CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
-        db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
-        db.execute(
-            "CREATE TABLE pairs (first TEXT, second TEXT, count INTEGER NOT NULL, PRIMARY KEY (first, second)) "
-            "WITHOUT ROWID"
-        )
         db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((a, b, n) for (a, b), n in pairs.items()))
-        db.execute(
-            "CREATE TABLE keys (spelling TEXT PRIMARY KEY, key TEXT NOT NULL, shape TEXT NOT NULL) WITHOUT ROWID"
-        )
         db.executemany(
             "INSERT INTO keys VALUES (?, ?, ?)", ((s, k, skeleton(k)) for s in spellings for k in [name_key(s)])
         )
-        db.execute("CREATE TABLE stamp (commit_generation INTEGER NOT NULL)")
-        db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
+        _write_rest(db, groups, links, aliases, decisions, evidence, facts, index.commit_id())
     temp.replace(index.generation / VARIANTS_FILE)
     return len(rows)
+
+
+_SCHEMA = """
+CREATE TABLE variants (key TEXT PRIMARY KEY, spellings TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE pairs (first TEXT, second TEXT, count INTEGER NOT NULL, PRIMARY KEY (first, second)) WITHOUT ROWID;
+CREATE TABLE keys (spelling TEXT PRIMARY KEY, key TEXT NOT NULL, shape TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE merged (key TEXT PRIMARY KEY, grp TEXT NOT NULL, source TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX merged_grp ON merged (grp);
+CREATE TABLE links (key_a TEXT, key_b TEXT, spelling_a TEXT, spelling_b TEXT, source TEXT, surname TEXT, evidence TEXT);
+CREATE TABLE splits (spelling TEXT, other TEXT, PRIMARY KEY (spelling, other)) WITHOUT ROWID;
+CREATE TABLE decisions (a TEXT, b TEXT, proposed TEXT, merged INTEGER, reason TEXT, evidence TEXT);
+CREATE INDEX decisions_a ON decisions (a);
+CREATE INDEX decisions_b ON decisions (b);
+-- whether each candidate spelling is a name, counted against its own lower-case uses
+CREATE TABLE names (spelling TEXT PRIMARY KEY, name INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE stamp (commit_generation INTEGER NOT NULL);
+"""
+#: The tables written whole at every run; the others (``_patch``) follow the spellings and pairs.
+_REWRITTEN = ("merged", "links", "splits", "decisions", "names", "facts", "stamp")
+
+
+def _patch(
+    db: sqlite3.Connection,
+    rows: dict[str, str],
+    spellings: list[str],
+    keys_before: list[tuple[str, str, str]],
+    pairs: Counter,
+    delta: Counter,
+) -> None:
+    """Brings a copy of the table whose pair counts and keys this run started from in line
+    with ``spellings`` (their ``rows``) and ``pairs``: the spellings gone and come, the
+    keys they belong to, the pairs ``delta`` changed.  What it leaves is what writing
+    the table whole gives (a test compares them)."""
+    before = {spelling for spelling, _, _ in keys_before}
+    now = set(spellings)
+    gone, come = sorted(before - now), sorted(now - before)
+    db.executemany("DELETE FROM keys WHERE spelling = ?", ((s,) for s in gone))
+    db.executemany("INSERT INTO keys VALUES (?, ?, ?)", ((s, k, skeleton(k)) for s in come for k in [name_key(s)]))
+    touched = sorted({name_key(s) for s in (*gone, *come)})
+    db.executemany("DELETE FROM variants WHERE key = ?", ((k,) for k in touched))
+    db.executemany("INSERT INTO variants VALUES (?, ?)", ((k, rows[k]) for k in touched if k in rows))
+    changed = sorted(pair for pair, n in delta.items() if n)
+    db.executemany("DELETE FROM pairs WHERE first = ? AND second = ?", changed)
+    db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((a, b, pairs[a, b]) for a, b in changed if pairs[a, b] > 0))
+
+
+def _write_rest(
+    db: sqlite3.Connection,
+    groups: list[tuple[str, str, str]],
+    links: list[tuple],
+    aliases: Aliases,
+    decisions: list[Decision],
+    evidence: Evidence,
+    facts: dict,
+    commit: int,
+) -> None:
+    """Fills the tables of ``_REWRITTEN``, empty."""
+    db.executemany("INSERT INTO merged VALUES (?, ?, ?)", groups)
+    db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?)", links)
+    db.executemany(
+        "INSERT OR IGNORE INTO splits VALUES (?, ?)",
+        [(a, b) for entry in aliases.splits for a in entry for b in entry if a != b],
+    )
+    db.executemany(
+        "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+        [(d.a, d.b, d.proposed, int(d.merged), d.reason, json.dumps(d.evidence)) for d in decisions],
+    )
+    candidates = sorted({s for d in decisions for s in (d.a, d.b)})
+    db.executemany("INSERT INTO names VALUES (?, ?)", ((s, int(evidence.is_name(s))) for s in candidates))
+    db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
+    db.execute("INSERT INTO stamp VALUES (?)", (commit,))
 
 
 def _spellings(index: OpenIndex) -> dict[str, int]:
@@ -205,18 +261,19 @@ def _stem_counts(index: OpenIndex, spellings: list[str]) -> dict[str, int]:
     return {stem: sum(counts[stem] for counts in found) for stem in stems}
 
 
-def _pairs(index: OpenIndex, changes: PairChanges | None) -> Counter:
+def _pairs(index: OpenIndex, changes: PairChanges | None) -> tuple[Counter, bool]:
     """The pair counts of the articles of ``index``: ``changes`` applied to the counts the
-    table holds for the commit they apply to, or gathered from the stored articles."""
+    table holds for the commit they apply to, or gathered from the stored articles; and
+    whether they were the table's (which may then be changed in a copy: ``_patch``)."""
     from .learning import gather
 
     if changes is not None and changes.since is None:
-        return +changes.delta
+        return +changes.delta, False
     previous = None if changes is None else _previous_pairs(index, changes.since)
     if previous is None:
-        return gather(index)
+        return gather(index), False
     previous.update(changes.delta)
-    return +previous
+    return +previous, True
 
 
 class _Carried:
