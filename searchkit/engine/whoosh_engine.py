@@ -963,8 +963,8 @@ class WhooshIndex:
 
         A rebuild's writer process counted them as it wrote the segment and left
         them beside it (``whoosh_writing.write_term_counts``): taken from there
-        once, the file then removed, rather than read back through Whoosh (1.9 s
-        of the 2.3 s the vocabulary file took at 3,000 articles)."""
+        once, the file then removed, rather than read back through Whoosh (the
+        vocabulary file of 3,000 Le Monde articles: 0.62 s → 0.37 s)."""
         counted = read_term_counts(self.generation / term_counts_file(segment))
         if counted is not None:
             yield from counted

@@ -72,7 +72,7 @@ def _analysed(fields: dict) -> dict:
 class _Lengths:
     """The field lengths of the documents of a segment being flushed, read once a
     document and field: Whoosh's flush asks its per-document reader for them once
-    a posting, a seek and a read each time (12% of a writer process's time)."""
+    a posting, a seek and a read each time (a tenth of a writer process's time)."""
 
     def __init__(self, reader) -> None:
         self._reader = reader
@@ -216,6 +216,10 @@ def _merge_small(writer: SegmentWriter, segments: list) -> list:
 
 
 class TermCountingWriter(_Flushing):
+    """The writer of a rebuild, and of each of its writer processes: its segments' terms
+    counted for the vocabulary file.  (An update's segments are few and small: the
+    vocabulary file reads them back.)"""
+
     count_terms = True
 
 
