@@ -53,6 +53,7 @@ import sqlite3
 import time
 import weakref
 import zlib
+from bisect import bisect_left
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -263,17 +264,25 @@ def write_duplicates(
     path = index.generation / DUPLICATES_FILE
     previous = _previous(path)
     live = index.article_hashes()
+    known = previous.signatures
     signed: dict[str, bytes | None] = {}
-    missing: list[tuple[str, int, bytes]] = []
+    missing: list[tuple[str, int]] = []
+    # the articles whose signatures the file lacks: added, or their content changed
+    news: set[str] = set()
     for article_id, (docnum, digest) in live.items():
-        if article_id in fresh and fresh[article_id][0] == digest:
-            signed[article_id] = fresh[article_id][1]
-        elif article_id in previous.signatures and previous.signatures[article_id][0] == digest:
-            signed[article_id] = previous.signatures[article_id][1]
+        held = known.get(article_id)
+        if held is None or held[0] != digest:
+            news.add(article_id)
+        given = fresh.get(article_id)
+        if given is not None and given[0] == digest:
+            signed[article_id] = given[1]
+        elif held is not None and held[0] == digest:
+            signed[article_id] = held[1]
         else:
-            missing.append((article_id, docnum, digest))
-    digests = {article_id: digest for article_id, (_, digest) in live.items()}
-    for done, (article_id, docnum, _) in enumerate(missing, 1):
+            missing.append((article_id, docnum))
+    # what the file holds for an article that is gone, or whose content changed, is out of date
+    stale = (known.keys() - live.keys()) | (news & known.keys())
+    for done, (article_id, docnum) in enumerate(missing, 1):
         stored = index.stored(docnum)
         signed[article_id] = minhash(stored.get("body") or "")
         if on_phase is not None and (done % 500 == 0 or done == len(missing)):
@@ -286,13 +295,10 @@ def write_duplicates(
         if ids
         else np.zeros((0, PERMUTATIONS), dtype="<u2")
     )
-    # what the file holds for an article that is gone, or whose content changed, is out of date
-    stale = {i for i, (digest, _) in previous.signatures.items() if digests.get(i) != digest}
-    # the articles whose signatures the file lacks: added, or their content changed
-    news = {i for i in signed if i not in previous.signatures or i in stale}
-    written = [row for row, i in enumerate(ids) if i in news]
-    if previous.usable and len(written) <= MAX_TOUCHING:
-        rows = {article_id: row for row, article_id in enumerate(ids)}
+    if previous.usable and sum(signed[i] is not None for i in news) <= MAX_TOUCHING:
+        # rows found by bisection, for the few articles that need one: a dictionary of every row took 0.1 s at 300,000
+        rows = _rows_of(ids, news.union(*((a, b) for a, b, _ in previous.pairs)))
+        written = sorted(rows[i] for i in news if i in rows)
         kept = [(rows[a], rows[b], s) for a, b, s in previous.pairs if a in rows and b in rows and not {a, b} & stale]
         found = group_touching(matrix, written, [(min(i, j), max(i, j), s) for i, j, s in kept])
     else:
@@ -325,14 +331,14 @@ def write_duplicates(
             # the signatures of the articles gone or changed out, those written in; the rest is small
             db.executemany("DELETE FROM signatures WHERE id = ?", ((i,) for i in sorted(stale)))
             db.executemany(
-                "INSERT INTO signatures VALUES (?, ?, ?)", ((i, digests[i], signed[i]) for i in sorted(news))
+                "INSERT INTO signatures VALUES (?, ?, ?)", ((i, live[i][1], signed[i]) for i in sorted(news))
             )
             for table in ("pairs", "facts", "stamp"):
                 db.execute(f"DELETE FROM {table}")
             db.execute("DROP TABLE groups")  # made again below, in this version's shape
         else:
             db.execute("CREATE TABLE signatures (id TEXT PRIMARY KEY, hash BLOB NOT NULL, sig BLOB) WITHOUT ROWID")
-            db.executemany("INSERT INTO signatures VALUES (?, ?, ?)", ((i, digests[i], s) for i, s in signed.items()))
+            db.executemany("INSERT INTO signatures VALUES (?, ?, ?)", ((i, live[i][1], s) for i, s in signed.items()))
             db.execute(
                 "CREATE TABLE pairs (a TEXT, b TEXT, similarity REAL NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID"
             )
@@ -349,6 +355,16 @@ def write_duplicates(
         db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
     temp.replace(path)
     return facts
+
+
+def _rows_of(ids: list[str], wanted: set[str]) -> dict[str, int]:
+    """The row of each of ``wanted`` that is among ``ids`` (sorted)."""
+    rows = {}
+    for article_id in wanted:
+        row = bisect_left(ids, article_id)
+        if row < len(ids) and ids[row] == article_id:
+            rows[article_id] = row
+    return rows
 
 
 def _previous(path: Path) -> _Previous:
