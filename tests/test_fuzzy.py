@@ -3,6 +3,7 @@ file; a file that cannot be trusted changes nothing a user sees."""
 
 from __future__ import annotations
 
+import marshal
 import sqlite3
 from pathlib import Path
 
@@ -161,7 +162,9 @@ def test_the_vocabulary_takes_the_counts_the_writer_made_and_they_are_the_index_
     assert ("body", "^choigou", 2) in counted and ("body", "^kharkiv", 1) in counted
 
 
-@pytest.mark.parametrize("left", [b"", b"\x00garbled", b"\xe3\x03\x00\x00\x00"])
+@pytest.mark.parametrize(
+    "left", [b"", b"\x00garbled", b"\xe3\x03\x00\x00\x00", marshal.dumps([("body", "x")]), marshal.dumps({"body": 1})]
+)
 def test_term_counts_that_cannot_be_read_are_not_trusted_and_leftovers_go(tmp_path, left):
     """Counts cut short or garbled (a writer killed as it wrote them) are not
     taken: the segment is read instead; an update removes a half-written file."""

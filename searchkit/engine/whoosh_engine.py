@@ -139,7 +139,21 @@ def read_term_counts(path: Path) -> list[tuple[str, str, int]] | None:
         return None
     finally:
         path.unlink(missing_ok=True)
-    return rows if isinstance(rows, list) else None
+    if not isinstance(rows, list) or not all(_counted_term(row) for row in rows):
+        return None
+    return rows
+
+
+def _counted_term(row: object) -> bool:
+    """Whether ``row`` is a (field, term, articles) row of ``write_term_counts``."""
+    return (
+        type(row) is tuple
+        and len(row) == 3
+        and row[0] in TEXT_FIELDS
+        and type(row[1]) is str
+        and type(row[2]) is int
+        and row[2] > 0
+    )
 
 
 def _whole_column(segment: SegmentReader, name: str) -> list:
