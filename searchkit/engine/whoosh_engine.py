@@ -14,6 +14,7 @@ import marshal
 import os
 import re
 import shutil
+import zlib
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -131,29 +132,17 @@ def term_counts_file(segment: str) -> str:
 
 def read_term_counts(path: Path) -> list[tuple[str, str, int]] | None:
     """The rows ``whoosh_writing.write_term_counts`` left at ``path``, the file removed;
-    None when there is none or it cannot be read (the index is read instead)."""
+    None when there is none or it is not as written (cut short, garbled: its CRC32,
+    written first, does not match), and the index is read instead."""
     try:
-        with open(path, "rb") as counts:
-            rows = marshal.load(counts)
-    except (OSError, EOFError, ValueError, TypeError, MemoryError):  # cut short, garbled
+        data = path.read_bytes()
+    except OSError:
         return None
     finally:
         path.unlink(missing_ok=True)
-    if not isinstance(rows, list) or not all(_counted_term(row) for row in rows):
+    if len(data) < 4 or int.from_bytes(data[:4], "big") != zlib.crc32(data[4:]):
         return None
-    return rows
-
-
-def _counted_term(row: object) -> bool:
-    """Whether ``row`` is a (field, term, articles) row of ``write_term_counts``."""
-    return (
-        type(row) is tuple
-        and len(row) == 3
-        and row[0] in TEXT_FIELDS
-        and type(row[1]) is str
-        and type(row[2]) is int
-        and row[2] > 0
-    )
+    return marshal.loads(data[4:])
 
 
 def _whole_column(segment: SegmentReader, name: str) -> list:

@@ -13,6 +13,7 @@ import marshal
 import multiprocessing.queues
 import os
 import pickle
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import suppress
@@ -124,11 +125,13 @@ def _counted(postings: Iterator[tuple], counts: Counter) -> Iterator[tuple]:
 
 def write_term_counts(storage, segment: str, counts: Counter) -> None:
     """Leaves ``counts`` ((field, term) → articles, in the postings' order: by field,
-    then term) beside ``segment``, whole or not at all (``whoosh_engine.read_term_counts``)."""
+    then term) beside ``segment``, whole or not at all, its CRC32 first
+    (``whoosh_engine.read_term_counts``)."""
     path = os.path.join(storage.folder, term_counts_file(segment))
+    rows = [(field, term.decode("utf-8"), n) for (field, term), n in counts.items() if field in TEXT_FIELDS]
+    data = marshal.dumps(rows)
     with open(path + ".tmp", "wb") as out:
-        rows = [(field, term.decode("utf-8"), n) for (field, term), n in counts.items() if field in TEXT_FIELDS]
-        marshal.dump(rows, out)
+        out.write(zlib.crc32(data).to_bytes(4, "big") + data)
     os.replace(path + ".tmp", path)
 
 

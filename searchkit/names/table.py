@@ -26,6 +26,7 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import closing
 from typing import TYPE_CHECKING
 
@@ -148,9 +149,7 @@ def write_variants(
         db.executescript(_SCHEMA)
         db.executemany("INSERT INTO variants VALUES (?, ?)", rows.items())
         db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((a, b, n) for (a, b), n in pairs.items()))
-        db.executemany(
-            "INSERT INTO keys VALUES (?, ?, ?)", ((s, k, skeleton(k)) for s in spellings for k in [name_key(s)])
-        )
+        db.executemany("INSERT INTO keys VALUES (?, ?, ?)", _key_rows(spellings))
         _write_rest(db, groups, links, aliases, decisions, evidence, facts, index.commit_id())
     temp.replace(index.generation / VARIANTS_FILE)
     return len(rows)
@@ -192,13 +191,20 @@ def _patch(
     now = set(spellings)
     gone, come = sorted(before - now), sorted(now - before)
     db.executemany("DELETE FROM keys WHERE spelling = ?", ((s,) for s in gone))
-    db.executemany("INSERT INTO keys VALUES (?, ?, ?)", ((s, k, skeleton(k)) for s in come for k in [name_key(s)]))
+    db.executemany("INSERT INTO keys VALUES (?, ?, ?)", _key_rows(come))
     touched = sorted({name_key(s) for s in (*gone, *come)})
     db.executemany("DELETE FROM variants WHERE key = ?", ((k,) for k in touched))
     db.executemany("INSERT INTO variants VALUES (?, ?)", ((k, rows[k]) for k in touched if k in rows))
     changed = sorted(pair for pair, n in delta.items() if n)
     db.executemany("DELETE FROM pairs WHERE first = ? AND second = ?", changed)
     db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((a, b, pairs[a, b]) for a, b in changed if pairs[a, b] > 0))
+
+
+def _key_rows(spellings: list[str]) -> Iterator[tuple[str, str, str]]:
+    """The rows of ``keys``: each spelling, its key and the key's skeleton."""
+    for spelling in spellings:
+        key = name_key(spelling)
+        yield spelling, key, skeleton(key)
 
 
 def _write_rest(
