@@ -731,6 +731,61 @@ def test_the_writers_shortcuts_write_the_segment_whoosh_writes(tmp_path):
     assert [name for name in ours if ours[name] != whoosh_s[name]] == []
 
 
+def _one_segment(folder: Path, run_every: int):
+    """The segment a rebuild's writer writes from the bundled samples and seed article,
+    its buffer written out as a run every ``run_every`` articles (never: 0); and its runs."""
+    from whoosh import index as whoosh_index
+    from whoosh.reading import SegmentReader
+
+    from searchkit.corpus import read_corpus
+    from searchkit.engine.whoosh_engine import build_schema
+    from searchkit.engine.whoosh_writing import TermCountingWriter, _analysed, _document
+
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = TermCountingWriter(ix, compound=False)
+    for n, item in enumerate(read_corpus([BUNDLED_CORPUS], print), 1):
+        writer.add_document(**_analysed(_document(item, 1)))
+        if run_every and n % run_every == 0:
+            writer.write_run()
+    segment = writer._finalize_segment()
+    return SegmentReader(ix.storage, ix.schema, segment), len(writer._runs)
+
+
+def test_a_segment_written_in_runs_holds_what_one_buffer_would(tmp_path):
+    """A rebuild's writer process writes its buffer out as a run each time it fills and
+    makes its one segment from the runs' blocks: every term's postings (articles,
+    frequencies, positions), its statistics (those that bound a block's best score
+    among them) and article count for the vocabulary are those of the segment
+    written from one buffer, and no run is left behind."""
+    from searchkit.engine.whoosh_engine import read_term_counts, term_counts_file
+
+    whole, _ = _one_segment(tmp_path / "whole", 0)
+    in_runs, runs = _one_segment(tmp_path / "runs", 7)
+    try:
+        assert runs > 100
+        terms = list(whole.all_terms())
+        assert list(in_runs.all_terms()) == terms and len(terms) > 10_000
+
+        def term(reader, fieldname, text):
+            info = reader.term_info(fieldname, text)
+            statistics = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight())
+            return statistics, (info.min_id(), info.max_id()), list(reader.postings(fieldname, text).all_items())
+
+        assert [t for t in terms if term(in_runs, *t) != term(whole, *t)] == []
+        for fieldname in ("title", "body"):
+            lengths = [whole.doc_field_length(d, fieldname) for d in range(whole.doc_count_all())]
+            assert [in_runs.doc_field_length(d, fieldname) for d in range(in_runs.doc_count_all())] == lengths
+        counts = {}
+        for name, reader in (("whole", whole), ("runs", in_runs)):
+            counts[name] = read_term_counts(tmp_path / name / term_counts_file(reader.segment().segment_id()))
+        assert counts["runs"] == counts["whole"] and counts["whole"]
+    finally:
+        whole.close()
+        in_runs.close()
+    assert list((tmp_path / "runs" / "MAIN.tmp").glob("run_*")) == []
+
+
 def test_columns_read_whole_are_the_values_whoosh_reads_one_by_one(tmp_path):
     """Columns are read a segment at a time in one read (``_whole_column``): the
     same values as Whoosh's reader, through segments with deletions and articles

@@ -313,7 +313,7 @@ class WhooshEngine:
         procs = min(os.cpu_count() or 1, MAX_PROCS) if parallel else 1
         if procs > 1:
             # Whoosh's multiprocess writer: each process analyses and writes its
-            # own segments (see ``whoosh_writing.WriterTask``); they are left unmerged.
+            # own segment (see ``whoosh_writing.WriterTask``).
             per_process = {"limitmb": budget // procs, "compound": False}
             return Writer(ParallelWriter(ix, procs=procs, multisegment=True, subargs=per_process, **per_process))
         return Writer(TermCountingWriter(ix, limitmb=budget, compound=False))
@@ -331,9 +331,10 @@ class WhooshEngine:
 def writer_mb() -> int:
     """The writers' posting-buffer memory: ``$SEARCHKIT_WRITER_MB``, else ``WRITER_MB``.
 
-    The speed/memory knob of a build: a rebuild's writer processes cut a
-    segment each time their share of it fills, so less memory means more,
-    smaller segments (searches open each), and more means fewer.
+    The speed/memory knob of a build: a rebuild's writer processes write a
+    run of postings each time their share of it fills, and one segment each
+    of their runs, so less memory means more runs (and a little more disk:
+    each ends a word's last block early), never more segments.
     """
     value = os.environ.get("SEARCHKIT_WRITER_MB", "").strip()
     if not value:

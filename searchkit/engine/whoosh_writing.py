@@ -1,6 +1,6 @@
 """Whoosh's writers as searchkit writes an index: an update's commit into the live
-generation, a rebuild's writer processes in bounded segments, and the merge of
-small segments.
+generation, a rebuild's writer processes (one segment each, their postings
+written in bounded runs), and the merge of small segments.
 
 Apart from ``whoosh_engine`` so that a search, which never writes, does not
 import Whoosh's writers and multiprocessing: ``WhooshEngine.create`` and
@@ -9,19 +9,24 @@ import Whoosh's writers and multiprocessing: ``WhooshEngine.create`` and
 
 from __future__ import annotations
 
+import heapq
 import marshal
 import multiprocessing.queues
 import os
 import pickle
+import struct
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from queue import Empty, Full
 
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.index import TOC
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import MERGE_SMALL, SegmentWriter
+from whoosh.system import pack_ushort, unpack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import MERGE_SMALL, PostingPool, SegmentWriter
 
 from ..articles import Article
 from ..errors import WRITE_ERRNOS, IndexUnavailable
@@ -34,10 +39,10 @@ from .whoosh_engine import INDEX_NAME, term_counts_file
 
 #: An update's commit merges segments of fewer articles than this, never larger ones (see ``_merge_small``).
 MERGE_BELOW = 2000
-#: A writer process of a rebuild closes its segment and starts the next when its
-#: buffer is this full, so it never spills to sorted runs that a final merge
-#: must read back; the margin keeps one long article from spilling.
-SEGMENT_FILL = 0.8
+#: A writer process of a rebuild writes its buffered postings out as a run when its
+#: buffer is this full, before Whoosh would spill them to sorted runs of single
+#: postings that its flush must merge back; the margin keeps one long article from spilling.
+RUN_FILL = 0.8
 
 
 def _document(article: Article, indexed: int) -> dict:
@@ -221,21 +226,175 @@ def _merge_small(writer: SegmentWriter, segments: list) -> list:
 class TermCountingWriter(_Flushing):
     """The writer of a rebuild, and of each of its writer processes: its segments' terms
     counted for the vocabulary file.  (An update's segments are few and small: the
-    vocabulary file reads them back.)"""
+    vocabulary file reads them back.)
+
+    A writer process's buffer fills many times over a large corpus.  Each time,
+    ``write_run`` writes what it holds as a run: the terms and posting blocks of
+    a stretch of the segment's articles, in Whoosh's own format, in the writer's
+    temporary folder.  The segment's files are then made from its runs by
+    copying each term's blocks one run after another (``_merge_runs``): the
+    articles of a run all come after those of the run before and are numbered
+    within the one segment, so no block is decoded again.  A writer process
+    leaves one segment whatever the corpus size (they were 52 at 300,000
+    articles, one a buffer, and every search opens each)."""
 
     count_terms = True
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._runs: list = []  #: the runs written, in the order of their articles
+        self._lengths = _NotedLengths()  #: of the articles buffered
+
+    def add_document(self, **fields) -> None:
+        # A run is written before the segment's lengths are: each article's are noted as it is added.
+        totals = self.perdocwriter._fieldlengths
+        before = dict(totals)
+        super().add_document(**fields)
+        self._lengths.note(self.docnum - 1, before, totals)
+
+    def write_run(self) -> None:
+        """Writes the buffered postings as a run and empties the buffer."""
+        run = self.codec.new_segment(self._tempstorage, "run")
+        writer = self.codec.field_writer(self._tempstorage, run)
+        writer.add_postings(self.schema, self._lengths, self.pool.iter_postings())
+        writer.close()
+        self.pool.cleanup()
+        self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=self.pool.limit / (1024 * 1024))
+        self._lengths = _NotedLengths()
+        self._runs.append(run)
+
+    def _flush_segment(self) -> None:
+        if not self._runs:
+            super()._flush_segment()
+            return
+        self.perdocwriter.close()
+        self.write_run()
+        counts = _merge_runs(self.codec, self._tempstorage, self._runs, self.fieldwriter, self.schema)
+        self.fieldwriter.close()
+        for run in self._runs:
+            for ext in (".trm", ".pst"):
+                self._tempstorage.delete_file(run.make_filename(ext))
+        write_term_counts(self.storage, self.get_segment().segment_id(), counts)
+
+
+_TERM_INFO = struct.Struct("!BfIBBfII")  #: Whoosh 3's term info: inlined, weight, articles, lengths, max weight, ids
+_EXTENT = struct.Struct("!qi")  #: and where its postings are: offset and length
+_BLOCK_LENGTH = struct.Struct("!i")  #: a posting block's length, negative for a term's last block
+
+
+class _NotedLengths:
+    """The field lengths of articles as the segment's reader will give them (Whoosh
+    stores a length as a byte), noted as each is added: what it added to the totals."""
+
+    def __init__(self) -> None:
+        self._fields: defaultdict[str, dict[int, int]] = defaultdict(dict)
+
+    def note(self, docnum: int, before: dict[str, int], after: dict[str, int]) -> None:
+        for fieldname, total in after.items():
+            length = total - before.get(fieldname, 0)
+            if length:
+                byte = length_to_byte(length)
+                self._fields[fieldname][docnum] = byte_to_length(byte) if byte else 0
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        return self._fields[fieldname].get(docnum, default)
+
+
+def _merge_runs(codec, storage, runs: list, fieldwriter, schema) -> Counter:
+    """Writes the terms and postings of ``runs`` (in the order of their articles) through
+    ``fieldwriter`` as one segment's; returns the articles of each text term.
+
+    A term's postings are its blocks in each run that holds it, one run after
+    another: the postings header once, and every run's last block but the
+    last marked as followed by more.  Its term info adds up the runs': the
+    same statistics as Whoosh's writer keeps (block boundaries aside, the
+    same postings)."""
+    counts: Counter = Counter()
+    readers = []
+    try:
+        for run in runs:
+            readers.append(codec.terms_reader(storage, run))
+        postings = [reader._postfile for reader in readers]
+        fieldname = None
+        group: list[tuple] = []
+        for entry in heapq.merge(*(_run_terms(reader, number) for number, reader in enumerate(readers))):
+            if group and entry[:2] != group[0][:2]:
+                _write_term(group, postings, fieldwriter, counts)
+                group = []
+            if entry[0] != fieldname:
+                if fieldname is not None:
+                    fieldwriter.finish_field()
+                fieldname = entry[0]
+                fieldwriter.start_field(fieldname, schema[fieldname])
+            group.append(entry)
+        if group:
+            _write_term(group, postings, fieldwriter, counts)
+        if fieldname is not None:
+            fieldwriter.finish_field()
+    finally:
+        for reader in readers:
+            reader.close()
+    return counts
+
+
+def _run_terms(reader, number: int) -> Iterator[tuple[str, bytes, int, bytes]]:
+    """(field, term, run number, term info) of each term of a run, in order."""
+    names = reader._fieldunmap
+    for key, info in reader._tindex.items():
+        yield names[unpack_ushort(key[:2])[0]], key[2:], number, info
+
+
+def _write_term(group: list[tuple], postings: list, fieldwriter, counts: Counter) -> None:
+    """Writes one term's postings, from the runs of ``group`` that hold it, and its term info."""
+    fieldname, btext = group[0][0], group[0][1]
+    postfile = fieldwriter._postfile
+    offset = postfile.tell()
+    weight = df = maxlength = 0
+    minlength, maxweight, firstid, lastid = 255, 0.0, None, None
+    length = 0
+    for at, (_, _, number, info) in enumerate(group):
+        inlined, w, d, low, high, most, first, last = _TERM_INFO.unpack_from(info)
+        if inlined:  # Whoosh 3 inlines no postings unless told to: a run never holds any
+            raise ValueError(f"a run holds inlined postings for {fieldname}:{btext!r}")
+        start, size = _EXTENT.unpack_from(info, _TERM_INFO.size)
+        blocks = postings[number].get(start, size)
+        if at:
+            blocks = blocks[len(WHOOSH3_HEADER_MAGIC) :]
+        if at < len(group) - 1:
+            blocks = _followed(blocks, len(WHOOSH3_HEADER_MAGIC) if at == 0 else 0)
+        postfile.write(blocks)
+        length += len(blocks)
+        weight, df = weight + w, df + d
+        minlength, maxlength, maxweight = min(minlength, low), max(maxlength, high), max(maxweight, most)
+        firstid = first if firstid is None else firstid
+        lastid = last
+    info = _TERM_INFO.pack(0, weight, df, minlength, maxlength, maxweight, firstid, lastid)
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, info + _EXTENT.pack(offset, length))
+    if fieldname in TEXT_FIELDS:
+        counts[fieldname, btext] = df
+
+
+def _followed(blocks: bytes, at: int) -> bytes:
+    """A term's ``blocks`` (the first from ``at``) with the last no longer marked as last."""
+    while True:
+        (length,) = _BLOCK_LENGTH.unpack_from(blocks, at)
+        if length < 0:
+            return blocks[:at] + _BLOCK_LENGTH.pack(-length) + blocks[at + _BLOCK_LENGTH.size :]
+        at += _BLOCK_LENGTH.size + length
+
 
 class WriterTask(SubWriterTask):
-    """A writer process of a rebuild, writing bounded segments, that fails quietly.
+    """A writer process of a rebuild, writing one segment in bounded runs, that fails quietly.
 
     Whoosh's writer process keeps one segment, and past its memory spills
-    sorted runs that its commit merges back, reading every posting of every run
-    again: at 100,000 articles the last 7 of 17 minutes.  This one closes its
-    segment when the posting buffer is ``SEGMENT_FILL`` full and starts another,
-    so each segment is sorted in memory once and the cost of an article stays
-    flat as the corpus grows.  Its segments reach the table of contents only at
-    the parent's commit, so a killed rebuild leaves nothing live.
+    sorted runs of single postings that its commit merges back, reading every
+    posting of every run again: at 100,000 articles the last 7 of 17 minutes.
+    This one writes its buffer out as a run of encoded posting blocks when it
+    is ``RUN_FILL`` full (``TermCountingWriter.write_run``), and its segment's
+    postings are those runs' blocks copied one after another, so the cost of
+    an article stays flat as the corpus grows.  Its segment reaches the table
+    of contents only at the parent's commit, so a killed rebuild leaves
+    nothing live.
 
     It exits with the error number of an ``OSError`` (a full disk) as its code,
     which the parent reports in one line.
@@ -252,7 +411,6 @@ class WriterTask(SubWriterTask):
     def _write(self) -> None:
         self._ix = self.storage.open_index(self.indexname)
         self.writer = TermCountingWriter(self._ix, _lk=False, **self.kwargs)
-        self.segments = []
         while self.running:
             job = self.jobqueue.get()
             if job is None:
@@ -262,10 +420,11 @@ class WriterTask(SubWriterTask):
             self.writer.cancel()
             return
         if self.writer.docnum:
-            self.segments.append(self.writer._finalize_segment())
+            segments = [self.writer._finalize_segment()]
         else:
             self.writer._close_segment()
-        self.resultqueue.put(self.segments, timeout=5)
+            segments = []
+        self.resultqueue.put(segments, timeout=5)
 
     def _process_file(self, filename: str, doc_count: int) -> None:
         tempstorage = self.writer.temp_storage()
@@ -274,9 +433,8 @@ class WriterTask(SubWriterTask):
                 _, fields = pickle.load(jobs)
                 self.writer.add_document(**_analysed(fields))
                 pool = self.writer.pool
-                if pool.currentsize >= pool.limit * SEGMENT_FILL:
-                    self.segments.append(self.writer._finalize_segment())
-                    self.writer = TermCountingWriter(self._ix, _lk=False, **self.kwargs)
+                if pool.currentsize >= pool.limit * RUN_FILL:
+                    self.writer.write_run()
         tempstorage.delete_file(filename)
 
 
