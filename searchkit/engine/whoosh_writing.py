@@ -268,7 +268,8 @@ class TermCountingWriter(_Flushing):
             super()._flush_segment()
             return
         self.perdocwriter.close()
-        self.write_run()
+        if self.pool.current or self.pool.runs:  # not when the last article filled the buffer
+            self.write_run()
         counts = _merge_runs(self.codec, self._tempstorage, self._runs, self.fieldwriter, self.schema)
         self.fieldwriter.close()
         for run in self._runs:
