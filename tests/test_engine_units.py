@@ -731,9 +731,9 @@ def test_the_writers_shortcuts_write_the_segment_whoosh_writes(tmp_path):
     assert [name for name in ours if ours[name] != whoosh_s[name]] == []
 
 
-def _one_segment(folder: Path, run_every: int):
-    """The segment a rebuild's writer writes from the bundled samples and seed article,
-    its buffer written out as a run every ``run_every`` articles (never: 0); and its runs."""
+def _one_segment(folder: Path, run_every: int, limitmb: float = 128):
+    """The segment a rebuild's writer writes from the bundled corpus with a buffer of
+    ``limitmb``, written out as a run every ``run_every`` articles too (never: 0); and its runs."""
     from whoosh import index as whoosh_index
     from whoosh.reading import SegmentReader
 
@@ -743,7 +743,7 @@ def _one_segment(folder: Path, run_every: int):
 
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = TermCountingWriter(ix, compound=False)
+    writer = TermCountingWriter(ix, compound=False, limitmb=limitmb)
     for n, item in enumerate(read_corpus([BUNDLED_CORPUS], print), 1):
         writer.add_document(**_analysed(_document(item, 1)))
         if run_every and n % run_every == 0:
@@ -762,10 +762,11 @@ def test_a_segment_written_in_runs_holds_what_one_buffer_would(tmp_path):
 
     whole, _ = _one_segment(tmp_path / "whole", 0)
     in_runs, runs = _one_segment(tmp_path / "runs", 7)
+    filled, filled_runs = _one_segment(tmp_path / "filled", 0, limitmb=2)  # its buffer fills: runs of its own
     try:
-        assert runs > 100
+        assert runs > 100 and filled_runs > 2
         terms = list(whole.all_terms())
-        assert list(in_runs.all_terms()) == terms and len(terms) > 10_000
+        assert list(in_runs.all_terms()) == list(filled.all_terms()) == terms and len(terms) > 10_000
 
         def term(reader, fieldname, text):
             info = reader.term_info(fieldname, text)
@@ -773,6 +774,7 @@ def test_a_segment_written_in_runs_holds_what_one_buffer_would(tmp_path):
             return statistics, (info.min_id(), info.max_id()), list(reader.postings(fieldname, text).all_items())
 
         assert [t for t in terms if term(in_runs, *t) != term(whole, *t)] == []
+        assert [t for t in terms[::50] if term(filled, *t) != term(whole, *t)] == []
         for fieldname in ("title", "body"):
             lengths = [whole.doc_field_length(d, fieldname) for d in range(whole.doc_count_all())]
             assert [in_runs.doc_field_length(d, fieldname) for d in range(in_runs.doc_count_all())] == lengths
@@ -781,8 +783,8 @@ def test_a_segment_written_in_runs_holds_what_one_buffer_would(tmp_path):
             counts[name] = read_term_counts(tmp_path / name / term_counts_file(reader.segment().segment_id()))
         assert counts["runs"] == counts["whole"] and counts["whole"]
     finally:
-        whole.close()
-        in_runs.close()
+        for reader in (whole, in_runs, filled):
+            reader.close()
     assert list((tmp_path / "runs" / "MAIN.tmp").glob("run_*")) == []
 
 

@@ -228,13 +228,14 @@ class TermCountingWriter(_Flushing):
     counted for the vocabulary file.  (An update's segments are few and small: the
     vocabulary file reads them back.)
 
-    A writer process's buffer fills many times over a large corpus.  Each time,
+    A writer process's buffer fills many times over a large corpus (and the
+    one writer's, on one core).  Each time it is ``RUN_FILL`` full,
     ``write_run`` writes what it holds as a run: the terms and posting blocks of
     a stretch of the segment's articles, in Whoosh's own format, in the writer's
     temporary folder.  The segment's files are then made from its runs by
     copying each term's blocks one run after another (``_merge_runs``): the
     articles of a run all come after those of the run before and are numbered
-    within the one segment, so no block is decoded again.  A writer process
+    within the one segment, so no block is decoded again.  A writer
     leaves one segment whatever the corpus size (they were 52 at 300,000
     articles, one a buffer, and every search opens each)."""
 
@@ -251,6 +252,8 @@ class TermCountingWriter(_Flushing):
         before = dict(totals)
         super().add_document(**fields)
         self._lengths.note(self.docnum - 1, before, totals)
+        if self.pool.currentsize >= self.pool.limit * RUN_FILL:
+            self.write_run()
 
     def write_run(self) -> None:
         """Writes the buffered postings as a run and empties the buffer."""
@@ -433,9 +436,6 @@ class WriterTask(SubWriterTask):
             for _ in range(doc_count):
                 _, fields = pickle.load(jobs)
                 self.writer.add_document(**_analysed(fields))
-                pool = self.writer.pool
-                if pool.currentsize >= pool.limit * RUN_FILL:
-                    self.writer.write_run()
         tempstorage.delete_file(filename)
 
 
