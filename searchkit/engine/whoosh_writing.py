@@ -97,27 +97,16 @@ class _Lengths:
 
 
 class _Flushing(SegmentWriter):
-    """Whoosh's segment writer, flushing with ``_Lengths``; with ``count_terms``, it
-    also leaves beside each segment it writes the segment's text terms with their
-    article counts, which the vocabulary file takes instead of reading them back
-    through Whoosh (``whoosh_engine.WhooshIndex.vocabulary``)."""
-
-    count_terms = False
+    """Whoosh's segment writer, flushing with ``_Lengths``."""
 
     def _flush_segment(self) -> None:
-        # Whoosh's ``_flush_segment``, its postings counted on the way and its lengths read once
+        # Whoosh's ``_flush_segment``, its lengths read once
         self.perdocwriter.close()
         lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        postings = self.pool.iter_postings()
-        counts: Counter = Counter()
-        if self.count_terms:
-            postings = _counted(postings, counts)
-        self.fieldwriter.add_postings(self.schema, lengths, postings)
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
         self.fieldwriter.close()
         if lengths:
             lengths.close()
-        if self.count_terms:
-            write_term_counts(self.storage, self.get_segment().segment_id(), counts)
 
 
 def _counted(postings: Iterator[tuple], counts: Counter) -> Iterator[tuple]:
@@ -223,10 +212,12 @@ def _merge_small(writer: SegmentWriter, segments: list) -> list:
 # --- the multiprocess writer, in bounded segments, made stoppable ------------------------------
 
 
-class TermCountingWriter(_Flushing):
-    """The writer of a rebuild, and of each of its writer processes: its segments' terms
-    counted for the vocabulary file.  (An update's segments are few and small: the
-    vocabulary file reads them back.)
+class TermCountingWriter(SegmentWriter):
+    """The writer of a rebuild, and of each of its writer processes: it leaves beside
+    its segment the segment's text terms with their article counts, which the
+    vocabulary file takes instead of reading them back through Whoosh
+    (``whoosh_engine.WhooshIndex.vocabulary``).  (An update's segments are few and
+    small: the vocabulary file reads them back.)
 
     A writer process's buffer fills many times over a large corpus (and the
     one writer's, on one core).  Each time it is ``RUN_FILL`` full,
@@ -238,8 +229,6 @@ class TermCountingWriter(_Flushing):
     within the one segment, so no block is decoded again.  A writer
     leaves one segment whatever the corpus size (they were 52 at 300,000
     articles, one a buffer, and every search opens each)."""
-
-    count_terms = True
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -267,13 +256,16 @@ class TermCountingWriter(_Flushing):
         self._runs.append(run)
 
     def _flush_segment(self) -> None:
-        if not self._runs:
-            super()._flush_segment()
-            return
+        # Whoosh's ``_flush_segment``, with the lengths noted and the terms counted, from the runs if any
         self.perdocwriter.close()
-        if self.pool.current or self.pool.runs:  # not when the last article filled the buffer
-            self.write_run()
-        counts = _merge_runs(self.codec, self._tempstorage, self._runs, self.fieldwriter, self.schema)
+        if self._runs:
+            if self.pool.current or self.pool.runs:  # not when the last article filled the buffer
+                self.write_run()
+            counts = _merge_runs(self.codec, self._tempstorage, self._runs, self.fieldwriter, self.schema)
+        else:
+            counts = Counter()
+            lengths = self._lengths if self.codec.length_stats else None
+            self.fieldwriter.add_postings(self.schema, lengths, _counted(self.pool.iter_postings(), counts))
         self.fieldwriter.close()
         for run in self._runs:
             for ext in (".trm", ".pst"):
