@@ -445,6 +445,10 @@ def _ranked(
             return index.count(query, restriction), False
         return index.count_about(query, restriction)
 
+    # An operator's first tier (its names in the query's own spelling) is checked only in the
+    # articles where it passes with every spelling, once those are known (``Operator.covers``):
+    # counted first.  Not the other queries: ranking an OR of words finds the articles to count.
+    strict_count = count(strict) if options.count and len(tiers) > 1 and _holds_operator(node) else None
     for query, partial in tiers:
         if len(found) >= wanted:
             break
@@ -460,8 +464,13 @@ def _ranked(
             relaxed_count = count(query)
     if not options.count:
         return found, None, sum(not partial for _, partial in found)
-    strict_count = count(strict)
+    strict_count = strict_count or count(strict)
     return found, max(strict_count, relaxed_count), strict_count[0]
+
+
+def _holds_operator(node: q.Node) -> bool:
+    """Whether ``node`` is or holds a proximity, a count or ``lead:``."""
+    return q.is_operator(node) or (isinstance(node, (q.And, q.Or)) and any(map(_holds_operator, node.children)))
 
 
 def _runnable(compiled: Compiled | None, text: str) -> Compiled:

@@ -7,15 +7,17 @@ regular expression and compared folded, sentences are cut by hand-written rules.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import unicodedata
 
 import pytest
-from helpers import Indexed, article, run_cli, write_jsonl
+from helpers import BUNDLED_CORPUS, Indexed, article, open_live, run_cli, write_jsonl
 
 from searchkit.errors import QueryError
 from searchkit.indexing import build_index
+from searchkit.names.table import Variants
 from searchkit.query import parse
 from searchkit.search import Searcher, SearchOptions
 from searchkit.sentences import boundaries
@@ -442,3 +444,84 @@ def test_json_highlights(index):
     result = run_cli("search", "lead:inflation", "--index", str(index.dir), "--json")
     hits = json.loads(result.stdout)["hits"]
     assert {h["id"] for h in hits} == {"l1", "l3"}
+
+
+# --- read from the postings: the same as the walk ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def news_segments(tmp_path_factory):
+    """The bundled Wikinews articles, then an update that edits some and removes others: two
+    segments, deletions in the first."""
+    root = tmp_path_factory.mktemp("operator-segments")
+    with gzip.open(BUNDLED_CORPUS / "wikinews-fr.jsonl.gz", "rt", encoding="utf-8") as lines:
+        articles = [json.loads(line) for line in lines]
+    corpus = write_jsonl(root / "news.jsonl", articles)
+    build_index([corpus], root / "index")
+    edited = [
+        a | {"body": a["body"] + " Emmanuel Macron a parlé de la France à Paris."} if i % 17 == 0 else a
+        for i, a in enumerate(articles)
+        if i % 23 != 5
+    ]
+    build_index([write_jsonl(corpus, edited)], root / "index")
+    return root / "index"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "France NEAR/5 Paris",
+        "Macron NEAR/10 France",
+        "président PRE/3 Trump",
+        "Trump PRE/2 président",
+        "(Fillon OR Macron) NEAR/s président",
+        "Russie NEAR/p Syrie",
+        "Emmanuel NEAR/s (Paris OR France)",
+        '"Gilets jaunes" NEAR/5 Paris',
+        "atleast2(France)",
+        "atleast3(Trump OR Fillon)",
+        "atleast4(gilets)",
+        "lead:France",
+        "lead:(Macron OR Fillon)",
+        'lead:"président de la République"',
+    ],
+)
+def test_operators_read_from_postings_match_and_rank_as_the_walk(news_segments, text):
+    """An operator over words (a name with its spellings, an OR) is checked from its words'
+    postings, a block at a time (``Operator.passing``), and ranked by summing their scores:
+    in each segment the articles where the matcher's walk through every candidate passes, and
+    ranked as Whoosh's own search of them; over a phrase, the walk itself."""
+    from searchkit.engine.whoosh_operators import Operator, _Checks, _OperatorMatcher
+
+    with open_live(news_segments) as index:
+        leaves = index._searcher.leaf_searchers()
+        assert len(leaves) == 2 and leaves[0][0].reader().has_deletions()
+        variants = Variants(index)
+        query = index.compile(parse(text), variants)
+        operators = [query] if isinstance(query, Operator) else list(query.subqueries)
+        walked_all, candidates_all = 0, 0
+        for operator in operators:
+            for leaf, _ in leaves:
+                candidates = operator.candidates(leaf, leaf.context())
+                walked = [] if candidates is None else list(_OperatorMatcher(candidates, _Checks()).all_ids())
+                walked_all += len(walked)
+                candidates_all += 0 if candidates is None else len(list(operator.candidates(leaf).matcher.all_ids()))
+                passing = operator.passing(leaf.reader())
+                assert passing is None if '"' in text else passing == walked
+        assert 0 < walked_all < candidates_all, "some articles hold the operands and fail the check"
+        # the first tier (names in the query's own spelling) is checked among the articles passing with all spellings
+        exact = index.compile(parse(text), variants, exact_names=True)
+        narrow = [exact] if isinstance(exact, Operator) else list(exact.subqueries)
+        for wide, one in zip(operators, narrow, strict=True):
+            assert wide.covers(one) != ('"' in text)  # a phrase as an operand: walked, never read from postings
+            assert wide == one or not one.covers(wide)
+            for leaf, _ in leaves:
+                passing = wide.passing(leaf.reader())
+                if passing is not None:
+                    assert one.passing(leaf.reader(), set(passing)) == one.passing(leaf.reader())
+        every = sorted((-hit.score, hit.docnum) for hit in index._searcher.search(query, limit=None))
+        ranked = index.ranked(query, 20)
+        assert [r.docnum for r in ranked] == [d for _, d in every[:20]]
+        assert all(abs(r.score + s) < 1e-9 for r, (s, _) in zip(ranked, every, strict=False))
+        assert index.count(query) == len(every)
+        variants.close()

@@ -471,6 +471,18 @@ def _summed_terms(query: Compiled) -> _Summed | None:
     return _Summed(terms, constrained, excluded) if terms else None
 
 
+def _scored_operators(query: Compiled) -> list[tuple[wq_operators.Operator, list[wq.Term]]] | None:
+    """The operators of ``query`` with the terms they score by, when it is an operator or an OR
+    of them (``NEAR`` in the title or the body) whose operands are words; else None."""
+    parts = [query] if isinstance(query, wq_operators.Operator) else None
+    if type(query) is wq.Or and query.boost == 1.0 and query.scale is None and not query.minmatch:
+        parts = list(query.subqueries)
+    if not parts or not all(isinstance(p, wq_operators.Operator) for p in parts):
+        return None
+    scored = [(p, p.scored_terms()) for p in parts]
+    return None if any(terms is None for _, terms in scored) else scored
+
+
 def _verify_postings(segment: SegmentReader, where: str, problems: list[str]) -> int:
     """Reads every posting list of a segment, checking each against its term's
     document frequency and the segment's documents; returns how many postings."""
@@ -558,6 +570,9 @@ class WhooshIndex:
         allowed = self._allowed(restriction) if restriction is not None else None
         if allowed is not None and not allowed:
             return []  # Whoosh takes an empty filter for none
+        operators = _scored_operators(query)
+        if operators is not None:
+            return self._ranked_operators(operators, limit, allowed)
         summed = _summed_terms(query)
         if summed is not None and (summed.constrained or len({text for _, text, _ in summed.terms}) > 1):
             # A word alone (one term in title and body) is left to Whoosh, whose pruning skips most of it.
@@ -576,6 +591,22 @@ class WhooshIndex:
             self._searcher.search_with_collector(query, collector)
             results = collector.results()
         return [Ranked(hit.docnum, hit.score or 0.0) for hit in results]
+
+    def _ranked_operators(
+        self, operators: list[tuple[wq_operators.Operator, list[wq.Term]]], limit: int, allowed: set[int] | None
+    ) -> list[Ranked]:
+        """The best of the articles that operators match, each scored where it passes by summing
+        its operands' words' scores (as their matchers add them up), read from the postings'
+        ids and weights: Whoosh's search would move a matcher to each article and decode each
+        block of its words whole again, once ``Operator.passing`` has found them."""
+        scores = wq_postings.Scores()
+        for operator, terms in operators:
+            docs = self._docs(operator)
+            if allowed is not None:
+                docs &= allowed
+            if docs:
+                scores.include(*self._summed([(t.fieldname, t.text, t.boost) for t in terms], docs).listed())
+        return [Ranked(docnum, score) for docnum, score in scores.best(limit)]
 
     def _newest(self, docnums: set[int], limit: int) -> list[int]:
         """The ``limit`` newest of ``docnums``, undated last, the same date by id.

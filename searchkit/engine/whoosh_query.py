@@ -59,6 +59,20 @@ class _SpanOr(SpanOr):
         "Sergei Lavrov")."""
         return iter(self.subqs)
 
+    def united_terms(self) -> list[wq.Term] | None:
+        """Its terms when it unites words alone (a name's spellings, ``Poutine OR Kremlin``),
+        whose positions an operator reads from their postings (``whoosh_operators``); else None."""
+        terms: list[wq.Term] = []
+        for query in self.subqs:
+            if isinstance(query, wq.Term):
+                terms.append(query)
+                continue
+            found = query.united_terms() if isinstance(query, _SpanOr) else None
+            if found is None:
+                return None
+            terms += found
+        return terms
+
     def matcher(self, searcher, context=None):
         return _SpanUnion([q.matcher(searcher, context) for q in self.subqs])
 
