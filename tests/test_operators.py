@@ -482,13 +482,19 @@ def news_segments(tmp_path_factory):
         "atleast3(Trump OR Fillon)",
         "atleast4(gilets)",
         "lead:France",
+        "franc* NEAR/5 pari*",
+        "gouvern* PRE/4 fran*",
+        "atleast3(gilet*)",
+        "Macrom~1 NEAR/s président",
+        "lead:(burund* OR syri*)",
         "lead:(Macron OR Fillon)",
         'lead:"président de la République"',
     ],
 )
 def test_operators_read_from_postings_match_and_rank_as_the_walk(news_segments, text):
-    """An operator over words (a name with its spellings, an OR) is checked from its words'
-    postings, a block at a time (``Operator.passing``), and ranked by summing their scores:
+    """An operator over words (a name with its spellings, an OR, a prefix's or a fuzzy word's
+    words) is checked from its words' postings, a block at a time (``Operator.passing``), and
+    ranked by summing their scores:
     in each segment the articles where the matcher's walk through every candidate passes, and
     ranked as Whoosh's own search of them; over a phrase, the walk itself."""
     from searchkit.engine.whoosh_operators import Operator, _Checks, _OperatorMatcher
@@ -506,19 +512,20 @@ def test_operators_read_from_postings_match_and_rank_as_the_walk(news_segments, 
                 walked = [] if candidates is None else list(_OperatorMatcher(candidates, _Checks()).all_ids())
                 walked_all += len(walked)
                 candidates_all += 0 if candidates is None else len(list(operator.candidates(leaf).matcher.all_ids()))
-                passing = operator.passing(leaf.reader())
+                passing = operator.passing(leaf.reader(), index._reader)
                 assert passing is None if '"' in text else passing == walked
         assert 0 < walked_all < candidates_all, "some articles hold the operands and fail the check"
         # the first tier (names in the query's own spelling) is checked among the articles passing with all spellings
         exact = index.compile(parse(text), variants, exact_names=True)
         narrow = [exact] if isinstance(exact, Operator) else list(exact.subqueries)
         for wide, one in zip(operators, narrow, strict=True):
-            assert wide.covers(one) != ('"' in text)  # a phrase as an operand: walked, never read from postings
-            assert wide == one or not one.covers(wide)
+            assert wide.covers(one, index._reader) != ('"' in text)  # a phrase: walked, never read from postings
+            assert wide == one or not one.covers(wide, index._reader)
             for leaf, _ in leaves:
-                passing = wide.passing(leaf.reader())
+                top, reader = index._reader, leaf.reader()
+                passing = wide.passing(reader, top)
                 if passing is not None:
-                    assert one.passing(leaf.reader(), set(passing)) == one.passing(leaf.reader())
+                    assert one.passing(reader, top, set(passing)) == one.passing(reader, top)
         every = sorted((-hit.score, hit.docnum) for hit in index._searcher.search(query, limit=None))
         ranked = index.ranked(query, 20)
         assert [r.docnum for r in ranked] == [d for _, d in every[:20]]

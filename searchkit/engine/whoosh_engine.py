@@ -471,15 +471,16 @@ def _summed_terms(query: Compiled) -> _Summed | None:
     return _Summed(terms, constrained, excluded) if terms else None
 
 
-def _scored_operators(query: Compiled) -> list[tuple[wq_operators.Operator, list[wq.Term]]] | None:
+def _scored_operators(query: Compiled, reader) -> list[tuple[wq_operators.Operator, list[wq.Term]]] | None:
     """The operators of ``query`` with the terms they score by, when it is an operator or an OR
-    of them (``NEAR`` in the title or the body) whose operands are words; else None."""
+    of them (``NEAR`` in the title or the body) whose operands are made of words (a prefix's
+    chosen on ``reader``, the whole index's); else None."""
     parts = [query] if isinstance(query, wq_operators.Operator) else None
     if type(query) is wq.Or and query.boost == 1.0 and query.scale is None and not query.minmatch:
         parts = list(query.subqueries)
     if not parts or not all(isinstance(p, wq_operators.Operator) for p in parts):
         return None
-    scored = [(p, p.scored_terms()) for p in parts]
+    scored = [(p, p.scored_terms(reader)) for p in parts]
     return None if any(terms is None for _, terms in scored) else scored
 
 
@@ -570,7 +571,7 @@ class WhooshIndex:
         allowed = self._allowed(restriction) if restriction is not None else None
         if allowed is not None and not allowed:
             return []  # Whoosh takes an empty filter for none
-        operators = _scored_operators(query)
+        operators = _scored_operators(query, self._reader)
         if operators is not None:
             return self._ranked_operators(operators, limit, allowed)
         summed = _summed_terms(query)

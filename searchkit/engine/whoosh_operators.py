@@ -10,20 +10,21 @@ article's ``structure`` column), or how many there are, and matches the
 article only when some satisfy it; they are what a snippet highlights.  The
 compiler (``whoosh_query``) builds them from the syntax tree.
 
-When its operands are words (a name with its spellings, an OR of words), an
-operator finds the articles that pass in a segment at once, before its matcher
-moves (``Operator.passing``): from its words' posting blocks, each decoded
-once, where a matcher moving from candidate to candidate spent two thirds of
-the check of ``poutine NEAR/5 macron`` at 300,000 articles (15,000 candidates)
-moving; ``atleastN`` from the words' weights alone.  A phrase or a prefix as
-an operand is checked by the matcher's walk.
+When its operands are made of words (a name with its spellings, an OR of
+words, the words a prefix or a fuzzy word chose), an operator finds the
+articles that pass in a segment at once, before its matcher moves
+(``Operator.passing``): from its words' posting blocks, each decoded once,
+where a matcher moving from candidate to candidate spent two thirds of the
+check of ``poutine NEAR/5 macron`` at 300,000 articles (15,000 candidates)
+moving; ``atleastN`` from the words' weights alone.  A phrase as an operand
+is checked by the matcher's walk.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,27 +73,27 @@ class Operator(wq.Query):
         """The articles from ``start`` on holding the operands, on the first of them; None when none does."""
         raise NotImplementedError
 
-    def passing(self, reader, within: set[int] | None = None) -> list[int] | None:
+    def passing(self, reader, top, within: set[int] | None = None) -> list[int] | None:
         """The documents of segment ``reader`` (among ``within``, when given) where the check
         passes, ascending, read from the posting blocks of its operands' words
-        (``_operand_terms``); None when an operand is not a word or a union of words (a
-        phrase, a prefix): the matcher's walk checks those."""
+        (``_operand_terms``, a prefix's chosen on ``top``, the whole index's reader); None
+        when an operand is not made of words (a phrase): the matcher's walk checks those."""
         return None
 
-    def covers(self, other: Operator) -> bool:
+    def covers(self, other: Operator, top) -> bool:
         """Whether ``other`` can pass only where this one does: the same check over fewer of
         its words (a name in the query's own spelling, for the first tier of hits, beside the
         name in all its spellings).  More words make more spans, and a check that passes with
         some spans passes with more."""
         return False
 
-    def scored_terms(self) -> list[wq.Term] | None:
+    def scored_terms(self, top) -> list[wq.Term] | None:
         """The terms whose scores, summed, are its score where it passes (as its matcher adds
-        its operands' up), when its operands are words; else None."""
+        its operands' up), when its operands are words (a prefix's chosen on ``top``); else None."""
         return None
 
     def matcher(self, searcher, context=None):
-        checks = _checked(searcher.reader(), self)
+        checks = _checked(searcher, self)
         candidates = self.candidates(searcher, context) if checks.matching != [] else None
         if candidates is None:
             return wm.NullMatcher()
@@ -219,32 +220,37 @@ def _checks(reader, operator: Operator) -> _Checks:
     return checks
 
 
-def _checked(reader, operator: Operator) -> _Checks:
-    """``_checks``, the documents that pass found from the postings (``Operator.passing``)
-    when no walk went through every candidate yet and the operator's operands are words."""
+def _checked(searcher, operator: Operator) -> _Checks:
+    """``_checks`` of ``searcher``'s reader, the documents that pass found from the postings
+    (``Operator.passing``) when no walk went through every candidate yet and the operator's
+    operands are words."""
+    reader = searcher.reader()
     checks = _checks(reader, operator)
     if checks.matching is None and reader.is_atomic():
-        passing = operator.passing(reader, _covered(reader, operator))
+        top = searcher
+        while top.has_parent():
+            top = top.get_parent()
+        passing = operator.passing(reader, top.reader(), _covered(reader, top.reader(), operator))
         if passing is not None:
             checks.found(passing)
     return checks
 
 
-def _covered(reader, operator: Operator) -> set[int] | None:
+def _covered(reader, top, operator: Operator) -> set[int] | None:
     """The documents of segment ``reader`` where an operator that covers ``operator``
     (``Operator.covers``) passed, when one was checked there: ``operator`` can pass only in
     those.  None when none was."""
     with _LOCK:
         known = list(_CHECKS.get(reader, {}).items())
     for other, checks in known:
-        if checks.matching is not None and other != operator and other.covers(operator):
+        if checks.matching is not None and other != operator and other.covers(operator, top):
             return set(checks.matching)
     return None
 
 
-def _holds_words(wide: wq.Query, narrow: wq.Query) -> bool:
-    """Whether operand ``narrow``'s words are all among operand ``wide``'s (both words or unions of words)."""
-    wide_terms, narrow_terms = _operand_terms(wide), _operand_terms(narrow)
+def _holds_words(wide: wq.Query, narrow: wq.Query, top) -> bool:
+    """Whether operand ``narrow``'s words are all among operand ``wide``'s (both made of words)."""
+    wide_terms, narrow_terms = _operand_terms(wide, top), _operand_terms(narrow, top)
     if wide_terms is None or narrow_terms is None:
         return False
     return {t.text for t in narrow_terms} <= {t.text for t in wide_terms}
@@ -259,20 +265,21 @@ def operator_docs(query: wq.Query, searcher) -> set[int] | None:
     parts = searcher.subsearchers or [(searcher, 0)]
     found: set[int] = set()
     for sub, offset in parts:
-        matching = _checked(sub.reader(), query).matching
+        matching = _checked(sub, query).matching
         if matching is None:
             return None
         found.update(offset + docnum for docnum in matching)
     return found
 
 
-def _operand_terms(query: wq.Query) -> list[wq.Term] | None:
-    """The terms of an operand that is a word or a union of words (``_SpanOr.united_terms``),
-    whose spans are their positions; None for any other."""
+def _operand_terms(query: wq.Query, top) -> list[wq.Term] | None:
+    """The terms of an operand made of words (a word, a union of words, a prefix's or a fuzzy
+    word's words chosen on ``top``: ``united_terms`` of ``whoosh_query``), whose spans are
+    their positions; None for any other (a phrase)."""
     if isinstance(query, wq.Term):
         return [query]
     united = getattr(query, "united_terms", None)
-    return united() if callable(united) else None
+    return united(top) if callable(united) else None
 
 
 def _spanning_words(terms: list[wq.Term]) -> list[str]:
@@ -294,15 +301,18 @@ def _word_docs(reader, fieldname: str, words: list[str]) -> dict[str, dict[int, 
     return held
 
 
-def _spans_at(reader, fieldname: str, held: dict[str, dict[int, float]], docs: list[int]) -> dict[int, list[Span]]:
-    """The operand's spans in each of ``docs`` (ascending) that holds one of its words: a span a
-    position, in order, as ``_SpanUnion`` gives them."""
+def _positions_at(reader, fieldname: str, held: dict[str, dict[int, float]], docs: list[int]) -> dict[int, list[int]]:
+    """The positions of the operand's words in each of ``docs`` (ascending) that holds one, in
+    order: its spans, each a position, as ``_SpanUnion`` gives them (the words share none)."""
+    wanted = set(docs)
     found: dict[int, list[int]] = {}
     for word, weights in held.items():
-        for docid, at in wp.positions(reader, fieldname, word, [d for d in docs if d in weights]).items():
+        for docid, at in wp.positions(reader, fieldname, word, sorted(wanted.intersection(weights))).items():
             found.setdefault(docid, []).extend(at)
-    single = len(held) == 1
-    return {docid: [Span(p) for p in (at if single else sorted(set(at)))] for docid, at in found.items()}
+    if len(held) > 1:
+        for at in found.values():
+            at.sort()
+    return found
 
 
 def _matcher_from(query: wq.Query, searcher, context, start: int):
@@ -428,34 +438,53 @@ class NearOperator(Operator):
         structure = _structures(searcher.reader()) if self.unit != "word" else None
         return _NearCandidates(a, b, self, structure)
 
-    def passing(self, reader, within: set[int] | None = None) -> list[int] | None:
-        a, b = _operand_terms(self.a), _operand_terms(self.b)
+    def passing(self, reader, top, within: set[int] | None = None) -> list[int] | None:
+        a, b = _operand_terms(self.a, top), _operand_terms(self.b, top)
         if a is None or b is None:
             return None
         a, b = _spanning_words(a), _spanning_words(b)
         held_a, held_b = _word_docs(reader, self.fieldname, a), _word_docs(reader, self.fieldname, b)
         candidates = set().union(*held_a.values()) & set().union(*held_b.values())
         candidates = sorted(candidates if within is None else candidates & within)
-        spans_a = _spans_at(reader, self.fieldname, held_a, candidates)
-        spans_b = _spans_at(reader, self.fieldname, held_b, candidates)
+        at_a = _positions_at(reader, self.fieldname, held_a, candidates)
+        at_b = _positions_at(reader, self.fieldname, held_b, candidates)
         structure = _structures(reader) if self.unit != "word" else None
         return [
             docid
             for docid in candidates
-            if self.pairs(spans_a.get(docid, []), spans_b.get(docid, []), structure and structure(docid))
+            if self.paired(at_a.get(docid, []), at_b.get(docid, []), structure and structure(docid))
         ]
 
-    def scored_terms(self) -> list[wq.Term] | None:
-        a, b = _operand_terms(self.a), _operand_terms(self.b)
+    def paired(self, at_a: list[int], at_b: list[int], structure: Structure | None) -> bool:
+        """Whether two positions of the operands (ascending), their spans when they are words,
+        satisfy the operator: ``pairs`` finding one, without a span made for each position."""
+        ordered = self.ordered
+        if structure is None:
+            for a in at_a:
+                for b in at_b[bisect_left(at_b, a - self.distance) : bisect_right(at_b, a + self.distance)]:
+                    if b != a and (b > a or not ordered):
+                        return True
+            return False
+        units: dict[int, list[int]] = {}
+        for b in at_b:
+            units.setdefault(structure.unit(self.fieldname, self.unit, b), []).append(b)
+        for a in at_a:
+            for b in units.get(structure.unit(self.fieldname, self.unit, a), ()):
+                if b != a and (b > a or not ordered):
+                    return True
+        return False
+
+    def scored_terms(self, top) -> list[wq.Term] | None:
+        a, b = _operand_terms(self.a, top), _operand_terms(self.b, top)
         return None if a is None or b is None else a + b
 
-    def covers(self, other: Operator) -> bool:
+    def covers(self, other: Operator, top) -> bool:
         return (
             type(other) is NearOperator
             and (self.fieldname, self.distance, self.unit, self.ordered)
             == (other.fieldname, other.distance, other.unit, other.ordered)
-            and _holds_words(self.a, other.a)
-            and _holds_words(self.b, other.b)
+            and _holds_words(self.a, other.a, top)
+            and _holds_words(self.b, other.b, top)
         )
 
     def pairs(self, aspans: list[Span], bspans: list[Span], structure: Structure | None) -> list[tuple[Span, Span]]:
@@ -530,24 +559,24 @@ class _Fielded(Operator):
         """The spans (field, first, last) of an article that satisfy the operator; none when it fails."""
         raise NotImplementedError
 
-    def passing(self, reader, within: set[int] | None = None) -> list[int] | None:
-        terms = [(fieldname, _operand_terms(q)) for fieldname, q in self.parts]
+    def passing(self, reader, top, within: set[int] | None = None) -> list[int] | None:
+        terms = [(fieldname, _operand_terms(q, top)) for fieldname, q in self.parts]
         if any(t is None for _, t in terms):
             return None
         held = [(fieldname, _word_docs(reader, fieldname, _spanning_words(found))) for fieldname, found in terms]
         candidates = set().union(*(docs for _, by_word in held for docs in by_word.values()))
         return self.passing_among(reader, sorted(candidates if within is None else candidates & within), held)
 
-    def covers(self, other: Operator) -> bool:
+    def covers(self, other: Operator, top) -> bool:
         wide = dict(self.parts)
         return (
             type(other) is type(self)
             and other._key()[1:] == self._key()[1:]  # what it checks beside its operands: atleastN's count
-            and all(f in wide and _holds_words(wide[f], q) for f, q in other.parts)
+            and all(f in wide and _holds_words(wide[f], q, top) for f, q in other.parts)
         )
 
-    def scored_terms(self) -> list[wq.Term] | None:
-        terms = [_operand_terms(q) for _, q in self.parts]
+    def scored_terms(self, top) -> list[wq.Term] | None:
+        terms = [_operand_terms(q, top) for _, q in self.parts]
         return None if any(t is None for t in terms) else [t for found in terms for t in found]
 
     def passing_among(
@@ -556,11 +585,11 @@ class _Fielded(Operator):
         """Of ``candidates`` (ascending), those where the check passes, ``held`` giving each field's
         words and the documents holding each."""
         structures = _structures(reader)
-        spans = [(fieldname, _spans_at(reader, fieldname, by_word, candidates)) for fieldname, by_word in held]
+        found = [(fieldname, _positions_at(reader, fieldname, by_word, candidates)) for fieldname, by_word in held]
         return [
             docid
             for docid in candidates
-            if self.keep([(f, s.start, s.end) for f, at in spans for s in at.get(docid, ())], structures(docid))
+            if self.keep([(f, p, p) for f, at in found for p in at.get(docid, ())], structures(docid))
         ]
 
 

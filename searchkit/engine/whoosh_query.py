@@ -59,15 +59,16 @@ class _SpanOr(SpanOr):
         "Sergei Lavrov")."""
         return iter(self.subqs)
 
-    def united_terms(self) -> list[wq.Term] | None:
-        """Its terms when it unites words alone (a name's spellings, ``Poutine OR Kremlin``),
-        whose positions an operator reads from their postings (``whoosh_operators``); else None."""
+    def united_terms(self, top) -> list[wq.Term] | None:
+        """Its terms when it unites words alone (a name's spellings, ``Poutine OR Kremlin``, a
+        prefix's words chosen on ``top``, the whole index's reader), whose positions an
+        operator reads from their postings (``whoosh_operators``); else None (a phrase)."""
         terms: list[wq.Term] = []
         for query in self.subqs:
             if isinstance(query, wq.Term):
                 terms.append(query)
                 continue
-            found = query.united_terms() if isinstance(query, _SpanOr) else None
+            found = query.united_terms(top) if isinstance(query, _SpanOr | _CappedSpans) else None
             if found is None:
                 return None
             terms += found
@@ -518,11 +519,15 @@ class _CappedSpans(SpanQuery):
     def estimate_size(self, ixreader) -> int:
         return self.q.estimate_size(ixreader)
 
+    def united_terms(self, top) -> list[wq.Term]:
+        """The words it chose on ``top``, the whole index's reader: what its matcher unites."""
+        return [wq.Term(self.q.fieldname, text) for text in self.q._btexts(top)]
+
     def matcher(self, searcher, context=None):
         top = searcher
         while top.has_parent():
             top = top.get_parent()
-        terms = [wq.Term(self.q.fieldname, text) for text in self.q._btexts(top.reader())]
+        terms = self.united_terms(top.reader())
         if not terms:
             return wm.NullMatcher()
         return (_SpanOr(terms) if len(terms) > 1 else terms[0]).matcher(searcher, context)
