@@ -491,14 +491,17 @@ def news_segments(tmp_path_factory):
         'lead:"président de la République"',
     ],
 )
-def test_operators_read_from_postings_match_and_rank_as_the_walk(news_segments, text):
+def test_operators_read_from_postings_match_and_rank_as_the_walk(news_segments, text, monkeypatch):
     """An operator over words (a name with its spellings, an OR, a prefix's or a fuzzy word's
     words) is checked from its words' postings, a block at a time (``Operator.passing``), and
-    ranked by summing their scores:
+    ranked by summing their scores, their positions read a batch of candidates at a time:
     in each segment the articles where the matcher's walk through every candidate passes, and
     ranked as Whoosh's own search of them; over a phrase, the walk itself."""
+    from searchkit.engine import whoosh_operators
     from searchkit.engine.whoosh_operators import Operator, _Checks, _OperatorMatcher
 
+    # positions read 7 candidates at a time: a word's reader goes on from the block it stopped in
+    monkeypatch.setattr(whoosh_operators, "CHECK_BATCH", 7)
     with open_live(news_segments) as index:
         leaves = index._searcher.leaf_searchers()
         assert len(leaves) == 2 and leaves[0][0].reader().has_deletions()

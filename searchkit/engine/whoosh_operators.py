@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import threading
 import weakref
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 from whoosh import matching as wm
@@ -290,29 +292,48 @@ def _spanning_words(terms: list[wq.Term]) -> list[str]:
     return [w for w in words if not (w.startswith(SPELLING_MARK) and light_stem(w[1:]) in words)]
 
 
-def _word_docs(reader, fieldname: str, words: list[str]) -> dict[str, dict[int, float]]:
-    """Each of ``words`` → the live documents of segment ``reader`` holding it in ``fieldname``,
-    each with its weight there: how many times it is written (``WordPositions``)."""
-    held: dict[str, dict[int, float]] = {}
-    for word in words:
-        docs = held[word] = {}
-        for ids, weights in wp.blocks(reader, fieldname, word):
-            docs.update(zip(ids, weights, strict=True))
-    return held
+#: Candidates whose positions an operator's check reads at once: what it holds in memory is
+#: bounded by them and by its words' article numbers (4 bytes each), whatever the archive.
+CHECK_BATCH = 10_000
 
 
-def _positions_at(reader, fieldname: str, held: dict[str, dict[int, float]], docs: list[int]) -> dict[int, list[int]]:
-    """The positions of the operand's words in each of ``docs`` (ascending) that holds one, in
-    order: its spans, each a position, as ``_SpanUnion`` gives them (the words share none)."""
-    wanted = set(docs)
-    found: dict[int, list[int]] = {}
-    for word, weights in held.items():
-        for docid, at in wp.positions(reader, fieldname, word, sorted(wanted.intersection(weights))).items():
-            found.setdefault(docid, []).extend(at)
-    if len(held) > 1:
-        for at in found.values():
-            at.sort()
-    return found
+def _word_ids(reader, fieldname: str, words: list[str]) -> dict[str, array]:
+    """Each of ``words`` → the live documents of segment ``reader`` holding it in ``fieldname``, ascending."""
+    return {w: array("I", chain.from_iterable(ids for ids, _ in wp.blocks(reader, fieldname, w))) for w in words}
+
+
+def _holding(ids_by_word: dict[str, array]) -> set[int]:
+    """The documents holding any of the words."""
+    return set().union(*ids_by_word.values())
+
+
+def _batches(candidates: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(candidates), CHECK_BATCH):
+        yield candidates[start : start + CHECK_BATCH]
+
+
+class _OperandPositions:
+    """The positions of an operand's words in one field of a segment, read a batch of
+    candidates at a time (``CHECK_BATCH``)."""
+
+    def __init__(self, reader, fieldname: str, ids_by_word: dict[str, array]) -> None:
+        self._ids = ids_by_word
+        self._readers = {word: wp.PositionsReader(reader, fieldname, word) for word in ids_by_word}
+
+    def at(self, batch: list[int]) -> dict[int, list[int]]:
+        """Each document of ``batch`` (ascending, past the batches before) that holds one of the
+        words → their positions there, in order: the operand's spans, each a position, as
+        ``_SpanUnion`` gives them (its words share none, ``_spanning_words``)."""
+        wanted, first, last = set(batch), batch[0], batch[-1]
+        found: dict[int, list[int]] = {}
+        for word, ids in self._ids.items():
+            held = [d for d in ids[bisect_left(ids, first) : bisect_right(ids, last)] if d in wanted]
+            for docid, at in self._readers[word].at(held).items():
+                found.setdefault(docid, []).extend(at)
+        if len(self._ids) > 1:
+            for at in found.values():
+                at.sort()
+        return found
 
 
 def _matcher_from(query: wq.Query, searcher, context, start: int):
@@ -442,18 +463,22 @@ class NearOperator(Operator):
         a, b = _operand_terms(self.a, top), _operand_terms(self.b, top)
         if a is None or b is None:
             return None
-        a, b = _spanning_words(a), _spanning_words(b)
-        held_a, held_b = _word_docs(reader, self.fieldname, a), _word_docs(reader, self.fieldname, b)
-        candidates = set().union(*held_a.values()) & set().union(*held_b.values())
+        ids_a = _word_ids(reader, self.fieldname, _spanning_words(a))
+        ids_b = _word_ids(reader, self.fieldname, _spanning_words(b))
+        candidates = _holding(ids_a) & _holding(ids_b)
         candidates = sorted(candidates if within is None else candidates & within)
-        at_a = _positions_at(reader, self.fieldname, held_a, candidates)
-        at_b = _positions_at(reader, self.fieldname, held_b, candidates)
+        positions_a = _OperandPositions(reader, self.fieldname, ids_a)
+        positions_b = _OperandPositions(reader, self.fieldname, ids_b)
         structure = _structures(reader) if self.unit != "word" else None
-        return [
-            docid
-            for docid in candidates
-            if self.paired(at_a.get(docid, []), at_b.get(docid, []), structure and structure(docid))
-        ]
+        passed = []
+        for batch in _batches(candidates):
+            at_a, at_b = positions_a.at(batch), positions_b.at(batch)
+            passed += [
+                docid
+                for docid in batch
+                if self.paired(at_a.get(docid, []), at_b.get(docid, []), structure and structure(docid))
+            ]
+        return passed
 
     def paired(self, at_a: list[int], at_b: list[int], structure: Structure | None) -> bool:
         """Whether two positions of the operands (ascending), their spans when they are words,
@@ -563,8 +588,8 @@ class _Fielded(Operator):
         terms = [(fieldname, _operand_terms(q, top)) for fieldname, q in self.parts]
         if any(t is None for _, t in terms):
             return None
-        held = [(fieldname, _word_docs(reader, fieldname, _spanning_words(found))) for fieldname, found in terms]
-        candidates = set().union(*(docs for _, by_word in held for docs in by_word.values()))
+        held = [(fieldname, _word_ids(reader, fieldname, _spanning_words(found))) for fieldname, found in terms]
+        candidates = set().union(*(_holding(ids_by_word) for _, ids_by_word in held))
         return self.passing_among(reader, sorted(candidates if within is None else candidates & within), held)
 
     def covers(self, other: Operator, top) -> bool:
@@ -579,18 +604,20 @@ class _Fielded(Operator):
         terms = [_operand_terms(q, top) for _, q in self.parts]
         return None if any(t is None for t in terms) else [t for found in terms for t in found]
 
-    def passing_among(
-        self, reader, candidates: list[int], held: list[tuple[str, dict[str, dict[int, float]]]]
-    ) -> list[int]:
+    def passing_among(self, reader, candidates: list[int], held: list[tuple[str, dict[str, array]]]) -> list[int]:
         """Of ``candidates`` (ascending), those where the check passes, ``held`` giving each field's
         words and the documents holding each."""
         structures = _structures(reader)
-        found = [(fieldname, _positions_at(reader, fieldname, by_word, candidates)) for fieldname, by_word in held]
-        return [
-            docid
-            for docid in candidates
-            if self.keep([(f, p, p) for f, at in found for p in at.get(docid, ())], structures(docid))
-        ]
+        positions = [(fieldname, _OperandPositions(reader, fieldname, ids_by_word)) for fieldname, ids_by_word in held]
+        passed = []
+        for batch in _batches(candidates):
+            found = [(fieldname, operand.at(batch)) for fieldname, operand in positions]
+            passed += [
+                docid
+                for docid in batch
+                if self.keep([(f, p, p) for f, at in found for p in at.get(docid, ())], structures(docid))
+            ]
+        return passed
 
 
 class AtLeastOperator(_Fielded):
@@ -614,8 +641,13 @@ class AtLeastOperator(_Fielded):
         weights add up to the mentions its spans count."""
         if self.count <= 1:
             return candidates
-        weights = [docs for _, by_word in held for docs in by_word.values()]
-        return [d for d in candidates if sum(docs.get(d, 0) for docs in weights) >= self.count]
+        mentions: dict[int, float] = {}
+        for fieldname, ids_by_word in held:
+            for word in ids_by_word:
+                for ids, weights in wp.blocks(reader, fieldname, word):
+                    for docid, weight in zip(ids, weights, strict=True):
+                        mentions[docid] = mentions.get(docid, 0.0) + weight
+        return [d for d in candidates if mentions.get(d, 0.0) >= self.count]
 
 
 class LeadOperator(_Fielded):
@@ -627,7 +659,7 @@ class LeadOperator(_Fielded):
 
     def passing_among(self, reader, candidates, held):
         """An article whose title holds the operand passes: positions are read for the others only."""
-        titled = set().union(*(docs for field, by_word in held if field == "title" for docs in by_word.values()))
+        titled = set().union(*(_holding(ids_by_word) for field, ids_by_word in held if field == "title"))
         rest = super().passing_among(reader, [d for d in candidates if d not in titled], held)
         return sorted(titled.union(rest))
 
