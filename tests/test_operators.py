@@ -478,6 +478,9 @@ def news_segments(tmp_path_factory):
         "Russie NEAR/p Syrie",
         "Emmanuel NEAR/s (Paris OR France)",
         '"Gilets jaunes" NEAR/5 Paris',
+        '"Emmanuel Macron" NEAR/s (France OR "Union européenne")',
+        'atleast4("gilets jaunes")',
+        'atleast2("Donald Trump" OR Trump)',
         "atleast2(France)",
         "atleast3(Trump OR Fillon)",
         "atleast4(gilets)",
@@ -496,12 +499,13 @@ def test_operators_read_from_postings_match_and_rank_as_the_walk(news_segments, 
     words) is checked from its words' postings, a block at a time (``Operator.passing``), and
     ranked by summing their scores, their positions read a batch of candidates at a time:
     in each segment the articles where the matcher's walk through every candidate passes, and
-    ranked as Whoosh's own search of them; over a phrase, the walk itself."""
-    from searchkit.engine import whoosh_operators
-    from searchkit.engine.whoosh_operators import Operator, _Checks, _OperatorMatcher
+    ranked as Whoosh's own search of them (over a phrase, whose score depends on which of its
+    forms matched, by that search)."""
+    from searchkit.engine import whoosh_spans
+    from searchkit.engine.whoosh_operators import NearOperator, Operator, _Checks, _OperatorMatcher
 
     # positions read 7 candidates at a time: a word's reader goes on from the block it stopped in
-    monkeypatch.setattr(whoosh_operators, "CHECK_BATCH", 7)
+    monkeypatch.setattr(whoosh_spans, "CHECK_BATCH", 7)
     with open_live(news_segments) as index:
         leaves = index._searcher.leaf_searchers()
         assert len(leaves) == 2 and leaves[0][0].reader().has_deletions()
@@ -516,13 +520,14 @@ def test_operators_read_from_postings_match_and_rank_as_the_walk(news_segments, 
                 walked_all += len(walked)
                 candidates_all += 0 if candidates is None else len(list(operator.candidates(leaf).matcher.all_ids()))
                 passing = operator.passing(leaf.reader(), index._reader)
-                assert passing is None if '"' in text else passing == walked
+                # lead: and atleastN over a phrase are walked; NEAR reads a phrase from its words' postings
+                assert passing is None if '"' in text and not isinstance(operator, NearOperator) else passing == walked
         assert 0 < walked_all < candidates_all, "some articles hold the operands and fail the check"
         # the first tier (names in the query's own spelling) is checked among the articles passing with all spellings
         exact = index.compile(parse(text), variants, exact_names=True)
         narrow = [exact] if isinstance(exact, Operator) else list(exact.subqueries)
         for wide, one in zip(operators, narrow, strict=True):
-            assert wide.covers(one, index._reader) != ('"' in text)  # a phrase: walked, never read from postings
+            assert wide.covers(one, index._reader) != ('"' in text)  # phrases: no words to compare
             assert wide == one or not one.covers(wide, index._reader)
             for leaf, _ in leaves:
                 top, reader = index._reader, leaf.reader()
@@ -534,4 +539,46 @@ def test_operators_read_from_postings_match_and_rank_as_the_walk(news_segments, 
         assert [r.docnum for r in ranked] == [d for _, d in every[:20]]
         assert all(abs(r.score + s) < 1e-9 for r, (s, _) in zip(ranked, every, strict=False))
         assert index.count(query) == len(every)
+        variants.close()
+
+
+@pytest.mark.parametrize(
+    "operand",
+    [
+        "Macron",
+        "Trump OR Fillon",
+        '"Donald Trump" OR Trump',
+        '"Emmanuel Macron" OR Macron OR "président de la République"',
+        '"gilets jaunes"',
+        "franc*",
+    ],
+)
+def test_operand_spans_read_from_postings_are_the_matchers(news_segments, operand, monkeypatch):
+    """An operand's spans read from its words' postings (``whoosh_spans``), a batch of articles
+    at a time, are those its span matcher gives in every article holding its words: a union's
+    overlapping spans merged (a phrase and one of its own words), a phrase's joined at its gaps."""
+    from searchkit.engine import whoosh_spans
+    from searchkit.engine.whoosh_operators import NearOperator
+
+    monkeypatch.setattr(whoosh_spans, "CHECK_BATCH", 5)
+    with open_live(news_segments) as index:
+        variants = Variants(index)
+        query = index.compile(parse(f"({operand}) NEAR/3 monde"), variants)  # only the first operand is read
+        compared = merged = 0
+        for near in [q for q in [query, *query.children()] if isinstance(q, NearOperator)]:
+            for leaf, _ in index._searcher.leaf_searchers():
+                spans = whoosh_spans.operand_spans(near.a, leaf.reader(), index._reader)
+                matcher = near.a.matcher(leaf, leaf.context())
+                for batch in whoosh_spans.batches(sorted(spans.docs)):
+                    found = spans.at(batch)
+                    for docid in batch:
+                        if matcher.is_active() and matcher.id() < docid:
+                            matcher.skip_to(docid)
+                        held = matcher.is_active() and matcher.id() == docid
+                        expected = [(s.start, s.end) for s in matcher.spans()] if held else []
+                        assert [(s.start, s.end) for s in spans.spans(found.get(docid, []))] == expected, docid
+                        compared += 1
+                        merged += any(end > start for start, end in expected)
+        assert compared > 20
+        assert merged > 0 or '"' not in operand, "a phrase's spans run over several positions"
         variants.close()

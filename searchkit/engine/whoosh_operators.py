@@ -11,23 +11,22 @@ article only when some satisfy it; they are what a snippet highlights.  The
 compiler (``whoosh_query``) builds them from the syntax tree.
 
 When its operands are made of words (a name with its spellings, an OR of
-words, the words a prefix or a fuzzy word chose), an operator finds the
-articles that pass in a segment at once, before its matcher moves
-(``Operator.passing``): from its words' posting blocks, each decoded once,
-where a matcher moving from candidate to candidate spent two thirds of the
-check of ``poutine NEAR/5 macron`` at 300,000 articles (15,000 candidates)
-moving; ``atleastN`` from the words' weights alone.  A phrase as an operand
-is checked by the matcher's walk.
+words, the words a prefix or a fuzzy word chose; phrases too for ``NEAR``),
+an operator finds the articles that pass in a segment at once, before its
+matcher moves (``Operator.passing``): from its words' posting blocks, each
+decoded once (``whoosh_spans``), where a matcher moving from candidate to
+candidate spent two thirds of the check of ``poutine NEAR/5 macron`` at
+300,000 articles (15,000 candidates) moving; ``atleastN`` from the words'
+weights alone.  ``lead:`` and ``atleastN`` over a phrase are checked by the
+matcher's walk.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from itertools import chain
 from typing import Any
 
 from whoosh import matching as wm
@@ -36,10 +35,9 @@ from whoosh import scoring
 from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
 from whoosh.query.spans import Span, SpanQuery
 
-from ..analysis import SPELLING_MARK, light_stem
 from ..sentences import Structure
 from . import Satisfied
-from . import whoosh_postings as wp
+from . import whoosh_spans as ws
 
 _LOCK = threading.Lock()  #: guards the per-reader tables below
 
@@ -284,58 +282,6 @@ def _operand_terms(query: wq.Query, top) -> list[wq.Term] | None:
     return united(top) if callable(united) else None
 
 
-def _spanning_words(terms: list[wq.Term]) -> list[str]:
-    """The words whose positions make an operand's spans: a name's spelling (``^poutine``) left
-    out beside its stem (``poutin``), which the analysis writes at each of the spelling's
-    positions (``NameSpellingFilter``, then ``LightStemFilter``): half the positions to read."""
-    words = dict.fromkeys(t.text for t in terms)
-    return [w for w in words if not (w.startswith(SPELLING_MARK) and light_stem(w[1:]) in words)]
-
-
-#: Candidates whose positions an operator's check reads at once: what it holds in memory is
-#: bounded by them and by its words' article numbers (4 bytes each), whatever the archive.
-CHECK_BATCH = 10_000
-
-
-def _word_ids(reader, fieldname: str, words: list[str]) -> dict[str, array]:
-    """Each of ``words`` → the live documents of segment ``reader`` holding it in ``fieldname``, ascending."""
-    return {w: array("I", chain.from_iterable(ids for ids, _ in wp.blocks(reader, fieldname, w))) for w in words}
-
-
-def _holding(ids_by_word: dict[str, array]) -> set[int]:
-    """The documents holding any of the words."""
-    return set().union(*ids_by_word.values())
-
-
-def _batches(candidates: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(candidates), CHECK_BATCH):
-        yield candidates[start : start + CHECK_BATCH]
-
-
-class _OperandPositions:
-    """The positions of an operand's words in one field of a segment, read a batch of
-    candidates at a time (``CHECK_BATCH``)."""
-
-    def __init__(self, reader, fieldname: str, ids_by_word: dict[str, array]) -> None:
-        self._ids = ids_by_word
-        self._readers = {word: wp.PositionsReader(reader, fieldname, word) for word in ids_by_word}
-
-    def at(self, batch: list[int]) -> dict[int, list[int]]:
-        """Each document of ``batch`` (ascending, past the batches before) that holds one of the
-        words → their positions there, in order: the operand's spans, each a position, as
-        ``_SpanUnion`` gives them (its words share none, ``_spanning_words``)."""
-        wanted, first, last = set(batch), batch[0], batch[-1]
-        found: dict[int, list[int]] = {}
-        for word, ids in self._ids.items():
-            held = [d for d in ids[bisect_left(ids, first) : bisect_right(ids, last)] if d in wanted]
-            for docid, at in self._readers[word].at(held).items():
-                found.setdefault(docid, []).extend(at)
-        if len(self._ids) > 1:
-            for at in found.values():
-                at.sort()
-        return found
-
-
 def _matcher_from(query: wq.Query, searcher, context, start: int):
     """``query``'s matcher, on its first article from ``start`` on."""
     matcher = query.matcher(searcher, context)
@@ -460,24 +406,26 @@ class NearOperator(Operator):
         return _NearCandidates(a, b, self, structure)
 
     def passing(self, reader, top, within: set[int] | None = None) -> list[int] | None:
-        a, b = _operand_terms(self.a, top), _operand_terms(self.b, top)
+        a, b = ws.operand_spans(self.a, reader, top), ws.operand_spans(self.b, reader, top)
         if a is None or b is None:
             return None
-        ids_a = _word_ids(reader, self.fieldname, _spanning_words(a))
-        ids_b = _word_ids(reader, self.fieldname, _spanning_words(b))
-        candidates = _holding(ids_a) & _holding(ids_b)
+        candidates = a.docs & b.docs
         candidates = sorted(candidates if within is None else candidates & within)
-        positions_a = _OperandPositions(reader, self.fieldname, ids_a)
-        positions_b = _OperandPositions(reader, self.fieldname, ids_b)
-        structure = _structures(reader) if self.unit != "word" else None
+        structures = _structures(reader) if self.unit != "word" else None
         passed = []
-        for batch in _batches(candidates):
-            at_a, at_b = positions_a.at(batch), positions_b.at(batch)
-            passed += [
-                docid
-                for docid in batch
-                if self.paired(at_a.get(docid, []), at_b.get(docid, []), structure and structure(docid))
-            ]
+        for batch in ws.batches(candidates):
+            at_a, at_b = a.at(batch), b.at(batch)
+            for docid in batch:
+                found_a, found_b = at_a.get(docid), at_b.get(docid)
+                if not (found_a and found_b):
+                    continue
+                structure = structures and structures(docid)
+                if a.points and b.points:
+                    ok = self.paired(found_a, found_b, structure)
+                else:
+                    ok = bool(self.pairs(a.spans(found_a), b.spans(found_b), structure))
+                if ok:
+                    passed.append(docid)
         return passed
 
     def paired(self, at_a: list[int], at_b: list[int], structure: Structure | None) -> bool:
@@ -585,12 +533,13 @@ class _Fielded(Operator):
         raise NotImplementedError
 
     def passing(self, reader, top, within: set[int] | None = None) -> list[int] | None:
-        terms = [(fieldname, _operand_terms(q, top)) for fieldname, q in self.parts]
-        if any(t is None for _, t in terms):
+        # Over a phrase, Whoosh's walk finds the phrase's articles as fast, and ranks them on its
+        # way (``lead:"guerre en ukraine"`` at 300,000 articles: 1.2 s walked, 1.5 s read here)
+        if any(_operand_terms(q, top) is None for _, q in self.parts):
             return None
-        held = [(fieldname, _word_ids(reader, fieldname, _spanning_words(found))) for fieldname, found in terms]
-        candidates = set().union(*(_holding(ids_by_word) for _, ids_by_word in held))
-        return self.passing_among(reader, sorted(candidates if within is None else candidates & within), held)
+        operands = [(fieldname, ws.operand_spans(q, reader, top)) for fieldname, q in self.parts]
+        candidates = set().union(*(o.docs for _, o in operands))
+        return self.passing_among(reader, sorted(candidates if within is None else candidates & within), operands)
 
     def covers(self, other: Operator, top) -> bool:
         wide = dict(self.parts)
@@ -604,19 +553,17 @@ class _Fielded(Operator):
         terms = [_operand_terms(q, top) for _, q in self.parts]
         return None if any(t is None for t in terms) else [t for found in terms for t in found]
 
-    def passing_among(self, reader, candidates: list[int], held: list[tuple[str, dict[str, array]]]) -> list[int]:
-        """Of ``candidates`` (ascending), those where the check passes, ``held`` giving each field's
-        words and the documents holding each."""
+    def passing_among(self, reader, candidates: list[int], operands: list[tuple[str, ws.OperandSpans]]) -> list[int]:
+        """Of ``candidates`` (ascending), those where the check passes, ``operands`` giving each
+        field's operand."""
         structures = _structures(reader)
-        positions = [(fieldname, _OperandPositions(reader, fieldname, ids_by_word)) for fieldname, ids_by_word in held]
         passed = []
-        for batch in _batches(candidates):
-            found = [(fieldname, operand.at(batch)) for fieldname, operand in positions]
-            passed += [
-                docid
-                for docid in batch
-                if self.keep([(f, p, p) for f, at in found for p in at.get(docid, ())], structures(docid))
-            ]
+        for batch in ws.batches(candidates):
+            found = [(fieldname, operand, operand.at(batch)) for fieldname, operand in operands]
+            for docid in batch:
+                spans = [(f, *b) for f, operand, at in found if docid in at for b in operand.bounds(at[docid])]
+                if spans and self.keep(spans, structures(docid)):
+                    passed.append(docid)
         return passed
 
 
@@ -633,20 +580,17 @@ class AtLeastOperator(_Fielded):
     def keep(self, spans, structure):
         return spans if len(spans) >= self.count else []
 
-    def passing_among(self, reader, candidates, held):
+    def passing_among(self, reader, candidates, operands):
         """Read from the words' weights, no position decoded (``atleast3(ukraine)``: 95,000
         articles of 300,000): a word's weight in an article is how many times it is written
-        there, and the words an operand is read by never share a position (a position holds one
-        stem, and a name's spelling only beside its own stem, ``_spanning_words``), so their
-        weights add up to the mentions its spans count."""
+        there, and the words of a union never share a position (``whoosh_spans.spanning_words``),
+        so the weights add up to the mentions its spans count."""
         if self.count <= 1:
             return candidates
         mentions: dict[int, float] = {}
-        for fieldname, ids_by_word in held:
-            for word in ids_by_word:
-                for ids, weights in wp.blocks(reader, fieldname, word):
-                    for docid, weight in zip(ids, weights, strict=True):
-                        mentions[docid] = mentions.get(docid, 0.0) + weight
+        for _, operand in operands:
+            for docid, weight in operand.mentions():
+                mentions[docid] = mentions.get(docid, 0.0) + weight
         return [d for d in candidates if mentions.get(d, 0.0) >= self.count]
 
 
@@ -657,11 +601,11 @@ class LeadOperator(_Fielded):
         end = structure.lead_end()
         return [s for s in spans if s[0] == "title" or end is None or s[2] < end]
 
-    def passing_among(self, reader, candidates, held):
+    def passing_among(self, reader, candidates, operands):
         """An article whose title holds the operand passes: positions are read for the others only."""
-        titled = set().union(*(_holding(ids_by_word) for field, ids_by_word in held if field == "title"))
-        rest = super().passing_among(reader, [d for d in candidates if d not in titled], held)
-        return sorted(titled.union(rest))
+        titled = set().union(*(o.docs for field, o in operands if field == "title"))
+        rest = super().passing_among(reader, [d for d in candidates if d not in titled], operands)
+        return sorted(titled.intersection(candidates).union(rest))
 
 
 class _FieldedCandidates(_Candidates):

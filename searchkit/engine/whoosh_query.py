@@ -19,7 +19,7 @@ from whoosh.query.spans import Span, SpanNear2, SpanOr, SpanQuery
 from ..analysis import SPELLING_MARK, fold, light_stem, query_terms, strip_elision
 from ..errors import QueryError
 from ..query import MAX_WORDS, AtLeast, Filter, Near, Node, Not, Or, Phrase, Word, parse_date_range
-from . import TEXT_FIELDS, NameSpellings, spellings_in_turn
+from . import TEXT_FIELDS, NameSpellings, spellings_in_turn, whoosh_spans
 from .whoosh_expansions import Capped, CappedFuzzyTerm, CappedPrefix, Expansions, broad_note
 from .whoosh_operators import AtLeastOperator, LeadOperator, NearOperator, Operator, positional
 
@@ -44,6 +44,13 @@ class _SpanNear(SpanNear2):
 
     def estimate_size(self, ixreader) -> int:
         return min(q.estimate_size(ixreader) for q in self.qs)
+
+    def operand_spans(self, reader, top) -> whoosh_spans.OperandSpans | None:
+        """Its spans in segment ``reader``, as an operator's operand (``whoosh_spans``)."""
+        parts = [whoosh_spans.operand_spans(q, reader, top) for q in self.qs]
+        if any(p is None for p in parts):
+            return None
+        return whoosh_spans.PhraseSpans(parts, self.slop, self.mindist, self.ordered)
 
 
 class _SpanOr(SpanOr):
@@ -73,6 +80,15 @@ class _SpanOr(SpanOr):
                 return None
             terms += found
         return terms
+
+    def operand_spans(self, reader, top) -> whoosh_spans.OperandSpans | None:
+        """Its spans in segment ``reader``, as an operator's operand (``whoosh_spans``)."""
+        terms = self.united_terms(top)
+        if terms is not None:
+            fieldname = terms[0].fieldname if terms else ""
+            return whoosh_spans.WordSpans(reader, fieldname, whoosh_spans.spanning_words(terms))
+        parts = [whoosh_spans.operand_spans(q, reader, top) for q in self.subqs]
+        return None if any(p is None for p in parts) else whoosh_spans.UnionSpans(parts)
 
     def matcher(self, searcher, context=None):
         return _SpanUnion([q.matcher(searcher, context) for q in self.subqs])
@@ -522,6 +538,10 @@ class _CappedSpans(SpanQuery):
     def united_terms(self, top) -> list[wq.Term]:
         """The words it chose on ``top``, the whole index's reader: what its matcher unites."""
         return [wq.Term(self.q.fieldname, text) for text in self.q._btexts(top)]
+
+    def operand_spans(self, reader, top) -> whoosh_spans.OperandSpans:
+        """Its spans in segment ``reader``, as an operator's operand (``whoosh_spans``)."""
+        return whoosh_spans.WordSpans(reader, self.q.fieldname, whoosh_spans.spanning_words(self.united_terms(top)))
 
     def matcher(self, searcher, context=None):
         top = searcher
