@@ -76,8 +76,8 @@ class Operator(wq.Query):
     def passing(self, reader, top, within: set[int] | None = None) -> list[int] | None:
         """The documents of segment ``reader`` (among ``within``, when given) where the check
         passes, ascending, read from the posting blocks of its operands' words
-        (``_operand_terms``, a prefix's chosen on ``top``, the whole index's reader); None
-        when an operand is not made of words (a phrase): the matcher's walk checks those."""
+        (``whoosh_spans``; a prefix's words chosen on ``top``, the whole index's reader); None
+        where the matcher's walk checks them instead (``lead:`` and ``atleastN`` over a phrase)."""
         return None
 
     def covers(self, other: Operator, top) -> bool:
