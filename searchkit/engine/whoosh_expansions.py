@@ -24,7 +24,7 @@ from whoosh import query as wq
 
 from ..analysis import SPELLING_MARK
 from ..vocabulary import Vocabulary, near
-from .whoosh_postings import BM25, blocks, scores_for
+from .whoosh_postings import BM25, blocks, scores_for, whole_index_reader
 
 #: A prefix (``de*``) or a fuzzy word searches at most this many words of the
 #: index in each field: those in the most articles.  ``de*`` starts thousands
@@ -127,10 +127,7 @@ def _postings(parts: list[Capped], reader) -> int:
 def _union_matcher(searcher, parts: list[Capped], boost: float, weighting) -> wm.Matcher:
     """The matcher of one query word's expansions ``parts`` on ``searcher``
     (a segment's or the whole index's), their words chosen on the whole index."""
-    top = searcher
-    while top.has_parent():
-        top = top.get_parent()
-    reader = top.reader()
+    reader = whole_index_reader(searcher)
     groups = [(part.fieldname, part.chosen(reader), part.boost * boost) for part in parts]
     if weighting is None or _postings(parts, reader) > MAX_SCORED_POSTINGS:
         return _alike(searcher, groups)

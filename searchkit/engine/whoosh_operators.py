@@ -37,6 +37,7 @@ from whoosh.query.spans import Span, SpanQuery
 
 from ..sentences import Structure
 from . import Satisfied
+from . import whoosh_postings as wp
 from . import whoosh_spans as ws
 
 _LOCK = threading.Lock()  #: guards the per-reader tables below
@@ -227,10 +228,8 @@ def _checked(searcher, operator: Operator) -> _Checks:
     reader = searcher.reader()
     checks = _checks(reader, operator)
     if checks.matching is None and reader.is_atomic():
-        top = searcher
-        while top.has_parent():
-            top = top.get_parent()
-        passing = operator.passing(reader, top.reader(), _covered(reader, top.reader(), operator))
+        top = wp.whole_index_reader(searcher)
+        passing = operator.passing(reader, top, _covered(reader, top, operator))
         if passing is not None:
             checks.found(passing)
     return checks

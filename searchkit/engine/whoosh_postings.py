@@ -164,6 +164,14 @@ def live_ids(reader: IndexReader, fieldname: str, text: str, spans: Sequence[tup
     return found
 
 
+def whole_index_reader(searcher) -> IndexReader:
+    """The reader of the whole index above a segment's ``searcher`` (itself when it is the whole):
+    where a prefix's words are chosen, the same for every segment."""
+    while searcher.has_parent():
+        searcher = searcher.get_parent()
+    return searcher.reader()
+
+
 class PositionsReader:
     """The positions of one word in one field of a segment, asked for documents in ascending
     order, a batch at a time: only the blocks holding one of them decoded, the others passed

@@ -19,7 +19,7 @@ from whoosh.query.spans import Span, SpanNear2, SpanOr, SpanQuery
 from ..analysis import SPELLING_MARK, fold, light_stem, query_terms, strip_elision
 from ..errors import QueryError
 from ..query import MAX_WORDS, AtLeast, Filter, Near, Node, Not, Or, Phrase, Word, parse_date_range
-from . import TEXT_FIELDS, NameSpellings, spellings_in_turn, whoosh_spans
+from . import TEXT_FIELDS, NameSpellings, spellings_in_turn, whoosh_postings, whoosh_spans
 from .whoosh_expansions import Capped, CappedFuzzyTerm, CappedPrefix, Expansions, broad_note
 from .whoosh_operators import AtLeastOperator, LeadOperator, NearOperator, Operator, positional
 
@@ -544,10 +544,7 @@ class _CappedSpans(SpanQuery):
         return whoosh_spans.WordSpans(reader, self.q.fieldname, whoosh_spans.spanning_words(self.united_terms(top)))
 
     def matcher(self, searcher, context=None):
-        top = searcher
-        while top.has_parent():
-            top = top.get_parent()
-        terms = self.united_terms(top.reader())
+        terms = self.united_terms(whoosh_postings.whole_index_reader(searcher))
         if not terms:
             return wm.NullMatcher()
         return (_SpanOr(terms) if len(terms) > 1 else terms[0]).matcher(searcher, context)

@@ -18,7 +18,6 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from itertools import chain
 
 from whoosh import query as wq
 from whoosh.query.spans import Span
@@ -82,10 +81,14 @@ class WordSpans(OperandSpans):
     points = True
 
     def __init__(self, reader, fieldname: str, words: list[str]) -> None:
-        self.reader, self.fieldname = reader, fieldname
-        self.ids = {
-            w: array("I", chain.from_iterable(ids for ids, _ in wp.blocks(reader, fieldname, w))) for w in words
-        }
+        #: each word's documents, ascending, and its weight in each: how many times it is written there
+        self.ids: dict[str, array] = {}
+        self.weights: dict[str, array] = {}
+        for w in words:
+            ids, weights = self.ids[w], self.weights[w] = array("I"), array("f")
+            for block_ids, block_weights in wp.blocks(reader, fieldname, w):
+                ids.extend(block_ids)
+                weights.extend(block_weights)
         self.docs = set().union(*self.ids.values())
         self._readers = {w: wp.PositionsReader(reader, fieldname, w) for w in words}
 
@@ -110,12 +113,10 @@ class WordSpans(OperandSpans):
         return [(p, p) for p in found]
 
     def mentions(self) -> Iterator[tuple[int, float]]:
-        """(document, weight) of each posting of its words: a word's weight is how many times it
-        is written in the document, and its words share no position, so the weights of a
-        document add up to its spans."""
-        for word in self.ids:
-            for ids, weights in wp.blocks(self.reader, self.fieldname, word):
-                yield from zip(ids, weights, strict=True)
+        """(document, weight) of each posting of its words: its words share no position, so the
+        weights of a document add up to its spans."""
+        for word, ids in self.ids.items():
+            yield from zip(ids, self.weights[word], strict=True)
 
 
 class UnionSpans(OperandSpans):
