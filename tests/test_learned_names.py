@@ -8,6 +8,7 @@ the first name written before a surname (Mouammar Kadhafi, Mouammar Khadafi).
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -368,3 +369,116 @@ def test_an_update_changes_the_table_in_a_copy_into_the_table_written_whole(tmp_
         written.append({spelling for spelling, _, _ in _whole_table(patched)["keys"]})
     assert len(patches) == len(steps) - 1  # every update but the first build was a patch
     assert "khadafi" in written[1] - written[0] and "zidane" in written[2] - written[1]  # spellings came
+
+
+#: People of a generated archive, each a first name (or two) and the spellings of their surname:
+#: transliterations, typos, and distinct people whose names look alike.
+_PEOPLE = [
+    (["Mouammar"], ["Kadhafi", "Khadafi", "Gadafi"]),
+    (["Ali"], ["Khamenei"]),
+    (["Rouhollah"], ["Khomeini"]),
+    (["Dmitri"], ["Peskov"]),
+    (["Kiril"], ["Petkov"]),
+    (["Volodymyr"], ["Zelensky", "Zelenski"]),
+    (["Olena"], ["Zelenska"]),
+    (["Viktor", "Victor"], ["Orban"]),
+    (["Victor"], ["Hugo"]),
+    (["Sergueï", "Sergei"], ["Choïgou", "Choïgu", "Shoigu"]),
+    (["Gérald"], ["Darmanin", "Darmain"]),
+    (["Sergueï"], ["Lavrov", "Lavrof"]),
+    (["Dmitri"], ["Medvedev", "Medvedef"]),
+    (["Alexeï", "Alexei"], ["Navalny", "Navalni"]),
+]
+
+
+def _generated(rng, number: int) -> dict:
+    sentences = []
+    for _ in range(rng.randint(2, 5)):
+        firsts, surnames = rng.choice(_PEOPLE)
+        name = f"{rng.choice(firsts)} {rng.choice(surnames)}"
+        sentences.append(rng.choice([f"{name} a parlé.", f"Selon {name}, rien ne change.", f"Le camp de {name}."]))
+    return article(f"g{number}", " ".join(sentences))
+
+
+def test_an_update_learns_from_the_stored_pairs_around_its_names_what_every_anchor_gives(tmp_path, monkeypatch):
+    """An update reads the pairs of names its table keeps around the keys its articles write
+    (``StoredContexts``, ``Kept.anchors``), never tallying them all: it learns the merges that
+    reading every anchor of every pair gives, and each entry it reads is the one tallied whole."""
+    import random
+    import sqlite3
+
+    import searchkit.names.learning as learning
+    from searchkit.generations import current_generation
+    from searchkit.names.table import VARIANTS_FILE, _previous_learned, _spellings, _stored_pairs
+
+    class EveryAnchor(learning.Kept):
+        def anchors(self, beside, given):
+            return None  # every anchor read: what learning did before it read around the update
+
+    rng = random.Random(11)
+    removed, changed = article("r1", "Dmitri Peskov a parlé."), article("c1", "Victor Orban a parlé.")
+    base = [removed, changed, *(_generated(rng, n) for n in range(400))]
+    corpus, index_dir = tmp_path / "corpus.jsonl", tmp_path / "index"
+    write_jsonl(corpus, base)
+    build_index([corpus], index_dir)
+    with open_live(index_dir) as index:
+        before = _previous_learned(index)[0]
+    # the update touches some of the people: the merges of the others are handed on
+    added = [
+        article("k1", "Mouammar Gadafi et Mouammar Khadafi, Sergei Shoigu et Alexei Navalni."),
+        article("k2", "Selon Mouammar Kadhafi, Olena Zelenska a parlé."),
+    ]
+    edited = {**changed, "body": "Victor Orban et Olena Zelenska ont parlé."}
+    write_jsonl(corpus, [edited, *base[2:], *added])
+    changes = learning.PairChanges(since=0)
+    for one in [*added, changed, edited, removed]:
+        changes.add(one["title"], one["body"])
+    touched = {learning.name_key(name) for name in changes.written}
+
+    def tallied_whole(pairs):
+        raise AssertionError("an update tallied every pair of names")
+
+    monkeypatch.setattr(learning, "contexts_of", tallied_whole)
+    build_index([corpus], index_dir, allow_shrink=True)
+    monkeypatch.undo()
+
+    def shown(merges):
+        return [(m.a, m.b, m.surname, json.dumps(m.evidence)) for m in merges]
+
+    with open_live(index_dir) as index, sqlite3.connect(current_generation(index_dir) / VARIANTS_FILE) as db:
+        spellings = sorted(_spellings(index))
+        whole = learning.contexts_of(_stored_pairs(db))
+        stored = learning.StoredContexts(db)
+        read = learning.learn(index, spellings, contexts=stored, kept=learning.Kept(before, touched))
+        walked = learning.learn(index, spellings, contexts=whole, kept=EveryAnchor(before, touched))
+        assert shown(read.merges) == shown(walked.merges)
+        untouched = [m for m in read.merges if touched.isdisjoint({m.key_a, m.key_b, m.surname})]
+        assert untouched and len(untouched) < len(read.merges)  # some handed on, some learned again
+
+
+def test_stored_contexts_read_each_entry_as_tallying_every_pair_gives():
+    """Every entry ``StoredContexts`` reads from a table's pairs is the one ``contexts_of`` tallies,
+    its names in the same order (which breaks ``most_common``'s ties): pairs drawn at random among
+    names of one key in several spellings, adjacent ones of one key, stop words, particles."""
+    import random
+    import sqlite3
+    from collections import Counter
+
+    import searchkit.names.learning as learning
+    from searchkit.names.table import _INSERT_PAIR, _SCHEMA, _pair_rows
+
+    names = "Zelenski Zelensky Zelenska Anna Olena Volodymyr Sergei Sergueï Serguei Choïgou Choïgu Shoigu Le Selon"
+    names = [*names.split(), "Al-Sissi", "Élysée", "Elysee", "Ali", "Alí"]
+    rng = random.Random(5)
+    for _ in range(20):
+        pairs = Counter({(rng.choice(names), rng.choice(names)): rng.randint(1, 4) for _ in range(60)})
+        with closing(sqlite3.connect(":memory:")) as db:
+            db.executescript(_SCHEMA)
+            db.executemany(_INSERT_PAIR, _pair_rows(sorted(pairs.items(), key=lambda _: rng.random())))
+            whole, stored = learning.contexts_of(pairs), learning.StoredContexts(db)
+            for table in ("before", "after", "written", "before_spelling", "after_spelling"):
+                for name, counts in getattr(whole, table).items():
+                    assert list(getattr(stored, table)[name].items()) == list(counts.items()), (table, name)
+                assert getattr(stored, table).get("nobody") is None
+            assert all(stored.followed[name] == count for name, count in whole.followed.items())
+            assert stored.followed["nobody"] == 0

@@ -42,8 +42,10 @@ article (``gather``, when the counts kept are not those of the commit before);
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
@@ -87,9 +89,10 @@ class Contexts:
     after_spelling: dict[str, Counter] = field(default_factory=dict)
 
     def add(self, first: str, second: str, count: int) -> None:
-        one, two = fold(first), fold(second)
-        if not one or not two or one in FRENCH_STOP_WORDS or two in FRENCH_STOP_WORDS:
+        folded = folded_pair(first, second)
+        if folded is None:
             return
+        one, two = folded
         key_one, key_two = name_key(one), name_key(two)
         for table, key, item in (
             (self.before, key_two, key_one),
@@ -106,6 +109,88 @@ class Contexts:
                 counts = table[key] = Counter.__new__(Counter)
             counts[item] = counts.get(item, 0) + count
         self.followed[one] += count
+
+
+def folded_pair(first: str, second: str) -> tuple[str, str] | None:
+    """The two names of a pair, folded; None for a pair learning leaves out (a stop word
+    written with a capital: "Le Monde", "De Gaulle" after a particle is the next pair)."""
+    one, two = fold(first), fold(second)
+    if not one or not two or one in FRENCH_STOP_WORDS or two in FRENCH_STOP_WORDS:
+        return None
+    return one, two
+
+
+class StoredContexts:
+    """The ``Contexts`` of the pairs a names table keeps (``searchkit.names.table``),
+    read from it an entry at a time, as learning and the decision ask for them: an
+    update reads those around the names its articles write, not the 95,680 pairs of
+    300,000 articles (1.2 s to tally whole).  Each entry holds what ``contexts_of``
+    gives it, in the same order: the table's rows carry each name's folded spelling
+    and key, and are read in the order of the pairs.  Not iterable: learning reads
+    it around the keys an update touched (``learn``'s ``kept``)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self.before = _Read(lambda key: self._tally("first_key", "second_key = ?", key))
+        self.after = _Read(lambda key: self._tally("second_key", "first_key = ?", key))
+        self.written = _Read(self._written)
+        self.before_spelling = _Read(lambda two: self._tally("first_key", _SECOND_IS, name_key(two), two))
+        self.after_spelling = _Read(lambda one: self._tally("second_key", _FIRST_IS, name_key(one), one))
+        self.followed = _Read(self._followed, missing=0)
+
+    def _tally(self, column: str, where: str, *values: str) -> Counter | None:
+        found = Counter.__new__(Counter)
+        for name, count in self._db.execute(f"SELECT {column}, count FROM pairs WHERE {where} {_IN_ORDER}", values):
+            found[name] = found.get(name, 0) + count
+        return found or None
+
+    def _written(self, key: str) -> Counter | None:
+        found = Counter.__new__(Counter)
+        rows = self._db.execute(
+            f"SELECT first, second, first_key, second_key, count FROM pairs "
+            f"WHERE first_key = ?1 OR second_key = ?1 {_IN_ORDER}",
+            (key,),
+        )
+        for first, second, key_one, key_two, count in rows:
+            for written, its_key in ((second, key_two), (first, key_one)):  # as ``Contexts.add`` counts them
+                if its_key == key:
+                    found[written] = found.get(written, 0) + count
+        return found or None
+
+    def _followed(self, one: str) -> int | None:
+        (count,) = self._db.execute(f"SELECT sum(count) FROM pairs WHERE {_FIRST_IS}", (name_key(one), one)).fetchone()
+        return count
+
+
+_FIRST_IS = "first_key = ? AND first_folded = ?"
+_SECOND_IS = "second_key = ? AND second_folded = ?"
+#: The order ``contexts_of`` adds the pairs in, which breaks the ties of ``most_common``.
+_IN_ORDER = "ORDER BY first, second"
+
+
+class _Read(Mapping):
+    """One table of ``StoredContexts``: an entry read when first asked for, then kept."""
+
+    def __init__(self, read: Callable[[str], object], missing: object = None) -> None:
+        self._read = read
+        self._missing = missing
+        self._found: dict[str, object] = {}
+
+    def __getitem__(self, name: str):
+        if name not in self._found:
+            self._found[name] = self._read(name)
+        found = self._found[name]
+        if found is None:
+            if self._missing is None:
+                raise KeyError(name)
+            return self._missing
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("stored contexts are read an entry at a time")
+
+    def __len__(self) -> int:
+        raise TypeError("stored contexts are read an entry at a time")
 
 
 def pairs_in(title: str, body: str) -> Counter:
@@ -187,13 +272,23 @@ class Kept:
     of the corpus having moved by less than the table allows (``searchkit.names.table``)."""
 
     def __init__(self, merges: list[Merge], touched: set[str]) -> None:
-        self._touched = touched
+        self.touched = touched
         self._merges: dict[tuple[str, str, bool], list[Merge]] = {}
         for merge in merges:
             self._merges.setdefault((merge.key_a, merge.key_b, merge.surname is not None), []).append(merge)
 
     def untouched(self, *keys: str) -> bool:
-        return self._touched.isdisjoint(keys)
+        return self.touched.isdisjoint(keys)
+
+    def anchors(self, beside: Mapping[str, Counter], given: bool) -> list[str]:
+        """The anchors whose pairs of keys an update must look at (``beside``: the names
+        written before each key for surnames, after it for given names): those of the keys it
+        touched, which judge every pair holding one of them, whole; the touched keys
+        themselves, whose neighbours changed; and those of the merges it may hand on, to
+        know whether each is still a candidate.  A pair of keys is one only beside an anchor
+        written beside both, so no other anchor can change what learning gives."""
+        keys = self.touched | {key_b for (_, key_b, is_given) in self._merges if is_given == given}
+        return sorted(self.touched.union(*(beside.get(key, ()) for key in keys)))
 
     def merges(self, key_a: str, key_b: str, given: bool) -> list[Merge]:
         return self._merges.get((key_a, key_b, given), [])
@@ -202,7 +297,7 @@ class Kept:
 @dataclass
 class Learned:
     merges: list[Merge]
-    candidates: int
+    candidates: int  #: the pairs of keys looked at (by an update: those around the keys it touched)
     seconds: float
     gather_seconds: float = 0.0
 
@@ -212,13 +307,14 @@ def learn(
     spellings: list[str] | None = None,
     pairs: Counter | None = None,
     *,
-    contexts: Contexts | None = None,
+    contexts: Contexts | StoredContexts | None = None,
     kept: Kept | None = None,
 ) -> Learned:
     """The merges the articles of ``index`` support (see the module's doc), from their
     ``contexts`` (else from their ``pairs`` of names, else gathered from the stored
     articles).  ``kept``: what an update keeps of the merges learned before, for the
-    candidates no changed article touches."""
+    candidates no changed article touches; only the anchors around those it touches
+    are then read (``Kept.anchors``), which ``StoredContexts`` needs."""
     started = time.perf_counter()
     if contexts is None:
         contexts = contexts_of(gather(index) if pairs is None else pairs)
@@ -228,7 +324,7 @@ def learn(
         if spelling.isalpha():
             by_key.setdefault(name_key(spelling), set()).add(spelling)
     judge = _Judge(index, contexts, by_key)
-    surnames = _anchored(contexts.after, by_key, MIN_KEY)
+    surnames = _anchored(contexts.after, kept.anchors(contexts.before, False) if kept else None, by_key, MIN_KEY)
     merges = []
     for (a, b), shared in sorted(surnames.items()):
         if (b, a) in surnames and b < a:
@@ -239,7 +335,7 @@ def learn(
         merge = judge.surname(a, b, shared)
         if merge is not None:
             merges.append(merge)
-    given = _anchored(contexts.before, by_key, 4)
+    given = _anchored(contexts.before, kept.anchors(contexts.after, True) if kept else None, by_key, 4)
     for (a, b), shared in sorted(given.items()):
         if kept is not None and kept.untouched(a, b, *shared):
             merges += kept.merges(a, b, given=True)
@@ -248,17 +344,23 @@ def learn(
     return Learned(merges, len(surnames) + len(given), time.perf_counter() - started, gathered - started)
 
 
-def _anchored(beside: dict[str, Counter], by_key: dict[str, set[str]], min_key: int) -> dict[tuple[str, str], dict]:
+def _anchored(
+    beside: Mapping[str, Counter], anchors: list[str] | None, by_key: dict[str, set[str]], min_key: int
+) -> dict[tuple[str, str], dict]:
     """Pairs of keys close in form written beside one *anchor*: a name most often
     written beside one of them (Mouammar before Kadhafi; Orban after Viktor).
 
     ``beside`` maps each anchor to the keys written beside it; the pair's first
     key is one of the anchor's two most frequent (at least ``ANCHOR_SHARE`` of
     it), the second any other close in form.  Returns, for each pair, the
-    anchors that support it: anchor → [count of the first, count of the
-    second, share of the first beside the anchor]."""
+    anchors that support it, in their order: anchor → [count of the first, count of the
+    second, share of the first beside the anchor].  ``anchors``: those to read (by
+    default every one), so that an update reads those around what it changed."""
     pairs: dict[tuple[str, str], dict] = {}
-    for anchor, keys in beside.items():
+    for anchor in sorted(beside) if anchors is None else anchors:
+        keys = beside.get(anchor)
+        if keys is None:
+            continue
         total = sum(keys.values())
         if total < 2:
             continue

@@ -26,8 +26,9 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..analysis import SPELLING_MARK, fold, light_stem
@@ -79,7 +80,7 @@ def write_variants(
     from .aliases import NO_ALIASES
     from .decision import DECISION_VERSION, Judge, propose
     from .evidence import Evidence
-    from .learning import PairChanges, contexts_of, learn
+    from .learning import PairChanges, StoredContexts, contexts_of, learn
 
     started = time.perf_counter()
     aliases = NO_ALIASES if aliases is None else aliases
@@ -91,73 +92,87 @@ def write_variants(
     previous = None if relearn else _previous_learned(index)
     # Not relearning, the table is current: its counts are carried over as they are.
     pair_changes = changes if relearn else PairChanges(index.commit_id())
-    pairs, pairs_kept = _pairs(index, pair_changes)
-    evidence = Evidence(index)
-    evidence.know_spellings(counts)
-    evidence.know_frequencies(_stem_counts(index, spellings))
-    if previous is None:
-        carried = _carried(index, changes)
-        gathering = time.perf_counter()
-        contexts = contexts_of(pairs)
-        gathered = time.perf_counter() - gathering
-        learned = learn(index, spellings, contexts=contexts, kept=carried and carried.learned)
-        judge = Judge(evidence, contexts)
-        deciding = time.perf_counter()
-        proposed = propose(spellings, evidence) if carried is None else carried.proposals(spellings, evidence)
-        decisions = [(carried and carried.decision(a, b, how)) or judge.decide(a, b, how) for a, b, how in proposed]
-        merges = [m for m in learned.merges if (carried and carried.kept(m)) or judge.keeps(m)]
-        facts = {
-            "decision_version": DECISION_VERSION,
-            "learning_seconds": round(gathered + learned.seconds, 3),
-            "gather_seconds": round(gathered, 3),
-            "candidates": learned.candidates,
-            "decision_seconds": round(time.perf_counter() - deciding, 3),
-            "decisions": len(decisions),
-            # articles added or removed since every pair was last decided
-            "drift": 0 if carried is None else carried.drift,
-            "decided_again": len(decisions) if carried is None else carried.decided_again,
-        }
-    else:
-        merges, decisions, facts = previous
-    links = _links(merges, decisions, aliases)
-    groups = _groups(links, aliases)
-    facts |= {
-        "key_rules": key_rules(),
-        "aliases_path": aliases.path,
-        "aliases_digest": aliases.digest,
-        "merges": len(merges),
-        "write_seconds": round(time.perf_counter() - started, 3),
-    }
     temp = index.generation / f".{VARIANTS_FILE}.tmp"
-    temp.unlink(missing_ok=True)
-    if pairs_kept and keys_before:
-        # The table the pairs and keys were read from, changed in a copy: the spellings and pairs an
-        # update adds or removes are few beside the 91,000 and 93,000 rows of 100,000 articles.
-        try:
-            shutil.copyfile(index.generation / VARIANTS_FILE, temp)
-            with closing(sqlite3.connect(temp)) as db, db:
-                _patch(db, rows, spellings, keys_before, pairs, pair_changes.delta)
-                for table in _REWRITTEN:
-                    db.execute(f"DELETE FROM {table}")
-                _write_rest(db, groups, links, aliases, decisions, evidence, facts, index.commit_id())
-        except (OSError, sqlite3.Error):
-            temp.unlink(missing_ok=True)  # a table of another layout, or damaged: written whole below
+    db = _patched(index, temp, pair_changes, rows, spellings, keys_before)
+    try:
+        pairs = _pairs(index, pair_changes) if db is None else None
+        evidence = Evidence(index)
+        evidence.know_spellings(counts)
+        evidence.know_frequencies(_stem_counts(index, spellings))
+        if previous is None:
+            carried = _carried(index, changes)
+            gathering = time.perf_counter()
+            if db is not None and carried is not None:
+                contexts = StoredContexts(db)  # read around what the update touched
+            else:
+                contexts = contexts_of(_stored_pairs(db) if pairs is None else pairs)
+            gathered = time.perf_counter() - gathering
+            learned = learn(index, spellings, contexts=contexts, kept=carried and carried.learned)
+            judge = Judge(evidence, contexts)
+            deciding = time.perf_counter()
+            proposed = propose(spellings, evidence) if carried is None else carried.proposals(spellings, evidence)
+            decisions = [(carried and carried.decision(a, b, how)) or judge.decide(a, b, how) for a, b, how in proposed]
+            merges = [m for m in learned.merges if (carried and carried.kept(m)) or judge.keeps(m)]
+            facts = {
+                "decision_version": DECISION_VERSION,
+                "learning_seconds": round(gathered + learned.seconds, 3),
+                "gather_seconds": round(gathered, 3),
+                "candidates": learned.candidates,
+                "decision_seconds": round(time.perf_counter() - deciding, 3),
+                "decisions": len(decisions),
+                # articles added or removed since every pair was last decided
+                "drift": 0 if carried is None else carried.drift,
+                "decided_again": len(decisions) if carried is None else carried.decided_again,
+            }
         else:
-            temp.replace(index.generation / VARIANTS_FILE)
-            return len(rows)
+            merges, decisions, facts = previous
+        links = _links(merges, decisions, aliases)
+        groups = _groups(links, aliases)
+        facts |= {
+            "key_rules": key_rules(),
+            "aliases_path": aliases.path,
+            "aliases_digest": aliases.digest,
+            "merges": len(merges),
+            "write_seconds": round(time.perf_counter() - started, 3),
+        }
+        rest = (groups, links, aliases, decisions, evidence, facts, index.commit_id())
+        if db is not None:
+            try:
+                with db:
+                    for table in _REWRITTEN:
+                        db.execute(f"DELETE FROM {table}")
+                    _write_rest(db, *rest)
+            except sqlite3.Error:  # a damaged page the patch did not read: written whole below
+                pairs = _pairs(index, pair_changes)
+            else:
+                db.close()
+                db = None
+                temp.replace(index.generation / VARIANTS_FILE)
+                return len(rows)
+    finally:
+        if db is not None:
+            db.close()
+            temp.unlink(missing_ok=True)
     with closing(sqlite3.connect(temp)) as db, db:
         db.executescript(_SCHEMA)
         db.executemany("INSERT INTO variants VALUES (?, ?)", rows.items())
-        db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((a, b, n) for (a, b), n in pairs.items()))
+        db.executemany(_INSERT_PAIR, _pair_rows(pairs.items()))
         db.executemany("INSERT INTO keys VALUES (?, ?, ?)", _key_rows(spellings))
-        _write_rest(db, groups, links, aliases, decisions, evidence, facts, index.commit_id())
+        _write_rest(db, *rest)
     temp.replace(index.generation / VARIANTS_FILE)
     return len(rows)
 
 
 _SCHEMA = """
 CREATE TABLE variants (key TEXT PRIMARY KEY, spellings TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE pairs (first TEXT, second TEXT, count INTEGER NOT NULL, PRIMARY KEY (first, second)) WITHOUT ROWID;
+-- each name of a pair with its folded spelling and key, which ``StoredContexts`` reads by
+CREATE TABLE pairs (
+    first TEXT, second TEXT, count INTEGER NOT NULL,
+    first_folded TEXT, second_folded TEXT, first_key TEXT, second_key TEXT,
+    PRIMARY KEY (first, second)
+) WITHOUT ROWID;
+CREATE INDEX pairs_first ON pairs (first_key, first_folded);
+CREATE INDEX pairs_second ON pairs (second_key, second_folded);
 CREATE TABLE keys (spelling TEXT PRIMARY KEY, key TEXT NOT NULL, shape TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE merged (key TEXT PRIMARY KEY, grp TEXT NOT NULL, source TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX merged_grp ON merged (grp);
@@ -175,17 +190,45 @@ CREATE TABLE stamp (commit_generation INTEGER NOT NULL);
 _REWRITTEN = ("merged", "links", "splits", "decisions", "names", "facts", "stamp")
 
 
+def _patched(
+    index: OpenIndex,
+    temp: Path,
+    changes: PairChanges,
+    rows: dict[str, str],
+    spellings: list[str],
+    keys_before: list[tuple[str, str, str]],
+) -> sqlite3.Connection | None:
+    """A copy of the table (at ``temp``) whose pair counts ``changes`` apply to, its spellings and
+    pairs brought up to date (``_patch``) in a transaction left open; None when the table holds the
+    counts of another commit (or none: a rebuild), or keys of other rules, or another layout."""
+    if changes.since is None or not keys_before:
+        return None
+    temp.unlink(missing_ok=True)
+    db = None
+    try:
+        shutil.copyfile(index.generation / VARIANTS_FILE, temp)
+        db = sqlite3.connect(temp)
+        if db.execute("SELECT commit_generation FROM stamp").fetchone() == (changes.since,):
+            _patch(db, rows, spellings, keys_before, changes.delta)
+            return db
+    except (OSError, sqlite3.Error):
+        pass  # damaged, or of another layout: written whole
+    if db is not None:
+        db.close()
+    temp.unlink(missing_ok=True)
+    return None
+
+
 def _patch(
     db: sqlite3.Connection,
     rows: dict[str, str],
     spellings: list[str],
     keys_before: list[tuple[str, str, str]],
-    pairs: Counter,
     delta: Counter,
 ) -> None:
     """Brings a copy of the table whose pair counts and keys this run started from in line
-    with ``spellings`` (their ``rows``) and ``pairs``: the spellings gone and come, the
-    keys they belong to, the pairs ``delta`` changed.  What it leaves is what writing
+    with ``spellings`` (their ``rows``) and the pairs ``delta`` changed: the spellings gone
+    and come, the keys they belong to, the pairs' counts.  What it leaves is what writing
     the table whole gives (a test compares them)."""
     before = {spelling for spelling, _, _ in keys_before}
     now = set(spellings)
@@ -195,9 +238,28 @@ def _patch(
     touched = sorted({name_key(s) for s in (*gone, *come)})
     db.executemany("DELETE FROM variants WHERE key = ?", ((k,) for k in touched))
     db.executemany("INSERT INTO variants VALUES (?, ?)", ((k, rows[k]) for k in touched if k in rows))
-    changed = sorted(pair for pair, n in delta.items() if n)
-    db.executemany("DELETE FROM pairs WHERE first = ? AND second = ?", changed)
-    db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((a, b, pairs[a, b]) for a, b in changed if pairs[a, b] > 0))
+    changed = sorted((pair, n) for pair, n in delta.items() if n)
+    db.executemany(
+        f"{_INSERT_PAIR} ON CONFLICT (first, second) DO UPDATE SET count = count + excluded.count",
+        _pair_rows(changed),
+    )
+    db.executemany("DELETE FROM pairs WHERE first = ? AND second = ? AND count <= 0", (pair for pair, _ in changed))
+
+
+_INSERT_PAIR = "INSERT INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+def _pair_rows(pairs: Iterable[tuple[tuple[str, str], int]]) -> Iterator[tuple]:
+    """The rows of ``pairs``: each pair, its count, and its names folded and keyed (none for
+    a pair learning leaves out, which no look-up then finds)."""
+    from .learning import folded_pair
+
+    for (first, second), count in pairs:
+        folded = folded_pair(first, second)
+        if folded is None:
+            yield first, second, count, None, None, None, None
+        else:
+            yield first, second, count, *folded, name_key(folded[0]), name_key(folded[1])
 
 
 def _key_rows(spellings: list[str]) -> Iterator[tuple[str, str, str]]:
@@ -267,19 +329,18 @@ def _stem_counts(index: OpenIndex, spellings: list[str]) -> dict[str, int]:
     return {stem: sum(counts[stem] for counts in found) for stem in stems}
 
 
-def _pairs(index: OpenIndex, changes: PairChanges | None) -> tuple[Counter, bool]:
+def _pairs(index: OpenIndex, changes: PairChanges | None) -> Counter:
     """The pair counts of the articles of ``index``: ``changes`` applied to the counts the
-    table holds for the commit they apply to, or gathered from the stored articles; and
-    whether they were the table's (which may then be changed in a copy: ``_patch``)."""
+    table holds for the commit they apply to, or gathered from the stored articles."""
     from .learning import gather
 
     if changes is not None and changes.since is None:
-        return +changes.delta, False
+        return +changes.delta
     previous = None if changes is None else _previous_pairs(index, changes.since)
     if previous is None:
-        return gather(index), False
+        return gather(index)
     previous.update(changes.delta)
-    return +previous, True
+    return +previous
 
 
 class _Carried:
@@ -383,9 +444,13 @@ def _previous_pairs(index: OpenIndex, commit: int) -> Counter | None:
             stamp = db.execute("SELECT commit_generation FROM stamp").fetchone()
             if stamp is None or stamp[0] != commit:
                 return None
-            return Counter({(a, b): n for a, b, n in db.execute("SELECT first, second, count FROM pairs")})
+            return _stored_pairs(db)
     except sqlite3.Error:  # damaged, or written before the pairs were kept
         return None
+
+
+def _stored_pairs(db: sqlite3.Connection) -> Counter:
+    return Counter({(a, b): n for a, b, n in db.execute("SELECT first, second, count FROM pairs")})
 
 
 def _links(merges: list[Merge], decisions: list[Decision], aliases: Aliases) -> list[tuple]:
