@@ -409,7 +409,7 @@ def test_an_update_learns_from_the_stored_pairs_around_its_names_what_every_anch
 
     import searchkit.names.learning as learning
     from searchkit.generations import current_generation
-    from searchkit.names.table import VARIANTS_FILE, _previous_learned, _spellings, _stored_pairs
+    from searchkit.names.table import VARIANTS_FILE, _carried, _spellings, _stored_pairs
 
     class EveryAnchor(learning.Kept):
         def anchors(self, beside, given):
@@ -422,7 +422,7 @@ def test_an_update_learns_from_the_stored_pairs_around_its_names_what_every_anch
     write_jsonl(corpus, base)
     build_index([corpus], index_dir)
     with open_live(index_dir) as index:
-        before = _previous_learned(index)[0]
+        before = _carried(index, learning.PairChanges(index.commit_id())).merges  # the merges learned
     # the update touches some of the people: the merges of the others are handed on
     added = [
         article("k1", "Mouammar Gadafi et Mouammar Khadafi, Sergei Shoigu et Alexei Navalni."),

@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,9 +79,8 @@ def write_variants(
     detect (and the next ``index`` run repairs).
     """
     from .aliases import NO_ALIASES
-    from .decision import DECISION_VERSION, Judge, propose
     from .evidence import Evidence
-    from .learning import PairChanges, StoredContexts, contexts_of, learn
+    from .learning import PairChanges
 
     started = time.perf_counter()
     aliases = NO_ALIASES if aliases is None else aliases
@@ -89,8 +89,7 @@ def write_variants(
     keys_before = _previous_keys(index)
     know_keys(keys_before)
     rows = _spelling_groups(index, spellings)
-    previous = None if relearn else _previous_learned(index)
-    # Not relearning, the table is current: its counts are carried over as they are.
+    # Not relearning, the table is current: its counts and decisions are handed on as they are.
     pair_changes = changes if relearn else PairChanges(index.commit_id())
     temp = index.generation / f".{VARIANTS_FILE}.tmp"
     db = _patched(index, temp, pair_changes, rows, spellings, keys_before)
@@ -98,50 +97,22 @@ def write_variants(
         pairs = _pairs(index, pair_changes) if db is None else None
         evidence = Evidence(index)
         evidence.know_spellings(counts)
-        evidence.know_frequencies(_stem_counts(index, spellings))
-        if previous is None:
-            carried = _carried(index, changes)
-            gathering = time.perf_counter()
-            if db is not None and carried is not None:
-                contexts = StoredContexts(db)  # read around what the update touched
-            else:
-                contexts = contexts_of(_stored_pairs(db) if pairs is None else pairs)
-            gathered = time.perf_counter() - gathering
-            learned = learn(index, spellings, contexts=contexts, kept=carried and carried.learned)
-            judge = Judge(evidence, contexts)
-            deciding = time.perf_counter()
-            proposed = propose(spellings, evidence) if carried is None else carried.proposals(spellings, evidence)
-            decisions = [(carried and carried.decision(a, b, how)) or judge.decide(a, b, how) for a, b, how in proposed]
-            merges = [m for m in learned.merges if (carried and carried.kept(m)) or judge.keeps(m)]
-            facts = {
-                "decision_version": DECISION_VERSION,
-                "learning_seconds": round(gathered + learned.seconds, 3),
-                "gather_seconds": round(gathered, 3),
-                "candidates": learned.candidates,
-                "decision_seconds": round(time.perf_counter() - deciding, 3),
-                "decisions": len(decisions),
-                # articles added or removed since every pair was last decided
-                "drift": 0 if carried is None else carried.drift,
-                "decided_again": len(decisions) if carried is None else carried.decided_again,
-            }
+        carried = _carried(index, pair_changes)
+        if relearn or carried is None:
+            merges, decisions, facts = _decide(index, spellings, evidence, carried, db, pairs)
         else:
-            merges, decisions, facts = previous
-        links = _links(merges, decisions, aliases)
-        groups = _groups(links, aliases)
+            merges, decisions, facts = carried.merges, [], carried.facts
         facts |= {
             "key_rules": key_rules(),
             "aliases_path": aliases.path,
             "aliases_digest": aliases.digest,
             "merges": len(merges),
-            "write_seconds": round(time.perf_counter() - started, 3),
         }
-        rest = (groups, links, aliases, decisions, evidence, facts, index.commit_id())
+        decided = _Decided(merges, decisions, {s: evidence.is_name(s) for d in decisions for s in (d.a, d.b)})
         if db is not None:
             try:
                 with db:
-                    for table in _REWRITTEN:
-                        db.execute(f"DELETE FROM {table}")
-                    _write_rest(db, *rest)
+                    _write_decided(db, decided, carried, aliases, facts, started, index.commit_id())
             except sqlite3.Error:  # a damaged page the patch did not read: written whole below
                 pairs = _pairs(index, pair_changes)
             else:
@@ -153,14 +124,110 @@ def write_variants(
         if db is not None:
             db.close()
             temp.unlink(missing_ok=True)
+    if carried is not None:
+        carried.hand_on(decided, evidence)
     with closing(sqlite3.connect(temp)) as db, db:
         db.executescript(_SCHEMA)
         db.executemany("INSERT INTO variants VALUES (?, ?)", rows.items())
         db.executemany(_INSERT_PAIR, _pair_rows(pairs.items()))
         db.executemany("INSERT INTO keys VALUES (?, ?, ?)", _key_rows(spellings))
-        _write_rest(db, *rest)
+        _write_decided(db, decided, None, aliases, facts, started, index.commit_id())
     temp.replace(index.generation / VARIANTS_FILE)
     return len(rows)
+
+
+def _decide(
+    index: OpenIndex,
+    spellings: list[str],
+    evidence: Evidence,
+    carried: _Carried | None,
+    db: sqlite3.Connection | None,
+    pairs: Counter | None,
+) -> tuple[list[Merge], list[Decision], dict]:
+    """Learns and decides: every pair (a rebuild, or past the drift: ``carried`` None), else
+    the pairs an update touches; from the pairs of names of ``db`` (the table's copy being
+    patched) or ``pairs``.  Returns the merges learned, the decisions taken and their facts."""
+    from .decision import DECISION_VERSION, Judge, propose
+    from .learning import StoredContexts, contexts_of, learn
+
+    if carried is None:  # every pair weighed: the stems' counts read at once
+        evidence.know_frequencies(_stem_counts(index, spellings))
+    gathering = time.perf_counter()
+    if db is not None and carried is not None:
+        contexts = StoredContexts(db)  # read around what the update touched
+    else:
+        contexts = contexts_of(_stored_pairs(db) if pairs is None else pairs)
+    gathered = time.perf_counter() - gathering
+    learned = learn(index, spellings, contexts=contexts, kept=carried and carried.learned)
+    judge = Judge(evidence, contexts)
+    deciding = time.perf_counter()
+    proposed = propose(spellings, evidence) if carried is None else carried.touching(spellings, evidence)
+    decisions = [judge.decide(a, b, how) for a, b, how in proposed]
+    merges = [m for m in learned.merges if (carried and carried.kept(m)) or judge.keeps(m)]
+    facts = {
+        "decision_version": DECISION_VERSION,
+        "learning_seconds": round(gathered + learned.seconds, 3),
+        "gather_seconds": round(gathered, 3),
+        "candidates": learned.candidates,
+        "decision_seconds": round(time.perf_counter() - deciding, 3),
+        # articles added or removed since every pair was last decided
+        "drift": 0 if carried is None else carried.drift,
+        "decided_again": len(decisions),
+    }
+    return merges, decisions, facts
+
+
+@dataclass
+class _Decided:
+    """What a run writes of the decision: the merges learned, the pairs decided, whether each
+    of their spellings is a name; and what it hands on from the table before it (``_Carried``)."""
+
+    merges: list[Merge]
+    decisions: list[Decision]
+    names: dict[str, bool]
+    #: the merged decisions a table patched in place keeps (for the links)
+    kept: list[Decision] = field(default_factory=list)
+
+
+def _write_decided(
+    db: sqlite3.Connection,
+    decided: _Decided,
+    carried: _Carried | None,
+    aliases: Aliases,
+    facts: dict,
+    started: float,
+    commit: int,
+) -> None:
+    """Writes the decision's tables: into a copy of the table before (``carried`` given), its
+    decisions and names changed where the update touched them; else into an empty table,
+    ``decided`` holding all of them.  Then the merges and links, written whole."""
+    if carried is not None:
+        carried.patch(db, decided)
+    db.executemany(
+        "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+        [(d.a, d.b, d.proposed, int(d.merged), d.reason, json.dumps(d.evidence)) for d in decided.decisions],
+    )
+    db.executemany("INSERT OR REPLACE INTO names VALUES (?, ?)", sorted(decided.names.items()))
+    merged = sorted((d for d in (*decided.kept, *decided.decisions) if d.merged), key=_decision_order)
+    links = _links(decided.merges, merged, aliases)
+    for table in _REWRITTEN:
+        db.execute(f"DELETE FROM {table}")
+    db.executemany("INSERT INTO merged VALUES (?, ?, ?)", _groups(links, aliases))
+    db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?)", links)
+    db.executemany(
+        "INSERT OR IGNORE INTO splits VALUES (?, ?)",
+        [(a, b) for entry in aliases.splits for a in entry for b in entry if a != b],
+    )
+    facts = facts | {
+        "decisions": db.execute("SELECT count(*) FROM decisions").fetchone()[0],
+        "write_seconds": round(time.perf_counter() - started, 3),
+    }
+    db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
+    db.execute("INSERT INTO stamp VALUES (?)", (commit,))
+
+
+def _decision_order(decision: Decision) -> tuple[str, str, str]:
+    return decision.a, decision.b, decision.proposed
 
 
 _SCHEMA = """
@@ -178,16 +245,18 @@ CREATE TABLE merged (key TEXT PRIMARY KEY, grp TEXT NOT NULL, source TEXT NOT NU
 CREATE INDEX merged_grp ON merged (grp);
 CREATE TABLE links (key_a TEXT, key_b TEXT, spelling_a TEXT, spelling_b TEXT, source TEXT, surname TEXT, evidence TEXT);
 CREATE TABLE splits (spelling TEXT, other TEXT, PRIMARY KEY (spelling, other)) WITHOUT ROWID;
-CREATE TABLE decisions (a TEXT, b TEXT, proposed TEXT, merged INTEGER, reason TEXT, evidence TEXT);
-CREATE INDEX decisions_a ON decisions (a);
+CREATE TABLE decisions (
+    a TEXT, b TEXT, proposed TEXT, merged INTEGER, reason TEXT, evidence TEXT, PRIMARY KEY (a, b, proposed)
+) WITHOUT ROWID;
 CREATE INDEX decisions_b ON decisions (b);
 -- whether each candidate spelling is a name, counted against its own lower-case uses
 CREATE TABLE names (spelling TEXT PRIMARY KEY, name INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE stamp (commit_generation INTEGER NOT NULL);
 """
-#: The tables written whole at every run; the others (``_patch``) follow the spellings and pairs.
-_REWRITTEN = ("merged", "links", "splits", "decisions", "names", "facts", "stamp")
+#: The tables written whole at every run; the others follow the spellings and pairs (``_patch``)
+#: and the pairs decided (``_Carried.patch``).
+_REWRITTEN = ("merged", "links", "splits", "facts", "stamp")
 
 
 def _patched(
@@ -269,33 +338,6 @@ def _key_rows(spellings: list[str]) -> Iterator[tuple[str, str, str]]:
         yield spelling, key, skeleton(key)
 
 
-def _write_rest(
-    db: sqlite3.Connection,
-    groups: list[tuple[str, str, str]],
-    links: list[tuple],
-    aliases: Aliases,
-    decisions: list[Decision],
-    evidence: Evidence,
-    facts: dict,
-    commit: int,
-) -> None:
-    """Fills the tables of ``_REWRITTEN``, empty."""
-    db.executemany("INSERT INTO merged VALUES (?, ?, ?)", groups)
-    db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?)", links)
-    db.executemany(
-        "INSERT OR IGNORE INTO splits VALUES (?, ?)",
-        [(a, b) for entry in aliases.splits for a in entry for b in entry if a != b],
-    )
-    db.executemany(
-        "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
-        [(d.a, d.b, d.proposed, int(d.merged), d.reason, json.dumps(d.evidence)) for d in decisions],
-    )
-    candidates = sorted({s for d in decisions for s in (d.a, d.b)})
-    db.executemany("INSERT INTO names VALUES (?, ?)", ((s, int(evidence.is_name(s))) for s in candidates))
-    db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
-    db.execute("INSERT INTO stamp VALUES (?)", (commit,))
-
-
 def _spellings(index: OpenIndex) -> dict[str, int]:
     """The name spellings of the index with their article counts (title and body counted
     apart), from its vocabulary file when it is current, else from the index."""
@@ -346,29 +388,24 @@ def _pairs(index: OpenIndex, changes: PairChanges | None) -> Counter:
 class _Carried:
     """What an update keeps of the table before it: the decisions and learned merges
     of the pairs no article it added or removed writes (``PairChanges.written``: the
-    spellings, or another spelling of their keys).  The rest reads the index as a
-    whole (rarities, the first names' status) and moves with it: every pair is
-    decided again once the articles changed since then reach ``DRIFT_SHARE`` of
-    the index."""
+    spellings, or another spelling of their keys), and whether each spelling of those
+    decisions is a name.  The rest reads the index as a whole (rarities, the first
+    names' status, a word's lower-case uses) and moves with it: every pair is decided
+    again once the articles changed since then reach ``DRIFT_SHARE`` of the index.
 
-    def __init__(self, decisions: list[Decision], merges: list[Merge], written: set[str], drift: int) -> None:
+    Its decisions are not read whole: a copy of the table patched in place loses the
+    rows the update touches (``patch``); one written whole reads the others (``hand_on``)."""
+
+    def __init__(self, table: Path, merges: list[Merge], written: set[str], facts: dict, drift: int) -> None:
         from .learning import Kept
 
         self.drift = drift
-        self.decided_again = 0
-        self._written = written
+        self.facts = facts
+        self.merges = merges
+        self._table = table
         self._keys = {name_key(s) for s in written}
-        self._decisions = {(d.a, d.b, d.proposed): d for d in decisions}
         self._merges = {id(merge) for merge in merges}
         self.learned = Kept(merges, self._keys)
-
-    def decision(self, a: str, b: str, proposed: str) -> Decision | None:
-        """The decision taken before on this pair, if it still stands; else None (and counted)."""
-        kept = self._decisions.get((a, b, proposed))
-        if kept is None or self._touches(a, b):
-            self.decided_again += 1
-            return None
-        return kept
 
     def kept(self, merge: Merge) -> bool:
         """Whether ``merge`` is one learned and kept before (``Judge.keeps``) that the update
@@ -376,24 +413,42 @@ class _Carried:
         of a one-article append at 100,000)."""
         return id(merge) in self._merges
 
-    def proposals(self, spellings: list[str], evidence: Evidence) -> list[tuple[str, str, str]]:
-        """The pairs to decide: those proposed before that the update does not touch, and
-        those ``propose`` makes of the keys it touches (``propose_touching``), in its order."""
+    def touching(self, spellings: list[str], evidence: Evidence) -> list[tuple[str, str, str]]:
+        """The pairs to decide again: those ``propose`` makes of the keys the update touches."""
         from .decision import propose_touching
 
-        kept = [(d.a, d.b, d.proposed) for d in self._decisions.values() if not self._touches(d.a, d.b)]
-        return sorted(kept + propose_touching(self._keys, spellings, evidence), key=_proposal_order)
+        return propose_touching(self._keys, spellings, evidence)
+
+    def patch(self, db: sqlite3.Connection, decided: _Decided) -> None:
+        """Drops from ``db`` (the copy of the table before) the decisions the update touches,
+        and the names of spellings no decision holds any more; keeps in ``decided`` the merged
+        ones it hands on, for the links."""
+        touched = [row for row in db.execute("SELECT a, b, proposed FROM decisions") if self._touches(*row[:2])]
+        db.executemany("DELETE FROM decisions WHERE a = ? AND b = ? AND proposed = ?", touched)
+        held = "SELECT a FROM decisions UNION ALL SELECT b FROM decisions"
+        db.execute(f"DELETE FROM names WHERE spelling NOT IN ({held})")
+        decided.kept = self._decisions(db, "WHERE merged")
+
+    def hand_on(self, decided: _Decided, evidence: Evidence) -> None:
+        """Adds to ``decided``, to be written whole, the decisions the update does not touch,
+        and whether each of their spellings is a name, from the table before it."""
+        with closing(sqlite3.connect(f"file:{self._table}?mode=ro", uri=True)) as db:
+            kept = self._decisions(db, "")
+            names = dict(db.execute("SELECT spelling, name FROM names"))
+        decided.decisions = decided.decisions + kept
+        spellings = {s for d in kept for s in (d.a, d.b)} - set(decided.names)
+        decided.names |= {s: bool(names[s]) if s in names else evidence.is_name(s) for s in spellings}
+
+    def _decisions(self, db: sqlite3.Connection, where: str) -> list[Decision]:
+        from .decision import Decision
+
+        rows = db.execute(f"SELECT a, b, proposed, merged, reason, evidence FROM decisions {where}")
+        return [
+            Decision(a, b, how, bool(m), r, json.loads(e)) for a, b, how, m, r, e in rows if not self._touches(a, b)
+        ]
 
     def _touches(self, a: str, b: str) -> bool:
-        return bool({name_key(a), name_key(b)} & self._keys)
-
-
-def _proposal_order(pair: tuple[str, str, str]) -> tuple:
-    """Where ``propose`` puts a pair: a key's spellings by key, then pairs of keys close in form by keys."""
-    a, b, proposed = pair
-    if proposed == "form":
-        return (1, *sorted((name_key(a), name_key(b))))
-    return (0, name_key(a), b)
+        return name_key(a) in self._keys or name_key(b) in self._keys
 
 
 #: Articles added or removed since every pair was decided, as a share of the index, beyond which
@@ -405,17 +460,31 @@ def _carried(index: OpenIndex, changes: PairChanges | None) -> _Carried | None:
     """What an update may keep of the table of the commit it applies to: None for a
     rebuild, without a table of that commit decided by these rules, or past the drift."""
     from .decision import DECISION_VERSION
+    from .learning import Merge
 
     if changes is None or changes.since is None:
         return None
-    previous = _previous_learned(index, changes.since)
-    if previous is None:
+    path = index.generation / VARIANTS_FILE
+    if not path.is_file():
         return None
-    merges, decisions, facts = previous
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            if db.execute("SELECT commit_generation FROM stamp").fetchone() != (changes.since,):
+                return None
+            rows = db.execute(
+                "SELECT spelling_a, spelling_b, surname, evidence FROM links WHERE source = 'learned'"
+            ).fetchall()
+            facts = {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
+            db.execute("SELECT spelling, name FROM names LIMIT 1")
+    except sqlite3.Error:
+        return None
     drift = facts.get("drift", 0) + changes.articles
     if facts.get("decision_version") != DECISION_VERSION or drift > DRIFT_SHARE * index.doc_count():
         return None
-    return _Carried(decisions, merges, changes.written, drift)
+    merges = [Merge(a, b, name_key(a), name_key(b), json.loads(e), surname=s) for a, b, s, e in rows]
+    kept = ("learning_seconds", "gather_seconds", "candidates", "decision_seconds", "drift", "decision_version")
+    facts = {k: v for k, v in facts.items() if k in kept} | {"decided_again": 0}
+    return _Carried(path, merges, changes.written, facts, drift)
 
 
 def _previous_keys(index: OpenIndex) -> list[tuple[str, str, str]]:
@@ -489,33 +558,6 @@ def _groups(links: list[tuple], aliases: Aliases) -> list[tuple[str, str, str]]:
             if source.get(key) != "alias":
                 source[key] = how
     return [(key, root(key), source[key]) for key in parent if key in source]
-
-
-def _previous_learned(index: OpenIndex, commit: int | None = None) -> tuple[list[Merge], list[Decision], dict] | None:
-    """The merges learned when the generation's table was written (for ``commit``, when
-    given), its decisions and the facts of that run; None when there is no such table."""
-    from .decision import Decision
-    from .learning import Merge
-
-    path = index.generation / VARIANTS_FILE
-    if not path.is_file():
-        return None
-    try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            if commit is not None and db.execute("SELECT commit_generation FROM stamp").fetchone() != (commit,):
-                return None
-            rows = db.execute(
-                "SELECT spelling_a, spelling_b, surname, evidence FROM links WHERE source = 'learned'"
-            ).fetchall()
-            facts = {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
-            decided = db.execute("SELECT a, b, proposed, merged, reason, evidence FROM decisions").fetchall()
-    except sqlite3.Error:
-        return None
-    merges = [Merge(a, b, name_key(a), name_key(b), json.loads(e), surname=s) for a, b, s, e in rows]
-    decisions = [Decision(a, b, how, bool(m), r, json.loads(e)) for a, b, how, m, r, e in decided]
-    kept = ("learning_seconds", "gather_seconds", "candidates", "decision_seconds", "decisions", "drift")
-    kept += ("decided_again", "decision_version")
-    return merges, decisions, {k: v for k, v in facts.items() if k in kept}
 
 
 def table_facts(index: OpenIndex) -> dict:
