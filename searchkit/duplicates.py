@@ -53,8 +53,7 @@ import sqlite3
 import time
 import weakref
 import zlib
-from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -174,13 +173,18 @@ def group(signatures: np.ndarray, threshold: float = THRESHOLD) -> Found:
 
 
 def group_touching(
-    signatures: np.ndarray, rows: list[int], kept: list[tuple[int, int, float]], threshold: float = THRESHOLD
+    signatures: np.ndarray,
+    rows: list[int],
+    kept: list[tuple[int, int, float]],
+    threshold: float = THRESHOLD,
+    live: np.ndarray | None = None,
 ) -> Found:
     """``group`` after an update: the pairs ``kept`` (between rows whose signatures did not
     change, found before), and the pairs of ``rows`` (the articles written since) with every
-    row, found by their bands alone.  A band value shared by more than ``MAX_BUCKET`` articles
-    pairs a new article with its first holder only, as ``candidate_pairs`` does; a pair found
-    before in a band that has grown past it since is kept."""
+    row, found by their bands alone; ``live`` (a mask) leaves out the rows of articles gone
+    or changed.  A band value shared by more than ``MAX_BUCKET`` articles pairs a new article
+    with its first holder only, as ``candidate_pairs`` does; a pair found before in a band
+    that has grown past it since is kept."""
     import numpy as np
 
     count = len(signatures)
@@ -189,7 +193,8 @@ def group_touching(
         bands = np.ascontiguousarray(signatures).view(np.uint64).reshape(count, BANDS)
         for row in rows:
             for band in range(BANDS):
-                holders = np.flatnonzero(bands[:, band] == bands[row, band]).tolist()
+                agree = bands[:, band] == bands[row, band]
+                holders = np.flatnonzero(agree if live is None else agree & live).tolist()
                 if len(holders) < 2:
                     continue
                 others = holders if len(holders) <= MAX_BUCKET or row == holders[0] else holders[:1]
@@ -229,59 +234,70 @@ def _components(pairs: list[tuple[int, int, float]]) -> list[list[int]]:
     return [m for m in members.values() if len(m) > 1]
 
 
-#: At most this many articles written by an update are paired by looking up each one's bands
-#: among all the signatures (``group_touching``); more are grouped again from every band.
+#: At most this many articles written or removed by an update are paired by looking up each
+#: written one's bands among all the signatures (``group_touching``), the file changed in place;
+#: more are grouped again from every band, the file written whole.
 MAX_TOUCHING = 64
+#: Signatures a row of the file's ``matrix`` table holds: an update rewrites its last row and adds.
+CHUNK_ROWS = 4_096
+#: Rows of articles gone or changed (``dead``) that the matrix may keep, as a share of its rows;
+#: beyond it the file is written whole again, without them.
+MAX_DEAD_SHARE = 0.1
+_SIGNATURE_BYTES = PERMUTATIONS * 2
 
 
 @dataclass
-class _Previous:
-    """What the duplicates file a generation had holds: signatures by id (right for their
-    content hash, whatever commit the file was written for) and the pairs found among them."""
+class SignatureChanges:
+    """What an update changed since commit ``since`` (None: a rebuild): the signatures of the
+    articles it wrote (id → (content hash, signature)) and the ids it removed."""
 
-    signatures: dict[str, tuple[bytes, bytes | None]] = field(default_factory=dict)
-    pairs: list[tuple[str, str, float]] = field(default_factory=list)
-    usable: bool = False  #: readable, and of this version: updated in place
+    since: int | None
+    written: dict[str, tuple[bytes, bytes | None]] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
 
 
 def write_duplicates(
-    index: OpenIndex,
-    fresh: dict[str, tuple[bytes, bytes | None]] | None = None,
-    on_phase: PhaseProgress | None = None,
+    index: OpenIndex, changes: SignatureChanges | None = None, on_phase: PhaseProgress | None = None
 ) -> dict:
     """Writes the duplicates file of ``index`` into its generation, stamped
     with its commit; returns its facts.
 
-    ``fresh`` holds the signatures of the articles the commit wrote (id →
-    (content hash, signature)); the others come from the file the generation
-    had, when their content hash is the same, else from the stored text.  An
-    update of a few articles pairs only those (``group_touching``), and the
-    file is then changed in a copy, not written again whole."""
+    After an update of a few articles (``MAX_TOUCHING``) whose file describes the
+    commit it started from, the file is changed in a copy (``_changed_in_place``):
+    no article's hash is read, nor any signature but as the matrix's few large rows.
+    Else it is written whole: the signatures of the articles written (``changes``), the
+    others' from the file the generation had when their content hash is the same, else
+    from the stored text; grouped from every band."""
+    started = time.perf_counter()
+    path = index.generation / DUPLICATES_FILE
+    changes = changes or SignatureChanges(None)
+    if changes.since is not None and len(changes.written) + len(changes.removed) <= MAX_TOUCHING and path.is_file():
+        facts = _changed_in_place(index, path, changes, on_phase, started)
+        if facts is not None:
+            return facts
+    return _written_whole(index, path, changes.written, on_phase, started)
+
+
+def _written_whole(
+    index: OpenIndex,
+    path: Path,
+    fresh: dict[str, tuple[bytes, bytes | None]],
+    on_phase: PhaseProgress | None,
+    started: float,
+) -> dict:
+    """The file written anew: every live article's signature in its matrix, by id."""
     import numpy as np
 
-    started = time.perf_counter()
-    fresh = fresh or {}
-    path = index.generation / DUPLICATES_FILE
-    previous = _previous(path)
+    known = _previous_signatures(path)
     live = index.article_hashes()
-    known = previous.signatures
     signed: dict[str, bytes | None] = {}
     missing: list[tuple[str, int]] = []
-    # the articles whose signatures the file lacks: added, or their content changed
-    news: set[str] = set()
     for article_id, (docnum, digest) in live.items():
-        held = known.get(article_id)
-        if held is None or held[0] != digest:
-            news.add(article_id)
-        given = fresh.get(article_id)
+        given = fresh.get(article_id) or known.get(article_id)
         if given is not None and given[0] == digest:
             signed[article_id] = given[1]
-        elif held is not None and held[0] == digest:
-            signed[article_id] = held[1]
         else:
             missing.append((article_id, docnum))
-    # what the file holds for an article that is gone, or whose content changed, is out of date
-    stale = (known.keys() - live.keys()) | (news & known.keys())
     for done, (article_id, docnum) in enumerate(missing, 1):
         stored = index.stored(docnum)
         signed[article_id] = minhash(stored.get("body") or "")
@@ -290,99 +306,190 @@ def write_duplicates(
     if on_phase is not None:
         on_phase("duplicates: grouping", 0, None)
     ids = sorted(i for i, s in signed.items() if s is not None)
-    matrix = (
-        np.frombuffer(b"".join(signed[i] for i in ids), dtype="<u2").reshape(len(ids), PERMUTATIONS)
-        if ids
-        else np.zeros((0, PERMUTATIONS), dtype="<u2")
-    )
-    if previous.usable and sum(signed[i] is not None for i in news) <= MAX_TOUCHING:
-        # rows found by bisection, for the few articles that need one: a dictionary of every row took 0.1 s at 300,000
-        rows = _rows_of(ids, news.union(*((a, b) for a, b, _ in previous.pairs)))
-        written = sorted(rows[i] for i in news if i in rows)
-        kept = [(rows[a], rows[b], s) for a, b, s in previous.pairs if a in rows and b in rows and not {a, b} & stale]
-        found = group_touching(matrix, written, [(min(i, j), max(i, j), s) for i, j, s in kept])
-    else:
-        found = group(matrix)
-    dates = index.dates_of([live[ids[i]][0] for members in found.groups for i in members])
-    groups = []
-    for members in found.groups:
-        named = [ids[i] for i in members]
-        first = min(named, key=lambda i: (dates[live[i][0]] or "9999", i))
-        groups += [(article_id, first, live[article_id][0]) for article_id in named]
-    facts = {
+    data = b"".join(signed[i] for i in ids)
+    found = group(np.frombuffer(data, dtype="<u2").reshape(len(ids), PERMUTATIONS))
+    row_of = {article_id: row for row, article_id in enumerate(ids)}
+    facts = _facts(found, len(live), len(ids), len(ids), 0, started) | {"computed_from_stored": len(missing)}
+    temp = index.generation / f".{DUPLICATES_FILE}.tmp"
+    temp.unlink(missing_ok=True)
+    with closing(sqlite3.connect(temp)) as db, db:
+        db.executescript(_SCHEMA)
+        db.executemany(
+            "INSERT INTO signatures VALUES (?, ?, ?)", ((i, live[i][1], row_of.get(i)) for i in sorted(signed))
+        )
+        db.executemany("INSERT INTO matrix VALUES (?, ?)", _chunks(data, 0))
+        _write_groups(db, index, found, ids.__getitem__, lambda row: live[ids[row]][0], facts)
+    temp.replace(path)
+    return facts
+
+
+def _changed_in_place(
+    index: OpenIndex, path: Path, changes: SignatureChanges, on_phase: PhaseProgress | None, started: float
+) -> dict | None:
+    """The file of the commit ``changes`` start from, changed in a copy: the signatures of
+    the articles written are new rows at the end of its matrix; the rows of those they
+    replace, and of those removed, are *dead*, left out of every look-up until the file is
+    written whole again (``MAX_DEAD_SHARE``); each written one's bands are looked up among
+    all the rows (``group_touching``), the pairs found before among the others kept.
+    None when the file is of another commit, version or layout, or damaged."""
+    import numpy as np
+
+    temp = index.generation / f".{DUPLICATES_FILE}.tmp"
+    temp.unlink(missing_ok=True)
+    shutil.copyfile(path, temp)
+    changed = False
+    try:
+        with closing(sqlite3.connect(temp)) as db:
+            facts = {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
+            stamp = db.execute("SELECT commit_generation FROM stamp").fetchone()
+            if facts.get("version") != DUPLICATES_VERSION or "rows" not in facts or stamp != (changes.since,):
+                return None
+            rows = facts["rows"]
+            dead = {row for (row,) in db.execute("SELECT row FROM dead")}
+            new: list[bytes] = []
+            stale: set[str] = set()
+            for article_id in sorted(changes.written.keys() | changes.removed):
+                held = db.execute("SELECT row FROM signatures WHERE id = ?", (article_id,)).fetchone()
+                if held is not None:
+                    stale.add(article_id)
+                    if held[0] is not None:
+                        dead.add(held[0])
+                    db.execute("DELETE FROM signatures WHERE id = ?", (article_id,))
+                if article_id in changes.written:
+                    digest, signature = changes.written[article_id]
+                    row = None
+                    if signature is not None:
+                        row = rows + len(new)
+                        new.append(signature)
+                    db.execute("INSERT INTO signatures VALUES (?, ?, ?)", (article_id, digest, row))
+            if len(dead) > MAX_DEAD_SHARE * (rows + len(new)):
+                return None  # written whole, without them
+            if on_phase is not None:
+                on_phase("duplicates: grouping", 0, None)
+            data = b"".join(blob for (blob,) in db.execute("SELECT sigs FROM matrix ORDER BY chunk")) + b"".join(new)
+            matrix = np.frombuffer(data, dtype="<u2").reshape(-1, PERMUTATIONS)
+            live = np.ones(len(matrix), dtype=bool)
+            live[sorted(dead)] = False
+            pairs = [p for p in db.execute("SELECT a, b, similarity FROM pairs") if stale.isdisjoint(p[:2])]
+            row_of = _rows_of(db, {i for a, b, _ in pairs for i in (a, b)})
+            kept = [(*sorted((row_of[a], row_of[b])), s) for a, b, s in pairs]
+            found = group_touching(matrix, list(range(rows, rows + len(new))), kept, live=live)
+            id_of = _ids_of(db, {i for i, _, _ in found.pairs} | {j for _, j, _ in found.pairs})
+            docnums = index.docnums_of({id_of[i] for members in found.groups for i in members})
+            facts = _facts(found, index.doc_count(), int(live.sum()), len(matrix), len(dead), started)
+            with db:
+                if new:
+                    first = rows // CHUNK_ROWS  # the matrix's last row, written again with the new signatures
+                    db.execute("DELETE FROM matrix WHERE chunk >= ?", (first,))
+                    db.executemany("INSERT INTO matrix VALUES (?, ?)", _chunks(data, first))
+                db.executemany("INSERT OR IGNORE INTO dead VALUES (?)", ((row,) for row in sorted(dead)))
+                for table in ("pairs", "groups", "facts", "stamp"):
+                    db.execute(f"DELETE FROM {table}")
+                _write_groups(db, index, found, id_of.__getitem__, lambda i: docnums[id_of[i]], facts)
+            changed = True
+    except (sqlite3.Error, KeyError, ValueError):
+        return None  # damaged: written whole
+    finally:
+        if not changed:
+            temp.unlink(missing_ok=True)
+    temp.replace(path)
+    return facts
+
+
+_SCHEMA = """
+CREATE TABLE signatures (id TEXT PRIMARY KEY, hash BLOB NOT NULL, row INTEGER) WITHOUT ROWID;
+CREATE INDEX signatures_row ON signatures (row);
+-- the signatures, CHUNK_ROWS to a row of this table: an article's at its row's place
+CREATE TABLE matrix (chunk INTEGER PRIMARY KEY, sigs BLOB NOT NULL);
+-- the rows of articles gone or changed since the file was written whole
+CREATE TABLE dead (row INTEGER PRIMARY KEY);
+CREATE TABLE pairs (a TEXT, b TEXT, similarity REAL NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+-- an article's number at the stamped commit: a search opening the file need not look each id up
+CREATE TABLE groups (id TEXT PRIMARY KEY, grp TEXT NOT NULL, docnum INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX groups_grp ON groups (grp);
+CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE stamp (commit_generation INTEGER NOT NULL);
+"""
+
+
+def _chunks(data: bytes, first: int) -> Iterator[tuple[int, bytes]]:
+    """The rows of the ``matrix`` table from chunk ``first`` on, cut from the matrix's bytes."""
+    size = CHUNK_ROWS * _SIGNATURE_BYTES
+    for chunk, start in enumerate(range(first * size, len(data), size), first):
+        yield chunk, data[start : start + size]
+
+
+def _rows_of(db: sqlite3.Connection, ids: set[str]) -> dict[str, int]:
+    """The matrix row of each of ``ids``."""
+    return {i: row for i in ids for (row,) in db.execute("SELECT row FROM signatures WHERE id = ?", (i,))}
+
+
+def _ids_of(db: sqlite3.Connection, rows: set[int]) -> dict[int, str]:
+    """The id of the article at each of ``rows``."""
+    return {row: i for row in rows for (i,) in db.execute("SELECT id FROM signatures WHERE row = ?", (row,))}
+
+
+def _facts(found: Found, articles: int, signed: int, rows: int, dead: int, started: float) -> dict:
+    return {
         "version": DUPLICATES_VERSION,
         "threshold": THRESHOLD,
-        "articles": len(live),
-        "signed": len(ids),
-        "computed_from_stored": len(missing),
+        "articles": articles,
+        "signed": signed,
+        "computed_from_stored": 0,
         "compared": found.compared,
         "pairs": len(found.pairs),
         "groups": len(found.groups),
         "grouped": sum(len(m) for m in found.groups),
         "largest": max((len(m) for m in found.groups), default=0),
+        "rows": rows,
+        "dead": dead,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    temp = index.generation / f".{DUPLICATES_FILE}.tmp"
-    temp.unlink(missing_ok=True)
-    if previous.usable:
-        shutil.copyfile(path, temp)
-    with closing(sqlite3.connect(temp)) as db, db:
-        if previous.usable:
-            # the signatures of the articles gone or changed out, those written in; the rest is small
-            db.executemany("DELETE FROM signatures WHERE id = ?", ((i,) for i in sorted(stale)))
-            db.executemany(
-                "INSERT INTO signatures VALUES (?, ?, ?)", ((i, live[i][1], signed[i]) for i in sorted(news))
-            )
-            for table in ("pairs", "facts", "stamp"):
-                db.execute(f"DELETE FROM {table}")
-            db.execute("DROP TABLE groups")  # made again below, in this version's shape
-        else:
-            db.execute("CREATE TABLE signatures (id TEXT PRIMARY KEY, hash BLOB NOT NULL, sig BLOB) WITHOUT ROWID")
-            db.executemany("INSERT INTO signatures VALUES (?, ?, ?)", ((i, live[i][1], s) for i, s in signed.items()))
-            db.execute(
-                "CREATE TABLE pairs (a TEXT, b TEXT, similarity REAL NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID"
-            )
-            db.execute("CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
-            db.execute("CREATE TABLE stamp (commit_generation INTEGER NOT NULL)")
-        # an article's number at the stamped commit: a search opening the file need not look each id up
-        db.execute(
-            "CREATE TABLE groups (id TEXT PRIMARY KEY, grp TEXT NOT NULL, docnum INTEGER NOT NULL) WITHOUT ROWID"
-        )
-        db.execute("CREATE INDEX groups_grp ON groups (grp)")
-        db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((ids[i], ids[j], s) for i, j, s in found.pairs))
-        db.executemany("INSERT INTO groups VALUES (?, ?, ?)", groups)
-        db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
-        db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
-    temp.replace(path)
-    return facts
 
 
-def _rows_of(ids: list[str], wanted: set[str]) -> dict[str, int]:
-    """The row of each of ``wanted`` that is among ``ids`` (sorted)."""
-    rows = {}
-    for article_id in wanted:
-        row = bisect_left(ids, article_id)
-        if row < len(ids) and ids[row] == article_id:
-            rows[article_id] = row
-    return rows
+def _write_groups(
+    db: sqlite3.Connection,
+    index: OpenIndex,
+    found: Found,
+    id_of: Callable[[int], str],
+    docnum_of: Callable[[int], int],
+    facts: dict,
+) -> None:
+    """Writes the pairs and groups ``found`` (by matrix row) by id, each group named by its
+    earliest dated article (then the smallest id), with the facts and the commit's stamp."""
+    dates = index.dates_of([docnum_of(i) for members in found.groups for i in members])
+    groups = []
+    for members in found.groups:
+        named = [(id_of(i), docnum_of(i)) for i in members]
+        first = min(named, key=lambda member: (dates[member[1]] or "9999", member[0]))[0]
+        groups += [(article_id, first, docnum) for article_id, docnum in named]
+    db.executemany("INSERT INTO pairs VALUES (?, ?, ?)", ((id_of(i), id_of(j), s) for i, j, s in found.pairs))
+    db.executemany("INSERT INTO groups VALUES (?, ?, ?)", groups)
+    db.executemany("INSERT INTO facts VALUES (?, ?)", [(k, json.dumps(v)) for k, v in facts.items()])
+    db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
 
 
-def _previous(path: Path) -> _Previous:
-    """The file a generation had (``_Previous``); empty when it cannot be read whole."""
+def _previous_signatures(path: Path) -> dict[str, tuple[bytes, bytes | None]]:
+    """The signatures of the file a generation had, by id with their content hash (right for
+    it, whatever commit the file was written for); none when it cannot be read whole or is of
+    another version.  Of either layout: a signature an article, as written before the matrix."""
     if not path.is_file():
-        return _Previous()
+        return {}
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            facts = dict(db.execute("SELECT name, value FROM facts"))
-            if json.loads(facts.get("version", "null")) != DUPLICATES_VERSION:
-                return _Previous()
-            signatures = {i: (h, s) for i, h, s in db.execute("SELECT id, hash, sig FROM signatures")}
-            pairs = db.execute("SELECT a, b, similarity FROM pairs").fetchall()
-            db.execute("SELECT count(*) FROM groups").fetchone()
-            db.execute("SELECT count(*) FROM stamp").fetchone()
+            facts = {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
+            if facts.get("version") != DUPLICATES_VERSION:
+                return {}
+            if "rows" not in facts:
+                return {i: (h, s) for i, h, s in db.execute("SELECT id, hash, sig FROM signatures")}
+            data = b"".join(blob for (blob,) in db.execute("SELECT sigs FROM matrix ORDER BY chunk"))
+            rows = db.execute("SELECT id, hash, row FROM signatures")
+            return {
+                i: (h, None if r is None else data[r * _SIGNATURE_BYTES : (r + 1) * _SIGNATURE_BYTES])
+                for i, h, r in rows
+            }
     except (sqlite3.Error, ValueError):
-        return _Previous()
-    return _Previous(signatures, pairs, usable=True)
+        return {}
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import generations as g
 from .corpus import Article, Rejection, corpus_file_names, corpus_files, read_corpus
-from .duplicates import PhaseProgress, duplicates_current, minhash, write_duplicates
+from .duplicates import PhaseProgress, SignatureChanges, duplicates_current, minhash, write_duplicates
 from .engine import Engine, OpenIndex, default_engine
 from .errors import (
     WRITE_ERRNOS,
@@ -194,10 +194,10 @@ def build_index(
             generation = g.new_generation(index_dir)
             try:
                 seen: dict[str, str] = {}
-                fresh: dict[str, tuple[bytes, bytes | None]] = {}
+                signed = SignatureChanges(None)
                 articles = _noted(read([Path(p) for p, _ in scan.files]), seen)
                 pairs = _rebuild(
-                    engine, generation, articles, report, on_progress, carried, indexing_stamp(newest), fresh, on_phase
+                    engine, generation, articles, report, on_progress, carried, indexing_stamp(newest), signed, on_phase
                 )
                 if held is not None:
                     _refuse_shrink(held, max(held - report.documents, 0), index_dir)
@@ -210,7 +210,7 @@ def build_index(
                     aliases=alias_table,
                     pairs=pairs,
                     fields=field_map,
-                    fresh=fresh,
+                    signed=signed,
                     on_phase=on_phase,
                 )
                 signatures = _read_signatures(scan, report, {})
@@ -262,7 +262,7 @@ def build_index(
                     aliases=alias_table,
                     pairs=result.pairs,
                     fields=field_map,
-                    fresh=result.fresh,
+                    signed=result.signed,
                     on_phase=on_phase,
                 )
                 if result.stale:
@@ -458,7 +458,7 @@ def _finish_generation(
     aliases: Aliases = NO_ALIASES,
     pairs: PairChanges | None = None,
     fields: FieldMap = NO_MAP,
-    fresh: dict[str, tuple[bytes, bytes | None]] | None = None,
+    signed: SignatureChanges | None = None,
     on_phase: PhaseProgress | None = None,
 ) -> int:
     """Writes the build facts; the vocabulary file when the articles changed or
@@ -466,8 +466,8 @@ def _finish_generation(
     changed, the name-variant table (learning again only when the articles
     changed or the table is stale, from the ``pairs`` of names the run added
     and removed); and the near-duplicate groups when the articles changed or
-    they are stale (from the ``fresh`` signatures of the articles written, and
-    those the file kept).  Returns the commit.
+    they are stale (from the ``signed`` changes: the signatures of the articles
+    written, the ids removed; and those the file kept).  Returns the commit.
 
     ``newest_indexed`` is the newest stamp ever given in this index (``stamp``
     when this run wrote articles), so that a later one is above it even when
@@ -507,7 +507,7 @@ def _finish_generation(
             write_variants(index, aliases, relearn=False)
         if changed or not duplicates_current(index):
             _phase(on_phase, "duplicates")
-            write_duplicates(index, fresh, on_phase)
+            write_duplicates(index, signed, on_phase)
     return facts["commit"]
 
 
@@ -559,11 +559,11 @@ def _rebuild(
     on_progress: ProgressHandler | None,
     carried: dict[str, tuple[bytes, int]],
     stamp: int,
-    fresh: dict[str, tuple[bytes, bytes | None]],
+    signed: SignatureChanges,
     on_phase: PhaseProgress | None = None,
 ) -> PairChanges:
     """Writes ``articles`` into the new ``generation``; returns their pairs of
-    names, and puts their near-duplicate signatures in ``fresh``."""
+    names, and puts their near-duplicate signatures in ``signed``."""
     report.stamp = stamp
     pairs = PairChanges(None)
     articles = iter(articles)
@@ -575,7 +575,7 @@ def _rebuild(
             kept = before is not None and before[0] == article.content_hash.encode()
             writer.add(article, before[1] if kept else stamp)
             pairs.add(article.title, article.body)
-            fresh[article.id] = _signed(article)
+            signed.written[article.id] = _signed(article)
             report.added += 1
             if on_progress is not None:
                 on_progress(report.added)
@@ -607,7 +607,7 @@ class _Updated:
     signatures: dict[str, Signature]  #: of the files that may be skipped next time
     stale: bool  #: whether the file record must be written anew
     pairs: PairChanges  #: the pairs of names of the articles written, less those of the articles removed
-    fresh: dict[str, tuple[bytes, bytes | None]]  #: id → (content hash, signature) of the articles written
+    signed: SignatureChanges  #: the signatures of the articles written, the ids removed
     ends: dict[str, End] = field(default_factory=dict)  #: of the JSON Lines files an update may read from their end
 
 
@@ -731,7 +731,7 @@ def _update(
             report.unchanged += len(held_here)
         starts = {key: (end[0], end[1]) for key, end in appended.items()}
         pairs = PairChanges(index.commit_id())
-        fresh: dict[str, tuple[bytes, bytes | None]] = {}
+        signed = SignatureChanges(index.commit_id())
 
         def forget(article_id: str) -> None:
             """Subtracts the pairs of the stored article ``article_id``, about to be replaced or removed."""
@@ -750,13 +750,13 @@ def _update(
                 elif previous is None:
                     open_writer().add(article, report.stamp)
                     pairs.add(article.title, article.body)
-                    fresh[article.id] = _signed(article)
+                    signed.written[article.id] = _signed(article)
                     report.added += 1
                 else:
                     forget(article.id)
                     open_writer().replace(article, report.stamp)
                     pairs.add(article.title, article.body)
-                    fresh[article.id] = _signed(article)
+                    signed.written[article.id] = _signed(article)
                     report.updated += 1
                 if on_progress is not None:
                     on_progress(done)
@@ -774,6 +774,7 @@ def _update(
             for article_id in gone:
                 forget(article_id)
                 open_writer().delete(article_id)
+                signed.removed.add(article_id)
                 report.removed += 1
             if optimize:
                 open_writer()
@@ -789,7 +790,7 @@ def _update(
         if record is not None and not chosen and writer is None:
             report.documents = held
             return _Updated(
-                {}, {}, stale=False, pairs=pairs, fresh=fresh
+                {}, {}, stale=False, pairs=pairs, signed=signed
             )  # nothing read, nothing written: the record holds
         if record is not None:
             owners = dict(record.owners)
@@ -813,7 +814,7 @@ def _update(
         stale = moved or writer is not None or signatures != record.signatures or ends != record.ends
     with engine.open(generation) as index:
         report.documents = index.doc_count()
-    return _Updated(owners, signatures, stale, pairs, fresh, ends)
+    return _Updated(owners, signatures, stale, pairs, signed, ends)
 
 
 def count_articles(paths: Iterable[Path]) -> int:

@@ -283,6 +283,80 @@ def test_an_update_pairs_the_articles_it_wrote_as_grouping_everything_again_does
     assert touching.compared < whole.compared
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_rows_left_out_of_the_look_ups_pair_as_the_matrix_without_them(seed):
+    """The rows of articles gone or changed, kept in the matrix of an update changed in place,
+    are never a holder of a band: the pairs and groups are those of the matrix without them."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(seed)
+    texts = [" ".join(f"mot{rng.randrange(5000)}" for _ in range(200)) for _ in range(300)]
+    texts += [rng.choice(texts) for _ in range(60)]  # copies: some of the dead rows' articles too
+    matrix = np.frombuffer(b"".join(minhash(t) for t in texts), dtype="<u2").reshape(len(texts), -1)
+    live = np.ones(len(texts), dtype=bool)
+    live[rng.sample(range(len(texts) - 20), 40)] = False
+    rows = np.flatnonzero(live)  # the live rows, in order: the matrix written whole again
+    whole = group(matrix[rows])
+    written = list(range(len(texts) - 20, len(texts)))  # the newest rows: an update's
+    kept = [(rows[i], rows[j], s) for i, j, s in whole.pairs if rows[i] not in written and rows[j] not in written]
+    touching = group_touching(matrix, written, kept, live=live)
+    assert [(rows[i], rows[j], s) for i, j, s in whole.pairs] == touching.pairs
+    assert any(not live[i] for i, j, _ in group(matrix).pairs) and whole.pairs  # dead rows had copies
+
+
+def _pairs_and_groups(index_dir: Path) -> tuple[list, list, dict]:
+    """The pairs and groups of an index's duplicates file, by id, and its facts."""
+    with closing(sqlite3.connect(current_generation(index_dir) / DUPLICATES_FILE)) as db:
+        pairs = sorted((*sorted((a, b)), round(s, 6)) for a, b, s in db.execute("SELECT a, b, similarity FROM pairs"))
+        groups = sorted(db.execute("SELECT id, grp FROM groups").fetchall())
+        facts = {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
+    return pairs, groups, facts
+
+
+def test_updates_change_the_file_in_place_and_group_as_a_rebuild_does(tmp_path):
+    """An update of a few articles adds the signatures it writes as new rows of the file's matrix;
+    those of the articles it replaces or removes are dead rows no look-up finds.  After each
+    update the pairs and groups are a rebuild's; past ``MAX_DEAD_SHARE`` the file is written
+    whole again, without its dead rows."""
+    import random
+
+    from searchkit.duplicates import MAX_DEAD_SHARE
+
+    rng = random.Random(7)
+    texts = [" ".join(f"mot{rng.randrange(3000)}" for _ in range(150)) for _ in range(120)]
+    articles = [article(f"a{i:03d}", text, date=f"2022-01-{1 + i % 28:02d}") for i, text in enumerate(texts)]
+    articles += [article(f"c{i:03d}", texts[i], date="2022-02-01") for i in range(0, 40, 2)]  # copies
+    corpus, index_dir = tmp_path / "corpus.jsonl", tmp_path / "index"
+
+    def updated(step: list[dict]) -> dict:
+        write_jsonl(corpus, step)
+        build_index([corpus], index_dir, allow_shrink=True)
+        build_index([corpus], tmp_path / "rebuilt", rebuild=True)
+        here, rebuilt = _pairs_and_groups(index_dir), _pairs_and_groups(tmp_path / "rebuilt")
+        assert here[:2] == rebuilt[:2]
+        return here[2]
+
+    write_jsonl(corpus, articles)
+    build_index([corpus], index_dir)
+    rows = _pairs_and_groups(index_dir)[2]["rows"]
+    # copies of copies added, one new article
+    added = [article(f"n{i}", texts[i], date="2022-03-01") for i in (0, 2, 41)]
+    added.append(article("new", " ".join(reversed(texts[100].split())), date="2022-03-02"))
+    facts = updated([*articles, *added])
+    assert (facts["rows"], facts["dead"]) == (rows + 4, 0)
+    # a grouped article rewritten leaves its group; a copy removed
+    articles[0] = {**articles[0], "body": texts[99]}
+    facts = updated([a for a in [*articles, *added] if a["id"] != "c002"])
+    assert (facts["rows"], facts["dead"]) == (rows + 5, 2) and facts["groups"] >= 15
+    # the articles of many groups removed at once: past the share of dead rows, written whole
+    kept = [a for a in [*articles, *added] if a["id"] not in {f"c{i:03d}" for i in range(4, 40, 2)}]
+    facts = updated(kept)
+    assert MAX_DEAD_SHARE * facts["rows"] < 18
+    assert facts["dead"] == 0 and facts["rows"] == facts["signed"] == len(kept)
+
+
 def test_a_band_shared_by_many_articles_pairs_a_new_one_with_its_first_holder_only():
     import numpy as np
 

@@ -647,6 +647,20 @@ class WhooshIndex:
         """The ids of a few documents, from each segment's id column."""
         return self._column_of("id", docnums)
 
+    def docnums_of(self, article_ids: set[str]) -> dict[str, int]:
+        """The numbers of the live documents of a few ids, from each segment's id column read
+        whole (``_whole_column``): an id looked up in every segment took 0.6 s for the 1,760
+        grouped articles of 300,000."""
+        found = {}
+        for segment, offset in self._reader.leaf_readers():
+            if not segment.has_column("id"):
+                continue
+            deletions = segment.has_deletions()
+            for docnum, article_id in enumerate(_whole_column(segment, "id")):
+                if article_id in article_ids and not (deletions and segment.is_deleted(docnum)):
+                    found[article_id] = offset + docnum
+        return found
+
     def dates_of(self, docnums: list[int]) -> dict[int, str | None]:
         """The dates of a few documents (``2022-03-05``), None where one has none: from each
         segment's date column, a value a document, where ``column_values`` reads the whole column."""
