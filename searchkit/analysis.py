@@ -109,6 +109,20 @@ def light_stem(word: str) -> str:
     return stem
 
 
+def stemmed_from(stem: str) -> set[str]:
+    """Every word ``light_stem`` turns into ``stem``: its plural, feminine and infinitive
+    endings, a doubled last letter (iranienne), -aux for -al; checked against ``light_stem``."""
+    found = {stem, stem + "x"}
+    if stem.endswith("l"):
+        found.add(stem[:-1] + "ux")  # généraux → général
+    for doubled in {stem, stem + stem[-1:]}:
+        for es in ("", "e", "ee"):
+            for r in ("", "r"):
+                for s in ("", "s"):
+                    found.add(doubled + es + r + s)
+    return {word for word in found if light_stem(word) == stem}
+
+
 class ElisionFilter(Filter):
     """Drops an elided article glued to a word: ``l’Iran`` → ``Iran``, ``jusqu’à`` → ``à``.
 

@@ -409,6 +409,7 @@ def test_an_update_learns_from_the_stored_pairs_around_its_names_what_every_anch
 
     import searchkit.names.learning as learning
     from searchkit.generations import current_generation
+    from searchkit.names.keys import spellings_by_key
     from searchkit.names.table import VARIANTS_FILE, _carried, _spellings, _stored_pairs
 
     class EveryAnchor(learning.Kept):
@@ -446,11 +447,11 @@ def test_an_update_learns_from_the_stored_pairs_around_its_names_what_every_anch
         return [(m.a, m.b, m.surname, json.dumps(m.evidence)) for m in merges]
 
     with open_live(index_dir) as index, sqlite3.connect(current_generation(index_dir) / VARIANTS_FILE) as db:
-        spellings = sorted(_spellings(index))
+        by_key = spellings_by_key(sorted(_spellings(index)))
         whole = learning.contexts_of(_stored_pairs(db))
         stored = learning.StoredContexts(db)
-        read = learning.learn(index, spellings, contexts=stored, kept=learning.Kept(before, touched))
-        walked = learning.learn(index, spellings, contexts=whole, kept=EveryAnchor(before, touched))
+        read = learning.learn(index, by_key, contexts=stored, kept=learning.Kept(before, touched))
+        walked = learning.learn(index, by_key, contexts=whole, kept=EveryAnchor(before, touched))
         assert shown(read.merges) == shown(walked.merges)
         untouched = [m for m in read.merges if touched.isdisjoint({m.key_a, m.key_b, m.surname})]
         assert untouched and len(untouched) < len(read.merges)  # some handed on, some learned again

@@ -760,7 +760,7 @@ def test_an_update_proposes_for_the_keys_it_touches_the_pairs_a_full_pass_propos
     import random
 
     from searchkit.names.decision import MAX_SHAPE, propose, propose_touching
-    from searchkit.names.keys import name_key, skeleton
+    from searchkit.names.keys import name_key, skeleton, spellings_by_key
 
     rng = random.Random(19)
     letters = "abdeiklmnorstuvz"
@@ -785,7 +785,7 @@ def test_an_update_proposes_for_the_keys_it_touches_the_pairs_a_full_pass_propos
     )
     spellings = sorted(spellings | set(one_shape) | set(crowded))
     counts = _Counts({s: rng.choice([1, 2, 3, 15, 40, 400]) for s in spellings})
-    full = propose(spellings, counts)
+    full = propose(spellings_by_key(spellings), counts)
     assert {"rule", "exonym", "form"} <= {how for _, _, how in full}
 
     def holding(keys: set[str]) -> list[tuple[str, str, str]]:
@@ -793,10 +793,10 @@ def test_an_update_proposes_for_the_keys_it_touches_the_pairs_a_full_pass_propos
 
     keys = sorted({name_key(s) for s in spellings})
     for touched in [{"taarimelo"}, {crowded[0]}, {one_shape[0]}, *({k} for k in keys)]:
-        assert propose_touching(touched, spellings, counts) == holding(touched), touched
+        assert propose_touching(touched, spellings_by_key(spellings), counts) == holding(touched), touched
     for _ in range(20):
         touched = set(rng.sample(keys, rng.randint(2, 12)))
-        assert propose_touching(touched, spellings, counts) == holding(touched)
+        assert propose_touching(touched, spellings_by_key(spellings), counts) == holding(touched)
 
 
 def test_an_update_past_the_drift_share_decides_every_pair_again(make_index):

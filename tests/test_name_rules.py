@@ -8,9 +8,8 @@ from helpers import article
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchkit.analysis import fold, light_stem, word_analyzer
+from searchkit.analysis import fold, light_stem, stemmed_from, word_analyzer
 from searchkit.names.keys import name_key
-from searchkit.names.table import stemmed_from
 
 SAME_NAME = [
     ("Energodar", "Enerhodar"),  # the Russian g for the Ukrainian h

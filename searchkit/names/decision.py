@@ -174,11 +174,13 @@ class Decision:
     evidence: dict = field(default_factory=dict)
 
 
-def propose(spellings: list[str], evidence: Evidence) -> list[tuple[str, str, str]]:
-    """Pairs (frequent, rare, how) worth deciding: each spelling of a name key beside the key's
-    most frequent, and spellings of other keys close in form (same consonant skeleton within
-    two edits, or one edit on long keys) beside a spelling three times as frequent."""
-    by_key = _proposed_groups(spellings)
+def propose(spellings: dict[str, list[str]], evidence: Evidence) -> list[tuple[str, str, str]]:
+    """Pairs (frequent, rare, how) worth deciding among ``spellings`` (by key): each spelling of
+    a name key beside the key's most frequent, and spellings of other keys close in form (same
+    consonant skeleton within two edits, or one edit on long keys) beside a spelling three times
+    as frequent."""
+    worth = ((key, [s for s in group if _worth(s)]) for key, group in spellings.items())
+    by_key = {key: group for key, group in worth if group}
     heads = {key: _head(by_key[key], evidence) for key in sorted(by_key)}
     pairs = [pair for key, head in heads.items() for pair in _key_pairs(head, by_key[key])]
     close: set[tuple[str, str]] = set()
@@ -201,7 +203,9 @@ def propose(spellings: list[str], evidence: Evidence) -> list[tuple[str, str, st
     return pairs + _form_pairs(close, heads.__getitem__, evidence)
 
 
-def propose_touching(touched: set[str], spellings: list[str], evidence: Evidence) -> list[tuple[str, str, str]]:
+def propose_touching(
+    touched: set[str], spellings: dict[str, list[str]], evidence: Evidence
+) -> list[tuple[str, str, str]]:
     """The pairs of ``propose`` that hold a spelling of a key of ``touched``, in its order,
     without reading the shapes of every key: what an update that wrote those keys decides
     again (``searchkit.names.table``), the other pairs keeping their decision.
@@ -213,17 +217,22 @@ def propose_touching(touched: set[str], spellings: list[str], evidence: Evidence
     from rapidfuzz import process
     from rapidfuzz.distance import Indel
 
-    by_key = _proposed_groups(spellings)
+    by_key: dict[str, list[str]] = {}  # the spellings worth proposing of the keys looked at
     heads: dict[str, str] = {}
+
+    def worth(key: str) -> list[str]:
+        if key not in by_key:
+            by_key[key] = [s for s in spellings.get(key, ()) if _worth(s)]
+        return by_key[key]
 
     def head(key: str) -> str:
         if key not in heads:
-            heads[key] = _head(by_key[key], evidence)
+            heads[key] = _head(worth(key), evidence)
         return heads[key]
 
-    touched = sorted(k for k in touched if k in by_key)
+    touched = sorted(k for k in touched if worth(k))
     pairs = [pair for key in touched for pair in _key_pairs(head(key), by_key[key])]
-    formed = [key for key in by_key if len(key) >= MIN_FORM_KEY]
+    formed = [key for key, group in spellings.items() if len(key) >= MIN_FORM_KEY and any(map(_worth, group))]
     close: set[tuple[str, str]] = set()
     shapes = {skeleton(key) for key in touched if len(key) >= MIN_FORM_KEY}
     by_shape: dict[str, list[str]] = {}
@@ -258,13 +267,9 @@ def _deletions_to(key: str, deletion: str) -> int:
     return sum(key[:i] + key[i + 1 :] == deletion for i in range(len(key)))
 
 
-def _proposed_groups(spellings: list[str]) -> dict[str, list[str]]:
-    """Name key → its spellings worth proposing: words of letters, long enough or exonyms."""
-    by_key: dict[str, list[str]] = {}
-    for spelling in spellings:
-        if spelling.isalpha() and (len(spelling) >= MIN_SPELLING or spelling in EXONYMS):
-            by_key.setdefault(name_key(spelling), []).append(spelling)
-    return by_key
+def _worth(spelling: str) -> bool:
+    """Whether a spelling is worth proposing: a word of letters, long enough or an exonym."""
+    return spelling.isalpha() and (len(spelling) >= MIN_SPELLING or spelling in EXONYMS)
 
 
 def _head(group: list[str], evidence: Evidence) -> str:

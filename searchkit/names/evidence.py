@@ -17,7 +17,7 @@ import math
 import re
 from collections import Counter
 
-from ..analysis import FRENCH_STOP_WORDS, SPELLING_MARK, fold, light_stem
+from ..analysis import FRENCH_STOP_WORDS, SPELLING_MARK, fold, light_stem, stemmed_from
 from ..engine import OpenIndex
 
 #: Articles read for a spelling's context, spread evenly over those that hold it.
@@ -65,6 +65,7 @@ class Evidence:
         self._most = max(self.total * MAX_SHARE, MIN_MOST)
         self._docs: dict[str, frozenset[int]] = {}
         self._frequency: dict[str, int] = {}
+        self._spellings: dict[str, int] = {}
         self._profiles: dict[tuple[str, int], dict[str, float]] = {}
         self._stem_spellings: dict[str, list[str]] = {}
         self._tokens: dict[int, tuple[list[str], list[str]]] = {}
@@ -72,10 +73,11 @@ class Evidence:
 
     def know_spellings(self, counts: dict[str, int]) -> None:
         """Every name spelling of the index with its article count (title and body counted
-        apart), to tell a word's own lower-case uses from another spelling's."""
-        for spelling, count in counts.items():
-            self._frequency[SPELLING_MARK + spelling] = count
-            self._stem_spellings.setdefault(light_stem(spelling), []).append(spelling)
+        apart), to tell a word's own lower-case uses from another spelling's: a stem's
+        spellings are the few words ``light_stem`` turns into it that ``counts`` holds,
+        looked up when asked (stemming the 92,000 spellings of 300,000 articles at every
+        update took 0.2 s)."""
+        self._spellings = counts
 
     def know_frequencies(self, frequencies: dict[str, int]) -> None:
         """Article counts of words read beforehand (from the vocabulary file), so as not to ask the index."""
@@ -94,14 +96,17 @@ class Evidence:
 
     def count(self, spelling: str) -> int:
         """How many articles write ``spelling`` as a name (title and body counted apart)."""
-        return self.frequency(SPELLING_MARK + spelling)
+        known = self._spellings.get(spelling)
+        return known if known is not None else self.frequency(SPELLING_MARK + spelling)
 
     def lower_uses(self, spelling: str) -> int:
         """About how many articles use ``spelling`` as an ordinary word: those holding its stem
         less those holding a capitalised spelling with that stem (François is not *françoise*)."""
         stem = light_stem(spelling)
-        siblings = self._stem_spellings.get(stem, [spelling])
-        return max(self.frequency(stem) - sum(self.count(s) for s in siblings), 0)
+        siblings = self._stem_spellings.get(stem)
+        if siblings is None:
+            siblings = self._stem_spellings[stem] = [s for s in stemmed_from(stem) if s in self._spellings]
+        return max(self.frequency(stem) - sum(self.count(s) for s in siblings or [spelling]), 0)
 
     def is_name(self, spelling: str) -> bool:
         """Written with a capital in at least as many articles as in lower case."""
@@ -216,7 +221,7 @@ class Evidence:
         weighed = [
             (word, share * self.idf(SPELLING_MARK + word))
             for word, share in self.contexts(spelling).items()
-            if word not in own and MIN_ARTICLES <= self.frequency(SPELLING_MARK + word) <= self._most
+            if word not in own and MIN_ARTICLES <= self.count(word) <= self._most
         ]
         return sorted([kv for kv in weighed if kv[1] > 0], key=lambda kv: (-kv[1], kv[0]))[:CONTEXT_NAMES]
 
@@ -234,7 +239,7 @@ class Evidence:
         for word, weight in self.telling(rare, own):
             total += weight
             rate = len(docs & self.articles(word)) / len(docs)
-            expected = min(max(LIFT * self.frequency(SPELLING_MARK + word) / self.total, MIN_SHARED / len(docs)), 1.0)
+            expected = min(max(LIFT * self.count(word) / self.total, MIN_SHARED / len(docs)), 1.0)
             found += weight * min(1.0, rate / expected)
         return found / total if total else None
 

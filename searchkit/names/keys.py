@@ -10,6 +10,7 @@ articles.  ``skeleton`` and ``learning.edit_distance`` propose what the keys mis
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 #: Names that no transliteration rule reaches: exonyms (a place whose French
@@ -143,6 +144,16 @@ def name_key(folded: str) -> str:
     """
     known = _KNOWN.get(folded)
     return known if known is not None else rule_key(NAME_ALIASES.get(folded, folded))
+
+
+def spellings_by_key(spellings: Iterable[str]) -> dict[str, list[str]]:
+    """Name key → its spellings among ``spellings``, in their order: grouped once a run for
+    the variant table, learning and proposing alike (each pass over the 92,000 spellings of
+    300,000 articles takes a tenth of a second)."""
+    by_key: dict[str, list[str]] = {}
+    for spelling in spellings:
+        by_key.setdefault(name_key(spelling), []).append(spelling)
+    return by_key
 
 
 #: Keys computed before, by these rules (``know_keys``): the rules cost some twenty regular

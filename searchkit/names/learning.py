@@ -52,7 +52,7 @@ from rapidfuzz.distance import OSA
 
 from ..analysis import _CAPITAL, FRENCH_STOP_WORDS, SPELLING_MARK, fold, light_stem
 from ..engine import OpenIndex
-from .keys import name_key, skeleton
+from .keys import name_key, skeleton, spellings_by_key
 
 #: A key shorter than this is never merged by learning: short names differ by one letter (Iran, Irak).
 MIN_KEY = 5
@@ -304,7 +304,7 @@ class Learned:
 
 def learn(
     index: OpenIndex,
-    spellings: list[str] | None = None,
+    by_key: dict[str, list[str]] | None = None,
     pairs: Counter | None = None,
     *,
     contexts: Contexts | StoredContexts | None = None,
@@ -312,19 +312,17 @@ def learn(
 ) -> Learned:
     """The merges the articles of ``index`` support (see the module's doc), from their
     ``contexts`` (else from their ``pairs`` of names, else gathered from the stored
-    articles).  ``kept``: what an update keeps of the merges learned before, for the
+    articles), between the keys of its spellings (``by_key``: by default, read from
+    the index).  ``kept``: what an update keeps of the merges learned before, for the
     candidates no changed article touches; only the anchors around those it touches
     are then read (``Kept.anchors``), which ``StoredContexts`` needs."""
     started = time.perf_counter()
     if contexts is None:
         contexts = contexts_of(gather(index) if pairs is None else pairs)
     gathered = time.perf_counter()
-    by_key: dict[str, set[str]] = {}
-    for spelling in spellings if spellings is not None else index.spellings():
-        if spelling.isalpha():
-            by_key.setdefault(name_key(spelling), set()).add(spelling)
-    judge = _Judge(index, contexts, by_key)
-    surnames = _anchored(contexts.after, kept.anchors(contexts.before, False) if kept else None, by_key, MIN_KEY)
+    letters = _Letters(by_key if by_key is not None else spellings_by_key(sorted(set(index.spellings()))))
+    judge = _Judge(index, contexts, letters)
+    surnames = _anchored(contexts.after, kept.anchors(contexts.before, False) if kept else None, letters, MIN_KEY)
     merges = []
     for (a, b), shared in sorted(surnames.items()):
         if (b, a) in surnames and b < a:
@@ -335,7 +333,7 @@ def learn(
         merge = judge.surname(a, b, shared)
         if merge is not None:
             merges.append(merge)
-    given = _anchored(contexts.before, kept.anchors(contexts.after, True) if kept else None, by_key, 4)
+    given = _anchored(contexts.before, kept.anchors(contexts.after, True) if kept else None, letters, 4)
     for (a, b), shared in sorted(given.items()):
         if kept is not None and kept.untouched(a, b, *shared):
             merges += kept.merges(a, b, given=True)
@@ -344,8 +342,23 @@ def learn(
     return Learned(merges, len(surnames) + len(given), time.perf_counter() - started, gathered - started)
 
 
+class _Letters:
+    """The spellings of a key made of letters alone (those learning merges), picked from all of
+    them when first asked for."""
+
+    def __init__(self, by_key: dict[str, list[str]]) -> None:
+        self._by_key = by_key
+        self._found: dict[str, list[str]] = {}
+
+    def __call__(self, key: str) -> list[str]:
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = [s for s in self._by_key.get(key, ()) if s.isalpha()]
+        return found
+
+
 def _anchored(
-    beside: Mapping[str, Counter], anchors: list[str] | None, by_key: dict[str, set[str]], min_key: int
+    beside: Mapping[str, Counter], anchors: list[str] | None, letters: _Letters, min_key: int
 ) -> dict[tuple[str, str], dict]:
     """Pairs of keys close in form written beside one *anchor*: a name most often
     written beside one of them (Mouammar before Kadhafi; Orban after Viktor).
@@ -366,11 +379,11 @@ def _anchored(
             continue
         for top, count in keys.most_common(2):
             share = count / total
-            if share < ANCHOR_SHARE or len(top) < min_key or top not in by_key:
+            if share < ANCHOR_SHARE or len(top) < min_key or not letters(top):
                 continue
             shape = skeleton(top)
             for other, other_count in keys.items():
-                if other == top or len(other) < min_key or other not in by_key or other_count > count:
+                if other == top or len(other) < min_key or not letters(other) or other_count > count:
                     continue
                 if _close(top, other, shape):
                     pairs.setdefault((top, other), {})[anchor] = [count, other_count, round(share, 2)]
@@ -396,10 +409,10 @@ def _close(a: str, b: str, shape: str) -> bool:
 class _Judge:
     """Weighs the evidence for and against merging two keys."""
 
-    def __init__(self, index: OpenIndex, contexts: Contexts, by_key: dict[str, set[str]]) -> None:
+    def __init__(self, index: OpenIndex, contexts: Contexts | StoredContexts, letters: _Letters) -> None:
         self._index = index
         self._contexts = contexts
-        self._by_key = by_key
+        self._letters = letters
         self._names: dict[str, bool] = {}
         self._docs: dict[str, set[int]] = {}
 
@@ -413,13 +426,13 @@ class _Judge:
         return self._names[spelling]
 
     def key_is_name(self, key: str) -> bool:
-        return any(self.is_name(s) for s in self._by_key.get(key, {key}))
+        return any(self.is_name(s) for s in self._letters(key) or [key])
 
     def docs(self, key: str) -> set[int]:
         """The articles holding a spelling of ``key``."""
         if key not in self._docs:
             found: set[int] = set()
-            for spelling in self._by_key.get(key, ()):
+            for spelling in self._letters(key):
                 found |= self._index.doc_set(self._index.term_query(SPELLING_MARK + spelling))
             self._docs[key] = found
         return self._docs[key]
@@ -464,7 +477,7 @@ class _Judge:
             "together": together,
             "written": [self._written(a), self._written(b)],
         }
-        return Merge(_top(self._by_key[a], a), _top(self._by_key[b], b), a, b, evidence)
+        return Merge(_top(self._letters(a), a), _top(self._letters(b), b), a, b, evidence)
 
     def given_names(self, a: str, b: str, anchors: dict) -> list[Merge]:
         """Given names learned beside one surname: Viktor and Victor before Orban."""
@@ -473,9 +486,9 @@ class _Judge:
             if len(surname) < 3 or not (self.key_is_name(surname) and self.key_is_name(a) and self.key_is_name(b)):
                 continue
             evidence = {"surname": surname, "before_surname": [x, y], "written": [self._written(a), self._written(b)]}
-            merges.append(Merge(_top(self._by_key[a], a), _top(self._by_key[b], b), a, b, evidence, surname))
+            merges.append(Merge(_top(self._letters(a), a), _top(self._letters(b), b), a, b, evidence, surname))
         return merges
 
 
-def _top(spellings: set[str], key: str) -> str:
+def _top(spellings: list[str], key: str) -> str:
     return key if key in spellings else min(spellings)

@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..analysis import SPELLING_MARK, fold, light_stem
+from ..analysis import SPELLING_MARK, fold, light_stem, stemmed_from
 from ..engine import TEXT_FIELDS, OpenIndex
 from ..vocabulary import VOCABULARY_FILE, Vocabulary
 from .endings import gendered
-from .keys import key_edits, key_rules, know_keys, name_key, skeleton, spelled_alike
+from .keys import key_edits, key_rules, know_keys, name_key, skeleton, spelled_alike, spellings_by_key
 from .reasons import WANT_OF_EVIDENCE
 
 if TYPE_CHECKING:
@@ -48,20 +48,19 @@ if TYPE_CHECKING:
 VARIANTS_FILE = "variants.sqlite"
 
 
-def _spelling_groups(index: OpenIndex, known: list[str] | None = None) -> dict[str, str]:
-    """Name key → its spellings (space-separated) for every key with a spelling other than itself."""
-    spellings: dict[str, set[str]] = {}
-    for spelling in known if known is not None else index.spellings():
-        spellings.setdefault(name_key(spelling), set()).add(spelling)
-    return {key: " ".join(sorted(group)) for key, group in spellings.items() if group != {key}}
+def _variant_row(by_key: dict[str, list[str]], key: str) -> str | None:
+    """The row of ``variants`` for ``key``: its spellings (sorted, space-separated), None
+    unless it has a spelling other than itself."""
+    group = by_key.get(key)
+    return None if not group or group == [key] else " ".join(sorted(group))
 
 
 def write_variants(
     index: OpenIndex, aliases: Aliases | None = None, *, relearn: bool = True, changes: PairChanges | None = None
-) -> int:
+) -> None:
     """Writes the table for the name spellings that ``index`` holds, into its
     generation, with the merges learned from its articles and those of
-    ``aliases`` (none by default); returns its row count.  Without ``relearn`` (the articles did
+    ``aliases`` (none by default).  Without ``relearn`` (the articles did
     not change, only the alias file), the merges learned before are kept.
 
     Learning reads the pairs of names of every article.  The table keeps their
@@ -88,18 +87,18 @@ def write_variants(
     spellings = sorted(counts)
     keys_before = _previous_keys(index)
     know_keys(keys_before)
-    rows = _spelling_groups(index, spellings)
+    by_key = spellings_by_key(spellings)
     # Not relearning, the table is current: its counts and decisions are handed on as they are.
     pair_changes = changes if relearn else PairChanges(index.commit_id())
     temp = index.generation / f".{VARIANTS_FILE}.tmp"
-    db = _patched(index, temp, pair_changes, rows, spellings, keys_before)
+    db = _patched(index, temp, pair_changes, by_key, spellings, keys_before)
     try:
         pairs = _pairs(index, pair_changes) if db is None else None
         evidence = Evidence(index)
         evidence.know_spellings(counts)
         carried = _carried(index, pair_changes)
         if relearn or carried is None:
-            merges, decisions, facts = _decide(index, spellings, evidence, carried, db, pairs)
+            merges, decisions, facts = _decide(index, by_key, evidence, carried, db, pairs)
         else:
             merges, decisions, facts = carried.merges, [], carried.facts
         facts |= {
@@ -119,7 +118,7 @@ def write_variants(
                 db.close()
                 db = None
                 temp.replace(index.generation / VARIANTS_FILE)
-                return len(rows)
+                return
     finally:
         if db is not None:
             db.close()
@@ -128,40 +127,41 @@ def write_variants(
         carried.hand_on(decided, evidence)
     with closing(sqlite3.connect(temp)) as db, db:
         db.executescript(_SCHEMA)
-        db.executemany("INSERT INTO variants VALUES (?, ?)", rows.items())
+        rows = ((key, _variant_row(by_key, key)) for key in by_key)
+        db.executemany("INSERT INTO variants VALUES (?, ?)", (row for row in rows if row[1] is not None))
         db.executemany(_INSERT_PAIR, _pair_rows(pairs.items()))
         db.executemany("INSERT INTO keys VALUES (?, ?, ?)", _key_rows(spellings))
         _write_decided(db, decided, None, aliases, facts, started, index.commit_id())
     temp.replace(index.generation / VARIANTS_FILE)
-    return len(rows)
 
 
 def _decide(
     index: OpenIndex,
-    spellings: list[str],
+    by_key: dict[str, list[str]],
     evidence: Evidence,
     carried: _Carried | None,
     db: sqlite3.Connection | None,
     pairs: Counter | None,
 ) -> tuple[list[Merge], list[Decision], dict]:
-    """Learns and decides: every pair (a rebuild, or past the drift: ``carried`` None), else
-    the pairs an update touches; from the pairs of names of ``db`` (the table's copy being
-    patched) or ``pairs``.  Returns the merges learned, the decisions taken and their facts."""
+    """Learns and decides between the keys of ``by_key``: every pair (a rebuild, or past the
+    drift: ``carried`` None), else the pairs an update touches; from the pairs of names of
+    ``db`` (the table's copy being patched) or ``pairs``.  Returns the merges learned, the
+    decisions taken and their facts."""
     from .decision import DECISION_VERSION, Judge, propose
     from .learning import StoredContexts, contexts_of, learn
 
     if carried is None:  # every pair weighed: the stems' counts read at once
-        evidence.know_frequencies(_stem_counts(index, spellings))
+        evidence.know_frequencies(_stem_counts(index, [s for group in by_key.values() for s in group]))
     gathering = time.perf_counter()
     if db is not None and carried is not None:
         contexts = StoredContexts(db)  # read around what the update touched
     else:
         contexts = contexts_of(_stored_pairs(db) if pairs is None else pairs)
     gathered = time.perf_counter() - gathering
-    learned = learn(index, spellings, contexts=contexts, kept=carried and carried.learned)
+    learned = learn(index, by_key, contexts=contexts, kept=carried and carried.learned)
     judge = Judge(evidence, contexts)
     deciding = time.perf_counter()
-    proposed = propose(spellings, evidence) if carried is None else carried.touching(spellings, evidence)
+    proposed = propose(by_key, evidence) if carried is None else carried.touching(by_key, evidence)
     decisions = [judge.decide(a, b, how) for a, b, how in proposed]
     merges = [m for m in learned.merges if (carried and carried.kept(m)) or judge.keeps(m)]
     facts = {
@@ -263,7 +263,7 @@ def _patched(
     index: OpenIndex,
     temp: Path,
     changes: PairChanges,
-    rows: dict[str, str],
+    by_key: dict[str, list[str]],
     spellings: list[str],
     keys_before: list[tuple[str, str, str]],
 ) -> sqlite3.Connection | None:
@@ -278,7 +278,7 @@ def _patched(
         shutil.copyfile(index.generation / VARIANTS_FILE, temp)
         db = sqlite3.connect(temp)
         if db.execute("SELECT commit_generation FROM stamp").fetchone() == (changes.since,):
-            _patch(db, rows, spellings, keys_before, changes.delta)
+            _patch(db, by_key, spellings, keys_before, changes.delta)
             return db
     except (OSError, sqlite3.Error):
         pass  # damaged, or of another layout: written whole
@@ -290,13 +290,13 @@ def _patched(
 
 def _patch(
     db: sqlite3.Connection,
-    rows: dict[str, str],
+    by_key: dict[str, list[str]],
     spellings: list[str],
     keys_before: list[tuple[str, str, str]],
     delta: Counter,
 ) -> None:
     """Brings a copy of the table whose pair counts and keys this run started from in line
-    with ``spellings`` (their ``rows``) and the pairs ``delta`` changed: the spellings gone
+    with ``spellings`` (``by_key``: by key) and the pairs ``delta`` changed: the spellings gone
     and come, the keys they belong to, the pairs' counts.  What it leaves is what writing
     the table whole gives (a test compares them)."""
     before = {spelling for spelling, _, _ in keys_before}
@@ -306,7 +306,8 @@ def _patch(
     db.executemany("INSERT INTO keys VALUES (?, ?, ?)", _key_rows(come))
     touched = sorted({name_key(s) for s in (*gone, *come)})
     db.executemany("DELETE FROM variants WHERE key = ?", ((k,) for k in touched))
-    db.executemany("INSERT INTO variants VALUES (?, ?)", ((k, rows[k]) for k in touched if k in rows))
+    rows = ((key, _variant_row(by_key, key)) for key in touched)
+    db.executemany("INSERT INTO variants VALUES (?, ?)", (row for row in rows if row[1] is not None))
     changed = sorted((pair, n) for pair, n in delta.items() if n)
     db.executemany(
         f"{_INSERT_PAIR} ON CONFLICT (first, second) DO UPDATE SET count = count + excluded.count",
@@ -413,11 +414,11 @@ class _Carried:
         of a one-article append at 100,000)."""
         return id(merge) in self._merges
 
-    def touching(self, spellings: list[str], evidence: Evidence) -> list[tuple[str, str, str]]:
+    def touching(self, by_key: dict[str, list[str]], evidence: Evidence) -> list[tuple[str, str, str]]:
         """The pairs to decide again: those ``propose`` makes of the keys the update touches."""
         from .decision import propose_touching
 
-        return propose_touching(self._keys, spellings, evidence)
+        return propose_touching(self._keys, by_key, evidence)
 
     def patch(self, db: sqlite3.Connection, decided: _Decided) -> None:
         """Drops from ``db`` (the copy of the table before) the decisions the update touches,
@@ -616,20 +617,6 @@ def _open_table(index: OpenIndex) -> sqlite3.Connection | None:
 MIN_STEM_APART = 3
 
 
-def stemmed_from(stem: str) -> set[str]:
-    """Every word ``light_stem`` turns into ``stem``: its plural, feminine and infinitive
-    endings, a doubled last letter (iranienne), -aux for -al; checked against ``light_stem``."""
-    found = {stem, stem + "x"}
-    if stem.endswith("l"):
-        found.add(stem[:-1] + "ux")  # généraux → général
-    for doubled in {stem, stem + stem[-1:]}:
-        for es in ("", "e", "ee"):
-            for r in ("", "r"):
-                for s in ("", "s"):
-                    found.add(doubled + es + r + s)
-    return {word for word in found if light_stem(word) == stem}
-
-
 #: How far, in edits, the key of a name another spelling may have meant lies from its own (``shaped_like``):
 #: Gaddafi's key ``gadafi`` is two from Kadhafi's.
 SHAPED_EDITS = 2
@@ -686,13 +673,13 @@ class Variants:
             counts = _spellings(self._index)
             evidence = Evidence(self._index)
             evidence.know_spellings(counts)
-            groups = _spelling_groups(self._index, sorted(counts))
-            self._fallback = (groups, Judge(evidence, contexts_of(gather(self._index))))
-        groups, judge = self._fallback
-        live = [s for s in groups.get(name_key(folded), "").split() if judge.evidence.articles(s)]
+            self._fallback = (spellings_by_key(sorted(counts)), Judge(evidence, contexts_of(gather(self._index))))
+        by_key, judge = self._fallback
+        key = name_key(folded)
+        live = [s for s in (_variant_row(by_key, key) or "").split() if judge.evidence.articles(s)]
         if folded not in live:
             return {folded} | (set() if held or self._held(folded) else {s for s in live if self.is_name(s)})
-        decisions = [judge.decide(a, b, how) for a, b, how in propose(live, judge.evidence)]
+        decisions = [judge.decide(a, b, how) for a, b, how in propose({key: live}, judge.evidence)]
         if not decisions:
             return {folded}
         members = {decisions[0].a} | {d.b for d in decisions if d.merged}
