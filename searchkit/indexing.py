@@ -633,9 +633,10 @@ class _Stored:
         self.index = index
         self.record = record
         self.skipped = skipped
+        self.appended = set(appended)
         self.lookups = 0
         # of an appended file only the new end is read: its articles before it are not looked up
-        looked_up = reading.difference(appended)
+        looked_up = reading.difference(self.appended)
         held = None if record is None else sum(len(record.ids.get(key, ())) for key in looked_up)
         self.known = index.article_hashes() if held is None or held > self.MAX_LOOKUPS else None
         if record is not None and reading and len(record.owners) != index.doc_count():
@@ -661,11 +662,12 @@ class _Stored:
         return found
 
     def unseen(self, seen: dict[str, str]) -> dict[str, list[str]]:
-        """File (as its articles' origin names it) → ids of its articles not read this time."""
+        """File (as its articles' origin names it) → ids of its articles not read this time
+        (none of a file skipped, nor of one appended to: those before its end are kept)."""
         by_file: dict[str, list[str]] = {}
         if self.record is not None:
             for key, ids in self.record.ids.items():
-                if key not in self.skipped:
+                if key not in self.skipped and key not in self.appended:
                     by_file[key] = [i for i in ids if i not in seen]
             return by_file
         known = {i: docnum for i, (docnum, _) in self.known.items() if i not in seen}
@@ -725,10 +727,8 @@ def _update(
         report.skipped = len(skipped)
         report.unchanged = sum(len(record.ids.get(key, ())) for key in skipped) if record is not None else 0
         seen: dict[str, str] = {}
-        for key in appended:  # the articles before an appended end are as they were
-            held_here = record.ids.get(key, [])
-            seen.update(dict.fromkeys(held_here, key))
-            report.unchanged += len(held_here)
+        for key in appended:  # the articles before an appended end are as they were: kept, not listed again
+            report.unchanged += len(record.ids.get(key, ()))
         starts = {key: (end[0], end[1]) for key, end in appended.items()}
         pairs = PairChanges(index.commit_id())
         signed = SignatureChanges(index.commit_id())
