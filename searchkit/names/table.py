@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from .aliases import Aliases
     from .decision import Decision, Judge
     from .evidence import Evidence
-    from .learning import Merge, PairChanges
+    from .learning import Merge, PairChanges, StoredContexts
 
 VARIANTS_FILE = "variants.sqlite"
 
@@ -71,7 +71,10 @@ def write_variants(
 
     An update decides again only the pairs of spellings its articles write (``_Carried``):
     the others keep their decision until the articles changed reach ``DRIFT_SHARE`` of
-    the index.  One article appended to 100,000 decides some ten pairs, not 20,611.
+    the index.  One article appended to 100,000 decides some ten pairs, not 20,611.  It
+    changes a copy of the table in place (``_patched``): the pairs' counts, the spellings
+    and keys its articles brought or took, the decisions of the keys they touch; and
+    learns from the pairs around those keys, read from the copy (``StoredContexts``).
 
     The table is stamped with the index's commit: a writer killed between its
     commit and this table leaves a stamp that no longer matches, which readers
@@ -645,7 +648,8 @@ class Variants:
         self._known: dict[str, set[str]] = {}  # a query compiles a word several times
         self._apart: dict[str, tuple[frozenset[str], bool]] = {}
         self._vocabulary = Vocabulary(index.generation / VOCABULARY_FILE, index.commit_id())
-        self._fallback: tuple[dict[str, str], Judge] | None = None
+        self._fallback: tuple[dict[str, list[str]], Judge] | None = None
+        self._stale: sqlite3.Connection | None = None  #: a table of an earlier commit, its pairs read
 
     def spellings(self, folded: str, held: bool = False) -> set[str]:
         """``folded`` and the spellings searched with it; ``held``: a live article is known to
@@ -673,7 +677,8 @@ class Variants:
             counts = _spellings(self._index)
             evidence = Evidence(self._index)
             evidence.know_spellings(counts)
-            self._fallback = (spellings_by_key(sorted(counts)), Judge(evidence, contexts_of(gather(self._index))))
+            contexts = self._stale_contexts() or contexts_of(gather(self._index))
+            self._fallback = (spellings_by_key(sorted(counts)), Judge(evidence, contexts))
         by_key, judge = self._fallback
         key = name_key(folded)
         live = [s for s in (_variant_row(by_key, key) or "").split() if judge.evidence.articles(s)]
@@ -904,10 +909,30 @@ class Variants:
         stem = light_stem(spelling)
         return capitalised >= self._lower_uses(stem, self._stem_spellings(stem) | {spelling})
 
+    def _stale_contexts(self) -> StoredContexts | None:
+        """The contexts of the pairs of names the table of an earlier commit keeps: those of
+        all but the articles written since, read when asked (gathering them again from every
+        stored article took minutes at 300,000, the first search after a writer was stopped
+        between its commit and the table); None without a table that keeps them so."""
+        from .learning import StoredContexts
+
+        path = self._index.generation / VARIANTS_FILE
+        if not path.is_file():
+            return None
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            db.execute("SELECT first_key, second_key, first_folded, second_folded FROM pairs LIMIT 1")
+        except sqlite3.Error:
+            db.close()
+            return None
+        self._stale = db
+        return StoredContexts(db)
+
     def close(self) -> None:
         self._vocabulary.close()
-        if self._db is not None:
-            self._db.close()
+        for db in (self._db, self._stale):
+            if db is not None:
+                db.close()
 
 
 class OwnSpelling:
