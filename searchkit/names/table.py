@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from .aliases import Aliases
     from .decision import Decision, Judge
     from .evidence import Evidence
-    from .learning import Merge, PairChanges, StoredContexts
+    from .learning import Merge, PairChanges
 
 VARIANTS_FILE = "variants.sqlite"
 
@@ -649,7 +649,6 @@ class Variants:
         self._apart: dict[str, tuple[frozenset[str], bool]] = {}
         self._vocabulary = Vocabulary(index.generation / VOCABULARY_FILE, index.commit_id())
         self._fallback: tuple[dict[str, list[str]], Judge] | None = None
-        self._stale: sqlite3.Connection | None = None  #: a table of an earlier commit, its pairs read
 
     def spellings(self, folded: str, held: bool = False) -> set[str]:
         """``folded`` and the spellings searched with it; ``held``: a live article is known to
@@ -677,8 +676,7 @@ class Variants:
             counts = _spellings(self._index)
             evidence = Evidence(self._index)
             evidence.know_spellings(counts)
-            contexts = self._stale_contexts() or contexts_of(gather(self._index))
-            self._fallback = (spellings_by_key(sorted(counts)), Judge(evidence, contexts))
+            self._fallback = (spellings_by_key(sorted(counts)), Judge(evidence, contexts_of(gather(self._index))))
         by_key, judge = self._fallback
         key = name_key(folded)
         live = [s for s in (_variant_row(by_key, key) or "").split() if judge.evidence.articles(s)]
@@ -909,30 +907,10 @@ class Variants:
         stem = light_stem(spelling)
         return capitalised >= self._lower_uses(stem, self._stem_spellings(stem) | {spelling})
 
-    def _stale_contexts(self) -> StoredContexts | None:
-        """The contexts of the pairs of names the table of an earlier commit keeps: those of
-        all but the articles written since, read when asked (gathering them again from every
-        stored article took minutes at 300,000, the first search after a writer was stopped
-        between its commit and the table); None without a table that keeps them so."""
-        from .learning import StoredContexts
-
-        path = self._index.generation / VARIANTS_FILE
-        if not path.is_file():
-            return None
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            db.execute("SELECT first_key, second_key, first_folded, second_folded FROM pairs LIMIT 1")
-        except sqlite3.Error:
-            db.close()
-            return None
-        self._stale = db
-        return StoredContexts(db)
-
     def close(self) -> None:
         self._vocabulary.close()
-        for db in (self._db, self._stale):
-            if db is not None:
-                db.close()
+        if self._db is not None:
+            self._db.close()
 
 
 class OwnSpelling:
