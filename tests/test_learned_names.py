@@ -371,6 +371,39 @@ def test_an_update_changes_the_table_in_a_copy_into_the_table_written_whole(tmp_
     assert "khadafi" in written[1] - written[0] and "zidane" in written[2] - written[1]  # spellings came
 
 
+def test_an_update_whose_copy_fails_late_writes_the_table_whole_alike(tmp_path: Path, monkeypatch) -> None:
+    """A copy of the table that fails once its decisions are patched (a damaged page the patch
+    did not read) is dropped and the table written whole: the same rows as a patch gives, the
+    merged decisions handed on once."""
+    import sqlite3
+
+    import searchkit.names.table
+
+    base = _articles()
+    khadafi = [a for a in base if "Khadafi" in a["body"]]
+    corpus = tmp_path / "corpus.jsonl"
+    write = searchkit.names.table._write_decided
+    failed = []
+
+    def failing(db, decided, carried, *rest) -> None:
+        if carried is not None and not failed:
+            failed.append(True)
+            carried.patch(db, decided)  # what the patch did before the damaged page
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        write(db, decided, carried, *rest)
+
+    for index_dir in (tmp_path / "patched", tmp_path / "late"):
+        write_jsonl(corpus, [a for a in base if a not in khadafi])
+        build_index([corpus], index_dir)
+        write_jsonl(corpus, base)
+        if index_dir.name == "late":
+            monkeypatch.setattr(searchkit.names.table, "_write_decided", failing)
+        build_index([corpus], index_dir)
+    assert failed == [True]
+    assert _whole_table(tmp_path / "late") == _whole_table(tmp_path / "patched")
+    assert "khadafi" in _spellings(tmp_path / "late", "Kadhafi")
+
+
 #: People of a generated archive, each a first name (or two) and the spellings of their surname:
 #: transliterations, typos, and distinct people whose names look alike.
 _PEOPLE = [

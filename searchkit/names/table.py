@@ -265,7 +265,7 @@ _REWRITTEN = ("merged", "links", "splits", "facts", "stamp")
 def _patched(
     index: OpenIndex,
     temp: Path,
-    changes: PairChanges,
+    changes: PairChanges | None,
     by_key: dict[str, list[str]],
     spellings: list[str],
     keys_before: list[tuple[str, str, str]],
@@ -273,7 +273,7 @@ def _patched(
     """A copy of the table (at ``temp``) whose pair counts ``changes`` apply to, its spellings and
     pairs brought up to date (``_patch``) in a transaction left open; None when the table holds the
     counts of another commit (or none: a rebuild), or keys of other rules, or another layout."""
-    if changes.since is None or not keys_before:
+    if changes is None or changes.since is None or not keys_before:
         return None
     temp.unlink(missing_ok=True)
     db = None
@@ -440,6 +440,7 @@ class _Carried:
             kept = self._decisions(db, "")
             names = dict(db.execute("SELECT spelling, name FROM names"))
         decided.decisions = decided.decisions + kept
+        decided.kept = []  # a patch that failed had kept the merged ones: they are among the decisions now
         spellings = {s for d in kept for s in (d.a, d.b)} - set(decided.names)
         decided.names |= {s: bool(names[s]) if s in names else evidence.is_name(s) for s in spellings}
 
