@@ -144,11 +144,9 @@ def _facts(path: Path) -> dict:
 
 
 def _signatures(index_dir: Path) -> tuple[list[str], np.ndarray]:
-    path = current_generation(index_dir) / d.DUPLICATES_FILE
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        rows = db.execute("SELECT id, sig FROM signatures WHERE sig IS NOT NULL ORDER BY id").fetchall()
-    ids = [i for i, _ in rows]
-    matrix = np.frombuffer(b"".join(s for _, s in rows), dtype="<u2").reshape(len(ids), d.PERMUTATIONS)
+    held = d.stored_signatures(current_generation(index_dir) / d.DUPLICATES_FILE)
+    ids = sorted(i for i, (_, signature) in held.items() if signature is not None)
+    matrix = np.frombuffer(b"".join(held[i][1] for i in ids), dtype="<u2").reshape(len(ids), d.PERMUTATIONS)
     return ids, matrix
 
 

@@ -293,7 +293,7 @@ def _written_whole(
     """The file written anew: every live article's signature in its matrix, by id."""
     import numpy as np
 
-    known = _previous_signatures(path)
+    known = stored_signatures(path)
     live = index.article_hashes()
     signed: dict[str, bytes | None] = {}
     missing: list[tuple[str, int]] = []
@@ -474,10 +474,10 @@ def _write_groups(
     db.execute("INSERT INTO stamp VALUES (?)", (index.commit_id(),))
 
 
-def _previous_signatures(path: Path) -> dict[str, tuple[bytes, bytes | None]]:
-    """The signatures of the file a generation had, by id with their content hash (right for
-    it, whatever commit the file was written for); none when it cannot be read whole or is of
-    another version.  Of either layout: a signature an article, as written before the matrix."""
+def stored_signatures(path: Path) -> dict[str, tuple[bytes, bytes | None]]:
+    """The signatures of the duplicates file at ``path``, by id with their content hash (right
+    for it, whatever commit the file was written for); none when it cannot be read whole or is
+    of another version.  Of either layout: a signature an article, as written before the matrix."""
     if not path.is_file():
         return {}
     try:

@@ -201,11 +201,14 @@ def _write_decided(
     started: float,
     commit: int,
 ) -> None:
-    """Writes the decision's tables: into a copy of the table before (``carried`` given), its
-    decisions and names changed where the update touched them; else into an empty table,
-    ``decided`` holding all of them.  Then the merges and links, written whole."""
+    """Writes the decision's tables: into a copy of the table before, its decisions and names
+    changed where the update touched them (``carried``); else ``decided`` holds all of them.
+    Then the merges and links, written whole."""
     if carried is not None:
         carried.patch(db, decided)
+    else:  # every pair decided again (past the drift): a copy's decisions go
+        db.execute("DELETE FROM decisions")
+        db.execute("DELETE FROM names")
     db.executemany(
         "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
         [(d.a, d.b, d.proposed, int(d.merged), d.reason, json.dumps(d.evidence)) for d in decided.decisions],
