@@ -36,7 +36,8 @@ overrides them.  The pairs are counted as articles are written (``PairChanges``:
 a rebuild counts all, an update those it adds less those it replaces or
 removes), so learning costs a pass over the pairs, not a read of every stored
 article (``gather``, when the counts kept are not those of the commit before);
-``bench/names.py`` measures it.
+an update reads from the table only the pairs around the keys its articles
+write (``StoredContexts``, ``Kept.anchors``).  ``bench/names.py`` measures it.
 """
 
 from __future__ import annotations
@@ -112,8 +113,8 @@ class Contexts:
 
 
 def folded_pair(first: str, second: str) -> tuple[str, str] | None:
-    """The two names of a pair, folded; None for a pair learning leaves out (a stop word
-    written with a capital: "Le Monde", "De Gaulle" after a particle is the next pair)."""
+    """The two names of a pair, folded; None for a pair learning leaves out: one of them a
+    stop word written with a capital ("Le Monde", "De Gaulle")."""
     one, two = fold(first), fold(second)
     if not one or not two or one in FRENCH_STOP_WORDS or two in FRENCH_STOP_WORDS:
         return None
@@ -366,7 +367,7 @@ def _anchored(
     ``beside`` maps each anchor to the keys written beside it; the pair's first
     key is one of the anchor's two most frequent (at least ``ANCHOR_SHARE`` of
     it), the second any other close in form.  Returns, for each pair, the
-    anchors that support it, in their order: anchor → [count of the first, count of the
+    anchors that support it, in key order: anchor → [count of the first, count of the
     second, share of the first beside the anchor].  ``anchors``: those to read (by
     default every one), so that an update reads those around what it changed."""
     pairs: dict[tuple[str, str], dict] = {}
