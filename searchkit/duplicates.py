@@ -372,6 +372,8 @@ def _changed_in_place(
             if on_phase is not None:
                 on_phase("duplicates: grouping", 0, None)
             data = b"".join(blob for (blob,) in db.execute("SELECT sigs FROM matrix ORDER BY chunk")) + b"".join(new)
+            if len(data) != (rows + len(new)) * _SIGNATURE_BYTES:
+                return None  # a matrix cut short or grown: its rows are not the ids' rows
             matrix = np.frombuffer(data, dtype="<u2").reshape(-1, PERMUTATIONS)
             live = np.ones(len(matrix), dtype=bool)
             live[sorted(dead)] = False
@@ -488,6 +490,8 @@ def stored_signatures(path: Path) -> dict[str, tuple[bytes, bytes | None]]:
             if "rows" not in facts:
                 return {i: (h, s) for i, h, s in db.execute("SELECT id, hash, sig FROM signatures")}
             data = b"".join(blob for (blob,) in db.execute("SELECT sigs FROM matrix ORDER BY chunk"))
+            if len(data) != facts["rows"] * _SIGNATURE_BYTES:
+                return {}  # a matrix cut short or grown: its rows are not the ids' rows
             rows = db.execute("SELECT id, hash, row FROM signatures")
             return {
                 i: (h, None if r is None else data[r * _SIGNATURE_BYTES : (r + 1) * _SIGNATURE_BYTES])

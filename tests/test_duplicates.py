@@ -387,3 +387,20 @@ def test_the_build_names_its_phases_on_a_terminal(tmp_path):
     code, shown = _on_terminal("index", str(path), "--index", str(tmp_path / "index"))
     assert code == 0, shown
     assert "merging segments" not in shown and "duplicates" not in shown
+
+
+def test_an_update_over_a_matrix_cut_short_writes_the_file_whole(tmp_path):
+    """A duplicates file whose matrix lost a row (a damaged file) no longer lines its rows up
+    with the ids: an update writes the file whole, from the stored articles, and groups right."""
+    texts = [" ".join(f"mot{(i * 37 + j) % 3000}" for j in range(120)) for i in range(40)]
+    articles = [article(f"a{i:02d}", text) for i, text in enumerate(texts)]
+    corpus, index_dir = tmp_path / "corpus.jsonl", tmp_path / "index"
+    write_jsonl(corpus, articles)
+    build_index([corpus], index_dir)
+    with closing(sqlite3.connect(current_generation(index_dir) / DUPLICATES_FILE)) as db, db:
+        db.execute("DELETE FROM matrix")
+    write_jsonl(corpus, [*articles, article("copy", texts[3])])
+    build_index([corpus], index_dir)
+    pairs, groups, facts = _pairs_and_groups(index_dir)
+    assert [(a, b) for a, b, _ in pairs] == [("a03", "copy")] and groups == [("a03", "a03"), ("copy", "a03")]
+    assert facts["computed_from_stored"] == len(articles) and facts["rows"] == len(articles) + 1
