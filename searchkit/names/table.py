@@ -130,8 +130,7 @@ def write_variants(
         carried.hand_on(decided, evidence)
     with closing(sqlite3.connect(temp)) as db, db:
         db.executescript(_SCHEMA)
-        rows = ((key, _variant_row(by_key, key)) for key in by_key)
-        db.executemany("INSERT INTO variants VALUES (?, ?)", (row for row in rows if row[1] is not None))
+        db.executemany("INSERT INTO variants VALUES (?, ?)", _variant_rows(by_key, by_key))
         db.executemany(_INSERT_PAIR, _pair_rows(pairs.items()))
         db.executemany("INSERT INTO keys VALUES (?, ?, ?)", _key_rows(spellings))
         _write_decided(db, decided, None, aliases, facts, started, index.commit_id())
@@ -312,8 +311,7 @@ def _patch(
     db.executemany("INSERT INTO keys VALUES (?, ?, ?)", _key_rows(come))
     touched = sorted({name_key(s) for s in (*gone, *come)})
     db.executemany("DELETE FROM variants WHERE key = ?", ((k,) for k in touched))
-    rows = ((key, _variant_row(by_key, key)) for key in touched)
-    db.executemany("INSERT INTO variants VALUES (?, ?)", (row for row in rows if row[1] is not None))
+    db.executemany("INSERT INTO variants VALUES (?, ?)", _variant_rows(by_key, touched))
     changed = sorted((pair, n) for pair, n in delta.items() if n)
     db.executemany(
         f"{_INSERT_PAIR} ON CONFLICT (first, second) DO UPDATE SET count = count + excluded.count",
@@ -336,6 +334,14 @@ def _pair_rows(pairs: Iterable[tuple[tuple[str, str], int]]) -> Iterator[tuple]:
             yield first, second, count, None, None, None, None
         else:
             yield first, second, count, *folded, name_key(folded[0]), name_key(folded[1])
+
+
+def _variant_rows(by_key: dict[str, list[str]], keys: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """The rows of ``variants`` for ``keys``: those with a spelling other than the key."""
+    for key in keys:
+        row = _variant_row(by_key, key)
+        if row is not None:
+            yield key, row
 
 
 def _key_rows(spellings: list[str]) -> Iterator[tuple[str, str, str]]:
