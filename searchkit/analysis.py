@@ -261,10 +261,22 @@ class PerWordCache(Analyzer):
 
     def find(self, text: str, terms) -> list[tuple[int, int, str]]:
         """(start, end, term) of every word of ``text`` that gives one of ``terms``;
-        what highlighting needs, without building a token for every word."""
+        what highlighting needs, without building a token for every word.
+
+        A word not analysed yet is first checked by ``_may_give``: in a fresh
+        process (a search, a server's child) the chain would otherwise run for
+        each of the thousands of distinct words of ten articles, to find a few."""
         found = []
+        cache = self._cache
+        openings = _openings(terms)
         for match in self._expression.finditer(text):
-            for term, start, end, _, _ in self._analysed(match.group(), "index", True):
+            word = match.group()
+            analysed = cache.get((word, "index", True))
+            if analysed is None:
+                if not _may_give(word, openings):
+                    continue
+                analysed = self._analysed(word, "index", True)
+            for term, start, end, _, _ in analysed:
                 if term in terms:
                     found.append((match.start() + start, match.start() + end, term))
         return found
@@ -307,7 +319,7 @@ class PerWordCache(Analyzer):
         """
         found = []
         done = 0  #: where the last word analysed ends (``L’Iran`` has two capitals, ``ONU`` three)
-        for capital in _CAPITAL.finditer(text):
+        for capital in capitals().finditer(text):
             at = capital.start()
             if at < done:
                 continue
@@ -359,7 +371,12 @@ class PerWordCache(Analyzer):
                 yield t
 
 
-_CAPITAL = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x10000) if chr(c).isupper()) + "]")
+@lru_cache(maxsize=1)
+def capitals() -> re.Pattern:
+    """A capital letter of the Basic Multilingual Plane: made when first needed (7 ms), not at import."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x10000) if chr(c).isupper()) + "]")
+
+
 _APOSTROPHES = "'’ʼ"
 _IN_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])")
 
@@ -379,6 +396,23 @@ def _word_start(text: str, capital: int) -> int | None:
     if start == capital - 1:
         return capital  # no word before the apostrophe: a quote, not an elision
     return None if start > 0 and text[start - 1] in _APOSTROPHES else start
+
+
+def _openings(terms) -> tuple[frozenset[str], frozenset[str]]:
+    """The first two letters of ``terms`` (a name's spelling without its ``^``), and the terms of one letter."""
+    bare = [term.removeprefix(SPELLING_MARK) for term in terms]
+    return frozenset(b[:2] for b in bare if len(b) > 1), frozenset(b for b in bare if len(b) == 1)
+
+
+def _may_give(word: str, openings: tuple[frozenset[str], frozenset[str]]) -> bool:
+    """Whether ``word`` may give a term of ``openings`` (``_openings``).  False is
+    certain: the chain gives a word's terms from its folded form without its
+    elided article, as that form's spelling (``^`` + the form) or its
+    ``light_stem``, which drops endings only (-aux becomes -al, four letters
+    kept at least), so every term opens as the form does."""
+    form = fold(strip_elision(word))
+    two, one = openings
+    return form[:2] in two or form[:1] in one
 
 
 def word_analyzer() -> PerWordCache:

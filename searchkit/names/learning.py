@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
 
-from ..analysis import _CAPITAL, FRENCH_STOP_WORDS, SPELLING_MARK, fold, light_stem
+from ..analysis import FRENCH_STOP_WORDS, SPELLING_MARK, capitals, fold, light_stem
 from ..engine import OpenIndex
 from .keys import name_key, skeleton, spellings_by_key
 
@@ -241,7 +241,7 @@ class PairChanges:
             self.written.update(fold(name) for text in (title, body) for name in _NAME.findall(text))
 
 
-_UPPER = _CAPITAL.pattern
+_UPPER = capitals().pattern
 _LETTER = r"[^\W\d_]"
 _PARTICLES_RE = "|".join(sorted({p.capitalize() for p in PARTICLES} | PARTICLES, key=len, reverse=True))
 #: A name, then (looking ahead, so the second is the next match's first) the name written after it.
