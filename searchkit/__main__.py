@@ -1,6 +1,8 @@
 """``python -m searchkit`` and the ``searchkit`` command.
 
-The command line is imported here, inside the guard: a Ctrl-C that lands
+A command that only reads an index goes first to a running ``searchkit
+serve`` (``client.forward``), before anything heavy is imported.  Otherwise
+the command line is imported here, inside the guard: a Ctrl-C that lands
 while Python is still importing it is one ``interrupted`` line and exit 130,
 as anywhere else, never a traceback.
 """
@@ -10,6 +12,11 @@ import sys
 
 def run() -> None:
     try:
+        from .client import forward
+
+        code = forward(sys.argv)
+        if code is not None:
+            sys.exit(code)
         from .cli import main
     except KeyboardInterrupt:
         print("searchkit: interrupted", file=sys.stderr)

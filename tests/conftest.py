@@ -5,6 +5,7 @@ Helpers the tests import live in ``helpers.py``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,10 @@ import pytest
 from helpers import BUNDLED_CORPUS, Indexed
 
 from searchkit.indexing import build_index
+
+# A server the developer runs (`searchkit serve`) answers no test's command:
+# test_server.py turns it on, for servers of its own.
+os.environ["SEARCHKIT_NO_SERVER"] = "1"
 
 
 @pytest.fixture
