@@ -74,8 +74,18 @@ def run(*args: str, env: dict, cwd: Path | None = None, importtime: bool = False
     )
 
 
+#: What a command run in its own process imports, and the client of a server never does.
+HEAVY = {"whoosh", "rich", "typer", "click", "searchkit.cli"}
+
+
 def loaded_whoosh(stderr: str) -> bool:
-    return any(line.startswith("import time:") and line.rstrip().endswith(" whoosh") for line in stderr.splitlines())
+    """Whether the process whose ``-X importtime`` lines are in ``stderr`` ran the command itself:
+    it imported Whoosh (and then the rest of ``HEAVY``); a client of a server imports none of them."""
+    imported = {line.split("|")[-1].strip() for line in stderr.splitlines() if line.startswith("import time:")}
+    if "whoosh" in imported:
+        return True
+    assert not imported & HEAVY, f"a client of the server imported {sorted(imported & HEAVY)}"
+    return False
 
 
 def without_import_lines(stderr: str) -> str:
