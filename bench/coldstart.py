@@ -1,9 +1,10 @@
 """Cold start: one search as a fresh ``searchkit`` process, beside ripgrep over the same articles as files.
 
     python bench/coldstart.py [--index DIR] [--corpus PATH] [--query Zelensky] [--runs 15]
-                              [--import-runs 5] [--out bench/results/coldstart.json] [--keep]
+                              [--import-runs 5] [--large-index DIR] [--out bench/results/coldstart.json] [--keep]
 
-Prints one row: the imports of ``python -X importtime -m searchkit search QUERY``
+Prints two rows, ``searchkit search`` as a fresh process, then handed to a
+``searchkit serve`` the benchmark starts: the imports of ``python -X importtime -m searchkit search QUERY``
 (all of them, and those after the interpreter's own start-up), the wall and
 CPU time of that search as a fresh process, and ``rg -c QUERY`` over one file
 an article (``grep -rc`` when ripgrep is not installed); then the imports that
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import resource
@@ -24,6 +26,8 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from engines import Grep, Marks
@@ -44,6 +48,7 @@ def child_environment(pycache: Path) -> dict[str, str]:
     again, which is not what a user's second search pays."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    env["SEARCHKIT_NO_SERVER"] = "1"  # a server the user runs answers none of the fresh processes
     return env
 
 
@@ -106,6 +111,47 @@ def ready_index(args: argparse.Namespace, workdir: Path, env: dict[str, str]) ->
     return index
 
 
+@contextmanager
+def running_server(env: dict[str, str], workdir: Path) -> Iterator[dict[str, str]]:
+    """A ``searchkit serve`` of this checkout on a socket of ``workdir``; yields the environment of its clients."""
+    from searchkit.server import running_pid
+
+    socket = workdir / "run" / "server.sock"
+    socket.parent.mkdir(mode=0o700)
+    served = {**env, "SEARCHKIT_SERVER_SOCKET": str(socket), "SEARCHKIT_NO_SERVER": ""}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "searchkit", "serve"],
+        cwd=REPO,
+        env=served,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while running_pid(str(socket)) != server.pid:
+            if server.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"coldstart: searchkit serve did not start: {server.communicate()[1].strip()[:300]}")
+            time.sleep(0.05)
+        yield served
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def large_index_articles(index: Path, env: dict[str, str]) -> int:
+    done = subprocess.run(
+        [sys.executable, "-m", "searchkit", "stats", "--json", "--index", str(index)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)["documents"]
+
+
 def measure(args: argparse.Namespace, workdir: Path) -> dict:
     env = child_environment(workdir / "pycache")
     index = ready_index(args, workdir, env)
@@ -113,19 +159,29 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
     grep, count = article_files(args.corpus, workdir)
     search = [sys.executable, "-m", "searchkit", "search", args.query, "--index", str(index)]
     counting = [grep.tool, "-c" if grep.tool == "rg" else "-rc", args.query, str(grep.dir)]
-    commands = {"python": [sys.executable, "-c", "pass"], "searchkit": search, grep.tool: counting}
-    for command in commands.values():  # warm-up: bytecode written, index and files in the page cache
-        timed(command, env)
-    load = [os.getloadavg()[0]]
-    log(f"timing: {args.runs} rounds of {', '.join(commands)}, interleaved")
-    wall, cpu = defaultdict(list), defaultdict(list)
-    for _ in range(args.runs):
-        for name, command in commands.items():
-            w, c = timed(command, env)
-            wall[name].append(w)
-            cpu[name].append(c)
-    log(f"imports: {args.import_runs} runs of -X importtime")
-    runs = [imports(search, env) for _ in range(args.import_runs)]
+    with running_server(env, workdir) as served:
+        commands = {
+            "python": ([sys.executable, "-c", "pass"], env),
+            "searchkit": (search, env),
+            "served": (search, served),
+            grep.tool: (counting, env),
+        }
+        if args.large_index:  # issue 24: a search of a far larger index, against ripgrep over these articles
+            large = [*search[:-1], str(args.large_index)]
+            commands |= {"searchkit, large index": (large, env), "served, large index": (large, served)}
+        for command, environment in commands.values():  # warm-up: bytecode written, index and files in the page cache
+            timed(command, environment)
+        load = [os.getloadavg()[0]]
+        log(f"timing: {args.runs} rounds of {', '.join(commands)}, interleaved")
+        wall, cpu = defaultdict(list), defaultdict(list)
+        for _ in range(args.runs):
+            for name, (command, environment) in commands.items():
+                w, c = timed(command, environment)
+                wall[name].append(w)
+                cpu[name].append(c)
+        log(f"imports: {args.import_runs} runs of -X importtime")
+        runs = [imports(search, env) for _ in range(args.import_runs)]
+        served_runs = [imports(search, served) for _ in range(args.import_runs)]
     load.append(os.getloadavg()[0])
     packages = {p for run in runs for p in run["by_package_ms"]}
     return {
@@ -133,11 +189,14 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
         "index": str(index),
         "query": args.query,
         "grep_tool": grep.tool,
-        "commands": {name: " ".join(command) for name, command in commands.items()},
+        "commands": {name: " ".join(command) for name, (command, _) in commands.items()},
         "wall_ms": {name: statistics.median(t) for name, t in wall.items()},
         "cpu_ms": {name: statistics.median(t) for name, t in cpu.items()},
         "imports_ms": statistics.median(r["total_ms"] for r in runs),
         "startup_imports_ms": statistics.median(r["startup_ms"] for r in runs),
+        "served_imports_ms": statistics.median(r["total_ms"] for r in served_runs),
+        "large_index": str(args.large_index) if args.large_index else None,
+        "large_index_articles": large_index_articles(args.large_index, env) if args.large_index else None,
         "command_imports_ms": statistics.median(r["total_ms"] - r["startup_ms"] for r in runs),
         "imports_by_package_ms": {
             p: statistics.median(r["by_package_ms"].get(p, 0.0) for r in runs) for p in sorted(packages)
@@ -166,17 +225,28 @@ def cold_table(report: dict) -> Table:
     ):
         table.add_column(header, justify="left" if header == "row" else "right")
     wall, cpu = m["wall_ms"], m["cpu_ms"]
-    table.add_row(
-        "cold start",
-        fmt(wall["python"]),
-        fmt(m["imports_ms"]),
-        fmt(m["startup_imports_ms"]),
-        fmt(wall["searchkit"]),
-        fmt(cpu["searchkit"]),
-        fmt(wall[tool]),
-        fmt(cpu[tool]),
-        ratio(wall["searchkit"], wall[tool]),
-    )
+    rows = [
+        ("cold start", "searchkit", m["imports_ms"]),
+        ("served (`searchkit serve`; the client's CPU)", "served", m["served_imports_ms"]),
+    ]
+    if "searchkit, large index" in wall:
+        articles = f"{m['large_index_articles']:,} articles"
+        rows += [
+            (f"cold start, {articles}", "searchkit, large index", None),
+            (f"served, {articles}", "served, large index", None),
+        ]
+    for row, name, imported in rows:
+        table.add_row(
+            row,
+            fmt(wall["python"]),
+            "" if imported is None else fmt(imported),
+            fmt(m["startup_imports_ms"]),
+            fmt(wall[name]),
+            fmt(cpu[name]),
+            fmt(wall[tool]),
+            fmt(cpu[tool]),
+            ratio(wall[name], wall[tool]),
+        )
     return table
 
 
@@ -195,6 +265,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--index", type=Path, help="an index of --corpus already built (else one is built first)")
     parser.add_argument("--corpus", type=Path, default=CORPORA / "lemonde-2022.jsonl.gz")
     parser.add_argument("--query", default=COLD_QUERY)
+    parser.add_argument(
+        "--large-index", type=Path, help="also search this (larger) index, e.g. 300,000 articles of bench/generate.py"
+    )
     parser.add_argument("--runs", type=int, default=15, help="timed rounds (default 15)")
     parser.add_argument("--import-runs", type=int, default=5, help="-X importtime runs (default 5)")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "coldstart.json")
