@@ -866,3 +866,25 @@ def test_columns_read_whole_are_the_values_whoosh_reads_one_by_one(tmp_path):
                     assert _whole_column(segment, name) == list(segment.column_reader(name)), name
         assert index.column_values("date").count(None) == 3  # a2 as changed and as it was (deleted), a5
         assert sorted(index.article_hashes()) == ["a1", "a2", "a3", "a4", "a5"]
+
+
+def test_many_documents_column_values_read_as_one_stretch_are_those_read_one_by_one(tmp_path, monkeypatch):
+    """Past ``SPAN_READ_DOCS`` documents of a segment, ids and dates are cut from one read
+    of the column file: the same values, in the order asked, some articles without a date."""
+    from searchkit.engine import whoosh_engine
+
+    articles = [
+        article(f"id-{i:04d}", f"Texte numéro {i}.", **({"date": f"2021-{1 + i % 12:02d}-01"} if i % 7 else {}))
+        for i in range(700)
+    ]
+    index_dir = tmp_path / "index"
+    build_index([write_jsonl(tmp_path / "c.jsonl", articles)], index_dir)
+    with open_live(index_dir) as index:
+        asked = [*range(index.doc_count() - 1, index.doc_count() - 601, -1), 3, 5]  # backwards, then two early ones
+        assert len(asked) > whoosh_engine.SPAN_READ_DOCS
+        by_stretch = (index.ids_of(asked), index.dates_of(asked))
+        monkeypatch.setattr(whoosh_engine, "SPAN_READ_DOCS", 10**9)
+        one_by_one = (index.ids_of(asked), index.dates_of(asked))
+        assert all(index.stored(docnum)["id"] == by_stretch[0][docnum] for docnum in asked)
+    assert by_stretch == one_by_one
+    assert None in by_stretch[1].values() and "2021-02-01" in by_stretch[1].values()
