@@ -8,6 +8,7 @@ and time each query warm.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -17,6 +18,9 @@ from pathlib import Path
 
 from searchkit.generations import index_exists
 from searchkit.indexing import build_index
+
+# The fresh processes these benchmarks time are fresh: a `searchkit serve` the user runs answers none of them.
+os.environ["SEARCHKIT_NO_SERVER"] = "1"
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "lemonde-2022.jsonl.gz"
 
