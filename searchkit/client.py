@@ -104,7 +104,9 @@ def forward(argv: list[str]) -> int | None:
         connection.settimeout(READY_SECONDS)
         connection.connect(path)
         descriptors = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))
-        connection.sendmsg([_request(argv)], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, descriptors)])
+        request = _request(argv)
+        sent = connection.sendmsg([request], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, descriptors)])
+        connection.sendall(request[sent:])  # what a full socket buffer left (an environment of some 200 KB)
         if replies.next() != b"ready":
             connection.close()
             return None  # stale code, or a server on its way out: nothing was run

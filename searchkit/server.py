@@ -18,7 +18,6 @@ itself, and the server stops: it would answer with code that is gone.
 
 from __future__ import annotations
 
-import errno
 import gc
 import io
 import marshal
@@ -82,13 +81,12 @@ def serve(
                 if idle_seconds is not None and not children and time.monotonic() - last > idle_seconds:
                     break
                 continue
-            except InterruptedError:
-                continue
             last = time.monotonic()
             with connection:
+                server = os.getpid()
                 pid = os.fork()
                 if pid == 0:
-                    os._exit(_child_exit_code(listener, connection, stamp))
+                    os._exit(_child_exit_code(listener, connection, stamp, server))
                 children.add(pid)
     finally:
         gc.unfreeze()
@@ -189,17 +187,17 @@ def _reap(children: set[int]) -> None:
             children.discard(pid)
 
 
-def _child_exit_code(listener: socket.socket, connection: socket.socket, stamp: str) -> int:
+def _child_exit_code(listener: socket.socket, connection: socket.socket, stamp: str, server: int) -> int:
     """What the forked child ends with: never does it return into the server's loop."""
     try:
-        return _child(listener, connection, stamp)
+        return _child(listener, connection, stamp, server)
     except BaseException:  # a bug here: said where the client reads it (or the server's stderr), then ended
         traceback.print_exc()
         return EXIT_INTERNAL_ERROR
 
 
-def _child(listener: socket.socket, connection: socket.socket, stamp: str) -> int:
-    """Runs one client's command in this forked child; the exit code it ends with."""
+def _child(listener: socket.socket, connection: socket.socket, stamp: str, server: int) -> int:
+    """Runs one client's command in this forked child of process ``server``; the exit code it ends with."""
     listener.close()
     os.setpgid(0, 0)
     for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -212,7 +210,8 @@ def _child(listener: socket.socket, connection: socket.socket, stamp: str) -> in
     if request.get("stamp") != stamp:
         with suppress(OSError):
             connection.sendall(b"stale\n")
-        os.kill(os.getppid(), signal.SIGTERM)  # the code on disk is not this server's: stop answering
+        if os.getppid() == server:  # not the process that adopted this one, were the server gone
+            os.kill(server, signal.SIGTERM)  # the code on disk is not the server's: it stops answering
         return 0
     try:
         _become(request, descriptors)
@@ -305,16 +304,16 @@ def _become(request: dict, descriptors: list[int]) -> None:
 def _pass_on_signals(connection: socket.socket, finished: threading.Event) -> None:
     """Sends this process group each signal the client passes on (a byte each);
     when the client is gone before the command has ``finished``, ends the group."""
+    passed_on = {int(signum) for signum in client.PASSED_ON}
     while True:
         try:
             data = connection.recv(16)
-        except OSError as error:
-            if error.errno == errno.EINTR:
-                continue
+        except OSError:
             data = b""
         if not data:
             if not finished.is_set():
                 os.killpg(0, signal.SIGTERM)
             return
         for signum in data:
-            os.killpg(0, signum)
+            if signum in passed_on:
+                os.killpg(0, signum)

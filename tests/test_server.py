@@ -359,3 +359,14 @@ def test_a_server_that_does_not_answer_in_time_leaves_the_command_to_the_client(
     finally:
         kill_group(server)
         finish(server, 30)
+
+
+def test_a_large_environment_reaches_the_command(served, tmp_path):
+    """An environment past the socket's buffer (300 KB here) arrives whole: the command sees its variables."""
+    index_dir, socket = served
+    filler = {f"SEARCHKIT_FILLER_{i}": "x" * 1000 for i in range(300)}
+    env = server_env(socket, **filler, SEARCHKIT_INDEX=str(index_dir))
+    done = run("search", "récolte", "--json", env=env, importtime=True)
+    assert done.returncode == 0, done.stderr
+    assert not loaded_whoosh(done.stderr)
+    assert [hit["id"] for hit in json.loads(done.stdout)["hits"]] == ["3"]
