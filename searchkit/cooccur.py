@@ -97,6 +97,8 @@ _NO_SURNAME_START = FRENCH_PARTICLES | FOREIGN_PARTICLES | {"d"}
 
 @dataclass(frozen=True)
 class CooccurOptions(Filters):
+    """Which names a co-occurrence list keeps, from how many matching articles, in which order."""
+
     limit: int = 30  #: names listed; 0 for all
     min_articles: int = 2  #: names in fewer matching articles are left out
     sample: int = SAMPLE_ARTICLES  #: matching articles read at most; 0 for all

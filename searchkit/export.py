@@ -36,6 +36,8 @@ FORMATS = ("jsonl", "csv", "iramuteq", "txm")
 
 @dataclass(frozen=True)
 class ExportOptions(Filters):
+    """Which matching articles an export writes, and in which order."""
+
     limit: int = 0  #: articles written at most; 0 for all
     sort: str = "score"  #: "score" (most relevant first) or "date" (newest first, undated last)
 

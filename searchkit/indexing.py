@@ -603,6 +603,8 @@ class _Untrusted(Exception):
 
 @dataclass
 class _Updated:
+    """What an update leaves for the files' record and the names table."""
+
     owners: dict[str, str]  #: article id → file, after the update
     signatures: dict[str, Signature]  #: of the files that may be skipped next time
     stale: bool  #: whether the file record must be written anew

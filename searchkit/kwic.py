@@ -35,6 +35,8 @@ MAX_BATCH = 1024
 
 @dataclass(frozen=True)
 class KwicOptions(Filters):
+    """How many occurrences a concordance lists, with how much context, in which order."""
+
     width: int = 40  #: characters of context either side
     limit: int = 100  #: occurrences listed; 0 for all
     sort: str = "score"  #: "score" (most relevant articles first) or "date" (newest first)

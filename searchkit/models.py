@@ -43,6 +43,8 @@ class Snippet:
 
 @dataclass(frozen=True)
 class WordMatch:
+    """How one word of an article matched a query word: as written, and how (``--explain``)."""
+
     word: str  #: the article's word, as written
     kind: str  #: exact, accents, stemmed, variant, fuzzy or prefix
     count: int
@@ -60,12 +62,16 @@ class PartExplanation:
 
 @dataclass(frozen=True)
 class Suggestion:
+    """A query spelled as the articles write its words, offered when a query finds little."""
+
     query: str  #: the corrected query, words shown as the articles write them
     hits: int  #: how many articles it finds with every word
 
 
 @dataclass(frozen=True)
 class Hit:
+    """One ranked article of a result: its fields, score, snippets and how its words matched."""
+
     rank: int
     id: str
     title: str
@@ -151,6 +157,8 @@ class IndexReport:
 
 @dataclass(frozen=True)
 class AnalysisFacts:
+    """The analysis an index was built with, for ``searchkit stats``."""
+
     version: int | None
     schema_version: int | None
     stop_words: int
@@ -330,6 +338,8 @@ class Cooccurrence:
 
 @dataclass(frozen=True)
 class FacetCount:
+    """The matching articles of one value of a facet."""
+
     value: str | None  #: a source or a date bucket; None for articles without one
     count: int
 
@@ -392,6 +402,8 @@ class NameSpelling:
 
 @dataclass(frozen=True)
 class NameWord:
+    """A query word and the name spellings its search reads (``searchkit names``)."""
+
     word: str  #: the query word, folded
     name: bool  #: whether the index holds it as a name (capitalised in most of its articles)
     spellings: tuple[NameSpelling, ...]

@@ -67,6 +67,8 @@ _LOWER_TAIL = re.compile(r"-[a-zà-ÿ]{1,6}(?![\w-])")
 
 @dataclass(frozen=True)
 class PressName:
+    """A person's name as a text writes it, with where it stands."""
+
     written: str  #: as the text writes it, particles in: ``Marine Le Pen``
     key: str  #: its words' name keys and its particles, folded, joined by spaces: ``marine le pen``
     start: int
@@ -90,6 +92,8 @@ def key_words(key: str) -> tuple[str, ...]:
 
 @dataclass
 class _Word:
+    """A capitalised word of a text, with the name keys and spellings of its hyphenated parts."""
+
     start: int
     end: int
     keys: list[str]  #: name keys of its hyphenated parts

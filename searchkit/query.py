@@ -84,6 +84,8 @@ _UNITS = {"s": "sentence", "p": "paragraph"}
 
 @dataclass(frozen=True)
 class Word:
+    """A query word: plain, a prefix (``ukrain*``), fuzzy (``choigu~2``) or one exact spelling (``=Kiev``)."""
+
     text: str
     field: str | None = None  #: "title" or "body"; None means both
     kind: str = "word"  #: "word", "prefix", "fuzzy" or "exact" (``=Kiev``: that spelling only)
@@ -94,6 +96,8 @@ class Word:
 
 @dataclass(frozen=True)
 class Phrase:
+    """Words in this order (``"Conseil de sécurité"``), stop words keeping their places."""
+
     text: str
     field: str | None = None
     #: Where ``text`` starts in the (NFC) query, so a correction rewrites the user's words in place.
@@ -111,16 +115,22 @@ class Filter:
 
 @dataclass(frozen=True)
 class Not:
+    """Articles the child does not match (``NOT x``, ``-x``)."""
+
     child: Node
 
 
 @dataclass(frozen=True)
 class And:
+    """Articles every child matches."""
+
     children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """Articles any child matches."""
+
     children: tuple[Node, ...]
 
 
@@ -192,6 +202,8 @@ def is_operator(node: Node) -> bool:
 
 @dataclass(frozen=True)
 class _Token:
+    """One piece of the query text, with the column it starts at (for errors that point at it)."""
+
     kind: str  #: "word", "phrase", "open", "close", "op", "minus", "near", "atleast"
     text: str
     column: int  #: 1-based

@@ -38,6 +38,8 @@ _NAME = re.compile(r"^[^\s:#][^:]*$")
 
 @dataclass(frozen=True)
 class NamedQuery:
+    """One query of a query set, with the name its series or alert goes by."""
+
     name: str  #: the key (``parties.gauche``), or the name before ``:``
     query: str  #: a searchkit query
 

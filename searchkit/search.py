@@ -42,6 +42,8 @@ SUGGEST_BELOW = 3
 
 @dataclass(frozen=True)
 class SearchOptions:
+    """How a search is run and its hits shown: page, filters, ranking, snippets, copies."""
+
     limit: int = 10
     offset: int = 0
     match_all: bool = False

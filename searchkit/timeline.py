@@ -34,6 +34,8 @@ OUTLIER_GAP_SHARE = 0.25
 
 @dataclass(frozen=True)
 class TimelineOptions(Filters):
+    """The buckets of a timeline, and whether it counts articles or their share."""
+
     unit: str | None = None  #: "day", "week", "month", "year"; None picks one giving 12-60 buckets
     share: bool = False
     range: str = "auto"  #: "auto" trims lone outlying dates (not with --since/--until); "all" keeps them

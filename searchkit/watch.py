@@ -119,6 +119,8 @@ def _stop_observer(observer) -> None:
 
 @dataclass
 class _Selection:
+    """The files one ``--watch`` batch reads, and those it leaves for later."""
+
     read: dict[Path, Signature]  #: files to read, with their signature before reading
     gone: list[Path]  #: files read before and deleted since
     left: set[Path]  #: files left for the next batch (over the caps)

@@ -297,6 +297,8 @@ class Kept:
 
 @dataclass
 class Learned:
+    """The merges learned from the pairs of names, and what finding them looked at and took."""
+
     merges: list[Merge]
     candidates: int  #: the pairs of keys looked at (by an update: those around the keys it touched)
     seconds: float

@@ -66,6 +66,8 @@ class Reading:
 
 @dataclass(frozen=True)
 class Format:
+    """An input format: the reader of its files, and the optional libraries it needs."""
+
     name: str
     reader: str  #: ``module:function`` in this package, the function taking (path, Reading)
     needs: tuple[str, ...] = ()  #: libraries of the ``web`` extra it needs

@@ -24,6 +24,8 @@ SKIPPED = frozenset(("script", "style", "template", "noscript"))
 
 @dataclass
 class Element:
+    """An element of a parsed page: its tag, classes, line, and children (elements and text)."""
+
     tag: str
     classes: frozenset[str] = frozenset()
     line: int = 1
