@@ -11,20 +11,25 @@ Whoosh engine behind it) → ``query`` (the query language) → ``search``
 __version__ = "0.1.0"
 
 
-class _WhooshCompatFinder:
-    """Imports ``whoosh.compat``, which every part of Whoosh imports, with a stand-in for
-    ``urllib.request``: it takes ``urlretrieve`` from there, which loads http.client, email
-    and ssl, 45-70 ms of every search's start, for a function Whoosh never calls.  Hooked on
-    the import of ``whoosh.compat`` (a command that needs no Whoosh loads none); the
-    stand-in is gone once Whoosh holds its name, and calling it imports the real one."""
+class _StandInFinder:
+    """Imports ``importer`` with a stand-in for ``dependency`` whose ``names`` import the
+    real module when called.  Whoosh imports, for functions searchkit never calls:
+    ``urllib.request`` in ``whoosh.compat``, which every part of Whoosh imports (it loads
+    http.client, email and ssl: 45-70 ms of every search's start), and English
+    morphology in ``whoosh.query.terms`` (``morph_en`` compiles its rules: 6-8 ms).
+    Hooked on the import of ``importer`` (a command that needs no Whoosh loads none);
+    the stand-in is gone once ``importer`` holds its names."""
+
+    def __init__(self, importer: str, dependency: str, names: tuple[str, ...]) -> None:
+        self.importer, self.dependency, self.names = importer, dependency, names
 
     def find_spec(self, name: str, path=None, target=None):
         import sys
 
-        if name != "whoosh.compat":
+        if name != self.importer:
             return None
         sys.meta_path.remove(self)
-        if "urllib.request" in sys.modules:
+        if self.dependency in sys.modules:
             return None
         import types
         from importlib.machinery import PathFinder
@@ -33,32 +38,44 @@ class _WhooshCompatFinder:
         if spec is None or spec.loader is None:
             return spec
         real_exec = spec.loader.exec_module
+        dependency, names = self.dependency, self.names
 
         def exec_module(module) -> None:
-            stand_in = types.ModuleType("urllib.request", "whoosh.compat's urlretrieve, imported when called")
-            stand_in.urlretrieve = _urlretrieve
-            sys.modules["urllib.request"] = stand_in
+            stand_in = types.ModuleType(dependency, f"{name}'s {', '.join(names)}, imported when called")
+            for called in names:
+                setattr(stand_in, called, _deferred(dependency, called))
+            sys.modules[dependency] = stand_in
             try:
                 real_exec(module)
             finally:
-                if sys.modules.get("urllib.request") is stand_in:
-                    del sys.modules["urllib.request"]
+                if sys.modules.get(dependency) is stand_in:
+                    del sys.modules[dependency]
 
         spec.loader.exec_module = exec_module
         return spec
 
 
-def _urlretrieve(*args, **kwargs):
-    from urllib.request import urlretrieve
+def _deferred(module: str, name: str):
+    """``module.name``, imported at its first call."""
 
-    return urlretrieve(*args, **kwargs)
+    def call(*args, **kwargs):
+        from importlib import import_module
+
+        return getattr(import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
 
 
-def _hook_whoosh_compat() -> None:
+def _hook_whoosh_imports() -> None:
     import sys
 
-    if "whoosh.compat" not in sys.modules:
-        sys.meta_path.insert(0, _WhooshCompatFinder())
+    for importer, dependency, names in (
+        ("whoosh.compat", "urllib.request", ("urlretrieve",)),
+        ("whoosh.query.terms", "whoosh.lang.morph_en", ("variations",)),
+    ):
+        if importer not in sys.modules:
+            sys.meta_path.insert(0, _StandInFinder(importer, dependency, names))
 
 
-_hook_whoosh_compat()
+_hook_whoosh_imports()

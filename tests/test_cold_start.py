@@ -52,6 +52,8 @@ NEVER_IN_A_SEARCH = (
     "urllib.request",
     "http.client",
     "ssl",
+    # English morphology, which whoosh.query.terms imports for its Variations
+    "whoosh.lang.morph_en",
 )
 
 
@@ -88,3 +90,21 @@ def test_a_search_loads_neither_the_writers_nor_what_it_does_not_print(
         assert "searchkit.printers.people" not in modules
     else:
         assert "searchkit.printers.scripts" not in modules
+
+
+def test_what_whoosh_imports_for_nothing_is_imported_when_called() -> None:
+    """The stand-ins of ``searchkit/__init__.py``: Whoosh's modules load without them, and
+    calling one imports the real function and answers as it does."""
+    probe = """
+import sys, searchkit
+from whoosh import compat
+from whoosh.query import terms
+assert "urllib.request" not in sys.modules and "whoosh.lang.morph_en" not in sys.modules
+found = sorted(terms.variations("rendering"))
+from whoosh.lang.morph_en import variations
+assert found == sorted(variations("rendering")) and "render" in found, found
+assert callable(compat.urlretrieve) and compat.urlretrieve.__name__ == "urlretrieve"
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr
