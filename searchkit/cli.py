@@ -1335,8 +1335,9 @@ def serve(
     stop: Annotated[bool, typer.Option("--stop", help="Stop the server that runs, and exit.")] = False,
 ) -> None:
     """Keep searchkit loaded, so that read-only commands start 2-3x faster: while it runs, `search`, `similar`,
-    `timeline`, `kwic`, `cooccur`, `names`, `stats` and `export` run in it (a forked child that takes the command's
-    folder, environment and terminal), with the output and exit code they have without it.
+    `timeline`, `kwic`, `cooccur`, `names`, `stats`, `export` (and `show` into a pipe or a file) run in it (a forked
+    child that takes the command's folder, environment and terminal), with the output and exit code they have
+    without it.
 
     One server a user, on $XDG_RUNTIME_DIR/searchkit/server.sock (else /tmp/searchkit-UID; SEARCHKIT_SERVER_SOCKET
     names another); it holds no index open, so every command reads the index as it is. It stops on Ctrl-C, SIGTERM,

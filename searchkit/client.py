@@ -23,10 +23,11 @@ import signal
 import stat
 import sys
 
-#: The commands a server runs: those that only read an index.  ``show`` is not
-#: among them: its pager reads keys from the controlling terminal, which the
-#: server's child does not have.
+#: The commands a server runs: those that only read an index.  ``show`` too when
+#: its output is not a terminal: on one, its pager reads keys from the controlling
+#: terminal, which the server's child does not have.
 FORWARDED = frozenset({"search", "similar", "timeline", "kwic", "cooccur", "names", "stats", "export"})
+UNPAGED = frozenset({"show"})
 
 #: How long a server may take to take up a command before it is run here instead.
 READY_SECONDS = 5.0
@@ -86,7 +87,9 @@ def code_stamp() -> str:
 def forward(argv: list[str]) -> int | None:
     """Runs ``argv`` (``sys.argv``) in a running server and returns its exit code;
     None when it was not run there, and must be run here."""
-    if len(argv) < 2 or argv[1] not in FORWARDED or os.environ.get("SEARCHKIT_NO_SERVER"):
+    if len(argv) < 2 or os.environ.get("SEARCHKIT_NO_SERVER"):
+        return None
+    if argv[1] not in FORWARDED and not (argv[1] in UNPAGED and not os.isatty(1)):
         return None
     path = socket_path()
     if not os.path.exists(path) or not private_folder(os.path.dirname(path)):

@@ -119,6 +119,8 @@ def served(tmp_path_factory):
         ["timeline", "Choïgou", "--by", "month", "--csv"],
         ["names", "Choïgou"],
         ["stats", "--json"],
+        ["show", "2", "--query", "Choïgou"],  # into a pipe: no pager
+        ["show", "404"],  # exit 1, no such article
     ],
 )
 def test_a_served_command_answers_as_a_fresh_process(served, args):
@@ -181,6 +183,21 @@ def test_an_index_rebuilt_under_a_running_server_is_read_as_it_is_now(tmp_path):
     finally:
         kill_group(server)
         finish(server, 30)
+
+
+def test_show_on_a_terminal_is_left_to_the_client_for_its_pager(served, tmp_path):
+    """The pager reads keys from the controlling terminal, which a server's child has not:
+    ``show`` on a terminal runs where it was typed, its pager on that terminal."""
+    _, socket = served
+    long = article("long", "\n\n".join(f"Paragraphe {i} sur Sergueï Choïgou." for i in range(80)), title="Long")
+    index_dir = tmp_path / "index"
+    build_index([write_jsonl(tmp_path / "c.jsonl", [long])], index_dir)
+    marker = tmp_path / "pager"
+    pager = f"{{ : < /dev/tty && echo terminal || echo none; }} > {marker} 2>/dev/null; cat > /dev/null"
+    environment = {"SEARCHKIT_SERVER_SOCKET": str(socket), "SEARCHKIT_NO_SERVER": "", "SEARCHKIT_PAGER": pager}
+    code, _ = on_terminal("show", "long", "--index", str(index_dir), env=environment)
+    assert code == 0
+    assert marker.read_text().strip() == "terminal", "the pager ran with the terminal it reads keys from"
 
 
 def test_a_terminal_gets_the_same_styled_page_through_the_server(served):
