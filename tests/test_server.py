@@ -16,6 +16,8 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,20 @@ def start_server(socket: Path, *args: str, env: dict | None = None, cwd: Path | 
     wait_for(lambda: answering_pid(socket) == server.pid or server.poll() is not None, 60, "the server's socket")
     assert server.poll() is None, server.communicate()
     return server
+
+
+@contextmanager
+def own_server(
+    socket: Path, *args: str, env: dict | None = None, cwd: Path | None = None
+) -> Iterator[subprocess.Popen]:
+    """A server of the test's own, killed with its group at the end if it still runs."""
+    server = start_server(socket, *args, env=env, cwd=cwd)
+    try:
+        yield server
+    finally:
+        if server.poll() is None:
+            kill_group(server)
+            finish(server, 30)
 
 
 def answering_pid(socket: Path) -> int | None:
@@ -171,8 +187,7 @@ def test_an_index_rebuilt_under_a_running_server_is_read_as_it_is_now(tmp_path):
     socket = tmp_path / "run" / "server.sock"
     index_dir = tmp_path / "index"
     build_index([write_jsonl(tmp_path / "a.jsonl", ARTICLES)], index_dir)
-    server = start_server(socket)
-    try:
+    with own_server(socket):
         assert run("search", "Choïgou", "--index", str(index_dir), env=server_env(socket)).returncode == 0
         corpus = write_jsonl(tmp_path / "b.jsonl", [article("9", "Un zorglub est apparu à Lyon.", title="Zorglub")])
         build_index([corpus], index_dir, rebuild=True)
@@ -180,9 +195,6 @@ def test_an_index_rebuilt_under_a_running_server_is_read_as_it_is_now(tmp_path):
         assert not loaded_whoosh(after.stderr)
         assert [hit["id"] for hit in json.loads(after.stdout)["hits"]] == ["9"]
         assert run("search", "Choïgou", "--index", str(index_dir), env=server_env(socket)).returncode == 1
-    finally:
-        kill_group(server)
-        finish(server, 30)
 
 
 def test_show_on_a_terminal_is_left_to_the_client_for_its_pager(served, tmp_path):
@@ -234,8 +246,7 @@ def served_children(server: subprocess.Popen) -> list[int]:
 
 def test_ctrl_c_reaches_the_command_the_server_runs(tmp_path):
     socket = tmp_path / "run" / "server.sock"
-    server = start_server(socket)
-    try:
+    with own_server(socket) as server:
         client, _ = blocked_command(socket, tmp_path, lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         wait_for(lambda: served_children(server), 30, "the server's child")
         time.sleep(0.3)  # the child is past its set-up, reading the FIFO
@@ -245,23 +256,16 @@ def test_ctrl_c_reaches_the_command_the_server_runs(tmp_path):
         assert one_error_line(stderr) == "searchkit: interrupted"
         wait_for(lambda: not served_children(server), 10, "the server's child to end")
         assert server.poll() is None, "the server itself keeps running"
-    finally:
-        kill_group(server)
-        finish(server, 30)
 
 
 def test_a_client_killed_ends_the_command_it_handed_over(tmp_path):
     socket = tmp_path / "run" / "server.sock"
-    server = start_server(socket)
-    try:
+    with own_server(socket) as server:
         client, _ = blocked_command(socket, tmp_path, None)
         wait_for(lambda: served_children(server), 30, "the server's child")
         client.kill()
         finish(client, 30)
         wait_for(lambda: not served_children(server), 10, "the orphaned command to end")
-    finally:
-        kill_group(server)
-        finish(server, 30)
 
 
 def test_a_dead_servers_socket_runs_commands_in_process_and_is_replaced(served, tmp_path):
@@ -274,19 +278,14 @@ def test_a_dead_servers_socket_runs_commands_in_process_and_is_replaced(served, 
     done = run("search", "Shoigu", "--json", "--index", str(index_dir), env=server_env(socket), importtime=True)
     assert done.returncode == 0 and loaded_whoosh(done.stderr)
     assert {hit["id"] for hit in json.loads(done.stdout)["hits"]} == {"1", "2"}
-    again = start_server(socket)
-    try:
+    with own_server(socket):
         answered = run("search", "Shoigu", "--index", str(index_dir), env=server_env(socket), importtime=True)
         assert answered.returncode == 0 and not loaded_whoosh(answered.stderr)
-    finally:
-        kill_group(again)
-        finish(again, 30)
 
 
 def test_one_server_a_socket_and_stop(tmp_path):
     socket = tmp_path / "run" / "server.sock"
-    server = start_server(socket)
-    try:
+    with own_server(socket) as server:
         second = run("serve", env=server_env(socket))
         assert second.returncode == 4
         assert f"a server already answers on {socket} (pid {server.pid}" in one_error_line(second.stderr)
@@ -296,8 +295,6 @@ def test_one_server_a_socket_and_stop(tmp_path):
         assert server.returncode == 0 and not socket.exists()
         nothing = run("serve", "--stop", env=server_env(socket))
         assert nothing.returncode == 1 and one_error_line(nothing.stderr) == "searchkit: no server runs"
-    finally:
-        kill_group(server)
 
 
 def test_an_idle_server_stops_by_itself(tmp_path):
@@ -337,8 +334,9 @@ def test_a_server_whose_code_changed_answers_no_more(served, tmp_path):
     shutil.copytree(package, copy / "searchkit", ignore=shutil.ignore_patterns("__pycache__"))
     socket = tmp_path / "run" / "server.sock"
     env = server_env(socket, PYTHONPATH=str(copy))
-    server = start_server(socket, env=env, cwd=tmp_path)  # not the repository's folder, whose searchkit -m would run
-    try:
+    with own_server(
+        socket, env=env, cwd=tmp_path
+    ) as server:  # not the repository's folder, whose searchkit -m would run
         served_before = run("search", "Shoigu", "--index", str(index_dir), env=env, cwd=tmp_path, importtime=True)
         assert served_before.returncode == 0 and not loaded_whoosh(served_before.stderr)
         edited = copy / "searchkit" / "wording.py"
@@ -348,8 +346,6 @@ def test_a_server_whose_code_changed_answers_no_more(served, tmp_path):
         assert {hit["id"] for hit in json.loads(done.stdout)["hits"]} == {"1", "2"}
         finish(server, 30)
         assert server.returncode == 0 and not socket.exists()
-    finally:
-        kill_group(server)
 
 
 def test_a_server_that_does_not_answer_in_time_leaves_the_command_to_the_client(served, tmp_path):
@@ -357,8 +353,7 @@ def test_a_server_that_does_not_answer_in_time_leaves_the_command_to_the_client(
     command runs in its own process, and the server, woken, does not run it a second time."""
     index_dir, _ = served
     socket = tmp_path / "run" / "server.sock"
-    server = start_server(socket)
-    try:
+    with own_server(socket) as server:
         os.kill(server.pid, signal.SIGSTOP)
         client = subprocess.Popen(
             [sys.executable, "-m", "searchkit", "search", "Shoigu", "--json", "--index", str(index_dir)],
@@ -373,9 +368,6 @@ def test_a_server_that_does_not_answer_in_time_leaves_the_command_to_the_client(
         assert {hit["id"] for hit in json.loads(stdout)["hits"]} == {"1", "2"}, "one answer, not two"
         assert stderr == b""
         assert not served_children(server) or wait_for(lambda: not served_children(server), 10, "no command run")
-    finally:
-        kill_group(server)
-        finish(server, 30)
 
 
 def test_a_large_environment_reaches_the_command(served, tmp_path):
