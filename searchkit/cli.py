@@ -1334,7 +1334,7 @@ def serve(
     ] = None,
     stop: Annotated[bool, typer.Option("--stop", help="Stop the server that runs, and exit.")] = False,
 ) -> None:
-    """Keep searchkit loaded, so that read-only commands start 2-3x faster: while it runs, `search`, `similar`,
+    """Keep searchkit loaded, so that read-only commands answer about twice as fast: while it runs, `search`, `similar`,
     `timeline`, `kwic`, `cooccur`, `names`, `stats`, `export` (and `show` into a pipe or a file) run in it (a forked
     child that takes the command's folder, environment and terminal), with the output and exit code they have
     without it.
