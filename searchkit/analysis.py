@@ -408,8 +408,9 @@ def _may_give(word: str, openings: tuple[frozenset[str], frozenset[str]]) -> boo
     """Whether ``word`` may give a term of ``openings`` (``_openings``).  False is
     certain: the chain gives a word's terms from its folded form without its
     elided article, as that form's spelling (``^`` + the form) or its
-    ``light_stem``, which drops endings only (-aux becomes -al, four letters
-    kept at least), so every term opens as the form does."""
+    ``light_stem``, which drops endings only (-aux becomes -al) and keeps the
+    first letter at least, so a term opens with the form's first two letters,
+    or is the form's first letter alone."""
     form = fold(strip_elision(word))
     two, one = openings
     return form[:2] in two or form[:1] in one
