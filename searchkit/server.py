@@ -12,8 +12,9 @@ ended.
 
 The socket lives in a folder closed to other users; the server also checks
 each client's user id.  A client whose code differs from the server's
-(``client.code_stamp``: an upgrade, an edit) is refused, runs its command
-itself, and the server stops: it would answer with code that is gone.
+(``client.code_stamp``: another checkout, an upgrade, an edit) is refused and
+runs its command itself; when it is the server's own code that changed on
+disk, the server stops: it would answer with code that is gone.
 """
 
 from __future__ import annotations
@@ -207,11 +208,13 @@ def _child(listener: socket.socket, connection: socket.socket, stamp: str, serve
         request, descriptors = _received(connection)
     except (OSError, ValueError):
         return 1  # a client gone, or not one of ours: nothing to run
-    if request.get("stamp") != stamp:
+    if request.get("stamp") != stamp:  # a client of other code: it runs the command itself
         with suppress(OSError):
             connection.sendall(b"stale\n")
-        if os.getppid() == server:  # not the process that adopted this one, were the server gone
-            os.kill(server, signal.SIGTERM)  # the code on disk is not the server's: it stops answering
+        # The server's own code changed on disk (an upgrade, an edit): it stops answering.  (Not the
+        # process that adopted this one, were the server gone; nor for a client of another checkout.)
+        if os.getppid() == server and client.code_stamp() != stamp:
+            os.kill(server, signal.SIGTERM)
         return 0
     try:
         _become(request, descriptors)

@@ -379,3 +379,18 @@ def test_a_large_environment_reaches_the_command(served, tmp_path):
     assert done.returncode == 0, done.stderr
     assert not loaded_whoosh(done.stderr)
     assert [hit["id"] for hit in json.loads(done.stdout)["hits"]] == ["3"]
+
+
+def test_a_client_of_another_checkout_runs_its_command_itself_and_the_server_keeps_answering(served, tmp_path):
+    index_dir, socket = served
+    copy = tmp_path / "code"
+    shutil.copytree(Path(searchkit.__file__).parent, copy / "searchkit", ignore=shutil.ignore_patterns("__pycache__"))
+    other = run(
+        "search", "Shoigu", "--json", "--index", str(index_dir),
+        env=server_env(socket, PYTHONPATH=str(copy)), cwd=tmp_path, importtime=True,
+    )  # fmt: skip
+    assert other.returncode == 0 and loaded_whoosh(other.stderr), "run by the client, in its own code"
+    assert {hit["id"] for hit in json.loads(other.stdout)["hits"]} == {"1", "2"}
+    time.sleep(1.5)  # a server told to stop would be gone by now (it looks every 0.5 s)
+    ours = run("search", "Shoigu", "--index", str(index_dir), env=server_env(socket), importtime=True)
+    assert ours.returncode == 0 and not loaded_whoosh(ours.stderr), "the server still answers its own code's clients"
