@@ -21,7 +21,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import article, child_pids, finish, kill_group, on_terminal, one_error_line, wait_for, write_jsonl
+from helpers import (
+    BUNDLED_CORPUS,
+    article,
+    child_pids,
+    finish,
+    kill_group,
+    on_terminal,
+    one_error_line,
+    wait_for,
+    write_jsonl,
+)
 
 import searchkit
 from searchkit.indexing import build_index
@@ -394,3 +404,33 @@ def test_a_client_of_another_checkout_runs_its_command_itself_and_the_server_kee
     time.sleep(1.5)  # a server told to stop would be gone by now (it looks every 0.5 s)
     ours = run("search", "Shoigu", "--index", str(index_dir), env=server_env(socket), importtime=True)
     assert ours.returncode == 0 and not loaded_whoosh(ours.stderr), "the server still answers its own code's clients"
+
+
+def test_ctrl_c_stops_a_first_search_building_the_index_through_the_server(tmp_path):
+    """A first search builds ./index (in the server's child, with its writer processes);
+    Ctrl-C stops it all as without a server: 130, nothing half-built, and the next search builds."""
+    shutil.copytree(BUNDLED_CORPUS, tmp_path / "corpus")
+    socket = tmp_path / "run" / "server.sock"
+    with own_server(socket) as server:
+        client = subprocess.Popen(
+            [sys.executable, "-m", "searchkit", "search", "Poutine"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=server_env(socket),
+            cwd=tmp_path,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        index_dir = tmp_path / "index"
+        wait_for(lambda: index_dir.exists() and len(list(index_dir.iterdir())) > 1, 60, "the build's generation")
+        client.send_signal(signal.SIGINT)
+        _, stderr = finish(client, 60)
+        assert client.returncode == 130, stderr
+        assert stderr.strip().splitlines()[-1] == "searchkit: interrupted"
+        wait_for(lambda: not served_children(server), 30, "the command and its writers to end")
+        assert not [p for p in index_dir.iterdir() if p.name != ".lock"], "nothing half-built"
+        again = run("search", "Poutine", "--json", env=server_env(socket), cwd=tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["total"] >= 10
