@@ -603,13 +603,13 @@ def summing(request, monkeypatch) -> Callable[..., None]:
 
 @pytest.mark.parametrize(
     "text", ["alpha OR beta OR gamma", "Choïgou", "kremlin OR douma", "kremlin beta", "kremlin -douma -gamma",
-             "(alpha OR douma) Choïgou -beta", "id:old3 OR douma", "kremlin -id:old4"]
+             "(alpha OR douma) Choïgou -beta", "id:old3 OR douma", "kremlin -id:old4", "kremlin", "douma", "=Shoigu"]
 )  # fmt: skip
 def test_an_or_of_terms_summed_from_the_postings_ranks_as_whoosh_scores_every_article(tmp_path, text, summing):
-    """An OR of terms (several words, a name and its spellings), or an AND of them beside NOTs,
-    is ranked by summing each term's BM25F score read from the posting lists: the same articles,
-    scores and order (ties by document number) as Whoosh's search of every article, within a
-    restriction too."""
+    """An OR of terms (several words, a name and its spellings, a word alone in title and body),
+    or an AND of them beside NOTs, is ranked by summing each term's BM25F score read from the
+    posting lists: the same articles, scores and order (ties by document number: the 33
+    articles have nine texts) as Whoosh's search of every article, within a restriction too."""
     first = [
         article(f"old{i}", f"Le Kremlin {'et la Douma ' * (i % 5)}: alpha, {'beta ' * (i % 3)}dit Choïgou.",
                 date=f"2021-0{i % 9 + 1}-01")
