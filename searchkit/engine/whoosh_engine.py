@@ -638,7 +638,7 @@ class WhooshIndex:
         operators = _scored_operators(query, self._reader)
         if operators is not None:
             return self._ranked_operators(operators, limit, allowed)
-        summed = _summed_terms(query)
+        summed = _summed_terms(query) if self._reader.doc_count_all() else None  # (no idf in an empty index)
         if summed is not None:
             # A word alone too: at 300,000 articles its postings summed take a half to a third of
             # Whoosh's pruned search (Zelensky's spelling 27 -> 9 ms, pays 132 -> 85), and keep
