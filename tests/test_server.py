@@ -48,6 +48,11 @@ def server_env(socket: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "SEARCHKIT_NO_SERVER": "", "SEARCHKIT_SERVER_SOCKET": str(socket), **extra}
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """A child's SIGINT at its default, also when the suite runs with it ignored (``&``, CI)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_server(socket: Path, *args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.Popen:
     socket.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     server = subprocess.Popen(
@@ -59,7 +64,7 @@ def start_server(socket: Path, *args: str, env: dict | None = None, cwd: Path | 
         env=env or server_env(socket),
         cwd=cwd,
         start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     wait_for(lambda: answering_pid(socket) == server.pid or server.poll() is not None, 60, "the server's socket")
     assert server.poll() is None, server.communicate()
@@ -233,21 +238,27 @@ def test_a_terminal_gets_the_same_styled_page_through_the_server(served):
     assert through[1] == fresh[1]
 
 
-def blocked_command(socket: Path, tmp_path: Path, preexec) -> tuple[subprocess.Popen, Path]:
-    """A served ``timeline`` waiting to read its query set from a FIFO no one writes."""
-    fifo = tmp_path / "queries.txt"
-    os.mkfifo(fifo)
-    client = subprocess.Popen(
-        [sys.executable, "-m", "searchkit", "timeline", "--queries", str(fifo), "--index", str(tmp_path / "none")],
+def spawn_client(socket: Path, *args: str, cwd: Path | None = None, preexec=None) -> subprocess.Popen:
+    """``python -m searchkit ARGS`` for the server on ``socket``, in its own session, not waited for."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "searchkit", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=server_env(socket),
+        cwd=cwd,
         start_new_session=True,
         preexec_fn=preexec,
     )
-    return client, fifo
+
+
+def blocked_command(socket: Path, tmp_path: Path, preexec) -> tuple[subprocess.Popen, Path]:
+    """A served ``timeline`` waiting to read its query set from a FIFO no one writes."""
+    fifo = tmp_path / "queries.txt"
+    os.mkfifo(fifo)
+    args = ("timeline", "--queries", str(fifo), "--index", str(tmp_path / "none"))
+    return spawn_client(socket, *args, preexec=preexec), fifo
 
 
 def served_children(server: subprocess.Popen) -> list[int]:
@@ -257,7 +268,7 @@ def served_children(server: subprocess.Popen) -> list[int]:
 def test_ctrl_c_reaches_the_command_the_server_runs(tmp_path):
     socket = tmp_path / "run" / "server.sock"
     with own_server(socket) as server:
-        client, _ = blocked_command(socket, tmp_path, lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        client, _ = blocked_command(socket, tmp_path, ctrl_c_as_in_a_terminal)
         wait_for(lambda: served_children(server), 30, "the server's child")
         time.sleep(0.3)  # the child is past its set-up, reading the FIFO
         client.send_signal(signal.SIGINT)
@@ -407,22 +418,12 @@ def test_a_client_of_another_checkout_runs_its_command_itself_and_the_server_kee
 
 
 def test_ctrl_c_stops_a_first_search_building_the_index_through_the_server(tmp_path):
-    """A first search builds ./index (in the server's child, with its writer processes);
-    Ctrl-C stops it all as without a server: 130, nothing half-built, and the next search builds."""
+    """A first search builds ./index in the server's child; Ctrl-C stops it as without a
+    server: 130, nothing half-built, and the next search builds."""
     shutil.copytree(BUNDLED_CORPUS, tmp_path / "corpus")
     socket = tmp_path / "run" / "server.sock"
     with own_server(socket) as server:
-        client = subprocess.Popen(
-            [sys.executable, "-m", "searchkit", "search", "Poutine"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=server_env(socket),
-            cwd=tmp_path,
-            start_new_session=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )
+        client = spawn_client(socket, "search", "Poutine", cwd=tmp_path, preexec=ctrl_c_as_in_a_terminal)
         index_dir = tmp_path / "index"
         wait_for(lambda: index_dir.exists() and len(list(index_dir.iterdir())) > 1, 60, "the build's generation")
         client.send_signal(signal.SIGINT)
