@@ -14,7 +14,7 @@ import os
 import sys
 import typing
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -1356,8 +1356,6 @@ def serve(
                 raise typer.Exit(EXIT_NO_HITS)
             _err(f"stopped the server (pid {pid})")
             return
-        from contextlib import suppress
-
         with suppress(KeyboardInterrupt):  # Ctrl-C is how a server run in a terminal is stopped
             run_server(
                 idle_seconds=None if idle is None else idle * 60,
@@ -1566,8 +1564,6 @@ def main() -> None:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     # In the C locale, arguments typed in UTF-8 arrive as surrogate escapes.
-    from contextlib import suppress
-
     encoding = sys.getfilesystemencoding()
     for i, arg in enumerate(sys.argv[1:], 1):
         if any("\udc80" <= char <= "\udcff" for char in arg):
