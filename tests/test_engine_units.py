@@ -711,6 +711,48 @@ def test_sums_and_counts_read_from_blocks_leave_out_deleted_articles(postings_in
     summing()
 
 
+@pytest.mark.parametrize("dense", [False, True])
+def test_a_word_s_articles_are_read_once_from_its_postings_while_few_enough_are_kept(postings_index, monkeypatch, dense):
+    """A search reads a name's spellings to rank, to count and to count each spelling: the ids a
+    sum read are kept for the counts, the words read last, up to ``KEPT_IDS`` a segment; a word
+    with more, or one pushed out, is read again.  Each time the live articles, none removed."""
+    from searchkit.engine import whoosh_postings
+
+    monkeypatch.setattr(whoosh_postings, "KEPT_IDS", 1_000)  # alpha (in 1,274 articles) is never kept
+    monkeypatch.setattr(whoosh_postings, "DENSE_POSTINGS", 0 if dense else 10**12)
+    monkeypatch.setattr(whoosh_postings, "DENSE_POSTINGS_IMPORTED", 0 if dense else 10**12)
+    decoded = Counter()
+    blocks = whoosh_postings.blocks
+
+    def counted_blocks(segment, fieldname, text, *args):
+        decoded[text] += 1
+        return blocks(segment, fieldname, text, *args)
+
+    monkeypatch.setattr(whoosh_postings, "blocks", counted_blocks)
+    with open_live(postings_index) as index:
+        variants = Variants(index)
+
+        def held(word: str) -> set[int]:
+            query = index.compile(parse(word), variants)
+            return {hit.docnum for hit in index._searcher.search(query, limit=None)}
+
+        truth = {word: held(word) for word in ("alpha", "beta", "gamma", "delta")}
+        index.ranked(index.compile(parse("alpha OR beta OR gamma"), variants), 10)
+        decoded.clear()
+        for word in ("beta", "gamma"):
+            assert whoosh_postings.live_ids(index._reader, "body", word) == truth[word]
+        assert not decoded  # kept from the sum
+        assert whoosh_postings.live_ids(index._reader, "body", "alpha") == truth["alpha"] and decoded["alpha"]
+        assert whoosh_postings.live_ids(index._reader, "body", "delta") == truth["delta"]  # read, kept
+        decoded.clear()
+        assert whoosh_postings.live_ids(index._reader, "body", "delta") == truth["delta"] and not decoded
+        # beta, kept first (186 articles), pushed out by one more word once fewer are kept: read again
+        monkeypatch.setattr(whoosh_postings, "KEPT_IDS", 150)
+        assert whoosh_postings.live_ids(index._reader, "body", "600") == held("600")
+        assert whoosh_postings.live_ids(index._reader, "body", "beta") == truth["beta"] and decoded["beta"]
+        variants.close()
+
+
 @pytest.mark.parametrize("text", ["alph* OR gamma", "rempl*", "del* beta", "alpha OR beta -gamma"])
 def test_sums_kept_in_arrays_rank_as_those_kept_in_a_dictionary(postings_index, monkeypatch, text):
     """Prefixes, ORs and ``similar``'s sums, within a restriction and leaving articles out: the same

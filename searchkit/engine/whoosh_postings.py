@@ -26,6 +26,7 @@ import sys
 import threading
 import weakref
 import zlib
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -149,6 +150,10 @@ def live_ids(reader: IndexReader, fieldname: str, text: str, spans: Sequence[tup
     found: set[int] = set()
     starts = [start for start, _ in spans]
     for segment, offset in reader.leaf_readers():
+        if not spans:
+            ids = _segment_ids(segment, fieldname, text)
+            found.update(map(offset.__add__, ids) if offset else ids)
+            continue
 
         def wanted(last: int, offset: int = offset) -> int | None:
             """The first id (in the segment) past ``last`` within a stretch; None past the last."""
@@ -158,10 +163,36 @@ def live_ids(reader: IndexReader, fieldname: str, text: str, spans: Sequence[tup
                 return last + 1
             return starts[at + 1] - offset if at + 1 < len(starts) else None
 
-        for ids, _ in blocks(segment, fieldname, text, wanted if spans else None):
+        for ids, _ in blocks(segment, fieldname, text, wanted):
             docnums = map(offset.__add__, ids) if offset else ids
-            found.update(docnums if not spans else (d for d in docnums if _inside(d, starts, spans)))
+            found.update(d for d in docnums if _inside(d, starts, spans))
     return found
+
+
+def _segment_ids(segment: SegmentReader, fieldname: str, text: str) -> Sequence[int]:
+    """The live ids (in ``segment``) of ``text``'s postings in ``fieldname``, kept (``_keep_ids``)."""
+    with _LOCK:
+        kept = _IDS.get(segment, {}).get((fieldname, text))
+    if kept is None:
+        kept = [docid for ids, _ in blocks(segment, fieldname, text) for docid in ids]
+        _keep_ids(segment, fieldname, text, kept)
+    return kept
+
+
+def _keep_ids(segment: SegmentReader, fieldname: str, text: str, ids: Sequence[int]) -> None:
+    """Keeps the live ids of a term read whole, for the reader's life: a search reads a name's
+    spellings to rank its hits, again to count them and again to count each spelling (30 of the
+    80 ms of ``Zelensky`` at 300,000 articles).  The terms read last are kept, up to
+    ``KEPT_IDS`` ids a segment (4 bytes each)."""
+    if len(ids) > KEPT_IDS:
+        return
+    with _LOCK:
+        kept = _IDS.setdefault(segment, {})
+        kept.pop((fieldname, text), None)
+        kept[(fieldname, text)] = array("i", ids)
+        held = sum(map(len, kept.values()))
+        while held > KEPT_IDS:
+            held -= len(kept.pop(next(iter(kept))))
 
 
 def whole_index_reader(searcher) -> IndexReader:
@@ -298,12 +329,15 @@ class Scores:
         whose documents are numbered from ``offset``."""
         scores, allowed = self._scores, self._allowed
         lengths, norms, idf, k1_plus = field_lengths(segment, fieldname), bm25.norms, bm25.idf, bm25.k1 + 1
+        read: list[int] = []
         for ids, weights in blocks(segment, fieldname, text):
+            read += ids
             for docid, tf in zip(ids, weights, strict=True):
                 docnum = offset + docid
                 if allowed is None or docnum in allowed:
                     score = idf * ((tf * k1_plus) / (tf + norms[lengths[docid]]))  # BM25.score, inlined
                     scores[docnum] = scores.get(docnum, 0.0) + weight * score
+        _keep_ids(segment, fieldname, text, read)
 
     def include(self, docnums: Iterable[int], scores: Iterable[float]) -> None:
         """Adds ``scores`` to those of ``docnums`` (another sum's, ``listed``), where allowed."""
@@ -358,6 +392,7 @@ class DenseScores:
         for block_ids, block_weights in blocks(segment, fieldname, text):
             ids += block_ids
             weights += block_weights
+        _keep_ids(segment, fieldname, text, ids)
         if not ids:
             return
         docids = np.array(ids, dtype=np.intp)
@@ -417,4 +452,7 @@ def scores_for(postings: float, size: int, allowed: set[int] | None = None) -> S
 
 #: Segment reader → field → its coded lengths (``field_lengths``); forgotten with the reader.
 _LENGTHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Segment reader → (field, term) → its live ids (``_keep_ids``); forgotten with the reader.
+_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+KEPT_IDS = 1_000_000
 _LOCK = threading.Lock()
