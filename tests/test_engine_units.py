@@ -712,7 +712,7 @@ def test_sums_and_counts_read_from_blocks_leave_out_deleted_articles(postings_in
 
 
 @pytest.mark.parametrize("dense", [False, True])
-def test_a_word_s_articles_are_read_once_from_its_postings_while_few_enough_are_kept(postings_index, monkeypatch, dense):
+def test_a_word_s_articles_are_read_once_while_few_enough_are_kept(postings_index, monkeypatch, dense):
     """A search reads a name's spellings to rank, to count and to count each spelling: the ids a
     sum read are kept for the counts, the words read last, up to ``KEPT_IDS`` a segment; a word
     with more, or one pushed out, is read again.  Each time the live articles, none removed."""
