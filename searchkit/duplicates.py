@@ -197,9 +197,10 @@ def group_touching(
     if rows and count > 1:
         bands = np.ascontiguousarray(signatures).view(np.uint64).reshape(count, BANDS)
         for row in rows:
+            agree = bands == bands[row]  # every band at once: a band's column alone is read strided
+            near = np.flatnonzero(agree.any(axis=1) if live is None else agree.any(axis=1) & live)
             for band in range(BANDS):
-                agree = bands[:, band] == bands[row, band]
-                holders = np.flatnonzero(agree if live is None else agree & live).tolist()
+                holders = near[agree[near, band]].tolist()
                 if len(holders) < 2:
                     continue
                 others = holders if len(holders) <= MAX_BUCKET or row == holders[0] else holders[:1]
