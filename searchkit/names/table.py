@@ -359,15 +359,13 @@ def _spellings(index: OpenIndex) -> dict[str, int]:
         found = [vocabulary.starting(field, SPELLING_MARK) for field in TEXT_FIELDS]
     finally:
         vocabulary.close()
-    counts: Counter = Counter()
     if any(terms is None for terms in found):
-        for spelling in set(index.spellings()):
-            counts[spelling] = index.doc_frequency(SPELLING_MARK + spelling)
-        return dict(counts)
-    for terms in found:
+        return {spelling: index.doc_frequency(SPELLING_MARK + spelling) for spelling in set(index.spellings())}
+    counts = dict(found[0])
+    for terms in found[1:]:
         for term, articles in terms.items():
-            counts[term[len(SPELLING_MARK) :]] += articles
-    return dict(counts)
+            counts[term] = counts.get(term, 0) + articles
+    return {term[len(SPELLING_MARK) :]: articles for term, articles in counts.items()}
 
 
 def _stem_counts(index: OpenIndex, spellings: list[str]) -> dict[str, int]:
