@@ -379,11 +379,13 @@ def _changed_in_place(
             live = np.ones(len(matrix), dtype=bool)
             live[sorted(dead)] = False
             pairs = [p for p in db.execute("SELECT a, b, similarity FROM pairs") if stale.isdisjoint(p[:2])]
+            # where the grouped articles were at the commit the file describes: checked, not trusted
+            before = dict(db.execute("SELECT id, docnum FROM groups"))
             row_of = _rows_of(db, {i for a, b, _ in pairs for i in (a, b)})
             kept = [(*sorted((row_of[a], row_of[b])), s) for a, b, s in pairs]
             found = group_touching(matrix, list(range(rows, rows + len(new))), kept, live=live)
             id_of = _ids_of(db, {i for i, _, _ in found.pairs} | {j for _, j, _ in found.pairs})
-            docnums = index.docnums_of({id_of[i] for members in found.groups for i in members})
+            docnums = index.docnums_of({id_of[i] for members in found.groups for i in members}, before)
             facts = _facts(found, index.doc_count(), int(live.sum()), len(matrix), len(dead), started)
             with db:
                 if new:

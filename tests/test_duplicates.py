@@ -13,7 +13,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from helpers import article, generated_articles, on_terminal, run_cli, write_jsonl
+from helpers import article, generated_articles, on_terminal, open_live, run_cli, write_jsonl
 from typer.testing import CliRunner
 
 from searchkit.cli import app
@@ -307,22 +307,32 @@ def test_rows_left_out_of_the_look_ups_pair_as_the_matrix_without_them(seed):
 
 
 def _pairs_and_groups(index_dir: Path) -> tuple[list, list, dict]:
-    """The pairs and groups of an index's duplicates file, by id, and its facts."""
+    """The pairs and groups of an index's duplicates file, by id, and its facts; each grouped
+    article's number in the file that of its live document (a search reads it, not the id)."""
     with closing(sqlite3.connect(current_generation(index_dir) / DUPLICATES_FILE)) as db:
         pairs = sorted((*sorted((a, b)), round(s, 6)) for a, b, s in db.execute("SELECT a, b, similarity FROM pairs"))
         groups = sorted(db.execute("SELECT id, grp FROM groups").fetchall())
+        docnums = dict(db.execute("SELECT id, docnum FROM groups"))
         facts = {k: json.loads(v) for k, v in db.execute("SELECT name, value FROM facts")}
+    with open_live(index_dir) as index:
+        assert docnums == {i: index.docnum_of(i) for i in docnums}
     return pairs, groups, facts
 
 
-def test_updates_change_the_file_in_place_and_group_as_a_rebuild_does(tmp_path):
+@pytest.mark.parametrize("looked_up", [64, 0])
+def test_updates_change_the_file_in_place_and_group_as_a_rebuild_does(tmp_path, monkeypatch, looked_up):
     """An update of a few articles adds the signatures it writes as new rows of the file's matrix;
     those of the articles it replaces or removes are dead rows no look-up finds.  After each
     update the pairs and groups are a rebuild's; past ``MAX_DEAD_SHARE`` the file is written
-    whole again, without its dead rows."""
+    whole again, without its dead rows.  Each grouped article's number is its live document's,
+    where the commit merged and renumbered segments: the file's numbers checked, the others
+    looked up one by one or (``looked_up`` 0) in the id columns read whole."""
     import random
 
     from searchkit.duplicates import MAX_DEAD_SHARE
+    from searchkit.engine import whoosh_engine
+
+    monkeypatch.setattr(whoosh_engine, "LOOKED_UP_IDS", looked_up)
 
     rng = random.Random(7)
     texts = [" ".join(f"mot{rng.randrange(3000)}" for _ in range(150)) for _ in range(120)]

@@ -162,8 +162,9 @@ class OpenIndex(Protocol):
     def ids_of(self, docnums: list[int]) -> dict[int, str]:
         """The ids of a few documents, by number: as many look-ups as documents, not as ids in every segment."""
 
-    def docnums_of(self, article_ids: set[str]) -> dict[str, int]:
-        """The numbers of the live documents of a few ids, from the id columns read whole."""
+    def docnums_of(self, article_ids: set[str], guesses: dict[str, int] | None = None) -> dict[str, int]:
+        """The numbers of the live documents of a few ids, from the id columns read whole;
+        ``guesses`` (numbers they had at an earlier commit) checked first."""
 
     def dates_of(self, docnums: list[int]) -> dict[int, str | None]:
         """The date of each of a few documents (``2022-03-05``), None where one has none."""

@@ -81,6 +81,9 @@ WEIGHTING = scoring.BM25F(B=0.75, K1=0.75, title_B=0.4)
 #: The sets of articles an open index keeps, the last ones asked for (``WhooshIndex._docs``): a few
 #: megabytes each at 100,000 articles, tens at a million.
 KEPT_DOC_SETS = 2
+#: ``docnums_of`` looks this many ids up one by one (0.3 ms each at 300,000 articles), more by
+#: reading the id columns whole (80 ms there).
+LOOKED_UP_IDS = 64
 
 _TOC_TEMP = re.compile(r"^_\w+_\d+\.toc\.")
 #: A writer process's term counts (``term_counts_file``), whole or half-written.
@@ -713,17 +716,28 @@ class WhooshIndex:
         """The ids of a few documents, from each segment's id column."""
         return self._column_of("id", docnums)
 
-    def docnums_of(self, article_ids: set[str]) -> dict[str, int]:
+    def docnums_of(self, article_ids: set[str], guesses: dict[str, int] | None = None) -> dict[str, int]:
         """The numbers of the live documents of a few ids, from each segment's id column read
         whole (``_whole_column``): an id looked up in every segment took 0.6 s for the 1,760
-        grouped articles of 300,000."""
+        grouped articles of 300,000.  ``guesses`` (where ids were at an earlier commit) are
+        checked first, by reading those documents' ids alone: an update renumbers only the
+        segments it merges, and reading the columns whole took 80 ms at 300,000."""
         found = {}
+        if guesses:
+            guessed = {guesses[i]: i for i in article_ids if i in guesses and 0 <= guesses[i] < self.doc_count_all()}
+            for docnum, article_id in self.ids_of(list(guessed)).items():
+                if article_id == guessed[docnum] and not self._reader.is_deleted(docnum):
+                    found[article_id] = docnum
+        missing = article_ids - found.keys()
+        if len(missing) <= LOOKED_UP_IDS:  # the articles an update wrote, say: each looked up in every segment
+            found.update((i, docnum) for i in missing if (docnum := self.docnum_of(i)) is not None)
+            return found
         for segment, offset in self._reader.leaf_readers():
             if not segment.has_column("id"):
                 continue
             deletions = segment.has_deletions()
             for docnum, article_id in enumerate(_whole_column(segment, "id")):
-                if article_id in article_ids and not (deletions and segment.is_deleted(docnum)):
+                if article_id in missing and not (deletions and segment.is_deleted(docnum)):
                     found[article_id] = offset + docnum
         return found
 
