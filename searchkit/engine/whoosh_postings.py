@@ -29,7 +29,7 @@ import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
@@ -172,7 +172,7 @@ def live_ids(reader: IndexReader, fieldname: str, text: str, spans: Sequence[tup
 def _segment_ids(segment: SegmentReader, fieldname: str, text: str) -> Sequence[int]:
     """The live ids (in ``segment``) of ``text``'s postings in ``fieldname``, kept (``_keep_ids``)."""
     with _LOCK:
-        kept = _IDS.get(segment, {}).get((fieldname, text))
+        kept = _IDS[segment].terms.get((fieldname, text)) if segment in _IDS else None
     if kept is None:
         kept = [docid for ids, _ in blocks(segment, fieldname, text) for docid in ids]
         _keep_ids(segment, fieldname, text, kept)
@@ -187,12 +187,20 @@ def _keep_ids(segment: SegmentReader, fieldname: str, text: str, ids: Sequence[i
     if len(ids) > KEPT_IDS:
         return
     with _LOCK:
-        kept = _IDS.setdefault(segment, {})
-        kept.pop((fieldname, text), None)
-        kept[(fieldname, text)] = array("i", ids)
-        held = sum(map(len, kept.values()))
-        while held > KEPT_IDS:
-            held -= len(kept.pop(next(iter(kept))))
+        kept = _IDS.setdefault(segment, _KeptIds())
+        kept.held -= len(kept.terms.pop((fieldname, text), ()))
+        kept.terms[(fieldname, text)] = array("i", ids)
+        kept.held += len(ids)
+        while kept.held > KEPT_IDS:
+            kept.held -= len(kept.terms.pop(next(iter(kept.terms))))
+
+
+@dataclass
+class _KeptIds:
+    """The ids kept for one segment (``_keep_ids``), the terms read last last, and how many in all."""
+
+    terms: dict[tuple[str, str], array] = field(default_factory=dict)
+    held: int = 0
 
 
 def whole_index_reader(searcher) -> IndexReader:
@@ -452,7 +460,8 @@ def scores_for(postings: float, size: int, allowed: set[int] | None = None) -> S
 
 #: Segment reader → field → its coded lengths (``field_lengths``); forgotten with the reader.
 _LENGTHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-#: Segment reader → (field, term) → its live ids (``_keep_ids``); forgotten with the reader.
+#: Segment reader → the live ids of the terms it read whole last (``_keep_ids``); forgotten with the reader.
 _IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: The ids kept a segment: 4 MB (a name's spellings hold some thousands at 300,000 articles).
 KEPT_IDS = 1_000_000
 _LOCK = threading.Lock()
