@@ -7,6 +7,7 @@ while Python is still importing it is one ``interrupted`` line and exit 130,
 as anywhere else, never a traceback.
 """
 
+import gc
 import sys
 
 
@@ -21,7 +22,12 @@ def run() -> None:
     except KeyboardInterrupt:
         print("searchkit: interrupted", file=sys.stderr)
         sys.exit(130)
-    main()
+    try:
+        main()
+    finally:
+        # The command's work is done and written (its output flushed, its files closed):
+        # the interpreter's last collection need not walk all it made, 35-50 ms of a search.
+        gc.freeze()
 
 
 if __name__ == "__main__":
