@@ -30,8 +30,10 @@ Signatures are kept in the file, each article's content hash beside it, so
 the next commit computes only those of the articles it wrote (an update) and
 reads the stored text of the others only when the file cannot be used (an
 index built before this file existed, a damaged file).  They are kept as one
-matrix, ``CHUNK_ROWS`` signatures to a row of its table, each article's at its
-row: read whole as 75 large values at 300,000 articles, never one by one.
+matrix in a file of its own beside it (``duplicates-….matrix``, named in the
+file's ``matrix_file`` table; ``_SIGNATURE_BYTES`` a row, each article's at its
+row): read at once, 76 MB at 300,000 articles in 0.02 s where SQLite's pages
+took 0.14 s, and appended to by an update rather than copied.
 Groups are made again at each commit, so that an added, changed or removed
 article joins, leaves or splits its group: from every signature after a build
 or a large update; after an update of a few articles (``MAX_TOUCHING``), from
@@ -40,6 +42,10 @@ it wrote, looked up by their bands, the file changed in a copy rather than
 written whole: the signatures written are new rows at the matrix's end, the
 rows of the articles replaced or removed are *dead*, left out of every look-up,
 until they reach ``MAX_DEAD_SHARE`` of the rows and the file is written whole.
+Only writers read the matrix, under the index's lock: rows past those the
+file counts (an update killed before its file replaced the last) are cut off
+by the next update; a matrix written whole gets a new name, and the file that
+names it replaces the last at once.
 
 A file that is missing or stale (a writer killed between its commit and this
 file) is not trusted: searches do not collapse, ``--unique`` says to run
@@ -53,12 +59,14 @@ import would be the largest part of a search's cold start.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
 import sqlite3
 import time
 import weakref
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -72,6 +80,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 DUPLICATES_FILE = "duplicates.sqlite"
+#: The names of the signatures' matrix files, beside it: ``duplicates-<random>.matrix``.
+MATRIX_PREFIX, MATRIX_SUFFIX = "duplicates-", ".matrix"
 #: Words of a shingle.
 SHINGLE_WORDS = 5
 #: Words of an article read at most: the work an article is bounded.
@@ -244,8 +254,6 @@ def _components(pairs: list[tuple[int, int, float]]) -> list[list[int]]:
 #: written one's bands among all the signatures (``group_touching``), the file changed in place;
 #: more are grouped again from every band, the file written whole.
 MAX_TOUCHING = 64
-#: Signatures a row of the file's ``matrix`` table holds: an update rewrites its last row and adds.
-CHUNK_ROWS = 4_096
 #: Rows of articles gone or changed (``dead``) that the matrix may keep, as a share of its rows;
 #: beyond it the file is written whole again, without them.
 MAX_DEAD_SHARE = 0.1
@@ -318,14 +326,25 @@ def _written_whole(
     facts = _facts(found, len(live), len(ids), len(ids), 0, started) | {"computed_from_stored": len(missing)}
     temp = index.generation / f".{DUPLICATES_FILE}.tmp"
     temp.unlink(missing_ok=True)
-    with closing(sqlite3.connect(temp)) as db, db:
-        db.executescript(_SCHEMA)
-        db.executemany(
-            "INSERT INTO signatures VALUES (?, ?, ?)", ((i, live[i][1], row_of.get(i)) for i in sorted(signed))
-        )
-        db.executemany("INSERT INTO matrix VALUES (?, ?)", _chunks(data, 0))
-        _write_groups(db, index, found, ids.__getitem__, lambda row: live[ids[row]][0], facts)
-    temp.replace(path)
+    matrix = index.generation / f"{MATRIX_PREFIX}{secrets.token_hex(8)}{MATRIX_SUFFIX}"
+    try:
+        with open(matrix, "xb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())  # on disk before the file that names it
+        with closing(sqlite3.connect(temp)) as db, db:
+            db.executescript(_SCHEMA)
+            db.executemany(
+                "INSERT INTO signatures VALUES (?, ?, ?)", ((i, live[i][1], row_of.get(i)) for i in sorted(signed))
+            )
+            db.execute("INSERT INTO matrix_file VALUES (?)", (matrix.name,))
+            _write_groups(db, index, found, ids.__getitem__, lambda row: live[ids[row]][0], facts)
+        temp.replace(path)
+    except BaseException:
+        matrix.unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
+        raise
+    _remove_other_matrices(index.generation, matrix.name)
     return facts
 
 
@@ -372,9 +391,14 @@ def _changed_in_place(
                 return None  # written whole, without them
             if on_phase is not None:
                 on_phase("duplicates: grouping", 0, None)
-            data = b"".join(blob for (blob,) in db.execute("SELECT sigs FROM matrix ORDER BY chunk")) + b"".join(new)
-            if len(data) != (rows + len(new)) * _SIGNATURE_BYTES:
-                return None  # a matrix cut short or grown: its rows are not the ids' rows
+            store = _matrix_path(db, index.generation)
+            if store is None:
+                return None  # an earlier layout: written whole in this one
+            with open(store, "rb") as stored:
+                data = stored.read(rows * _SIGNATURE_BYTES)
+            if len(data) != rows * _SIGNATURE_BYTES:
+                return None  # a matrix cut short: its rows are not the ids' rows
+            data += b"".join(new)
             matrix = np.frombuffer(data, dtype="<u2").reshape(-1, PERMUTATIONS)
             live = np.ones(len(matrix), dtype=bool)
             live[sorted(dead)] = False
@@ -387,30 +411,33 @@ def _changed_in_place(
             id_of = _ids_of(db, {i for i, _, _ in found.pairs} | {j for _, j, _ in found.pairs})
             docnums = index.docnums_of({id_of[i] for members in found.groups for i in members}, before)
             facts = _facts(found, index.doc_count(), int(live.sum()), len(matrix), len(dead), started)
+            with open(store, "r+b") as stored:  # rows past ``rows`` are a killed update's: cut off
+                stored.truncate(rows * _SIGNATURE_BYTES)
+                stored.seek(rows * _SIGNATURE_BYTES)
+                stored.write(b"".join(new))
+                stored.flush()
+                os.fsync(stored.fileno())  # on disk before the file that counts them
             with db:
-                if new:
-                    first = rows // CHUNK_ROWS  # the matrix's last row, written again with the new signatures
-                    db.execute("DELETE FROM matrix WHERE chunk >= ?", (first,))
-                    db.executemany("INSERT INTO matrix VALUES (?, ?)", _chunks(data, first))
                 db.executemany("INSERT OR IGNORE INTO dead VALUES (?)", ((row,) for row in sorted(dead)))
                 for table in ("pairs", "groups", "facts", "stamp"):
                     db.execute(f"DELETE FROM {table}")
                 _write_groups(db, index, found, id_of.__getitem__, lambda i: docnums[id_of[i]], facts)
             changed = True
-    except (sqlite3.Error, KeyError, ValueError):
-        return None  # damaged: written whole
+    except (sqlite3.Error, KeyError, ValueError, FileNotFoundError):
+        return None  # damaged, or its matrix gone: written whole
     finally:
         if not changed:
             temp.unlink(missing_ok=True)
     temp.replace(path)
+    _remove_other_matrices(index.generation, store.name)
     return facts
 
 
 _SCHEMA = """
 CREATE TABLE signatures (id TEXT PRIMARY KEY, hash BLOB NOT NULL, row INTEGER) WITHOUT ROWID;
 CREATE INDEX signatures_row ON signatures (row);
--- the signatures, CHUNK_ROWS to a row of this table: an article's at its row's place
-CREATE TABLE matrix (chunk INTEGER PRIMARY KEY, sigs BLOB NOT NULL);
+-- the file beside this one holding the signatures, an article's at its row's place
+CREATE TABLE matrix_file (name TEXT NOT NULL);
 -- the rows of articles gone or changed since the file was written whole
 CREATE TABLE dead (row INTEGER PRIMARY KEY);
 CREATE TABLE pairs (a TEXT, b TEXT, similarity REAL NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
@@ -422,11 +449,37 @@ CREATE TABLE stamp (commit_generation INTEGER NOT NULL);
 """
 
 
-def _chunks(data: bytes, first: int) -> Iterator[tuple[int, bytes]]:
-    """The rows of the ``matrix`` table from chunk ``first`` on, cut from the matrix's bytes."""
-    size = CHUNK_ROWS * _SIGNATURE_BYTES
-    for chunk, start in enumerate(range(first * size, len(data), size), first):
-        yield chunk, data[start : start + size]
+def _matrix_path(db: sqlite3.Connection, generation: Path) -> Path | None:
+    """The matrix file a duplicates file names; None for a file of an earlier layout (its
+    matrix in a table) or naming anything but a matrix file of ``generation``."""
+    try:
+        row = db.execute("SELECT name FROM matrix_file").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    name = row[0] if row else ""
+    if not (name.startswith(MATRIX_PREFIX) and name.endswith(MATRIX_SUFFIX) and "/" not in name):
+        return None
+    return generation / name
+
+
+def matrix_path(generation: Path) -> Path | None:
+    """The matrix file that the duplicates file of ``generation`` names, if any."""
+    path = generation / DUPLICATES_FILE
+    if not path.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            return _matrix_path(db, generation)
+    except sqlite3.Error:
+        return None
+
+
+def _remove_other_matrices(generation: Path, kept: str) -> None:
+    """Removes the matrix files of ``generation`` but ``kept``: the one a file written whole
+    replaced, and any a writer killed before its file named them left."""
+    for entry in generation.glob(f"{MATRIX_PREFIX}*{MATRIX_SUFFIX}"):
+        if entry.name != kept:
+            entry.unlink(missing_ok=True)
 
 
 def _rows_of(db: sqlite3.Connection, ids: set[str]) -> dict[str, int]:
@@ -492,7 +545,13 @@ def stored_signatures(path: Path) -> dict[str, tuple[bytes, bytes | None]]:
                 return {}
             if "rows" not in facts:
                 return {i: (h, s) for i, h, s in db.execute("SELECT id, hash, sig FROM signatures")}
-            data = b"".join(blob for (blob,) in db.execute("SELECT sigs FROM matrix ORDER BY chunk"))
+            store = _matrix_path(db, path.parent)
+            if store is not None:
+                with open(store, "rb") as stored:
+                    data = stored.read(facts["rows"] * _SIGNATURE_BYTES)
+            else:  # the matrix in a table of the file, as written before its file of its own
+                data = b"".join(blob for (blob,) in db.execute("SELECT sigs FROM matrix ORDER BY chunk"))
+                data = data if len(data) == facts["rows"] * _SIGNATURE_BYTES else b""
             if len(data) != facts["rows"] * _SIGNATURE_BYTES:
                 return {}  # a matrix cut short or grown: its rows are not the ids' rows
             rows = db.execute("SELECT id, hash, row FROM signatures")
@@ -500,7 +559,7 @@ def stored_signatures(path: Path) -> dict[str, tuple[bytes, bytes | None]]:
                 i: (h, None if r is None else data[r * _SIGNATURE_BYTES : (r + 1) * _SIGNATURE_BYTES])
                 for i, h, r in rows
             }
-    except (sqlite3.Error, ValueError):
+    except (sqlite3.Error, ValueError, OSError):
         return {}
 
 

@@ -17,7 +17,18 @@ from helpers import article, generated_articles, on_terminal, open_live, run_cli
 from typer.testing import CliRunner
 
 from searchkit.cli import app
-from searchkit.duplicates import DUPLICATES_FILE, MAX_BUCKET, MAX_WORDS, MIN_WORDS, group, group_touching, minhash
+from searchkit.duplicates import (
+    DUPLICATES_FILE,
+    MAX_BUCKET,
+    MAX_WORDS,
+    MIN_WORDS,
+    duplicates_current,
+    group,
+    group_touching,
+    matrix_path,
+    minhash,
+    opened_groups,
+)
 from searchkit.generations import current_generation
 from searchkit.indexing import build_index
 
@@ -399,6 +410,58 @@ def test_the_build_names_its_phases_on_a_terminal(tmp_path):
     assert "merging segments" not in shown and "duplicates" not in shown
 
 
+def test_an_update_cuts_off_the_rows_a_killed_update_left_and_removes_stray_matrices(tmp_path):
+    """An update killed after appending its signatures to the matrix, before the file counting
+    them replaced the last, leaves rows past those counted; a matrix written whole, killed
+    before the file naming it, leaves a stray file.  The next update cuts the rows off (the
+    copies they hold pair with nothing), groups as a rebuild does, and removes the stray."""
+    texts = [" ".join(f"mot{(i * 37 + j) % 3000}" for j in range(120)) for i in range(40)]
+    articles = [article(f"a{i:02d}", text) for i, text in enumerate(texts)]
+    corpus, index_dir = tmp_path / "corpus.jsonl", tmp_path / "index"
+    write_jsonl(corpus, articles)
+    build_index([corpus], index_dir)
+    generation = current_generation(index_dir)
+    matrix = matrix_path(generation)
+    rows = matrix.stat().st_size // 256
+    with open(matrix, "ab") as grown:
+        grown.write(minhash(texts[5]) * 3)  # copies of a05 that no article holds
+    stray = generation / "duplicates-0123456789abcdef.matrix"
+    stray.write_bytes(minhash(texts[6]))
+    write_jsonl(corpus, [*articles, article("copy", texts[3])])
+    build_index([corpus], index_dir)
+    pairs, groups, facts = _pairs_and_groups(index_dir)
+    assert [(a, b) for a, b, _ in pairs] == [("a03", "copy")] and groups == [("a03", "a03"), ("copy", "a03")]
+    assert facts["computed_from_stored"] == 0 and facts["rows"] == rows + 1
+    assert matrix_path(generation) == matrix and matrix.stat().st_size == (rows + 1) * 256
+    assert not stray.exists()
+
+
+def test_a_file_of_the_earlier_layout_is_written_again_from_its_signatures(tmp_path):
+    """A duplicates file that keeps its matrix in a table (as written before the matrix had a
+    file of its own): searches read its groups as they are; the next update writes it again in
+    this layout from the signatures it holds, none computed from the stored articles."""
+    texts = [" ".join(f"mot{(i * 37 + j) % 3000}" for j in range(120)) for i in range(40)]
+    articles = [article(f"a{i:02d}", text) for i, text in enumerate(texts)]
+    articles.append(article("copy", texts[3]))
+    corpus, index_dir = tmp_path / "corpus.jsonl", tmp_path / "index"
+    write_jsonl(corpus, articles)
+    build_index([corpus], index_dir)
+    generation = current_generation(index_dir)
+    matrix = matrix_path(generation)
+    with closing(sqlite3.connect(generation / DUPLICATES_FILE)) as db, db:
+        db.execute("DROP TABLE matrix_file")
+        db.execute("CREATE TABLE matrix (chunk INTEGER PRIMARY KEY, sigs BLOB NOT NULL)")
+        db.execute("INSERT INTO matrix VALUES (0, ?)", (matrix.read_bytes(),))
+    matrix.unlink()
+    with open_live(index_dir) as index:
+        assert duplicates_current(index) and opened_groups(index).of  # its groups read as they are
+    write_jsonl(corpus, [*articles, article("other", texts[7])])
+    build_index([corpus], index_dir)
+    pairs, _, facts = _pairs_and_groups(index_dir)
+    assert [(a, b) for a, b, _ in pairs] == [("a03", "copy"), ("a07", "other")]
+    assert facts["computed_from_stored"] == 0 and matrix_path(generation).stat().st_size == 42 * 256
+
+
 def test_an_update_over_a_matrix_cut_short_writes_the_file_whole(tmp_path):
     """A duplicates file whose matrix lost a row (a damaged file) no longer lines its rows up
     with the ids: an update writes the file whole, from the stored articles, and groups right."""
@@ -407,8 +470,8 @@ def test_an_update_over_a_matrix_cut_short_writes_the_file_whole(tmp_path):
     corpus, index_dir = tmp_path / "corpus.jsonl", tmp_path / "index"
     write_jsonl(corpus, articles)
     build_index([corpus], index_dir)
-    with closing(sqlite3.connect(current_generation(index_dir) / DUPLICATES_FILE)) as db, db:
-        db.execute("DELETE FROM matrix")
+    with open(matrix_path(current_generation(index_dir)), "r+b") as matrix:
+        matrix.truncate(matrix.seek(0, 2) - 256)  # its last row lost
     write_jsonl(corpus, [*articles, article("copy", texts[3])])
     build_index([corpus], index_dir)
     pairs, groups, facts = _pairs_and_groups(index_dir)

@@ -47,7 +47,7 @@ from helpers import (
 )
 from whoosh import index as whoosh_index
 
-from searchkit.duplicates import DUPLICATES_FILE, duplicates_current
+from searchkit.duplicates import DUPLICATES_FILE, duplicates_current, matrix_path
 from searchkit.engine.whoosh_engine import PARALLEL_THRESHOLD
 from searchkit.generations import CURRENT_FILE, META_FILE, current_generation, read_meta
 from searchkit.lock import LOCK_FILE
@@ -536,6 +536,7 @@ def check_no_leftovers(index_dir: Path) -> None:
             VOCABULARY_FILE,
             DUPLICATES_FILE,
             RECORD_FILE,
+            *(path.name for path in [matrix_path(live)] if path is not None),
         ):
             continue
         elif name.split(".")[0] not in segments:  # a segment's files are named MAIN_<id>.<part>
