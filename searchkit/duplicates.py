@@ -352,7 +352,8 @@ def _changed_in_place(
     index: OpenIndex, path: Path, changes: SignatureChanges, on_phase: PhaseProgress | None, started: float
 ) -> dict | None:
     """The file of the commit ``changes`` start from, changed in a copy: the signatures of
-    the articles written are new rows at the end of its matrix; the rows of those they
+    the articles written are new rows at the end of its matrix (appended to its file, which
+    only the copy counts them in until it replaces the file); the rows of those they
     replace, and of those removed, are *dead*, left out of every look-up until the file is
     written whole again (``MAX_DEAD_SHARE``); each written one's bands are looked up among
     all the rows (``group_touching``), the pairs found before among the others kept.
