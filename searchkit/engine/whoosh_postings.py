@@ -172,7 +172,10 @@ def live_ids(reader: IndexReader, fieldname: str, text: str, spans: Sequence[tup
 def _segment_ids(segment: SegmentReader, fieldname: str, text: str) -> Sequence[int]:
     """The live ids (in ``segment``) of ``text``'s postings in ``fieldname``, kept (``_keep_ids``)."""
     with _LOCK:
-        kept = _IDS[segment].terms.get((fieldname, text)) if segment in _IDS else None
+        terms = _IDS[segment].terms if segment in _IDS else {}
+        kept = terms.pop((fieldname, text), None)
+        if kept is not None:
+            terms[(fieldname, text)] = kept  # read last now: the last to be forgotten
     if kept is None:
         kept = [docid for ids, _ in blocks(segment, fieldname, text) for docid in ids]
         _keep_ids(segment, fieldname, text, kept)
