@@ -395,7 +395,7 @@ def _changed_in_place(
             store = _matrix_path(db, index.generation)
             if store is None:
                 return None  # an earlier layout: written whole in this one
-            with open(store, "rb") as stored:
+            with _opened_matrix(store, "rb") as stored:
                 data = stored.read(rows * _SIGNATURE_BYTES)
             if len(data) != rows * _SIGNATURE_BYTES:
                 return None  # a matrix cut short: its rows are not the ids' rows
@@ -412,7 +412,7 @@ def _changed_in_place(
             id_of = _ids_of(db, {i for i, _, _ in found.pairs} | {j for _, j, _ in found.pairs})
             docnums = index.docnums_of({id_of[i] for members in found.groups for i in members}, before)
             facts = _facts(found, index.doc_count(), int(live.sum()), len(matrix), len(dead), started)
-            with open(store, "r+b") as stored:  # rows past ``rows`` are a killed update's: cut off
+            with _opened_matrix(store, "r+b") as stored:  # rows past ``rows`` are a killed update's: cut off
                 stored.truncate(rows * _SIGNATURE_BYTES)
                 stored.seek(rows * _SIGNATURE_BYTES)
                 stored.write(b"".join(new))
@@ -424,8 +424,8 @@ def _changed_in_place(
                     db.execute(f"DELETE FROM {table}")
                 _write_groups(db, index, found, id_of.__getitem__, lambda i: docnums[id_of[i]], facts)
             changed = True
-    except (sqlite3.Error, KeyError, ValueError, FileNotFoundError):
-        return None  # damaged, or its matrix gone: written whole
+    except (sqlite3.Error, KeyError, ValueError, OSError):
+        return None  # damaged, its matrix gone or a link: written whole (where a full disk fails again)
     finally:
         if not changed:
             temp.unlink(missing_ok=True)
@@ -461,6 +461,12 @@ def _matrix_path(db: sqlite3.Connection, generation: Path) -> Path | None:
     if not (name.startswith(MATRIX_PREFIX) and name.endswith(MATRIX_SUFFIX) and "/" not in name):
         return None
     return generation / name
+
+
+def _opened_matrix(path: Path, mode: str):
+    """The matrix file at ``path``, never what a link planted in its place points to (an
+    ``OSError``): an update writes nothing outside the index."""
+    return open(path, mode, opener=lambda name, flags: os.open(name, flags | os.O_NOFOLLOW))
 
 
 def matrix_path(generation: Path) -> Path | None:
@@ -548,7 +554,7 @@ def stored_signatures(path: Path) -> dict[str, tuple[bytes, bytes | None]]:
                 return {i: (h, s) for i, h, s in db.execute("SELECT id, hash, sig FROM signatures")}
             store = _matrix_path(db, path.parent)
             if store is not None:
-                with open(store, "rb") as stored:
+                with _opened_matrix(store, "rb") as stored:
                     data = stored.read(facts["rows"] * _SIGNATURE_BYTES)
             else:  # the matrix in a table of the file, as written before its file of its own
                 data = b"".join(blob for (blob,) in db.execute("SELECT sigs FROM matrix ORDER BY chunk"))

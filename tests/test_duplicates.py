@@ -436,6 +436,28 @@ def test_an_update_cuts_off_the_rows_a_killed_update_left_and_removes_stray_matr
     assert not stray.exists()
 
 
+def test_a_link_in_place_of_the_matrix_is_never_written_through(tmp_path):
+    """A link planted where the matrix file was (pointing outside the index): the next update
+    neither reads nor appends through it, writes the file whole with a matrix of its own, and
+    groups right; the file outside is as it was."""
+    texts = [" ".join(f"mot{(i * 37 + j) % 3000}" for j in range(120)) for i in range(40)]
+    articles = [article(f"a{i:02d}", text) for i, text in enumerate(texts)]
+    corpus, index_dir = tmp_path / "corpus.jsonl", tmp_path / "index"
+    write_jsonl(corpus, articles)
+    build_index([corpus], index_dir)
+    matrix = matrix_path(current_generation(index_dir))
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(matrix.read_bytes())
+    matrix.unlink()
+    matrix.symlink_to(outside)
+    write_jsonl(corpus, [*articles, article("copy", texts[3])])
+    build_index([corpus], index_dir)
+    pairs, _, facts = _pairs_and_groups(index_dir)
+    assert [(a, b) for a, b, _ in pairs] == [("a03", "copy")] and facts["rows"] == len(articles) + 1
+    assert outside.stat().st_size == len(articles) * 256 and not matrix.is_symlink()
+    assert not matrix_path(current_generation(index_dir)).is_symlink()
+
+
 def test_a_file_of_the_earlier_layout_is_written_again_from_its_signatures(tmp_path):
     """A duplicates file that keeps its matrix in a table (as written before the matrix had a
     file of its own): searches read its groups as they are; the next update writes it again in
