@@ -793,26 +793,36 @@ def test_postings_within_stretches_are_those_of_the_whole_list_there(postings_in
                 assert live_ids(index._reader, "body", word, spans) == inside
 
 
-def _segment_files(folder: Path, schema, writer_class) -> dict[str, bytes]:
-    """The files of one segment written by ``writer_class`` from the bundled samples and
-    seed article, by their name less the segment's (random) id."""
+def _segment_files(folder: Path, schema, writer_class) -> tuple[dict[str, bytes], int]:
+    """The files of one segment written by ``writer_class`` from the bundled corpus, by
+    their name less the segment's (random) id; and the most articles a term has."""
     from whoosh import index as whoosh_index
+    from whoosh.reading import SegmentReader
 
     from searchkit.corpus import read_corpus
     from searchkit.engine.whoosh_writing import _analysed, _document
 
     folder.mkdir()
-    writer = writer_class(whoosh_index.create_in(str(folder), schema), compound=False)
-    for item in read_corpus([BUNDLED_CORPUS / "samples.jsonl", BUNDLED_CORPUS / "347229279346511.txt"], print):
+    ix = whoosh_index.create_in(str(folder), schema)
+    writer = writer_class(ix, compound=False)
+    for item in read_corpus([BUNDLED_CORPUS], print):
         writer.add_document(**_analysed(_document(item, 1)))
-    segment = writer._finalize_segment().segment_id()
-    return {p.name.replace(segment, "S"): p.read_bytes() for p in folder.iterdir() if p.name.startswith(segment)}
+    segment = writer._finalize_segment()
+    reader = SegmentReader(ix.storage, ix.schema, segment)
+    try:
+        most = max(reader.doc_frequency(fieldname, text) for fieldname, text in reader.all_terms())
+    finally:
+        reader.close()
+    name = segment.segment_id()
+    files = {p.name.replace(name, "S"): p.read_bytes() for p in folder.iterdir() if p.name.startswith(name)}
+    return files, most
 
 
 def test_the_writers_shortcuts_write_the_segment_whoosh_writes(tmp_path):
     """searchkit's writers ask the analyzer for each article's terms and positions at
-    once (``WordPositions``) and read each article's field lengths once, not once
-    a posting: the segment they write is Whoosh's own, byte for byte."""
+    once (``WordPositions``), buffer postings by field and write a term's posting
+    blocks at once: the segment they write is Whoosh's own, byte for byte, also for
+    terms whose postings take several blocks."""
     from whoosh import formats
     from whoosh.writing import SegmentWriter
 
@@ -823,8 +833,9 @@ def test_the_writers_shortcuts_write_the_segment_whoosh_writes(tmp_path):
     for name in TEXT_FIELDS:
         assert type(whoosh_schema[name].format) is WordPositions
         whoosh_schema[name].format = formats.Positions(field_boost=whoosh_schema[name].format.field_boost)
-    ours = _segment_files(tmp_path / "ours", build_schema(), TermCountingWriter)
-    whoosh_s = _segment_files(tmp_path / "whoosh", whoosh_schema, SegmentWriter)
+    ours, most = _segment_files(tmp_path / "ours", build_schema(), TermCountingWriter)
+    whoosh_s, _ = _segment_files(tmp_path / "whoosh", whoosh_schema, SegmentWriter)
+    assert most > 3 * 128  # Whoosh's blocks hold 128 postings
     assert ours.keys() == whoosh_s.keys() and "S.pst" in ours
     assert [name for name in ours if ours[name] != whoosh_s[name]] == []
 

@@ -16,9 +16,12 @@ import os
 import pickle
 import struct
 import zlib
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import suppress
+from itertools import groupby
+from operator import itemgetter
 from queue import Empty, Full
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
@@ -109,12 +112,109 @@ class _Flushing(SegmentWriter):
             lengths.close()
 
 
-def _counted(postings: Iterator[tuple], counts: Counter) -> Iterator[tuple]:
-    """``postings`` as they pass, the articles of each term counted into ``counts`` (a
-    posting an article and term; the schema asks Whoosh for no spelling-graph words)."""
-    for posting in postings:
-        counts[posting[0], posting[1]] += 1
-        yield posting
+def _write_postings(fieldwriter, schema, lengths: _NotedLengths, terms: Iterator[tuple], counts: Counter) -> None:
+    """Writes ``terms`` ((field, term, postings), sorted; ``_TermPool.terms``) through
+    ``fieldwriter`` in Whoosh 3's format, counting each term's articles into ``counts``.
+
+    Whoosh's ``add_postings`` makes some ten calls a posting and builds a term
+    info and a block buffer a term, most terms holding an article or two: the
+    flush was half of a writer process's time.  Here a term's blocks are
+    encoded at once (``_term_postings``); the files are those Whoosh writes,
+    byte for byte (a test)."""
+    postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
+    current = None
+    for fieldname, btext, postings in terms:
+        if fieldname != current:
+            if current is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            blocks = _BlockFormat(fieldwriter._postwriter, schema[fieldname].format)
+            key = pack_ushort(fieldwriter._fieldid)
+            field_lengths = lengths.of(fieldname)
+            current = fieldname
+        counts[fieldname, btext] = len(postings)
+        offset = postfile.tell()
+        info = _term_postings(postfile, blocks, postings, field_lengths)
+        tindex.add(key + btext, info + _EXTENT.pack(offset, postfile.tell() - offset))
+    if current is not None:
+        fieldwriter.finish_field()
+
+
+class _BlockFormat:
+    """How a field's posting blocks are cut and encoded: the block size and
+    compression of Whoosh's postings writer, the value size of the field's format."""
+
+    def __init__(self, postwriter, format_) -> None:
+        if postwriter._inlinelimit > 1:  # Whoosh 3 inlines no postings unless told to
+            raise ValueError("postings inlined in their term info are not written here")
+        self.size = postwriter._blocklimit
+        self.compression = postwriter._compression
+        self.value_size = format_.fixed_value_size()
+
+
+def _term_postings(postfile, blocks: _BlockFormat, postings: list[tuple], field_lengths: dict[int, int]) -> bytes:
+    """Writes one term's ``postings`` as Whoosh 3's posting blocks (``W3PostingsWriter``)
+    and returns its term info (``W3TermInfo.to_bytes``) but for where they are."""
+    postfile.write(WHOOSH3_HEADER_MAGIC)
+    total_weight = 0.0
+    max_weight = 0
+    min_length, max_length = None, 0
+    last = len(postings) - 1
+    for start in range(0, len(postings), blocks.size):
+        block = postings[start : start + blocks.size]
+        ids = [posting[2] for posting in block]
+        given = [posting[3] for posting in block]
+        weights = array("f", given)  # as stored
+        block_max = max(0, *given)
+        known = [length for length in map(field_lengths.get, ids) if length]
+        low, high = (min(known), max(known)) if known else (None, 0)
+        total_weight += sum(weights)
+        max_weight = max(max_weight, block_max)
+        min_length = low if min_length is None else min(min_length, low)
+        max_length = max(max_length, high)
+        data = pickle.dumps((_gaps(ids), _mini_weights(weights), _mini_values(block, blocks.value_size)), 2)
+        if blocks.compression:
+            data = zlib.compress(data, blocks.compression)
+        head = pickle.dumps(
+            (len(ids), ids[-1], block_max, blocks.compression, length_to_byte(low), length_to_byte(high)), 2
+        )
+        size = len(head) + len(data)
+        postfile.write(_BLOCK_LENGTH.pack(-size if start + blocks.size > last else size) + head + data)
+    return _TERM_INFO.pack(
+        0,
+        total_weight,
+        len(postings),
+        0 if min_length is None else length_to_byte(min_length),
+        length_to_byte(max_length),
+        max_weight,
+        postings[0][2],
+        postings[-1][2],
+    )
+
+
+def _gaps(ids: list[int]) -> tuple[int, ...]:
+    """Article numbers as Whoosh's block stores them: each less the one before."""
+    return tuple(b - a for a, b in zip([0, *ids[:-1]], ids, strict=True))
+
+
+def _mini_weights(weights: array):
+    """Weights as Whoosh's block stores them: none when all are 1, one when all are equal."""
+    if all(w == 1.0 for w in weights):
+        return None
+    if all(w == weights[0] for w in weights):
+        return weights[0]
+    return tuple(weights)
+
+
+def _mini_values(block: list[tuple], value_size: int | None):
+    """Values as Whoosh's block stores them (empty ones left out): a tuple when their
+    size varies, nothing when it is 0, else joined."""
+    values = [posting[4] for posting in block if posting[4]]
+    if value_size is None or value_size < 0:
+        return tuple(values)
+    if value_size == 0:
+        return None
+    return b"".join(values)
 
 
 def write_term_counts(storage, segment: str, counts: Counter) -> None:
@@ -212,6 +312,39 @@ def _merge_small(writer: SegmentWriter, segments: list) -> list:
 # --- the multiprocess writer, in bounded segments, made stoppable ------------------------------
 
 
+class _TermPool(PostingPool):
+    """A rebuild writer's buffered postings, a list a field.
+
+    Whoosh's pool keeps one list of postings and sorts it whole at the flush
+    (a third of the flush: tuples of str and bytes compared one by one); a
+    term's postings arrive in article order, so here a field's postings are
+    sorted by term alone, a stable sort.  It never spills to sorted runs of
+    single postings as Whoosh's does: the writer writes its own runs before
+    the buffer fills (``RUN_FILL``), so only one article past the margin (at
+    most ``corpus.MAX_BODY_CHARS`` characters) can take it over its size."""
+
+    def __init__(self, tempstore, segment, limit: float) -> None:
+        super().__init__(tempstore, segment, limitmb=limit / (1024 * 1024))
+        self._fields: defaultdict[str, list[tuple]] = defaultdict(list)
+
+    def add(self, item: tuple) -> None:
+        # item = (field, term, article number, weight, value), its size counted as Whoosh's pool does
+        self._fields[item[0]].append(item)
+        self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+
+    def empty(self) -> bool:
+        return not self.currentsize
+
+    def terms(self) -> Iterator[tuple[str, bytes, list[tuple]]]:
+        """(field, term, its postings in article order), by field then term."""
+        for fieldname in sorted(self._fields):
+            for btext, postings in groupby(sorted(self._fields[fieldname], key=_TERM), _TERM):
+                yield fieldname, btext, list(postings)
+
+
+_TERM = itemgetter(1)  #: a posting's term
+
+
 class TermCountingWriter(SegmentWriter):
     """The writer of a rebuild, and of each of its writer processes: it leaves beside
     its segment the segment's text terms with their article counts, which the
@@ -232,6 +365,7 @@ class TermCountingWriter(SegmentWriter):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.pool = _TermPool(self._tempstorage, self.newsegment, self.pool.limit)
         self._runs: list = []  #: the runs written, in the order of their articles
         self._lengths = _NotedLengths()  #: of the articles buffered
 
@@ -248,10 +382,9 @@ class TermCountingWriter(SegmentWriter):
         """Writes the buffered postings as a run and empties the buffer."""
         run = self.codec.new_segment(self._tempstorage, "run")
         writer = self.codec.field_writer(self._tempstorage, run)
-        writer.add_postings(self.schema, self._lengths, self.pool.iter_postings())
+        _write_postings(writer, self.schema, self._lengths, self.pool.terms(), Counter())
         writer.close()
-        self.pool.cleanup()
-        self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=self.pool.limit / (1024 * 1024))
+        self.pool = _TermPool(self._tempstorage, self.newsegment, self.pool.limit)
         self._lengths = _NotedLengths()
         self._runs.append(run)
 
@@ -259,13 +392,12 @@ class TermCountingWriter(SegmentWriter):
         # Whoosh's ``_flush_segment``, with the lengths noted and the terms counted, from the runs if any
         self.perdocwriter.close()
         if self._runs:
-            if self.pool.current or self.pool.runs:  # not when the last article filled the buffer
+            if not self.pool.empty():  # not when the last article filled the buffer
                 self.write_run()
             counts = _merge_runs(self.codec, self._tempstorage, self._runs, self.fieldwriter, self.schema)
         else:
             counts = Counter()
-            lengths = self._lengths if self.codec.length_stats else None
-            self.fieldwriter.add_postings(self.schema, lengths, _counted(self.pool.iter_postings(), counts))
+            _write_postings(self.fieldwriter, self.schema, self._lengths, self.pool.terms(), counts)
         self.fieldwriter.close()
         for run in self._runs:
             for ext in (".trm", ".pst"):
@@ -292,8 +424,9 @@ class _NotedLengths:
                 byte = length_to_byte(length)
                 self._fields[fieldname][docnum] = byte_to_length(byte) if byte else 0
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        return self._fields[fieldname].get(docnum, default)
+    def of(self, fieldname: str) -> dict[int, int]:
+        """The lengths of ``fieldname`` by article number (none: 0)."""
+        return self._fields.get(fieldname, {})
 
 
 def _merge_runs(codec, storage, runs: list, fieldwriter, schema) -> Counter:
