@@ -200,9 +200,13 @@ class WordPositions(formats.Positions):
         if not (isinstance(analyzer, PerWordCache) and isinstance(value, str) and kwargs == {"mode": "index"}):
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        boost = self.field_boost
-        for term, positions in analyzer.positions(value).items():
-            yield term, len(positions), len(positions) * boost, self.encode(positions)
+        yield from self.postings(value, analyzer)
+
+    def postings(self, text: str, analyzer: PerWordCache) -> list[tuple[str, int, float, bytes]]:
+        """(term, frequency, weight, encoded positions) of each term of ``text``: what
+        ``word_values`` yields, at once (``whoosh_writing.TermCountingWriter.add_document``)."""
+        boost, encode = self.field_boost, self.encode
+        return [(term, len(at), len(at) * boost, encode(at)) for term, at in analyzer.positions(text).items()]
 
 
 def _text(analyzer: PerWordCache) -> fields.TEXT:

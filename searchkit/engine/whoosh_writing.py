@@ -38,7 +38,7 @@ from ..sentences import encode as encode_structure
 from . import TEXT_FIELDS
 from . import whoosh_operators as wq_operators
 from . import whoosh_query as wq_compile
-from .whoosh_engine import INDEX_NAME, term_counts_file
+from .whoosh_engine import INDEX_NAME, WordPositions, term_counts_file
 
 #: An update's commit merges segments of fewer articles than this, never larger ones (see ``_merge_small``).
 MERGE_BELOW = 2000
@@ -332,6 +332,18 @@ class _TermPool(PostingPool):
         self._fields[item[0]].append(item)
         self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
 
+    def add_field(self, fieldname: str, docnum: int, items: list[tuple], boost: float) -> None:
+        """Adds the postings of one article's field, ``items`` being what ``FieldType.index``
+        yields, (term, frequency, weight, value): as ``add`` would, one by one."""
+        self._fields[fieldname].extend(
+            [(fieldname, term, docnum, weight * boost, value) for term, _, weight, value in items]
+        )
+        self.currentsize += (
+            (150 + len(fieldname)) * len(items)
+            + 2 * sum([len(item[0]) for item in items])
+            + sum([len(item[3] or b"") for item in items])
+        )
+
     def empty(self) -> bool:
         return not self.currentsize
 
@@ -370,11 +382,40 @@ class TermCountingWriter(SegmentWriter):
         self._lengths = _NotedLengths()  #: of the articles buffered
 
     def add_document(self, **fields) -> None:
-        # A run is written before the segment's lengths are: each article's are noted as it is added.
-        totals = self.perdocwriter._fieldlengths
-        before = dict(totals)
-        super().add_document(**fields)
-        self._lengths.note(self.docnum - 1, before, totals)
+        # Whoosh's ``SegmentWriter.add_document`` (2.7.4, whose schema has no spelling or vector
+        # fields here), a field's postings put in the pool at once: four calls a posting
+        # were a tenth of a writer process's time.  A run is written before the segment's
+        # lengths are: each article's are noted as it is added.
+        self._check_state()
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted([name for name in fields if not name.startswith("_")])
+        self._check_fields(self.schema, fieldnames)
+        self.perdocwriter.start_doc(docnum)
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = self.schema[fieldname]
+            if field.separate_spelling() or field.vector:
+                raise ValueError(f"field {fieldname}: spelling words and vectors are not written here")
+            length = 0
+            if field.indexed:
+                if isinstance(field.format, WordPositions) and isinstance(value, str):
+                    items = [(term.encode(), *rest) for term, *rest in field.format.postings(value, field.analyzer)]
+                else:
+                    items = list(field.index(value))
+                self.pool.add_field(fieldname, docnum, items, self._field_boost(fields, fieldname, docboost))
+                if field.scorable:
+                    length = sum([item[1] for item in items])
+                    self._lengths.note(docnum, fieldname, length)
+            stored = fields.get(f"_stored_{fieldname}", value)
+            self.perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+            if field.column_type and stored is not None:
+                self.perdocwriter.add_column_value(fieldname, field.column_type, field.to_column_value(stored))
+        self.perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
         if self.pool.currentsize >= self.pool.limit * RUN_FILL:
             self.write_run()
 
@@ -417,12 +458,10 @@ class _NotedLengths:
     def __init__(self) -> None:
         self._fields: defaultdict[str, dict[int, int]] = defaultdict(dict)
 
-    def note(self, docnum: int, before: dict[str, int], after: dict[str, int]) -> None:
-        for fieldname, total in after.items():
-            length = total - before.get(fieldname, 0)
-            if length:
-                byte = length_to_byte(length)
-                self._fields[fieldname][docnum] = byte_to_length(byte) if byte else 0
+    def note(self, docnum: int, fieldname: str, length: int) -> None:
+        if length:
+            byte = length_to_byte(length)
+            self._fields[fieldname][docnum] = byte_to_length(byte) if byte else 0
 
     def of(self, fieldname: str) -> dict[int, int]:
         """The lengths of ``fieldname`` by article number (none: 0)."""
