@@ -793,11 +793,9 @@ def test_postings_within_stretches_are_those_of_the_whole_list_there(postings_in
                 assert live_ids(index._reader, "body", word, spans) == inside
 
 
-def _segment_files(folder: Path, schema, writer_class) -> tuple[dict[str, bytes], int]:
-    """The files of one segment written by ``writer_class`` from the bundled corpus, by
-    their name less the segment's (random) id; and the most articles a term has."""
+def _written_segment(folder: Path, schema, writer_class):
+    """(index, segment) of one segment written by ``writer_class`` from the bundled corpus."""
     from whoosh import index as whoosh_index
-    from whoosh.reading import SegmentReader
 
     from searchkit.corpus import read_corpus
     from searchkit.engine.whoosh_writing import _analysed, _document
@@ -807,37 +805,80 @@ def _segment_files(folder: Path, schema, writer_class) -> tuple[dict[str, bytes]
     writer = writer_class(ix, compound=False)
     for item in read_corpus([BUNDLED_CORPUS], print):
         writer.add_document(**_analysed(_document(item, 1)))
-    segment = writer._finalize_segment()
-    reader = SegmentReader(ix.storage, ix.schema, segment)
-    try:
-        most = max(reader.doc_frequency(fieldname, text) for fieldname, text in reader.all_terms())
-    finally:
-        reader.close()
+    return ix, writer._finalize_segment()
+
+
+def _segment_files(ix, segment) -> dict[str, bytes]:
+    """The files of ``segment`` by their name less the segment's (random) id."""
     name = segment.segment_id()
-    files = {p.name.replace(name, "S"): p.read_bytes() for p in folder.iterdir() if p.name.startswith(name)}
-    return files, most
+    folder = Path(ix.storage.folder)
+    return {p.name.replace(name, "S"): p.read_bytes() for p in folder.iterdir() if p.name.startswith(name)}
 
 
-def test_the_writers_shortcuts_write_the_segment_whoosh_writes(tmp_path):
-    """searchkit's writers ask the analyzer for each article's terms and positions at
-    once (``WordPositions``), buffer postings by field and write a term's posting
-    blocks at once: the segment they write is Whoosh's own, byte for byte, also for
-    terms whose postings take several blocks."""
+def _whoosh_schema():
+    """searchkit's schema with Whoosh's own positions format for its text fields."""
     from whoosh import formats
-    from whoosh.writing import SegmentWriter
 
     from searchkit.engine.whoosh_engine import WordPositions, build_schema
-    from searchkit.engine.whoosh_writing import TermCountingWriter
 
-    whoosh_schema = build_schema()
+    schema = build_schema()
     for name in TEXT_FIELDS:
-        assert type(whoosh_schema[name].format) is WordPositions
-        whoosh_schema[name].format = formats.Positions(field_boost=whoosh_schema[name].format.field_boost)
-    ours, most = _segment_files(tmp_path / "ours", build_schema(), TermCountingWriter)
-    whoosh_s, _ = _segment_files(tmp_path / "whoosh", whoosh_schema, SegmentWriter)
-    assert most > 3 * 128  # Whoosh's blocks hold 128 postings
+        assert type(schema[name].format) is WordPositions
+        schema[name].format = formats.Positions(field_boost=schema[name].format.field_boost)
+    return schema
+
+
+def test_the_writers_shortcuts_write_the_segment_whoosh_writes(tmp_path, monkeypatch):
+    """searchkit's writers ask the analyzer for each article's terms and positions at
+    once (``WordPositions``), buffer postings by field and write a term's posting
+    blocks at once: with every block compressed, the segment they write is Whoosh's
+    own, byte for byte, also for terms whose postings take several blocks."""
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import SegmentWriter
+
+    from searchkit.engine import whoosh_writing
+    from searchkit.engine.whoosh_engine import build_schema
+
+    whoosh_s = _segment_files(*_written_segment(tmp_path / "whoosh", _whoosh_schema(), SegmentWriter))
+    monkeypatch.setattr(whoosh_writing, "COMPRESSED_FROM", 0)
+    ix, segment = _written_segment(tmp_path / "ours", build_schema(), whoosh_writing.TermCountingWriter)
+    with SegmentReader(ix.storage, ix.schema, segment) as reader:
+        assert max(reader.doc_frequency(*term) for term in reader.all_terms()) > 3 * 128  # blocks of 128
+    ours = _segment_files(ix, segment)
     assert ours.keys() == whoosh_s.keys() and "S.pst" in ours
     assert [name for name in ours if ours[name] != whoosh_s[name]] == []
+
+
+def test_small_posting_blocks_are_stored_uncompressed_and_read_the_same(tmp_path):
+    """A rebuild's posting blocks under ``COMPRESSED_FROM`` bytes are stored uncompressed
+    (zlib makes them larger): Whoosh reads every term's statistics and postings
+    as from its own segment, whose postings file is larger; the other files are the same."""
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import SegmentWriter
+
+    from searchkit.engine.whoosh_engine import build_schema
+    from searchkit.engine.whoosh_writing import TermCountingWriter
+
+    theirs = _written_segment(tmp_path / "whoosh", _whoosh_schema(), SegmentWriter)
+    ours = _written_segment(tmp_path / "ours", build_schema(), TermCountingWriter)
+    their_files, our_files = _segment_files(*theirs), _segment_files(*ours)
+    assert {n for n in our_files if our_files[n] != their_files[n]} == {"S.pst", "S.trm"}
+    assert len(our_files["S.pst"]) < len(their_files["S.pst"])
+    with (
+        SegmentReader(ours[0].storage, ours[0].schema, ours[1]) as mine,
+        SegmentReader(theirs[0].storage, theirs[0].schema, theirs[1]) as whoosh,
+    ):
+        terms = list(whoosh.all_terms())
+        assert list(mine.all_terms()) == terms
+
+        def term(reader, fieldname, text):
+            info = reader.term_info(fieldname, text)
+            statistics = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length())
+            return statistics, info.max_weight(), list(reader.postings(fieldname, text).all_items())
+
+        assert [t for t in terms if term(mine, *t) != term(whoosh, *t)] == []
+        compressed = {mine.postings(*t)._compression for t in terms}
+    assert compressed == {0, 3}
 
 
 def _one_segment(folder: Path, run_every: int, limitmb: float = 128):

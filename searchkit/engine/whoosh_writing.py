@@ -42,6 +42,10 @@ from .whoosh_engine import INDEX_NAME, WordPositions, term_counts_file
 
 #: An update's commit merges segments of fewer articles than this, never larger ones (see ``_merge_small``).
 MERGE_BELOW = 2000
+#: A rebuild's posting blocks are compressed from this size of their data on (a block tells
+#: Whoosh's reader whether it is): zlib makes smaller ones larger, and each call costs
+#: some 13 µs whatever the size, a tenth of a writer process's time (most terms are rare).
+COMPRESSED_FROM = 96
 #: A writer process of a rebuild writes its buffered postings out as a run when its
 #: buffer is this full, before Whoosh would spill them to sorted runs of single
 #: postings that its flush must merge back; the margin keeps one long article from spilling.
@@ -119,8 +123,9 @@ def _write_postings(fieldwriter, schema, lengths: _NotedLengths, terms: Iterator
     Whoosh's ``add_postings`` makes some ten calls a posting and builds a term
     info and a block buffer a term, most terms holding an article or two: the
     flush was half of a writer process's time.  Here a term's blocks are
-    encoded at once (``_term_postings``); the files are those Whoosh writes,
-    byte for byte (a test)."""
+    encoded at once (``_term_postings``): the files are those Whoosh writes,
+    byte for byte, but for the blocks under ``COMPRESSED_FROM`` bytes, left
+    uncompressed (a test)."""
     postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
     current = None
     for fieldname, btext, postings in terms:
@@ -153,8 +158,9 @@ class _BlockFormat:
 
 
 def _term_postings(postfile, blocks: _BlockFormat, postings: list[tuple], field_lengths: dict[int, int]) -> bytes:
-    """Writes one term's ``postings`` as Whoosh 3's posting blocks (``W3PostingsWriter``)
-    and returns its term info (``W3TermInfo.to_bytes``) but for where they are."""
+    """Writes one term's ``postings`` as Whoosh 3's posting blocks (``W3PostingsWriter``;
+    the small ones uncompressed) and returns its term info (``W3TermInfo.to_bytes``) but
+    for where they are."""
     postfile.write(WHOOSH3_HEADER_MAGIC)
     total_weight = 0.0
     max_weight = 0
@@ -173,11 +179,10 @@ def _term_postings(postfile, blocks: _BlockFormat, postings: list[tuple], field_
         min_length = low if min_length is None else min(min_length, low)
         max_length = max(max_length, high)
         data = pickle.dumps((_gaps(ids), _mini_weights(weights), _mini_values(block, blocks.value_size)), 2)
-        if blocks.compression:
-            data = zlib.compress(data, blocks.compression)
-        head = pickle.dumps(
-            (len(ids), ids[-1], block_max, blocks.compression, length_to_byte(low), length_to_byte(high)), 2
-        )
+        compression = blocks.compression if len(data) >= COMPRESSED_FROM else 0
+        if compression:
+            data = zlib.compress(data, compression)
+        head = pickle.dumps((len(ids), ids[-1], block_max, compression, length_to_byte(low), length_to_byte(high)), 2)
         size = len(head) + len(data)
         postfile.write(_BLOCK_LENGTH.pack(-size if start + blocks.size > last else size) + head + data)
     return _TERM_INFO.pack(
