@@ -245,14 +245,16 @@ _UPPER = capitals().pattern
 _LETTER = r"[^\W\d_]"
 _PARTICLES_RE = "|".join(sorted({p.capitalize() for p in PARTICLES} | PARTICLES, key=len, reverse=True))
 #: A name, then (looking ahead, so the second is the next match's first) the name written after it.
+#: Its capital comes before the look-behind that checks no letter precedes it: a pattern opening
+#: with a look-behind is tried at every character of the text, three times slower.
 _PAIR = re.compile(
-    rf"(?<!{_LETTER})({_UPPER}{_LETTER}+)"
+    rf"({_UPPER}(?<!{_LETTER}{_UPPER}){_LETTER}+)"
     rf"(?=[ \u00a0\u202f]+(?:(?:{_PARTICLES_RE})[ \u00a0\u202f\-‑]+)?({_UPPER}{_LETTER}+)(?!{_LETTER}))"
 )
 
 
 #: A capitalised word: a name's spelling, as the analysis marks it (``NameSpellingFilter``).
-_NAME = re.compile(rf"(?<!{_LETTER}){_UPPER}{_LETTER}*")
+_NAME = re.compile(rf"{_UPPER}(?<!{_LETTER}{_UPPER}){_LETTER}*")
 
 
 @dataclass(frozen=True)
