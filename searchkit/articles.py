@@ -10,6 +10,7 @@ import hashlib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 # What one article may weigh.  Whoosh's cost grows with an article's length at
 # index time and at every search that shows it (a 30 MB article took 86 s and
@@ -36,9 +37,10 @@ class Article:
         """The file the article was read from: ``origin`` without its line number."""
         return split_origin(self.origin)[0]
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """A hash of everything indexed, so an update can tell a changed article."""
+        """A hash of everything indexed, so an update can tell a changed article (kept:
+        a rebuild asks for it three times an article)."""
         text = "\x1f".join((self.id, self.title, self.body, self.date or "", self.source or "", self.url or ""))
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
