@@ -333,6 +333,7 @@ class _TermPool(PostingPool):
         self._fields: defaultdict[str, list[tuple]] = defaultdict(list)
 
     def add(self, item: tuple) -> None:
+        # Whoosh's own paths (a reader's postings merged in) add one posting at a time:
         # item = (field, term, article number, weight, value), its size counted as Whoosh's pool does
         self._fields[item[0]].append(item)
         self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
