@@ -849,6 +849,35 @@ def test_the_writers_shortcuts_write_the_segment_whoosh_writes(tmp_path, monkeyp
     assert [name for name in ours if ours[name] != whoosh_s[name]] == []
 
 
+def test_a_rebuild_writers_pool_counts_and_sorts_postings_as_whoosh_pool_does(tmp_path):
+    """A rebuild writer's pool (a list a field) counts its size as Whoosh's pool does, so
+    a run is written at the same fill, whether an article's postings come at once or one
+    at a time (as Whoosh's merge of a reader adds them); and it gives them back by field,
+    then term, then article, as Whoosh's sorted pool does."""
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.writing import PostingPool
+
+    from searchkit.engine.whoosh_writing import _TermPool
+
+    articles = {
+        0: [(b"paix", 1, 1.0, b"\x01"), (b"guerre", 2, 2.0, b"\x02\x03")],
+        1: [(b"guerre", 1, 1.0, b""), (b"accord", 3, 3.0, None)],
+    }
+    at_once, one_by_one = _TermPool(RamStorage(), None, 2**20), _TermPool(RamStorage(), None, 2**20)
+    whoosh = PostingPool(RamStorage(), None, limitmb=1)
+    for docnum, items in articles.items():
+        for fieldname in ("body", "title"):
+            at_once.add_field(fieldname, docnum, items, 1.5)
+            for term, _, weight, value in items:
+                one_by_one.add((fieldname, term, docnum, weight * 1.5, value))
+                whoosh.add((fieldname, term, docnum, weight * 1.5, value))
+    assert at_once.currentsize == one_by_one.currentsize == whoosh.currentsize
+    flat = [posting for _, _, postings in at_once.terms() for posting in postings]
+    assert flat == [posting for _, _, postings in one_by_one.terms() for posting in postings]
+    assert flat == list(whoosh.iter_postings())
+    assert not at_once.empty() and _TermPool(RamStorage(), None, 2**20).empty()
+
+
 def test_small_posting_blocks_are_stored_uncompressed_and_read_the_same(tmp_path):
     """A rebuild's posting blocks under ``COMPRESSED_FROM`` bytes are stored uncompressed
     (zlib makes them larger): Whoosh reads every term's statistics and postings
