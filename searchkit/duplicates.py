@@ -558,7 +558,6 @@ def stored_signatures(path: Path) -> dict[str, tuple[bytes, bytes | None]]:
                     data = stored.read(facts["rows"] * _SIGNATURE_BYTES)
             else:  # the matrix in a table of the file, as written before its file of its own
                 data = b"".join(blob for (blob,) in db.execute("SELECT sigs FROM matrix ORDER BY chunk"))
-                data = data if len(data) == facts["rows"] * _SIGNATURE_BYTES else b""
             if len(data) != facts["rows"] * _SIGNATURE_BYTES:
                 return {}  # a matrix cut short or grown: its rows are not the ids' rows
             rows = db.execute("SELECT id, hash, row FROM signatures")

@@ -408,7 +408,7 @@ class TermCountingWriter(SegmentWriter):
             length = 0
             if field.indexed:
                 if isinstance(field.format, WordPositions) and isinstance(value, str):
-                    items = [(term.encode(), *rest) for term, *rest in field.format.postings(value, field.analyzer)]
+                    items = [(t.encode(), n, w, v) for t, n, w, v in field.format.postings(value, field.analyzer)]
                 else:
                     items = list(field.index(value))
                 self.pool.add_field(fieldname, docnum, items, self._field_boost(fields, fieldname, docboost))
